@@ -1,0 +1,533 @@
+//! Loading `content/`: which files are sections, documents, partials and attachments, their
+//! front matter, URLs and ids. The result is the site's table of contents; nothing here looks
+//! inside the Markdown bodies.
+//!
+//! Rules (see docs/AUTHORING.md): a folder is a section, `_index.md` its page; a folder with
+//! `index.md` is a document bundle whose other files are its attachments; names starting with
+//! `_` are partials (not published); every other non-Markdown file is published as an asset.
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostics, LineIndex, Pos};
+use crate::frontmatter::{self, FrontMatter, Need, Status};
+use crate::text;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Top-level URL segments used by generated pages, so not available to sections.
+pub const RESERVED: &[&str] = &[
+    "loai",
+    "chu-de",
+    "co-quan",
+    "nam",
+    "moi-cap-nhat",
+    "tim-kiem",
+    "dang-ky",
+    "doc-sau",
+    "quan-tri",
+    "ngoai-tuyen",
+    "huong-dan-cai-dat",
+    "static",
+    "api",
+];
+
+/// A Markdown file's text (NFC) with its line index.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path relative to the site root, with `/` ("content/nghi-quyet/nq-05.md").
+    pub path: String,
+    pub text: String,
+    pub lines: LineIndex,
+    /// Byte offset where the Markdown body starts (after front matter).
+    pub body: usize,
+}
+
+impl Source {
+    pub fn pos(&self, offset: usize) -> Pos {
+        self.lines.pos(&self.text, offset)
+    }
+
+    /// Folder of the file relative to the site root ("content/nghi-quyet").
+    pub fn dir(&self) -> &str {
+        self.path.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    Home,
+    Section,
+    Document,
+}
+
+pub type PageIdx = usize;
+
+/// A published page made from a Markdown file: the home page, a section or a document.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub kind: PageKind,
+    pub src: Source,
+    pub fm: FrontMatter,
+    pub id: String,
+    /// Site-relative URL path, starting and ending with `/` ("/nghi-quyet/nq-05/").
+    pub url: String,
+    /// The section that contains this page (None for the home page).
+    pub parent: Option<PageIdx>,
+    /// For sections and the home page: child sections and documents, in display order.
+    pub children: Vec<PageIdx>,
+    /// Indexes into `Content::assets` of a bundle's attachments.
+    pub attachments: Vec<usize>,
+    /// Short hash of the source text: the document's version in the catalog and events.
+    pub hash: String,
+}
+
+impl Page {
+    /// The date shown and used for ordering: effective, else issued.
+    pub fn date(&self) -> Option<frontmatter::Date> {
+        self.fm.effective.or(self.fm.issued)
+    }
+
+    /// The date of the last change, for "Mới cập nhật" and the feed.
+    pub fn updated(&self) -> Option<frontmatter::Date> {
+        self.fm.updated.or(self.date())
+    }
+}
+
+/// A non-Markdown file that is published as it is (attachments, images).
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub file: PathBuf,
+    /// Path relative to the site root ("content/bieu-mau/mau-01/Mẫu 1.docx").
+    pub path: String,
+    /// Site-relative URL path ("/bieu-mau/mau-01/mau-1.docx").
+    pub url: String,
+    pub size: u64,
+    /// Lowercase extension ("docx").
+    pub ext: String,
+    /// The file name as the author wrote it.
+    pub name: String,
+}
+
+/// Everything in `content/`.
+#[derive(Debug, Default)]
+pub struct Content {
+    /// Published pages; index 0 is the home page.
+    pub pages: Vec<Page>,
+    pub assets: Vec<Asset>,
+    /// Partials by path relative to the site root.
+    pub partials: HashMap<String, Source>,
+    /// Source paths of drafts, so that a link to one gets a clear message.
+    pub drafts: Vec<String>,
+    /// Page index by source path, and by id.
+    pub by_path: HashMap<String, PageIdx>,
+    pub by_id: HashMap<String, PageIdx>,
+    /// Asset index by path.
+    pub asset_by_path: HashMap<String, usize>,
+}
+
+enum Entry {
+    Markdown { path: String, file: PathBuf, role: Role },
+    Asset { path: String, file: PathBuf },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Section,
+    Document,
+    Partial,
+}
+
+/// Reads `root/content`. All problems go to `diags`; the content returned is whatever could be
+/// read, so that later passes still find their own problems in the same run.
+pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
+    let content_dir = root.join("content");
+    if !content_dir.is_dir() {
+        diags.error(
+            "content",
+            Pos::FILE,
+            format!("no content folder: expected Markdown files in {}", content_dir.display()),
+        );
+        return Content::default();
+    }
+    let entries = walk(root, &content_dir, diags);
+    let kinds = config.kind_ids();
+
+    // Read and parse front matter in parallel; keep the walk's (sorted) order.
+    let parsed: Vec<(Entry, Result<(Source, FrontMatter, u64), String>, Diagnostics)> = entries
+        .into_par_iter()
+        .map(|entry| {
+            let mut d = Diagnostics::new();
+            let res = match &entry {
+                Entry::Markdown { path, file, role } => read_source(path, file).map(|(text, _)| {
+                    let lines = LineIndex::new(&text);
+                    let need = if *role == Role::Partial { Need::Nothing } else { Need::Title };
+                    let (fm, body) = if *role == Role::Partial && frontmatter::split(&text).map(|s| s.yaml.is_none()).unwrap_or(true) {
+                        (FrontMatter::default(), frontmatter::split(&text).map(|s| s.body).unwrap_or(0))
+                    } else {
+                        frontmatter::parse(path, &text, &lines, &kinds, need, &mut d)
+                    };
+                    (Source { path: path.clone(), text, lines, body }, fm, 0)
+                }),
+                Entry::Asset { file, .. } => std::fs::metadata(file)
+                    .map(|m| (Source { path: String::new(), text: String::new(), lines: LineIndex::new(""), body: 0 }, FrontMatter::default(), m.len()))
+                    .map_err(|e| e.to_string()),
+            };
+            (entry, res, d)
+        })
+        .collect();
+
+    let mut c = Content::default();
+    let mut dir_sections: BTreeMap<String, PageIdx> = BTreeMap::new(); // "content/x" -> page
+    let mut url_owner: HashMap<String, String> = HashMap::new();
+    let mut bundles: BTreeMap<String, PageIdx> = BTreeMap::new(); // bundle dir -> page
+
+    // The home page always exists, with or without content/_index.md.
+    c.pages.push(Page {
+        kind: PageKind::Home,
+        src: Source { path: "content/_index.md".into(), text: String::new(), lines: LineIndex::new(""), body: 0 },
+        fm: FrontMatter { title: config.title.clone(), ..FrontMatter::default() },
+        id: String::new(),
+        url: "/".into(),
+        parent: None,
+        children: Vec::new(),
+        attachments: Vec::new(),
+        hash: String::new(),
+    });
+    dir_sections.insert("content".into(), 0);
+    url_owner.insert("/".into(), "content/_index.md".into());
+
+    let mut assets_pending = Vec::new();
+    for (entry, res, d) in parsed {
+        diags.extend(d);
+        match (entry, res) {
+            (Entry::Markdown { path, .. } | Entry::Asset { path, .. }, Err(e)) => {
+                diags.error(&path, Pos::FILE, e);
+            }
+            (Entry::Markdown { path, role: Role::Partial, .. }, Ok((src, _, _))) => {
+                c.partials.insert(path, src);
+            }
+            (Entry::Markdown { path, role, .. }, Ok((src, fm, _))) => {
+                if fm.status == Status::Draft {
+                    c.drafts.push(path);
+                    continue;
+                }
+                let dir = src.dir().to_string();
+                let file_name = path.rsplit('/').next().unwrap_or("");
+                let (kind, url) = if file_name == "_index.md" {
+                    if dir == "content" {
+                        (PageKind::Home, "/".to_string())
+                    } else {
+                        (PageKind::Section, url_of(&dir, None))
+                    }
+                } else if file_name == "index.md" {
+                    (PageKind::Document, url_of(&dir, None))
+                } else {
+                    let stem = file_name.strip_suffix(".md").unwrap_or(file_name);
+                    (PageKind::Document, url_of(&dir, Some(stem)))
+                };
+                debug_assert!(role == Role::Section || kind == PageKind::Document || kind == PageKind::Home);
+                if kind == PageKind::Home {
+                    let home = &mut c.pages[0];
+                    let title = if fm.title.is_empty() { home.fm.title.clone() } else { fm.title.clone() };
+                    home.fm = FrontMatter { title, ..fm };
+                    home.src = src;
+                    continue;
+                }
+                if let Some(err) = url_problem(&url) {
+                    diags.error(&path, Pos::FILE, err);
+                    continue;
+                }
+                if let Some(other) = url_owner.get(&url) {
+                    diags.error(&path, Pos::FILE, format!("its URL {url} is already used by {other}; rename one of them"));
+                    continue;
+                }
+                url_owner.insert(url.clone(), path.clone());
+                let idx = c.pages.len();
+                let id = fm.id.clone().unwrap_or_else(|| url.trim_matches('/').to_string());
+                c.pages.push(Page { kind, src, fm, id, url, parent: None, children: Vec::new(), attachments: Vec::new(), hash: String::new() });
+                if kind == PageKind::Section {
+                    dir_sections.insert(dir, idx);
+                } else if file_name == "index.md" {
+                    bundles.insert(dir, idx);
+                }
+            }
+            (Entry::Asset { path, file }, Ok((_, _, size))) => assets_pending.push((path, file, size)),
+        }
+    }
+
+    // Sections without _index.md still exist, titled after their folder.
+    let all_dirs: Vec<String> = c.pages[1..]
+        .iter()
+        .map(|p| parent_dir(&p.src.path, p.kind))
+        .collect();
+    for dir in all_dirs {
+        ensure_section(&mut c, &mut dir_sections, &bundles, &mut url_owner, &dir);
+    }
+
+    for (path, file, size) in assets_pending {
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        let name = path.rsplit('/').next().unwrap_or("").to_string();
+        let (stem, ext) = match name.rsplit_once('.') {
+            Some((s, e)) if !s.is_empty() => (s.to_string(), e.to_ascii_lowercase()),
+            _ => (name.clone(), String::new()),
+        };
+        let base = url_of(&dir, None);
+        let slug = text::slug(&stem);
+        let url = if ext.is_empty() { format!("{base}{slug}") } else { format!("{base}{slug}.{ext}") };
+        if slug.is_empty() {
+            diags.error(&path, Pos::FILE, "the file name needs at least one letter or digit");
+            continue;
+        }
+        if let Some(other) = url_owner.get(&url) {
+            diags.error(&path, Pos::FILE, format!("its URL {url} is already used by {other}; rename one of them"));
+            continue;
+        }
+        url_owner.insert(url.clone(), path.clone());
+        let idx = c.assets.len();
+        c.asset_by_path.insert(path.clone(), idx);
+        // Attachments belong to the nearest enclosing bundle.
+        let mut d = dir.as_str();
+        loop {
+            if let Some(&p) = bundles.get(d) {
+                c.pages[p].attachments.push(idx);
+                break;
+            }
+            match d.rsplit_once('/') {
+                Some((up, _)) => d = up,
+                None => break,
+            }
+        }
+        c.assets.push(Asset { file, path, url, size, ext, name });
+    }
+
+    // Parents, ids, hashes.
+    for i in 1..c.pages.len() {
+        let pdir = parent_dir(&c.pages[i].src.path, c.pages[i].kind);
+        let parent = dir_sections.get(&pdir).copied().unwrap_or(0);
+        c.pages[i].parent = Some(parent);
+        c.pages[parent].children.push(i);
+    }
+    for (i, p) in c.pages.iter_mut().enumerate() {
+        p.hash = crate::hash::short(p.src.text.as_bytes());
+        c.by_path.insert(p.src.path.clone(), i);
+    }
+    for i in 1..c.pages.len() {
+        let id = c.pages[i].id.clone();
+        if let Some(&first) = c.by_id.get(&id) {
+            let p = &c.pages[i];
+            diags.error(&p.src.path, p.fm.id_pos, format!("duplicate id \"{id}\": also used by {}", c.pages[first].src.path));
+        } else {
+            c.by_id.insert(id, i);
+        }
+    }
+    for i in 0..c.pages.len() {
+        let mut kids = std::mem::take(&mut c.pages[i].children);
+        kids.sort_by(|&a, &b| order(&c.pages[a], &c.pages[b]));
+        c.pages[i].children = kids;
+    }
+    check_supersedes(&c, diags);
+    c
+}
+
+/// Display order inside a section: sections first, then weight, newest date, title.
+pub fn order(a: &Page, b: &Page) -> std::cmp::Ordering {
+    let sec = |p: &Page| p.kind != PageKind::Section;
+    sec(a)
+        .cmp(&sec(b))
+        .then(a.fm.weight.unwrap_or(i64::MAX).cmp(&b.fm.weight.unwrap_or(i64::MAX)))
+        .then(b.date().cmp(&a.date()))
+        .then_with(|| text::fold(&a.fm.title).cmp(&text::fold(&b.fm.title)))
+        .then_with(|| a.src.path.cmp(&b.src.path))
+}
+
+fn check_supersedes(c: &Content, diags: &mut Diagnostics) {
+    for p in &c.pages {
+        for (target, pos) in p.fm.supersedes.iter().zip(&p.fm.supersedes_pos) {
+            match c.by_id.get(target) {
+                Some(&t) if c.pages[t].kind == PageKind::Document => {}
+                Some(_) => diags.error(&p.src.path, *pos, format!("supersedes \"{target}\", which is a section, not a document")),
+                None => {
+                    let ids = c.by_id.keys().map(String::as_str);
+                    diags.error(&p.src.path, *pos, format!("supersedes \"{target}\", but no document has that id{}", crate::diagnostics::suggestion(target, ids)));
+                }
+            }
+        }
+    }
+}
+
+/// The folder whose section contains a page: a bundle's or section's own folder is left out.
+fn parent_dir(path: &str, kind: PageKind) -> String {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let file = path.rsplit('/').next().unwrap_or("");
+    if kind == PageKind::Section || file == "index.md" {
+        dir.rsplit_once('/').map_or("content", |(d, _)| d).to_string()
+    } else {
+        dir.to_string()
+    }
+}
+
+fn ensure_section(
+    c: &mut Content,
+    sections: &mut BTreeMap<String, PageIdx>,
+    bundles: &BTreeMap<String, PageIdx>,
+    urls: &mut HashMap<String, String>,
+    dir: &str,
+) {
+    if sections.contains_key(dir) || bundles.contains_key(dir) || !dir.starts_with("content/") {
+        return;
+    }
+    let name = dir.rsplit('/').next().unwrap_or(dir);
+    let url = url_of(dir, None);
+    let idx = c.pages.len();
+    let path = format!("{dir}/_index.md");
+    urls.entry(url.clone()).or_insert_with(|| path.clone());
+    c.pages.push(Page {
+        kind: PageKind::Section,
+        src: Source { path, text: String::new(), lines: LineIndex::new(""), body: 0 },
+        fm: FrontMatter { title: text::nfc(&capitalize(&name.replace(['-', '_'], " "))).into_owned(), ..FrontMatter::default() },
+        id: url.trim_matches('/').to_string(),
+        url,
+        parent: None,
+        children: Vec::new(),
+        attachments: Vec::new(),
+        hash: String::new(),
+    });
+    sections.insert(dir.to_string(), idx);
+    if let Some((up, _)) = dir.rsplit_once('/') {
+        ensure_section(c, sections, bundles, urls, up);
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut cs = s.chars();
+    match cs.next() {
+        Some(f) => f.to_uppercase().chain(cs).collect(),
+        None => String::new(),
+    }
+}
+
+/// URL of a folder (and optionally a file stem in it): every segment slugged.
+/// `content/Nghị quyết` + `Nghị quyết 21` -> `/nghi-quyet/nghi-quyet-21/`.
+pub fn url_of(dir: &str, stem: Option<&str>) -> String {
+    let mut url = String::from("/");
+    for seg in dir.split('/').skip(1).chain(stem) {
+        let s = text::slug(seg);
+        url.push_str(if s.is_empty() { "-" } else { &s });
+        url.push('/');
+    }
+    url
+}
+
+fn url_problem(url: &str) -> Option<String> {
+    if url.split('/').any(|s| s == "-") {
+        return Some(format!("a folder or file name has no letter or digit, so it cannot make a URL ({url})"));
+    }
+    let first = url.trim_start_matches('/').split('/').next().unwrap_or("");
+    RESERVED.contains(&first).then(|| {
+        format!("the top-level name \"{first}\" is reserved for generated pages; reserved names: {}", RESERVED.join(", "))
+    })
+}
+
+fn read_source(path: &str, file: &Path) -> Result<(String, ()), String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!("not valid UTF-8 text (at byte {}); save the file as UTF-8", e.utf8_error().valid_up_to())
+    })?;
+    let _ = path;
+    let text = match text::nfc(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(s) => s,
+    };
+    Ok((text, ()))
+}
+
+/// Walks `content/` in a fixed order and classifies every file.
+fn walk(root: &Path, content_dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut bundle_dirs: Vec<String> = Vec::new();
+    let walker = walkdir::WalkDir::new(content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !is_ignored(e.file_name().to_str().unwrap_or("")));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let p = e.path().map(|p| rel(root, p)).unwrap_or_else(|| "content".into());
+                diags.error(&p, Pos::FILE, format!("cannot read: {e}"));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = rel(root, entry.path());
+        let Some(name) = entry.file_name().to_str() else {
+            diags.error(&path, Pos::FILE, "file name is not valid UTF-8");
+            continue;
+        };
+        let name = text::nfc(name).into_owned();
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        let in_partial_dir = dir.split('/').skip(1).any(|s| s.starts_with('_'));
+        let file = entry.path().to_path_buf();
+        if !name.ends_with(".md") {
+            out.push(Entry::Asset { path, file });
+            continue;
+        }
+        let role = if in_partial_dir || (name.starts_with('_') && name != "_index.md") {
+            Role::Partial
+        } else if name == "_index.md" {
+            Role::Section
+        } else {
+            if name == "index.md" {
+                bundle_dirs.push(dir.clone());
+            }
+            Role::Document
+        };
+        out.push(Entry::Markdown { path, file, role });
+    }
+    // Markdown files inside a bundle (other than its index.md) are a mistake.
+    let mut keep = Vec::with_capacity(out.len());
+    for e in out {
+        if let Entry::Markdown { path, role: Role::Document | Role::Section, .. } = &e {
+            let name = path.rsplit('/').next().unwrap_or("");
+            let inside = bundle_dirs.iter().any(|b| {
+                path.starts_with(&format!("{b}/")) && !(name == "index.md" && path == &format!("{b}/index.md"))
+            });
+            if inside {
+                diags.error(path, Pos::FILE, "a page bundle (a folder with index.md) can hold only index.md and attachments; move this file out, or start its name with _ to make it a partial");
+                continue;
+            }
+        }
+        keep.push(e);
+    }
+    keep
+}
+
+/// Hidden files, editors' backup and swap files.
+fn is_ignored(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".swx") || name.starts_with(".#") || name.starts_with('#')
+}
+
+fn rel(root: &Path, p: &Path) -> String {
+    let r = p.strip_prefix(root).unwrap_or(p);
+    let s: Vec<String> = r.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    text::nfc(&s.join("/")).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(url_of("content/Nghị quyết", Some("Nghị quyết 21")), "/nghi-quyet/nghi-quyet-21/");
+        assert_eq!(url_of("content", Some("gioi-thieu")), "/gioi-thieu/");
+        assert_eq!(url_of("content/dieu-le/dieu-le-mau", None), "/dieu-le/dieu-le-mau/");
+        assert_eq!(url_of("content", None), "/");
+        assert!(url_problem("/loai/").is_some());
+        assert!(url_problem("/a/-/").is_some());
+        assert!(url_problem("/nghi-quyet/loai/").is_none());
+    }
+}

@@ -1,0 +1,246 @@
+//! Problems found in a site, reported the way a compiler does: `file:line:col: error: message`.
+//!
+//! Every pass pushes into a [`Diagnostics`] list instead of stopping at the first problem, so
+//! that `sotay check` shows all of them in one run. Positions are 1-based; columns count
+//! characters, not bytes, so that they match what an editor shows for Vietnamese text.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a problem is. Errors fail the build; warnings are printed and the build goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem, at a place in a file (path relative to the site root, with `/`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.into(),
+            line: pos.line,
+            column: pos.column,
+            severity: Severity::Error,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(file, pos, message)
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        if self.line == 0 {
+            write!(f, "{}: {}: {}", self.file, sev, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}: {}",
+                self.file, self.line, self.column, sev, self.message
+            )
+        }
+    }
+}
+
+/// A 1-based line and column. Line 0 means "the file as a whole".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Pos {
+    pub const FILE: Pos = Pos { line: 0, column: 0 };
+
+    pub fn new(line: usize, column: usize) -> Pos {
+        Pos { line, column }
+    }
+}
+
+/// Maps byte offsets in a text to line and column.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The position of byte `offset` in `text` (which must be the text this index was built
+    /// from). Offsets past the end point just after the last character.
+    pub fn pos(&self, text: &str, offset: usize) -> Pos {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let mut end = offset;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        Pos::new(line + 1, text[start..end].chars().count() + 1)
+    }
+
+    /// The byte offset where 1-based `line` starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(usize::MAX)
+    }
+}
+
+/// All problems found so far, in the order they were found; sorted before printing.
+#[derive(Debug, Default, Clone, Serialize)]
+#[serde(transparent)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    pub fn error(&mut self, file: &str, pos: Pos, message: impl Into<String>) {
+        self.push(Diagnostic::error(file, pos, message));
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Sorted by file, then position, with exact duplicates removed.
+    pub fn sorted(mut self) -> Vec<Diagnostic> {
+        self.0.sort();
+        self.0.dedup();
+        self.0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+}
+
+impl From<Vec<Diagnostic>> for Diagnostics {
+    fn from(v: Vec<Diagnostic>) -> Self {
+        Diagnostics(v)
+    }
+}
+
+/// The closest candidate to `word` if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(word, c);
+        let limit = (c.chars().count().max(word.chars().count()) / 3).max(1);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Formats " (did you mean \"x\"?)" or nothing.
+pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    match did_you_mean(word, candidates) {
+        Some(c) => format!(" (did you mean \"{c}\"?)"),
+        None => String::new(),
+    }
+}
+
+/// Edit distance where swapping two neighbouring letters counts as one edit ("titel").
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters() {
+        let text = "---\ntitle: Đảng viên\n  x";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.pos(text, 0), Pos::new(1, 1));
+        let off = text.find("viên").unwrap();
+        assert_eq!(idx.pos(text, off), Pos::new(2, 13));
+        let off = text.find('x').unwrap();
+        assert_eq!(idx.pos(text, off), Pos::new(3, 3));
+        assert_eq!(idx.pos(text, 10_000), Pos::new(3, 4));
+    }
+
+    #[test]
+    fn suggestions() {
+        let names = ["note", "tip", "warning", "important", "toc"];
+        assert_eq!(did_you_mean("notee", names), Some("note"));
+        assert_eq!(did_you_mean("warnign", names), Some("warning"));
+        assert_eq!(did_you_mean("zzzzzz", names), None);
+        assert_eq!(suggestion("titel", ["title", "tags"]), " (did you mean \"title\"?)");
+    }
+}

@@ -1,0 +1,525 @@
+//! Pages from templates: the home page, sections, documents, lists by kind, tag, issuer and
+//! year, "Mới cập nhật", and 404. Each page gets a context built here from the loaded content
+//! and the rendered Markdown; the theme's templates decide how it looks.
+
+use crate::content::{Page, PageIdx, PageKind};
+use crate::markdown::Rendered;
+use crate::theme::{template_error, Theme};
+use crate::{text, Ctx};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A document as shown in lists.
+#[derive(Serialize, Clone)]
+pub struct Item {
+    pub title: String,
+    pub url: String,
+    pub number: Option<String>,
+    pub date: Option<String>,
+    pub kind: Option<String>,
+    pub kind_label: Option<String>,
+    pub summary: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub is_section: bool,
+    pub count: usize,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+struct Attachment {
+    name: String,
+    url: String,
+    kind: String,
+    size: String,
+}
+
+#[derive(Serialize)]
+struct PageNum {
+    n: usize,
+    url: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    current: usize,
+    total: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    pages: Vec<PageNum>,
+}
+
+/// The parts of every page's context that describe the page itself.
+#[derive(Serialize)]
+struct PageInfo {
+    title: String,
+    url: String,
+    canonical: String,
+    description: String,
+    kind: &'static str,
+    breadcrumbs: Vec<Link>,
+    id: String,
+}
+
+#[derive(Serialize)]
+struct DocumentCtx {
+    id: String,
+    title: String,
+    number: Option<String>,
+    issuer: Option<Link>,
+    issued: Option<String>,
+    effective: Option<String>,
+    updated: Option<String>,
+    status: &'static str,
+    status_label: &'static str,
+    kind: Option<Link>,
+    tags: Vec<Link>,
+    summary: Option<String>,
+    meeting: Option<String>,
+    html: String,
+    superseded_by: Vec<Link>,
+    supersedes: Vec<Link>,
+    attachments: Vec<Attachment>,
+    prev: Option<Link>,
+    next: Option<Link>,
+    hash: String,
+    section: Option<Link>,
+}
+
+/// A list of documents under a heading (kind, tag, issuer, year, recent).
+pub struct ListSpec {
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    pub docs: Vec<PageIdx>,
+    pub paginate: bool,
+    pub parent: Option<Link>,
+}
+
+/// Index pages of terms (all kinds, all tags, ...).
+pub struct TermsSpec {
+    pub url: String,
+    pub title: String,
+    pub terms: Vec<Item>,
+}
+
+/// Everything needed to render one output page.
+pub enum Job {
+    Home,
+    Section(PageIdx, usize),
+    Document(PageIdx),
+    List(usize, usize),
+    Terms(usize),
+    NotFound,
+}
+
+pub struct Pages<'a> {
+    pub ctx: &'a Ctx<'a>,
+    pub theme: &'a Theme,
+    pub rendered: &'a [Rendered],
+    pub lists: Vec<ListSpec>,
+    pub terms: Vec<TermsSpec>,
+    pub superseded_by: BTreeMap<PageIdx, Vec<PageIdx>>,
+    global: tera::Context,
+}
+
+impl<'a> Pages<'a> {
+    pub fn new(ctx: &'a Ctx<'a>, theme: &'a Theme, rendered: &'a [Rendered]) -> Self {
+        let c = ctx.content;
+        let mut superseded_by: BTreeMap<PageIdx, Vec<PageIdx>> = BTreeMap::new();
+        for (i, p) in c.pages.iter().enumerate() {
+            for s in &p.fm.supersedes {
+                if let Some(&t) = c.by_id.get(s) {
+                    superseded_by.entry(t).or_default().push(i);
+                }
+            }
+        }
+        let (lists, terms) = taxonomies(ctx);
+        let mut global = tera::Context::new();
+        let assets: BTreeMap<&str, String> = theme.assets.iter().map(|(k, (u, _))| (k.as_str(), ctx.href(u))).collect();
+        global.insert("assets", &assets);
+        global.insert(
+            "site",
+            &serde_json::json!({
+                "title": ctx.config.title,
+                "description": ctx.config.description,
+                "organization": ctx.config.organization,
+                "base_url": ctx.config.base_url,
+                "base_path": ctx.config.base_path,
+                "sample": ctx.config.sample,
+                "home": ctx.href("/"),
+                "search_url": ctx.href("/tim-kiem/"),
+                "feed_url": ctx.href("/atom.xml"),
+                "manifest_url": ctx.href("/manifest.webmanifest"),
+                "kinds_url": ctx.href("/loai/"),
+                "tags_url": ctx.href("/chu-de/"),
+                "issuers_url": ctx.href("/co-quan/"),
+                "years_url": ctx.href("/nam/"),
+                "recent_url": ctx.href("/moi-cap-nhat/"),
+            }),
+        );
+        let nav: Vec<Link> = c.pages[0]
+            .children
+            .iter()
+            .filter(|&&i| c.pages[i].kind == PageKind::Section)
+            .map(|&i| link(ctx, &c.pages[i]))
+            .collect();
+        global.insert("nav", &nav);
+        Pages { ctx, theme, rendered, lists, terms, superseded_by, global }
+    }
+
+    /// Every page to render, in a fixed order.
+    pub fn jobs(&self) -> Vec<Job> {
+        let c = self.ctx.content;
+        let mut jobs = vec![Job::Home, Job::NotFound];
+        for (i, p) in c.pages.iter().enumerate() {
+            match p.kind {
+                PageKind::Section => {
+                    let n = page_count(section_items(c, i).len(), self.ctx.config.page_size);
+                    jobs.extend((1..=n).map(|k| Job::Section(i, k)));
+                }
+                PageKind::Document => jobs.push(Job::Document(i)),
+                PageKind::Home => {}
+            }
+        }
+        for (i, l) in self.lists.iter().enumerate() {
+            let n = if l.paginate { page_count(l.docs.len(), self.ctx.config.page_size) } else { 1 };
+            jobs.extend((1..=n).map(|k| Job::List(i, k)));
+        }
+        jobs.extend((0..self.terms.len()).map(Job::Terms));
+        jobs
+    }
+
+    /// Renders all jobs in parallel: (output path, HTML) or a template error.
+    pub fn render_all(&self) -> Vec<Result<(String, String), String>> {
+        self.jobs().par_iter().map(|j| self.render(j)).collect()
+    }
+
+    pub fn render(&self, job: &Job) -> Result<(String, String), String> {
+        let mut cx = tera::Context::new();
+        let (template, url) = match job {
+            Job::Home => self.home(&mut cx),
+            Job::Section(i, n) => self.section(&mut cx, *i, *n),
+            Job::Document(i) => self.document(&mut cx, *i),
+            Job::List(i, n) => self.list(&mut cx, *i, *n),
+            Job::Terms(i) => self.terms(&mut cx, *i),
+            Job::NotFound => {
+                cx.insert("page", &self.info("Không tìm thấy trang", "/404.html", "", "404", Vec::new(), ""));
+                ("404.html", "/404.html".to_string())
+            }
+        };
+        cx.extend(self.global.clone());
+        let html = self
+            .theme
+            .tera
+            .render(template, &cx)
+            .map_err(|e| format!("template {template}: {}", template_error(&e)))?;
+        Ok((out_path(&url), html))
+    }
+
+    fn info(&self, title: &str, url: &str, description: &str, kind: &'static str, breadcrumbs: Vec<Link>, id: &str) -> PageInfo {
+        PageInfo {
+            title: title.to_string(),
+            url: self.ctx.href(url),
+            canonical: format!("{}{}", self.ctx.config.base_url.trim_end_matches('/'), self.ctx.href(url)),
+            description: description.to_string(),
+            kind,
+            breadcrumbs,
+            id: id.to_string(),
+        }
+    }
+
+    fn breadcrumbs(&self, mut i: PageIdx) -> Vec<Link> {
+        let c = self.ctx.content;
+        let mut out = Vec::new();
+        while let Some(p) = c.pages[i].parent {
+            out.push(link(self.ctx, &c.pages[p]));
+            i = p;
+        }
+        if let Some(home) = out.last_mut() {
+            home.title = "Trang chủ".into();
+        }
+        out.reverse();
+        out
+    }
+
+    fn home(&self, cx: &mut tera::Context) -> (&'static str, String) {
+        let c = self.ctx.content;
+        let home = &c.pages[0];
+        let sections: Vec<Item> = home.children.iter().map(|&i| self.item(i)).collect();
+        let mut recent: Vec<PageIdx> = (0..c.pages.len()).filter(|&i| c.pages[i].kind == PageKind::Document).collect();
+        recent.sort_by(|&a, &b| recent_order(&c.pages[a], &c.pages[b]));
+        let recent: Vec<Item> = recent.iter().take(8).map(|&i| self.item(i)).collect();
+        let month = c.pages.iter().filter_map(|p| p.fm.meeting).max();
+        let meeting: Vec<Item> = match month {
+            Some(m) => {
+                let mut docs: Vec<&Page> = c.pages.iter().filter(|p| p.fm.meeting == Some(m)).collect();
+                docs.sort_by(|a, b| crate::content::order(a, b));
+                docs.iter().map(|p| self.item(c.by_path[&p.src.path])).collect()
+            }
+            None => Vec::new(),
+        };
+        cx.insert("page", &self.info(&home.fm.title, "/", home.fm.summary.as_deref().unwrap_or(&self.ctx.config.description), "home", Vec::new(), ""));
+        cx.insert("html", &self.rendered[0].html);
+        cx.insert("sections", &sections);
+        cx.insert("recent", &recent);
+        cx.insert("meeting", &meeting);
+        cx.insert("meeting_month", &month.map(|m| m.vi()));
+        ("index.html", "/".into())
+    }
+
+    fn section(&self, cx: &mut tera::Context, i: PageIdx, n: usize) -> (&'static str, String) {
+        let c = self.ctx.content;
+        let p = &c.pages[i];
+        let all = section_items(c, i);
+        let size = self.ctx.config.page_size;
+        let items: Vec<Item> = all.iter().skip((n - 1) * size).take(size).map(|&k| self.item(k)).collect();
+        let url = paged_url(&p.url, n);
+        let title = if n > 1 { format!("{} (trang {n})", p.fm.title) } else { p.fm.title.clone() };
+        cx.insert("page", &self.info(&title, &url, p.fm.summary.as_deref().unwrap_or(&self.rendered[i].excerpt), "section", self.breadcrumbs(i), &p.id));
+        cx.insert("section", &serde_json::json!({"title": p.fm.title, "summary": p.fm.summary}));
+        cx.insert("html", if n == 1 { self.rendered[i].html.as_str() } else { "" });
+        cx.insert("items", &items);
+        cx.insert("pagination", &self.pagination(&p.url, n, all.len()));
+        ("section.html", url)
+    }
+
+    fn document(&self, cx: &mut tera::Context, i: PageIdx) -> (&'static str, String) {
+        let ctx = self.ctx;
+        let c = ctx.content;
+        let p = &c.pages[i];
+        let fm = &p.fm;
+        let (prev, next) = match p.parent {
+            Some(s) => {
+                let docs: Vec<PageIdx> = c.pages[s].children.iter().copied().filter(|&k| c.pages[k].kind == PageKind::Document).collect();
+                let at = docs.iter().position(|&k| k == i);
+                (
+                    at.and_then(|a| a.checked_sub(1)).map(|a| link(ctx, &c.pages[docs[a]])),
+                    at.and_then(|a| docs.get(a + 1)).map(|&k| link(ctx, &c.pages[k])),
+                )
+            }
+            None => (None, None),
+        };
+        let doc = DocumentCtx {
+            id: p.id.clone(),
+            title: fm.title.clone(),
+            number: fm.number.clone(),
+            issuer: fm.issuer.as_ref().map(|s| Link { title: s.clone(), url: ctx.href(&format!("/co-quan/{}/", text::slug(s))) }),
+            issued: fm.issued.map(|d| d.vi()),
+            effective: fm.effective.map(|d| d.vi()),
+            updated: fm.updated.map(|d| d.vi()),
+            status: fm.status.as_str(),
+            status_label: fm.status.label(),
+            kind: fm.kind.as_ref().map(|k| Link { title: ctx.config.kind_label(k).unwrap_or(k).to_string(), url: ctx.href(&format!("/loai/{k}/")) }),
+            tags: fm.tags.iter().map(|t| Link { title: t.clone(), url: ctx.href(&format!("/chu-de/{}/", text::slug(t))) }).collect(),
+            summary: fm.summary.clone(),
+            meeting: fm.meeting.map(|m| m.vi()),
+            html: self.rendered[i].html.clone(),
+            superseded_by: self.superseded_by.get(&i).map(|v| v.iter().map(|&k| link(ctx, &c.pages[k])).collect()).unwrap_or_default(),
+            supersedes: fm.supersedes.iter().filter_map(|s| c.by_id.get(s)).map(|&k| link(ctx, &c.pages[k])).collect(),
+            attachments: p
+                .attachments
+                .iter()
+                .map(|&a| {
+                    let a = &c.assets[a];
+                    Attachment { name: a.name.clone(), url: ctx.href(&a.url), kind: crate::html::type_label(&a.ext), size: crate::html::human_size(a.size) }
+                })
+                .collect(),
+            prev,
+            next,
+            hash: p.hash.clone(),
+            section: p.parent.filter(|&s| s != 0).map(|s| link(ctx, &c.pages[s])),
+        };
+        let description = fm.summary.clone().unwrap_or_else(|| self.rendered[i].excerpt.clone());
+        cx.insert("page", &self.info(&fm.title, &p.url, &description, "document", self.breadcrumbs(i), &p.id));
+        cx.insert("doc", &doc);
+        ("document.html", p.url.clone())
+    }
+
+    fn list(&self, cx: &mut tera::Context, i: usize, n: usize) -> (&'static str, String) {
+        let l = &self.lists[i];
+        let size = if l.paginate { self.ctx.config.page_size } else { usize::MAX };
+        let items: Vec<Item> = l.docs.iter().skip((n - 1).saturating_mul(size)).take(size).map(|&k| self.item(k)).collect();
+        let url = paged_url(&l.url, n);
+        let title = if n > 1 { format!("{} (trang {n})", l.title) } else { l.title.clone() };
+        let mut crumbs = vec![Link { title: "Trang chủ".into(), url: self.ctx.href("/") }];
+        if let Some(p) = &l.parent {
+            crumbs.push(p.clone());
+        }
+        cx.insert("page", &self.info(&title, &url, &l.description, "list", crumbs, ""));
+        cx.insert("list", &serde_json::json!({"title": l.title, "description": l.description, "count": l.docs.len()}));
+        cx.insert("items", &items);
+        cx.insert("pagination", &self.pagination(&l.url, n, if l.paginate { l.docs.len() } else { 0 }));
+        ("list.html", url)
+    }
+
+    fn terms(&self, cx: &mut tera::Context, i: usize) -> (&'static str, String) {
+        let t = &self.terms[i];
+        let crumbs = vec![Link { title: "Trang chủ".into(), url: self.ctx.href("/") }];
+        cx.insert("page", &self.info(&t.title, &t.url, &t.title, "terms", crumbs, ""));
+        cx.insert("terms", &t.terms);
+        ("terms.html", t.url.clone())
+    }
+
+    fn pagination(&self, base: &str, current: usize, count: usize) -> Option<Pagination> {
+        let total = page_count(count, self.ctx.config.page_size);
+        if total <= 1 {
+            return None;
+        }
+        let u = |n: usize| self.ctx.href(&paged_url(base, n));
+        Some(Pagination {
+            current,
+            total,
+            prev: (current > 1).then(|| u(current - 1)),
+            next: (current < total).then(|| u(current + 1)),
+            pages: (1..=total).map(|n| PageNum { n, url: u(n), current: n == current }).collect(),
+        })
+    }
+
+    pub fn item(&self, i: PageIdx) -> Item {
+        item(self.ctx, self.rendered, i)
+    }
+}
+
+pub fn item(ctx: &Ctx, rendered: &[Rendered], i: PageIdx) -> Item {
+    let c = ctx.content;
+    let p = &c.pages[i];
+    Item {
+        title: p.fm.title.clone(),
+        url: ctx.href(&p.url),
+        number: p.fm.number.clone(),
+        date: p.date().map(|d| d.vi()),
+        kind: p.fm.kind.clone(),
+        kind_label: p.fm.kind.as_deref().and_then(|k| ctx.config.kind_label(k)).map(str::to_string),
+        summary: p.fm.summary.clone().unwrap_or_else(|| rendered.get(i).map(|r| r.excerpt.clone()).unwrap_or_default()),
+        status: p.fm.status.as_str(),
+        status_label: p.fm.status.label(),
+        is_section: p.kind == PageKind::Section,
+        count: if p.kind == PageKind::Section { count_docs(c, i) } else { 0 },
+    }
+}
+
+fn count_docs(c: &crate::content::Content, i: PageIdx) -> usize {
+    c.pages[i].children.iter().map(|&k| if c.pages[k].kind == PageKind::Section { count_docs(c, k) } else { 1 }).sum()
+}
+
+fn link(ctx: &Ctx, p: &Page) -> Link {
+    Link { title: p.fm.title.clone(), url: ctx.href(&p.url) }
+}
+
+fn section_items(c: &crate::content::Content, i: PageIdx) -> Vec<PageIdx> {
+    c.pages[i].children.clone()
+}
+
+/// Newest change first, then title.
+pub fn recent_order(a: &Page, b: &Page) -> std::cmp::Ordering {
+    b.updated().cmp(&a.updated()).then_with(|| text::fold(&a.fm.title).cmp(&text::fold(&b.fm.title))).then_with(|| a.src.path.cmp(&b.src.path))
+}
+
+fn page_count(items: usize, size: usize) -> usize {
+    items.div_ceil(size).max(1)
+}
+
+/// `/loai/nghi-quyet/` page 3 -> `/loai/nghi-quyet/trang-3/`.
+pub fn paged_url(base: &str, n: usize) -> String {
+    if n <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}trang-{n}/")
+    }
+}
+
+/// `/a/b/` -> `a/b/index.html`; `/404.html` -> `404.html`.
+pub fn out_path(url: &str) -> String {
+    let u = url.trim_start_matches('/');
+    if u.is_empty() {
+        "index.html".into()
+    } else if u.ends_with('/') {
+        format!("{u}index.html")
+    } else {
+        u.to_string()
+    }
+}
+
+/// Lists by kind, tag, issuer, year, and recent changes; and their index pages.
+fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
+    let c = ctx.content;
+    let mut docs: Vec<PageIdx> = (0..c.pages.len()).filter(|&i| c.pages[i].kind == PageKind::Document).collect();
+    // Lists show newest first.
+    docs.sort_by(|&a, &b| c.pages[b].date().cmp(&c.pages[a].date()).then_with(|| text::fold(&c.pages[a].fm.title).cmp(&text::fold(&c.pages[b].fm.title))).then_with(|| c.pages[a].src.path.cmp(&c.pages[b].src.path)));
+    let mut lists = Vec::new();
+    let mut terms = Vec::new();
+    let home = Link { title: "Trang chủ".into(), url: ctx.href("/") };
+    let _ = home;
+
+    let mut group = |base: &str, index_title: &str, describe: &dyn Fn(&str) -> String, key: &dyn Fn(&Page) -> Vec<(String, String)>, order_terms: bool| {
+        let mut groups: BTreeMap<String, (String, Vec<PageIdx>)> = BTreeMap::new();
+        for &i in &docs {
+            for (slug, name) in key(&c.pages[i]) {
+                groups.entry(slug).or_insert_with(|| (name, Vec::new())).1.push(i);
+            }
+        }
+        let mut term_items = Vec::new();
+        let parent = Link { title: index_title.to_string(), url: ctx.href(&format!("/{base}/")) };
+        let mut keys: Vec<&String> = groups.keys().collect();
+        if order_terms {
+            keys.reverse();
+        }
+        for slug in keys {
+            let (name, list) = &groups[slug];
+            let url = format!("/{base}/{slug}/");
+            term_items.push(Item {
+                title: name.clone(),
+                url: ctx.href(&url),
+                number: None,
+                date: None,
+                kind: None,
+                kind_label: None,
+                summary: String::new(),
+                status: "",
+                status_label: "",
+                is_section: false,
+                count: list.len(),
+            });
+            lists.push(ListSpec { url, title: describe(name), description: describe(name), docs: list.clone(), paginate: true, parent: Some(parent.clone()) });
+        }
+        terms.push(TermsSpec { url: format!("/{base}/"), title: index_title.to_string(), terms: term_items });
+    };
+
+    group(
+        "loai",
+        "Loại văn bản",
+        &|name| name.to_string(),
+        &|p| p.fm.kind.iter().map(|k| (k.clone(), ctx.config.kind_label(k).unwrap_or(k).to_string())).collect(),
+        false,
+    );
+    group("chu-de", "Chủ đề", &|name| format!("Chủ đề: {name}"), &|p| p.fm.tags.iter().map(|t| (text::slug(t), t.clone())).collect(), false);
+    group("co-quan", "Cơ quan ban hành", &|name| format!("Cơ quan ban hành: {name}"), &|p| p.fm.issuer.iter().map(|s| (text::slug(s), s.clone())).collect(), false);
+    group("nam", "Năm ban hành", &|name| format!("Văn bản năm {name}"), &|p| p.fm.issued.or(p.fm.effective).iter().map(|d| (d.year.to_string(), d.year.to_string())).collect(), true);
+
+    // Kinds are shown in the site's order, not alphabetically.
+    if let Some(t) = terms.first_mut() {
+        let pos = |i: &Item| ctx.config.kinds.iter().position(|k| i.url.ends_with(&format!("/loai/{}/", k.id))).unwrap_or(usize::MAX);
+        t.terms.sort_by_key(pos);
+    }
+
+    let mut recent = docs.clone();
+    recent.sort_by(|&a, &b| recent_order(&c.pages[a], &c.pages[b]));
+    recent.truncate(ctx.config.page_size * 2);
+    lists.push(ListSpec {
+        url: "/moi-cap-nhat/".into(),
+        title: "Mới cập nhật".into(),
+        description: "Các văn bản, tài liệu mới ban hành hoặc mới sửa đổi".into(),
+        docs: recent,
+        paginate: false,
+        parent: None,
+    });
+    (lists, terms)
+}

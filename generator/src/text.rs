@@ -1,0 +1,243 @@
+//! Vietnamese text normalisation: the one implementation used for slugs, anchors, the search
+//! index and search queries, so that what is indexed and what is asked always meet.
+//!
+//! Three forms of a word:
+//! - NFC, the stored form of all text (`nfc`);
+//! - folded: lowercase, every diacritic removed and `đ` -> `d` ("Đảng" -> "dang"), for recall when
+//!   members type without diacritics (`fold`, `slug`);
+//! - exact: lowercase with vowel marks kept and the tone written as a trailing digit
+//!   ("hòa" and "hoà" -> "hoa2", "Đảng" -> "đang3"), so old and new tone placement agree and a
+//!   query typed with diacritics can rank exact matches first (`exact`).
+
+use std::borrow::Cow;
+use unicode_normalization::char::{compose, decompose_canonical};
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// `s` in Unicode NFC, borrowed when it already is.
+pub fn nfc(s: &str) -> Cow<'_, str> {
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
+}
+
+/// The Vietnamese tones, as the combining marks that write them.
+const TONES: [(char, u8); 5] = [
+    ('\u{0301}', 1), // sắc
+    ('\u{0300}', 2), // huyền
+    ('\u{0309}', 3), // hỏi
+    ('\u{0303}', 4), // ngã
+    ('\u{0323}', 5), // nặng
+];
+
+fn is_combining(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// Pushes the folded form of one character: lowercase, no diacritics, `đ` -> `d`.
+/// Characters that are not letters or digits are pushed unchanged (lowercased).
+pub fn push_folded(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    for lc in c.to_lowercase() {
+        if lc == 'đ' {
+            out.push('d');
+            continue;
+        }
+        decompose_canonical(lc, |d| {
+            if !is_combining(d) {
+                out.push(d);
+            }
+        });
+    }
+}
+
+/// Folded form of a whole text: "Đảng viên" -> "dang vien".
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_folded(c, &mut out);
+    }
+    out
+}
+
+/// A URL slug: folded, with every run of other characters turned into one `-`.
+/// "Nghị quyết 21" -> "nghi-quyet-21". May be empty if `s` has no letters or digits.
+pub fn slug(s: &str) -> String {
+    let mut folded = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_folded(c, &mut folded);
+    }
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c.is_alphanumeric() {
+            // Letters of other scripts stay, so a slug is never silently empty for them.
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// The exact form of one word (a run of letters and digits): lowercase, vowel marks and `đ`
+/// kept, tone removed and written as a trailing digit 1-5. Tone placement does not matter:
+/// "hoà" and "hòa" both give "hoa2".
+pub fn exact(word: &str) -> String {
+    let mut tone = 0u8;
+    let mut base = String::with_capacity(word.len());
+    for c in word.chars() {
+        for lc in c.to_lowercase() {
+            decompose_canonical(lc, |d| {
+                if let Some(&(_, t)) = TONES.iter().find(|(m, _)| *m == d) {
+                    tone = t;
+                } else {
+                    base.push(d);
+                }
+            });
+        }
+    }
+    let mut out: String = recompose(&base);
+    if tone != 0 {
+        out.push(char::from(b'0' + tone));
+    }
+    out
+}
+
+fn recompose(decomposed: &str) -> String {
+    let mut out = String::with_capacity(decomposed.len());
+    let mut last: Option<char> = None;
+    for c in decomposed.chars() {
+        if let Some(l) = last {
+            if let Some(composed) = compose(l, c) {
+                last = Some(composed);
+                continue;
+            }
+            out.push(l);
+        }
+        last = Some(c);
+    }
+    if let Some(l) = last {
+        out.push(l);
+    }
+    out
+}
+
+/// One word of a text, with its byte range in that text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub start: usize,
+    pub end: usize,
+    /// Folded form ("dang").
+    pub folded: String,
+    /// Exact form ("đang3").
+    pub exact: String,
+}
+
+/// Splits NFC text into words (Vietnamese syllables, numbers, codes such as "NQ") and gives
+/// each its folded and exact forms. Combining marks stay with their word, so NFD input
+/// splits the same way as NFC.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    for_each_token(text, |t| out.push(t));
+    out
+}
+
+/// Like [`tokens`], without collecting them.
+pub fn for_each_token(text: &str, mut f: impl FnMut(Token)) {
+    let mut start: Option<usize> = None;
+    let flush = |s: usize, e: usize, f: &mut dyn FnMut(Token)| {
+        let word = &text[s..e];
+        f(Token {
+            start: s,
+            end: e,
+            folded: fold(word),
+            exact: exact(word),
+        });
+    };
+    for (i, c) in text.char_indices() {
+        let in_word = c.is_alphanumeric() || (start.is_some() && is_combining(c));
+        match (in_word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                flush(s, i, &mut f);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        flush(s, text.len(), &mut f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_table() {
+        let cases = [
+            ("Đảng viên", "dang vien"),
+            ("ĐẢNG VIÊN", "dang vien"),
+            ("dang vien", "dang vien"),
+            ("Nghị quyết", "nghi quyet"),
+            ("chi bộ", "chi bo"),
+            ("Ương ương ươ", "uong uong uo"),
+            ("hoà hòa", "hoa hoa"),
+            ("21-NQ/TW", "21-nq/tw"),
+            // NFD input: "Đảng" written with combining marks
+            ("\u{110}a\u{309}ng", "dang"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fold(input), want, "fold({input:?})");
+        }
+    }
+
+    #[test]
+    fn slug_table() {
+        let cases = [
+            ("Nghị quyết 21", "nghi-quyet-21"),
+            ("Nghị quyết", "nghi-quyet"),
+            ("  Điều 5. Quyền của đảng viên ", "dieu-5-quyen-cua-dang-vien"),
+            ("21-NQ/TW", "21-nq-tw"),
+            ("---", ""),
+            ("Sinh hoạt chi bộ (tháng 11/2026)", "sinh-hoat-chi-bo-thang-11-2026"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(slug(input), want, "slug({input:?})");
+        }
+    }
+
+    #[test]
+    fn exact_forms_ignore_tone_placement() {
+        assert_eq!(exact("hòa"), "hoa2");
+        assert_eq!(exact("hoà"), "hoa2");
+        assert_eq!(exact("Đảng"), "đang3");
+        assert_eq!(exact("ĐẢNG"), "đang3");
+        assert_eq!(exact("viên"), "viên");
+        assert_eq!(exact("thuỷ"), exact("thủy"));
+        assert_eq!(exact("\u{110}a\u{309}ng"), "đang3");
+        assert_eq!(exact("dang"), "dang");
+    }
+
+    #[test]
+    fn tokens_of_nfc_and_nfd_agree() {
+        let nfc_text = "Đảng viên, chi bộ: 21-NQ/TW";
+        let nfd_text: String = nfc_text.nfd().collect();
+        let a: Vec<_> = tokens(nfc_text).into_iter().map(|t| t.exact).collect();
+        let b: Vec<_> = tokens(&nfd_text).into_iter().map(|t| t.exact).collect();
+        assert_eq!(a, ["đang3", "viên", "chi", "bô5", "21", "nq", "tw"]);
+        assert_eq!(a, b);
+        let t = &tokens(nfc_text)[1];
+        assert_eq!(&nfc_text[t.start..t.end], "viên");
+    }
+}
