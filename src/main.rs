@@ -63,7 +63,11 @@ fn run() -> Result<ExitCode, lexopt::Error> {
                         json = match parser.value()?.string()?.as_str() {
                             "json" => true,
                             "text" => false,
-                            other => return Err(format!("unknown format \"{other}\" (text or json)").into()),
+                            other => {
+                                return Err(
+                                    format!("unknown format \"{other}\" (text or json)").into()
+                                )
+                            }
                         }
                     }
                     _ => return Err(arg.unexpected()),
@@ -80,7 +84,10 @@ fn run() -> Result<ExitCode, lexopt::Error> {
 }
 
 fn print_text(diags: Vec<Diagnostic>) -> (usize, usize) {
-    let errors = diags.iter().filter(|d| d.severity == sotay_generator::diagnostics::Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == sotay_generator::diagnostics::Severity::Error)
+        .count();
     for d in &diags {
         eprintln!("{d}");
     }
@@ -96,7 +103,10 @@ fn build(root: &std::path::Path, out: &std::path::Path) -> ExitCode {
         }
         Err(diags) => {
             let (errors, _) = print_text(diags.sorted());
-            eprintln!("build failed: {errors} error{}", if errors == 1 { "" } else { "s" });
+            eprintln!(
+                "build failed: {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            );
             ExitCode::from(1)
         }
     }
@@ -107,7 +117,10 @@ fn check(root: &std::path::Path, json: bool) -> ExitCode {
     let has_errors = diags.has_errors();
     let list = diags.sorted();
     if json {
-        let errors = list.iter().filter(|d| d.severity == sotay_generator::diagnostics::Severity::Error).count();
+        let errors = list
+            .iter()
+            .filter(|d| d.severity == sotay_generator::diagnostics::Severity::Error)
+            .count();
         let doc = serde_json::json!({
             "ok": !has_errors,
             "errors": errors,
@@ -118,7 +131,14 @@ fn check(root: &std::path::Path, json: bool) -> ExitCode {
     } else {
         let (errors, warnings) = print_text(list);
         if errors == 0 {
-            eprintln!("ok: no errors{}", if warnings > 0 { format!(", {warnings} warnings") } else { String::new() });
+            eprintln!(
+                "ok: no errors{}",
+                if warnings > 0 {
+                    format!(", {warnings} warnings")
+                } else {
+                    String::new()
+                }
+            );
         } else {
             eprintln!("{errors} error{}", if errors == 1 { "" } else { "s" });
         }

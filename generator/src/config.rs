@@ -140,7 +140,9 @@ impl Config {
         }
         if let Some(url) = y.string("base_url", diags) {
             match url.split_once("://") {
-                Some((scheme, rest)) if (scheme == "http" || scheme == "https") && !rest.is_empty() => {
+                Some((scheme, rest))
+                    if (scheme == "http" || scheme == "https") && !rest.is_empty() =>
+                {
                     let mut url = url.clone();
                     if !url.ends_with('/') {
                         url.push('/');
@@ -160,12 +162,19 @@ impl Config {
         }
         c.sample = y.bool("sample", diags).unwrap_or(c.sample);
         c.allow_html = y.bool("allow_html", diags).unwrap_or(c.allow_html);
-        for (key, slot) in [("page_size", &mut c.page_size), ("feed_limit", &mut c.feed_limit)] {
+        for (key, slot) in [
+            ("page_size", &mut c.page_size),
+            ("feed_limit", &mut c.feed_limit),
+        ] {
             if let Some(n) = y.integer(key, diags) {
                 if (1..=10_000).contains(&n) {
                     *slot = n as usize;
                 } else {
-                    diags.error(FILE, y.key_pos(key), format!("\"{key}\" must be between 1 and 10000"));
+                    diags.error(
+                        FILE,
+                        y.key_pos(key),
+                        format!("\"{key}\" must be between 1 and 10000"),
+                    );
                 }
             }
         }

@@ -126,8 +126,15 @@ pub struct Content {
 }
 
 enum Entry {
-    Markdown { path: String, file: PathBuf, role: Role },
-    Asset { path: String, file: PathBuf },
+    Markdown {
+        path: String,
+        file: PathBuf,
+        role: Role,
+    },
+    Asset {
+        path: String,
+        file: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -145,7 +152,10 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
         diags.error(
             "content",
             Pos::FILE,
-            format!("no content folder: expected Markdown files in {}", content_dir.display()),
+            format!(
+                "no content folder: expected Markdown files in {}",
+                content_dir.display()
+            ),
         );
         return Content::default();
     }
@@ -153,26 +163,12 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
     let kinds = config.kind_ids();
 
     // Read and parse front matter in parallel; keep the walk's (sorted) order.
-    let parsed: Vec<(Entry, Result<(Source, FrontMatter, u64), String>, Diagnostics)> = entries
+    let parsed: Vec<(Entry, Loaded, Diagnostics)> = entries
         .into_par_iter()
         .map(|entry| {
             let mut d = Diagnostics::new();
-            let res = match &entry {
-                Entry::Markdown { path, file, role } => read_source(path, file).map(|(text, _)| {
-                    let lines = LineIndex::new(&text);
-                    let need = if *role == Role::Partial { Need::Nothing } else { Need::Title };
-                    let (fm, body) = if *role == Role::Partial && frontmatter::split(&text).map(|s| s.yaml.is_none()).unwrap_or(true) {
-                        (FrontMatter::default(), frontmatter::split(&text).map(|s| s.body).unwrap_or(0))
-                    } else {
-                        frontmatter::parse(path, &text, &lines, &kinds, need, &mut d)
-                    };
-                    (Source { path: path.clone(), text, lines, body }, fm, 0)
-                }),
-                Entry::Asset { file, .. } => std::fs::metadata(file)
-                    .map(|m| (Source { path: String::new(), text: String::new(), lines: LineIndex::new(""), body: 0 }, FrontMatter::default(), m.len()))
-                    .map_err(|e| e.to_string()),
-            };
-            (entry, res, d)
+            let loaded = load_entry(&entry, &kinds, &mut d);
+            (entry, loaded, d)
         })
         .collect();
 
@@ -184,8 +180,16 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
     // The home page always exists, with or without content/_index.md.
     c.pages.push(Page {
         kind: PageKind::Home,
-        src: Source { path: "content/_index.md".into(), text: String::new(), lines: LineIndex::new(""), body: 0 },
-        fm: FrontMatter { title: config.title.clone(), ..FrontMatter::default() },
+        src: Source {
+            path: "content/_index.md".into(),
+            text: String::new(),
+            lines: LineIndex::new(""),
+            body: 0,
+        },
+        fm: FrontMatter {
+            title: config.title.clone(),
+            ..FrontMatter::default()
+        },
         id: String::new(),
         url: "/".into(),
         parent: None,
@@ -197,16 +201,24 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
     url_owner.insert("/".into(), "content/_index.md".into());
 
     let mut assets_pending = Vec::new();
-    for (entry, res, d) in parsed {
+    for (entry, loaded, d) in parsed {
         diags.extend(d);
-        match (entry, res) {
-            (Entry::Markdown { path, .. } | Entry::Asset { path, .. }, Err(e)) => {
+        match (entry, loaded) {
+            (Entry::Markdown { path, .. } | Entry::Asset { path, .. }, Loaded::Failed(e)) => {
                 diags.error(&path, Pos::FILE, e);
             }
-            (Entry::Markdown { path, role: Role::Partial, .. }, Ok((src, _, _))) => {
-                c.partials.insert(path, src);
+            (
+                Entry::Markdown {
+                    path,
+                    role: Role::Partial,
+                    ..
+                },
+                Loaded::Markdown(src, _),
+            ) => {
+                c.partials.insert(path, *src);
             }
-            (Entry::Markdown { path, role, .. }, Ok((src, fm, _))) => {
+            (Entry::Markdown { path, role, .. }, Loaded::Markdown(src, fm)) => {
+                let (src, fm) = (*src, *fm);
                 if fm.status == Status::Draft {
                     c.drafts.push(path);
                     continue;
@@ -225,10 +237,16 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
                     let stem = file_name.strip_suffix(".md").unwrap_or(file_name);
                     (PageKind::Document, url_of(&dir, Some(stem)))
                 };
-                debug_assert!(role == Role::Section || kind == PageKind::Document || kind == PageKind::Home);
+                debug_assert!(
+                    role == Role::Section || kind == PageKind::Document || kind == PageKind::Home
+                );
                 if kind == PageKind::Home {
                     let home = &mut c.pages[0];
-                    let title = if fm.title.is_empty() { home.fm.title.clone() } else { fm.title.clone() };
+                    let title = if fm.title.is_empty() {
+                        home.fm.title.clone()
+                    } else {
+                        fm.title.clone()
+                    };
                     home.fm = FrontMatter { title, ..fm };
                     home.src = src;
                     continue;
@@ -238,20 +256,41 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
                     continue;
                 }
                 if let Some(other) = url_owner.get(&url) {
-                    diags.error(&path, Pos::FILE, format!("its URL {url} is already used by {other}; rename one of them"));
+                    diags.error(
+                        &path,
+                        Pos::FILE,
+                        format!("its URL {url} is already used by {other}; rename one of them"),
+                    );
                     continue;
                 }
                 url_owner.insert(url.clone(), path.clone());
                 let idx = c.pages.len();
-                let id = fm.id.clone().unwrap_or_else(|| url.trim_matches('/').to_string());
-                c.pages.push(Page { kind, src, fm, id, url, parent: None, children: Vec::new(), attachments: Vec::new(), hash: String::new() });
+                let id = fm
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| url.trim_matches('/').to_string());
+                c.pages.push(Page {
+                    kind,
+                    src,
+                    fm,
+                    id,
+                    url,
+                    parent: None,
+                    children: Vec::new(),
+                    attachments: Vec::new(),
+                    hash: String::new(),
+                });
                 if kind == PageKind::Section {
                     dir_sections.insert(dir, idx);
                 } else if file_name == "index.md" {
                     bundles.insert(dir, idx);
                 }
             }
-            (Entry::Asset { path, file }, Ok((_, _, size))) => assets_pending.push((path, file, size)),
+            (Entry::Asset { path, file }, Loaded::Asset(size)) => {
+                assets_pending.push((path, file, size))
+            }
+            (Entry::Asset { .. }, Loaded::Markdown(..))
+            | (Entry::Markdown { .. }, Loaded::Asset(_)) => {}
         }
     }
 
@@ -273,13 +312,25 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
         };
         let base = url_of(&dir, None);
         let slug = text::slug(&stem);
-        let url = if ext.is_empty() { format!("{base}{slug}") } else { format!("{base}{slug}.{ext}") };
+        let url = if ext.is_empty() {
+            format!("{base}{slug}")
+        } else {
+            format!("{base}{slug}.{ext}")
+        };
         if slug.is_empty() {
-            diags.error(&path, Pos::FILE, "the file name needs at least one letter or digit");
+            diags.error(
+                &path,
+                Pos::FILE,
+                "the file name needs at least one letter or digit",
+            );
             continue;
         }
         if let Some(other) = url_owner.get(&url) {
-            diags.error(&path, Pos::FILE, format!("its URL {url} is already used by {other}; rename one of them"));
+            diags.error(
+                &path,
+                Pos::FILE,
+                format!("its URL {url} is already used by {other}; rename one of them"),
+            );
             continue;
         }
         url_owner.insert(url.clone(), path.clone());
@@ -297,7 +348,14 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
                 None => break,
             }
         }
-        c.assets.push(Asset { file, path, url, size, ext, name });
+        c.assets.push(Asset {
+            file,
+            path,
+            url,
+            size,
+            ext,
+            name,
+        });
     }
 
     // Parents, ids, hashes.
@@ -315,7 +373,14 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
         let id = c.pages[i].id.clone();
         if let Some(&first) = c.by_id.get(&id) {
             let p = &c.pages[i];
-            diags.error(&p.src.path, p.fm.id_pos, format!("duplicate id \"{id}\": also used by {}", c.pages[first].src.path));
+            diags.error(
+                &p.src.path,
+                p.fm.id_pos,
+                format!(
+                    "duplicate id \"{id}\": also used by {}",
+                    c.pages[first].src.path
+                ),
+            );
         } else {
             c.by_id.insert(id, i);
         }
@@ -334,7 +399,11 @@ pub fn order(a: &Page, b: &Page) -> std::cmp::Ordering {
     let sec = |p: &Page| p.kind != PageKind::Section;
     sec(a)
         .cmp(&sec(b))
-        .then(a.fm.weight.unwrap_or(i64::MAX).cmp(&b.fm.weight.unwrap_or(i64::MAX)))
+        .then(
+            a.fm.weight
+                .unwrap_or(i64::MAX)
+                .cmp(&b.fm.weight.unwrap_or(i64::MAX)),
+        )
         .then(b.date().cmp(&a.date()))
         .then_with(|| text::fold(&a.fm.title).cmp(&text::fold(&b.fm.title)))
         .then_with(|| a.src.path.cmp(&b.src.path))
@@ -345,10 +414,21 @@ fn check_supersedes(c: &Content, diags: &mut Diagnostics) {
         for (target, pos) in p.fm.supersedes.iter().zip(&p.fm.supersedes_pos) {
             match c.by_id.get(target) {
                 Some(&t) if c.pages[t].kind == PageKind::Document => {}
-                Some(_) => diags.error(&p.src.path, *pos, format!("supersedes \"{target}\", which is a section, not a document")),
+                Some(_) => diags.error(
+                    &p.src.path,
+                    *pos,
+                    format!("supersedes \"{target}\", which is a section, not a document"),
+                ),
                 None => {
                     let ids = c.by_id.keys().map(String::as_str);
-                    diags.error(&p.src.path, *pos, format!("supersedes \"{target}\", but no document has that id{}", crate::diagnostics::suggestion(target, ids)));
+                    diags.error(
+                        &p.src.path,
+                        *pos,
+                        format!(
+                            "supersedes \"{target}\", but no document has that id{}",
+                            crate::diagnostics::suggestion(target, ids)
+                        ),
+                    );
                 }
             }
         }
@@ -360,7 +440,9 @@ fn parent_dir(path: &str, kind: PageKind) -> String {
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let file = path.rsplit('/').next().unwrap_or("");
     if kind == PageKind::Section || file == "index.md" {
-        dir.rsplit_once('/').map_or("content", |(d, _)| d).to_string()
+        dir.rsplit_once('/')
+            .map_or("content", |(d, _)| d)
+            .to_string()
     } else {
         dir.to_string()
     }
@@ -383,8 +465,16 @@ fn ensure_section(
     urls.entry(url.clone()).or_insert_with(|| path.clone());
     c.pages.push(Page {
         kind: PageKind::Section,
-        src: Source { path, text: String::new(), lines: LineIndex::new(""), body: 0 },
-        fm: FrontMatter { title: text::nfc(&capitalize(&name.replace(['-', '_'], " "))).into_owned(), ..FrontMatter::default() },
+        src: Source {
+            path,
+            text: String::new(),
+            lines: LineIndex::new(""),
+            body: 0,
+        },
+        fm: FrontMatter {
+            title: text::nfc(&capitalize(&name.replace(['-', '_'], " "))).into_owned(),
+            ..FrontMatter::default()
+        },
         id: url.trim_matches('/').to_string(),
         url,
         parent: None,
@@ -420,25 +510,73 @@ pub fn url_of(dir: &str, stem: Option<&str>) -> String {
 
 fn url_problem(url: &str) -> Option<String> {
     if url.split('/').any(|s| s == "-") {
-        return Some(format!("a folder or file name has no letter or digit, so it cannot make a URL ({url})"));
+        return Some(format!(
+            "a folder or file name has no letter or digit, so it cannot make a URL ({url})"
+        ));
     }
     let first = url.trim_start_matches('/').split('/').next().unwrap_or("");
     RESERVED.contains(&first).then(|| {
-        format!("the top-level name \"{first}\" is reserved for generated pages; reserved names: {}", RESERVED.join(", "))
+        format!(
+            "the top-level name \"{first}\" is reserved for generated pages; reserved names: {}",
+            RESERVED.join(", ")
+        )
     })
 }
 
-fn read_source(path: &str, file: &Path) -> Result<(String, ()), String> {
+/// A file's content once read.
+enum Loaded {
+    Markdown(Box<Source>, Box<FrontMatter>),
+    Asset(u64),
+    Failed(String),
+}
+
+fn load_entry(entry: &Entry, kinds: &[&str], d: &mut Diagnostics) -> Loaded {
+    match entry {
+        Entry::Asset { file, .. } => match std::fs::metadata(file) {
+            Ok(m) => Loaded::Asset(m.len()),
+            Err(e) => Loaded::Failed(format!("cannot read: {e}")),
+        },
+        Entry::Markdown { path, file, role } => {
+            let text = match read_text(file) {
+                Ok(t) => t,
+                Err(e) => return Loaded::Failed(e),
+            };
+            let lines = LineIndex::new(&text);
+            let split = frontmatter::split(&text);
+            let (fm, body) = match (role, split) {
+                // A partial may have no front matter at all.
+                (Role::Partial, Ok(s)) if s.yaml.is_none() => (FrontMatter::default(), s.body),
+                (Role::Partial, _) => {
+                    frontmatter::parse(path, &text, &lines, kinds, Need::Nothing, d)
+                }
+                _ => frontmatter::parse(path, &text, &lines, kinds, Need::Title, d),
+            };
+            Loaded::Markdown(
+                Box::new(Source {
+                    path: path.clone(),
+                    text,
+                    lines,
+                    body,
+                }),
+                Box::new(fm),
+            )
+        }
+    }
+}
+
+/// Reads a text file as UTF-8, in NFC.
+fn read_text(file: &Path) -> Result<String, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        format!("not valid UTF-8 text (at byte {}); save the file as UTF-8", e.utf8_error().valid_up_to())
+        format!(
+            "not valid UTF-8 text (at byte {}); save the file as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
     })?;
-    let _ = path;
-    let text = match text::nfc(&text) {
+    Ok(match text::nfc(&text) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(s) => s,
-    };
-    Ok((text, ()))
+    })
 }
 
 /// Walks `content/` in a fixed order and classifies every file.
@@ -454,7 +592,10 @@ fn walk(root: &Path, content_dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> 
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let p = e.path().map(|p| rel(root, p)).unwrap_or_else(|| "content".into());
+                let p = e
+                    .path()
+                    .map(|p| rel(root, p))
+                    .unwrap_or_else(|| "content".into());
                 diags.error(&p, Pos::FILE, format!("cannot read: {e}"));
                 continue;
             }
@@ -490,10 +631,16 @@ fn walk(root: &Path, content_dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> 
     // Markdown files inside a bundle (other than its index.md) are a mistake.
     let mut keep = Vec::with_capacity(out.len());
     for e in out {
-        if let Entry::Markdown { path, role: Role::Document | Role::Section, .. } = &e {
+        if let Entry::Markdown {
+            path,
+            role: Role::Document | Role::Section,
+            ..
+        } = &e
+        {
             let name = path.rsplit('/').next().unwrap_or("");
             let inside = bundle_dirs.iter().any(|b| {
-                path.starts_with(&format!("{b}/")) && !(name == "index.md" && path == &format!("{b}/index.md"))
+                path.starts_with(&format!("{b}/"))
+                    && !(name == "index.md" && path == &format!("{b}/index.md"))
             });
             if inside {
                 diags.error(path, Pos::FILE, "a page bundle (a folder with index.md) can hold only index.md and attachments; move this file out, or start its name with _ to make it a partial");
@@ -507,12 +654,20 @@ fn walk(root: &Path, content_dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> 
 
 /// Hidden files, editors' backup and swap files.
 fn is_ignored(name: &str) -> bool {
-    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".swx") || name.starts_with(".#") || name.starts_with('#')
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.starts_with(".#")
+        || name.starts_with('#')
 }
 
 fn rel(root: &Path, p: &Path) -> String {
     let r = p.strip_prefix(root).unwrap_or(p);
-    let s: Vec<String> = r.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let s: Vec<String> = r
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     text::nfc(&s.join("/")).into_owned()
 }
 
@@ -522,9 +677,15 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(url_of("content/Nghị quyết", Some("Nghị quyết 21")), "/nghi-quyet/nghi-quyet-21/");
+        assert_eq!(
+            url_of("content/Nghị quyết", Some("Nghị quyết 21")),
+            "/nghi-quyet/nghi-quyet-21/"
+        );
         assert_eq!(url_of("content", Some("gioi-thieu")), "/gioi-thieu/");
-        assert_eq!(url_of("content/dieu-le/dieu-le-mau", None), "/dieu-le/dieu-le-mau/");
+        assert_eq!(
+            url_of("content/dieu-le/dieu-le-mau", None),
+            "/dieu-le/dieu-le-mau/"
+        );
         assert_eq!(url_of("content", None), "/");
         assert!(url_problem("/loai/").is_some());
         assert!(url_problem("/a/-/").is_some());

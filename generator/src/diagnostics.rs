@@ -172,7 +172,10 @@ impl From<Vec<Diagnostic>> for Diagnostics {
 }
 
 /// The closest candidate to `word` if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(word, c);
@@ -241,6 +244,9 @@ mod tests {
         assert_eq!(did_you_mean("notee", names), Some("note"));
         assert_eq!(did_you_mean("warnign", names), Some("warning"));
         assert_eq!(did_you_mean("zzzzzz", names), None);
-        assert_eq!(suggestion("titel", ["title", "tags"]), " (did you mean \"title\"?)");
+        assert_eq!(
+            suggestion("titel", ["title", "tags"]),
+            " (did you mean \"title\"?)"
+        );
     }
 }

@@ -328,7 +328,10 @@ mod tests {
         let Some(BlockLine::Leaf(d)) = block_line("::toc").unwrap() else {
             panic!()
         };
-        assert_eq!((d.name.as_str(), d.label.clone(), d.attrs.len()), ("toc", None, 0));
+        assert_eq!(
+            (d.name.as_str(), d.label.clone(), d.attrs.len()),
+            ("toc", None, 0)
+        );
 
         let Some(BlockLine::Leaf(d)) =
             block_line("::form[Mẫu 2 - Bản [tự] kiểm điểm]{file=\"mau 02.docx\"}").unwrap()
@@ -338,8 +341,7 @@ mod tests {
         assert_eq!(d.label.as_deref(), Some("Mẫu 2 - Bản [tự] kiểm điểm"));
         assert_eq!(attrs(&d), [("file".into(), "mau 02.docx".into())]);
 
-        let Some(BlockLine::Open(d, 4)) =
-            block_line(" ::::note{title='Điểm mới' open}").unwrap()
+        let Some(BlockLine::Open(d, 4)) = block_line(" ::::note{title='Điểm mới' open}").unwrap()
         else {
             panic!()
         };
@@ -372,14 +374,30 @@ mod tests {
     #[test]
     fn block_errors() {
         let cases = [
-            ("::note text after", 6, "unexpected text after the directive; a block directive must be alone on its line"),
-            ("::form{file=\"a.docx}", 12, "this quoted value is never closed"),
-            ("::form{file=a.docx", 6, "the attributes `{` are never closed with `}`"),
+            (
+                "::note text after",
+                6,
+                "unexpected text after the directive; a block directive must be alone on its line",
+            ),
+            (
+                "::form{file=\"a.docx}",
+                12,
+                "this quoted value is never closed",
+            ),
+            (
+                "::form{file=a.docx",
+                6,
+                "the attributes `{` are never closed with `}`",
+            ),
             ("::form[abc", 6, "the label `[` is never closed with `]`"),
             ("::x{a=1 a=2}", 8, "attribute `a` is given twice"),
             ("::x{=1}", 4, "expected an attribute name, found `=`"),
             ("::x{a=}", 6, "attribute `a` needs a value after `=`"),
-            ("::x{a=\"1\"b}", 9, "expected a space or `}` after the attribute"),
+            (
+                "::x{a=\"1\"b}",
+                9,
+                "expected a space or `}` after the attribute",
+            ),
         ];
         for (line, at, msg) in cases {
             let e = block_line(line).unwrap_err();

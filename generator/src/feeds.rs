@@ -8,13 +8,19 @@ use crate::Ctx;
 use serde::Serialize;
 
 fn abs(ctx: &Ctx, url: &str) -> String {
-    format!("{}{}", ctx.config.base_url.trim_end_matches('/'), ctx.href(url))
+    format!(
+        "{}{}",
+        ctx.config.base_url.trim_end_matches('/'),
+        ctx.href(url)
+    )
 }
 
 /// The newest documents as an Atom feed.
 pub fn atom(ctx: &Ctx, rendered: &[Rendered]) -> String {
     let c = ctx.content;
-    let mut docs: Vec<usize> = (0..c.pages.len()).filter(|&i| c.pages[i].kind == PageKind::Document).collect();
+    let mut docs: Vec<usize> = (0..c.pages.len())
+        .filter(|&i| c.pages[i].kind == PageKind::Document)
+        .collect();
     docs.sort_by(|&a, &b| crate::render::recent_order(&c.pages[a], &c.pages[b]));
     docs.truncate(ctx.config.feed_limit);
     let updated = docs
@@ -24,19 +30,40 @@ pub fn atom(ctx: &Ctx, rendered: &[Rendered]) -> String {
         .map_or("2000-01-01T00:00:00Z".to_string(), |d| d.rfc3339());
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"vi\">\n");
     s.push_str(&format!("<title>{}</title>\n", esc(&ctx.config.title)));
-    s.push_str(&format!("<subtitle>{}</subtitle>\n", esc(&ctx.config.description)));
-    s.push_str(&format!("<link href=\"{}\" rel=\"self\" type=\"application/atom+xml\"/>\n", esc(&abs(ctx, "/atom.xml"))));
+    s.push_str(&format!(
+        "<subtitle>{}</subtitle>\n",
+        esc(&ctx.config.description)
+    ));
+    s.push_str(&format!(
+        "<link href=\"{}\" rel=\"self\" type=\"application/atom+xml\"/>\n",
+        esc(&abs(ctx, "/atom.xml"))
+    ));
     s.push_str(&format!("<link href=\"{}\"/>\n", esc(&abs(ctx, "/"))));
-    s.push_str(&format!("<id>{}</id>\n<updated>{updated}</updated>\n", esc(&abs(ctx, "/"))));
-    let author = if ctx.config.organization.is_empty() { &ctx.config.title } else { &ctx.config.organization };
+    s.push_str(&format!(
+        "<id>{}</id>\n<updated>{updated}</updated>\n",
+        esc(&abs(ctx, "/"))
+    ));
+    let author = if ctx.config.organization.is_empty() {
+        &ctx.config.title
+    } else {
+        &ctx.config.organization
+    };
     s.push_str(&format!("<author><name>{}</name></author>\n", esc(author)));
     for i in docs {
         let p = &c.pages[i];
         let url = abs(ctx, &p.url);
         let when = p.updated().map_or(updated.clone(), |d| d.rfc3339());
-        let summary = p.fm.summary.clone().unwrap_or_else(|| rendered[i].excerpt.clone());
+        let summary =
+            p.fm.summary
+                .clone()
+                .unwrap_or_else(|| rendered[i].excerpt.clone());
         s.push_str("<entry>\n");
-        s.push_str(&format!("<title>{}</title>\n<link href=\"{}\"/>\n<id>{}</id>\n<updated>{when}</updated>\n", esc(&p.fm.title), esc(&url), esc(&url)));
+        s.push_str(&format!(
+            "<title>{}</title>\n<link href=\"{}\"/>\n<id>{}</id>\n<updated>{when}</updated>\n",
+            esc(&p.fm.title),
+            esc(&url),
+            esc(&url)
+        ));
         if let Some(d) = p.fm.issued {
             s.push_str(&format!("<published>{}</published>\n", d.rfc3339()));
         }
@@ -56,7 +83,10 @@ pub fn sitemap(ctx: &Ctx, html_paths: &[String]) -> String {
     let lastmod: std::collections::HashMap<String, String> = c
         .pages
         .iter()
-        .filter_map(|p| p.updated().map(|d| (crate::render::out_path(&p.url), d.to_string())))
+        .filter_map(|p| {
+            p.updated()
+                .map(|d| (crate::render::out_path(&p.url), d.to_string()))
+        })
         .collect();
     for path in html_paths {
         if path == "404.html" {

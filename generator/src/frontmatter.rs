@@ -120,7 +120,9 @@ fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
 
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -278,7 +280,7 @@ pub fn parse(
         Some(_) if need == Need::Title => {
             diags.error(file, y.key_pos("title"), "\"title\" is empty");
         }
-        None if need == Need::Title && !y.get("title").is_some_and(|v| !v.is_null()) => {
+        None if need == Need::Title && y.get("title").is_none_or(|v| v.is_null()) => {
             let pos = lines.pos(text, ys.saturating_sub(4));
             diags.error(file, pos, "missing required field \"title\"");
         }

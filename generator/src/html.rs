@@ -68,7 +68,10 @@ mod tests {
 
     #[test]
     fn table() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(human_size(980), "980 B");
         assert_eq!(human_size(24_300), "24 KB");
         assert_eq!(human_size(1_250_000), "1,2 MB");

@@ -70,7 +70,11 @@ pub struct Site {
 
 impl Site {
     pub fn documents(&self) -> usize {
-        self.content.pages.iter().filter(|p| p.kind == content::PageKind::Document).count()
+        self.content
+            .pages
+            .iter()
+            .filter(|p| p.kind == content::PageKind::Document)
+            .count()
     }
 }
 
@@ -121,7 +125,11 @@ pub fn build(root: &Path, out: &Path) -> Result<Summary, Diagnostics> {
     let site = generate(root)?;
     let stats = write::write(&site.files, out).map_err(|e| {
         let mut d = Diagnostics::new();
-        d.error(&out.display().to_string(), Pos::FILE, format!("cannot write the site: {e}"));
+        d.error(
+            &out.display().to_string(),
+            Pos::FILE,
+            format!("cannot write the site: {e}"),
+        );
         d
     })?;
     let bytes = site
@@ -134,7 +142,12 @@ pub fn build(root: &Path, out: &Path) -> Result<Summary, Diagnostics> {
         .sum();
     Ok(Summary {
         documents: site.documents(),
-        sections: site.content.pages.iter().filter(|p| p.kind == content::PageKind::Section).count(),
+        sections: site
+            .content
+            .pages
+            .iter()
+            .filter(|p| p.kind == content::PageKind::Section)
+            .count(),
         pages: site.files.keys().filter(|k| k.ends_with(".html")).count(),
         files: site.files.len(),
         written: stats.written,
@@ -152,7 +165,10 @@ pub fn generate(root: &Path) -> Result<Site, Diagnostics> {
     let config = Config::load(root, &mut diags);
     let theme = theme::Theme::load(root, &config.theme, &mut diags);
     let content = content::load(root, &config, &mut diags);
-    let ctx = Ctx { config: &config, content: &content };
+    let ctx = Ctx {
+        config: &config,
+        content: &content,
+    };
 
     let mut rendered: Vec<Rendered> = (0..content.pages.len())
         .into_par_iter()
@@ -184,17 +200,38 @@ pub fn generate(root: &Path) -> Result<Site, Diagnostics> {
         return Err(diags);
     }
     let html_paths: Vec<String> = files.keys().cloned().collect();
-    files.insert("atom.xml".into(), Output::Bytes(feeds::atom(&ctx, &rendered).into_bytes()));
-    files.insert("sitemap.xml".into(), Output::Bytes(feeds::sitemap(&ctx, &html_paths).into_bytes()));
-    files.insert("catalog.json".into(), Output::Bytes(feeds::catalog(&ctx).into_bytes()));
+    files.insert(
+        "atom.xml".into(),
+        Output::Bytes(feeds::atom(&ctx, &rendered).into_bytes()),
+    );
+    files.insert(
+        "sitemap.xml".into(),
+        Output::Bytes(feeds::sitemap(&ctx, &html_paths).into_bytes()),
+    );
+    files.insert(
+        "catalog.json".into(),
+        Output::Bytes(feeds::catalog(&ctx).into_bytes()),
+    );
     for (url, bytes) in theme.assets.values() {
-        files.insert(url.trim_start_matches('/').to_string(), Output::Bytes(bytes.clone()));
+        files.insert(
+            url.trim_start_matches('/').to_string(),
+            Output::Bytes(bytes.clone()),
+        );
     }
     for a in &content.assets {
-        files.insert(a.url.trim_start_matches('/').to_string(), Output::Copy(a.file.clone()));
+        files.insert(
+            a.url.trim_start_matches('/').to_string(),
+            Output::Copy(a.file.clone()),
+        );
     }
     drop(pages);
-    Ok(Site { config, content, rendered, files, warnings: diags })
+    Ok(Site {
+        config,
+        content,
+        rendered,
+        files,
+        warnings: diags,
+    })
 }
 
 /// Links to `page#anchor` in other pages, checked now that all anchors are known.
@@ -204,8 +241,18 @@ fn check_anchors(ctx: &Ctx, rendered: &[Rendered], diags: &mut Diagnostics) {
             let target = &rendered[c.page];
             if !target.anchors.contains(&c.anchor) {
                 let p = &ctx.content.pages[c.page];
-                let near = diagnostics::suggestion(&c.anchor, target.headings.iter().map(|h| h.anchor.as_str()));
-                diags.error(&c.file, c.pos, format!("{} has no heading with anchor \"#{}\"{near}", p.src.path, c.anchor));
+                let near = diagnostics::suggestion(
+                    &c.anchor,
+                    target.headings.iter().map(|h| h.anchor.as_str()),
+                );
+                diags.error(
+                    &c.file,
+                    c.pos,
+                    format!(
+                        "{} has no heading with anchor \"#{}\"{near}",
+                        p.src.path, c.anchor
+                    ),
+                );
             }
         }
     }

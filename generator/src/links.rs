@@ -68,13 +68,17 @@ pub fn resolve(content: &Content, from: &str, dest: &str) -> Result<Target, Stri
             return Ok(Target::Asset(a));
         }
         if content.drafts.contains(c) {
-            return Err(format!("link \"{dest}\" points to a draft, which is not published"));
+            return Err(format!(
+                "link \"{dest}\" points to a draft, which is not published"
+            ));
         }
         if content.partials.contains_key(c) {
             return Err(format!("link \"{dest}\" points to a partial, which is not a page; use ::include to show it"));
         }
     }
-    Err(format!("link \"{dest}\" points to {joined}, which does not exist"))
+    Err(format!(
+        "link \"{dest}\" points to {joined}, which does not exist"
+    ))
 }
 
 /// Links that are not checked: a scheme (`https:`, `mailto:`, `tel:`), `//host`, or a path
@@ -139,17 +143,32 @@ mod tests {
 
     #[test]
     fn normalize_table() {
-        assert_eq!(normalize("content/a/../b/./c.md").as_deref(), Some("content/b/c.md"));
+        assert_eq!(
+            normalize("content/a/../b/./c.md").as_deref(),
+            Some("content/b/c.md")
+        );
         assert_eq!(normalize("content/../../x"), None);
         assert_eq!(normalize("content//a/"), Some("content/a".into()));
     }
 
     #[test]
     fn external_table() {
-        for d in ["https://x.vn", "mailto:a@b", "tel:0123", "/tim-kiem/", "//cdn.x"] {
+        for d in [
+            "https://x.vn",
+            "mailto:a@b",
+            "tel:0123",
+            "/tim-kiem/",
+            "//cdn.x",
+        ] {
             assert!(is_external(d), "{d}");
         }
-        for d in ["a.md", "../a.md#dieu-5", "#dieu-5", "Nghị quyết 21.md", "1:2.md"] {
+        for d in [
+            "a.md",
+            "../a.md#dieu-5",
+            "#dieu-5",
+            "Nghị quyết 21.md",
+            "1:2.md",
+        ] {
             assert!(!is_external(d), "{d}");
         }
     }

@@ -83,7 +83,10 @@ pub fn render(ctx: &Ctx, page: PageIdx) -> Rendered {
         if !r.anchors.contains(&anchor) {
             let msg = format!(
                 "no heading with anchor \"#{anchor}\" in this page{}",
-                crate::diagnostics::suggestion(&anchor, r.out.headings.iter().map(|h| h.anchor.as_str()))
+                crate::diagnostics::suggestion(
+                    &anchor,
+                    r.out.headings.iter().map(|h| h.anchor.as_str())
+                )
             );
             r.out.diags.error(&file, pos, msg);
         }
@@ -104,8 +107,6 @@ enum Block {
 struct Prepared {
     md: String,
     blocks: Vec<Block>,
-    /// For each `Open`, the index of its `Close`.
-    closes: Vec<Option<usize>>,
 }
 
 /// Replaces block directive lines with placeholders. Offsets in `Block`s are relative to
@@ -113,7 +114,6 @@ struct Prepared {
 fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
     let mut md = String::with_capacity(body.len() + 64);
     let mut blocks = Vec::new();
-    let mut closes = Vec::new();
     let mut stack: Vec<(usize, usize, usize)> = Vec::new(); // (block index, colons, offset)
     let mut fence: Option<(char, usize)> = None;
     let mut off = 0;
@@ -128,13 +128,21 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
                 if n >= 3 {
                     match fence {
                         None => fence = Some((c, n)),
-                        Some((fc, fnum)) if fc == c && n >= fnum && trimmed[n..].trim().is_empty() => fence = None,
+                        Some((fc, fnum))
+                            if fc == c && n >= fnum && trimmed[n..].trim().is_empty() =>
+                        {
+                            fence = None
+                        }
                         _ => {}
                     }
                 }
             }
         }
-        let parsed = if fence.is_none() { directives::block_line(content) } else { Ok(None) };
+        let parsed = if fence.is_none() {
+            directives::block_line(content)
+        } else {
+            Ok(None)
+        };
         match parsed {
             Ok(None) => md.push_str(line),
             Err(e) => {
@@ -150,9 +158,8 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
                         blocks.push(Block::Open(shift(d, off)));
                     }
                     BlockLine::Close(colons) => match stack.last() {
-                        Some(&(open, need, _)) if need <= colons => {
+                        Some(&(_, need, _)) if need <= colons => {
                             stack.pop();
-                            set(&mut closes, open, idx);
                             blocks.push(Block::Close);
                         }
                         Some(&(_, need, _)) => {
@@ -162,7 +169,10 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
                             continue;
                         }
                         None => {
-                            error(off + indent, "closing `:::` without an open container directive".into());
+                            error(
+                                off + indent,
+                                "closing `:::` without an open container directive".into(),
+                            );
                             md.push_str(ending);
                             off += line.len();
                             continue;
@@ -179,24 +189,18 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
             Block::Open(d) => d.name.clone(),
             _ => String::new(),
         };
-        error(at, format!("container \"{name}\" is never closed: add a line `:::` after its content"));
+        error(
+            at,
+            format!("container \"{name}\" is never closed: add a line `:::` after its content"),
+        );
         let idx = blocks.len();
-        set(&mut closes, open, idx);
         blocks.push(Block::Close);
         if !md.ends_with('\n') {
             md.push('\n');
         }
         md.push_str(&format!("{MARK}{idx}-->\n"));
     }
-    closes.resize(blocks.len(), None);
-    Prepared { md, blocks, closes }
-}
-
-fn set(v: &mut Vec<Option<usize>>, i: usize, val: usize) {
-    if v.len() <= i {
-        v.resize(i + 1, None);
-    }
-    v[i] = Some(val);
+    Prepared { md, blocks }
 }
 
 fn shift(mut d: Directive, by: usize) -> Directive {
@@ -213,7 +217,11 @@ fn shift(mut d: Directive, by: usize) -> Directive {
 /// What an open container turns into when it closes.
 enum Open {
     Callout(String),
-    Quiz { start: usize, title: Option<String>, at: usize },
+    Quiz {
+        start: usize,
+        title: Option<String>,
+        at: usize,
+    },
     Nothing,
 }
 
@@ -244,7 +252,8 @@ struct Place<'s> {
 
 impl Place<'_> {
     fn body_pos(&self, off: usize) -> Pos {
-        self.file_lines.pos(self.file_text, self.body_start + off.min(self.body.len()))
+        self.file_lines
+            .pos(self.file_text, self.body_start + off.min(self.body.len()))
     }
     fn md_pos(&self, off: usize) -> Pos {
         let p = self.md_lines.pos(self.md, off);
@@ -279,7 +288,12 @@ impl<'c, 'a> Renderer<'c, 'a> {
         html
     }
 
-    fn transform<'e>(&mut self, place: &Place, prep: &Prepared, events: Vec<(Event<'e>, Range<usize>)>) -> Vec<Ev<'e>> {
+    fn transform<'e>(
+        &mut self,
+        place: &Place,
+        prep: &Prepared,
+        events: Vec<(Event<'e>, Range<usize>)>,
+    ) -> Vec<Ev<'e>> {
         let mut out: Vec<Ev<'e>> = Vec::with_capacity(events.len());
         let mut opens: Vec<Open> = Vec::new();
         let mut heading_start: Option<usize> = None;
@@ -288,9 +302,22 @@ impl<'c, 'a> Renderer<'c, 'a> {
         for (ev, range) in events {
             let at = range.start;
             match ev {
-                Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => {
                     heading_start = Some(out.len());
-                    out.push((Event::Start(Tag::Heading { level, id, classes, attrs }), at));
+                    out.push((
+                        Event::Start(Tag::Heading {
+                            level,
+                            id,
+                            classes,
+                            attrs,
+                        }),
+                        at,
+                    ));
                 }
                 Event::End(TagEnd::Heading(level)) => {
                     if let Some(start) = heading_start.take() {
@@ -302,7 +329,11 @@ impl<'c, 'a> Renderer<'c, 'a> {
                             };
                             let anchor = self.anchors.claim(&wanted);
                             *id = Some(CowStr::from(anchor.clone()));
-                            self.out.headings.push(crate::markdown::Heading { level: level as u8, text: text.clone(), anchor });
+                            self.out.headings.push(crate::markdown::Heading {
+                                level: level as u8,
+                                text: text.clone(),
+                                anchor,
+                            });
                         }
                         self.out.text.push_str(&text);
                         self.out.text.push('\n');
@@ -315,7 +346,11 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 }
                 Event::End(TagEnd::Paragraph) => {
                     if let Some(s) = para_text_start.take() {
-                        if !self.excerpt_done && list_depth == 0 && opens.is_empty() && self.include_stack.len() == 1 {
+                        if !self.excerpt_done
+                            && list_depth == 0
+                            && opens.is_empty()
+                            && self.include_stack.len() == 1
+                        {
                             let t = self.out.text[s..].trim();
                             if !t.is_empty() {
                                 self.out.excerpt = crate::html::truncate_words(t, 240);
@@ -334,25 +369,59 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     list_depth = list_depth.saturating_sub(1);
                     out.push((Event::End(TagEnd::List(n)), at));
                 }
-                Event::End(e @ (TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock | TagEnd::BlockQuote(_))) => {
+                Event::End(
+                    e @ (TagEnd::Item
+                    | TagEnd::TableCell
+                    | TagEnd::CodeBlock
+                    | TagEnd::BlockQuote(_)),
+                ) => {
                     self.out.text.push('\n');
                     out.push((Event::End(e), at));
                 }
                 Event::Start(Tag::Table(al)) => {
-                    out.push((Event::Html("<div class=\"table-wrap\" tabindex=\"0\">".into()), at));
+                    out.push((
+                        Event::Html("<div class=\"table-wrap\" tabindex=\"0\">".into()),
+                        at,
+                    ));
                     out.push((Event::Start(Tag::Table(al)), at));
                 }
                 Event::End(TagEnd::Table) => {
                     out.push((Event::End(TagEnd::Table), at));
                     out.push((Event::Html("</div>\n".into()), at));
                 }
-                Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
                     let dest = self.link(place, link_type, dest_url, &range, false);
-                    out.push((Event::Start(Tag::Link { link_type, dest_url: dest, title, id }), at));
+                    out.push((
+                        Event::Start(Tag::Link {
+                            link_type,
+                            dest_url: dest,
+                            title,
+                            id,
+                        }),
+                        at,
+                    ));
                 }
-                Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
                     let dest = self.link(place, link_type, dest_url, &range, true);
-                    out.push((Event::Start(Tag::Image { link_type, dest_url: dest, title, id }), at));
+                    out.push((
+                        Event::Start(Tag::Image {
+                            link_type,
+                            dest_url: dest,
+                            title,
+                            id,
+                        }),
+                        at,
+                    ));
                 }
                 Event::Text(t) => {
                     self.out.text.push_str(&t);
@@ -363,7 +432,11 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     out.push((Event::Code(t), at));
                 }
                 Event::Html(h) | Event::InlineHtml(h) if h.starts_with(MARK) => {
-                    let idx: usize = h[MARK.len()..].split("-->").next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX);
+                    let idx: usize = h[MARK.len()..]
+                        .split("-->")
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(usize::MAX);
                     self.block(place, prep, idx, &mut opens, &mut out, at);
                 }
                 Event::Html(h) | Event::InlineHtml(h) => {
@@ -384,13 +457,24 @@ impl<'c, 'a> Renderer<'c, 'a> {
     }
 
     /// Resolves a link or image destination and returns what to write in the HTML.
-    fn link<'e>(&mut self, place: &Place, link_type: LinkType, dest: CowStr<'e>, range: &Range<usize>, image: bool) -> CowStr<'e> {
+    fn link<'e>(
+        &mut self,
+        place: &Place,
+        link_type: LinkType,
+        dest: CowStr<'e>,
+        range: &Range<usize>,
+        image: bool,
+    ) -> CowStr<'e> {
         if matches!(link_type, LinkType::Autolink | LinkType::Email) {
             return dest;
         }
         let src = &place.md[range.clone()];
         let dest_at = src.rfind("](").map_or(range.start, |i| range.start + i + 2);
-        let dest_at = if src[dest_at - range.start..].starts_with('<') { dest_at + 1 } else { dest_at };
+        let dest_at = if src[dest_at - range.start..].starts_with('<') {
+            dest_at + 1
+        } else {
+            dest_at
+        };
         let pos = place.md_pos(dest_at);
         match links::resolve(self.ctx.content, place.path, &dest) {
             Ok(Target::External) => dest,
@@ -399,9 +483,15 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 dest
             }
             Ok(Target::Asset(a)) => CowStr::from(self.ctx.href(&self.ctx.content.assets[a].url)),
-            Ok(Target::Page(p, anchor)) if !image => CowStr::from(self.page_href(place.path, pos, p, anchor)),
+            Ok(Target::Page(p, anchor)) if !image => {
+                CowStr::from(self.page_href(place.path, pos, p, anchor))
+            }
             Ok(Target::Page(..)) => {
-                self.out.diags.error(place.path, pos, format!("image \"{dest}\" points to a page, not an image file"));
+                self.out.diags.error(
+                    place.path,
+                    pos,
+                    format!("image \"{dest}\" points to a page, not an image file"),
+                );
                 dest
             }
             Err(msg) => {
@@ -420,14 +510,29 @@ impl<'c, 'a> Renderer<'c, 'a> {
             if p == self.page {
                 self.here_checks.push((file.to_string(), pos, a));
             } else {
-                self.out.checks.push(AnchorCheck { file: file.to_string(), pos, page: p, anchor: a });
+                self.out.checks.push(AnchorCheck {
+                    file: file.to_string(),
+                    pos,
+                    page: p,
+                    anchor: a,
+                });
             }
         }
         url
     }
 
-    fn inline_directives<'e>(&mut self, place: &Place, text: CowStr<'e>, range: &Range<usize>, out: &mut Vec<Ev<'e>>) {
-        let found = if text.contains(':') { directives::inline(&text) } else { Vec::new() };
+    fn inline_directives<'e>(
+        &mut self,
+        place: &Place,
+        text: CowStr<'e>,
+        range: &Range<usize>,
+        out: &mut Vec<Ev<'e>>,
+    ) {
+        let found = if text.contains(':') {
+            directives::inline(&text)
+        } else {
+            Vec::new()
+        };
         if found.is_empty() {
             out.push((Event::Text(text), range.start));
             return;
@@ -441,7 +546,10 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 Err(e) => self.out.diags.error(place.path, pos(e.at), e.message),
                 Ok(d) => {
                     if d.start > last {
-                        out.push((Event::Text(CowStr::from(text[last..d.start].to_string())), range.start));
+                        out.push((
+                            Event::Text(CowStr::from(text[last..d.start].to_string())),
+                            range.start,
+                        ));
                     }
                     last = d.end;
                     match widgets::check(&d, Form::Inline) {
@@ -459,13 +567,18 @@ impl<'c, 'a> Renderer<'c, 'a> {
             }
         }
         if last < text.len() {
-            out.push((Event::Text(CowStr::from(text[last..].to_string())), range.start));
+            out.push((
+                Event::Text(CowStr::from(text[last..].to_string())),
+                range.start,
+            ));
         }
     }
 
     /// `:ref[text]{to="id#anchor"}`
     fn reference(&mut self, file: &str, d: &Directive, pos: &dyn Fn(usize) -> Pos) -> String {
-        let Some(to) = d.attr("to") else { return String::new() };
+        let Some(to) = d.attr("to") else {
+            return String::new();
+        };
         let (id, anchor) = match to.value.split_once('#') {
             Some((i, a)) => (i, Some(a.to_string()).filter(|a| !a.is_empty())),
             None => (to.value.as_str(), None),
@@ -473,58 +586,94 @@ impl<'c, 'a> Renderer<'c, 'a> {
         let content = self.ctx.content;
         let Some(&p) = content.by_id.get(id) else {
             let ids = content.by_id.keys().map(String::as_str);
-            self.out.diags.error(file, pos(to.value_at), format!("no document has the id \"{id}\"{}", crate::diagnostics::suggestion(id, ids)));
+            self.out.diags.error(
+                file,
+                pos(to.value_at),
+                format!(
+                    "no document has the id \"{id}\"{}",
+                    crate::diagnostics::suggestion(id, ids)
+                ),
+            );
             return crate::html::esc(d.label.as_deref().unwrap_or(id));
         };
         let href = self.page_href(file, pos(to.value_at), p, anchor);
-        let label = d.label.clone().filter(|l| !l.trim().is_empty()).unwrap_or_else(|| content.pages[p].fm.title.clone());
-        format!("<a class=\"ref\" href=\"{}\">{}</a>", crate::html::esc(&href), crate::html::esc(&label))
+        let label = d
+            .label
+            .clone()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| content.pages[p].fm.title.clone());
+        format!(
+            "<a class=\"ref\" href=\"{}\">{}</a>",
+            crate::html::esc(&href),
+            crate::html::esc(&label)
+        )
     }
 
     /// Handles the placeholder of block directive `idx`.
-    fn block<'e>(&mut self, place: &Place, prep: &Prepared, idx: usize, opens: &mut Vec<Open>, out: &mut Vec<Ev<'e>>, at: usize) {
-        let Some(block) = prep.blocks.get(idx) else { return };
+    fn block<'e>(
+        &mut self,
+        place: &Place,
+        prep: &Prepared,
+        idx: usize,
+        opens: &mut Vec<Open>,
+        out: &mut Vec<Ev<'e>>,
+        at: usize,
+    ) {
+        let Some(block) = prep.blocks.get(idx) else {
+            return;
+        };
         let pos = |off: usize| place.body_pos(off);
         match block {
             Block::Close => match opens.pop() {
                 Some(Open::Callout(close)) => out.push((Event::Html(close.into()), at)),
-                Some(Open::Quiz { start, title, at: qat }) => {
+                Some(Open::Quiz {
+                    start,
+                    title,
+                    at: qat,
+                }) => {
                     let inner: Vec<Ev<'e>> = out.drain(start..).collect();
                     match build_quiz(inner) {
                         Ok(questions) => {
                             self.quizzes += 1;
-                            out.push((Event::Html(widgets::quiz(self.quizzes, title.as_deref(), &questions).into()), at));
+                            out.push((
+                                Event::Html(
+                                    widgets::quiz(self.quizzes, title.as_deref(), &questions)
+                                        .into(),
+                                ),
+                                at,
+                            ));
                         }
                         Err((_, msg)) => self.out.diags.error(place.path, pos(qat), msg),
                     }
                 }
                 Some(Open::Nothing) | None => {}
             },
-            Block::Open(d) => {
-                let _ = prep.closes.get(idx);
-                match widgets::check(d, Form::Container) {
-                    Err(errs) => {
-                        for (o, msg) in errs {
-                            self.out.diags.error(place.path, pos(o), msg);
-                        }
-                        opens.push(Open::Nothing);
+            Block::Open(d) => match widgets::check(d, Form::Container) {
+                Err(errs) => {
+                    for (o, msg) in errs {
+                        self.out.diags.error(place.path, pos(o), msg);
                     }
-                    Ok(spec) if spec.name == "quiz" => {
-                        opens.push(Open::Quiz { start: out.len(), title: title_of(d), at: d.name_at });
-                    }
-                    Ok(spec) => {
-                        let (open, close) = widgets::callout(spec.name, title_of(d).as_deref());
-                        out.push((Event::Html(open.into()), at));
-                        opens.push(Open::Callout(close));
-                    }
+                    opens.push(Open::Nothing);
                 }
-            }
+                Ok(spec) if spec.name == "quiz" => {
+                    opens.push(Open::Quiz {
+                        start: out.len(),
+                        title: title_of(d),
+                        at: d.name_at,
+                    });
+                }
+                Ok(spec) => {
+                    let (open, close) = widgets::callout(spec.name, title_of(d).as_deref());
+                    out.push((Event::Html(open.into()), at));
+                    opens.push(Open::Callout(close));
+                }
+            },
             Block::Leaf(d) => {
                 let result = match widgets::check(d, Form::Leaf) {
                     Err(errs) => Err(errs),
                     Ok(spec) => match spec.name {
                         "toc" => Ok(TOC_MARKER.to_string()),
-                        "doc-list" => widgets::doc_list(self.ctx, d).inspect(|_| self.note_listed(d)),
+                        "doc-list" => widgets::doc_list(self.ctx, d),
                         "meeting" => widgets::meeting(self.ctx, d),
                         "form" => self.form(place, d),
                         "include" => self.include(place, d),
@@ -543,37 +692,63 @@ impl<'c, 'a> Renderer<'c, 'a> {
         }
     }
 
-    fn note_listed(&mut self, _d: &Directive) {
-        // Lists depend on every document's front matter; `site` treats any page with a
-        // doc-list or meeting card as depending on all documents.
-    }
-
     fn form(&mut self, place: &Place, d: &Directive) -> Result<String, Vec<widgets::WidgetError>> {
-        let Some(file) = d.attr("file") else { return Err(vec![]) };
+        let Some(file) = d.attr("file") else {
+            return Err(vec![]);
+        };
         match links::resolve(self.ctx.content, place.path, &file.value) {
             Ok(Target::Asset(a)) => Ok(widgets::form_card(self.ctx, a, d.label.as_deref())),
-            Ok(_) => Err(vec![(file.value_at, format!("\"{}\" is not an attachment file", file.value))]),
+            Ok(_) => Err(vec![(
+                file.value_at,
+                format!("\"{}\" is not an attachment file", file.value),
+            )]),
             Err(msg) => Err(vec![(file.value_at, msg.replacen("link", "file", 1))]),
         }
     }
 
-    fn include(&mut self, place: &Place, d: &Directive) -> Result<String, Vec<widgets::WidgetError>> {
-        let Some(file) = d.attr("file") else { return Err(vec![]) };
+    fn include(
+        &mut self,
+        place: &Place,
+        d: &Directive,
+    ) -> Result<String, Vec<widgets::WidgetError>> {
+        let Some(file) = d.attr("file") else {
+            return Err(vec![]);
+        };
         let from_dir = place.path.rsplit_once('/').map_or("", |(d, _)| d);
         let target = normalize_join(from_dir, &file.value);
-        let Some(src) = target.as_ref().and_then(|t| self.ctx.content.partials.get(t)) else {
+        let Some(src) = target
+            .as_ref()
+            .and_then(|t| self.ctx.content.partials.get(t))
+        else {
             let why = match &target {
-                Some(t) if self.ctx.content.by_path.contains_key(t) => format!("{t} is a page; only partials (names starting with _) can be included"),
-                Some(t) => format!("{t} does not exist, or is not a partial (names starting with _)"),
+                Some(t) if self.ctx.content.by_path.contains_key(t) => {
+                    format!("{t} is a page; only partials (names starting with _) can be included")
+                }
+                Some(t) => {
+                    format!("{t} does not exist, or is not a partial (names starting with _)")
+                }
                 None => "the path leaves content/".to_string(),
             };
-            return Err(vec![(file.value_at, format!("cannot include \"{}\": {why}", file.value))]);
+            return Err(vec![(
+                file.value_at,
+                format!("cannot include \"{}\": {why}", file.value),
+            )]);
         };
         if self.include_stack.contains(&src.path) {
-            return Err(vec![(file.value_at, format!("include cycle: {} -> {}", self.include_stack.join(" -> "), src.path))]);
+            return Err(vec![(
+                file.value_at,
+                format!(
+                    "include cycle: {} -> {}",
+                    self.include_stack.join(" -> "),
+                    src.path
+                ),
+            )]);
         }
         if self.include_stack.len() > MAX_INCLUDE_DEPTH {
-            return Err(vec![(file.value_at, "includes are nested too deeply".to_string())]);
+            return Err(vec![(
+                file.value_at,
+                "includes are nested too deeply".to_string(),
+            )]);
         }
         self.include_stack.push(src.path.clone());
         let html = self.render_source(src);
@@ -583,7 +758,10 @@ impl<'c, 'a> Renderer<'c, 'a> {
 }
 
 fn title_of(d: &Directive) -> Option<String> {
-    d.attr("title").map(|a| a.value.clone()).or_else(|| d.label.clone()).filter(|t| !t.trim().is_empty())
+    d.attr("title")
+        .map(|a| a.value.clone())
+        .or_else(|| d.label.clone())
+        .filter(|t| !t.trim().is_empty())
 }
 
 fn normalize_join(dir: &str, rel: &str) -> Option<String> {
@@ -649,7 +827,11 @@ fn strip_tags(h: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
 }
 
 fn to_html(events: Vec<Ev>) -> String {
@@ -662,11 +844,22 @@ fn to_html(events: Vec<Ev>) -> String {
 fn build_quiz(events: Vec<Ev>) -> Result<Vec<Question>, (usize, String)> {
     let mut it = events
         .into_iter()
-        .filter(|(e, _)| !matches!(e, Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock)) && !matches!(e, Event::Text(t) if t.trim().is_empty()))
+        .filter(|(e, _)| {
+            !matches!(
+                e,
+                Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock)
+            ) && !matches!(e, Event::Text(t) if t.trim().is_empty())
+        })
         .peekable();
     match it.next() {
         Some((Event::Start(Tag::List(Some(_))), _)) => {}
-        Some((_, at)) => return Err((at, "a quiz is a numbered list of questions (1. ...), each with options - [ ] / - [x]".into())),
+        Some((_, at)) => {
+            return Err((
+                at,
+                "a quiz is a numbered list of questions (1. ...), each with options - [ ] / - [x]"
+                    .into(),
+            ))
+        }
         None => return Err((0, "this quiz has no questions".into())),
     }
     let mut questions = Vec::new();
@@ -692,7 +885,10 @@ fn build_quiz(events: Vec<Ev>) -> Result<Vec<Question>, (usize, String)> {
         questions.push(question(item, questions.len() + 1)?);
     }
     if it.any(|(e, _)| !matches!(e, Event::Html(_))) {
-        return Err((0, "a quiz holds one numbered list of questions and nothing after it".into()));
+        return Err((
+            0,
+            "a quiz holds one numbered list of questions and nothing after it".into(),
+        ));
     }
     if questions.is_empty() {
         return Err((0, "this quiz has no questions".into()));
@@ -702,7 +898,9 @@ fn build_quiz(events: Vec<Ev>) -> Result<Vec<Question>, (usize, String)> {
 
 fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
     let at = item.first().map_or(0, |(_, a)| *a);
-    let list_start = item.iter().position(|(e, _)| matches!(e, Event::Start(Tag::List(None))));
+    let list_start = item
+        .iter()
+        .position(|(e, _)| matches!(e, Event::Start(Tag::List(None))));
     let Some(ls) = list_start else {
         return Err((at, format!("question {n} of the quiz has no options: add lines \"- [ ] ...\" and \"- [x] ...\" under it")));
     };
@@ -724,7 +922,15 @@ fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
     let mut rest = item;
     let after: Vec<Ev> = rest.split_off((le + 1).min(rest.len()));
     let list: Vec<Ev> = rest.split_off(ls);
-    let prompt: Vec<Ev> = rest.into_iter().filter(|(e, _)| !matches!(e, Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph))).collect();
+    let prompt: Vec<Ev> = rest
+        .into_iter()
+        .filter(|(e, _)| {
+            !matches!(
+                e,
+                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
+            )
+        })
+        .collect();
 
     let mut options = Vec::new();
     let mut option_text = Vec::new();
@@ -740,10 +946,23 @@ fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
             }
             Event::End(TagEnd::Item) if depth == 1 => {
                 if let Some((correct, evs)) = cur.take() {
-                    if !evs.iter().any(|(e, _)| matches!(e, Event::TaskListMarker(_))) {
+                    if !evs
+                        .iter()
+                        .any(|(e, _)| matches!(e, Event::TaskListMarker(_)))
+                    {
                         marker_missing = true;
                     }
-                    let evs: Vec<Ev> = evs.into_iter().filter(|(e, _)| !matches!(e, Event::TaskListMarker(_) | Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph))).collect();
+                    let evs: Vec<Ev> = evs
+                        .into_iter()
+                        .filter(|(e, _)| {
+                            !matches!(
+                                e,
+                                Event::TaskListMarker(_)
+                                    | Event::Start(Tag::Paragraph)
+                                    | Event::End(TagEnd::Paragraph)
+                            )
+                        })
+                        .collect();
                     option_text.push(plain_text(&evs));
                     options.push((to_html(evs), correct));
                 }
@@ -764,13 +983,27 @@ fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
         }
     }
     if marker_missing {
-        return Err((at, format!("every option of question {n} must start with [ ] or [x]")));
+        return Err((
+            at,
+            format!("every option of question {n} must start with [ ] or [x]"),
+        ));
     }
     if options.len() < 2 {
-        return Err((at, format!("question {n} of the quiz needs at least two options")));
+        return Err((
+            at,
+            format!("question {n} of the quiz needs at least two options"),
+        ));
     }
     if !options.iter().any(|o| o.1) {
-        return Err((at, format!("question {n} of the quiz has no correct option: mark it [x]")));
+        return Err((
+            at,
+            format!("question {n} of the quiz has no correct option: mark it [x]"),
+        ));
     }
-    Ok(Question { prompt: to_html(prompt), options, option_text, explanation: to_html(after) })
+    Ok(Question {
+        prompt: to_html(prompt),
+        options,
+        option_text,
+        explanation: to_html(after),
+    })
 }

@@ -143,7 +143,11 @@ impl<'a> Pages<'a> {
         }
         let (lists, terms) = taxonomies(ctx);
         let mut global = tera::Context::new();
-        let assets: BTreeMap<&str, String> = theme.assets.iter().map(|(k, (u, _))| (k.as_str(), ctx.href(u))).collect();
+        let assets: BTreeMap<&str, String> = theme
+            .assets
+            .iter()
+            .map(|(k, (u, _))| (k.as_str(), ctx.href(u)))
+            .collect();
         global.insert("assets", &assets);
         global.insert(
             "site",
@@ -172,7 +176,15 @@ impl<'a> Pages<'a> {
             .map(|&i| link(ctx, &c.pages[i]))
             .collect();
         global.insert("nav", &nav);
-        Pages { ctx, theme, rendered, lists, terms, superseded_by, global }
+        Pages {
+            ctx,
+            theme,
+            rendered,
+            lists,
+            terms,
+            superseded_by,
+            global,
+        }
     }
 
     /// Every page to render, in a fixed order.
@@ -190,7 +202,11 @@ impl<'a> Pages<'a> {
             }
         }
         for (i, l) in self.lists.iter().enumerate() {
-            let n = if l.paginate { page_count(l.docs.len(), self.ctx.config.page_size) } else { 1 };
+            let n = if l.paginate {
+                page_count(l.docs.len(), self.ctx.config.page_size)
+            } else {
+                1
+            };
             jobs.extend((1..=n).map(|k| Job::List(i, k)));
         }
         jobs.extend((0..self.terms.len()).map(Job::Terms));
@@ -211,7 +227,17 @@ impl<'a> Pages<'a> {
             Job::List(i, n) => self.list(&mut cx, *i, *n),
             Job::Terms(i) => self.terms(&mut cx, *i),
             Job::NotFound => {
-                cx.insert("page", &self.info("Không tìm thấy trang", "/404.html", "", "404", Vec::new(), ""));
+                cx.insert(
+                    "page",
+                    &self.info(
+                        "Không tìm thấy trang",
+                        "/404.html",
+                        "",
+                        "404",
+                        Vec::new(),
+                        "",
+                    ),
+                );
                 ("404.html", "/404.html".to_string())
             }
         };
@@ -224,11 +250,23 @@ impl<'a> Pages<'a> {
         Ok((out_path(&url), html))
     }
 
-    fn info(&self, title: &str, url: &str, description: &str, kind: &'static str, breadcrumbs: Vec<Link>, id: &str) -> PageInfo {
+    fn info(
+        &self,
+        title: &str,
+        url: &str,
+        description: &str,
+        kind: &'static str,
+        breadcrumbs: Vec<Link>,
+        id: &str,
+    ) -> PageInfo {
         PageInfo {
             title: title.to_string(),
             url: self.ctx.href(url),
-            canonical: format!("{}{}", self.ctx.config.base_url.trim_end_matches('/'), self.ctx.href(url)),
+            canonical: format!(
+                "{}{}",
+                self.ctx.config.base_url.trim_end_matches('/'),
+                self.ctx.href(url)
+            ),
             description: description.to_string(),
             kind,
             breadcrumbs,
@@ -254,19 +292,37 @@ impl<'a> Pages<'a> {
         let c = self.ctx.content;
         let home = &c.pages[0];
         let sections: Vec<Item> = home.children.iter().map(|&i| self.item(i)).collect();
-        let mut recent: Vec<PageIdx> = (0..c.pages.len()).filter(|&i| c.pages[i].kind == PageKind::Document).collect();
+        let mut recent: Vec<PageIdx> = (0..c.pages.len())
+            .filter(|&i| c.pages[i].kind == PageKind::Document)
+            .collect();
         recent.sort_by(|&a, &b| recent_order(&c.pages[a], &c.pages[b]));
         let recent: Vec<Item> = recent.iter().take(8).map(|&i| self.item(i)).collect();
         let month = c.pages.iter().filter_map(|p| p.fm.meeting).max();
         let meeting: Vec<Item> = match month {
             Some(m) => {
-                let mut docs: Vec<&Page> = c.pages.iter().filter(|p| p.fm.meeting == Some(m)).collect();
+                let mut docs: Vec<&Page> =
+                    c.pages.iter().filter(|p| p.fm.meeting == Some(m)).collect();
                 docs.sort_by(|a, b| crate::content::order(a, b));
-                docs.iter().map(|p| self.item(c.by_path[&p.src.path])).collect()
+                docs.iter()
+                    .map(|p| self.item(c.by_path[&p.src.path]))
+                    .collect()
             }
             None => Vec::new(),
         };
-        cx.insert("page", &self.info(&home.fm.title, "/", home.fm.summary.as_deref().unwrap_or(&self.ctx.config.description), "home", Vec::new(), ""));
+        cx.insert(
+            "page",
+            &self.info(
+                &home.fm.title,
+                "/",
+                home.fm
+                    .summary
+                    .as_deref()
+                    .unwrap_or(&self.ctx.config.description),
+                "home",
+                Vec::new(),
+                "",
+            ),
+        );
         cx.insert("html", &self.rendered[0].html);
         cx.insert("sections", &sections);
         cx.insert("recent", &recent);
@@ -280,12 +336,41 @@ impl<'a> Pages<'a> {
         let p = &c.pages[i];
         let all = section_items(c, i);
         let size = self.ctx.config.page_size;
-        let items: Vec<Item> = all.iter().skip((n - 1) * size).take(size).map(|&k| self.item(k)).collect();
+        let items: Vec<Item> = all
+            .iter()
+            .skip((n - 1) * size)
+            .take(size)
+            .map(|&k| self.item(k))
+            .collect();
         let url = paged_url(&p.url, n);
-        let title = if n > 1 { format!("{} (trang {n})", p.fm.title) } else { p.fm.title.clone() };
-        cx.insert("page", &self.info(&title, &url, p.fm.summary.as_deref().unwrap_or(&self.rendered[i].excerpt), "section", self.breadcrumbs(i), &p.id));
-        cx.insert("section", &serde_json::json!({"title": p.fm.title, "summary": p.fm.summary}));
-        cx.insert("html", if n == 1 { self.rendered[i].html.as_str() } else { "" });
+        let title = if n > 1 {
+            format!("{} (trang {n})", p.fm.title)
+        } else {
+            p.fm.title.clone()
+        };
+        cx.insert(
+            "page",
+            &self.info(
+                &title,
+                &url,
+                p.fm.summary.as_deref().unwrap_or(&self.rendered[i].excerpt),
+                "section",
+                self.breadcrumbs(i),
+                &p.id,
+            ),
+        );
+        cx.insert(
+            "section",
+            &serde_json::json!({"title": p.fm.title, "summary": p.fm.summary}),
+        );
+        cx.insert(
+            "html",
+            if n == 1 {
+                self.rendered[i].html.as_str()
+            } else {
+                ""
+            },
+        );
         cx.insert("items", &items);
         cx.insert("pagination", &self.pagination(&p.url, n, all.len()));
         ("section.html", url)
@@ -298,11 +383,18 @@ impl<'a> Pages<'a> {
         let fm = &p.fm;
         let (prev, next) = match p.parent {
             Some(s) => {
-                let docs: Vec<PageIdx> = c.pages[s].children.iter().copied().filter(|&k| c.pages[k].kind == PageKind::Document).collect();
+                let docs: Vec<PageIdx> = c.pages[s]
+                    .children
+                    .iter()
+                    .copied()
+                    .filter(|&k| c.pages[k].kind == PageKind::Document)
+                    .collect();
                 let at = docs.iter().position(|&k| k == i);
                 (
-                    at.and_then(|a| a.checked_sub(1)).map(|a| link(ctx, &c.pages[docs[a]])),
-                    at.and_then(|a| docs.get(a + 1)).map(|&k| link(ctx, &c.pages[k])),
+                    at.and_then(|a| a.checked_sub(1))
+                        .map(|a| link(ctx, &c.pages[docs[a]])),
+                    at.and_then(|a| docs.get(a + 1))
+                        .map(|&k| link(ctx, &c.pages[k])),
                 )
             }
             None => (None, None),
@@ -311,25 +403,52 @@ impl<'a> Pages<'a> {
             id: p.id.clone(),
             title: fm.title.clone(),
             number: fm.number.clone(),
-            issuer: fm.issuer.as_ref().map(|s| Link { title: s.clone(), url: ctx.href(&format!("/co-quan/{}/", text::slug(s))) }),
+            issuer: fm.issuer.as_ref().map(|s| Link {
+                title: s.clone(),
+                url: ctx.href(&format!("/co-quan/{}/", text::slug(s))),
+            }),
             issued: fm.issued.map(|d| d.vi()),
             effective: fm.effective.map(|d| d.vi()),
             updated: fm.updated.map(|d| d.vi()),
             status: fm.status.as_str(),
             status_label: fm.status.label(),
-            kind: fm.kind.as_ref().map(|k| Link { title: ctx.config.kind_label(k).unwrap_or(k).to_string(), url: ctx.href(&format!("/loai/{k}/")) }),
-            tags: fm.tags.iter().map(|t| Link { title: t.clone(), url: ctx.href(&format!("/chu-de/{}/", text::slug(t))) }).collect(),
+            kind: fm.kind.as_ref().map(|k| Link {
+                title: ctx.config.kind_label(k).unwrap_or(k).to_string(),
+                url: ctx.href(&format!("/loai/{k}/")),
+            }),
+            tags: fm
+                .tags
+                .iter()
+                .map(|t| Link {
+                    title: t.clone(),
+                    url: ctx.href(&format!("/chu-de/{}/", text::slug(t))),
+                })
+                .collect(),
             summary: fm.summary.clone(),
             meeting: fm.meeting.map(|m| m.vi()),
             html: self.rendered[i].html.clone(),
-            superseded_by: self.superseded_by.get(&i).map(|v| v.iter().map(|&k| link(ctx, &c.pages[k])).collect()).unwrap_or_default(),
-            supersedes: fm.supersedes.iter().filter_map(|s| c.by_id.get(s)).map(|&k| link(ctx, &c.pages[k])).collect(),
+            superseded_by: self
+                .superseded_by
+                .get(&i)
+                .map(|v| v.iter().map(|&k| link(ctx, &c.pages[k])).collect())
+                .unwrap_or_default(),
+            supersedes: fm
+                .supersedes
+                .iter()
+                .filter_map(|s| c.by_id.get(s))
+                .map(|&k| link(ctx, &c.pages[k]))
+                .collect(),
             attachments: p
                 .attachments
                 .iter()
                 .map(|&a| {
                     let a = &c.assets[a];
-                    Attachment { name: a.name.clone(), url: ctx.href(&a.url), kind: crate::html::type_label(&a.ext), size: crate::html::human_size(a.size) }
+                    Attachment {
+                        name: a.name.clone(),
+                        url: ctx.href(&a.url),
+                        kind: crate::html::type_label(&a.ext),
+                        size: crate::html::human_size(a.size),
+                    }
                 })
                 .collect(),
             prev,
@@ -337,33 +456,75 @@ impl<'a> Pages<'a> {
             hash: p.hash.clone(),
             section: p.parent.filter(|&s| s != 0).map(|s| link(ctx, &c.pages[s])),
         };
-        let description = fm.summary.clone().unwrap_or_else(|| self.rendered[i].excerpt.clone());
-        cx.insert("page", &self.info(&fm.title, &p.url, &description, "document", self.breadcrumbs(i), &p.id));
+        let description = fm
+            .summary
+            .clone()
+            .unwrap_or_else(|| self.rendered[i].excerpt.clone());
+        cx.insert(
+            "page",
+            &self.info(
+                &fm.title,
+                &p.url,
+                &description,
+                "document",
+                self.breadcrumbs(i),
+                &p.id,
+            ),
+        );
         cx.insert("doc", &doc);
         ("document.html", p.url.clone())
     }
 
     fn list(&self, cx: &mut tera::Context, i: usize, n: usize) -> (&'static str, String) {
         let l = &self.lists[i];
-        let size = if l.paginate { self.ctx.config.page_size } else { usize::MAX };
-        let items: Vec<Item> = l.docs.iter().skip((n - 1).saturating_mul(size)).take(size).map(|&k| self.item(k)).collect();
+        let size = if l.paginate {
+            self.ctx.config.page_size
+        } else {
+            usize::MAX
+        };
+        let items: Vec<Item> = l
+            .docs
+            .iter()
+            .skip((n - 1).saturating_mul(size))
+            .take(size)
+            .map(|&k| self.item(k))
+            .collect();
         let url = paged_url(&l.url, n);
-        let title = if n > 1 { format!("{} (trang {n})", l.title) } else { l.title.clone() };
-        let mut crumbs = vec![Link { title: "Trang chủ".into(), url: self.ctx.href("/") }];
+        let title = if n > 1 {
+            format!("{} (trang {n})", l.title)
+        } else {
+            l.title.clone()
+        };
+        let mut crumbs = vec![Link {
+            title: "Trang chủ".into(),
+            url: self.ctx.href("/"),
+        }];
         if let Some(p) = &l.parent {
             crumbs.push(p.clone());
         }
-        cx.insert("page", &self.info(&title, &url, &l.description, "list", crumbs, ""));
+        cx.insert(
+            "page",
+            &self.info(&title, &url, &l.description, "list", crumbs, ""),
+        );
         cx.insert("list", &serde_json::json!({"title": l.title, "description": l.description, "count": l.docs.len()}));
         cx.insert("items", &items);
-        cx.insert("pagination", &self.pagination(&l.url, n, if l.paginate { l.docs.len() } else { 0 }));
+        cx.insert(
+            "pagination",
+            &self.pagination(&l.url, n, if l.paginate { l.docs.len() } else { 0 }),
+        );
         ("list.html", url)
     }
 
     fn terms(&self, cx: &mut tera::Context, i: usize) -> (&'static str, String) {
         let t = &self.terms[i];
-        let crumbs = vec![Link { title: "Trang chủ".into(), url: self.ctx.href("/") }];
-        cx.insert("page", &self.info(&t.title, &t.url, &t.title, "terms", crumbs, ""));
+        let crumbs = vec![Link {
+            title: "Trang chủ".into(),
+            url: self.ctx.href("/"),
+        }];
+        cx.insert(
+            "page",
+            &self.info(&t.title, &t.url, &t.title, "terms", crumbs, ""),
+        );
         cx.insert("terms", &t.terms);
         ("terms.html", t.url.clone())
     }
@@ -379,7 +540,13 @@ impl<'a> Pages<'a> {
             total,
             prev: (current > 1).then(|| u(current - 1)),
             next: (current < total).then(|| u(current + 1)),
-            pages: (1..=total).map(|n| PageNum { n, url: u(n), current: n == current }).collect(),
+            pages: (1..=total)
+                .map(|n| PageNum {
+                    n,
+                    url: u(n),
+                    current: n == current,
+                })
+                .collect(),
         })
     }
 
@@ -397,21 +564,48 @@ pub fn item(ctx: &Ctx, rendered: &[Rendered], i: PageIdx) -> Item {
         number: p.fm.number.clone(),
         date: p.date().map(|d| d.vi()),
         kind: p.fm.kind.clone(),
-        kind_label: p.fm.kind.as_deref().and_then(|k| ctx.config.kind_label(k)).map(str::to_string),
-        summary: p.fm.summary.clone().unwrap_or_else(|| rendered.get(i).map(|r| r.excerpt.clone()).unwrap_or_default()),
+        kind_label: p
+            .fm
+            .kind
+            .as_deref()
+            .and_then(|k| ctx.config.kind_label(k))
+            .map(str::to_string),
+        summary: p.fm.summary.clone().unwrap_or_else(|| {
+            rendered
+                .get(i)
+                .map(|r| r.excerpt.clone())
+                .unwrap_or_default()
+        }),
         status: p.fm.status.as_str(),
         status_label: p.fm.status.label(),
         is_section: p.kind == PageKind::Section,
-        count: if p.kind == PageKind::Section { count_docs(c, i) } else { 0 },
+        count: if p.kind == PageKind::Section {
+            count_docs(c, i)
+        } else {
+            0
+        },
     }
 }
 
 fn count_docs(c: &crate::content::Content, i: PageIdx) -> usize {
-    c.pages[i].children.iter().map(|&k| if c.pages[k].kind == PageKind::Section { count_docs(c, k) } else { 1 }).sum()
+    c.pages[i]
+        .children
+        .iter()
+        .map(|&k| {
+            if c.pages[k].kind == PageKind::Section {
+                count_docs(c, k)
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 fn link(ctx: &Ctx, p: &Page) -> Link {
-    Link { title: p.fm.title.clone(), url: ctx.href(&p.url) }
+    Link {
+        title: p.fm.title.clone(),
+        url: ctx.href(&p.url),
+    }
 }
 
 fn section_items(c: &crate::content::Content, i: PageIdx) -> Vec<PageIdx> {
@@ -420,7 +614,10 @@ fn section_items(c: &crate::content::Content, i: PageIdx) -> Vec<PageIdx> {
 
 /// Newest change first, then title.
 pub fn recent_order(a: &Page, b: &Page) -> std::cmp::Ordering {
-    b.updated().cmp(&a.updated()).then_with(|| text::fold(&a.fm.title).cmp(&text::fold(&b.fm.title))).then_with(|| a.src.path.cmp(&b.src.path))
+    b.updated()
+        .cmp(&a.updated())
+        .then_with(|| text::fold(&a.fm.title).cmp(&text::fold(&b.fm.title)))
+        .then_with(|| a.src.path.cmp(&b.src.path))
 }
 
 fn page_count(items: usize, size: usize) -> usize {
@@ -451,23 +648,45 @@ pub fn out_path(url: &str) -> String {
 /// Lists by kind, tag, issuer, year, and recent changes; and their index pages.
 fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
     let c = ctx.content;
-    let mut docs: Vec<PageIdx> = (0..c.pages.len()).filter(|&i| c.pages[i].kind == PageKind::Document).collect();
+    let mut docs: Vec<PageIdx> = (0..c.pages.len())
+        .filter(|&i| c.pages[i].kind == PageKind::Document)
+        .collect();
     // Lists show newest first.
-    docs.sort_by(|&a, &b| c.pages[b].date().cmp(&c.pages[a].date()).then_with(|| text::fold(&c.pages[a].fm.title).cmp(&text::fold(&c.pages[b].fm.title))).then_with(|| c.pages[a].src.path.cmp(&c.pages[b].src.path)));
+    docs.sort_by(|&a, &b| {
+        c.pages[b]
+            .date()
+            .cmp(&c.pages[a].date())
+            .then_with(|| text::fold(&c.pages[a].fm.title).cmp(&text::fold(&c.pages[b].fm.title)))
+            .then_with(|| c.pages[a].src.path.cmp(&c.pages[b].src.path))
+    });
     let mut lists = Vec::new();
     let mut terms = Vec::new();
-    let home = Link { title: "Trang chủ".into(), url: ctx.href("/") };
+    let home = Link {
+        title: "Trang chủ".into(),
+        url: ctx.href("/"),
+    };
     let _ = home;
 
-    let mut group = |base: &str, index_title: &str, describe: &dyn Fn(&str) -> String, key: &dyn Fn(&Page) -> Vec<(String, String)>, order_terms: bool| {
+    let mut group = |base: &str,
+                     index_title: &str,
+                     describe: &dyn Fn(&str) -> String,
+                     key: &dyn Fn(&Page) -> Vec<(String, String)>,
+                     order_terms: bool| {
         let mut groups: BTreeMap<String, (String, Vec<PageIdx>)> = BTreeMap::new();
         for &i in &docs {
             for (slug, name) in key(&c.pages[i]) {
-                groups.entry(slug).or_insert_with(|| (name, Vec::new())).1.push(i);
+                groups
+                    .entry(slug)
+                    .or_insert_with(|| (name, Vec::new()))
+                    .1
+                    .push(i);
             }
         }
         let mut term_items = Vec::new();
-        let parent = Link { title: index_title.to_string(), url: ctx.href(&format!("/{base}/")) };
+        let parent = Link {
+            title: index_title.to_string(),
+            url: ctx.href(&format!("/{base}/")),
+        };
         let mut keys: Vec<&String> = groups.keys().collect();
         if order_terms {
             keys.reverse();
@@ -488,25 +707,81 @@ fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
                 is_section: false,
                 count: list.len(),
             });
-            lists.push(ListSpec { url, title: describe(name), description: describe(name), docs: list.clone(), paginate: true, parent: Some(parent.clone()) });
+            lists.push(ListSpec {
+                url,
+                title: describe(name),
+                description: describe(name),
+                docs: list.clone(),
+                paginate: true,
+                parent: Some(parent.clone()),
+            });
         }
-        terms.push(TermsSpec { url: format!("/{base}/"), title: index_title.to_string(), terms: term_items });
+        terms.push(TermsSpec {
+            url: format!("/{base}/"),
+            title: index_title.to_string(),
+            terms: term_items,
+        });
     };
 
     group(
         "loai",
         "Loại văn bản",
         &|name| name.to_string(),
-        &|p| p.fm.kind.iter().map(|k| (k.clone(), ctx.config.kind_label(k).unwrap_or(k).to_string())).collect(),
+        &|p| {
+            p.fm.kind
+                .iter()
+                .map(|k| (k.clone(), ctx.config.kind_label(k).unwrap_or(k).to_string()))
+                .collect()
+        },
         false,
     );
-    group("chu-de", "Chủ đề", &|name| format!("Chủ đề: {name}"), &|p| p.fm.tags.iter().map(|t| (text::slug(t), t.clone())).collect(), false);
-    group("co-quan", "Cơ quan ban hành", &|name| format!("Cơ quan ban hành: {name}"), &|p| p.fm.issuer.iter().map(|s| (text::slug(s), s.clone())).collect(), false);
-    group("nam", "Năm ban hành", &|name| format!("Văn bản năm {name}"), &|p| p.fm.issued.or(p.fm.effective).iter().map(|d| (d.year.to_string(), d.year.to_string())).collect(), true);
+    group(
+        "chu-de",
+        "Chủ đề",
+        &|name| format!("Chủ đề: {name}"),
+        &|p| {
+            p.fm.tags
+                .iter()
+                .map(|t| (text::slug(t), t.clone()))
+                .collect()
+        },
+        false,
+    );
+    group(
+        "co-quan",
+        "Cơ quan ban hành",
+        &|name| format!("Cơ quan ban hành: {name}"),
+        &|p| {
+            p.fm.issuer
+                .iter()
+                .map(|s| (text::slug(s), s.clone()))
+                .collect()
+        },
+        false,
+    );
+    group(
+        "nam",
+        "Năm ban hành",
+        &|name| format!("Văn bản năm {name}"),
+        &|p| {
+            p.fm.issued
+                .or(p.fm.effective)
+                .iter()
+                .map(|d| (d.year.to_string(), d.year.to_string()))
+                .collect()
+        },
+        true,
+    );
 
     // Kinds are shown in the site's order, not alphabetically.
     if let Some(t) = terms.first_mut() {
-        let pos = |i: &Item| ctx.config.kinds.iter().position(|k| i.url.ends_with(&format!("/loai/{}/", k.id))).unwrap_or(usize::MAX);
+        let pos = |i: &Item| {
+            ctx.config
+                .kinds
+                .iter()
+                .position(|k| i.url.ends_with(&format!("/loai/{}/", k.id)))
+                .unwrap_or(usize::MAX)
+        };
         t.terms.sort_by_key(pos);
     }
 

@@ -207,10 +207,16 @@ mod tests {
         let cases = [
             ("Nghị quyết 21", "nghi-quyet-21"),
             ("Nghị quyết", "nghi-quyet"),
-            ("  Điều 5. Quyền của đảng viên ", "dieu-5-quyen-cua-dang-vien"),
+            (
+                "  Điều 5. Quyền của đảng viên ",
+                "dieu-5-quyen-cua-dang-vien",
+            ),
             ("21-NQ/TW", "21-nq-tw"),
             ("---", ""),
-            ("Sinh hoạt chi bộ (tháng 11/2026)", "sinh-hoat-chi-bo-thang-11-2026"),
+            (
+                "Sinh hoạt chi bộ (tháng 11/2026)",
+                "sinh-hoat-chi-bo-thang-11-2026",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(slug(input), want, "slug({input:?})");

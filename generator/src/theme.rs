@@ -11,18 +11,54 @@ use std::path::Path;
 
 /// The default theme's files, relative to `themes/default/`.
 const DEFAULT: &[(&str, &[u8])] = &[
-    ("templates/base.html", include_bytes!("../../themes/default/templates/base.html")),
-    ("templates/index.html", include_bytes!("../../themes/default/templates/index.html")),
-    ("templates/section.html", include_bytes!("../../themes/default/templates/section.html")),
-    ("templates/document.html", include_bytes!("../../themes/default/templates/document.html")),
-    ("templates/list.html", include_bytes!("../../themes/default/templates/list.html")),
-    ("templates/terms.html", include_bytes!("../../themes/default/templates/terms.html")),
-    ("templates/404.html", include_bytes!("../../themes/default/templates/404.html")),
-    ("templates/doc_items.html", include_bytes!("../../themes/default/templates/doc_items.html")),
-    ("templates/pagination.html", include_bytes!("../../themes/default/templates/pagination.html")),
-    ("static/site.css", include_bytes!("../../themes/default/static/site.css")),
-    ("static/prefs.js", include_bytes!("../../themes/default/static/prefs.js")),
-    ("static/app.js", include_bytes!("../../themes/default/static/app.js")),
+    (
+        "templates/base.html",
+        include_bytes!("../../themes/default/templates/base.html"),
+    ),
+    (
+        "templates/index.html",
+        include_bytes!("../../themes/default/templates/index.html"),
+    ),
+    (
+        "templates/section.html",
+        include_bytes!("../../themes/default/templates/section.html"),
+    ),
+    (
+        "templates/document.html",
+        include_bytes!("../../themes/default/templates/document.html"),
+    ),
+    (
+        "templates/list.html",
+        include_bytes!("../../themes/default/templates/list.html"),
+    ),
+    (
+        "templates/terms.html",
+        include_bytes!("../../themes/default/templates/terms.html"),
+    ),
+    (
+        "templates/404.html",
+        include_bytes!("../../themes/default/templates/404.html"),
+    ),
+    (
+        "templates/doc_items.html",
+        include_bytes!("../../themes/default/templates/doc_items.html"),
+    ),
+    (
+        "templates/pagination.html",
+        include_bytes!("../../themes/default/templates/pagination.html"),
+    ),
+    (
+        "static/site.css",
+        include_bytes!("../../themes/default/static/site.css"),
+    ),
+    (
+        "static/prefs.js",
+        include_bytes!("../../themes/default/static/prefs.js"),
+    ),
+    (
+        "static/app.js",
+        include_bytes!("../../themes/default/static/app.js"),
+    ),
 ];
 
 /// A loaded theme.
@@ -44,30 +80,55 @@ impl Theme {
                 let entry = match entry {
                     Ok(e) => e,
                     Err(e) => {
-                        diags.error(&format!("themes/{name}"), Pos::FILE, format!("cannot read: {e}"));
+                        diags.error(
+                            &format!("themes/{name}"),
+                            Pos::FILE,
+                            format!("cannot read: {e}"),
+                        );
                         continue;
                     }
                 };
-                if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+                if !entry.file_type().is_file()
+                    || entry.file_name().to_string_lossy().starts_with('.')
+                {
                     continue;
                 }
                 let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-                let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
                 match std::fs::read(entry.path()) {
                     Ok(b) => files.push((rel, b)),
-                    Err(e) => diags.error(&format!("themes/{name}/{rel}"), Pos::FILE, format!("cannot read: {e}")),
+                    Err(e) => diags.error(
+                        &format!("themes/{name}/{rel}"),
+                        Pos::FILE,
+                        format!("cannot read: {e}"),
+                    ),
                 }
             }
         } else if name == "default" {
-            files = DEFAULT.iter().map(|(p, b)| (p.to_string(), b.to_vec())).collect();
+            files = DEFAULT
+                .iter()
+                .map(|(p, b)| (p.to_string(), b.to_vec()))
+                .collect();
         } else {
-            diags.error(crate::config::FILE, Pos::FILE, format!("theme \"{name}\" not found: no folder themes/{name}"));
+            diags.error(
+                crate::config::FILE,
+                Pos::FILE,
+                format!("theme \"{name}\" not found: no folder themes/{name}"),
+            );
             return None;
         }
         Theme::from_files(name, files, diags)
     }
 
-    fn from_files(name: &str, files: Vec<(String, Vec<u8>)>, diags: &mut Diagnostics) -> Option<Theme> {
+    fn from_files(
+        name: &str,
+        files: Vec<(String, Vec<u8>)>,
+        diags: &mut Diagnostics,
+    ) -> Option<Theme> {
         let mut tera = tera::Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
         let mut templates = Vec::new();
@@ -80,7 +141,11 @@ impl Theme {
                         template_hashes.insert(t.to_string(), crate::hash::short(s.as_bytes()));
                         templates.push((t.to_string(), s));
                     }
-                    Err(_) => diags.error(&format!("themes/{name}/{rel}"), Pos::FILE, "not valid UTF-8 text"),
+                    Err(_) => diags.error(
+                        &format!("themes/{name}/{rel}"),
+                        Pos::FILE,
+                        "not valid UTF-8 text",
+                    ),
                 }
             } else if let Some(s) = rel.strip_prefix("static/") {
                 let hash = crate::hash::short(&bytes);
@@ -91,16 +156,37 @@ impl Theme {
                 assets.insert(s.to_string(), (url, bytes));
             }
         }
-        if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, s)| (n.as_str(), s.as_str()))) {
-            diags.error(&format!("themes/{name}/templates"), Pos::FILE, template_error(&e));
+        if let Err(e) =
+            tera.add_raw_templates(templates.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+        {
+            diags.error(
+                &format!("themes/{name}/templates"),
+                Pos::FILE,
+                template_error(&e),
+            );
             return None;
         }
-        for required in ["index.html", "section.html", "document.html", "list.html", "terms.html", "404.html"] {
+        for required in [
+            "index.html",
+            "section.html",
+            "document.html",
+            "list.html",
+            "terms.html",
+            "404.html",
+        ] {
             if !tera.contains_template(required) {
-                diags.error(&format!("themes/{name}/templates/{required}"), Pos::FILE, "the theme needs this template");
+                diags.error(
+                    &format!("themes/{name}/templates/{required}"),
+                    Pos::FILE,
+                    "the theme needs this template",
+                );
             }
         }
-        Some(Theme { tera, assets, template_hashes })
+        Some(Theme {
+            tera,
+            assets,
+            template_hashes,
+        })
     }
 
     /// Site-relative URL of a static file by its name in `static/`.

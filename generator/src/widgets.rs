@@ -27,17 +27,72 @@ pub struct Spec {
 }
 
 pub const SPECS: &[Spec] = &[
-    Spec { name: "note", form: Form::Container, attrs: &["title"], required: &[] },
-    Spec { name: "tip", form: Form::Container, attrs: &["title"], required: &[] },
-    Spec { name: "warning", form: Form::Container, attrs: &["title"], required: &[] },
-    Spec { name: "important", form: Form::Container, attrs: &["title"], required: &[] },
-    Spec { name: "quiz", form: Form::Container, attrs: &["title"], required: &[] },
-    Spec { name: "toc", form: Form::Leaf, attrs: &[], required: &[] },
-    Spec { name: "include", form: Form::Leaf, attrs: &["file"], required: &["file"] },
-    Spec { name: "doc-list", form: Form::Leaf, attrs: &["kind", "tag", "section", "limit", "sort"], required: &[] },
-    Spec { name: "meeting", form: Form::Leaf, attrs: &["month"], required: &["month"] },
-    Spec { name: "form", form: Form::Leaf, attrs: &["file"], required: &["file"] },
-    Spec { name: "ref", form: Form::Inline, attrs: &["to"], required: &["to"] },
+    Spec {
+        name: "note",
+        form: Form::Container,
+        attrs: &["title"],
+        required: &[],
+    },
+    Spec {
+        name: "tip",
+        form: Form::Container,
+        attrs: &["title"],
+        required: &[],
+    },
+    Spec {
+        name: "warning",
+        form: Form::Container,
+        attrs: &["title"],
+        required: &[],
+    },
+    Spec {
+        name: "important",
+        form: Form::Container,
+        attrs: &["title"],
+        required: &[],
+    },
+    Spec {
+        name: "quiz",
+        form: Form::Container,
+        attrs: &["title"],
+        required: &[],
+    },
+    Spec {
+        name: "toc",
+        form: Form::Leaf,
+        attrs: &[],
+        required: &[],
+    },
+    Spec {
+        name: "include",
+        form: Form::Leaf,
+        attrs: &["file"],
+        required: &["file"],
+    },
+    Spec {
+        name: "doc-list",
+        form: Form::Leaf,
+        attrs: &["kind", "tag", "section", "limit", "sort"],
+        required: &[],
+    },
+    Spec {
+        name: "meeting",
+        form: Form::Leaf,
+        attrs: &["month"],
+        required: &["month"],
+    },
+    Spec {
+        name: "form",
+        form: Form::Leaf,
+        attrs: &["file"],
+        required: &["file"],
+    },
+    Spec {
+        name: "ref",
+        form: Form::Inline,
+        attrs: &["to"],
+        required: &["to"],
+    },
 ];
 
 pub type WidgetError = (usize, String);
@@ -48,14 +103,27 @@ pub fn check(d: &Directive, form: Form) -> Result<&'static Spec, Vec<WidgetError
         let names = SPECS.iter().map(|s| s.name);
         return Err(vec![(
             d.name_at,
-            format!("unknown directive \"{}\"{}", d.name, crate::diagnostics::suggestion(&d.name, names)),
+            format!(
+                "unknown directive \"{}\"{}",
+                d.name,
+                crate::diagnostics::suggestion(&d.name, names)
+            ),
         )]);
     };
     if spec.form != form {
         let how = match spec.form {
-            Form::Inline => format!("an inline directive: write :{}[text]{{...}} inside a paragraph", spec.name),
-            Form::Leaf => format!("a block directive: write ::{}{{...}} alone on its line", spec.name),
-            Form::Container => format!("a container directive: write :::{} on its own line, the content, then a line :::", spec.name),
+            Form::Inline => format!(
+                "an inline directive: write :{}[text]{{...}} inside a paragraph",
+                spec.name
+            ),
+            Form::Leaf => format!(
+                "a block directive: write ::{}{{...}} alone on its line",
+                spec.name
+            ),
+            Form::Container => format!(
+                "a container directive: write :::{} on its own line, the content, then a line :::",
+                spec.name
+            ),
         };
         return Err(vec![(d.name_at, format!("\"{}\" is {how}", spec.name))]);
     }
@@ -67,14 +135,23 @@ pub fn check(d: &Directive, form: Form) -> Result<&'static Spec, Vec<WidgetError
             } else {
                 crate::diagnostics::suggestion(&a.key, spec.attrs.iter().copied())
             };
-            errs.push((a.at, format!("unknown attribute \"{}\" for \"{}\"{known}", a.key, spec.name)));
+            errs.push((
+                a.at,
+                format!(
+                    "unknown attribute \"{}\" for \"{}\"{known}",
+                    a.key, spec.name
+                ),
+            ));
         } else if a.value.trim().is_empty() {
             errs.push((a.at, format!("attribute \"{}\" needs a value", a.key)));
         }
     }
     for r in spec.required {
         if d.attr(r).is_none() {
-            errs.push((d.name_at, format!("\"{}\" needs the attribute {r}=...", spec.name)));
+            errs.push((
+                d.name_at,
+                format!("\"{}\" needs the attribute {r}=...", spec.name),
+            ));
         }
     }
     if errs.is_empty() {
@@ -103,12 +180,17 @@ pub fn callout(name: &str, title: Option<&str>) -> (String, String) {
 
 /// The table of contents of a page from its headings (levels 2 and 3).
 pub fn toc(headings: &[Heading]) -> String {
-    let items: Vec<&Heading> = headings.iter().filter(|h| h.level == 2 || h.level == 3).collect();
+    let items: Vec<&Heading> = headings
+        .iter()
+        .filter(|h| h.level == 2 || h.level == 3)
+        .collect();
     if items.is_empty() {
         return String::new();
     }
     let top = items.iter().map(|h| h.level).min().unwrap_or(2);
-    let mut s = String::from("<nav class=\"toc\" aria-label=\"Mục lục\"><p class=\"toc-title\">Mục lục</p><ol>");
+    let mut s = String::from(
+        "<nav class=\"toc\" aria-label=\"Mục lục\"><p class=\"toc-title\">Mục lục</p><ol>",
+    );
     let mut open_sub = false;
     for (i, h) in items.iter().enumerate() {
         if h.level == top {
@@ -127,7 +209,11 @@ pub fn toc(headings: &[Heading]) -> String {
             s.push_str("<ol>");
             open_sub = true;
         }
-        s.push_str(&format!("<li><a href=\"#{}\">{}</a>", esc(&h.anchor), esc(&h.text)));
+        s.push_str(&format!(
+            "<li><a href=\"#{}\">{}</a>",
+            esc(&h.anchor),
+            esc(&h.text)
+        ));
     }
     s.push_str(if open_sub { "</li></ol></li>" } else { "</li>" });
     s.push_str("</ol></nav>\n");
@@ -143,38 +229,88 @@ pub fn doc_item(ctx: &Ctx, p: &Page) -> String {
     if let Some(d) = p.date() {
         meta.push(d.vi());
     }
-    let meta = if meta.is_empty() { String::new() } else { format!(" <span class=\"meta\">{}</span>", meta.join(" · ")) };
-    format!("<li><a href=\"{}\">{}</a>{meta}</li>", esc(&ctx.href(&p.url)), esc(&p.fm.title))
+    let meta = if meta.is_empty() {
+        String::new()
+    } else {
+        format!(" <span class=\"meta\">{}</span>", meta.join(" · "))
+    };
+    format!(
+        "<li><a href=\"{}\">{}</a>{meta}</li>",
+        esc(&ctx.href(&p.url)),
+        esc(&p.fm.title)
+    )
 }
 
 /// `::doc-list{kind= tag= section= limit= sort=}`
 pub fn doc_list(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
     let c = ctx.content;
     let mut errs = Vec::new();
-    let mut docs: Vec<PageIdx> = (0..c.pages.len()).filter(|&i| c.pages[i].kind == PageKind::Document).collect();
+    let mut docs: Vec<PageIdx> = (0..c.pages.len())
+        .filter(|&i| c.pages[i].kind == PageKind::Document)
+        .collect();
     if let Some(a) = d.attr("kind") {
         if ctx.config.kind_label(&a.value).is_none() {
             let ids = ctx.config.kind_ids();
-            errs.push((a.value_at, format!("unknown kind \"{}\"{}", a.value, crate::diagnostics::suggestion(&a.value, ids))));
+            errs.push((
+                a.value_at,
+                format!(
+                    "unknown kind \"{}\"{}",
+                    a.value,
+                    crate::diagnostics::suggestion(&a.value, ids)
+                ),
+            ));
         }
         docs.retain(|&i| c.pages[i].fm.kind.as_deref() == Some(a.value.as_str()));
     }
     if let Some(a) = d.attr("tag") {
         let want = crate::text::slug(&a.value);
-        docs.retain(|&i| c.pages[i].fm.tags.iter().any(|t| crate::text::slug(t) == want));
+        docs.retain(|&i| {
+            c.pages[i]
+                .fm
+                .tags
+                .iter()
+                .any(|t| crate::text::slug(t) == want)
+        });
         if docs.is_empty() && errs.is_empty() {
-            let mut tags: Vec<&str> = c.pages.iter().flat_map(|p| p.fm.tags.iter().map(String::as_str)).collect();
+            let mut tags: Vec<&str> = c
+                .pages
+                .iter()
+                .flat_map(|p| p.fm.tags.iter().map(String::as_str))
+                .collect();
             tags.sort_unstable();
             tags.dedup();
-            errs.push((a.value_at, format!("no document has the tag \"{}\"{}", a.value, crate::diagnostics::suggestion(&a.value, tags))));
+            errs.push((
+                a.value_at,
+                format!(
+                    "no document has the tag \"{}\"{}",
+                    a.value,
+                    crate::diagnostics::suggestion(&a.value, tags)
+                ),
+            ));
         }
     }
     if let Some(a) = d.attr("section") {
-        match c.by_id.get(a.value.trim_matches('/')).copied().filter(|&s| c.pages[s].kind == PageKind::Section) {
+        match c
+            .by_id
+            .get(a.value.trim_matches('/'))
+            .copied()
+            .filter(|&s| c.pages[s].kind == PageKind::Section)
+        {
             Some(s) => docs.retain(|&i| is_within(c, i, s)),
             None => {
-                let secs = c.pages.iter().filter(|p| p.kind == PageKind::Section).map(|p| p.id.as_str());
-                errs.push((a.value_at, format!("no section has the id \"{}\"{}", a.value, crate::diagnostics::suggestion(&a.value, secs))));
+                let secs = c
+                    .pages
+                    .iter()
+                    .filter(|p| p.kind == PageKind::Section)
+                    .map(|p| p.id.as_str());
+                errs.push((
+                    a.value_at,
+                    format!(
+                        "no section has the id \"{}\"{}",
+                        a.value,
+                        crate::diagnostics::suggestion(&a.value, secs)
+                    ),
+                ));
             }
         }
     }
@@ -182,32 +318,61 @@ pub fn doc_list(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
     if let Some(a) = d.attr("limit") {
         match a.value.parse::<usize>() {
             Ok(n) if n > 0 => limit = n,
-            _ => errs.push((a.value_at, format!("limit must be a positive whole number, found \"{}\"", a.value))),
+            _ => errs.push((
+                a.value_at,
+                format!(
+                    "limit must be a positive whole number, found \"{}\"",
+                    a.value
+                ),
+            )),
         }
     }
     let sort = d.attr("sort").map_or("weight", |a| a.value.as_str());
     match sort {
         "weight" => docs.sort_by(|&a, &b| crate::content::order(&c.pages[a], &c.pages[b])),
         "issued" | "-issued" => {
-            docs.sort_by(|&a, &b| c.pages[a].date().cmp(&c.pages[b].date()).then_with(|| c.pages[a].src.path.cmp(&c.pages[b].src.path)));
+            docs.sort_by(|&a, &b| {
+                c.pages[a]
+                    .date()
+                    .cmp(&c.pages[b].date())
+                    .then_with(|| c.pages[a].src.path.cmp(&c.pages[b].src.path))
+            });
             if sort == "-issued" {
                 docs.reverse();
             }
         }
-        "title" => docs.sort_by_cached_key(|&i| (crate::text::fold(&c.pages[i].fm.title), c.pages[i].src.path.clone())),
+        "title" => docs.sort_by_cached_key(|&i| {
+            (
+                crate::text::fold(&c.pages[i].fm.title),
+                c.pages[i].src.path.clone(),
+            )
+        }),
         other => {
             let at = d.attr("sort").map_or(d.name_at, |a| a.value_at);
             let opts = ["issued", "-issued", "title", "weight"];
-            errs.push((at, format!("unknown sort \"{other}\"{}; one of: issued, -issued, title, weight", crate::diagnostics::suggestion(other, opts))));
+            errs.push((
+                at,
+                format!(
+                    "unknown sort \"{other}\"{}; one of: issued, -issued, title, weight",
+                    crate::diagnostics::suggestion(other, opts)
+                ),
+            ));
         }
     }
     if !errs.is_empty() {
         return Err(errs);
     }
     if docs.is_empty() {
-        return Err(vec![(d.name_at, "this list matches no document".to_string())]);
+        return Err(vec![(
+            d.name_at,
+            "this list matches no document".to_string(),
+        )]);
     }
-    let items: String = docs.iter().take(limit).map(|&i| doc_item(ctx, &c.pages[i])).collect();
+    let items: String = docs
+        .iter()
+        .take(limit)
+        .map(|&i| doc_item(ctx, &c.pages[i]))
+        .collect();
     Ok(format!("<ul class=\"doc-list\">{items}</ul>\n"))
 }
 
@@ -224,15 +389,30 @@ fn is_within(c: &Content, mut page: PageIdx, section: PageIdx) -> bool {
 /// `::meeting{month=YYYY-MM}`: the documents of that month's cell meeting.
 pub fn meeting(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
     let Some(a) = d.attr("month") else {
-        return Err(vec![(d.name_at, "\"meeting\" needs the attribute month=...".into())]);
+        return Err(vec![(
+            d.name_at,
+            "\"meeting\" needs the attribute month=...".into(),
+        )]);
     };
     let Some(month) = crate::frontmatter::Month::parse(&a.value) else {
-        return Err(vec![(a.value_at, format!("month must be written YYYY-MM, found \"{}\"", a.value))]);
+        return Err(vec![(
+            a.value_at,
+            format!("month must be written YYYY-MM, found \"{}\"", a.value),
+        )]);
     };
     let c = ctx.content;
-    let mut docs: Vec<&Page> = c.pages.iter().filter(|p| p.fm.meeting == Some(month)).collect();
+    let mut docs: Vec<&Page> = c
+        .pages
+        .iter()
+        .filter(|p| p.fm.meeting == Some(month))
+        .collect();
     if docs.is_empty() {
-        return Err(vec![(a.value_at, format!("no document is meeting material for {month} (front matter `meeting: {month}`)"))]);
+        return Err(vec![(
+            a.value_at,
+            format!(
+                "no document is meeting material for {month} (front matter `meeting: {month}`)"
+            ),
+        )]);
     }
     docs.sort_by(|a, b| crate::content::order(a, b));
     let mut s = format!(
@@ -240,7 +420,11 @@ pub fn meeting(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
         m = month.vi()
     );
     for p in docs {
-        s.push_str(&format!("<li><a href=\"{}\">{}</a>", esc(&ctx.href(&p.url)), esc(&p.fm.title)));
+        s.push_str(&format!(
+            "<li><a href=\"{}\">{}</a>",
+            esc(&ctx.href(&p.url)),
+            esc(&p.fm.title)
+        ));
         if let Some(sum) = &p.fm.summary {
             s.push_str(&format!("<br><span class=\"meta\">{}</span>", esc(sum)));
         }
@@ -284,7 +468,10 @@ pub fn quiz(n: usize, title: Option<&str>, questions: &[Question]) -> String {
     for (qi, q) in questions.iter().enumerate() {
         let multi = q.options.iter().filter(|o| o.1).count() > 1;
         let ty = if multi { "checkbox" } else { "radio" };
-        s.push_str(&format!("<li class=\"quiz-q\"><fieldset><legend>{}</legend>", q.prompt.trim()));
+        s.push_str(&format!(
+            "<li class=\"quiz-q\"><fieldset><legend>{}</legend>",
+            q.prompt.trim()
+        ));
         for (oi, (html, correct)) in q.options.iter().enumerate() {
             s.push_str(&format!(
                 "<label class=\"quiz-opt\"><input type=\"{ty}\" name=\"quiz-{n}-{qi}\" value=\"{oi}\"{}> <span>{}</span></label>",
@@ -292,7 +479,13 @@ pub fn quiz(n: usize, title: Option<&str>, questions: &[Question]) -> String {
                 html.trim()
             ));
         }
-        let answers: Vec<String> = q.options.iter().zip(&q.option_text).filter(|(o, _)| o.1).map(|(_, t)| esc(t)).collect();
+        let answers: Vec<String> = q
+            .options
+            .iter()
+            .zip(&q.option_text)
+            .filter(|(o, _)| o.1)
+            .map(|(_, t)| esc(t))
+            .collect();
         s.push_str(&format!(
             "</fieldset><details class=\"quiz-answer\"><summary>Xem đáp án</summary><p><strong>Đáp án:</strong> {}</p>{}</details></li>",
             answers.join("; "),
@@ -308,18 +501,32 @@ mod tests {
     use super::*;
 
     fn h(level: u8, a: &str) -> Heading {
-        Heading { level, text: a.to_uppercase(), anchor: a.into() }
+        Heading {
+            level,
+            text: a.to_uppercase(),
+            anchor: a.into(),
+        }
     }
 
     #[test]
     fn toc_nests_levels() {
-        let t = toc(&[h(2, "a"), h(3, "a1"), h(3, "a2"), h(2, "b"), h(4, "x"), h(2, "c")]);
+        let t = toc(&[
+            h(2, "a"),
+            h(3, "a1"),
+            h(3, "a2"),
+            h(2, "b"),
+            h(4, "x"),
+            h(2, "c"),
+        ]);
         assert_eq!(
             t,
             "<nav class=\"toc\" aria-label=\"Mục lục\"><p class=\"toc-title\">Mục lục</p><ol><li><a href=\"#a\">A</a><ol><li><a href=\"#a1\">A1</a></li><li><a href=\"#a2\">A2</a></li></ol></li><li><a href=\"#b\">B</a></li><li><a href=\"#c\">C</a></li></ol></nav>\n"
         );
         assert_eq!(toc(&[]), "");
         let only3 = toc(&[h(3, "x"), h(3, "y")]);
-        assert!(only3.contains("<li><a href=\"#x\">X</a></li><li><a href=\"#y\">Y</a></li>"), "{only3}");
+        assert!(
+            only3.contains("<li><a href=\"#x\">X</a></li><li><a href=\"#y\">Y</a></li>"),
+            "{only3}"
+        );
     }
 }

@@ -52,7 +52,10 @@ pub fn write(files: &BTreeMap<String, Output>, out: &Path) -> io::Result<WriteSt
         Err(e) => return Err(e),
     };
     std::fs::create_dir_all(out)?;
-    let results: Vec<io::Result<bool>> = files.par_iter().map(|(rel, o)| write_one(out, rel, o)).collect();
+    let results: Vec<io::Result<bool>> = files
+        .par_iter()
+        .map(|(rel, o)| write_one(out, rel, o))
+        .collect();
     let mut stats = WriteStats::default();
     for r in results {
         if r? {
@@ -102,7 +105,9 @@ fn write_one(out: &Path, rel: &str, o: &Output) -> io::Result<bool> {
     }
     let tmp = path.with_file_name(format!(
         ".{}.tmp",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
     ));
     std::fs::write(&tmp, &bytes)?;
     std::fs::rename(&tmp, &path)?;
