@@ -120,7 +120,10 @@ pub struct Content {
     pub drafts: Vec<String>,
     /// Page index by source path, and by id.
     pub by_path: HashMap<String, PageIdx>,
+    /// Documents by id. Sections have ids of their own kind (`section_by_id`), so a section
+    /// `dieu-le/` and the charter with `id: dieu-le` do not collide.
     pub by_id: HashMap<String, PageIdx>,
+    pub section_by_id: HashMap<String, PageIdx>,
     /// Asset index by path.
     pub asset_by_path: HashMap<String, usize>,
 }
@@ -371,7 +374,12 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
     }
     for i in 1..c.pages.len() {
         let id = c.pages[i].id.clone();
-        if let Some(&first) = c.by_id.get(&id) {
+        let ids = if c.pages[i].kind == PageKind::Section {
+            &mut c.section_by_id
+        } else {
+            &mut c.by_id
+        };
+        if let Some(&first) = ids.get(&id) {
             let p = &c.pages[i];
             diags.error(
                 &p.src.path,
@@ -382,7 +390,7 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
                 ),
             );
         } else {
-            c.by_id.insert(id, i);
+            ids.insert(id, i);
         }
     }
     for i in 0..c.pages.len() {
@@ -413,12 +421,7 @@ fn check_supersedes(c: &Content, diags: &mut Diagnostics) {
     for p in &c.pages {
         for (target, pos) in p.fm.supersedes.iter().zip(&p.fm.supersedes_pos) {
             match c.by_id.get(target) {
-                Some(&t) if c.pages[t].kind == PageKind::Document => {}
-                Some(_) => diags.error(
-                    &p.src.path,
-                    *pos,
-                    format!("supersedes \"{target}\", which is a section, not a document"),
-                ),
+                Some(_) => {}
                 None => {
                     let ids = c.by_id.keys().map(String::as_str);
                     diags.error(

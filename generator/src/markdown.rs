@@ -584,7 +584,11 @@ impl<'c, 'a> Renderer<'c, 'a> {
             None => (to.value.as_str(), None),
         };
         let content = self.ctx.content;
-        let Some(&p) = content.by_id.get(id) else {
+        let Some(&p) = content
+            .by_id
+            .get(id)
+            .or_else(|| content.section_by_id.get(id))
+        else {
             let ids = content.by_id.keys().map(String::as_str);
             self.out.diags.error(
                 file,

@@ -290,12 +290,7 @@ pub fn doc_list(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
         }
     }
     if let Some(a) = d.attr("section") {
-        match c
-            .by_id
-            .get(a.value.trim_matches('/'))
-            .copied()
-            .filter(|&s| c.pages[s].kind == PageKind::Section)
-        {
+        match c.section_by_id.get(a.value.trim_matches('/')).copied() {
             Some(s) => docs.retain(|&i| is_within(c, i, s)),
             None => {
                 let secs = c

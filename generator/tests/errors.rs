@@ -233,3 +233,18 @@ fn config_errors_have_positions() {
         ]
     );
 }
+
+#[test]
+fn sections_and_documents_have_separate_ids() {
+    let dir = site(&[
+        (
+            "content/dieu-le/_index.md",
+            "---\ntitle: Điều lệ\n---\n::doc-list{section=dieu-le}\n",
+        ),
+        (
+            "content/dieu-le/ban/index.md",
+            "---\ntitle: Điều lệ mẫu\nid: dieu-le\n---\nXem :ref{to=dieu-le}.\n",
+        ),
+    ]);
+    assert_eq!(check(dir.path()), Vec::<String>::new());
+}
