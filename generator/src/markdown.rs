@@ -335,7 +335,6 @@ impl<'c, 'a> Renderer<'c, 'a> {
                                 anchor,
                             });
                         }
-                        self.out.text.push_str(&text);
                         self.out.text.push('\n');
                     }
                     out.push((Event::End(TagEnd::Heading(level)), at));
@@ -423,10 +422,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                         at,
                     ));
                 }
-                Event::Text(t) => {
-                    self.out.text.push_str(&t);
-                    self.inline_directives(place, t, &range, &mut out);
-                }
+                Event::Text(t) => self.inline_directives(place, t, &range, &mut out),
                 Event::Code(t) => {
                     self.out.text.push_str(&t);
                     out.push((Event::Code(t), at));
@@ -534,6 +530,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
             Vec::new()
         };
         if found.is_empty() {
+            self.out.text.push_str(&text);
             out.push((Event::Text(text), range.start));
             return;
         }
@@ -546,6 +543,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 Err(e) => self.out.diags.error(place.path, pos(e.at), e.message),
                 Ok(d) => {
                     if d.start > last {
+                        self.out.text.push_str(&text[last..d.start]);
                         out.push((
                             Event::Text(CowStr::from(text[last..d.start].to_string())),
                             range.start,
@@ -567,6 +565,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
             }
         }
         if last < text.len() {
+            self.out.text.push_str(&text[last..]);
             out.push((
                 Event::Text(CowStr::from(text[last..].to_string())),
                 range.start,
@@ -606,6 +605,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
             .clone()
             .filter(|l| !l.trim().is_empty())
             .unwrap_or_else(|| content.pages[p].fm.title.clone());
+        self.out.text.push_str(&label);
         format!(
             "<a class=\"ref\" href=\"{}\">{}</a>",
             crate::html::esc(&href),

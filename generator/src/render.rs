@@ -118,6 +118,7 @@ pub enum Job {
     List(usize, usize),
     Terms(usize),
     NotFound,
+    Search,
 }
 
 pub struct Pages<'a> {
@@ -131,7 +132,12 @@ pub struct Pages<'a> {
 }
 
 impl<'a> Pages<'a> {
-    pub fn new(ctx: &'a Ctx<'a>, theme: &'a Theme, rendered: &'a [Rendered]) -> Self {
+    pub fn new(
+        ctx: &'a Ctx<'a>,
+        theme: &'a Theme,
+        rendered: &'a [Rendered],
+        search_index: &str,
+    ) -> Self {
         let c = ctx.content;
         let mut superseded_by: BTreeMap<PageIdx, Vec<PageIdx>> = BTreeMap::new();
         for (i, p) in c.pages.iter().enumerate() {
@@ -176,6 +182,7 @@ impl<'a> Pages<'a> {
             .map(|&i| link(ctx, &c.pages[i]))
             .collect();
         global.insert("nav", &nav);
+        global.insert("search_index", &ctx.href(search_index));
         Pages {
             ctx,
             theme,
@@ -190,7 +197,7 @@ impl<'a> Pages<'a> {
     /// Every page to render, in a fixed order.
     pub fn jobs(&self) -> Vec<Job> {
         let c = self.ctx.content;
-        let mut jobs = vec![Job::Home, Job::NotFound];
+        let mut jobs = vec![Job::Home, Job::NotFound, Job::Search];
         for (i, p) in c.pages.iter().enumerate() {
             match p.kind {
                 PageKind::Section => {
@@ -226,6 +233,21 @@ impl<'a> Pages<'a> {
             Job::Document(i) => self.document(&mut cx, *i),
             Job::List(i, n) => self.list(&mut cx, *i, *n),
             Job::Terms(i) => self.terms(&mut cx, *i),
+            Job::Search => {
+                cx.insert(
+                    "page",
+                    &self.info(
+                        "Tìm kiếm",
+                        "/tim-kiem/",
+                        "Tìm văn bản trong sổ tay, có dấu hoặc không dấu",
+                        "search",
+                        Vec::new(),
+                        "",
+                    ),
+                );
+                cx.insert("kinds", &self.ctx.config.kinds);
+                ("search.html", "/tim-kiem/".to_string())
+            }
             Job::NotFound => {
                 cx.insert(
                     "page",

@@ -44,6 +44,10 @@ const DEFAULT: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/templates/doc_items.html"),
     ),
     (
+        "templates/search.html",
+        include_bytes!("../../themes/default/templates/search.html"),
+    ),
+    (
         "templates/pagination.html",
         include_bytes!("../../themes/default/templates/pagination.html"),
     ),
@@ -54,6 +58,10 @@ const DEFAULT: &[(&str, &[u8])] = &[
     (
         "static/prefs.js",
         include_bytes!("../../themes/default/static/prefs.js"),
+    ),
+    (
+        "static/search.js",
+        include_bytes!("../../themes/default/static/search.js"),
     ),
     (
         "static/app.js",
@@ -173,6 +181,7 @@ impl Theme {
             "list.html",
             "terms.html",
             "404.html",
+            "search.html",
         ] {
             if !tera.contains_template(required) {
                 diags.error(

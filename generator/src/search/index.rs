@@ -1,0 +1,405 @@
+//! The search indexes of a build: the tantivy index beside the site (for the server and
+//! `sotay search`), and the facts both it and the offline index are made from.
+//!
+//! The tantivy index lives in `<site>.index/` (e.g. `public.index/`), outside what a static
+//! host publishes. It holds every document's words twice — folded (`all`) with positions, and
+//! exact (`all_exact`) — plus the stored plain text for snippets, and `docs.json`, the
+//! [`DocInfo`] table that ranking needs. It is rebuilt only when its inputs change.
+
+use super::{keyphrases, rank, DocInfo, Filter, Hit, Postings, Query, Results};
+use crate::content::PageKind;
+use crate::markdown::Rendered;
+use crate::Ctx;
+use std::path::{Path, PathBuf};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
+};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::{doc, DocSet, Index, IndexReader, TantivyDocument, Term, TERMINATED};
+
+const FOLDED: &str = "vi_folded";
+const EXACT: &str = "vi_exact";
+const DOCS_FILE: &str = "docs.json";
+const STAMP_FILE: &str = "inputs.hash";
+
+/// One document as search sees it: facts for ranking plus the text to index.
+pub struct SearchDoc {
+    pub info: DocInfo,
+    pub issuer: Option<String>,
+    /// Everything searchable: title, number, issuer, body (with its headings).
+    pub all_text: String,
+    /// The body alone, for snippets.
+    pub body: String,
+}
+
+/// The searchable documents of a site, in catalog order (ordinal = position).
+pub fn documents(ctx: &Ctx, rendered: &[Rendered]) -> Vec<SearchDoc> {
+    let c = ctx.content;
+    c.pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind == PageKind::Document)
+        .map(|(i, p)| {
+            let r = &rendered[i];
+            let fm = &p.fm;
+            let mut all = String::with_capacity(r.text.len() + 200);
+            for part in [Some(&fm.title), fm.number.as_ref(), fm.issuer.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                all.push_str(part);
+                all.push('\n');
+            }
+            all.push_str(&r.text);
+            let summary = fm.summary.clone().unwrap_or_else(|| r.excerpt.clone());
+            SearchDoc {
+                info: DocInfo {
+                    id: p.id.clone(),
+                    url: p.url.clone(),
+                    title: fm.title.clone(),
+                    number: fm.number.clone(),
+                    kind: fm.kind.clone(),
+                    section: p.parent.filter(|&s| s != 0).map(|s| c.pages[s].id.clone()),
+                    year: fm.issued.or(fm.effective).map(|d| d.year),
+                    status: fm.status.as_str().to_string(),
+                    date: p.date().map(|d| d.vi()),
+                    summary: crate::html::truncate_words(&summary, 200),
+                    headings: r
+                        .headings
+                        .iter()
+                        .filter(|h| h.level <= 4)
+                        .map(|h| (h.anchor.clone(), h.text.clone()))
+                        .collect(),
+                    keyphrases: keyphrases(&r.text),
+                },
+                issuer: fm.issuer.clone(),
+                all_text: all,
+                body: r.text.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Where the tantivy index of a site built into `out` lives.
+pub fn index_dir(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    out.with_file_name(format!("{name}.index"))
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    ord: Field,
+    all: Field,
+    all_exact: Field,
+    body: Field,
+    kind: Field,
+    year: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let folded = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(FOLDED)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let exact = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(EXACT)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let f = Fields {
+        ord: b.add_u64_field("ord", INDEXED | FAST | STORED),
+        all: b.add_text_field("all", folded.clone()),
+        all_exact: b.add_text_field("all_exact", exact),
+        body: b.add_text_field("body", STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        year: b.add_u64_field("year", INDEXED | FAST | STORED),
+    };
+    b.add_text_field("id", STRING | STORED);
+    b.add_text_field("title", folded.clone().set_stored());
+    b.add_text_field("number", folded.clone().set_stored());
+    b.add_text_field("issuer", folded.set_stored());
+    b.add_text_field("section", STRING | STORED);
+    (b.build(), f)
+}
+
+/// Tokenizers for tantivy, made from `crate::text` so the index and queries agree.
+#[derive(Clone)]
+struct VnTokenizer {
+    exact: bool,
+}
+
+struct VnTokens {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl Tokenizer for VnTokenizer {
+    type TokenStream<'a> = VnTokens;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VnTokens {
+        let mut tokens = Vec::new();
+        crate::text::for_each_token(text, |t| {
+            let position = tokens.len();
+            tokens.push(Token {
+                offset_from: t.start,
+                offset_to: t.end,
+                position,
+                text: if self.exact { t.exact } else { t.folded },
+                position_length: 1,
+            })
+        });
+        VnTokens { tokens, next: 0 }
+    }
+}
+
+impl TokenStream for VnTokens {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+fn register(index: &Index) {
+    index
+        .tokenizers()
+        .register(FOLDED, VnTokenizer { exact: false });
+    index
+        .tokenizers()
+        .register(EXACT, VnTokenizer { exact: true });
+}
+
+/// Writes the tantivy index for `docs` into `dir`, unless the one there was made from the
+/// same input.
+pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
+    let stamp = {
+        let mut h = Vec::new();
+        for d in docs {
+            h.extend_from_slice(
+                serde_json::to_string(&d.info)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
+            h.extend_from_slice(d.all_text.as_bytes());
+        }
+        format!("v1 {}", crate::hash::short(&h))
+    };
+    if std::fs::read_to_string(dir.join(STAMP_FILE))
+        .ok()
+        .as_deref()
+        == Some(stamp.as_str())
+    {
+        return Ok(false);
+    }
+    let err = |e: &dyn std::fmt::Display| format!("search index {}: {e}", dir.display());
+    // Build in a fresh folder and swap it in, so a reader never sees half an index.
+    let tmp = dir.with_extension("index-tmp");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| err(&e))?;
+    let (schema, f) = schema();
+    let index = Index::create_in_dir(&tmp, schema.clone()).map_err(|e| err(&e))?;
+    register(&index);
+    let mut writer: tantivy::IndexWriter = index
+        .writer_with_num_threads(1, 200_000_000)
+        .map_err(|e| err(&e))?;
+    let id = schema.get_field("id").map_err(|e| err(&e))?;
+    let title = schema.get_field("title").map_err(|e| err(&e))?;
+    let number = schema.get_field("number").map_err(|e| err(&e))?;
+    let issuer = schema.get_field("issuer").map_err(|e| err(&e))?;
+    let section = schema.get_field("section").map_err(|e| err(&e))?;
+    for (ord, d) in docs.iter().enumerate() {
+        let mut td = doc!(f.ord => ord as u64, id => d.info.id.clone(), title => d.info.title.clone(), f.all => d.all_text.clone(), f.all_exact => d.all_text.clone(), f.body => d.body.clone());
+        if let Some(k) = &d.info.kind {
+            td.add_text(f.kind, k);
+        }
+        if let Some(y) = d.info.year {
+            td.add_u64(f.year, u64::from(y));
+        }
+        if let Some(n) = &d.info.number {
+            td.add_text(number, n);
+        }
+        if let Some(s) = &d.info.section {
+            td.add_text(section, s);
+        }
+        if let Some(i) = &d.issuer {
+            td.add_text(issuer, i);
+        }
+        writer.add_document(td).map_err(|e| err(&e))?;
+    }
+    writer.commit().map_err(|e| err(&e))?;
+    writer.wait_merging_threads().map_err(|e| err(&e))?;
+    let infos: Vec<&DocInfo> = docs.iter().map(|d| &d.info).collect();
+    std::fs::write(
+        tmp.join(DOCS_FILE),
+        serde_json::to_vec(&infos).map_err(|e| err(&e))?,
+    )
+    .map_err(|e| err(&e))?;
+    std::fs::write(tmp.join(STAMP_FILE), &stamp).map_err(|e| err(&e))?;
+    let old = dir.with_extension("index-old");
+    let _ = std::fs::remove_dir_all(&old);
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(|e| err(&e))?;
+    }
+    std::fs::rename(&tmp, dir).map_err(|e| err(&e))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(true)
+}
+
+/// An opened tantivy index, ready to answer queries from many threads.
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    docs: Vec<DocInfo>,
+    /// Tantivy address of each ordinal.
+    addr: Vec<tantivy::DocAddress>,
+}
+
+impl SearchIndex {
+    pub fn open(dir: &Path) -> Result<SearchIndex, String> {
+        let err = |e: &dyn std::fmt::Display| {
+            format!(
+                "cannot open the search index {}: {e} (run `sotay build` first)",
+                dir.display()
+            )
+        };
+        let index = Index::open_in_dir(dir).map_err(|e| err(&e))?;
+        register(&index);
+        let (_, fields) = schema();
+        let reader = index.reader().map_err(|e| err(&e))?;
+        let docs: Vec<DocInfo> =
+            serde_json::from_slice(&std::fs::read(dir.join(DOCS_FILE)).map_err(|e| err(&e))?)
+                .map_err(|e| err(&e))?;
+        let searcher = reader.searcher();
+        let mut addr = vec![tantivy::DocAddress::new(0, 0); docs.len()];
+        for (si, seg) in searcher.segment_readers().iter().enumerate() {
+            let col = seg.fast_fields().u64("ord").map_err(|e| err(&e))?;
+            for doc in 0..seg.max_doc() {
+                if let Some(o) = col.first(doc) {
+                    if let Some(slot) = addr.get_mut(o as usize) {
+                        *slot = tantivy::DocAddress::new(si as u32, doc);
+                    }
+                }
+            }
+        }
+        Ok(SearchIndex {
+            reader,
+            fields,
+            docs,
+            addr,
+        })
+    }
+
+    pub fn docs(&self) -> &[DocInfo] {
+        &self.docs
+    }
+
+    /// Ranked ordinals for a query (all of them).
+    pub fn rank(&self, query: &Query, filter: &Filter) -> Vec<super::Ranked> {
+        let p = TantivyPostings {
+            searcher: self.reader.searcher(),
+            idx: self,
+        };
+        rank(query, &self.docs, &p, filter)
+    }
+
+    /// A page of results with snippets.
+    pub fn search(&self, q: &str, filter: &Filter, offset: usize, limit: usize) -> Results {
+        let query = Query::parse(q);
+        let ranked = self.rank(&query, filter);
+        let searcher = self.reader.searcher();
+        let folded: Vec<&str> = query.terms.iter().map(|t| t.folded.as_str()).collect();
+        let hits = ranked
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|r| {
+                let d = &self.docs[r.ord as usize];
+                let body = searcher
+                    .doc::<TantivyDocument>(self.addr[r.ord as usize])
+                    .ok()
+                    .and_then(|td| {
+                        td.get_first(self.fields.body)
+                            .and_then(|v| v.as_str().map(str::to_string))
+                    })
+                    .unwrap_or_default();
+                let mut snippet = String::new();
+                if let Some(a) = &r.anchor {
+                    if let Some((_, h)) = d.headings.iter().find(|(x, _)| x == a) {
+                        snippet = format!("<strong>{}</strong> ", super::snippet::mark(h, &folded));
+                    }
+                }
+                snippet.push_str(&super::snippet::snippet(&body, &folded));
+                Hit {
+                    id: d.id.clone(),
+                    url: match &r.anchor {
+                        Some(a) => format!("{}#{a}", d.url),
+                        None => d.url.clone(),
+                    },
+                    title: d.title.clone(),
+                    snippet,
+                    score: r.score,
+                    kind: d.kind.clone(),
+                    number: d.number.clone(),
+                    date: d.date.clone(),
+                }
+            })
+            .collect();
+        Results {
+            total: ranked.len(),
+            hits,
+        }
+    }
+}
+
+struct TantivyPostings<'a> {
+    searcher: tantivy::Searcher,
+    idx: &'a SearchIndex,
+}
+
+impl TantivyPostings<'_> {
+    fn list(&self, field: Field, word: &str) -> Vec<u32> {
+        let term = Term::from_field_text(field, word);
+        let mut out = Vec::new();
+        for seg in self.searcher.segment_readers() {
+            let Ok(inv) = seg.inverted_index(field) else {
+                continue;
+            };
+            let Ok(Some(mut postings)) = inv.read_postings(&term, IndexRecordOption::Basic) else {
+                continue;
+            };
+            let Ok(col) = seg.fast_fields().u64("ord") else {
+                continue;
+            };
+            while postings.doc() != TERMINATED {
+                if let Some(o) = col.first(postings.doc()) {
+                    out.push(o as u32);
+                }
+                postings.advance();
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+impl Postings for TantivyPostings<'_> {
+    fn num_docs(&self) -> u32 {
+        self.idx.docs.len() as u32
+    }
+    fn docs(&self, folded: &str) -> Vec<u32> {
+        self.list(self.idx.fields.all, folded)
+    }
+    fn exact_docs(&self, exact: &str, _folded: &str) -> Vec<u32> {
+        self.list(self.idx.fields.all_exact, exact)
+    }
+}

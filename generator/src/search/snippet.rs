@@ -1,0 +1,148 @@
+//! Snippets: the part of a text that best matches a query, HTML-escaped, with the matched
+//! words wrapped in `<mark>`. Nothing from the text reaches the HTML unescaped.
+
+use crate::html::push_esc;
+use crate::text;
+use std::collections::HashSet;
+
+/// How many words a snippet shows.
+pub const WINDOW: usize = 28;
+
+/// The window of `text` with the most distinct query words (folded), marked.
+pub fn snippet(body: &str, query_folded: &[&str]) -> String {
+    let want: HashSet<&str> = query_folded.iter().copied().collect();
+    let toks = text::tokens(body);
+    if toks.is_empty() {
+        return String::new();
+    }
+    let hits: Vec<bool> = toks
+        .iter()
+        .map(|t| want.contains(t.folded.as_str()))
+        .collect();
+    // Best window: most distinct matched words, then most matches, then earliest.
+    let mut best = (0usize, 0usize, 0usize);
+    let mut best_start = 0;
+    let first = hits.iter().position(|&h| h).unwrap_or(0);
+    let mut start = first.saturating_sub(4);
+    while start < toks.len() {
+        let end = (start + WINDOW).min(toks.len());
+        let mut distinct = HashSet::new();
+        let mut count = 0;
+        for i in start..end {
+            if hits[i] {
+                distinct.insert(toks[i].folded.as_str());
+                count += 1;
+            }
+        }
+        let key = (distinct.len(), count, usize::MAX - start);
+        if key > best {
+            best = key;
+            best_start = start;
+        }
+        if distinct.len() == want.len() || end == toks.len() {
+            break;
+        }
+        start += WINDOW / 2;
+    }
+    let end = (best_start + WINDOW).min(toks.len());
+    let from = if best_start == 0 {
+        0
+    } else {
+        toks[best_start].start
+    };
+    let to = if end == toks.len() {
+        body.len()
+    } else {
+        toks[end - 1].end
+    };
+    let mut out = String::new();
+    if best_start > 0 {
+        out.push('…');
+    }
+    let mut pos = from;
+    for i in best_start..end {
+        let t = &toks[i];
+        push_esc(&mut out, &collapse(&body[pos..t.start]));
+        if hits[i] {
+            out.push_str("<mark>");
+            push_esc(&mut out, &body[t.start..t.end]);
+            out.push_str("</mark>");
+        } else {
+            push_esc(&mut out, &body[t.start..t.end]);
+        }
+        pos = t.end;
+    }
+    push_esc(&mut out, collapse(&body[pos..to]).trim_end());
+    if end < toks.len() {
+        out.push('…');
+    }
+    out.trim().to_string()
+}
+
+/// Marks the query words in a short text (a title or summary), escaping the rest.
+pub fn mark(s: &str, query_folded: &[&str]) -> String {
+    let want: HashSet<&str> = query_folded.iter().copied().collect();
+    let mut out = String::new();
+    let mut pos = 0;
+    text::for_each_token(s, |t| {
+        push_esc(&mut out, &s[pos..t.start]);
+        if want.contains(t.folded.as_str()) {
+            out.push_str("<mark>");
+            push_esc(&mut out, &s[t.start..t.end]);
+            out.push_str("</mark>");
+        } else {
+            push_esc(&mut out, &s[t.start..t.end]);
+        }
+        pos = t.end;
+    });
+    push_esc(&mut out, &s[pos..]);
+    out
+}
+
+/// Runs of whitespace become one space.
+fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = true;
+        } else {
+            if space {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    if space {
+        out.push(' ');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_and_escapes() {
+        let s = snippet(
+            "Mở đầu. <script>alert(1)</script> Đảng viên có quyền\n\nđược thông tin.",
+            &["dang", "vien"],
+        );
+        assert_eq!(s, "Mở đầu. &lt;script&gt;alert(1)&lt;/script&gt; <mark>Đảng</mark> <mark>viên</mark> có quyền được thông tin.");
+        assert_eq!(
+            mark("Quyền của <b>đảng viên</b>", &["dang"]),
+            "Quyền của &lt;b&gt;<mark>đảng</mark> viên&lt;/b&gt;"
+        );
+    }
+
+    #[test]
+    fn picks_the_best_window() {
+        let filler = "một hai ba bốn năm sáu bảy tám chín mười ".repeat(10);
+        let body = format!("{filler} chi bộ họp {filler} chi bộ sinh hoạt đảng viên {filler}");
+        let s = snippet(&body, &["chi", "bo", "dang", "vien"]);
+        assert!(s.contains("<mark>đảng</mark> <mark>viên</mark>"), "{s}");
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+    }
+}

@@ -1,0 +1,61 @@
+// Shared helpers for the browser tests: a static file server for a built site, and Debian's
+// Chromium started headless through playwright-core. Tests are run by `cargo test`
+// (tests/browser_*.rs), which builds the site and reads what these scripts print as JSON.
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+  ".json": "application/json", ".xml": "application/xml", ".bin": "application/octet-stream",
+  ".webmanifest": "application/manifest+json", ".png": "image/png", ".svg": "image/svg+xml",
+  ".pdf": "application/pdf", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+};
+
+/** Serves `root` on a free loopback port; resolves to { url, close, requests }. */
+export function serve(root) {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url, "http://x");
+    requests.push(u.pathname);
+    let p = path.join(root, decodeURIComponent(u.pathname));
+    if (!p.startsWith(root)) { res.writeHead(403); return res.end(); }
+    if (fs.existsSync(p) && fs.statSync(p).isDirectory()) p = path.join(p, "index.html");
+    if (!fs.existsSync(p)) {
+      res.writeHead(404, { "content-type": TYPES[".html"] });
+      return res.end(fs.existsSync(path.join(root, "404.html")) ? fs.readFileSync(path.join(root, "404.html")) : "not found");
+    }
+    res.writeHead(200, { "content-type": TYPES[path.extname(p)] || "application/octet-stream", "cache-control": "no-cache" });
+    res.end(fs.readFileSync(p));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close(), requests });
+    });
+  });
+}
+
+/** Chromium from Debian, headless, with a fresh profile. Fails loudly if it is missing. */
+export async function browser() {
+  const exe = process.env.CHROMIUM || "/usr/bin/chromium";
+  if (!fs.existsSync(exe)) throw new Error(`Chromium not found at ${exe}: install Debian's chromium package (.ci/run does)`);
+  return chromium.launch({
+    executablePath: exe,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Runs `main` and prints its result as JSON; any failure exits 1 with the error. */
+export async function run(main) {
+  try {
+    const result = await main();
+    process.stdout.write(JSON.stringify(result) + "\n");
+    process.exit(0);
+  } catch (e) {
+    process.stderr.write(String(e && e.stack || e) + "\n");
+    process.exit(1);
+  }
+}

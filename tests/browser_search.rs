@@ -1,0 +1,91 @@
+//! Offline search in real headless Chromium gives the same results as the server's index, and
+//! the search page shows them as the member types, without running anything from the content.
+
+mod common;
+
+use sotay_generator::search::index::{index_dir, SearchIndex};
+use sotay_generator::search::Filter;
+
+const XSS_DOC: &str = "---\ntitle: Kiểm tra an toàn <img src=x onerror=\"window.__xss=true\">\nsummary: Tóm tắt <script>window.__xss=true</script> an toàn\n---\nNội dung có <img src=x onerror=\"window.__xss=true\"> và <script>window.__xss=true</script> an toàn.\n";
+
+#[test]
+fn browser_and_server_agree_and_nothing_from_content_runs() {
+    let root = common::sample_copy(&[("content/thu-nghiem/an-toan.md", XSS_DOC)]);
+    let out = root.path().join("public");
+    sotay_generator::build(root.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    let index = SearchIndex::open(&index_dir(&out)).expect("index");
+
+    let queries = [
+        "img onerror an toan",
+        "dang vien",
+        "Đảng viên dự bị",
+        "Điều 5",
+        "05-NQ/TU",
+        "chi bo sinh hoat",
+        "\"so tay dien tu\"",
+        "đảng phí",
+        "hoà giải",
+        "ĐẢNG VIÊN",
+        "kiểm tra giám sát",
+        "bí thư",
+        "quyền của đảng viên",
+        "19:30",
+        "đang",
+    ];
+    let qfile = root.path().join("queries.json");
+    std::fs::write(&qfile, serde_json::to_string(&queries).expect("json")).expect("write");
+    let got = common::node(
+        "search.mjs",
+        &[out.to_str().expect("utf-8"), qfile.to_str().expect("utf-8")],
+    );
+
+    for q in queries {
+        let server = index.search(q, &Filter::default(), 0, 10);
+        let browser = &got["results"][q];
+        assert_eq!(
+            browser["total"].as_u64(),
+            Some(server.total as u64),
+            "total for {q:?}"
+        );
+        let b: Vec<(String, String, f64)> = browser["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| {
+                (
+                    h["id"].as_str().unwrap_or("").to_string(),
+                    h["url"].as_str().unwrap_or("").to_string(),
+                    h["score"].as_f64().unwrap_or(-1.0),
+                )
+            })
+            .collect();
+        let s: Vec<(String, String, f64)> = server
+            .hits
+            .iter()
+            .map(|h| (h.id.clone(), h.url.clone(), h.score))
+            .collect();
+        assert_eq!(b, s, "top 10 for {q:?}");
+        assert!(server.total > 0, "{q:?} finds something");
+    }
+
+    let ui = &got["ui"];
+    assert!(
+        ui["count"].as_u64().unwrap_or(0) >= 1,
+        "results appear as you type: {ui}"
+    );
+    assert_eq!(ui["first"].as_str(), Some("/thu-nghiem/an-toan/"), "{ui}");
+    assert!(
+        ui["marks"].as_u64().unwrap_or(0) >= 1,
+        "matched words are marked: {ui}"
+    );
+    assert_eq!(
+        ui["xss"].as_bool(),
+        Some(false),
+        "markup from content must not run: {ui}"
+    );
+    assert_eq!(
+        ui["errors"].as_array().map(Vec::len),
+        Some(0),
+        "no script errors: {ui}"
+    );
+}
