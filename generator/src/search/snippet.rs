@@ -23,7 +23,8 @@ pub fn snippet(body: &str, query_folded: &[&str]) -> String {
     let mut best = (0usize, 0usize, 0usize);
     let mut best_start = 0;
     let first = hits.iter().position(|&h| h).unwrap_or(0);
-    let mut start = first.saturating_sub(4);
+    // Start at the beginning when the first match is near it, else a few words before it.
+    let mut start = if first < WINDOW / 2 { 0 } else { first - 4 };
     while start < toks.len() {
         let end = (start + WINDOW).min(toks.len());
         let mut distinct = HashSet::new();
