@@ -12,6 +12,17 @@ Usage:
   sotay build [--root DIR] [--out DIR]        build the site from DIR/content into DIR/public
   sotay check [--root DIR] [--format text|json]
                                               check everything build would, write nothing
+  sotay serve [--root DIR] [--port 8080] [--db PATH]
+                                              build, then serve site, search and sync API on one
+                                              port with embedded SQLite (loads the sample roster
+                                              into an empty database)
+  sotay server --site DIR --db URL [--listen ADDR] [--index DIR]
+                                              production: serve a built site and the API;
+                                              URL is sqlite://PATH
+  sotay roster import --units FILE --members FILE [--db URL] [--format text|json]
+                                              import/replace the roster, with a data-quality report
+  sotay roster sample --out DIR [--members N]  write a synthetic roster (units.csv, members.csv)
+  sotay admin create --unit CODE [--db URL]   create an admin token for that unit's subtree
   sotay search QUERY [--root DIR] [--limit N] [--offset N] [--kind KIND] [--format text|json]
                                               search the built index (DIR/public.index)
   sotay help                                  this text
@@ -89,6 +100,78 @@ fn run() -> Result<ExitCode, lexopt::Error> {
             }
             let query = query.ok_or("missing QUERY")?;
             Ok(search(&root, &query, &filter, offset, limit, json))
+        }
+        "serve" => {
+            let mut opts = sotay_sync_server::run::ServeOptions {
+                root: PathBuf::from("."),
+                port: 8080,
+                db: None,
+            };
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("root") => opts.root = parser.value()?.into(),
+                    Long("port") => opts.port = parser.value()?.parse()?,
+                    Long("db") => opts.db = Some(parser.value()?.into()),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            Ok(done(sotay_sync_server::run::serve(opts)))
+        }
+        "server" => {
+            let (mut site, mut db, mut listen, mut index) =
+                (None, None, "127.0.0.1:8080".to_string(), None);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("site") => site = Some(PathBuf::from(parser.value()?)),
+                    Long("db") => db = Some(parser.value()?.string()?),
+                    Long("listen") => listen = parser.value()?.string()?,
+                    Long("index") => index = Some(PathBuf::from(parser.value()?)),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            let site = site.ok_or("--site DIR is required")?;
+            let db = sotay_sync_server::run::DbUrl::parse(
+                &db.ok_or("--db URL is required (sqlite://PATH)")?,
+            )?;
+            let listen = listen.parse().map_err(|_| {
+                format!("--listen wants an address such as 0.0.0.0:8080, found \"{listen}\"")
+            })?;
+            Ok(done(sotay_sync_server::run::server(
+                sotay_sync_server::run::ServerOptions {
+                    site,
+                    db,
+                    listen,
+                    index,
+                },
+            )))
+        }
+        "roster" => roster(&mut parser),
+        "admin" => {
+            match parser.next()? {
+                Some(Value(v)) if v == "create" => {}
+                Some(arg) => return Err(arg.unexpected()),
+                None => return Err("admin needs a subcommand: admin create --unit CODE".into()),
+            }
+            let (mut unit, mut db) = (None, None);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("unit") => unit = Some(parser.value()?.string()?),
+                    Long("db") => db = Some(parser.value()?.string()?),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            let unit = unit.ok_or("--unit CODE is required")?;
+            let db = db_or_default(db)?;
+            match sotay_sync_server::run::create_admin(&db, &unit) {
+                Ok(token) => {
+                    println!("{token}");
+                    eprintln!(
+                        "admin token for unit {unit} created; it is shown only once, keep it safe"
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(done(Err(e))),
+            }
         }
         "help" => {
             print!("{USAGE}");
@@ -217,4 +300,96 @@ fn plain(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
+}
+
+fn done(r: Result<(), String>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sotay: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn db_or_default(db: Option<String>) -> Result<sotay_sync_server::run::DbUrl, lexopt::Error> {
+    match db {
+        Some(d) => Ok(sotay_sync_server::run::DbUrl::parse(&d)?),
+        None => Ok(sotay_sync_server::run::DbUrl::Sqlite(
+            sotay_sync_server::run::default_db(std::path::Path::new(".")),
+        )),
+    }
+}
+
+fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let sub = match parser.next()? {
+        Some(Value(v)) => v.string()?,
+        Some(arg) => return Err(arg.unexpected()),
+        None => return Err("roster needs a subcommand: import or sample".into()),
+    };
+    match sub.as_str() {
+        "import" => {
+            let (mut units, mut members, mut db, mut json) = (None, None, None, false);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("units") => units = Some(PathBuf::from(parser.value()?)),
+                    Long("members") => members = Some(PathBuf::from(parser.value()?)),
+                    Long("db") => db = Some(parser.value()?.string()?),
+                    Long("format") => json = format_is_json(parser.value()?.string()?)?,
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            let units = units.ok_or("--units FILE is required")?;
+            let members = members.ok_or("--members FILE is required")?;
+            let db = db_or_default(db)?;
+            let (report, result) = sotay_sync_server::run::import_roster(&db, &units, &members);
+            let imported = match &result {
+                Ok(Some(s)) => Some(s.clone()),
+                _ => None,
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"imported": imported, "errors": report.errors(), "warnings": report.warnings(), "problems": report.problems, "error": result.as_ref().err()})
+                );
+            } else {
+                for p in &report.problems {
+                    eprintln!("{p}");
+                }
+                match (&result, &imported) {
+                    (Err(e), _) => eprintln!("sotay: {e}"),
+                    (_, Some(s)) => eprintln!(
+                        "imported {} units and {} members ({} new, {} no longer in the roster, {} registered members kept); {} warnings",
+                        s.units, s.members, s.members_added, s.members_removed, s.registrations_kept, report.warnings()
+                    ),
+                    (_, None) => eprintln!("nothing imported: {} errors, {} warnings; fix the files and import again", report.errors(), report.warnings()),
+                }
+            }
+            Ok(if imported.is_some() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        "sample" => {
+            let (mut out, mut n) = (None, 30_000usize);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("out") => out = Some(PathBuf::from(parser.value()?)),
+                    Long("members") => n = parser.value()?.parse()?,
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            let out = out.ok_or("--out DIR is required")?;
+            let (u, m) = sotay_sync_server::sample::generate(n);
+            let write = || -> std::io::Result<()> {
+                std::fs::create_dir_all(&out)?;
+                std::fs::write(out.join("units.csv"), u)?;
+                std::fs::write(out.join("members.csv"), m)
+            };
+            Ok(done(write().map_err(|e| format!("{}: {e}", out.display()))))
+        }
+        other => Err(format!("unknown roster subcommand \"{other}\" (import or sample)").into()),
+    }
 }

@@ -1,0 +1,628 @@
+//! The JSON API under `/api/v1` (DESIGN.md): search, registration of a phone, reading events,
+//! and the operators' `/healthz` and `/metrics`. Every error is `{"error": {"code", "message"}}`
+//! with the right status; nothing a client sends can make the server panic.
+
+use crate::auth;
+use crate::http::{full, internal, App, Resp};
+use crate::model::{name_key, parse_date, CardNumber, EventType, UnitCode};
+use crate::store::{NewEvent, Storage, StoreError, Stored};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{json, Value};
+use sotay_generator::search::{Filter, Results};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Limits on what a client may send.
+pub const MAX_EVENTS: usize = 500;
+pub const MAX_EVENTS_BODY: usize = 256 * 1024;
+pub const MAX_REGISTER_BODY: usize = 4 * 1024;
+/// Events may be up to this old (phones queue them offline) and this far in the future.
+pub const MAX_EVENT_AGE: i64 = 400 * 86_400;
+pub const MAX_EVENT_AHEAD: i64 = 86_400;
+
+/// An API error: its status, a stable code for programs and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn response(&self) -> Resp {
+        let mut r = json_response(
+            self.status,
+            &json!({"error": {"code": self.code, "message": self.message}}),
+        );
+        let retry = self.retry_after.or(match self.status {
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Some(5),
+            _ => None,
+        });
+        if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+}
+
+pub fn error(status: StatusCode, code: &'static str, message: &str) -> ApiError {
+    ApiError {
+        status,
+        code,
+        message: message.to_string(),
+        retry_after: None,
+    }
+}
+
+pub fn json_response(status: StatusCode, v: &Value) -> Resp {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(full(serde_json::to_vec(v).unwrap_or_default()))
+        .unwrap_or_else(|_| internal())
+}
+
+fn limited(retry: u64, what: &str) -> ApiError {
+    ApiError {
+        retry_after: Some(retry),
+        ..error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            &format!("too many {what}; retry in {retry} s"),
+        )
+    }
+}
+
+fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Invalid(m) => error(StatusCode::BAD_REQUEST, "invalid", &m),
+        StoreError::Unavailable(m) => {
+            crate::log::log("error", "storage unavailable", &[("error", &m)]);
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the server cannot store data right now; nothing was saved, retry later",
+            )
+        }
+    }
+}
+
+pub async fn handle<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Resp, ApiError> {
+    let path = req.uri().path().to_string();
+    let m = req.method().clone();
+    match (m, path.as_str()) {
+        (Method::GET | Method::HEAD, "/healthz") => Ok(healthz(app).await),
+        (Method::GET, "/metrics") => Ok(Response::builder()
+            .header(header::CONTENT_TYPE, "text/plain; version=0.0.4")
+            .body(full(
+                app.metrics
+                    .render(app.store.queue_depth(), app.started.elapsed()),
+            ))
+            .unwrap_or_else(|_| internal())),
+        (Method::GET, "/api/v1/search") => search(app, &req, peer),
+        (Method::POST, "/api/v1/register") => register(app, req, peer).await,
+        (Method::POST, "/api/v1/events") => events(app, req, peer).await,
+        (_, "/api/v1/search" | "/api/v1/register" | "/api/v1/events" | "/healthz" | "/metrics") => {
+            Err(error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this method is not allowed here",
+            ))
+        }
+        _ => Err(error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such API endpoint",
+        )),
+    }
+}
+
+async fn healthz<S: Storage>(app: &Arc<App<S>>) -> Resp {
+    let db = app.store.roster_is_empty().await;
+    let docs = app.catalog.read().map(|c| c.len()).unwrap_or(0);
+    let search = app.search.read().map(|s| s.is_some()).unwrap_or(false);
+    let ok = db.is_ok();
+    json_response(
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        &json!({"status": if ok { "ok" } else { "unavailable" }, "documents": docs, "search": search, "roster_loaded": db.map(|e| !e).unwrap_or(false), "queue": app.store.queue_depth()}),
+    )
+}
+
+fn params(req: &Request<Incoming>) -> HashMap<String, String> {
+    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn run_search<S: Storage>(
+    app: &Arc<App<S>>,
+    p: &HashMap<String, String>,
+) -> Result<Results, ApiError> {
+    let q = p.get("q").map(|s| s.trim()).unwrap_or("");
+    if q.is_empty() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "missing_query",
+            "give the words to search for in q=",
+        ));
+    }
+    if q.chars().count() > 200 {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "query_too_long",
+            "a query has at most 200 characters",
+        ));
+    }
+    let num = |k: &str, default: usize, max: usize| -> Result<usize, ApiError> {
+        match p.get(k).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(s) => s
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_parameter",
+                        &format!("{k} must be a whole number up to {max}"),
+                    )
+                }),
+        }
+    };
+    let limit = num("limit", 10, 50)?;
+    let offset = num("offset", 0, 10_000)?;
+    let year = match p.get("year").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(y) => Some(y.parse::<u16>().map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                "year must be a year such as 2026",
+            )
+        })?),
+    };
+    let nonempty = |k: &str| p.get(k).filter(|s| !s.is_empty()).cloned();
+    let filter = Filter {
+        kind: nonempty("kind"),
+        section: nonempty("section"),
+        year,
+    };
+    let index = app.search.read().ok().and_then(|s| s.clone());
+    let Some(index) = index else {
+        return Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "search_unavailable",
+            "the search index is not built yet",
+        ));
+    };
+    Ok(index.search(q, &filter, offset, limit))
+}
+
+fn search<S: Storage>(
+    app: &Arc<App<S>>,
+    req: &Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Resp, ApiError> {
+    if let Err(retry) = app.limits.search_by_addr.check(&peer.ip().to_string()) {
+        app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        return Err(limited(retry, "searches"));
+    }
+    let results = run_search(app, &params(req))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::to_value(&results).unwrap_or(Value::Null),
+    ))
+}
+
+/// `/tim-kiem/?q=...` without JavaScript: the search page with the server's results in it.
+pub fn search_page<S: Storage>(app: &Arc<App<S>>, req: &Request<Incoming>) -> Option<Resp> {
+    let p = params(req);
+    p.get("q").filter(|q| !q.trim().is_empty())?;
+    let crate::files::Lookup::Found(page) = app.files.lookup("/tim-kiem/") else {
+        return None;
+    };
+    let html = String::from_utf8_lossy(&page.bytes).into_owned();
+    let base = app.site_base();
+    let results = match run_search(app, &p) {
+        Ok(r) => render_results(&r, &base),
+        Err(_) => "<p>Chưa tìm được. Vui lòng thử lại.</p>".to_string(),
+    };
+    let html = html.replacen("<!--sotay:search-results-->", &results, 1);
+    Some(
+        Response::builder()
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(full(html))
+            .unwrap_or_else(|_| internal()),
+    )
+}
+
+fn render_results(r: &Results, base: &str) -> String {
+    use sotay_generator::html::esc;
+    if r.total == 0 {
+        return "<p class=\"search-status\">Không tìm thấy văn bản nào. Hãy thử từ khóa khác, có dấu hoặc không dấu.</p>".into();
+    }
+    let mut s = format!(
+        "<p class=\"meta\">Tìm thấy {} văn bản</p><ol class=\"results\">",
+        r.total
+    );
+    for h in &r.hits {
+        let meta: Vec<String> = [h.number.clone(), h.date.clone()]
+            .into_iter()
+            .flatten()
+            .map(|x| esc(&x))
+            .collect();
+        s.push_str(&format!(
+            "<li><a href=\"{}{}\">{}</a>{}<p>{}</p></li>",
+            esc(base.trim_end_matches('/')),
+            esc(&h.url),
+            esc(&h.title),
+            if meta.is_empty() {
+                String::new()
+            } else {
+                format!("<span class=\"meta\">{}</span>", meta.join(" · "))
+            },
+            h.snippet
+        ));
+    }
+    s.push_str("</ol>");
+    s
+}
+
+async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, ApiError> {
+    let len = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse::<usize>().ok());
+    if len.is_some_and(|l| l > max) {
+        return Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            &format!("the body may be at most {max} bytes"),
+        ));
+    }
+    let body = Limited::new(req.into_body(), max);
+    match tokio::time::timeout(Duration::from_secs(30), body.collect()).await {
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the body took too long to arrive",
+        )),
+        Ok(Err(e))
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                &format!("the body may be at most {max} bytes"),
+            ))
+        }
+        Ok(Err(_)) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "bad_body",
+            "the body could not be read",
+        )),
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+    }
+}
+
+fn parse_json(b: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(b).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            &format!("the body is not valid JSON: {e}"),
+        )
+    })
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+async fn register<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Resp, ApiError> {
+    let body = read_body(req, MAX_REGISTER_BODY).await?;
+    let v = parse_json(&body)?;
+    let field = |k: &str| -> Result<&str, ApiError> {
+        v.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty() && s.len() <= 200).ok_or_else(|| {
+            error(StatusCode::BAD_REQUEST, "invalid_request", &format!("\"{k}\" is required: an object with card_number, full_name, birth_date (YYYY-MM-DD) and unit_code"))
+        })
+    };
+    let (card, name, birth, unit) = (
+        field("card_number")?,
+        field("full_name")?,
+        field("birth_date")?,
+        field("unit_code")?,
+    );
+    let card = CardNumber::parse(card).ok_or_else(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_card_number",
+            "card_number is the digits printed on the party card",
+        )
+    })?;
+    let birth = parse_date(birth).ok_or_else(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_birth_date",
+            "birth_date is written YYYY-MM-DD",
+        )
+    })?;
+    let unit = UnitCode::parse(unit).ok_or_else(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_unit_code",
+            "unit_code is the code of the member's cell",
+        )
+    })?;
+    // Limits come before the roster is looked at, so guessing costs the guesser.
+    for (lim, key) in [
+        (&app.limits.register_by_addr, peer.ip().to_string()),
+        (&app.limits.register_by_card, card.to_string()),
+    ] {
+        if let Err(retry) = lim.check(&key) {
+            app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+            return Err(limited(retry, "registration attempts"));
+        }
+    }
+    let token = auth::new_token("m_")
+        .map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &e))?;
+    let found = app
+        .store
+        .register(
+            card,
+            name_key(name),
+            crate::model::format_date(birth),
+            unit,
+            auth::hash(&token),
+            now(),
+        )
+        .await
+        .map_err(store_error)?;
+    match found {
+        Some(m) => {
+            app.metrics.registrations.fetch_add(1, Ordering::Relaxed);
+            Ok(json_response(
+                StatusCode::CREATED,
+                &json!({"token": token, "member": {"card_number": m.card_number, "full_name": m.full_name, "unit_code": m.unit_code, "role": m.role}}),
+            ))
+        }
+        None => {
+            app.metrics
+                .registrations_refused
+                .fetch_add(1, Ordering::Relaxed);
+            Err(error(
+                StatusCode::UNAUTHORIZED,
+                "not_matched",
+                "Thông tin không khớp với danh sách đảng viên. Vui lòng kiểm tra lại, hoặc liên hệ bí thư chi bộ. (The details do not match the roster.)",
+            ))
+        }
+    }
+}
+
+async fn events<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Resp, ApiError> {
+    if let Err(retry) = app.limits.events_by_addr.check(&peer.ip().to_string()) {
+        app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        return Err(limited(retry, "requests"));
+    }
+    let token = auth::bearer(
+        req.headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+        "m_",
+    )
+    .ok_or_else(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send the member token from registration as Authorization: Bearer m_...",
+        )
+    })?;
+    let body = read_body(req, MAX_EVENTS_BODY).await?;
+    let member = app
+        .store
+        .member_for_token(auth::hash(&token))
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "unknown token: register this phone again",
+            )
+        })?;
+    if let Err(retry) = app
+        .limits
+        .events_by_member
+        .check(member.card_number.as_str())
+    {
+        app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        return Err(limited(retry, "requests"));
+    }
+    let v = parse_json(&body)?;
+    let list = v.get("events").and_then(Value::as_array).ok_or_else(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body is {\"events\": [...]}",
+        )
+    })?;
+    if list.len() > MAX_EVENTS {
+        return Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_events",
+            &format!("at most {MAX_EVENTS} events per request"),
+        ));
+    }
+    let now = now();
+    // Validate each event; keep the valid ones for one write.
+    let mut results: Vec<Value> = Vec::with_capacity(list.len());
+    let mut valid: Vec<(usize, NewEvent)> = Vec::new();
+    for e in list {
+        let raw_id = e
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        match validate(app, &member, e, now) {
+            Ok(ev) => {
+                valid.push((results.len(), ev));
+                results.push(json!({"id": raw_id, "status": "pending"}));
+            }
+            Err(msg) => {
+                app.metrics.events_rejected.fetch_add(1, Ordering::Relaxed);
+                results.push(json!({"id": raw_id, "status": "rejected", "error": msg}));
+            }
+        }
+    }
+    if !valid.is_empty() {
+        let (slots, evs): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
+        let stored = app
+            .store
+            .append_events(member.clone(), evs, now)
+            .await
+            .map_err(store_error)?;
+        for (slot, s) in slots.into_iter().zip(stored) {
+            let (status, err) = match s {
+                Stored::Stored => {
+                    app.metrics.events_stored.fetch_add(1, Ordering::Relaxed);
+                    ("stored", None)
+                }
+                Stored::Duplicate => {
+                    app.metrics.events_duplicate.fetch_add(1, Ordering::Relaxed);
+                    ("duplicate", None)
+                }
+                Stored::Conflict => {
+                    app.metrics.events_rejected.fetch_add(1, Ordering::Relaxed);
+                    ("rejected", Some("this id is already used by another event"))
+                }
+            };
+            results[slot]["status"] = json!(status);
+            if let Some(err) = err {
+                results[slot]["error"] = json!(err);
+            }
+        }
+    }
+    Ok(json_response(StatusCode::OK, &json!({"results": results})))
+}
+
+fn validate<S: Storage>(
+    app: &App<S>,
+    member: &crate::store::MemberRef,
+    e: &Value,
+    now: i64,
+) -> Result<NewEvent, String> {
+    let obj = e.as_object().ok_or("an event is an object")?;
+    let id = obj
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or("\"id\" (a UUID) is required")?;
+    let id = uuid::Uuid::parse_str(id).map_err(|_| "\"id\" must be a UUID")?;
+    let kind = obj
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("\"type\" is required")?;
+    let kind = EventType::parse(kind)
+        .ok_or_else(|| format!("unknown type; one of: {}", EventType::NAMES.join(", ")))?;
+    let doc = obj
+        .get("doc")
+        .and_then(Value::as_str)
+        .ok_or("\"doc\" (a document id) is required")?;
+    if doc.len() > 200 || !app.knows_doc(doc) {
+        return Err("unknown document".into());
+    }
+    let version = match obj.get("version") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.len() <= 64 => Some(s.clone()),
+        Some(_) => return Err("\"version\" must be a short text".into()),
+    };
+    let at = obj
+        .get("at")
+        .and_then(Value::as_str)
+        .ok_or("\"at\" (an RFC 3339 time) is required")?;
+    let at = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| "\"at\" must be an RFC 3339 time such as 2026-11-27T08:30:00+07:00")?
+        .unix_timestamp();
+    if at > now + MAX_EVENT_AHEAD || at < now - MAX_EVENT_AGE {
+        return Err("\"at\" is too far from now".into());
+    }
+    let ms = match obj.get("ms") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_i64()
+                .filter(|m| (0..=86_400_000).contains(m))
+                .ok_or("\"ms\" must be milliseconds between 0 and one day")?,
+        ),
+    };
+    let data = match kind {
+        EventType::Feedback => {
+            let text = obj
+                .get("text")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or("feedback needs \"text\"")?;
+            if text.chars().count() > 2000 {
+                return Err("feedback \"text\" has at most 2000 characters".into());
+            }
+            Some(json!({"text": sotay_generator::text::nfc(text)}).to_string())
+        }
+        EventType::MeetingHeld => {
+            if !member.role.may_record_meeting() || !member.in_cell {
+                return Err(
+                    "only the cell's secretary or deputy secretary records a meeting".into(),
+                );
+            }
+            let n = obj
+                .get("attendees")
+                .and_then(Value::as_u64)
+                .filter(|n| *n <= 1000)
+                .ok_or("meeting_held needs \"attendees\", a number")?;
+            Some(json!({"attendees": n}).to_string())
+        }
+        _ => None,
+    };
+    Ok(NewEvent {
+        id,
+        kind,
+        doc: doc.to_string(),
+        version,
+        at,
+        ms,
+        data,
+    })
+}
+
+impl<S: Storage> App<S> {
+    /// The site's base path, read from the built search page's form.
+    pub fn site_base(&self) -> String {
+        "/".into()
+    }
+}

@@ -1,0 +1,349 @@
+//! The HTTP server: accepting connections (HTTP/1.1 and HTTP/2, with timeouts and a limit on
+//! connections), routing each request to the static files or the API, and what every response
+//! carries (security headers, metrics, a log line for API calls). Graceful shutdown stops
+//! accepting, lets requests in flight finish, and so never drops an acknowledged write.
+
+use crate::api;
+use crate::files::{negotiate, Encoding, Files, Lookup};
+use crate::limits::Limits;
+use crate::metrics::Metrics;
+use crate::store::Storage;
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use sotay_generator::search::index::SearchIndex;
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, Semaphore};
+
+pub type Body = BoxBody<Bytes, std::io::Error>;
+pub type Resp = Response<Body>;
+
+/// Connections served at once; more wait in the kernel's queue, then are closed with 503.
+pub const MAX_CONNECTIONS: usize = 4096;
+
+/// The Content-Security-Policy the default theme satisfies: nothing inline, nothing foreign.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Everything a request may need.
+pub struct App<S: Storage> {
+    pub store: S,
+    pub files: Files,
+    pub site_dir: PathBuf,
+    pub index_dir: PathBuf,
+    pub search: RwLock<Option<Arc<SearchIndex>>>,
+    /// Ids of the published documents (from catalog.json).
+    pub catalog: RwLock<Arc<HashSet<String>>>,
+    pub metrics: Metrics,
+    pub limits: Limits,
+    pub started: Instant,
+    /// Live reload: a message for every rebuild ("reload") or build error (its text).
+    pub reloads: broadcast::Sender<String>,
+}
+
+impl<S: Storage> App<S> {
+    pub fn new(store: S, site_dir: &Path, index_dir: &Path) -> std::io::Result<App<S>> {
+        let app = App {
+            store,
+            files: Files::new(site_dir)?,
+            site_dir: site_dir.to_path_buf(),
+            index_dir: index_dir.to_path_buf(),
+            search: RwLock::new(None),
+            catalog: RwLock::new(Arc::new(HashSet::new())),
+            metrics: Metrics::default(),
+            limits: Limits::default(),
+            started: Instant::now(),
+            reloads: broadcast::channel(16).0,
+        };
+        app.reload();
+        Ok(app)
+    }
+
+    /// Re-reads the catalog and the search index, and forgets cached files: after a build.
+    pub fn reload(&self) {
+        let ids: HashSet<String> = std::fs::read(self.site_dir.join("catalog.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| {
+                v["documents"].as_array().map(|a| {
+                    a.iter()
+                        .filter_map(|d| d["id"].as_str().map(str::to_string))
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        if let Ok(mut c) = self.catalog.write() {
+            *c = Arc::new(ids);
+        }
+        let idx = SearchIndex::open(&self.index_dir)
+            .map_err(|e| crate::log::log("warn", "search index unavailable", &[("error", &e)]))
+            .ok();
+        if let Ok(mut s) = self.search.write() {
+            *s = idx.map(Arc::new);
+        }
+        self.files.clear();
+    }
+
+    pub fn knows_doc(&self, id: &str) -> bool {
+        self.catalog.read().map(|c| c.contains(id)).unwrap_or(false)
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight (at most 20 s).
+pub async fn serve<S: Storage>(
+    app: Arc<App<S>>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10))
+        .max_buf_size(64 * 1024);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(100)
+        .keep_alive_interval(Duration::from_secs(30));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a little rather than spin.
+                        crate::log::log("warn", "accept failed", &[("error", &e)]);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let Ok(permit) = permits.clone().try_acquire_owned() else {
+                    app.metrics.rate_limited.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tokio::spawn(refuse(stream));
+                    continue;
+                };
+                let app = app.clone();
+                let service = hyper::service::service_fn(move |req| {
+                    let app = app.clone();
+                    async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
+                });
+                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(Duration::from_secs(3600), conn).await;
+                    drop(permit);
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(20)) => {}
+    }
+    Ok(())
+}
+
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let body = r#"{"error":{"code":"overloaded","message":"too many connections, retry later"}}"#;
+    let msg = format!("HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 5\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+    let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(msg.as_bytes())).await;
+}
+
+fn route_class(path: &str) -> usize {
+    match path {
+        p if p.starts_with("/api/v1/search") => 1,
+        "/api/v1/register" => 2,
+        "/api/v1/events" => 3,
+        p if p.starts_with("/api/v1/reports") => 4,
+        "/healthz" | "/metrics" => 5,
+        p if p.starts_with("/api/") => 6,
+        _ => 0,
+    }
+}
+
+async fn handle<S: Storage>(app: Arc<App<S>>, req: Request<Incoming>, peer: SocketAddr) -> Resp {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let class = route_class(&path);
+    let mut resp = match route(&app, req, peer).await {
+        Ok(r) => r,
+        Err(e) => e.response(),
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    let took = start.elapsed();
+    let status = resp.status().as_u16();
+    app.metrics.observe(class, status, took);
+    if (class != 0 || status >= 500) && crate::log::enabled() {
+        let ms = format!("{:.2}", took.as_secs_f64() * 1000.0);
+        crate::log::log(
+            "info",
+            "request",
+            &[
+                ("method", &method),
+                ("path", &path),
+                ("status", &status),
+                ("ms", &ms),
+                ("peer", &peer.ip()),
+            ],
+        );
+    }
+    resp
+}
+
+/// Routes a request. `Err` carries an error response, to keep handlers short with `?`.
+async fn route<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Resp, api::ApiError> {
+    let path = req.uri().path();
+    if path.starts_with("/api/") || path == "/healthz" || path == "/metrics" {
+        return api::handle(app, req, peer).await;
+    }
+    match *req.method() {
+        Method::GET | Method::HEAD => Ok(static_file(app, &req)),
+        _ => Err(api::error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "only GET and HEAD are allowed here",
+        )),
+    }
+}
+
+fn static_file<S: Storage>(app: &Arc<App<S>>, req: &Request<Incoming>) -> Resp {
+    let head = req.method() == Method::HEAD;
+    let path = req.uri().path();
+    if path == "/tim-kiem/" {
+        if let Some(r) = api::search_page(app, req) {
+            return r;
+        }
+    }
+    match app.files.lookup(path) {
+        Lookup::Found(e) => {
+            let enc = if e.compressible() {
+                negotiate(
+                    req.headers()
+                        .get(header::ACCEPT_ENCODING)
+                        .and_then(|v| v.to_str().ok()),
+                )
+            } else {
+                Encoding::Identity
+            };
+            let etag = match enc {
+                Encoding::Identity => e.etag.clone(),
+                Encoding::Gzip => format!("{}-gz\"", e.etag.trim_end_matches('"')),
+                Encoding::Brotli => format!("{}-br\"", e.etag.trim_end_matches('"')),
+            };
+            let matches = req
+                .headers()
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|inm| {
+                    inm.split(',').any(|t| {
+                        let t = t.trim().trim_start_matches("W/");
+                        t == etag || t == e.etag || t == "*"
+                    })
+                });
+            let mut b = Response::builder()
+                .header(header::ETAG, &etag)
+                .header(header::CACHE_CONTROL, e.cache_control)
+                .header(header::VARY, "Accept-Encoding");
+            if matches {
+                return b
+                    .status(StatusCode::NOT_MODIFIED)
+                    .body(empty())
+                    .unwrap_or_else(|_| internal());
+            }
+            b = b.header(header::CONTENT_TYPE, e.content_type);
+            if enc == Encoding::Gzip {
+                b = b.header(header::CONTENT_ENCODING, "gzip");
+            } else if enc == Encoding::Brotli {
+                b = b.header(header::CONTENT_ENCODING, "br");
+            }
+            if path.ends_with("/sw.js") || path == "/sw.js" {
+                b = b.header("service-worker-allowed", "/");
+            }
+            let body = e.body(enc);
+            b = b.header(header::CONTENT_LENGTH, body.len());
+            b.body(if head { empty() } else { full(body) })
+                .unwrap_or_else(|_| internal())
+        }
+        Lookup::Redirect(to) => Response::builder()
+            .status(StatusCode::MOVED_PERMANENTLY)
+            .header(header::LOCATION, to)
+            .body(empty())
+            .unwrap_or_else(|_| internal()),
+        Lookup::Forbidden => not_found(app, StatusCode::BAD_REQUEST),
+        Lookup::NotFound => not_found(app, StatusCode::NOT_FOUND),
+    }
+}
+
+fn not_found<S: Storage>(app: &Arc<App<S>>, status: StatusCode) -> Resp {
+    let body = match app.files.lookup("/404.html") {
+        Lookup::Found(e) => e.bytes.clone(),
+        _ => Bytes::from_static(
+            b"<!doctype html><title>404</title><p>Kh\xc3\xb4ng t\xc3\xacm th\xe1\xba\xa5y trang.",
+        ),
+    };
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(full(body))
+        .unwrap_or_else(|_| internal())
+}
+
+pub fn full(b: impl Into<Bytes>) -> Body {
+    Full::new(b.into()).map_err(|never| match never {}).boxed()
+}
+
+pub fn empty() -> Body {
+    full(Bytes::new())
+}
+
+pub fn internal() -> Resp {
+    let mut r = Response::new(full(
+        r#"{"error":{"code":"internal","message":"internal error"}}"#,
+    ));
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    r
+}

@@ -1,0 +1,20 @@
+//! sotay's sync server: serves a built site and its API on hyper — search, registration of
+//! members' phones, reading events queued on phones while offline (stored once, never lost),
+//! and the usage reports committees are judged on — on embedded SQLite.
+//!
+//! Where data enters: `api` (JSON from phones), `roster` (CSV from committee staff). Where it
+//! is kept: `store`. Where it leaves: `api` (search results, reports) and `files` (the site).
+//! `http` ties them together and is the only place that knows about connections.
+
+pub mod api;
+pub mod auth;
+pub mod files;
+pub mod http;
+pub mod limits;
+pub mod log;
+pub mod metrics;
+pub mod model;
+pub mod roster;
+pub mod run;
+pub mod sample;
+pub mod store;

@@ -1,0 +1,186 @@
+//! The domain's types, parsed once at the edge (CSV, JSON, command line) so that the rest of
+//! the server never re-checks a string: card numbers, unit codes, kinds, statuses, roles, event
+//! types, and the name key used to compare names typed by members.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The digits printed on a party card. Spaces, dots and dashes that people type are dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CardNumber(String);
+
+impl CardNumber {
+    pub fn parse(s: &str) -> Option<CardNumber> {
+        let digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-' | '\u{a0}'))
+            .collect();
+        (digits.len() >= 6 && digits.len() <= 20 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then_some(CardNumber(digits))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CardNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A unit's code in the roster ("TU", "DB01.X03.CB02").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnitCode(String);
+
+impl UnitCode {
+    pub fn parse(s: &str) -> Option<UnitCode> {
+        let s = s.trim();
+        (!s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)))
+        .then(|| UnitCode(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnitCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+macro_rules! slug_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $s)] $variant),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub const NAMES: &'static [&'static str] = &[$($s),*];
+            pub fn parse(s: &str) -> Option<$name> {
+                match s.trim() { $($s => Some($name::$variant),)* _ => None }
+            }
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),* }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+slug_enum!(
+    /// Level of a unit in the Party's organisation.
+    UnitKind { TinhUy = "tinh-uy", DangBo = "dang-bo", DangBoCoSo = "dang-bo-co-so", ChiBoCoSo = "chi-bo-co-so", ChiBo = "chi-bo" }
+);
+
+impl UnitKind {
+    /// Cells are where members meet: members belong to cells.
+    pub fn is_cell(self) -> bool {
+        matches!(self, UnitKind::ChiBo | UnitKind::ChiBoCoSo)
+    }
+}
+
+slug_enum!(
+    /// A member's standing: full, probationary, exempt from meetings.
+    MemberStatus { ChinhThuc = "chinh-thuc", DuBi = "du-bi", MienSinhHoat = "mien-sinh-hoat" }
+);
+
+slug_enum!(
+    /// A member's role in their cell.
+    Role { DangVien = "dang-vien", BiThu = "bi-thu", PhoBiThu = "pho-bi-thu", CapUyVien = "cap-uy-vien" }
+);
+
+impl Role {
+    /// Secretaries and deputies record that the cell's meeting used the handbook.
+    pub fn may_record_meeting(self) -> bool {
+        matches!(self, Role::BiThu | Role::PhoBiThu)
+    }
+}
+
+slug_enum!(
+    /// What a reading event records.
+    EventType { View = "view", Read = "read", Bookmark = "bookmark", MeetingHeld = "meeting_held", Feedback = "feedback" }
+);
+
+/// How names are compared: NFC, lowercase, one space between words. "Nguyễn  Văn An" and
+/// "NGUYỄN VĂN AN" (in NFD) have the same key.
+pub fn name_key(s: &str) -> String {
+    let nfc = sotay_generator::text::nfc(s);
+    nfc.split_whitespace()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A name as stored: NFC with single spaces, the member's own capitalisation kept.
+pub fn clean_name(s: &str) -> String {
+    sotay_generator::text::nfc(s)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A calendar date written YYYY-MM-DD, checked.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), &f).ok()
+}
+
+pub fn format_date(d: time::Date) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    d.format(&f).unwrap_or_default()
+}
+
+/// Vietnam's time zone: days and months of events are counted in local time.
+pub const VN: time::UtcOffset = time::macros::offset!(+7);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_table() {
+        assert_eq!(
+            CardNumber::parse("01 234.567-89").map(|c| c.to_string()),
+            Some("0123456789".into())
+        );
+        assert_eq!(CardNumber::parse("12a45678"), None);
+        assert_eq!(CardNumber::parse("123"), None);
+        assert_eq!(
+            UnitCode::parse(" TU.DB01 ").map(|u| u.to_string()),
+            Some("TU.DB01".into())
+        );
+        assert_eq!(UnitCode::parse("a b"), None);
+        assert_eq!(UnitKind::parse("chi-bo").map(UnitKind::is_cell), Some(true));
+        assert_eq!(
+            UnitKind::parse("dang-bo").map(UnitKind::is_cell),
+            Some(false)
+        );
+        assert_eq!(
+            Role::parse("bi-thu").map(Role::may_record_meeting),
+            Some(true)
+        );
+        assert_eq!(
+            EventType::parse("meeting_held"),
+            Some(EventType::MeetingHeld)
+        );
+        assert_eq!(
+            name_key("  NGUYE\u{302}\u{303}N   Văn  An "),
+            "nguyễn văn an"
+        );
+        assert_eq!(clean_name("Nguyễn  Văn\tAn "), "Nguyễn Văn An");
+        assert!(parse_date("2026-02-29").is_none());
+        assert_eq!(
+            parse_date("1960-02-29").map(format_date),
+            Some("1960-02-29".into())
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! The server's commands as the `sotay` binary calls them: `serve` (for newcomers and
+//! editors: build, sample roster, serve), `server` (production: a built site and a database
+//! URL), roster import, and admin tokens. Each returns a message for people on failure.
+
+use crate::http::{serve as serve_http, App};
+use crate::roster::{self, Report};
+use crate::store::{ImportSummary, Sqlite, Storage};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where data lives: `sqlite://PATH` (or a plain path). `postgres://` is refused for now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    pub fn parse(s: &str) -> Result<DbUrl, String> {
+        if let Some(p) = s.strip_prefix("sqlite://") {
+            if p.is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://data/sotay.db".into());
+            }
+            Ok(DbUrl::Sqlite(PathBuf::from(p)))
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Err("this build of sotay stores data in SQLite only; use --db sqlite://PATH".into())
+        } else if s.contains("://") {
+            Err(format!("unknown database URL \"{s}\": use sqlite://PATH"))
+        } else {
+            Ok(DbUrl::Sqlite(PathBuf::from(s)))
+        }
+    }
+
+    pub fn open(&self) -> Result<Sqlite, String> {
+        match self {
+            DbUrl::Sqlite(p) => Sqlite::open(p).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// The database a site root uses unless told otherwise.
+pub fn default_db(root: &Path) -> PathBuf {
+    root.join(".sotay").join("sotay.db")
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Loads the generated sample roster into an empty database; says so on stderr.
+pub async fn load_sample_roster<S: Storage>(
+    store: &S,
+    dir: &Path,
+    members: usize,
+) -> Result<Option<ImportSummary>, String> {
+    if !store.roster_is_empty().await.map_err(|e| e.to_string())? {
+        return Ok(None);
+    }
+    let (units, people) = crate::sample::generate(members);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (u, m) = (dir.join("units.csv"), dir.join("members.csv"));
+    std::fs::write(&u, units).map_err(|e| e.to_string())?;
+    std::fs::write(&m, people).map_err(|e| e.to_string())?;
+    let (roster, report) = roster::read(&u, &m);
+    let roster =
+        roster.ok_or_else(|| format!("the sample roster has {} errors", report.errors()))?;
+    let s = store
+        .import_roster(roster, now())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Some(s))
+}
+
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub port: u16,
+    pub db: Option<PathBuf>,
+}
+
+/// `sotay serve`: build the site, open (and if empty, fill) the database, serve on one port.
+pub fn serve(opts: ServeOptions) -> Result<(), String> {
+    let out = opts.root.join("public");
+    let summary = sotay_generator::build(&opts.root, &out).map_err(|d| {
+        let list: Vec<String> = d.sorted().iter().map(|x| x.to_string()).collect();
+        format!(
+            "{}\nthe site has errors; fix them and run sotay serve again",
+            list.join("\n")
+        )
+    })?;
+    eprintln!("{summary}");
+    let db = opts.db.clone().unwrap_or_else(|| default_db(&opts.root));
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let store = Sqlite::open(&db).map_err(|e| e.to_string())?;
+        if let Some(s) = load_sample_roster(&store, &opts.root.join(".sotay").join("sample-roster"), 30_000).await? {
+            eprintln!(
+                "loaded the sample roster ({} units, {} members) into {}; try registering as card 80000001 (see .sotay/sample-roster/members.csv)",
+                s.units,
+                s.members,
+                db.display()
+            );
+        }
+        let index = sotay_generator::search::index::index_dir(&out);
+        let app = Arc::new(App::new(store, &out, &index).map_err(|e| format!("{}: {e}", out.display()))?);
+        let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        eprintln!("serving the handbook, search and sync API at http://{addr}/ (database {}); Ctrl-C stops", db.display());
+        serve_http(app, listener, shutdown_signal()).await.map_err(|e| e.to_string())
+    })
+}
+
+pub struct ServerOptions {
+    pub site: PathBuf,
+    pub db: DbUrl,
+    pub listen: SocketAddr,
+    pub index: Option<PathBuf>,
+}
+
+/// `sotay server`: serve a built site and the API in production.
+pub fn server(opts: ServerOptions) -> Result<(), String> {
+    if !opts.site.join("index.html").exists() {
+        return Err(format!(
+            "{} is not a built site (no index.html); run sotay build first",
+            opts.site.display()
+        ));
+    }
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let store = opts.db.open()?;
+        let index = opts
+            .index
+            .clone()
+            .unwrap_or_else(|| sotay_generator::search::index::index_dir(&opts.site));
+        let app = Arc::new(
+            App::new(store, &opts.site, &index)
+                .map_err(|e| format!("{}: {e}", opts.site.display()))?,
+        );
+        let listener = tokio::net::TcpListener::bind(opts.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+        crate::log::log(
+            "info",
+            "listening",
+            &[("addr", &opts.listen), ("site", &opts.site.display())],
+        );
+        serve_http(app, listener, shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())?;
+        crate::log::log("info", "stopped", &[]);
+        Ok(())
+    })
+}
+
+/// `sotay roster import`: the report, and what was imported if there was no error.
+pub fn import_roster(
+    db: &DbUrl,
+    units: &Path,
+    members: &Path,
+) -> (Report, Result<Option<ImportSummary>, String>) {
+    let (roster, report) = roster::read(units, members);
+    let Some(roster) = roster else {
+        return (report, Ok(None));
+    };
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let store = db.open()?;
+            store
+                .import_roster(roster, now())
+                .await
+                .map(Some)
+                .map_err(|e| e.to_string())
+        })
+    });
+    (report, result)
+}
+
+/// `sotay admin create`: a new admin token for `unit`'s subtree.
+pub fn create_admin(db: &DbUrl, unit: &str) -> Result<String, String> {
+    let unit = crate::model::UnitCode::parse(unit)
+        .ok_or_else(|| format!("\"{unit}\" is not a unit code"))?;
+    let token = crate::auth::new_token("a_")?;
+    runtime()?.block_on(async {
+        let store = db.open()?;
+        store
+            .create_admin(unit, crate::auth::hash(&token), now())
+            .await
+            .map_err(|e| e.to_string())
+    })?;
+    Ok(token)
+}

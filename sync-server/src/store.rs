@@ -1,0 +1,596 @@
+//! Storage: the roster, registered phones, reading events and admin tokens, behind one
+//! interface ([`Storage`]), with embedded SQLite as the default implementation.
+//!
+//! Durability: every write goes through one writer thread that takes all the writes waiting
+//! for it, applies them in one transaction (each in its own savepoint, so one bad request
+//! cannot spoil the others) and commits with `synchronous=FULL` in WAL mode — an fsync — before
+//! it answers any of them. That is group commit: an event is acknowledged only once it is on
+//! disk, and a thousand concurrent requests cost one fsync, not a thousand.
+
+use crate::model::{CardNumber, EventType, MemberStatus, Role, UnitCode, UnitKind};
+use crate::roster::Roster;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// A storage failure. `Unavailable` means "try again later" (disk full, database locked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    Unavailable(String),
+    Invalid(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Unavailable(m) => write!(f, "storage unavailable: {m}"),
+            StoreError::Invalid(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A registered member, as the API needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberRef {
+    pub card_number: CardNumber,
+    pub full_name: String,
+    pub unit_code: UnitCode,
+    pub role: Role,
+    pub status: MemberStatus,
+    /// Whether the member's unit is a cell (it always should be).
+    pub in_cell: bool,
+}
+
+/// A reading event that passed validation, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub id: uuid::Uuid,
+    pub kind: EventType,
+    pub doc: String,
+    pub version: Option<String>,
+    /// Unix seconds, UTC.
+    pub at: i64,
+    pub ms: Option<i64>,
+    /// `text` of feedback, `attendees` of a meeting, as JSON.
+    pub data: Option<String>,
+}
+
+/// What happened to one event of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stored {
+    Stored,
+    Duplicate,
+    /// The id is already used by another member's event.
+    Conflict,
+}
+
+/// What a roster import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub units: usize,
+    pub members: usize,
+    pub members_added: usize,
+    pub members_removed: usize,
+    pub registrations_kept: usize,
+}
+
+/// The operations the server needs from its database. SQLite implements it; a PostgreSQL
+/// implementation follows the same contract.
+pub trait Storage: Send + Sync + 'static {
+    fn import_roster(
+        &self,
+        roster: Roster,
+        now: i64,
+    ) -> impl Future<Output = Result<ImportSummary>> + Send;
+    fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send;
+    /// Registers a phone if the card, name key, birth date and unit match an active member.
+    fn register(
+        &self,
+        card: CardNumber,
+        name_key: String,
+        birth_date: String,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send;
+    fn member_for_token(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send;
+    fn append_events(
+        &self,
+        member: MemberRef,
+        events: Vec<NewEvent>,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<Stored>>> + Send;
+    fn create_admin(
+        &self,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn admin_for_token(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<UnitCode>>> + Send;
+    /// Writes waiting for the writer.
+    fn queue_depth(&self) -> usize;
+}
+
+const MIGRATIONS: &[&str] = &[
+    // 1: roster, phones, events, admin tokens, and the aggregates reports read.
+    "CREATE TABLE units (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        parent_code TEXT,
+        kind TEXT NOT NULL,
+        path TEXT NOT NULL,
+        depth INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX units_parent ON units(parent_code);
+    CREATE INDEX units_path ON units(path);
+    CREATE TABLE members (
+        card_number TEXT PRIMARY KEY,
+        full_name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        birth_date TEXT NOT NULL,
+        unit_code TEXT NOT NULL,
+        status TEXT NOT NULL,
+        role TEXT NOT NULL,
+        smartphone INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX members_unit ON members(unit_code);
+    CREATE TABLE devices (
+        token_hash BLOB PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX devices_member ON devices(card_number, created_at);
+    CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        unit_code TEXT NOT NULL,
+        type TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        version TEXT,
+        at INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        ms INTEGER,
+        data TEXT,
+        received_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX events_member ON events(card_number, day);
+    CREATE INDEX events_doc ON events(doc, type);
+    CREATE TABLE member_days (
+        card_number TEXT NOT NULL,
+        day TEXT NOT NULL,
+        unit_code TEXT NOT NULL,
+        views INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (card_number, day)
+    ) WITHOUT ROWID;
+    CREATE INDEX member_days_day ON member_days(day, unit_code);
+    CREATE TABLE cell_meetings (
+        unit_code TEXT NOT NULL,
+        day TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        PRIMARY KEY (unit_code, day, event_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE admin_tokens (
+        token_hash BLOB PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );",
+];
+
+/// Embedded SQLite.
+pub struct Sqlite {
+    jobs: mpsc::Sender<Box<dyn WriteOp>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: PathBuf,
+    depth: Arc<AtomicUsize>,
+}
+
+trait WriteOp: Send {
+    fn apply(&mut self, tx: &mut rusqlite::Transaction);
+    fn finish(self: Box<Self>, committed: std::result::Result<(), String>);
+}
+
+struct Op<T, F> {
+    f: Option<F>,
+    result: Option<Result<T>>,
+    reply: Option<oneshot::Sender<Result<T>>>,
+}
+
+impl<T: Send, F: FnOnce(&Connection) -> Result<T> + Send> WriteOp for Op<T, F> {
+    fn apply(&mut self, tx: &mut rusqlite::Transaction) {
+        let Some(f) = self.f.take() else { return };
+        let res = match tx.savepoint() {
+            Ok(mut sp) => {
+                let r = f(&sp);
+                match &r {
+                    Ok(_) => match sp.commit() {
+                        Ok(()) => r,
+                        Err(e) => Err(e.into()),
+                    },
+                    Err(_) => {
+                        let _ = sp.rollback();
+                        r
+                    }
+                }
+            }
+            Err(e) => Err(e.into()),
+        };
+        self.result = Some(res);
+    }
+
+    fn finish(mut self: Box<Self>, committed: std::result::Result<(), String>) {
+        let res = match committed {
+            Ok(()) => self
+                .result
+                .take()
+                .unwrap_or_else(|| Err(StoreError::Unavailable("not applied".into()))),
+            Err(e) => Err(StoreError::Unavailable(e)),
+        };
+        if let Some(r) = self.reply.take() {
+            let _ = r.send(res);
+        }
+    }
+}
+
+fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open(path)?;
+    c.busy_timeout(std::time::Duration::from_secs(10))?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "FULL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(c)
+}
+
+fn migrate(c: &mut Connection) -> rusqlite::Result<()> {
+    let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = c.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl Sqlite {
+    /// Opens (creating and migrating if needed) the database at `path` and starts its writer.
+    pub fn open(path: &Path) -> Result<Sqlite> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+        }
+        let mut writer = open_conn(path)
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+        migrate(&mut writer)?;
+        let (tx, rx) = mpsc::channel::<Box<dyn WriteOp>>();
+        let depth = Arc::new(AtomicUsize::new(0));
+        let d2 = depth.clone();
+        std::thread::Builder::new()
+            .name("sotay-db-writer".into())
+            .spawn(move || writer_loop(writer, rx, d2))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Sqlite {
+            jobs: tx,
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path: path.to_path_buf(),
+            depth,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in the writer's next group transaction; resolves once it is committed.
+    pub fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> impl Future<Output = Result<T>> + Send {
+        let (reply, rx) = oneshot::channel();
+        self.depth.fetch_add(1, Ordering::SeqCst);
+        let sent = self.jobs.send(Box::new(Op {
+            f: Some(f),
+            result: None,
+            reply: Some(reply),
+        }));
+        async move {
+            if sent.is_err() {
+                return Err(StoreError::Unavailable(
+                    "the database writer stopped".into(),
+                ));
+            }
+            rx.await.unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(
+                    "the database writer stopped".into(),
+                ))
+            })
+        }
+    }
+
+    /// Runs `f` on a reading connection, off the async threads.
+    pub fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> impl Future<Output = Result<T>> + Send {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let conn = readers.lock().ok().and_then(|mut v| v.pop());
+                let conn = match conn {
+                    Some(c) => c,
+                    None => open_conn(&path)?,
+                };
+                let r = f(&conn);
+                if let Ok(mut v) = readers.lock() {
+                    if v.len() < 8 {
+                        v.push(conn);
+                    }
+                }
+                r
+            })
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string())))
+        }
+    }
+}
+
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Box<dyn WriteOp>>,
+    depth: Arc<AtomicUsize>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < 512 {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let outcome = (|| -> std::result::Result<(), String> {
+            let mut tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| e.to_string())?;
+            for job in batch.iter_mut() {
+                job.apply(&mut tx);
+            }
+            tx.commit().map_err(|e| e.to_string())
+        })();
+        depth.fetch_sub(batch.len(), Ordering::SeqCst);
+        for job in batch {
+            job.finish(outcome.clone());
+        }
+    }
+}
+
+fn member_from_row(r: &rusqlite::Row) -> rusqlite::Result<MemberRef> {
+    let card: String = r.get(0)?;
+    let unit: String = r.get(2)?;
+    let role: String = r.get(3)?;
+    let status: String = r.get(4)?;
+    let kind: Option<String> = r.get(5)?;
+    Ok(MemberRef {
+        card_number: CardNumber::parse(&card).ok_or(rusqlite::Error::InvalidQuery)?,
+        full_name: r.get(1)?,
+        unit_code: UnitCode::parse(&unit).ok_or(rusqlite::Error::InvalidQuery)?,
+        role: Role::parse(&role).unwrap_or(Role::DangVien),
+        status: MemberStatus::parse(&status).unwrap_or(MemberStatus::ChinhThuc),
+        in_cell: kind
+            .as_deref()
+            .and_then(UnitKind::parse)
+            .is_some_and(UnitKind::is_cell),
+    })
+}
+
+const MEMBER_COLS: &str = "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind";
+
+/// The local (Vietnam) day of a unix time, "YYYY-MM-DD".
+pub fn day_of(unix: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) => crate::model::format_date(t.to_offset(crate::model::VN).date()),
+        Err(_) => "1970-01-01".into(),
+    }
+}
+
+impl Storage for Sqlite {
+    fn import_roster(
+        &self,
+        roster: Roster,
+        now: i64,
+    ) -> impl Future<Output = Result<ImportSummary>> + Send {
+        self.write(move |tx| {
+            let mut s = ImportSummary { units: roster.units.len(), members: roster.members.len(), ..Default::default() };
+            tx.execute("UPDATE units SET active = 0", [])?;
+            {
+                let mut up = tx.prepare("INSERT INTO units (code, name, parent_code, kind, path, depth, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
+                    ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, kind = excluded.kind, path = excluded.path, depth = excluded.depth, active = 1")?;
+                let mut paths: std::collections::HashMap<&str, (String, i64)> = std::collections::HashMap::new();
+                for u in &roster.units {
+                    let (path, depth) = match &u.parent {
+                        Some(p) => {
+                            let (pp, pd) = paths.get(p.as_str()).cloned().ok_or_else(|| StoreError::Invalid(format!("unit {} comes before its parent", u.code)))?;
+                            (format!("{pp}{}/", u.code), pd + 1)
+                        }
+                        None => (format!("/{}/", u.code), 0),
+                    };
+                    up.execute(params![u.code.as_str(), u.name, u.parent.as_ref().map(|p| p.as_str()), u.kind.as_str(), path, depth])?;
+                    paths.insert(u.code.as_str(), (path, depth));
+                }
+            }
+            let before: i64 = tx.query_row("SELECT count(*) FROM members WHERE active = 1", [], |r| r.get(0))?;
+            tx.execute("CREATE TEMP TABLE IF NOT EXISTS import_cards (card_number TEXT PRIMARY KEY)", [])?;
+            tx.execute("DELETE FROM import_cards", [])?;
+            {
+                let mut known = tx.prepare("SELECT 1 FROM members WHERE card_number = ?1 AND active = 1")?;
+                let mut up = tx.prepare("INSERT INTO members (card_number, full_name, name_key, birth_date, unit_code, status, role, smartphone, active, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)
+                    ON CONFLICT(card_number) DO UPDATE SET full_name = excluded.full_name, name_key = excluded.name_key, birth_date = excluded.birth_date, unit_code = excluded.unit_code, status = excluded.status, role = excluded.role, smartphone = excluded.smartphone, active = 1, updated_at = excluded.updated_at")?;
+                let mut mark = tx.prepare("INSERT INTO import_cards (card_number) VALUES (?1)")?;
+                for m in &roster.members {
+                    if !known.exists([m.card.as_str()])? {
+                        s.members_added += 1;
+                    }
+                    up.execute(params![
+                        m.card.as_str(),
+                        m.full_name,
+                        crate::model::name_key(&m.full_name),
+                        crate::model::format_date(m.birth_date),
+                        m.unit.as_str(),
+                        m.status.as_str(),
+                        m.role.as_str(),
+                        m.smartphone,
+                        now
+                    ])?;
+                    mark.execute([m.card.as_str()])?;
+                }
+            }
+            s.members_removed = tx.execute("UPDATE members SET active = 0, updated_at = ?1 WHERE active = 1 AND card_number NOT IN (SELECT card_number FROM import_cards)", [now])?;
+            let _ = before;
+            s.registrations_kept = tx.query_row("SELECT count(DISTINCT d.card_number) FROM devices d JOIN members m ON m.card_number = d.card_number WHERE m.active = 1", [], |r| r.get::<_, i64>(0))? as usize;
+            Ok(s)
+        })
+    }
+
+    fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send {
+        self.read(|c| {
+            Ok(c.query_row("SELECT count(*) FROM members", [], |r| r.get::<_, i64>(0))? == 0)
+        })
+    }
+
+    fn register(
+        &self,
+        card: CardNumber,
+        name_key: String,
+        birth_date: String,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
+        self.write(move |tx| {
+            let found = tx
+                .query_row(
+                    &format!("SELECT {MEMBER_COLS} FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = ?1 AND m.active = 1 AND m.name_key = ?2 AND m.birth_date = ?3 AND m.unit_code = ?4"),
+                    params![card.as_str(), name_key, birth_date, unit.as_str()],
+                    member_from_row,
+                )
+                .optional()?;
+            if let Some(m) = &found {
+                tx.execute("INSERT INTO devices (token_hash, card_number, created_at) VALUES (?1, ?2, ?3)", params![token_hash, m.card_number.as_str(), now])?;
+            }
+            Ok(found)
+        })
+    }
+
+    fn member_for_token(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
+        self.read(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {MEMBER_COLS} FROM devices d JOIN members m ON m.card_number = d.card_number LEFT JOIN units u ON u.code = m.unit_code WHERE d.token_hash = ?1 AND m.active = 1"),
+                [token_hash],
+                member_from_row,
+            )
+            .optional()?)
+        })
+    }
+
+    fn append_events(
+        &self,
+        member: MemberRef,
+        events: Vec<NewEvent>,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<Stored>>> + Send {
+        self.write(move |tx| {
+            let mut out = Vec::with_capacity(events.len());
+            let mut ins = tx.prepare_cached("INSERT INTO events (id, card_number, unit_code, type, doc, version, at, day, ms, data, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(id) DO NOTHING")?;
+            let mut owner = tx.prepare_cached("SELECT card_number FROM events WHERE id = ?1")?;
+            let mut day_up = tx.prepare_cached("INSERT INTO member_days (card_number, day, unit_code, views) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(card_number, day) DO UPDATE SET views = views + excluded.views")?;
+            let mut meet = tx.prepare_cached("INSERT OR IGNORE INTO cell_meetings (unit_code, day, event_id) VALUES (?1, ?2, ?3)")?;
+            let card = member.card_number.as_str();
+            let unit = member.unit_code.as_str();
+            for e in &events {
+                let id = e.id.hyphenated().to_string();
+                let day = day_of(e.at);
+                let n = ins.execute(params![id, card, unit, e.kind.as_str(), e.doc, e.version, e.at, day, e.ms, e.data, now])?;
+                if n == 0 {
+                    let who: String = owner.query_row([&id], |r| r.get(0))?;
+                    out.push(if who == card { Stored::Duplicate } else { Stored::Conflict });
+                    continue;
+                }
+                day_up.execute(params![card, day, unit, i64::from(e.kind == EventType::View)])?;
+                if e.kind == EventType::MeetingHeld {
+                    meet.execute(params![unit, day, id])?;
+                }
+                out.push(Stored::Stored);
+            }
+            Ok(out)
+        })
+    }
+
+    fn create_admin(
+        &self,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.write(move |tx| {
+            let exists: bool = tx.query_row(
+                "SELECT count(*) FROM units WHERE code = ?1 AND active = 1",
+                [unit.as_str()],
+                |r| r.get::<_, i64>(0),
+            )? > 0;
+            if !exists {
+                return Err(StoreError::Invalid(format!(
+                    "no unit {unit} in the roster; import the roster first (sotay roster import)"
+                )));
+            }
+            tx.execute(
+                "INSERT INTO admin_tokens (token_hash, unit_code, created_at) VALUES (?1, ?2, ?3)",
+                params![token_hash, unit.as_str(), now],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn admin_for_token(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<UnitCode>>> + Send {
+        self.read(move |c| {
+            let code: Option<String> = c
+                .query_row(
+                    "SELECT unit_code FROM admin_tokens WHERE token_hash = ?1",
+                    [token_hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(code.and_then(|s| UnitCode::parse(&s)))
+        })
+    }
+
+    fn queue_depth(&self) -> usize {
+        self.depth.load(Ordering::SeqCst)
+    }
+}
