@@ -108,8 +108,12 @@ setup_zola() {
             say "zola: cloning $mirror"
             # The mirror may lack some large files (docs screenshots): check out without docs/.
             git clone -q --no-checkout "$mirror" "$src" >&2 || { REASON[zola]="git clone of $mirror failed"; return; }
-            git -C "$src" sparse-checkout set --no-cone '/*' '!/docs/' >&2
-            git -C "$src" checkout -q >&2 || { REASON[zola]="checkout of $mirror failed"; return; }
+            git -C "$src" sparse-checkout set --no-cone '/*' '!/docs/' >/dev/null 2>&1 || true
+            git -C "$src" checkout -q >/dev/null 2>&1 || true
+            if [[ ! -f $src/Cargo.toml ]]; then
+                REASON[zola]="checkout of $mirror failed"
+                return
+            fi
         fi
         say "zola: building $(git -C "$src" log -1 --format='%h %s' 2>/dev/null) (cargo build --release -j 1; this takes a while)"
         if ! (cd "$src" && "${NICE[@]}" cargo build --release -j 1 >&2); then

@@ -16,7 +16,7 @@ Usage:
                                               build, then serve site, search and sync API on one
                                               port with embedded SQLite (loads the sample roster
                                               into an empty database)
-  sotay server --site DIR --db URL [--listen ADDR] [--index DIR]
+  sotay server --site DIR --db URL [--listen ADDR] [--index DIR] [--no-rate-limits]
                                               production: serve a built site and the API;
                                               URL is sqlite://PATH
   sotay roster import --units FILE --members FILE [--db URL] [--format text|json]
@@ -118,14 +118,15 @@ fn run() -> Result<ExitCode, lexopt::Error> {
             Ok(done(sotay_sync_server::run::serve(opts)))
         }
         "server" => {
-            let (mut site, mut db, mut listen, mut index) =
-                (None, None, "127.0.0.1:8080".to_string(), None);
+            let (mut site, mut db, mut listen, mut index, mut rate_limits) =
+                (None, None, "127.0.0.1:8080".to_string(), None, true);
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("site") => site = Some(PathBuf::from(parser.value()?)),
                     Long("db") => db = Some(parser.value()?.string()?),
                     Long("listen") => listen = parser.value()?.string()?,
                     Long("index") => index = Some(PathBuf::from(parser.value()?)),
+                    Long("no-rate-limits") => rate_limits = false,
                     _ => return Err(arg.unexpected()),
                 }
             }
@@ -142,6 +143,7 @@ fn run() -> Result<ExitCode, lexopt::Error> {
                     db,
                     listen,
                     index,
+                    rate_limits,
                 },
             )))
         }

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod files;
 pub mod http;
 pub mod limits;

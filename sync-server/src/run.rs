@@ -141,6 +141,8 @@ pub struct ServerOptions {
     pub db: DbUrl,
     pub listen: SocketAddr,
     pub index: Option<PathBuf>,
+    /// Rate limits on (the default); off only for load tests.
+    pub rate_limits: bool,
 }
 
 /// `sotay server`: serve a built site and the API in production.
@@ -158,10 +160,17 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
             .index
             .clone()
             .unwrap_or_else(|| sotay_generator::search::index::index_dir(&opts.site));
-        let app = Arc::new(
-            App::new(store, &opts.site, &index)
-                .map_err(|e| format!("{}: {e}", opts.site.display()))?,
-        );
+        let mut app = App::new(store, &opts.site, &index)
+            .map_err(|e| format!("{}: {e}", opts.site.display()))?;
+        if !opts.rate_limits {
+            app.limits = crate::limits::Limits::off();
+            crate::log::log(
+                "warn",
+                "rate limits are off (--no-rate-limits): for load tests only",
+                &[],
+            );
+        }
+        let app = Arc::new(app);
         let listener = tokio::net::TcpListener::bind(opts.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;

@@ -1,0 +1,115 @@
+//! A real server on loopback for the HTTP tests: the sample site built into a temporary
+//! folder, a small roster, and a minimal HTTP/1.1 client that can also send hostile requests.
+
+#![allow(dead_code)]
+
+pub use sotay_sync_server::client::*;
+use sotay_sync_server::http::{serve, App};
+use sotay_sync_server::store::{Sqlite, Storage};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub const UNITS: &str = "code,name,parent_code,kind\nTU,Đảng bộ tỉnh Mẫu,,tinh-uy\nDB1,Đảng bộ huyện A,TU,dang-bo\nCB1,Chi bộ thôn 1,DB1,chi-bo\nCB2,Chi bộ thôn 2,DB1,chi-bo\n";
+pub const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role\n10000001,Nguyễn Văn An,1960-01-02,CB1,chinh-thuc,bi-thu\n10000002,Trần Thị Bình,1975-05-06,CB1,chinh-thuc,dang-vien\n10000003,Lê Văn Cường,1980-03-04,CB2,du-bi,dang-vien\n";
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    pub app: Arc<App<Sqlite>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Builds the sample site, imports the small roster, starts a server on a free port.
+pub fn start() -> Server {
+    let dir = tempfile::tempdir().expect("tmp");
+    let site = dir.path().join("public");
+    sotay_generator::build(&repo(), &site).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    std::fs::write(dir.path().join("units.csv"), UNITS).expect("w");
+    std::fs::write(dir.path().join("members.csv"), MEMBERS).expect("w");
+    let (roster, report) = sotay_sync_server::roster::read(
+        &dir.path().join("units.csv"),
+        &dir.path().join("members.csv"),
+    );
+    assert_eq!(report.errors(), 0, "{:?}", report.problems);
+    let store = Sqlite::open(&dir.path().join("db.sqlite")).expect("db");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(store.import_roster(roster.expect("roster"), 1_700_000_000))
+        .expect("import");
+    let app = Arc::new(
+        App::new(
+            store,
+            &site,
+            &sotay_generator::search::index::index_dir(&site),
+        )
+        .expect("app"),
+    );
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app2 = app.clone();
+    let thread = std::thread::spawn(move || {
+        rt.block_on(async move {
+            let _ = serve(app2, listener, async move {
+                let _ = rx.await;
+            })
+            .await;
+        });
+    });
+    Server {
+        addr,
+        dir,
+        app,
+        stop: Some(tx),
+        thread: Some(thread),
+    }
+}
+
+/// Registers member 1 (the secretary of CB1) and returns the token.
+pub fn register(addr: SocketAddr, card: &str, name: &str, birth: &str, unit: &str) -> Reply {
+    post_json(
+        addr,
+        "/api/v1/register",
+        None,
+        &serde_json::json!({"card_number": card, "full_name": name, "birth_date": birth, "unit_code": unit}),
+    )
+}
+
+pub fn token(addr: SocketAddr, card: &str) -> String {
+    let (name, birth, unit) = match card {
+        "10000001" => ("Nguyễn Văn An", "1960-01-02", "CB1"),
+        "10000002" => ("Trần Thị Bình", "1975-05-06", "CB1"),
+        _ => ("Lê Văn Cường", "1980-03-04", "CB2"),
+    };
+    let r = register(addr, card, name, birth, unit);
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["token"].as_str().expect("token").to_string()
+}
+
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("fmt")
+}

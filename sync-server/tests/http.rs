@@ -1,0 +1,422 @@
+//! The HTTP contract against a real server on loopback: static files, search, registration,
+//! events, health and metrics, and every bad input a client can send.
+
+mod common;
+use common::*;
+use serde_json::json;
+
+#[test]
+fn static_files_headers_caching_and_compression() {
+    let s = start();
+    let home = get(s.addr, "/");
+    assert_eq!(home.status, 200);
+    assert_eq!(
+        home.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(home.header("cache-control"), Some("no-cache"));
+    assert!(home
+        .header("content-security-policy")
+        .is_some_and(|c| c.contains("script-src 'self'") && !c.contains("unsafe")));
+    assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
+    let etag = home.header("etag").expect("etag").to_string();
+    let again = request(s.addr, "GET", "/", &[("if-none-match", &etag)], b"");
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+
+    // Hashed assets are kept a year; the page links them.
+    let html = home.text();
+    let css = html
+        .split("href=\"")
+        .find_map(|p| {
+            p.split('"')
+                .next()
+                .filter(|u| u.starts_with("/static/site.") && u.ends_with(".css"))
+        })
+        .expect("css link")
+        .to_string();
+    let c = request(s.addr, "GET", &css, &[("accept-encoding", "gzip, br")], b"");
+    assert_eq!(c.status, 200);
+    assert_eq!(
+        c.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(c.header("content-encoding"), Some("br"));
+    assert_eq!(c.header("content-type"), Some("text/css; charset=utf-8"));
+    let g = request(s.addr, "GET", &css, &[("accept-encoding", "gzip")], b"");
+    assert_eq!(g.header("content-encoding"), Some("gzip"));
+    let plain = get(s.addr, &css);
+    assert!(plain.header("content-encoding").is_none());
+    let mut d = flate2::read::GzDecoder::new(&g.body[..]);
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut d, &mut out).expect("gunzip");
+    assert_eq!(out, plain.body);
+
+    let head = request(s.addr, "HEAD", "/", &[], b"");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+
+    let nf = get(s.addr, "/khong-co-trang-nay/");
+    assert_eq!(nf.status, 404);
+    assert!(nf.text().contains("Không tìm thấy trang"));
+    let redirect = get(s.addr, "/nghi-quyet");
+    assert_eq!(
+        (redirect.status, redirect.header("location")),
+        (301, Some("/nghi-quyet/"))
+    );
+    let docx = s
+        .dir
+        .path()
+        .join("public/bieu-mau/mau-01-don-xin-vao-dang/mau-01-don-xin-vao-dang.docx");
+    let f = get(
+        s.addr,
+        "/bieu-mau/mau-01-don-xin-vao-dang/mau-01-don-xin-vao-dang.docx",
+    );
+    assert_eq!(f.status, 200);
+    assert_eq!(
+        f.header("content-type"),
+        Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    );
+    assert_eq!(f.body, std::fs::read(docx).expect("docx"));
+    assert_eq!(request(s.addr, "POST", "/", &[], b"x").status, 405);
+}
+
+#[test]
+fn no_request_reads_outside_the_site() {
+    let s = start();
+    std::fs::write(s.dir.path().join("secret.txt"), "bí mật").expect("w");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        s.dir.path().join("secret.txt"),
+        s.dir.path().join("public/link.txt"),
+    )
+    .expect("symlink");
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/static/%2E%2E/%2E%2E/secret.txt",
+        "/..%2fsecret.txt",
+        "/..%5csecret.txt",
+        "/%2e%2e%5csecret.txt",
+        "/a%00b",
+        "/.sotay-build",
+        "/link.txt",
+        "/%c0%ae%c0%ae/secret.txt",
+    ] {
+        let r = raw(
+            s.addr,
+            format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes(),
+        );
+        assert!(r.status == 400 || r.status == 404, "{path}: {}", r.status);
+        assert!(!r.text().contains("bí mật"), "{path} leaked the file");
+    }
+}
+
+#[test]
+fn search_api() {
+    let s = start();
+    let r = get(s.addr, "/api/v1/search?q=dang+vien+du+bi&limit=3");
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert!(v["total"].as_u64().unwrap_or(0) >= 3);
+    assert_eq!(v["hits"].as_array().map(Vec::len), Some(3));
+    assert_eq!(v["hits"][0]["url"], "/hoi-dap/dang-vien-du-bi/");
+    for k in ["id", "url", "title", "snippet", "score"] {
+        assert!(!v["hits"][0][k].is_null(), "{k}");
+    }
+    let kind = get(s.addr, "/api/v1/search?q=dang+vien&kind=hoi-dap&limit=50").json();
+    assert!(kind["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .all(|h| h["kind"] == "hoi-dap"));
+    for (path, code) in [
+        ("/api/v1/search", "missing_query"),
+        ("/api/v1/search?q=", "missing_query"),
+        ("/api/v1/search?q=a&limit=x", "invalid_parameter"),
+        ("/api/v1/search?q=a&limit=1000", "invalid_parameter"),
+        ("/api/v1/search?q=a&year=abc", "invalid_parameter"),
+    ] {
+        let r = get(s.addr, path);
+        assert_eq!(
+            (r.status, r.json()["error"]["code"].as_str()),
+            (400, Some(code)),
+            "{path}"
+        );
+    }
+    // Without JavaScript: the search page with the server's results in it, escaped.
+    let page = get(s.addr, "/tim-kiem/?q=%C4%90i%E1%BB%81u+5");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text()
+            .contains("<ol class=\"results\"><li><a href=\"/dieu-le/dieu-le-mau/#dieu-5\">"),
+        "{}",
+        page.text()
+    );
+    let xss = get(s.addr, "/tim-kiem/?q=%3Cscript%3Ealert(1)%3C/script%3E");
+    assert!(!xss.text().contains("<script>alert"));
+}
+
+#[test]
+fn registration_matches_the_roster_and_says_nothing_about_why_not() {
+    let s = start();
+    let ok = register(
+        s.addr,
+        "10 000 001",
+        "  nguyễn văn AN ",
+        "1960-01-02",
+        "CB1",
+    );
+    assert_eq!(ok.status, 201, "{}", ok.text());
+    let v = ok.json();
+    assert!(v["token"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("m_") && t.len() == 66));
+    assert_eq!(v["member"]["card_number"], "10000001");
+    assert_eq!(v["member"]["full_name"], "Nguyễn Văn An");
+    // A second phone for the same member.
+    assert_eq!(
+        register(s.addr, "10000001", "Nguyễn Văn An", "1960-01-02", "CB1").status,
+        201
+    );
+    // NFD name, different case and spaces still match.
+    assert_eq!(
+        register(
+            s.addr,
+            "10000002",
+            "TRA\u{302}\u{300}N THI\u{323}  BÌNH",
+            "1975-05-06",
+            "CB1"
+        )
+        .status,
+        201
+    );
+
+    let wrong_name = register(s.addr, "10000003", "Lê Văn Cương", "1980-03-04", "CB2");
+    let wrong_date = register(s.addr, "10000003", "Lê Văn Cường", "1980-03-05", "CB2");
+    let wrong_unit = register(s.addr, "10000003", "Lê Văn Cường", "1980-03-04", "CB1");
+    let unknown = register(s.addr, "19999999", "Lê Văn Cường", "1980-03-04", "CB2");
+    for r in [&wrong_name, &wrong_date, &wrong_unit, &unknown] {
+        assert_eq!(r.status, 401);
+        assert_eq!(r.body, wrong_name.body, "one generic answer");
+    }
+    // Malformed requests.
+    for (body, code) in [
+        (b"{nope".to_vec(), "invalid_json"),
+        (b"[]".to_vec(), "invalid_request"),
+        (json!({"card_number": 10000001, "full_name": "A", "birth_date": "1960-01-02", "unit_code": "CB1"}).to_string().into_bytes(), "invalid_request"),
+        (json!({"card_number": "abc", "full_name": "A", "birth_date": "1960-01-02", "unit_code": "CB1"}).to_string().into_bytes(), "invalid_card_number"),
+        (json!({"card_number": "10000003", "full_name": "A", "birth_date": "02/01/1960", "unit_code": "CB1"}).to_string().into_bytes(), "invalid_birth_date"),
+        (vec![b' '; 10_000], "too_large"),
+    ] {
+        let r = request(s.addr, "POST", "/api/v1/register", &[("content-type", "application/json")], &body);
+        assert_eq!(r.json()["error"]["code"].as_str(), Some(code), "{}", r.text());
+        assert!(r.status == 400 || r.status == 413);
+    }
+    assert_eq!(get(s.addr, "/api/v1/register").status, 405);
+}
+
+#[test]
+fn registration_is_rate_limited_per_card() {
+    let s = start();
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(register(s.addr, "10000003", "Sai Tên", "1980-03-04", "CB2").status);
+    }
+    assert_eq!(&statuses[..5], &[401; 5]);
+    let limited = register(s.addr, "10000003", "Lê Văn Cường", "1980-03-04", "CB2");
+    assert_eq!(
+        limited.status, 429,
+        "even the right details wait once the card is locked"
+    );
+    assert!(limited.header("retry-after").is_some());
+    assert_eq!(limited.json()["error"]["code"], "rate_limited");
+}
+
+#[test]
+fn events_are_validated_idempotent_and_private() {
+    let s = start();
+    let secretary = token(s.addr, "10000001");
+    let member = token(s.addr, "10000002");
+    let now = now_rfc3339();
+    let id = |n: u32| format!("00000000-0000-4000-8000-{n:012}");
+    let batch = json!({"events": [
+        {"id": id(1), "type": "view", "doc": "dieu-le", "version": "abc", "at": now, "ms": 1200},
+        {"id": id(2), "type": "read", "doc": "dieu-le", "at": now, "ms": 90000},
+        {"id": id(3), "type": "feedback", "doc": "dieu-le", "at": now, "text": "Góp ý: nên có thêm ví dụ."},
+        {"id": id(4), "type": "meeting_held", "doc": "dieu-le", "at": now, "attendees": 14},
+        {"id": id(5), "type": "view", "doc": "khong-co", "at": now},
+        {"id": "not-a-uuid", "type": "view", "doc": "dieu-le", "at": now},
+        {"id": id(6), "type": "like", "doc": "dieu-le", "at": now},
+        {"id": id(7), "type": "view", "doc": "dieu-le", "at": "hôm qua"},
+        {"id": id(8), "type": "view", "doc": "dieu-le", "at": "2001-01-01T00:00:00Z"},
+        {"id": id(9), "type": "view", "doc": "dieu-le", "at": now, "ms": -5},
+        {"id": id(10), "type": "feedback", "doc": "dieu-le", "at": now},
+        "not an object",
+        {"id": id(1), "type": "view", "doc": "dieu-le", "at": now}
+    ]});
+    let r = post_json(s.addr, "/api/v1/events", Some(&secretary), &batch);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let statuses: Vec<String> = r.json()["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|x| x["status"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "stored",
+            "stored",
+            "stored",
+            "stored",
+            "rejected",
+            "rejected",
+            "rejected",
+            "rejected",
+            "rejected",
+            "rejected",
+            "rejected",
+            "rejected",
+            "duplicate"
+        ]
+    );
+    let results = r.json()["results"].clone();
+    assert_eq!(results[4]["error"], "unknown document");
+    assert_eq!(results[0]["id"], id(1));
+
+    // The same batch again: nothing counted twice.
+    let again = post_json(s.addr, "/api/v1/events", Some(&secretary), &batch);
+    let statuses: Vec<String> = again.json()["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|x| x["status"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(&statuses[..4], &["duplicate"; 4]);
+    // Another member cannot claim those ids, nor record a meeting.
+    let other = post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&member),
+        &json!({"events": [
+            {"id": id(1), "type": "view", "doc": "dieu-le", "at": now},
+            {"id": id(20), "type": "meeting_held", "doc": "dieu-le", "at": now, "attendees": 3}
+        ]}),
+    );
+    let res = other.json()["results"].clone();
+    assert_eq!(res[0]["status"], "rejected");
+    assert_eq!(res[1]["status"], "rejected");
+    assert!(res[1]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("secretary")));
+
+    let count = |sql: &str| -> i64 {
+        let c = rusqlite::Connection::open(s.dir.path().join("db.sqlite")).expect("db");
+        c.query_row(sql, [], |r| r.get(0)).expect("query")
+    };
+    assert_eq!(count("SELECT count(*) FROM events"), 4);
+    assert_eq!(
+        count("SELECT count(*) FROM events WHERE card_number = '10000001'"),
+        4
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM cell_meetings WHERE unit_code = 'CB1'"),
+        1
+    );
+    assert_eq!(
+        count("SELECT views FROM member_days WHERE card_number = '10000001'"),
+        1
+    );
+
+    // Authentication and malformed requests.
+    let anon = post_json(s.addr, "/api/v1/events", None, &json!({"events": []}));
+    assert_eq!(
+        (anon.status, anon.json()["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let fake = format!("m_{}", "0".repeat(64));
+    assert_eq!(
+        post_json(
+            s.addr,
+            "/api/v1/events",
+            Some(&fake),
+            &json!({"events": []})
+        )
+        .status,
+        401
+    );
+    let admin_shaped = format!("a_{}", "0".repeat(64));
+    assert_eq!(
+        post_json(
+            s.addr,
+            "/api/v1/events",
+            Some(&admin_shaped),
+            &json!({"events": []})
+        )
+        .status,
+        401
+    );
+    let auth = format!("Bearer {member}");
+    for (body, status, code) in [
+        (b"{bad json".to_vec(), 400, "invalid_json"),
+        (b"{\"events\": 5}".to_vec(), 400, "invalid_request"),
+        (b"{}".to_vec(), 400, "invalid_request"),
+        (
+            json!({"events": vec![json!({}); 501]})
+                .to_string()
+                .into_bytes(),
+            413,
+            "too_many_events",
+        ),
+        (vec![b' '; 300 * 1024], 413, "too_large"),
+    ] {
+        let r = request(
+            s.addr,
+            "POST",
+            "/api/v1/events",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            &body,
+        );
+        assert_eq!(
+            (r.status, r.json()["error"]["code"].as_str()),
+            (status, Some(code))
+        );
+    }
+    // A body sent in chunks that grows past the limit is cut off too.
+    let mut req = format!("POST /api/v1/events HTTP/1.1\r\nhost: x\r\nconnection: close\r\nauthorization: {auth}\r\ntransfer-encoding: chunked\r\n\r\n").into_bytes();
+    for _ in 0..300 {
+        req.extend_from_slice(format!("400\r\n{}\r\n", " ".repeat(1024)).as_bytes());
+    }
+    req.extend_from_slice(b"0\r\n\r\n");
+    let r = raw(s.addr, &req);
+    assert_eq!(r.status, 413);
+}
+
+#[test]
+fn health_and_metrics() {
+    let s = start();
+    let h = get(s.addr, "/healthz").json();
+    assert_eq!(h["status"], "ok");
+    assert!(h["documents"].as_u64().unwrap_or(0) >= 40);
+    assert_eq!(h["roster_loaded"], true);
+    let t = token(s.addr, "10000001");
+    post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&t),
+        &json!({"events": [{"id": "00000000-0000-4000-8000-000000000099", "type": "view", "doc": "dieu-le", "at": now_rfc3339()}]}),
+    );
+    let m = get(s.addr, "/metrics").text();
+    assert!(m.contains("sotay_events_stored_total 1"), "{m}");
+    assert!(m.contains("sotay_registrations_total 1"));
+    assert!(m.contains("sotay_http_requests_total{route=\"events\",status=\"2xx\"} 1"));
+    assert!(m.contains("sotay_write_queue_depth 0"));
+    assert_eq!(
+        get(s.addr, "/api/v1/nope").json()["error"]["code"],
+        "not_found"
+    );
+}
