@@ -204,18 +204,19 @@ for size in $SIZES; do
         for run in $(seq 1 "$RUNS"); do
             rm -rf "$out"
             mkdir -p "$(dirname "$out")"
+            sync # the previous run's writes are not flushed during this one
             build_cmd "$g" "$dir" "$out"
             log=$WORK/log-$g-$size-$run.txt
-            if ! "${NICE[@]}" "$TIME" -f "%e %M" -o "$WORK/time.txt" "${CMD[@]}" >"$log" 2>&1; then
+            if ! "${NICE[@]}" "$TIME" -f "%e %M %U %S" -o "$WORK/time.txt" "${CMD[@]}" >"$log" 2>&1; then
                 say "$g ($size documents) run $run FAILED:"
                 tail -n 20 "$log" >&2
                 failed=1
                 break
             fi
-            read -r secs kb <"$WORK/time.txt"
+            read -r secs kb user sys <"$WORK/time.txt"
             times+=("$secs")
             if ((kb > peak)); then peak=$kb; fi
-            say "$g $size run $run: ${secs} s, $((kb / 1024)) MB"
+            say "$g $size run $run: ${secs} s wall (${user} s user, ${sys} s sys), $((kb / 1024)) MB peak RSS"
         done
         if [[ -n $failed ]]; then
             ROWS+=("| $g | $size | — | — | build failed (see bench/work/log-$g-$size-*.txt) |")

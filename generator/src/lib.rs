@@ -27,6 +27,7 @@ pub mod hash;
 pub mod html;
 pub mod links;
 pub mod markdown;
+pub mod offline;
 pub mod render;
 pub mod search;
 pub mod text;
@@ -199,7 +200,7 @@ pub fn generate(root: &Path) -> Result<Site, Diagnostics> {
             Ok((path, html)) => {
                 files.insert(path, Output::Bytes(html.into_bytes()));
             }
-            Err(msg) => diags.error(&format!("themes/{}", config.theme), Pos::FILE, msg),
+            Err(d) => diags.push(d),
         }
     }
     if diags.has_errors() {
@@ -235,6 +236,14 @@ pub fn generate(root: &Path) -> Result<Site, Diagnostics> {
         );
     }
     drop(pages);
+    if let Err(e) = offline::add(&ctx, &theme, &mut files) {
+        diags.error(
+            "public",
+            Pos::FILE,
+            format!("cannot prepare offline files: {e}"),
+        );
+        return Err(diags);
+    }
     Ok(Site {
         config,
         content,

@@ -119,7 +119,17 @@ pub enum Job {
     Terms(usize),
     NotFound,
     Search,
+    /// A page made by the theme alone: (template, URL, title).
+    Fixed(&'static str, &'static str, &'static str),
 }
+
+/// Pages every site has, made from the theme alone.
+const FIXED: &[(&str, &str, &str)] = &[
+    ("register.html", "/dang-ky/", "Đăng ký sử dụng sổ tay"),
+    ("bookmarks.html", "/doc-sau/", "Đọc sau"),
+    ("offline.html", "/ngoai-tuyen/", "Không có mạng"),
+    ("install.html", "/huong-dan-cai-dat/", "Hướng dẫn cài đặt"),
+];
 
 pub struct Pages<'a> {
     pub ctx: &'a Ctx<'a>,
@@ -173,6 +183,9 @@ impl<'a> Pages<'a> {
                 "issuers_url": ctx.href("/co-quan/"),
                 "years_url": ctx.href("/nam/"),
                 "recent_url": ctx.href("/moi-cap-nhat/"),
+                "register_url": ctx.href("/dang-ky/"),
+                "bookmarks_url": ctx.href("/doc-sau/"),
+                "install_url": ctx.href("/huong-dan-cai-dat/"),
             }),
         );
         let nav: Vec<Link> = c.pages[0]
@@ -198,6 +211,12 @@ impl<'a> Pages<'a> {
     pub fn jobs(&self) -> Vec<Job> {
         let c = self.ctx.content;
         let mut jobs = vec![Job::Home, Job::NotFound, Job::Search];
+        jobs.extend(
+            FIXED
+                .iter()
+                .filter(|(t, _, _)| self.theme.tera.contains_template(t))
+                .map(|&(t, u, n)| Job::Fixed(t, u, n)),
+        );
         for (i, p) in c.pages.iter().enumerate() {
             match p.kind {
                 PageKind::Section => {
@@ -221,11 +240,11 @@ impl<'a> Pages<'a> {
     }
 
     /// Renders all jobs in parallel: (output path, HTML) or a template error.
-    pub fn render_all(&self) -> Vec<Result<(String, String), String>> {
+    pub fn render_all(&self) -> Vec<Result<(String, String), crate::diagnostics::Diagnostic>> {
         self.jobs().par_iter().map(|j| self.render(j)).collect()
     }
 
-    pub fn render(&self, job: &Job) -> Result<(String, String), String> {
+    pub fn render(&self, job: &Job) -> Result<(String, String), crate::diagnostics::Diagnostic> {
         let mut cx = tera::Context::new();
         let (template, url) = match job {
             Job::Home => self.home(&mut cx),
@@ -248,6 +267,13 @@ impl<'a> Pages<'a> {
                 cx.insert("kinds", &self.ctx.config.kinds);
                 ("search.html", "/tim-kiem/".to_string())
             }
+            Job::Fixed(template, url, title) => {
+                cx.insert(
+                    "page",
+                    &self.info(title, url, title, "fixed", Vec::new(), ""),
+                );
+                (*template, url.to_string())
+            }
             Job::NotFound => {
                 cx.insert(
                     "page",
@@ -268,7 +294,7 @@ impl<'a> Pages<'a> {
             .theme
             .tera
             .render(template, &cx)
-            .map_err(|e| format!("template {template}: {}", template_error(&e)))?;
+            .map_err(|e| template_error(&self.ctx.config.theme, &e))?;
         Ok((out_path(&url), html))
     }
 
@@ -320,17 +346,16 @@ impl<'a> Pages<'a> {
         recent.sort_by(|&a, &b| recent_order(&c.pages[a], &c.pages[b]));
         let recent: Vec<Item> = recent.iter().take(8).map(|&i| self.item(i)).collect();
         let month = c.pages.iter().filter_map(|p| p.fm.meeting).max();
-        let meeting: Vec<Item> = match month {
-            Some(m) => {
-                let mut docs: Vec<&Page> =
-                    c.pages.iter().filter(|p| p.fm.meeting == Some(m)).collect();
-                docs.sort_by(|a, b| crate::content::order(a, b));
-                docs.iter()
-                    .map(|p| self.item(c.by_path[&p.src.path]))
-                    .collect()
-            }
+        let mut meeting_docs: Vec<&Page> = match month {
+            Some(m) => c.pages.iter().filter(|p| p.fm.meeting == Some(m)).collect(),
             None => Vec::new(),
         };
+        meeting_docs.sort_by(|a, b| crate::content::order(a, b));
+        let meeting: Vec<Item> = meeting_docs
+            .iter()
+            .map(|p| self.item(c.by_path[&p.src.path]))
+            .collect();
+        cx.insert("meeting_doc", &meeting_docs.first().map(|p| p.id.as_str()));
         cx.insert(
             "page",
             &self.info(

@@ -9,65 +9,7 @@ use crate::diagnostics::{Diagnostics, Pos};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The default theme's files, relative to `themes/default/`.
-const DEFAULT: &[(&str, &[u8])] = &[
-    (
-        "templates/base.html",
-        include_bytes!("../../themes/default/templates/base.html"),
-    ),
-    (
-        "templates/index.html",
-        include_bytes!("../../themes/default/templates/index.html"),
-    ),
-    (
-        "templates/section.html",
-        include_bytes!("../../themes/default/templates/section.html"),
-    ),
-    (
-        "templates/document.html",
-        include_bytes!("../../themes/default/templates/document.html"),
-    ),
-    (
-        "templates/list.html",
-        include_bytes!("../../themes/default/templates/list.html"),
-    ),
-    (
-        "templates/terms.html",
-        include_bytes!("../../themes/default/templates/terms.html"),
-    ),
-    (
-        "templates/404.html",
-        include_bytes!("../../themes/default/templates/404.html"),
-    ),
-    (
-        "templates/doc_items.html",
-        include_bytes!("../../themes/default/templates/doc_items.html"),
-    ),
-    (
-        "templates/search.html",
-        include_bytes!("../../themes/default/templates/search.html"),
-    ),
-    (
-        "templates/pagination.html",
-        include_bytes!("../../themes/default/templates/pagination.html"),
-    ),
-    (
-        "static/site.css",
-        include_bytes!("../../themes/default/static/site.css"),
-    ),
-    (
-        "static/prefs.js",
-        include_bytes!("../../themes/default/static/prefs.js"),
-    ),
-    (
-        "static/search.js",
-        include_bytes!("../../themes/default/static/search.js"),
-    ),
-    (
-        "static/app.js",
-        include_bytes!("../../themes/default/static/app.js"),
-    ),
-];
+include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
 
 /// A loaded theme.
 pub struct Theme {
@@ -76,6 +18,9 @@ pub struct Theme {
     pub assets: BTreeMap<String, (String, Vec<u8>)>,
     /// Template names and a hash of each, so that a template change can be traced to pages.
     pub template_hashes: BTreeMap<String, String>,
+    /// The service worker's source (`sw.js` at the theme's top), with placeholders that the
+    /// build fills in (`offline`).
+    pub service_worker: Option<String>,
 }
 
 impl Theme {
@@ -117,7 +62,7 @@ impl Theme {
                 }
             }
         } else if name == "default" {
-            files = DEFAULT
+            files = DEFAULT_THEME
                 .iter()
                 .map(|(p, b)| (p.to_string(), b.to_vec()))
                 .collect();
@@ -142,6 +87,7 @@ impl Theme {
         let mut templates = Vec::new();
         let mut assets = BTreeMap::new();
         let mut template_hashes = BTreeMap::new();
+        let mut service_worker = None;
         for (rel, bytes) in files {
             if let Some(t) = rel.strip_prefix("templates/") {
                 match String::from_utf8(bytes) {
@@ -162,16 +108,14 @@ impl Theme {
                     None => format!("/static/{s}.{hash}"),
                 };
                 assets.insert(s.to_string(), (url, bytes));
+            } else if rel == "sw.js" {
+                service_worker = String::from_utf8(bytes).ok();
             }
         }
         if let Err(e) =
             tera.add_raw_templates(templates.iter().map(|(n, s)| (n.as_str(), s.as_str())))
         {
-            diags.error(
-                &format!("themes/{name}/templates"),
-                Pos::FILE,
-                template_error(&e),
-            );
+            diags.push(template_error(name, &e));
             return None;
         }
         for required in [
@@ -195,6 +139,7 @@ impl Theme {
             tera,
             assets,
             template_hashes,
+            service_worker,
         })
     }
 
@@ -204,14 +149,41 @@ impl Theme {
     }
 }
 
-/// A template error with its causes, on one line.
-pub fn template_error(e: &tera::Error) -> String {
+/// A template error as a diagnostic at its template's line and column when Tera gives them
+/// (`--> name.html:17:18` in its report), else at the templates folder.
+pub fn template_error(theme: &str, e: &tera::Error) -> crate::diagnostics::Diagnostic {
     let mut msg = e.to_string();
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
-        msg.push_str(": ");
+        msg.push('\n');
         msg.push_str(&c.to_string());
         cause = c.source();
     }
-    msg.replace('\n', " ")
+    let location = msg
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("--> "))
+        .and_then(|loc| {
+            let mut it = loc.rsplitn(3, ':');
+            let col = it.next()?.trim().parse::<usize>().ok()?;
+            let line = it.next()?.trim().parse::<usize>().ok()?;
+            Some((it.next()?.trim().to_string(), line, col))
+        });
+    let first = msg
+        .lines()
+        .map(|l| l.trim().trim_start_matches("error:").trim())
+        .find(|l| !l.is_empty() && !l.starts_with("-->") && !l.starts_with('|'))
+        .unwrap_or("template error")
+        .to_string();
+    match location {
+        Some((file, line, col)) => crate::diagnostics::Diagnostic::error(
+            format!("themes/{theme}/templates/{file}"),
+            Pos::new(line, col),
+            first,
+        ),
+        None => crate::diagnostics::Diagnostic::error(
+            format!("themes/{theme}/templates"),
+            Pos::FILE,
+            msg.replace('\n', " "),
+        ),
+    }
 }

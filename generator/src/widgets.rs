@@ -411,7 +411,8 @@ pub fn meeting(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
     }
     docs.sort_by(|a, b| crate::content::order(a, b));
     let mut s = format!(
-        "<section class=\"meeting-card\" data-month=\"{month}\" aria-label=\"Sinh hoạt chi bộ {m}\"><p class=\"meeting-title\">Sinh hoạt chi bộ {m}</p><ol>",
+        "<section class=\"meeting-card\" data-month=\"{month}\" data-doc=\"{}\" aria-label=\"Sinh hoạt chi bộ {m}\"><p class=\"meeting-title\">Sinh hoạt chi bộ {m}</p><ol>",
+        esc(&docs[0].id),
         m = month.vi()
     );
     for p in docs {

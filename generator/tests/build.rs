@@ -97,7 +97,7 @@ Không **bỏ** họp.
         "<a class=\"ref\" href=\"/dieu-le/\">Điều lệ mẫu</a>",
         "<aside class=\"callout callout-warning\"><p class=\"callout-title\">Lưu ý</p><div class=\"callout-body\">\n<p>Không <strong>bỏ</strong> họp.</p>\n</div></aside>",
         "<ul class=\"doc-list\"><li><a href=\"/dieu-le/\">Điều lệ mẫu</a></li></ul>",
-        "<section class=\"meeting-card\" data-month=\"2026-11\" aria-label=\"Sinh hoạt chi bộ tháng 11/2026\"><p class=\"meeting-title\">Sinh hoạt chi bộ tháng 11/2026</p><ol><li><a href=\"/sh/thang-11/\">Chuyên đề tháng 11</a><br><span class=\"meta\">Tóm tắt chuyên đề.</span></li></ol></section>",
+        "<section class=\"meeting-card\" data-month=\"2026-11\" data-doc=\"sh/thang-11\" aria-label=\"Sinh hoạt chi bộ tháng 11/2026\"><p class=\"meeting-title\">Sinh hoạt chi bộ tháng 11/2026</p><ol><li><a href=\"/sh/thang-11/\">Chuyên đề tháng 11</a><br><span class=\"meta\">Tóm tắt chuyên đề.</span></li></ol></section>",
         "<p class=\"form-card\"><a href=\"/hd/mau-01.docx\" download><span class=\"form-name\">Mẫu 1</span> <span class=\"meta\">Word (DOCX) · 2 KB</span></a></p>",
         "<div class=\"table-wrap\" tabindex=\"0\"><table>",
         "<input disabled=\"\" type=\"checkbox\" checked=\"\"/>",

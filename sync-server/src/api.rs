@@ -5,7 +5,7 @@
 use crate::auth;
 use crate::http::{full, internal, App, Resp};
 use crate::model::{name_key, parse_date, CardNumber, EventType, UnitCode};
-use crate::store::{NewEvent, Storage, StoreError, Stored};
+use crate::store::{NewEvent, Registration, Storage, StoreError, Stored};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -378,6 +378,20 @@ async fn register<S: Storage>(
             "unit_code is the code of the member's cell",
         )
     })?;
+    let device = match v.get("device_id") {
+        None | Some(Value::Null) => None,
+        Some(d) => Some(
+            d.as_str()
+                .and_then(|s| uuid::Uuid::parse_str(s).ok())
+                .ok_or_else(|| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_device_id",
+                        "device_id, when given, is a UUID",
+                    )
+                })?,
+        ),
+    };
     // Limits come before the roster is looked at, so guessing costs the guesser.
     for (lim, key) in [
         (&app.limits.register_by_addr, peer.ip().to_string()),
@@ -390,18 +404,15 @@ async fn register<S: Storage>(
     }
     let token = auth::new_token("m_")
         .map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &e))?;
-    let found = app
-        .store
-        .register(
-            card,
-            name_key(name),
-            crate::model::format_date(birth),
-            unit,
-            auth::hash(&token),
-            now(),
-        )
-        .await
-        .map_err(store_error)?;
+    let reg = Registration {
+        card,
+        name_key: name_key(name),
+        birth_date: crate::model::format_date(birth),
+        unit,
+        device,
+        token_hash: auth::hash(&token),
+    };
+    let found = app.store.register(reg, now()).await.map_err(store_error)?;
     match found {
         Some(m) => {
             app.metrics.registrations.fetch_add(1, Ordering::Relaxed);

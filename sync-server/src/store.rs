@@ -77,6 +77,19 @@ pub enum Stored {
     Conflict,
 }
 
+/// A registration request, checked, with the hash of the token to give the phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub card: CardNumber,
+    pub name_key: String,
+    /// YYYY-MM-DD
+    pub birth_date: String,
+    pub unit: UnitCode,
+    /// The phone's own id, so that a retried registration does not count a second phone.
+    pub device: Option<uuid::Uuid>,
+    pub token_hash: Vec<u8>,
+}
+
 /// What a roster import changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
@@ -97,13 +110,11 @@ pub trait Storage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<ImportSummary>> + Send;
     fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send;
     /// Registers a phone if the card, name key, birth date and unit match an active member.
+    /// Registers a phone if the card, name key, birth date and unit match an active member.
+    /// A phone that registers again (same `device`) replaces its old token.
     fn register(
         &self,
-        card: CardNumber,
-        name_key: String,
-        birth_date: String,
-        unit: UnitCode,
-        token_hash: Vec<u8>,
+        reg: Registration,
         now: i64,
     ) -> impl Future<Output = Result<Option<MemberRef>>> + Send;
     fn member_for_token(
@@ -196,6 +207,9 @@ const MIGRATIONS: &[&str] = &[
         unit_code TEXT NOT NULL,
         created_at INTEGER NOT NULL
     );",
+    // 2: a phone's own id, so that a registration sent twice counts one phone.
+    "ALTER TABLE devices ADD COLUMN device_id TEXT;
+    CREATE UNIQUE INDEX devices_device ON devices(device_id) WHERE device_id IS NOT NULL;",
 ];
 
 /// Embedded SQLite.
@@ -480,23 +494,32 @@ impl Storage for Sqlite {
 
     fn register(
         &self,
-        card: CardNumber,
-        name_key: String,
-        birth_date: String,
-        unit: UnitCode,
-        token_hash: Vec<u8>,
+        reg: Registration,
         now: i64,
     ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
         self.write(move |tx| {
             let found = tx
                 .query_row(
                     &format!("SELECT {MEMBER_COLS} FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = ?1 AND m.active = 1 AND m.name_key = ?2 AND m.birth_date = ?3 AND m.unit_code = ?4"),
-                    params![card.as_str(), name_key, birth_date, unit.as_str()],
+                    params![reg.card.as_str(), reg.name_key, reg.birth_date, reg.unit.as_str()],
                     member_from_row,
                 )
                 .optional()?;
             if let Some(m) = &found {
-                tx.execute("INSERT INTO devices (token_hash, card_number, created_at) VALUES (?1, ?2, ?3)", params![token_hash, m.card_number.as_str(), now])?;
+                let device = reg.device.map(|d| d.hyphenated().to_string());
+                let replaced = match &device {
+                    Some(d) => tx.execute(
+                        "UPDATE devices SET token_hash = ?1, card_number = ?2 WHERE device_id = ?3",
+                        params![reg.token_hash, m.card_number.as_str(), d],
+                    )?,
+                    None => 0,
+                };
+                if replaced == 0 {
+                    tx.execute(
+                        "INSERT INTO devices (token_hash, card_number, created_at, device_id) VALUES (?1, ?2, ?3, ?4)",
+                        params![reg.token_hash, m.card_number.as_str(), now, device],
+                    )?;
+                }
             }
             Ok(found)
         })

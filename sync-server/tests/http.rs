@@ -214,6 +214,35 @@ fn registration_matches_the_roster_and_says_nothing_about_why_not() {
         assert!(r.status == 400 || r.status == 413);
     }
     assert_eq!(get(s.addr, "/api/v1/register").status, 405);
+
+    // A phone that sends its registration twice is one phone; its newest token works.
+    let body = json!({"card_number": "10000003", "full_name": "Lê Văn Cường", "birth_date": "1980-03-04", "unit_code": "CB2", "device_id": "6f1c2a4e-0000-4000-8000-00000000abcd"});
+    let a = post_json(s.addr, "/api/v1/register", None, &body);
+    let b = post_json(s.addr, "/api/v1/register", None, &body);
+    assert_eq!((a.status, b.status), (201, 201));
+    let phones: i64 = rusqlite::Connection::open(s.dir.path().join("db.sqlite"))
+        .expect("db")
+        .query_row(
+            "SELECT count(*) FROM devices WHERE card_number = '10000003'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("q");
+    assert_eq!(phones, 1);
+    let ev = json!({"events": [{"id": "00000000-0000-4000-8000-0000000000aa", "type": "view", "doc": "dieu-le", "at": now_rfc3339()}]});
+    assert_eq!(
+        post_json(s.addr, "/api/v1/events", b.json()["token"].as_str(), &ev).status,
+        200
+    );
+    assert_eq!(
+        post_json(s.addr, "/api/v1/events", a.json()["token"].as_str(), &ev).status,
+        401
+    );
+    let bad = json!({"card_number": "10000003", "full_name": "Lê Văn Cường", "birth_date": "1980-03-04", "unit_code": "CB2", "device_id": "phone-1"});
+    assert_eq!(
+        post_json(s.addr, "/api/v1/register", None, &bad).json()["error"]["code"],
+        "invalid_device_id"
+    );
 }
 
 #[test]

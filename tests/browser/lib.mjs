@@ -16,7 +16,9 @@ const TYPES = {
 /** Serves `root` on a free loopback port; resolves to { url, close, requests }. */
 export function serve(root) {
   const requests = [];
+  const state = { down: false };
   const server = http.createServer((req, res) => {
+    if (state.down) { req.socket.destroy(); return; }
     const u = new URL(req.url, "http://x");
     requests.push(u.pathname);
     let p = path.join(root, decodeURIComponent(u.pathname));
@@ -31,7 +33,7 @@ export function serve(root) {
   });
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
-      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close(), requests });
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close(), requests, state });
     });
   });
 }

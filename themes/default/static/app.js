@@ -1,10 +1,30 @@
-// sotay's page script: font size control and self-check quizzes. Every page works without it.
+// sotay's page script. Every page works without it; with it the handbook works offline
+// (service worker), records reading for the committee's report (outbox.js), and offers the
+// member's tools: font size, "Đọc sau", reading position, "Nghe", "Góp ý", quizzes.
 (function () {
   "use strict";
   var root = document.documentElement;
+  var body = document.body;
+  var BASE = body.getAttribute("data-base") || "/";
+  var Outbox = window.SotayOutbox;
 
+  function $(sel, el) { return (el || document).querySelector(sel); }
+  function $$(sel, el) { return Array.prototype.slice.call((el || document).querySelectorAll(sel)); }
+
+  // ---- status line -------------------------------------------------------------------
+  var statusEl = $(".app-status");
+  var statusTimer = null;
+  function say(text, keep) {
+    if (!statusEl) return;
+    statusEl.textContent = text;
+    statusEl.hidden = !text;
+    clearTimeout(statusTimer);
+    if (text && !keep) statusTimer = setTimeout(function () { statusEl.hidden = true; }, 6000);
+  }
+
+  // ---- font size ---------------------------------------------------------------------
   function setupFontSize() {
-    var group = document.querySelector(".font-size");
+    var group = $(".font-size");
     if (!group) return;
     group.hidden = false;
     group.addEventListener("click", function (e) {
@@ -18,29 +38,28 @@
     });
   }
 
+  // ---- quizzes -----------------------------------------------------------------------
   function setupQuizzes() {
-    document.querySelectorAll(".quiz").forEach(function (quiz) {
+    $$(".quiz").forEach(function (quiz) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "button quiz-check";
       button.textContent = "Kiểm tra đáp án";
-      var result = quiz.querySelector(".quiz-result");
+      var result = $(".quiz-result", quiz);
       quiz.insertBefore(button, result);
       button.addEventListener("click", function () {
-        var questions = quiz.querySelectorAll(".quiz-q");
-        var right = 0;
+        var questions = $$(".quiz-q", quiz), right = 0;
         questions.forEach(function (q) {
           var ok = true;
-          q.querySelectorAll("input").forEach(function (input) {
-            var label = input.closest(".quiz-opt");
-            var correct = input.hasAttribute("data-correct");
+          $$("input", q).forEach(function (input) {
+            var label = input.closest(".quiz-opt"), correct = input.hasAttribute("data-correct");
             label.classList.remove("right", "wrong");
             if (correct) label.classList.add("right");
             if (input.checked && !correct) label.classList.add("wrong");
             if (input.checked !== correct) ok = false;
           });
           if (ok) right++;
-          var answer = q.querySelector(".quiz-answer");
+          var answer = $(".quiz-answer", q);
           if (answer) answer.open = true;
         });
         result.textContent = "Bạn trả lời đúng " + right + "/" + questions.length + " câu.";
@@ -48,6 +67,305 @@
     });
   }
 
+  // ---- outbox ------------------------------------------------------------------------
+  var backoff = 5000, nextTry = 0;
+  function flush() {
+    if (!Outbox || Date.now() < nextTry || navigator.onLine === false) return Promise.resolve(null);
+    return Outbox.flush().then(function (r) {
+      backoff = 5000;
+      nextTry = 0;
+      updateMemberLine();
+      return r;
+    }, function () {
+      nextTry = Date.now() + backoff;
+      backoff = Math.min(backoff * 2, 10 * 60 * 1000);
+      askBackgroundSync();
+      return null;
+    });
+  }
+  function askBackgroundSync() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.sync) return reg.sync.register("sotay-outbox");
+    }).catch(function () { /* not supported */ });
+  }
+  function queue(ev) {
+    if (!Outbox) return Promise.resolve(null);
+    return Outbox.add(ev).then(function (id) {
+      if (navigator.onLine === false) askBackgroundSync(); else flush();
+      return id;
+    });
+  }
+  function updateMemberLine() {
+    var el = $(".member-line");
+    if (!el || !Outbox) return;
+    Promise.all([Outbox.get("member"), Outbox.count(), Outbox.get("registration")]).then(function (v) {
+      var m = v[0], n = v[1], reg = v[2];
+      var parts = [];
+      if (m) parts.push("Đã đăng ký: " + m.full_name);
+      else if (reg) parts.push("Đăng ký đang chờ gửi");
+      if (n) parts.push(n + " lượt đọc chờ gửi");
+      el.textContent = parts.join(" · ");
+      el.hidden = !parts.length;
+    }).catch(function () { /* storage unavailable */ });
+  }
+
+  // ---- service worker: offline, progress, updates -------------------------------------
+  function setupServiceWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    var banner = $(".update-banner");
+    navigator.serviceWorker.addEventListener("message", function (e) {
+      var m = e.data || {};
+      if (m.type === "progress") say("Đã lưu " + m.done + "/" + m.total + " trang để đọc khi không có mạng", true);
+      else if (m.type === "installed") {
+        if (m.missing) say("Bộ nhớ máy đã đầy: đã lưu " + m.saved + "/" + m.total + " trang; " + m.missing + " trang chưa được lưu để đọc khi không có mạng.", true);
+        else say("Đã lưu toàn bộ sổ tay (" + m.total + " trang) để đọc khi không có mạng.");
+        if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
+      } else if (m.type === "pinned") say("Đã lưu " + m.saved + " trang của mục này" + (m.failed ? "; " + m.failed + " trang chưa lưu được" : "") + ".");
+    });
+    navigator.serviceWorker.register(BASE + "sw.js", { scope: BASE }).then(function (reg) {
+      function waiting(w) {
+        if (!banner || !w || !navigator.serviceWorker.controller) return;
+        banner.hidden = false;
+        $("button", banner).onclick = function () { w.postMessage({ type: "skipWaiting" }); };
+      }
+      if (reg.waiting) waiting(reg.waiting);
+      reg.addEventListener("updatefound", function () {
+        var w = reg.installing;
+        if (!w) return;
+        w.addEventListener("statechange", function () { if (w.state === "installed") waiting(w); });
+      });
+    }).catch(function () { /* e.g. http on a non-localhost host: online only */ });
+    var reloading = false;
+    navigator.serviceWorker.addEventListener("controllerchange", function () {
+      if (banner && !banner.hidden && !reloading) { reloading = true; location.reload(); }
+    });
+  }
+
+  // ---- documents: reading events, bookmarks, position, read aloud, feedback ------------
+  function setupDocument() {
+    var article = $("article.doc");
+    if (!article) return;
+    var doc = article.getAttribute("data-doc"), version = article.getAttribute("data-version");
+    var title = $("h1", article).textContent;
+    var opened = Date.now(), visibleMs = 0, shownAt = document.hidden ? 0 : Date.now(), readSent = false;
+    queue({ type: "view", doc: doc, version: version });
+    function visible() { return visibleMs + (shownAt ? Date.now() - shownAt : 0); }
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) { visibleMs = visible(); shownAt = 0; } else { shownAt = Date.now(); }
+    });
+    function read() {
+      if (readSent) return;
+      readSent = true;
+      queue({ type: "read", doc: doc, version: version, ms: Math.round(visible()) });
+    }
+    var end = $(".doc-end", article);
+    if (end && "IntersectionObserver" in window) {
+      new IntersectionObserver(function (es) {
+        // Reaching the end counts as read once the page was open a little while.
+        if (es.some(function (e) { return e.isIntersecting; }) && Date.now() - opened > 3000) read();
+      }).observe(end);
+    }
+    var timer = setInterval(function () { if (visible() >= 60000) { read(); clearInterval(timer); } }, 5000);
+
+    var tools = $(".doc-tools", article);
+    if (tools) tools.hidden = false;
+    var bm = $("[data-action=bookmark]", article);
+    function marks() { return Outbox ? Outbox.get("bookmarks").then(function (b) { return b || []; }) : Promise.resolve([]); }
+    function showMark(on) { if (bm) { bm.setAttribute("aria-pressed", on ? "true" : "false"); bm.textContent = on ? "Đã lưu để đọc sau" : "Đọc sau"; } }
+    marks().then(function (b) { showMark(b.some(function (x) { return x.url === location.pathname; })); });
+    if (bm) bm.addEventListener("click", function () {
+      marks().then(function (b) {
+        var i = b.findIndex(function (x) { return x.url === location.pathname; });
+        if (i >= 0) b.splice(i, 1); else {
+          b.unshift({ url: location.pathname, title: title, at: new Date().toISOString() });
+          queue({ type: "bookmark", doc: doc, version: version });
+        }
+        return Outbox.set("bookmarks", b).then(function () { showMark(i < 0); say(i < 0 ? "Đã thêm vào danh sách Đọc sau." : "Đã bỏ khỏi danh sách Đọc sau."); });
+      });
+    });
+
+    // Reading position, kept per page on this phone.
+    var key = "sotay.pos:" + location.pathname;
+    try {
+      var saved = parseFloat(localStorage.getItem(key) || "0");
+      if (!location.hash && saved > 0.02) {
+        var h = document.documentElement.scrollHeight - innerHeight;
+        window.scrollTo(0, saved * h);
+        say("Đã mở lại chỗ bạn đọc lần trước.");
+      }
+    } catch (e) { /* storage blocked */ }
+    var posTimer = null;
+    window.addEventListener("scroll", function () {
+      clearTimeout(posTimer);
+      posTimer = setTimeout(function () {
+        var h = document.documentElement.scrollHeight - innerHeight;
+        try { localStorage.setItem(key, String(h > 0 ? scrollY / h : 0)); } catch (e) { /* full */ }
+      }, 800);
+    }, { passive: true });
+
+    setupSpeech(article);
+    setupFeedback(article, doc, version);
+  }
+
+  function setupSpeech(article) {
+    var btn = $("[data-action=speak]", article);
+    if (!btn || !("speechSynthesis" in window)) return;
+    var synth = window.speechSynthesis;
+    function voice() {
+      return synth.getVoices().filter(function (v) { return /^vi(-|_|$)/i.test(v.lang); })[0] || null;
+    }
+    function offer() { btn.hidden = !voice(); }
+    offer();
+    if (synth.addEventListener) synth.addEventListener("voiceschanged", offer);
+    btn.addEventListener("click", function () {
+      if (synth.speaking) { synth.cancel(); btn.textContent = "Nghe"; return; }
+      var v = voice();
+      if (!v) return;
+      var parts = $$(".doc-body h2, .doc-body h3, .doc-body p, .doc-body li", article).map(function (el) { return el.textContent.trim(); }).filter(Boolean);
+      parts.unshift($("h1", article).textContent);
+      parts.forEach(function (t, i) {
+        var u = new SpeechSynthesisUtterance(t);
+        u.voice = v;
+        u.lang = v.lang;
+        u.rate = 0.9;
+        if (i === parts.length - 1) u.onend = function () { btn.textContent = "Nghe"; };
+        synth.speak(u);
+      });
+      btn.textContent = "Dừng đọc";
+    });
+  }
+
+  function setupFeedback(article, doc, version) {
+    var box = $(".feedback", article);
+    if (!box || !Outbox) return;
+    box.hidden = false;
+    var form = $("form", box), out = $(".feedback-status", box);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = form.elements.text.value.trim();
+      if (!text) { out.textContent = "Vui lòng nhập nội dung góp ý."; return; }
+      Outbox.get("token").then(function (t) {
+        return Outbox.get("registration").then(function (r) {
+          if (!t && !r) { out.textContent = "Hãy đăng ký sổ tay trước khi góp ý (trang Đăng ký)."; return; }
+          return queue({ type: "feedback", doc: doc, version: version, text: text.slice(0, 2000) }).then(function () {
+            form.reset();
+            out.textContent = navigator.onLine === false ? "Đã lưu góp ý; sẽ gửi khi có mạng." : "Đã gửi góp ý. Cảm ơn đồng chí.";
+          });
+        });
+      });
+    });
+  }
+
+  // ---- the cell meeting: secretaries record that it used the handbook -----------------
+  function setupMeetings() {
+    var cards = $$(".meeting-card[data-doc]");
+    if (!cards.length || !Outbox) return;
+    Outbox.get("member").then(function (m) {
+      if (!m || (m.role !== "bi-thu" && m.role !== "pho-bi-thu")) return;
+      cards.forEach(function (card) {
+        var form = document.createElement("form");
+        form.className = "meeting-record";
+        form.innerHTML = '<label>Số đảng viên dự họp <input name="attendees" type="number" min="0" max="1000" inputmode="numeric" required></label> <button type="submit" class="button">Ghi nhận chi bộ đã sinh hoạt bằng sổ tay</button><p class="meta" aria-live="polite"></p>';
+        card.appendChild(form);
+        form.addEventListener("submit", function (e) {
+          e.preventDefault();
+          var n = parseInt(form.elements.attendees.value, 10);
+          if (!(n >= 0)) return;
+          queue({ type: "meeting_held", doc: card.getAttribute("data-doc"), attendees: n }).then(function () {
+            $("p", form).textContent = "Đã ghi nhận buổi sinh hoạt (" + n + " đảng viên dự).";
+          });
+        });
+      });
+    });
+  }
+
+  // ---- registration page -------------------------------------------------------------
+  function setupRegister() {
+    var form = $("form.register");
+    if (!form || !Outbox) return;
+    var out = $(".register-status");
+    function show() {
+      return Promise.all([Outbox.get("member"), Outbox.get("registration"), Outbox.get("registration_error")]).then(function (v) {
+        if (v[0]) { out.textContent = "Máy này đã đăng ký cho đồng chí " + v[0].full_name + " (" + v[0].unit_code + ")."; }
+        else if (v[1]) { out.textContent = "Thông tin đăng ký đã được lưu trên máy và sẽ được gửi khi có mạng."; }
+        else if (v[2]) { out.textContent = v[2]; }
+      });
+    }
+    show();
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var f = form.elements;
+      var reg = { card_number: f.card_number.value.trim(), full_name: f.full_name.value.trim(), birth_date: f.birth_date.value, unit_code: f.unit_code.value.trim() };
+      Outbox.register(reg).then(function () {
+        out.textContent = "Đang gửi…";
+        nextTry = 0;
+        return flush();
+      }).then(show);
+    });
+  }
+
+  // ---- bookmarks page ----------------------------------------------------------------
+  function setupBookmarks() {
+    var list = $(".bookmark-list");
+    if (!list || !Outbox) return;
+    Outbox.get("bookmarks").then(function (b) {
+      b = b || [];
+      $(".bookmark-empty").hidden = b.length > 0;
+      b.forEach(function (x) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = x.url;
+        a.textContent = x.title;
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+    });
+  }
+
+  // ---- install -----------------------------------------------------------------------
+  function setupInstall() {
+    var btn = $(".install-button");
+    if (!btn) return;
+    var prompt = null;
+    window.addEventListener("beforeinstallprompt", function (e) {
+      e.preventDefault();
+      prompt = e;
+      btn.hidden = false;
+    });
+    btn.addEventListener("click", function () {
+      if (!prompt) return;
+      prompt.prompt();
+      prompt.userChoice.then(function (c) { if (c.outcome === "accepted") say("Đã cài đặt sổ tay lên màn hình chính."); btn.hidden = true; });
+    });
+  }
+
+  // ---- sections: keep this section offline -------------------------------------------
+  function setupPin() {
+    var btn = $(".pin-section");
+    if (!btn || !("serviceWorker" in navigator)) return;
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      var urls = [location.pathname].concat($$(".items a.item-title").map(function (a) { return new URL(a.href).pathname; }));
+      navigator.serviceWorker.ready.then(function (reg) {
+        if (reg.active) reg.active.postMessage({ type: "pin", urls: urls });
+        say("Đang lưu mục này để đọc khi không có mạng…", true);
+      });
+    });
+  }
+
   setupFontSize();
   setupQuizzes();
+  setupServiceWorker();
+  setupDocument();
+  setupMeetings();
+  setupRegister();
+  setupBookmarks();
+  setupInstall();
+  setupPin();
+  updateMemberLine();
+  flush();
+  window.addEventListener("online", function () { nextTry = 0; flush(); });
+  setInterval(flush, 60000);
+  window.SotayApp = { flush: flush, queue: queue };
 })();

@@ -1,0 +1,154 @@
+//! Offline reading and installation: the service worker (`sw.js`), its precache manifest
+//! (every page, asset, attachment and the offline search index, each with its content hash),
+//! and `manifest.webmanifest`.
+//!
+//! The precache manifest is a hashed file (`precache.<hash>.json`) named inside `sw.js`, so
+//! `sw.js` changes exactly when some published file changed: that is how phones learn there is
+//! a new version, and the hashes let them download only what changed.
+
+use crate::write::Output;
+use crate::Ctx;
+use std::collections::BTreeMap;
+
+/// Files that phones do not need offline.
+fn skip(path: &str) -> bool {
+    matches!(
+        path,
+        "sitemap.xml" | "atom.xml" | "404.html" | "sw.js" | "manifest.webmanifest"
+    ) || path.starts_with("precache.")
+}
+
+/// Download order: what makes the app usable first, then documents, then lists, then the
+/// (large) attachments. When storage runs out, the most useful part is already saved.
+fn priority(path: &str) -> u8 {
+    if path == "index.html"
+        || path.starts_with("static/")
+        || path.starts_with("search/")
+        || [
+            "ngoai-tuyen/",
+            "tim-kiem/",
+            "dang-ky/",
+            "doc-sau/",
+            "huong-dan-cai-dat/",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        0
+    } else if !path.ends_with(".html") {
+        3
+    } else if path.contains("/trang-")
+        || ["loai/", "chu-de/", "co-quan/", "nam/", "moi-cap-nhat/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+    {
+        2
+    } else {
+        1
+    }
+}
+
+/// The URL a file is requested at: `a/index.html` is asked for as `/a/`.
+fn url_of(ctx: &Ctx, path: &str) -> String {
+    let url = if path == "index.html" {
+        "/".to_string()
+    } else if let Some(dir) = path.strip_suffix("/index.html") {
+        format!("/{dir}/")
+    } else {
+        format!("/{path}")
+    };
+    ctx.href(&url)
+}
+
+/// Adds `manifest.webmanifest`, the precache manifest and `sw.js` to `files`.
+pub fn add(
+    ctx: &Ctx,
+    theme: &crate::theme::Theme,
+    files: &mut BTreeMap<String, Output>,
+) -> Result<(), String> {
+    let icon = |name: &str| theme.asset_url(name).map(|u| ctx.href(u));
+    let mut icons = Vec::new();
+    for (name, size, purpose) in [
+        ("icons/icon-192.png", "192x192", "any"),
+        ("icons/icon-512.png", "512x512", "any"),
+        ("icons/maskable-512.png", "512x512", "maskable"),
+    ] {
+        if let Some(src) = icon(name) {
+            icons.push(serde_json::json!({"src": src, "sizes": size, "type": "image/png", "purpose": purpose}));
+        }
+    }
+    let manifest = serde_json::json!({
+        "name": ctx.config.title,
+        "short_name": "Sổ tay ĐV",
+        "description": ctx.config.description,
+        "lang": "vi",
+        "dir": "ltr",
+        "start_url": ctx.href("/"),
+        "scope": ctx.href("/"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#9b1b1b",
+        "icons": icons,
+    });
+    files.insert(
+        "manifest.webmanifest".into(),
+        Output::Bytes(serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?),
+    );
+
+    let mut entries: Vec<(u8, String, String, u64)> = Vec::new();
+    for (path, out) in files.iter() {
+        if skip(path) {
+            continue;
+        }
+        let bytes = out.bytes().map_err(|e| format!("{path}: {e}"))?;
+        entries.push((
+            priority(path),
+            url_of(ctx, path),
+            crate::hash::short(&bytes),
+            bytes.len() as u64,
+        ));
+    }
+    entries.sort();
+    let list: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|(_, u, h, n)| serde_json::json!([u, h, n]))
+        .collect();
+    let body = serde_json::to_vec(&list).map_err(|e| e.to_string())?;
+    let version = crate::hash::short(&body);
+    let doc = serde_json::json!({"version": version, "entries": list});
+    let precache = format!("precache.{version}.json");
+    files.insert(
+        precache.clone(),
+        Output::Bytes(serde_json::to_vec(&doc).map_err(|e| e.to_string())?),
+    );
+
+    let Some(sw) = &theme.service_worker else {
+        return Ok(());
+    };
+    let outbox = theme
+        .asset_url("outbox.js")
+        .map(|u| ctx.href(u))
+        .unwrap_or_default();
+    let sw = sw
+        .replace("__SOTAY_VERSION__", &version)
+        .replace("__SOTAY_MANIFEST__", &ctx.href(&format!("/{precache}")))
+        .replace("__SOTAY_BASE__", &ctx.href("/"))
+        .replace("__SOTAY_OUTBOX__", &outbox);
+    files.insert("sw.js".into(), Output::Bytes(sw.into_bytes()));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities() {
+        assert_eq!(priority("index.html"), 0);
+        assert_eq!(priority("static/site.abc.css"), 0);
+        assert_eq!(priority("nghi-quyet/nq-05/index.html"), 1);
+        assert_eq!(priority("loai/nghi-quyet/index.html"), 2);
+        assert_eq!(priority("nghi-quyet/trang-2/index.html"), 2);
+        assert_eq!(priority("bieu-mau/x/mau.docx"), 3);
+    }
+}

@@ -1,0 +1,200 @@
+//! Offline and installable, in real headless Chromium: the service worker saves the whole
+//! handbook on the first visit; with the network cut every kind of page opens and search and
+//! bookmarks work; an update downloads only what changed; removed documents disappear. And the
+//! outbox: registration and reading offline reach the server exactly once when back online.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn offline_reading_and_updates() {
+    let root = common::sample_copy(&[]);
+    let out = root.path().join("public");
+    sotay_generator::build(root.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    let r = common::node(
+        "offline.mjs",
+        &[
+            root.path().to_str().expect("utf-8"),
+            out.to_str().expect("utf-8"),
+            env!("CARGO_BIN_EXE_sotay"),
+        ],
+    );
+
+    let first = &r["first"];
+    assert_eq!(first["missing"], 0, "{r}");
+    assert_eq!(
+        first["total"], first["manifest"],
+        "every precache entry saved: {r}"
+    );
+    assert!(first["total"].as_u64().unwrap_or(0) > 100);
+    assert_eq!(r["controlled"], true);
+    for (page, v) in r["offline"].as_object().expect("offline pages") {
+        assert_eq!(v["status"], 200, "{page} offline: {v}");
+        assert_ne!(v["h1"], "Không có mạng", "{page} was saved");
+    }
+    assert_eq!(
+        r["search"]["first"], "/hoi-dap/dang-vien-du-bi/",
+        "search works offline: {r}"
+    );
+    assert_eq!(r["bookmarks"]["title"], r["bookmarks"]["expected"]);
+    assert_eq!(r["unsaved"]["h1"], "Không có mạng");
+
+    let up = &r["update"];
+    let set = |v: &serde_json::Value| -> BTreeSet<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|x| x.as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let expected = set(&up["expected"]);
+    assert!(expected.contains("/hoi-dap/mien-sinh-hoat-dang/"), "{up}");
+    assert!(
+        expected.len() < first["total"].as_u64().unwrap_or(0) as usize / 4,
+        "a one-document change is a small update: {up}"
+    );
+    assert_eq!(
+        set(&up["fetched"]),
+        expected,
+        "only changed entries are downloaded: {up}"
+    );
+    let other = set(&up["other"]);
+    assert!(
+        other.contains("/sw.js")
+            && other.iter().any(|u| u.starts_with("/precache."))
+            && other.len() <= 3,
+        "{up}"
+    );
+    assert!(up["banner"]
+        .as_str()
+        .is_some_and(|b| b.contains("Có nội dung mới")));
+    assert_eq!(up["cachesAfter"], 1);
+    assert_eq!(
+        up["version"]["downloaded"].as_u64(),
+        Some(expected.len() as u64),
+        "{up}"
+    );
+
+    assert!(
+        r["removedCached"].is_null(),
+        "removed document still cached: {r}"
+    );
+    assert_eq!(r["removedOffline"], "Không có mạng");
+    assert_eq!(r["errors"].as_array().map(Vec::len), Some(0), "{r}");
+}
+
+#[test]
+fn outbox_delivers_offline_registration_and_reading_exactly_once() {
+    let root = common::sample_copy(&[]);
+    let out = root.path().join("public");
+    sotay_generator::build(root.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    std::fs::write(
+        root.path().join("units.csv"),
+        "code,name,parent_code,kind\nTU,Tỉnh,,tinh-uy\nCB1,Chi bộ 1,TU,chi-bo-co-so\n",
+    )
+    .expect("w");
+    std::fs::write(root.path().join("members.csv"), "card_number,full_name,birth_date,unit_code,status,role\n30000001,Phạm Thị Thu,1968-09-02,CB1,chinh-thuc,bi-thu\n").expect("w");
+    let db = format!("sqlite://{}", root.path().join("db.sqlite").display());
+    let st = Command::new(env!("CARGO_BIN_EXE_sotay"))
+        .args(["roster", "import", "--units"])
+        .arg(root.path().join("units.csv"))
+        .arg("--members")
+        .arg(root.path().join("members.csv"))
+        .args(["--db", &db])
+        .status()
+        .expect("import");
+    assert!(st.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_sotay"))
+        .args(["server", "--site"])
+        .arg(&out)
+        .args(["--db", &db, "--listen", &addr])
+        .env("SOTAY_LOG", "quiet")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = common::node("outbox.mjs", &[&format!("http://{addr}")]);
+    let _ = server.kill();
+    let _ = server.wait();
+
+    assert!(
+        r["registerStatus"]
+            .as_str()
+            .is_some_and(|s| s.contains("lưu trên máy")),
+        "{r}"
+    );
+    assert_eq!(r["member"]["card_number"], "30000001");
+    assert_eq!(r["pendingAfter"], 0);
+    assert!(
+        r["line"]
+            .as_str()
+            .is_some_and(|l| l.contains("Phạm Thị Thu")),
+        "{r}"
+    );
+    assert_eq!(
+        r["problems"].as_array().map(Vec::len),
+        Some(0),
+        "no CSP violations or script errors: {r}"
+    );
+    let queued: Vec<(String, String, String)> = r["queued"]
+        .as_array()
+        .expect("queued")
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap_or("").into(),
+                e["type"].as_str().unwrap_or("").into(),
+                e["doc"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        queued.iter().filter(|e| e.1 == "view").count(),
+        3,
+        "{queued:?}"
+    );
+    assert_eq!(
+        queued.iter().filter(|e| e.1 == "read").count(),
+        1,
+        "{queued:?}"
+    );
+
+    let conn = rusqlite::Connection::open(root.path().join("db.sqlite")).expect("db");
+    let mut stmt = conn
+        .prepare("SELECT id, type, doc FROM events WHERE card_number = '30000001' ORDER BY id")
+        .expect("q");
+    let mut stored: Vec<(String, String, String)> = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .expect("q")
+        .map(|x| x.expect("row"))
+        .collect();
+    let mut want = queued.clone();
+    want.sort();
+    stored.sort();
+    assert_eq!(
+        stored, want,
+        "every queued event arrived once, nothing else"
+    );
+    let devices: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM devices WHERE card_number = '30000001'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("q");
+    assert_eq!(devices, 1, "the offline registration was sent once");
+}

@@ -1,0 +1,156 @@
+// The phone's outbox: registration and reading events are written to IndexedDB first and
+// sent when the network allows, from the page or from the service worker (Background Sync).
+// An event leaves the outbox only when the server has answered for it; the server ignores
+// an event it already has (same id), so a batch sent twice is never counted twice.
+(function (g) {
+  "use strict";
+  var DB = "sotay", VERSION = 1, MAX_BATCH = 500;
+
+  function base() {
+    if (g.registration && g.registration.scope) return new URL(g.registration.scope).pathname;
+    var b = g.document && g.document.body && g.document.body.getAttribute("data-base");
+    return b || "/";
+  }
+
+  var dbPromise = null;
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var r = indexedDB.open(DB, VERSION);
+        r.onupgradeneeded = function () {
+          var d = r.result;
+          if (!d.objectStoreNames.contains("outbox")) d.createObjectStore("outbox", { keyPath: "id" });
+          if (!d.objectStoreNames.contains("kv")) d.createObjectStore("kv");
+        };
+        r.onsuccess = function () { resolve(r.result); };
+        r.onerror = function () { dbPromise = null; reject(r.error); };
+      });
+    }
+    return dbPromise;
+  }
+
+  function run(store, mode, fn) {
+    return db().then(function (d) {
+      return new Promise(function (resolve, reject) {
+        var t = d.transaction(store, mode), result;
+        var req = fn(t.objectStore(store));
+        if (req) req.onsuccess = function () { result = req.result; };
+        t.oncomplete = function () { resolve(result); };
+        t.onerror = t.onabort = function () { reject(t.error); };
+      });
+    });
+  }
+
+  function get(key) { return run("kv", "readonly", function (s) { return s.get(key); }); }
+  function set(key, value) { return run("kv", "readwrite", function (s) { return s.put(value, key); }); }
+  function del(key) { return run("kv", "readwrite", function (s) { return s.delete(key); }); }
+  function count() { return run("outbox", "readonly", function (s) { return s.count(); }); }
+  function pending(limit) { return run("outbox", "readonly", function (s) { return s.getAll(null, limit); }); }
+
+  function uuid() {
+    if (g.crypto && g.crypto.randomUUID) return g.crypto.randomUUID();
+    var b = g.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  /** Queues an event ({type, doc, version, ms, text, attendees}); resolves to its id. */
+  function add(ev) {
+    ev.id = ev.id || uuid();
+    ev.at = ev.at || new Date().toISOString();
+    return run("outbox", "readwrite", function (s) { return s.put(ev); }).then(function () { return ev.id; });
+  }
+
+  /** This phone's id: sent with the registration, so that sending it twice counts one phone. */
+  function device() {
+    return get("device").then(function (d) {
+      if (d) return d;
+      d = uuid();
+      return set("device", d).then(function () { return d; });
+    });
+  }
+
+  /** Keeps a registration to send; `flush` sends it. */
+  function register(form) {
+    return device().then(function (d) {
+      form.device_id = d;
+      return set("registration", form);
+    }).then(function () { return del("registration_error"); });
+  }
+
+  function post(path, body, token) {
+    var headers = { "content-type": "application/json" };
+    if (token) headers.authorization = "Bearer " + token;
+    return fetch(base() + path, { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin", cache: "no-store" });
+  }
+
+  function Retry(msg) { this.message = msg; }
+
+  var flushing = null;
+  /** Sends what waits; resolves to {sent, pending}; rejects with Retry when it should be tried
+   *  later. The page and the service worker may both flush: a Web Lock makes them take turns,
+   *  so the second finds nothing left to send. */
+  function flush() {
+    if (!flushing) {
+      var locked = g.navigator && g.navigator.locks
+        ? g.navigator.locks.request("sotay-outbox", function () { return doFlush(); })
+        : doFlush();
+      flushing = locked.then(function (r) { flushing = null; return r; }, function (e) { flushing = null; throw e; });
+    }
+    return flushing;
+  }
+
+  function doFlush() {
+    var sent = 0;
+    return get("registration").then(function (reg) {
+      if (!reg) return null;
+      return post("api/v1/register", reg).then(function (res) {
+        if (res.status === 201) {
+          return res.json().then(function (v) {
+            return set("token", v.token).then(function () { return set("member", v.member); }).then(function () { return del("registration"); });
+          });
+        }
+        if (res.status === 401 || res.status === 400) {
+          return res.json().catch(function () { return {}; }).then(function (v) {
+            var msg = (v && v.error && v.error.message) || "Đăng ký không thành công.";
+            return set("registration_error", msg).then(function () { return del("registration"); });
+          });
+        }
+        throw new Retry("register " + res.status);
+      });
+    }).then(function () {
+      return get("token");
+    }).then(function loop(token) {
+      if (!token) return count().then(function (n) { return { sent: sent, pending: n }; });
+      return pending(MAX_BATCH).then(function (batch) {
+        if (!batch.length) return { sent: sent, pending: 0 };
+        var byId = {};
+        batch.forEach(function (e) { byId[e.id] = e; });
+        return post("api/v1/events", { events: batch }, token).then(function (res) {
+          if (res.status === 401) {
+            // The server no longer knows this phone: register again; events stay queued.
+            return del("token").then(function () { return del("member"); }).then(function () { return count(); })
+              .then(function (n) { return { sent: sent, pending: n, unregistered: true }; });
+          }
+          if (!res.ok) throw new Retry("events " + res.status);
+          return res.json().then(function (v) {
+            var answered = (v.results || []).filter(function (r) {
+              return byId[r.id] && (r.status === "stored" || r.status === "duplicate" || r.status === "rejected");
+            });
+            sent += answered.filter(function (r) { return r.status !== "rejected"; }).length;
+            return run("outbox", "readwrite", function (s) {
+              answered.forEach(function (r) { s.delete(r.id); });
+            }).then(function () {
+              if (!answered.length) throw new Retry("no event was answered");
+              return loop(token);
+            });
+          });
+        });
+      });
+    });
+  }
+
+  g.SotayOutbox = { add: add, register: register, flush: flush, get: get, set: set, del: del, count: count, uuid: uuid, Retry: Retry };
+})(self);
