@@ -139,6 +139,12 @@ for g in $GENERATORS; do
     fi
 done
 
+# Timings are only meaningful on an otherwise idle machine: say so when it is not.
+LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$LOAD_START" 'BEGIN {exit !(l > 0.7)}'; then
+    say "warning: load average is $LOAD_START before the benchmark; other work on the machine will make the timings noisy"
+fi
+
 # --- corpora ---------------------------------------------------------------------------------
 
 # corpus FLAVOR SIZE: generates (or reuses, when gen_corpus.py and the arguments are unchanged)
@@ -231,7 +237,8 @@ done
 
 {
     echo
-    echo "Build benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $RUNS runs each (median wall time; peak RSS = largest of the runs)."
+    echo "Build benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $RUNS runs each (median wall time; peak RSS = largest of the runs);"
+    echo "load average $LOAD_START at the start, $(cut -d' ' -f1 /proc/loadavg) at the end."
     echo
     echo "| generator | documents | median wall s | peak RSS MB | HTML pages |"
     echo "|---|---:|---:|---:|---:|"

@@ -23,6 +23,9 @@ Usage:
                                               import/replace the roster, with a data-quality report
   sotay roster sample --out DIR [--members N]  write a synthetic roster (units.csv, members.csv)
   sotay admin create --unit CODE [--db URL]   create an admin token for that unit's subtree
+  sotay report usage [--unit CODE] [--from D] [--to D] [--format table|csv|xlsx|json] [--db URL] [--out FILE]
+                                              the per-unit usage report (dates YYYY-MM-DD; default
+                                              this month; xlsx needs --out or a redirected stdout)
   sotay search QUERY [--root DIR] [--limit N] [--offset N] [--kind KIND] [--format text|json]
                                               search the built index (DIR/public.index)
   sotay help                                  this text
@@ -148,6 +151,7 @@ fn run() -> Result<ExitCode, lexopt::Error> {
             )))
         }
         "roster" => roster(&mut parser),
+        "report" => report(&mut parser),
         "admin" => {
             match parser.next()? {
                 Some(Value(v)) if v == "create" => {}
@@ -393,5 +397,72 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
             Ok(done(write().map_err(|e| format!("{}: {e}", out.display()))))
         }
         other => Err(format!("unknown roster subcommand \"{other}\" (import or sample)").into()),
+    }
+}
+
+fn report(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    use sotay_sync_server::run::ReportFormat;
+    match parser.next()? {
+        Some(Value(v)) if v == "usage" => {}
+        Some(arg) => return Err(arg.unexpected()),
+        None => return Err("report needs a subcommand: report usage".into()),
+    }
+    let (mut unit, mut from, mut to, mut db, mut out) = (None, None, None, None, None);
+    let mut format = ReportFormat::Table;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("unit") => unit = Some(parser.value()?.string()?),
+            Long("from") => from = Some(parser.value()?.string()?),
+            Long("to") => to = Some(parser.value()?.string()?),
+            Long("db") => db = Some(parser.value()?.string()?),
+            Long("out") => out = Some(PathBuf::from(parser.value()?)),
+            Long("format") => {
+                format = match parser.value()?.string()?.as_str() {
+                    "table" => ReportFormat::Table,
+                    "csv" => ReportFormat::Csv,
+                    "xlsx" => ReportFormat::Xlsx,
+                    "json" => ReportFormat::Json,
+                    other => {
+                        return Err(format!(
+                            "unknown format \"{other}\" (table, csv, xlsx or json)"
+                        )
+                        .into())
+                    }
+                }
+            }
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let db = db_or_default(db)?;
+    let bytes = match sotay_sync_server::run::report_usage(
+        &db,
+        unit.as_deref(),
+        from.as_deref(),
+        to.as_deref(),
+        format,
+    ) {
+        Ok(b) => b,
+        Err(e) => return Ok(done(Err(e))),
+    };
+    match out {
+        Some(path) => Ok(done(
+            std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display())),
+        )),
+        None => {
+            use std::io::{IsTerminal, Write};
+            if format == ReportFormat::Xlsx && std::io::stdout().is_terminal() {
+                return Ok(done(Err(
+                    "an xlsx file is not for the terminal: add --out FILE".into(),
+                )));
+            }
+            let mut stdout = std::io::stdout();
+            Ok(done(
+                stdout
+                    .write_all(&bytes)
+                    .and_then(|_| stdout.flush())
+                    .map_err(|e| e.to_string()),
+            ))
+        }
     }
 }

@@ -129,6 +129,7 @@ const FIXED: &[(&str, &str, &str)] = &[
     ("bookmarks.html", "/doc-sau/", "Đọc sau"),
     ("offline.html", "/ngoai-tuyen/", "Không có mạng"),
     ("install.html", "/huong-dan-cai-dat/", "Hướng dẫn cài đặt"),
+    ("admin.html", "/quan-tri/", "Thống kê sử dụng sổ tay"),
 ];
 
 pub struct Pages<'a> {

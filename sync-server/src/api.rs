@@ -115,6 +115,7 @@ pub async fn handle<S: Storage>(
         (Method::GET, "/api/v1/search") => search(app, &req, peer),
         (Method::POST, "/api/v1/register") => register(app, req, peer).await,
         (Method::POST, "/api/v1/events") => events(app, req, peer).await,
+        (_, p) if p.starts_with("/api/v1/reports/") => crate::report_api::handle(app, req, p).await,
         (_, "/api/v1/search" | "/api/v1/register" | "/api/v1/events" | "/healthz" | "/metrics") => {
             Err(error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -412,7 +413,13 @@ async fn register<S: Storage>(
         device,
         token_hash: auth::hash(&token),
     };
+    let gate = app.reports_gate.read().await;
     let found = app.store.register(reg, now()).await.map_err(store_error)?;
+    if let Some(m) = &found {
+        let day = crate::reports::today();
+        app.update_reports(|r| r.registered(m.card_number.as_str(), day));
+    }
+    drop(gate);
     match found {
         Some(m) => {
             app.metrics.registrations.fetch_add(1, Ordering::Relaxed);
@@ -515,11 +522,24 @@ async fn events<S: Storage>(
     }
     if !valid.is_empty() {
         let (slots, evs): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
+        let kinds: Vec<(crate::model::EventType, String, i64)> =
+            evs.iter().map(|e| (e.kind, e.doc.clone(), e.at)).collect();
+        let gate = app.reports_gate.read().await;
         let stored = app
             .store
             .append_events(member.clone(), evs, now)
             .await
             .map_err(store_error)?;
+        let card = member.card_number.as_str();
+        let cell = member.unit_code.as_str();
+        app.update_reports(|r| {
+            for ((kind, doc, at), st) in kinds.iter().zip(&stored) {
+                if *st == Stored::Stored {
+                    r.event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);
+                }
+            }
+        });
+        drop(gate);
         for (slot, s) in slots.into_iter().zip(stored) {
             let (status, err) = match s {
                 Stored::Stored => {

@@ -48,6 +48,11 @@ pub struct App<S: Storage> {
     pub started: Instant,
     /// Live reload: a message for every rebuild ("reload") or build error (its text).
     pub reloads: broadcast::Sender<String>,
+    /// The aggregate reports are computed from, and the roster version it was built from.
+    pub reports: Arc<std::sync::Mutex<Option<(i64, crate::reports::ReportIndex)>>>,
+    /// Writers that update `reports` hold this for reading from before their commit until the
+    /// update is applied; a reload holds it for writing, so no write is missed or counted twice.
+    pub reports_gate: tokio::sync::RwLock<()>,
 }
 
 impl<S: Storage> App<S> {
@@ -63,6 +68,8 @@ impl<S: Storage> App<S> {
             limits: Limits::default(),
             started: Instant::now(),
             reloads: broadcast::channel(16).0,
+            reports: Arc::new(std::sync::Mutex::new(None)),
+            reports_gate: tokio::sync::RwLock::new(()),
         };
         app.reload();
         Ok(app)
@@ -91,6 +98,37 @@ impl<S: Storage> App<S> {
             *s = idx.map(Arc::new);
         }
         self.files.clear();
+    }
+
+    /// Loads (or reloads, after a roster import) the reports' aggregate.
+    pub async fn refresh_reports(&self) -> Result<(), crate::store::StoreError> {
+        let version = self.store.roster_version().await?;
+        let current = |r: &std::sync::Mutex<Option<(i64, crate::reports::ReportIndex)>>| {
+            r.lock()
+                .map(|g| g.as_ref().map(|(v, _)| *v))
+                .unwrap_or(None)
+        };
+        if current(&self.reports) == Some(version) {
+            return Ok(());
+        }
+        let _gate = self.reports_gate.write().await;
+        if current(&self.reports) == Some(version) {
+            return Ok(());
+        }
+        let idx = self.store.load_reports().await?;
+        if let Ok(mut g) = self.reports.lock() {
+            *g = Some((version, idx));
+        }
+        Ok(())
+    }
+
+    /// Applies `f` to the reports' aggregate, if it is loaded.
+    pub fn update_reports(&self, f: impl FnOnce(&mut crate::reports::ReportIndex)) {
+        if let Ok(mut g) = self.reports.lock() {
+            if let Some((_, idx)) = g.as_mut() {
+                f(idx);
+            }
+        }
     }
 
     pub fn knows_doc(&self, id: &str) -> bool {

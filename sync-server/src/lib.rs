@@ -15,6 +15,8 @@ pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod model;
+pub mod report_api;
+pub mod reports;
 pub mod roster;
 pub mod run;
 pub mod sample;

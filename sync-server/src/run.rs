@@ -129,6 +129,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         }
         let index = sotay_generator::search::index::index_dir(&out);
         let app = Arc::new(App::new(store, &out, &index).map_err(|e| format!("{}: {e}", out.display()))?);
+        app.refresh_reports().await.map_err(|e| e.to_string())?;
         let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         eprintln!("serving the handbook, search and sync API at http://{addr}/ (database {}); Ctrl-C stops", db.display());
@@ -171,6 +172,13 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
             );
         }
         let app = Arc::new(app);
+        let started = std::time::Instant::now();
+        app.refresh_reports().await.map_err(|e| e.to_string())?;
+        crate::log::log(
+            "info",
+            "reports loaded",
+            &[("ms", &started.elapsed().as_millis())],
+        );
         let listener = tokio::net::TcpListener::bind(opts.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
@@ -223,4 +231,54 @@ pub fn create_admin(db: &DbUrl, unit: &str) -> Result<String, String> {
             .map_err(|e| e.to_string())
     })?;
     Ok(token)
+}
+
+/// Output formats of `sotay report usage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Xlsx,
+    Json,
+}
+
+/// `sotay report usage`: the report of `unit` (default: the root) as bytes in `format`.
+pub fn report_usage(
+    db: &DbUrl,
+    unit: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    format: ReportFormat,
+) -> Result<Vec<u8>, String> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let store = db.open()?;
+        let idx = store.load_reports().await.map_err(|e| e.to_string())?;
+        let unit = match unit {
+            Some(u) => u.to_string(),
+            None => idx
+                .root()
+                .ok_or("the roster is empty: import it first (sotay roster import)")?
+                .to_string(),
+        };
+        let mut p = std::collections::HashMap::new();
+        if let Some(f) = from {
+            p.insert("from".to_string(), f.to_string());
+        }
+        if let Some(t) = to {
+            p.insert("to".to_string(), t.to_string());
+        }
+        let (from, to) = crate::report_api::period(&p).map_err(|e| e.message)?;
+        let r = idx
+            .usage(&unit, from, to)
+            .ok_or_else(|| format!("no unit {unit} in the roster"))?;
+        Ok(match format {
+            ReportFormat::Table => crate::reports::to_table(&r).into_bytes(),
+            ReportFormat::Csv => crate::reports::to_csv(&r),
+            ReportFormat::Json => serde_json::to_vec_pretty(&r).map_err(|e| e.to_string())?,
+            ReportFormat::Xlsx => {
+                crate::reports::to_xlsx(&r, crate::reports::date_of(crate::reports::today()))?
+            }
+        })
+    })
 }

@@ -77,6 +77,17 @@ pub enum Stored {
     Conflict,
 }
 
+/// A member's comment on a document ("góp ý").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Feedback {
+    pub at: String,
+    pub doc: String,
+    pub text: String,
+    pub card_number: String,
+    pub full_name: String,
+    pub unit_code: String,
+}
+
 /// A registration request, checked, with the hash of the token to give the phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
@@ -137,6 +148,18 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         token_hash: Vec<u8>,
     ) -> impl Future<Output = Result<Option<UnitCode>>> + Send;
+    /// Changes with every roster import, so that derived data can be rebuilt.
+    fn roster_version(&self) -> impl Future<Output = Result<i64>> + Send;
+    /// Everything reports are computed from, read in one pass.
+    fn load_reports(&self) -> impl Future<Output = Result<crate::reports::ReportIndex>> + Send;
+    /// Feedback from members of `unit`'s subtree between two days (inclusive), newest first.
+    fn feedback(
+        &self,
+        unit: UnitCode,
+        from: String,
+        to: String,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Feedback>>> + Send;
     /// Writes waiting for the writer.
     fn queue_depth(&self) -> usize;
 }
@@ -210,6 +233,16 @@ const MIGRATIONS: &[&str] = &[
     // 2: a phone's own id, so that a registration sent twice counts one phone.
     "ALTER TABLE devices ADD COLUMN device_id TEXT;
     CREATE UNIQUE INDEX devices_device ON devices(device_id) WHERE device_id IS NOT NULL;",
+    // 3: who read which document (reading coverage), kept as events arrive.
+    "CREATE TABLE doc_reads (
+        doc TEXT NOT NULL,
+        card_number TEXT NOT NULL,
+        day TEXT NOT NULL,
+        PRIMARY KEY (doc, card_number)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO doc_reads (doc, card_number, day) SELECT doc, card_number, min(day) FROM events WHERE type = 'read' GROUP BY doc, card_number;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('roster_version', 0);",
 ];
 
 /// Embedded SQLite.
@@ -479,6 +512,7 @@ impl Storage for Sqlite {
                     mark.execute([m.card.as_str()])?;
                 }
             }
+            tx.execute("UPDATE meta SET value = value + 1 WHERE key = 'roster_version'", [])?;
             s.members_removed = tx.execute("UPDATE members SET active = 0, updated_at = ?1 WHERE active = 1 AND card_number NOT IN (SELECT card_number FROM import_cards)", [now])?;
             let _ = before;
             s.registrations_kept = tx.query_row("SELECT count(DISTINCT d.card_number) FROM devices d JOIN members m ON m.card_number = d.card_number WHERE m.active = 1", [], |r| r.get::<_, i64>(0))? as usize;
@@ -551,6 +585,7 @@ impl Storage for Sqlite {
             let mut owner = tx.prepare_cached("SELECT card_number FROM events WHERE id = ?1")?;
             let mut day_up = tx.prepare_cached("INSERT INTO member_days (card_number, day, unit_code, views) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(card_number, day) DO UPDATE SET views = views + excluded.views")?;
             let mut meet = tx.prepare_cached("INSERT OR IGNORE INTO cell_meetings (unit_code, day, event_id) VALUES (?1, ?2, ?3)")?;
+            let mut read = tx.prepare_cached("INSERT OR IGNORE INTO doc_reads (doc, card_number, day) VALUES (?1, ?2, ?3)")?;
             let card = member.card_number.as_str();
             let unit = member.unit_code.as_str();
             for e in &events {
@@ -565,6 +600,9 @@ impl Storage for Sqlite {
                 day_up.execute(params![card, day, unit, i64::from(e.kind == EventType::View)])?;
                 if e.kind == EventType::MeetingHeld {
                     meet.execute(params![unit, day, id])?;
+                }
+                if e.kind == EventType::Read {
+                    read.execute(params![e.doc, card, day])?;
                 }
                 out.push(Stored::Stored);
             }
@@ -610,6 +648,93 @@ impl Storage for Sqlite {
                 )
                 .optional()?;
             Ok(code.and_then(|s| UnitCode::parse(&s)))
+        })
+    }
+
+    fn roster_version(&self) -> impl Future<Output = Result<i64>> + Send {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT value FROM meta WHERE key = 'roster_version'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    fn load_reports(&self) -> impl Future<Output = Result<crate::reports::ReportIndex>> + Send {
+        self.read(|c| {
+            let mut b = crate::reports::Builder::default();
+            let mut q = c.prepare("SELECT code, name, parent_code, kind, active FROM units ORDER BY code")?;
+            let mut rows = q.query([])?;
+            while let Some(r) = rows.next()? {
+                let parent: Option<String> = r.get(2)?;
+                b.unit(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?, parent.as_deref(), &r.get::<_, String>(3)?, r.get(4)?);
+            }
+            let mut q = c.prepare("SELECT card_number, full_name, unit_code, status, role, smartphone FROM members WHERE active = 1 ORDER BY card_number")?;
+            let mut rows = q.query([])?;
+            while let Some(r) = rows.next()? {
+                b.member(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?, &r.get::<_, String>(2)?, &r.get::<_, String>(3)?, &r.get::<_, String>(4)?, r.get(5)?);
+            }
+            let idx = b.index();
+            let mut q = c.prepare("SELECT card_number, min(created_at) FROM devices GROUP BY card_number")?;
+            let mut rows = q.query([])?;
+            while let Some(r) = rows.next()? {
+                idx.registered(&r.get::<_, String>(0)?, crate::reports::day_of_unix(r.get(1)?));
+            }
+            let mut q = c.prepare("SELECT card_number, day, views FROM member_days")?;
+            let mut rows = q.query([])?;
+            while let Some(r) = rows.next()? {
+                let day: String = r.get(1)?;
+                if let Some(d) = crate::reports::parse_day(&day) {
+                    idx.load_day(&r.get::<_, String>(0)?, d, r.get::<_, i64>(2)?.clamp(0, i64::from(u32::MAX)) as u32);
+                }
+            }
+            let mut q = c.prepare("SELECT DISTINCT unit_code, day FROM cell_meetings")?;
+            let mut rows = q.query([])?;
+            while let Some(r) = rows.next()? {
+                if let Some(d) = crate::reports::parse_day(&r.get::<_, String>(1)?) {
+                    idx.load_meeting(&r.get::<_, String>(0)?, d);
+                }
+            }
+            let mut q = c.prepare("SELECT doc, card_number FROM doc_reads")?;
+            let mut rows = q.query([])?;
+            while let Some(r) = rows.next()? {
+                idx.load_read(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?);
+            }
+            Ok(b.finish())
+        })
+    }
+
+    fn feedback(
+        &self,
+        unit: UnitCode,
+        from: String,
+        to: String,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Feedback>>> + Send {
+        self.read(move |c| {
+            let path: Option<String> = c.query_row("SELECT path FROM units WHERE code = ?1", [unit.as_str()], |r| r.get(0)).optional()?;
+            let Some(path) = path else { return Ok(Vec::new()) };
+            let mut q = c.prepare(
+                "SELECT e.at, e.doc, e.data, m.card_number, m.full_name, m.unit_code FROM events e
+                 JOIN members m ON m.card_number = e.card_number JOIN units u ON u.code = m.unit_code
+                 WHERE e.type = 'feedback' AND e.day BETWEEN ?1 AND ?2 AND substr(u.path, 1, length(?3)) = ?3
+                 ORDER BY e.at DESC LIMIT ?4",
+            )?;
+            let rows = q.query_map(params![from, to, path, limit as i64], |r| {
+                let at: i64 = r.get(0)?;
+                let data: Option<String> = r.get(2)?;
+                let text = data.and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok()).and_then(|v| v["text"].as_str().map(str::to_string)).unwrap_or_default();
+                Ok(Feedback {
+                    at: time::OffsetDateTime::from_unix_timestamp(at).ok().and_then(|t| t.to_offset(crate::model::VN).format(&time::format_description::well_known::Rfc3339).ok()).unwrap_or_default(),
+                    doc: r.get(1)?,
+                    text,
+                    card_number: r.get(3)?,
+                    full_name: r.get(4)?,
+                    unit_code: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 

@@ -38,11 +38,54 @@ pub fn repo() -> PathBuf {
 
 /// Builds the sample site, imports the small roster, starts a server on a free port.
 pub fn start() -> Server {
+    start_with(UNITS, MEMBERS)
+}
+
+/// Imports another roster into a running server's database (a re-import).
+pub fn reimport(s: &Server, units: &str, members: &str) {
+    std::fs::write(s.dir.path().join("units.csv"), units).expect("w");
+    std::fs::write(s.dir.path().join("members.csv"), members).expect("w");
+    let (roster, report) = sotay_sync_server::roster::read(
+        &s.dir.path().join("units.csv"),
+        &s.dir.path().join("members.csv"),
+    );
+    assert_eq!(report.errors(), 0, "{:?}", report.problems);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(
+        s.app
+            .store
+            .import_roster(roster.expect("roster"), 1_700_000_000),
+    )
+    .expect("import");
+}
+
+/// Creates an admin token for `unit` directly in the database.
+pub fn admin(s: &Server, unit: &str) -> String {
+    let token = sotay_sync_server::auth::new_token("a_").expect("token");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let code = sotay_sync_server::model::UnitCode::parse(unit).expect("unit");
+    rt.block_on(s.app.store.create_admin(
+        code,
+        sotay_sync_server::auth::hash(&token),
+        1_700_000_000,
+    ))
+    .expect("admin");
+    token
+}
+
+/// Like `start`, with a roster of our own.
+pub fn start_with(units_csv: &str, members_csv: &str) -> Server {
     let dir = tempfile::tempdir().expect("tmp");
     let site = dir.path().join("public");
     sotay_generator::build(&repo(), &site).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    std::fs::write(dir.path().join("units.csv"), UNITS).expect("w");
-    std::fs::write(dir.path().join("members.csv"), MEMBERS).expect("w");
+    std::fs::write(dir.path().join("units.csv"), units_csv).expect("w");
+    std::fs::write(dir.path().join("members.csv"), members_csv).expect("w");
     let (roster, report) = sotay_sync_server::roster::read(
         &dir.path().join("units.csv"),
         &dir.path().join("members.csv"),

@@ -1,0 +1,262 @@
+//! The committee's report API under `/api/v1/reports/`, for admin tokens only: an admin sees
+//! their unit's subtree and nothing else (401 without a valid token, 403 outside its scope).
+//!
+//! - `usage` (`.csv`, `.xlsx`): the usage report of DESIGN.md, with the directive's targets
+//! - `members`: a cell's members, who registered and who has not
+//! - `year`: month by month, when each unit reached the targets
+//! - `trend`: active members per week
+//! - `coverage`: who read a document, per unit
+//! - `feedback`: members' comments on documents
+//! - `me`: the admin's own unit
+
+use crate::api::{error, json_response, ApiError};
+use crate::auth;
+use crate::http::{full, internal, App, Resp};
+use crate::model::UnitCode;
+use crate::reports::{self, ReportIndex};
+use crate::store::Storage;
+use hyper::body::Incoming;
+use hyper::header;
+use hyper::{Request, Response, StatusCode};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+fn params(req: &Request<Incoming>) -> HashMap<String, String> {
+    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn day_param(p: &HashMap<String, String>, key: &str, default: u16) -> Result<u16, ApiError> {
+    match p.get(key).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => reports::parse_day(s).ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                &format!("{key} must be a date written YYYY-MM-DD"),
+            )
+        }),
+    }
+}
+
+/// The period of a request: `from` defaults to the first day of `to`'s month, `to` to today.
+pub fn period(p: &HashMap<String, String>) -> Result<(u16, u16), ApiError> {
+    let to = day_param(p, "to", reports::today())?;
+    let d = reports::date_of(to);
+    let first = reports::day_number(d.replace_day(1).unwrap_or(d));
+    let from = day_param(p, "from", first)?;
+    if from > to {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_period",
+            "from must not be after to",
+        ));
+    }
+    Ok((from, to))
+}
+
+/// The unit a request asks about, checked against the admin's scope.
+fn scoped(
+    p: &HashMap<String, String>,
+    admin: &UnitCode,
+    idx: &ReportIndex,
+) -> Result<String, ApiError> {
+    let unit = p
+        .get("unit")
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .unwrap_or_else(|| admin.to_string());
+    // An unknown unit and a unit outside the scope get the same answer: nothing leaks.
+    if !idx.unit_exists(&unit) || !idx.within(&unit, admin.as_str()) {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this unit is outside what your token may see",
+        ));
+    }
+    Ok(unit)
+}
+
+pub async fn handle<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    path: &str,
+) -> Result<Resp, ApiError> {
+    if req.method() != hyper::Method::GET {
+        return Err(error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "reports are read with GET",
+        ));
+    }
+    let token = auth::bearer(
+        req.headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+        "a_",
+    )
+    .ok_or_else(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send an admin token (sotay admin create) as Authorization: Bearer a_...",
+        )
+    })?;
+    let admin = app
+        .store
+        .admin_for_token(auth::hash(&token))
+        .await
+        .map_err(|e| {
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                &e.to_string(),
+            )
+        })?
+        .ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "unknown admin token",
+            )
+        })?;
+    app.refresh_reports().await.map_err(|e| {
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            &e.to_string(),
+        )
+    })?;
+    let p = params(&req);
+    let name = path.trim_start_matches("/api/v1/reports/").to_string();
+    if name == "feedback" {
+        let (from, to) = period(&p)?;
+        let unit = with_index(app, {
+            let p = p.clone();
+            let admin = admin.clone();
+            move |idx| scoped(&p, &admin, idx)
+        })
+        .await??;
+        let limit = p
+            .get("limit")
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or(200)
+            .min(1000);
+        let unit = UnitCode::parse(&unit)
+            .ok_or_else(|| error(StatusCode::BAD_REQUEST, "invalid_parameter", "bad unit"))?;
+        let list = app
+            .store
+            .feedback(
+                unit,
+                crate::model::format_date(reports::date_of(from)),
+                crate::model::format_date(reports::date_of(to)),
+                limit,
+            )
+            .await
+            .map_err(|e| {
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    &e.to_string(),
+                )
+            })?;
+        return Ok(json_response(
+            StatusCode::OK,
+            &serde_json::json!({"feedback": list}),
+        ));
+    }
+    let made_on = reports::date_of(reports::today());
+    with_index(app, move |idx| -> Result<Resp, ApiError> {
+        let unit = scoped(&p, &admin, idx)?;
+        let not_found = || error(StatusCode::FORBIDDEN, "forbidden", "this unit is outside what your token may see");
+        match name.as_str() {
+            "me" => {
+                let u = idx.usage(admin.as_str(), 0, 0).ok_or_else(not_found)?.unit;
+                Ok(json_response(StatusCode::OK, &serde_json::json!({"unit": u, "root": idx.root()})))
+            }
+            "usage" | "usage.json" | "usage.csv" | "usage.xlsx" => {
+                let (from, to) = period(&p)?;
+                let r = idx.usage(&unit, from, to).ok_or_else(not_found)?;
+                let file = format!("thong-ke-so-tay-{}-{}-{}", r.unit.code, r.from, r.to);
+                match name.as_str() {
+                    "usage.csv" => Ok(download(reports::to_csv(&r), "text/csv; charset=utf-8", &format!("{file}.csv"))),
+                    "usage.xlsx" => {
+                        let bytes = reports::to_xlsx(&r, made_on).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e))?;
+                        Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{file}.xlsx")))
+                    }
+                    _ => Ok(json_response(StatusCode::OK, &serde_json::to_value(&r).unwrap_or_default())),
+                }
+            }
+            "members" => {
+                let (from, to) = period(&p)?;
+                let list = idx.members(&unit, from, to).ok_or_else(not_found)?;
+                Ok(json_response(StatusCode::OK, &serde_json::json!({"unit": unit, "members": list})))
+            }
+            "year" => {
+                let year = match p.get("year").filter(|s| !s.is_empty()) {
+                    Some(y) => y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| error(StatusCode::BAD_REQUEST, "invalid_parameter", "year must be a year such as 2026"))?,
+                    None => made_on.year(),
+                };
+                Ok(json_response(StatusCode::OK, &idx.year(&unit, year).ok_or_else(not_found)?))
+            }
+            "trend" => {
+                let (_, to) = period(&p)?;
+                let weeks = p.get("weeks").and_then(|w| w.parse::<u16>().ok()).unwrap_or(12).clamp(1, 104);
+                Ok(json_response(StatusCode::OK, &serde_json::json!({"unit": unit, "weeks": idx.trend(&unit, to, weeks).ok_or_else(not_found)?})))
+            }
+            "coverage" => {
+                let doc = p.get("doc").filter(|d| !d.is_empty()).ok_or_else(|| error(StatusCode::BAD_REQUEST, "missing_parameter", "doc= (a document id) is required"))?;
+                Ok(json_response(StatusCode::OK, &idx.coverage(&unit, doc).ok_or_else(not_found)?))
+            }
+            _ => Err(error(StatusCode::NOT_FOUND, "not_found", "no such report")),
+        }
+    })
+    .await?
+}
+
+/// Runs `f` on the loaded aggregate off the async threads.
+async fn with_index<S: Storage, T: Send + 'static>(
+    app: &Arc<App<S>>,
+    f: impl FnOnce(&ReportIndex) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let reports = app.reports.clone();
+    tokio::task::spawn_blocking(move || {
+        let g = reports.lock().map_err(|_| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "reports unavailable",
+            )
+        })?;
+        match g.as_ref() {
+            Some((_, idx)) => Ok(f(idx)),
+            None => Err(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "reports are loading; retry",
+            )),
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "report failed",
+        ))
+    })
+}
+
+fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> Resp {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .body(full(bytes))
+        .unwrap_or_else(|_| internal())
+}
