@@ -13,6 +13,8 @@ use crate::text;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
 
 /// Top-level URL segments used by generated pages, so not available to sections.
 pub const RESERVED: &[&str] = &[
@@ -66,7 +68,7 @@ pub type PageIdx = usize;
 #[derive(Debug, Clone)]
 pub struct Page {
     pub kind: PageKind,
-    pub src: Source,
+    pub src: Arc<Source>,
     pub fm: FrontMatter,
     pub id: String,
     /// Site-relative URL path, starting and ending with `/` ("/nghi-quyet/nq-05/").
@@ -115,7 +117,7 @@ pub struct Content {
     pub pages: Vec<Page>,
     pub assets: Vec<Asset>,
     /// Partials by path relative to the site root.
-    pub partials: HashMap<String, Source>,
+    pub partials: HashMap<String, Arc<Source>>,
     /// Source paths of drafts, so that a link to one gets a clear message.
     pub drafts: Vec<String>,
     /// Page index by source path, and by id.
@@ -149,7 +151,26 @@ enum Role {
 
 /// Reads `root/content`. All problems go to `diags`; the content returned is whatever could be
 /// read, so that later passes still find their own problems in the same run.
+/// What was read of each file last time, so that a rebuild reads and parses only the files
+/// that changed (by modification time and size).
+#[derive(Default)]
+pub struct LoadCache {
+    kinds: Vec<String>,
+    files: HashMap<PathBuf, (Option<SystemTime>, u64, Loaded, Diagnostics)>,
+}
+
+/// Reads `root/content` (see [`load_cached`]).
 pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
+    load_cached(root, config, &mut LoadCache::default(), diags)
+}
+
+/// Reads `root/content`, reusing what `cache` holds of unchanged files.
+pub fn load_cached(
+    root: &Path,
+    config: &Config,
+    cache: &mut LoadCache,
+    diags: &mut Diagnostics,
+) -> Content {
     let content_dir = root.join("content");
     if !content_dir.is_dir() {
         diags.error(
@@ -164,14 +185,41 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
     }
     let entries = walk(root, &content_dir, diags);
     let kinds = config.kind_ids();
+    if cache.kinds != kinds {
+        cache.files.clear();
+        cache.kinds = kinds.iter().map(|k| k.to_string()).collect();
+    }
 
     // Read and parse front matter in parallel; keep the walk's (sorted) order.
-    let parsed: Vec<(Entry, Loaded, Diagnostics)> = entries
+    let old = &cache.files;
+    let parsed: Vec<(Entry, Loaded, Diagnostics, Option<SystemTime>, u64)> = entries
         .into_par_iter()
         .map(|entry| {
+            let file = match &entry {
+                Entry::Markdown { file, .. } | Entry::Asset { file, .. } => file,
+            };
+            let meta = std::fs::metadata(file).ok();
+            let (mtime, len) = (
+                meta.as_ref().and_then(|m| m.modified().ok()),
+                meta.as_ref().map_or(0, |m| m.len()),
+            );
+            if let Some((t, l, loaded, d)) = old.get(file) {
+                if mtime.is_some() && *t == mtime && *l == len {
+                    return (entry, loaded.clone(), d.clone(), mtime, len);
+                }
+            }
             let mut d = Diagnostics::new();
             let loaded = load_entry(&entry, &kinds, &mut d);
-            (entry, loaded, d)
+            (entry, loaded, d, mtime, len)
+        })
+        .collect();
+    cache.files = parsed
+        .iter()
+        .map(|(e, l, d, t, n)| {
+            let file = match e {
+                Entry::Markdown { file, .. } | Entry::Asset { file, .. } => file.clone(),
+            };
+            (file, (*t, *n, l.clone(), d.clone()))
         })
         .collect();
 
@@ -183,12 +231,12 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
     // The home page always exists, with or without content/_index.md.
     c.pages.push(Page {
         kind: PageKind::Home,
-        src: Source {
+        src: Arc::new(Source {
             path: "content/_index.md".into(),
             text: String::new(),
             lines: LineIndex::new(""),
             body: 0,
-        },
+        }),
         fm: FrontMatter {
             title: config.title.clone(),
             ..FrontMatter::default()
@@ -204,7 +252,7 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
     url_owner.insert("/".into(), "content/_index.md".into());
 
     let mut assets_pending = Vec::new();
-    for (entry, loaded, d) in parsed {
+    for (entry, loaded, d, _, _) in parsed {
         diags.extend(d);
         match (entry, loaded) {
             (Entry::Markdown { path, .. } | Entry::Asset { path, .. }, Loaded::Failed(e)) => {
@@ -218,10 +266,10 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
                 },
                 Loaded::Markdown(src, _),
             ) => {
-                c.partials.insert(path, *src);
+                c.partials.insert(path, src);
             }
             (Entry::Markdown { path, role, .. }, Loaded::Markdown(src, fm)) => {
-                let (src, fm) = (*src, *fm);
+                let fm = *fm;
                 if fm.status == Status::Draft {
                     c.drafts.push(path);
                     continue;
@@ -468,12 +516,12 @@ fn ensure_section(
     urls.entry(url.clone()).or_insert_with(|| path.clone());
     c.pages.push(Page {
         kind: PageKind::Section,
-        src: Source {
+        src: Arc::new(Source {
             path,
             text: String::new(),
             lines: LineIndex::new(""),
             body: 0,
-        },
+        }),
         fm: FrontMatter {
             title: text::nfc(&capitalize(&name.replace(['-', '_'], " "))).into_owned(),
             ..FrontMatter::default()
@@ -527,8 +575,9 @@ fn url_problem(url: &str) -> Option<String> {
 }
 
 /// A file's content once read.
+#[derive(Clone)]
 enum Loaded {
-    Markdown(Box<Source>, Box<FrontMatter>),
+    Markdown(Arc<Source>, Box<FrontMatter>),
     Asset(u64),
     Failed(String),
 }
@@ -555,7 +604,7 @@ fn load_entry(entry: &Entry, kinds: &[&str], d: &mut Diagnostics) -> Loaded {
                 _ => frontmatter::parse(path, &text, &lines, kinds, Need::Title, d),
             };
             Loaded::Markdown(
-                Box::new(Source {
+                Arc::new(Source {
                     path: path.clone(),
                     text,
                     lines,

@@ -16,7 +16,7 @@ fn abs(ctx: &Ctx, url: &str) -> String {
 }
 
 /// The newest documents as an Atom feed.
-pub fn atom(ctx: &Ctx, rendered: &[Rendered]) -> String {
+pub fn atom(ctx: &Ctx, rendered: &[std::sync::Arc<Rendered>]) -> String {
     let c = ctx.content;
     let mut docs: Vec<usize> = (0..c.pages.len())
         .filter(|&i| c.pages[i].kind == PageKind::Document)

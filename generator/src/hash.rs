@@ -12,3 +12,19 @@ pub fn short(bytes: &[u8]) -> String {
     }
     s
 }
+
+/// A fast 64-bit hash for fingerprints inside one process (not stored, not for security).
+pub fn fast(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write(bytes);
+    h.finish()
+}
+
+/// Hashes anything hashable, for fingerprints.
+pub fn of<T: std::hash::Hash + ?Sized>(v: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.hash(&mut h);
+    h.finish()
+}

@@ -28,6 +28,7 @@ pub mod html;
 pub mod links;
 pub mod markdown;
 pub mod offline;
+pub mod pipeline;
 pub mod render;
 pub mod search;
 pub mod text;
@@ -40,9 +41,10 @@ use config::Config;
 use content::Content;
 use diagnostics::{Diagnostics, Pos};
 use markdown::Rendered;
-use rayon::prelude::*;
+pub use pipeline::{Builder, FileMeta, Run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 pub use write::Output;
 
@@ -64,7 +66,7 @@ impl Ctx<'_> {
 pub struct Site {
     pub config: Config,
     pub content: Content,
-    pub rendered: Vec<Rendered>,
+    pub rendered: Vec<Arc<Rendered>>,
     pub files: BTreeMap<String, Output>,
     /// The searchable documents, for the tantivy index.
     pub search_docs: Vec<search::index::SearchDoc>,
@@ -95,6 +97,8 @@ pub struct Summary {
     pub elapsed: Duration,
     pub out: PathBuf,
     pub warnings: Diagnostics,
+    /// The files written this time.
+    pub changed: Vec<String>,
 }
 
 impl std::fmt::Display for Summary {
@@ -117,163 +121,71 @@ impl std::fmt::Display for Summary {
 
 /// Checks everything `build` would, in memory, writing nothing.
 pub fn check(root: &Path) -> Diagnostics {
-    match generate(root) {
-        Ok(site) => site.warnings,
+    match Builder::new(root).run(&write::NullSink) {
+        Ok(run) => run.warnings,
         Err(d) => d,
     }
 }
 
-/// Builds the site of `root` into `out`.
+/// Builds the site of `root` into `out` (and its search index into `<out>.index`).
 pub fn build(root: &Path, out: &Path) -> Result<Summary, Diagnostics> {
+    build_with(&mut Builder::new(root), out)
+}
+
+/// Like [`build`], keeping what `builder` learnt from earlier builds: an incremental build.
+pub fn build_with(builder: &mut Builder, out: &Path) -> Result<Summary, Diagnostics> {
     let start = Instant::now();
-    let site = generate(root)?;
     let fail = |msg: String| {
         let mut d = Diagnostics::new();
         d.error(&out.display().to_string(), Pos::FILE, msg);
         d
     };
-    let stats =
-        write::write(&site.files, out).map_err(|e| fail(format!("cannot write the site: {e}")))?;
-    search::index::write(&site.search_docs, &search::index::index_dir(out)).map_err(fail)?;
-    let bytes = site
-        .files
-        .values()
-        .map(|o| match o {
-            Output::Bytes(b) => b.len() as u64,
-            Output::Copy(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-        })
-        .sum();
+    let sink =
+        write::DiskSink::open(out).map_err(|e| fail(format!("cannot write the site: {e}")))?;
+    let run = builder
+        .run(&sink)
+        .inspect_err(|_| builder.forget_outputs())?;
+    let stats = sink.finish(run.files.keys()).map_err(|e| {
+        builder.forget_outputs();
+        fail(format!("cannot write the site: {e}"))
+    })?;
+    search::index::write(&run.search_docs, &search::index::index_dir(out)).map_err(fail)?;
     Ok(Summary {
-        documents: site.documents(),
-        sections: site
+        documents: run
+            .content
+            .pages
+            .iter()
+            .filter(|p| p.kind == content::PageKind::Document)
+            .count(),
+        sections: run
             .content
             .pages
             .iter()
             .filter(|p| p.kind == content::PageKind::Section)
             .count(),
-        pages: site.files.keys().filter(|k| k.ends_with(".html")).count(),
-        files: site.files.len(),
+        pages: run.files.keys().filter(|k| k.ends_with(".html")).count(),
+        files: run.files.len(),
         written: stats.written,
         removed: stats.removed,
-        bytes,
+        bytes: run.files.values().map(|m| m.size).sum(),
         elapsed: start.elapsed(),
         out: out.to_path_buf(),
-        warnings: site.warnings,
+        warnings: run.warnings,
+        changed: run.changed,
     })
 }
 
 /// The whole build in memory: every output file, or every problem found.
 pub fn generate(root: &Path) -> Result<Site, Diagnostics> {
-    let mut diags = Diagnostics::new();
-    let config = Config::load(root, &mut diags);
-    let theme = theme::Theme::load(root, &config.theme, &mut diags);
-    let content = content::load(root, &config, &mut diags);
-    let ctx = Ctx {
-        config: &config,
-        content: &content,
-    };
-
-    let mut rendered: Vec<Rendered> = (0..content.pages.len())
-        .into_par_iter()
-        .map(|i| markdown::render(&ctx, i))
-        .collect();
-    for r in &mut rendered {
-        diags.extend(std::mem::take(&mut r.diags));
-    }
-    check_anchors(&ctx, &rendered, &mut diags);
-
-    let Some(theme) = theme else {
-        return Err(diags);
-    };
-    if diags.has_errors() {
-        return Err(diags);
-    }
-
-    let mut files: BTreeMap<String, Output> = BTreeMap::new();
-    let search_docs = search::index::documents(&ctx, &rendered);
-    let offline = search::offline::build(&search_docs, &config.kinds);
-    let offline_url = format!("/search/index.{}.bin", hash::short(&offline));
-    files.insert(offline_url[1..].to_string(), Output::Bytes(offline));
-    let pages = render::Pages::new(&ctx, &theme, &rendered, &offline_url);
-    for r in pages.render_all() {
-        match r {
-            Ok((path, html)) => {
-                files.insert(path, Output::Bytes(html.into_bytes()));
-            }
-            Err(d) => diags.push(d),
-        }
-    }
-    if diags.has_errors() {
-        return Err(diags);
-    }
-    let html_paths: Vec<String> = files
-        .keys()
-        .filter(|k| k.ends_with(".html"))
-        .cloned()
-        .collect();
-    files.insert(
-        "atom.xml".into(),
-        Output::Bytes(feeds::atom(&ctx, &rendered).into_bytes()),
-    );
-    files.insert(
-        "sitemap.xml".into(),
-        Output::Bytes(feeds::sitemap(&ctx, &html_paths).into_bytes()),
-    );
-    files.insert(
-        "catalog.json".into(),
-        Output::Bytes(feeds::catalog(&ctx).into_bytes()),
-    );
-    for (url, bytes) in theme.assets.values() {
-        files.insert(
-            url.trim_start_matches('/').to_string(),
-            Output::Bytes(bytes.clone()),
-        );
-    }
-    for a in &content.assets {
-        files.insert(
-            a.url.trim_start_matches('/').to_string(),
-            Output::Copy(a.file.clone()),
-        );
-    }
-    drop(pages);
-    if let Err(e) = offline::add(&ctx, &theme, &mut files) {
-        diags.error(
-            "public",
-            Pos::FILE,
-            format!("cannot prepare offline files: {e}"),
-        );
-        return Err(diags);
-    }
+    let sink = write::MemorySink::default();
+    let run = Builder::new(root).run(&sink)?;
+    let files = sink.files.into_inner().unwrap_or_default();
     Ok(Site {
-        config,
-        content,
-        rendered,
+        config: run.config,
+        content: run.content,
+        rendered: run.rendered,
         files,
-        search_docs,
-        warnings: diags,
+        search_docs: run.search_docs,
+        warnings: run.warnings,
     })
-}
-
-/// Links to `page#anchor` in other pages, checked now that all anchors are known.
-fn check_anchors(ctx: &Ctx, rendered: &[Rendered], diags: &mut Diagnostics) {
-    for r in rendered {
-        for c in &r.checks {
-            let target = &rendered[c.page];
-            if !target.anchors.contains(&c.anchor) {
-                let p = &ctx.content.pages[c.page];
-                let near = diagnostics::suggestion(
-                    &c.anchor,
-                    target.headings.iter().map(|h| h.anchor.as_str()),
-                );
-                diags.error(
-                    &c.file,
-                    c.pos,
-                    format!(
-                        "{} has no heading with anchor \"#{}\"{near}",
-                        p.src.path, c.anchor
-                    ),
-                );
-            }
-        }
-    }
 }

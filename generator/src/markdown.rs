@@ -42,7 +42,8 @@ pub struct Heading {
 pub struct AnchorCheck {
     pub file: String,
     pub pos: Pos,
-    pub page: PageIdx,
+    /// Source path of the page the anchor should be in.
+    pub target: String,
     pub anchor: String,
 }
 
@@ -58,8 +59,24 @@ pub struct Rendered {
     pub excerpt: String,
     pub checks: Vec<AnchorCheck>,
     pub diags: Diagnostics,
-    /// Pages this one links to or lists (for incremental rebuilds).
-    pub links_to: BTreeSet<PageIdx>,
+    /// What the HTML was made from besides the page's own source, so that an incremental
+    /// build knows when it must be made again.
+    pub deps: Deps,
+    /// Hash of `html`, for output fingerprints.
+    pub html_hash: u64,
+}
+
+/// Inputs of a rendered page other than its own source, by source path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Deps {
+    /// Pages linked or referenced (their URL and title appear in the HTML).
+    pub pages: BTreeSet<String>,
+    /// Assets linked or shown as form cards (URL, size, type appear).
+    pub assets: BTreeSet<String>,
+    /// Partials included.
+    pub partials: BTreeSet<String>,
+    /// Uses `doc-list` or `meeting`: depends on every document's front matter.
+    pub lists: bool,
 }
 
 /// Renders the body of page `page`.
@@ -91,6 +108,7 @@ pub fn render(ctx: &Ctx, page: PageIdx) -> Rendered {
             r.out.diags.error(&file, pos, msg);
         }
     }
+    r.out.html_hash = crate::hash::fast(html.as_bytes());
     r.out.html = html;
     r.out.anchors = r.anchors.into_set();
     r.out
@@ -478,7 +496,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 self.here_checks.push((place.path.to_string(), pos, anchor));
                 dest
             }
-            Ok(Target::Asset(a)) => CowStr::from(self.ctx.href(&self.ctx.content.assets[a].url)),
+            Ok(Target::Asset(a)) => {
+                self.out
+                    .deps
+                    .assets
+                    .insert(self.ctx.content.assets[a].path.clone());
+                CowStr::from(self.ctx.href(&self.ctx.content.assets[a].url))
+            }
             Ok(Target::Page(p, anchor)) if !image => {
                 CowStr::from(self.page_href(place.path, pos, p, anchor))
             }
@@ -499,7 +523,10 @@ impl<'c, 'a> Renderer<'c, 'a> {
 
     fn page_href(&mut self, file: &str, pos: Pos, p: PageIdx, anchor: Option<String>) -> String {
         let mut url = self.ctx.href(&self.ctx.content.pages[p].url);
-        self.out.links_to.insert(p);
+        self.out
+            .deps
+            .pages
+            .insert(self.ctx.content.pages[p].src.path.clone());
         if let Some(a) = anchor {
             url.push('#');
             url.push_str(&a);
@@ -509,7 +536,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 self.out.checks.push(AnchorCheck {
                     file: file.to_string(),
                     pos,
-                    page: p,
+                    target: self.ctx.content.pages[p].src.path.clone(),
                     anchor: a,
                 });
             }
@@ -677,8 +704,14 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     Err(errs) => Err(errs),
                     Ok(spec) => match spec.name {
                         "toc" => Ok(TOC_MARKER.to_string()),
-                        "doc-list" => widgets::doc_list(self.ctx, d),
-                        "meeting" => widgets::meeting(self.ctx, d),
+                        "doc-list" => {
+                            self.out.deps.lists = true;
+                            widgets::doc_list(self.ctx, d)
+                        }
+                        "meeting" => {
+                            self.out.deps.lists = true;
+                            widgets::meeting(self.ctx, d)
+                        }
                         "form" => self.form(place, d),
                         "include" => self.include(place, d),
                         _ => Ok(String::new()),
@@ -701,7 +734,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
             return Err(vec![]);
         };
         match links::resolve(self.ctx.content, place.path, &file.value) {
-            Ok(Target::Asset(a)) => Ok(widgets::form_card(self.ctx, a, d.label.as_deref())),
+            Ok(Target::Asset(a)) => {
+                self.out
+                    .deps
+                    .assets
+                    .insert(self.ctx.content.assets[a].path.clone());
+                Ok(widgets::form_card(self.ctx, a, d.label.as_deref()))
+            }
             Ok(_) => Err(vec![(
                 file.value_at,
                 format!("\"{}\" is not an attachment file", file.value),
@@ -754,6 +793,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 "includes are nested too deeply".to_string(),
             )]);
         }
+        self.out.deps.partials.insert(src.path.clone());
         self.include_stack.push(src.path.clone());
         let html = self.render_source(src);
         self.include_stack.pop();

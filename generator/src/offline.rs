@@ -6,7 +6,7 @@
 //! `sw.js` changes exactly when some published file changed: that is how phones learn there is
 //! a new version, and the hashes let them download only what changed.
 
-use crate::write::Output;
+use crate::pipeline::FileMeta;
 use crate::Ctx;
 use std::collections::BTreeMap;
 
@@ -60,12 +60,8 @@ fn url_of(ctx: &Ctx, path: &str) -> String {
     ctx.href(&url)
 }
 
-/// Adds `manifest.webmanifest`, the precache manifest and `sw.js` to `files`.
-pub fn add(
-    ctx: &Ctx,
-    theme: &crate::theme::Theme,
-    files: &mut BTreeMap<String, Output>,
-) -> Result<(), String> {
+/// The web app manifest: the site's own, made before the precache list (which includes it).
+pub fn web_manifest(ctx: &Ctx, theme: &crate::theme::Theme) -> Result<Vec<u8>, String> {
     let icon = |name: &str| theme.asset_url(name).map(|u| ctx.href(u));
     let mut icons = Vec::new();
     for (name, size, purpose) in [
@@ -90,24 +86,21 @@ pub fn add(
         "theme_color": "#9b1b1b",
         "icons": icons,
     });
-    files.insert(
-        "manifest.webmanifest".into(),
-        Output::Bytes(serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?),
-    );
+    serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())
+}
 
-    let mut entries: Vec<(u8, String, String, u64)> = Vec::new();
-    for (path, out) in files.iter() {
-        if skip(path) {
-            continue;
-        }
-        let bytes = out.bytes().map_err(|e| format!("{path}: {e}"))?;
-        entries.push((
-            priority(path),
-            url_of(ctx, path),
-            crate::hash::short(&bytes),
-            bytes.len() as u64,
-        ));
-    }
+/// The precache manifest and `sw.js`, from the hash and size of every other output file:
+/// `(path, bytes)` pairs to write.
+pub fn service_worker(
+    ctx: &Ctx,
+    theme: &crate::theme::Theme,
+    files: &BTreeMap<String, FileMeta>,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut entries: Vec<(u8, String, &str, u64)> = files
+        .iter()
+        .filter(|(path, _)| !skip(path))
+        .map(|(path, m)| (priority(path), url_of(ctx, path), m.hash.as_str(), m.size))
+        .collect();
     entries.sort();
     let list: Vec<serde_json::Value> = entries
         .iter()
@@ -117,25 +110,23 @@ pub fn add(
     let version = crate::hash::short(&body);
     let doc = serde_json::json!({"version": version, "entries": list});
     let precache = format!("precache.{version}.json");
-    files.insert(
+    let mut out = vec![(
         precache.clone(),
-        Output::Bytes(serde_json::to_vec(&doc).map_err(|e| e.to_string())?),
-    );
-
-    let Some(sw) = &theme.service_worker else {
-        return Ok(());
-    };
-    let outbox = theme
-        .asset_url("outbox.js")
-        .map(|u| ctx.href(u))
-        .unwrap_or_default();
-    let sw = sw
-        .replace("__SOTAY_VERSION__", &version)
-        .replace("__SOTAY_MANIFEST__", &ctx.href(&format!("/{precache}")))
-        .replace("__SOTAY_BASE__", &ctx.href("/"))
-        .replace("__SOTAY_OUTBOX__", &outbox);
-    files.insert("sw.js".into(), Output::Bytes(sw.into_bytes()));
-    Ok(())
+        serde_json::to_vec(&doc).map_err(|e| e.to_string())?,
+    )];
+    if let Some(sw) = &theme.service_worker {
+        let outbox = theme
+            .asset_url("outbox.js")
+            .map(|u| ctx.href(u))
+            .unwrap_or_default();
+        let sw = sw
+            .replace("__SOTAY_VERSION__", &version)
+            .replace("__SOTAY_MANIFEST__", &ctx.href(&format!("/{precache}")))
+            .replace("__SOTAY_BASE__", &ctx.href("/"))
+            .replace("__SOTAY_OUTBOX__", &outbox);
+        out.push(("sw.js".into(), sw.into_bytes()));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -9,9 +9,10 @@ use crate::{text, Ctx};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A document as shown in lists.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Hash)]
 pub struct Item {
     pub title: String,
     pub url: String,
@@ -26,7 +27,7 @@ pub struct Item {
     pub count: usize,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Hash)]
 pub struct Link {
     pub title: String,
     pub url: String,
@@ -135,18 +136,24 @@ const FIXED: &[(&str, &str, &str)] = &[
 pub struct Pages<'a> {
     pub ctx: &'a Ctx<'a>,
     pub theme: &'a Theme,
-    pub rendered: &'a [Rendered],
+    pub rendered: &'a [Arc<Rendered>],
     pub lists: Vec<ListSpec>,
     pub terms: Vec<TermsSpec>,
     pub superseded_by: BTreeMap<PageIdx, Vec<PageIdx>>,
     global: tera::Context,
+    /// Fingerprint of what every page shares (config, theme, navigation, asset URLs).
+    global_fp: u64,
+    /// URL of the offline search index: only the search page shows it.
+    search_index: String,
+    /// Fingerprint of each page as it appears in lists (its `Item`).
+    item_fp: Vec<u64>,
 }
 
 impl<'a> Pages<'a> {
     pub fn new(
         ctx: &'a Ctx<'a>,
         theme: &'a Theme,
-        rendered: &'a [Rendered],
+        rendered: &'a [Arc<Rendered>],
         search_index: &str,
     ) -> Self {
         let c = ctx.content;
@@ -196,7 +203,19 @@ impl<'a> Pages<'a> {
             .map(|&i| link(ctx, &c.pages[i]))
             .collect();
         global.insert("nav", &nav);
-        global.insert("search_index", &ctx.href(search_index));
+        let global_fp = crate::hash::of(&(
+            format!("{:?}", ctx.config),
+            &theme.template_hashes,
+            theme
+                .assets
+                .values()
+                .map(|(u, _)| u.as_str())
+                .collect::<Vec<_>>(),
+            &nav,
+        ));
+        let item_fp = (0..c.pages.len())
+            .map(|i| crate::hash::of(&item(ctx, rendered, i)))
+            .collect();
         Pages {
             ctx,
             theme,
@@ -205,6 +224,9 @@ impl<'a> Pages<'a> {
             terms,
             superseded_by,
             global,
+            global_fp,
+            search_index: ctx.href(search_index),
+            item_fp,
         }
     }
 
@@ -245,6 +267,179 @@ impl<'a> Pages<'a> {
         self.jobs().par_iter().map(|j| self.render(j)).collect()
     }
 
+    /// Where a job's page is written, without rendering it.
+    pub fn path(&self, job: &Job) -> String {
+        let c = self.ctx.content;
+        out_path(&match job {
+            Job::Home => "/".to_string(),
+            Job::NotFound => "/404.html".to_string(),
+            Job::Search => "/tim-kiem/".to_string(),
+            Job::Fixed(_, url, _) => url.to_string(),
+            Job::Section(i, n) => paged_url(&c.pages[*i].url, *n),
+            Job::Document(i) => c.pages[*i].url.clone(),
+            Job::List(i, n) => paged_url(&self.lists[*i].url, *n),
+            Job::Terms(i) => self.terms[*i].url.clone(),
+        })
+    }
+
+    /// A hash of everything a job's page is made from: equal fingerprints, equal pages. Cheap
+    /// (no template runs), so an incremental build renders only pages whose inputs changed.
+    pub fn fingerprint(&self, job: &Job) -> u64 {
+        let c = self.ctx.content;
+        let crumbs = |mut i: PageIdx| -> Vec<u64> {
+            let mut v = Vec::new();
+            while let Some(p) = c.pages[i].parent {
+                v.push(self.item_fp[p]);
+                i = p;
+            }
+            v
+        };
+        let size = self.ctx.config.page_size;
+        match job {
+            Job::Home => {
+                let home = &c.pages[0];
+                let mut docs: Vec<PageIdx> = (0..c.pages.len())
+                    .filter(|&i| c.pages[i].kind == PageKind::Document)
+                    .collect();
+                docs.sort_by(|&a, &b| recent_order(&c.pages[a], &c.pages[b]));
+                let month = c.pages.iter().filter_map(|p| p.fm.meeting).max();
+                let meeting: Vec<u64> = (0..c.pages.len())
+                    .filter(|&i| month.is_some() && c.pages[i].fm.meeting == month)
+                    .map(|i| self.item_fp[i])
+                    .collect();
+                let kids: Vec<u64> = home.children.iter().map(|&i| self.item_fp[i]).collect();
+                let recent: Vec<u64> = docs.iter().take(8).map(|&i| self.item_fp[i]).collect();
+                crate::hash::of(&(
+                    self.global_fp,
+                    "home",
+                    format!("{:?}", home.fm),
+                    self.rendered[0].html_hash,
+                    kids,
+                    recent,
+                    meeting,
+                ))
+            }
+            Job::Section(i, n) => {
+                let p = &c.pages[*i];
+                let kids: Vec<u64> = p
+                    .children
+                    .iter()
+                    .skip((n - 1) * size)
+                    .take(size)
+                    .map(|&k| self.item_fp[k])
+                    .collect();
+                crate::hash::of(&(
+                    (
+                        self.global_fp,
+                        "section",
+                        *n,
+                        format!("{:?}", p.fm),
+                        &p.url,
+                        &p.id,
+                    ),
+                    (
+                        self.rendered[*i].html_hash,
+                        &self.rendered[*i].excerpt,
+                        crumbs(*i),
+                        kids,
+                        p.children.len(),
+                    ),
+                ))
+            }
+            Job::Document(i) => {
+                let p = &c.pages[*i];
+                let siblings: Vec<u64> = p
+                    .parent
+                    .map(|s| {
+                        let docs: Vec<PageIdx> = c.pages[s]
+                            .children
+                            .iter()
+                            .copied()
+                            .filter(|&k| c.pages[k].kind == PageKind::Document)
+                            .collect();
+                        let at = docs.iter().position(|&k| k == *i).unwrap_or(0);
+                        [at.checked_sub(1), Some(at + 1)]
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|x| docs.get(x))
+                            .map(|&k| self.item_fp[k])
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let sup_by: Vec<u64> = self
+                    .superseded_by
+                    .get(i)
+                    .map(|v| v.iter().map(|&k| self.item_fp[k]).collect())
+                    .unwrap_or_default();
+                let sups: Vec<u64> =
+                    p.fm.supersedes
+                        .iter()
+                        .filter_map(|s| c.by_id.get(s))
+                        .map(|&k| self.item_fp[k])
+                        .collect();
+                let files: Vec<(&str, &str, u64)> = p
+                    .attachments
+                    .iter()
+                    .map(|&a| {
+                        (
+                            c.assets[a].name.as_str(),
+                            c.assets[a].url.as_str(),
+                            c.assets[a].size,
+                        )
+                    })
+                    .collect();
+                crate::hash::of(&(
+                    (
+                        self.global_fp,
+                        "doc",
+                        format!("{:?}", p.fm),
+                        &p.url,
+                        &p.id,
+                        &p.hash,
+                    ),
+                    (
+                        self.rendered[*i].html_hash,
+                        &self.rendered[*i].excerpt,
+                        crumbs(*i),
+                        siblings,
+                        sup_by,
+                        sups,
+                        files,
+                    ),
+                ))
+            }
+            Job::List(i, n) => {
+                let l = &self.lists[*i];
+                let per = if l.paginate { size } else { usize::MAX };
+                let items: Vec<u64> = l
+                    .docs
+                    .iter()
+                    .skip((n - 1).saturating_mul(per))
+                    .take(per)
+                    .map(|&k| self.item_fp[k])
+                    .collect();
+                crate::hash::of(&(
+                    self.global_fp,
+                    "list",
+                    *n,
+                    &l.url,
+                    &l.title,
+                    &l.description,
+                    l.paginate,
+                    l.docs.len(),
+                    items,
+                    l.parent.as_ref(),
+                ))
+            }
+            Job::Terms(i) => {
+                let t = &self.terms[*i];
+                crate::hash::of(&(self.global_fp, "terms", &t.url, &t.title, &t.terms))
+            }
+            Job::Search => crate::hash::of(&(self.global_fp, self.path(job), &self.search_index)),
+            Job::NotFound | Job::Fixed(..) => crate::hash::of(&(self.global_fp, self.path(job))),
+        }
+    }
+
     pub fn render(&self, job: &Job) -> Result<(String, String), crate::diagnostics::Diagnostic> {
         let mut cx = tera::Context::new();
         let (template, url) = match job {
@@ -266,6 +461,7 @@ impl<'a> Pages<'a> {
                     ),
                 );
                 cx.insert("kinds", &self.ctx.config.kinds);
+                cx.insert("search_index", &self.search_index);
                 ("search.html", "/tim-kiem/".to_string())
             }
             Job::Fixed(template, url, title) => {
@@ -603,7 +799,7 @@ impl<'a> Pages<'a> {
     }
 }
 
-pub fn item(ctx: &Ctx, rendered: &[Rendered], i: PageIdx) -> Item {
+pub fn item(ctx: &Ctx, rendered: &[Arc<Rendered>], i: PageIdx) -> Item {
     let c = ctx.content;
     let p = &c.pages[i];
     Item {

@@ -1,16 +1,19 @@
-//! Writing the generated site to disk: only files whose bytes changed are written (each by a
-//! rename, so a server never reads half a file), files of the previous build that are gone are
-//! removed, and a folder that sotay did not make is never emptied.
+//! Where a build's files go. A [`Sink`] receives each file the build made (in an incremental
+//! build, only those that changed): into memory for tests and tools, nowhere for `check`, or
+//! onto disk, where only files whose bytes changed are written (each by a rename, so a server
+//! never reads half a file), files of the previous build that are gone are removed, and a
+//! folder that sotay did not make is never touched.
 
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// The list of files of the last build, kept in the output folder.
 pub const MANIFEST: &str = ".sotay-build";
 
-/// The content of one output file.
+/// The content of one output file kept in memory.
 #[derive(Debug, Clone)]
 pub enum Output {
     Bytes(Vec<u8>),
@@ -27,91 +30,166 @@ impl Output {
     }
 }
 
-/// What a write did.
+/// Receives the files of a build, from several threads at once.
+pub trait Sink: Sync {
+    fn put(&self, path: &str, bytes: &[u8]) -> io::Result<()>;
+    /// A file published as it is.
+    fn copy(&self, path: &str, from: &Path) -> io::Result<()>;
+}
+
+/// Keeps every file in memory.
+#[derive(Default)]
+pub struct MemorySink {
+    pub files: Mutex<BTreeMap<String, Output>>,
+}
+
+impl Sink for MemorySink {
+    fn put(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        self.files
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .insert(path.to_string(), Output::Bytes(bytes.to_vec()));
+        Ok(())
+    }
+    fn copy(&self, path: &str, from: &Path) -> io::Result<()> {
+        self.files
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .insert(path.to_string(), Output::Copy(from.to_path_buf()));
+        Ok(())
+    }
+}
+
+/// Discards everything (`sotay check`).
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn put(&self, _: &str, _: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+    fn copy(&self, _: &str, _: &Path) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a disk build did.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct WriteStats {
     pub written: usize,
-    pub unchanged: usize,
     pub removed: usize,
 }
 
-/// Writes `files` (path relative to `out`, with `/`) into `out`.
-pub fn write(files: &BTreeMap<String, Output>, out: &Path) -> io::Result<WriteStats> {
-    let manifest_path = out.join(MANIFEST);
-    let previous: BTreeSet<String> = match std::fs::read_to_string(&manifest_path) {
-        Ok(s) => s.lines().map(str::to_string).collect(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if out.exists() && std::fs::read_dir(out)?.next().is_some() {
-                return Err(io::Error::other(format!(
-                    "refusing to write into {}: it is not empty and was not made by sotay build (remove it or choose another --out)",
-                    out.display()
-                )));
+/// Writes into an output folder.
+pub struct DiskSink {
+    out: PathBuf,
+    previous: BTreeSet<String>,
+    written: AtomicUsize,
+}
+
+impl DiskSink {
+    /// Opens `out`, refusing a non-empty folder that a sotay build did not make.
+    pub fn open(out: &Path) -> io::Result<DiskSink> {
+        let previous: BTreeSet<String> = match std::fs::read_to_string(out.join(MANIFEST)) {
+            Ok(s) => s.lines().map(str::to_string).collect(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if out.exists() && std::fs::read_dir(out)?.next().is_some() {
+                    return Err(io::Error::other(format!(
+                        "refusing to write into {}: it is not empty and was not made by sotay build (remove it or choose another --out)",
+                        out.display()
+                    )));
+                }
+                BTreeSet::new()
             }
-            BTreeSet::new()
-        }
-        Err(e) => return Err(e),
-    };
-    std::fs::create_dir_all(out)?;
-    let results: Vec<io::Result<bool>> = files
-        .par_iter()
-        .map(|(rel, o)| write_one(out, rel, o))
-        .collect();
-    let mut stats = WriteStats::default();
-    for r in results {
-        if r? {
-            stats.written += 1;
-        } else {
-            stats.unchanged += 1;
-        }
-    }
-    for old in previous.iter().filter(|p| !files.contains_key(*p)) {
-        if !safe_rel(old) {
-            continue;
-        }
-        let path = out.join(old);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {
-                stats.removed += 1;
-                remove_empty_parents(out, &path);
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
+        };
+        std::fs::create_dir_all(out)?;
+        Ok(DiskSink {
+            out: out.to_path_buf(),
+            previous,
+            written: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+
+    /// Removes files of the previous build that are not in `current`, and records `current`.
+    pub fn finish<'a>(
+        &self,
+        current: impl IntoIterator<Item = &'a String>,
+    ) -> io::Result<WriteStats> {
+        let current: BTreeSet<&String> = current.into_iter().collect();
+        let mut removed = 0;
+        for old in self.previous.iter().filter(|p| !current.contains(p)) {
+            if !safe_rel(old) {
+                continue;
+            }
+            let path = self.out.join(old);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    removed += 1;
+                    remove_empty_parents(&self.out, &path);
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
+        let mut list = String::new();
+        for k in &current {
+            list.push_str(k);
+            list.push('\n');
+        }
+        write_atomic(&self.out.join(MANIFEST), list.as_bytes())?;
+        Ok(WriteStats {
+            written: self.written.load(Ordering::Relaxed),
+            removed,
+        })
     }
-    let mut list = String::new();
-    for k in files.keys() {
-        list.push_str(k);
-        list.push('\n');
+
+    fn write_if_changed(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        if !safe_rel(rel) {
+            return Err(io::Error::other(format!("unsafe output path {rel}")));
+        }
+        let path = self.out.join(rel);
+        if let Ok(meta) = std::fs::metadata(&path) {
+            if meta.len() == bytes.len() as u64 && std::fs::read(&path)? == bytes {
+                return Ok(());
+            }
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        write_atomic(&path, bytes)?;
+        self.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
-    std::fs::write(manifest_path, list)?;
-    Ok(stats)
 }
 
-/// Paths from our own manifest only, but never trust a file on disk to stay inside `out`.
-fn safe_rel(p: &str) -> bool {
-    !p.is_empty() && !p.starts_with('/') && !p.split('/').any(|s| s == ".." || s.is_empty())
+impl Sink for DiskSink {
+    fn put(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        self.write_if_changed(path, bytes)
+    }
+    fn copy(&self, path: &str, from: &Path) -> io::Result<()> {
+        let bytes = std::fs::read(from)?;
+        self.write_if_changed(path, &bytes)
+    }
 }
 
-fn write_one(out: &Path, rel: &str, o: &Output) -> io::Result<bool> {
-    let path = out.join(rel);
-    let bytes = o.bytes()?;
-    if let Ok(meta) = std::fs::metadata(&path) {
-        if meta.len() == bytes.len() as u64 && std::fs::read(&path)? == *bytes {
-            return Ok(false);
-        }
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
+fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = path.with_file_name(format!(
         ".{}.tmp",
         path.file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default()
     ));
-    std::fs::write(&tmp, &bytes)?;
-    std::fs::rename(&tmp, &path)?;
-    Ok(true)
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Paths from our own manifest only, but never trust a file on disk to stay inside `out`.
+fn safe_rel(p: &str) -> bool {
+    !p.is_empty() && !p.starts_with('/') && !p.split('/').any(|s| s == ".." || s.is_empty())
 }
 
 fn remove_empty_parents(out: &Path, file: &Path) {

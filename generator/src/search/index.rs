@@ -10,7 +10,9 @@ use super::{keyphrases, rank, DocInfo, Filter, Hit, Postings, Query, Results};
 use crate::content::PageKind;
 use crate::markdown::Rendered;
 use crate::Ctx;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
@@ -23,62 +25,125 @@ const EXACT: &str = "vi_exact";
 const DOCS_FILE: &str = "docs.json";
 const STAMP_FILE: &str = "inputs.hash";
 
-/// One document as search sees it: facts for ranking plus the text to index.
+/// One document as search sees it: facts for ranking, and the text to index.
 pub struct SearchDoc {
     pub info: DocInfo,
     pub issuer: Option<String>,
-    /// Everything searchable: title, number, issuer, body (with its headings).
-    pub all_text: String,
-    /// The body alone, for snippets.
-    pub body: String,
+    /// Title, number and issuer: searchable text outside the body.
+    pub head: String,
+    pub rendered: Arc<Rendered>,
+    /// Its distinct words as (folded, exact) ids of `TermCache`'s interner.
+    pub words: Arc<Vec<(u32, u32)>>,
 }
 
-/// The searchable documents of a site, in catalog order (ordinal = position).
-pub fn documents(ctx: &Ctx, rendered: &[Rendered]) -> Vec<SearchDoc> {
-    let c = ctx.content;
-    c.pages
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.kind == PageKind::Document)
-        .map(|(i, p)| {
+impl SearchDoc {
+    /// The body's plain text, for snippets and key phrases.
+    pub fn body(&self) -> &str {
+        &self.rendered.text
+    }
+}
+
+/// Interned words and, per document, what search made of it last time: rebuilding the search
+/// indexes after one edit re-reads one document, not all of them.
+#[derive(Default)]
+pub struct TermCache {
+    ids: HashMap<String, u32>,
+    pub words: Vec<String>,
+    docs: HashMap<String, CachedDoc>,
+}
+
+/// What search made of a document: (key of its front matter and place, its rendered body,
+/// its facts, its words).
+type CachedDoc = (u64, Arc<Rendered>, DocInfo, Arc<Vec<(u32, u32)>>);
+
+impl TermCache {
+    fn intern(&mut self, w: String) -> u32 {
+        if let Some(&i) = self.ids.get(&w) {
+            return i;
+        }
+        let i = self.words.len() as u32;
+        self.words.push(w.clone());
+        self.ids.insert(w, i);
+        i
+    }
+
+    /// The searchable documents of a site, in catalog order (ordinal = position).
+    pub fn documents(&mut self, ctx: &Ctx, rendered: &[Arc<Rendered>]) -> Vec<SearchDoc> {
+        let c = ctx.content;
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, p) in c.pages.iter().enumerate() {
+            if p.kind != PageKind::Document {
+                continue;
+            }
             let r = &rendered[i];
             let fm = &p.fm;
-            let mut all = String::with_capacity(r.text.len() + 200);
-            for part in [Some(&fm.title), fm.number.as_ref(), fm.issuer.as_ref()]
+            let section = p.parent.filter(|&s| s != 0).map(|s| c.pages[s].id.clone());
+            let key = crate::hash::of(&(format!("{fm:?}"), &p.url, &p.id, &section));
+            seen.insert(p.src.path.clone());
+            let head: String = [Some(&fm.title), fm.number.as_ref(), fm.issuer.as_ref()]
                 .into_iter()
                 .flatten()
-            {
-                all.push_str(part);
-                all.push('\n');
+                .map(|s| format!("{s}\n"))
+                .collect();
+            if let Some((k, cr, info, words)) = self.docs.get(&p.src.path) {
+                if *k == key && Arc::ptr_eq(cr, r) {
+                    out.push(SearchDoc {
+                        info: info.clone(),
+                        issuer: fm.issuer.clone(),
+                        head,
+                        rendered: r.clone(),
+                        words: words.clone(),
+                    });
+                    continue;
+                }
             }
-            all.push_str(&r.text);
             let summary = fm.summary.clone().unwrap_or_else(|| r.excerpt.clone());
-            SearchDoc {
-                info: DocInfo {
-                    id: p.id.clone(),
-                    url: p.url.clone(),
-                    title: fm.title.clone(),
-                    number: fm.number.clone(),
-                    kind: fm.kind.clone(),
-                    section: p.parent.filter(|&s| s != 0).map(|s| c.pages[s].id.clone()),
-                    year: fm.issued.or(fm.effective).map(|d| d.year),
-                    status: fm.status.as_str().to_string(),
-                    date: p.date().map(|d| d.vi()),
-                    summary: crate::html::truncate_words(&summary, 200),
-                    headings: r
-                        .headings
-                        .iter()
-                        .filter(|h| h.level <= 4)
-                        .map(|h| (h.anchor.clone(), h.text.clone()))
-                        .collect(),
-                    keyphrases: keyphrases(&r.text),
-                },
-                issuer: fm.issuer.clone(),
-                all_text: all,
-                body: r.text.clone(),
+            let info = DocInfo {
+                id: p.id.clone(),
+                url: p.url.clone(),
+                title: fm.title.clone(),
+                number: fm.number.clone(),
+                kind: fm.kind.clone(),
+                section,
+                year: fm.issued.or(fm.effective).map(|d| d.year),
+                status: fm.status.as_str().to_string(),
+                date: p.date().map(|d| d.vi()),
+                summary: crate::html::truncate_words(&summary, 200),
+                headings: r
+                    .headings
+                    .iter()
+                    .filter(|h| h.level <= 4)
+                    .map(|h| (h.anchor.clone(), h.text.clone()))
+                    .collect(),
+                keyphrases: keyphrases(&r.text),
+            };
+            let mut pairs = std::collections::BTreeSet::new();
+            for text in [head.as_str(), r.text.as_str()] {
+                crate::text::for_each_token(text, |t| {
+                    pairs.insert((t.folded, t.exact));
+                });
             }
-        })
-        .collect()
+            let words: Vec<(u32, u32)> = pairs
+                .into_iter()
+                .map(|(f, e)| (self.intern(f), self.intern(e)))
+                .collect();
+            let words = Arc::new(words);
+            self.docs.insert(
+                p.src.path.clone(),
+                (key, r.clone(), info.clone(), words.clone()),
+            );
+            out.push(SearchDoc {
+                info,
+                issuer: fm.issuer.clone(),
+                head,
+                rendered: r.clone(),
+                words,
+            });
+        }
+        self.docs.retain(|k, _| seen.contains(k));
+        out
+    }
 }
 
 /// Where the tantivy index of a site built into `out` lives.
@@ -190,7 +255,8 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
                     .unwrap_or_default()
                     .as_bytes(),
             );
-            h.extend_from_slice(d.all_text.as_bytes());
+            h.extend_from_slice(d.head.as_bytes());
+            h.extend_from_slice(d.body().as_bytes());
         }
         format!("v1 {}", crate::hash::short(&h))
     };
@@ -210,7 +276,7 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
     let index = Index::create_in_dir(&tmp, schema.clone()).map_err(|e| err(&e))?;
     register(&index);
     let mut writer: tantivy::IndexWriter = index
-        .writer_with_num_threads(1, 200_000_000)
+        .writer_with_num_threads(1, 64_000_000)
         .map_err(|e| err(&e))?;
     let id = schema.get_field("id").map_err(|e| err(&e))?;
     let title = schema.get_field("title").map_err(|e| err(&e))?;
@@ -218,7 +284,13 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
     let issuer = schema.get_field("issuer").map_err(|e| err(&e))?;
     let section = schema.get_field("section").map_err(|e| err(&e))?;
     for (ord, d) in docs.iter().enumerate() {
-        let mut td = doc!(f.ord => ord as u64, id => d.info.id.clone(), title => d.info.title.clone(), f.all => d.all_text.clone(), f.all_exact => d.all_text.clone(), f.body => d.body.clone());
+        let mut td = doc!(f.ord => ord as u64, id => d.info.id.clone(), title => d.info.title.clone(), f.body => d.body());
+        // The head and the body as two values of the same fields: the same words as the
+        // offline index, which reads them the same way.
+        for text in [d.head.as_str(), d.body()] {
+            td.add_text(f.all, text);
+            td.add_text(f.all_exact, text);
+        }
         if let Some(k) = &d.info.kind {
             td.add_text(f.kind, k);
         }

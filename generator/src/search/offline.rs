@@ -14,7 +14,7 @@
 //! holds. `fold` is the normaliser's table, generated from `crate::text`, so that the browser
 //! folds queries exactly as the server does without a second implementation to keep in step.
 
-use super::index::SearchDoc;
+use super::index::{SearchDoc, TermCache};
 use super::{DocInfo, Postings};
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,38 +23,45 @@ const MAGIC: &[u8; 4] = b"STX1";
 /// from the offline index (and so from ranking on both sides, see `exact_docs`).
 pub const MAX_VARIANTS: usize = 32;
 
-/// Builds the offline index file.
-pub fn build(docs: &[SearchDoc], kinds: &[crate::config::Kind]) -> Vec<u8> {
-    // term -> exact form -> docs (sorted, as documents are visited in order)
-    let mut terms: BTreeMap<String, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+/// Builds the offline index file from the documents' interned words.
+pub fn build(docs: &[SearchDoc], cache: &TermCache, kinds: &[crate::config::Kind]) -> Vec<u8> {
+    let words = &cache.words;
+    // folded id -> (exact id, doc) pairs, filled in document order.
+    let mut by_term: Vec<Vec<(u32, u32)>> = vec![Vec::new(); words.len()];
     for (ord, d) in docs.iter().enumerate() {
-        let ord = ord as u32;
-        crate::text::for_each_token(&d.all_text, |t| {
-            let forms = terms.entry(t.folded).or_default();
-            let list = forms.entry(t.exact).or_default();
-            if list.last() != Some(&ord) {
-                list.push(ord);
-            }
-        });
-    }
-    let mut names = Vec::with_capacity(terms.len());
-    let mut variants: Vec<Vec<String>> = Vec::with_capacity(terms.len());
-    let mut body = Vec::new();
-    for (term, forms) in &terms {
-        let mut forms: Vec<(&String, &Vec<u32>)> = forms.iter().collect();
-        forms.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
-        forms.truncate(MAX_VARIANTS);
-        let mut per_doc: BTreeMap<u32, u32> = BTreeMap::new();
-        for (bit, (_, list)) in forms.iter().enumerate() {
-            for &d in *list {
-                *per_doc.entry(d).or_default() |= 1 << bit;
-            }
+        for &(f, e) in d.words.iter() {
+            by_term[f as usize].push((e, ord as u32));
         }
-        // Documents whose only forms were dropped still contain the folded word.
-        for (_, list) in terms[term].iter() {
-            for &d in list {
-                per_doc.entry(d).or_default();
-            }
+    }
+    let mut terms: Vec<u32> = (0..words.len() as u32)
+        .filter(|&t| !by_term[t as usize].is_empty())
+        .collect();
+    terms.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize]));
+    let mut names = Vec::with_capacity(terms.len());
+    let mut variants: Vec<Vec<&str>> = Vec::with_capacity(terms.len());
+    let mut body = Vec::new();
+    for &t in &terms {
+        let postings = &by_term[t as usize];
+        // Forms of the word, most frequent first, then alphabetical.
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for &(e, _) in postings {
+            *counts.entry(e).or_default() += 1;
+        }
+        let mut forms: Vec<(u32, usize)> = counts.into_iter().collect();
+        forms.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| words[a.0 as usize].cmp(&words[b.0 as usize]))
+        });
+        forms.truncate(MAX_VARIANTS);
+        let bit: HashMap<u32, u32> = forms
+            .iter()
+            .enumerate()
+            .map(|(i, (e, _))| (*e, 1u32 << i))
+            .collect();
+        let mut per_doc: BTreeMap<u32, u32> = BTreeMap::new();
+        for &(e, d) in postings {
+            // Documents whose only forms were dropped still contain the folded word.
+            *per_doc.entry(d).or_default() |= bit.get(&e).copied().unwrap_or(0);
         }
         let multi = forms.len() > 1;
         let mut p = Vec::new();
@@ -69,8 +76,13 @@ pub fn build(docs: &[SearchDoc], kinds: &[crate::config::Kind]) -> Vec<u8> {
         }
         varint(&mut body, p.len() as u64);
         body.extend_from_slice(&p);
-        names.push(term.clone());
-        variants.push(forms.iter().map(|(f, _)| (*f).clone()).collect());
+        names.push(words[t as usize].as_str());
+        variants.push(
+            forms
+                .iter()
+                .map(|(e, _)| words[*e as usize].as_str())
+                .collect(),
+        );
     }
     let infos: Vec<&DocInfo> = docs.iter().map(|d| &d.info).collect();
     let header = serde_json::json!({

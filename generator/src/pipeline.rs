@@ -1,0 +1,416 @@
+//! The build, step by step, with what it keeps between builds. A [`Builder`] made once and
+//! run again after each edit (as `sotay serve` does) re-reads only changed files, re-renders
+//! only Markdown whose inputs changed, and renders only pages whose fingerprint changed; a
+//! fresh `Builder` does the whole build. Either way the output is the same, byte for byte.
+
+use crate::config::Config;
+use crate::content::{self, Content, PageKind};
+use crate::diagnostics::{Diagnostics, Pos};
+use crate::markdown::{self, Deps, Rendered};
+use crate::search::index::{SearchDoc, TermCache};
+use crate::write::Sink;
+use crate::{feeds, hash, offline, render, search, theme, Ctx};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// What a published file is, for the precache manifest and change detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Short SHA-256 of the bytes.
+    pub hash: String,
+    pub size: u64,
+}
+
+impl FileMeta {
+    pub fn of(bytes: &[u8]) -> FileMeta {
+        FileMeta {
+            hash: hash::short(bytes),
+            size: bytes.len() as u64,
+        }
+    }
+}
+
+struct MdEntry {
+    src_hash: u64,
+    dep_key: u64,
+    rendered: Arc<Rendered>,
+}
+
+/// The result of one build.
+pub struct Run {
+    pub config: Config,
+    pub content: Content,
+    pub rendered: Vec<Arc<Rendered>>,
+    /// Every output file (also those not rewritten this time).
+    pub files: BTreeMap<String, FileMeta>,
+    /// The files given to the sink this time: what changed.
+    pub changed: Vec<String>,
+    pub search_docs: Vec<SearchDoc>,
+    /// Pages whose Markdown was rendered this time (the rest came from the cache).
+    pub markdown_rendered: usize,
+    /// Pages whose template was rendered this time.
+    pub pages_rendered: usize,
+    pub warnings: Diagnostics,
+}
+
+/// Builds a site root again and again, keeping what it can between builds.
+pub struct Builder {
+    root: PathBuf,
+    load: content::LoadCache,
+    md: HashMap<String, MdEntry>,
+    /// Previous outputs: path -> (page fingerprint, or 0 for other files; what was written).
+    outputs: HashMap<String, (u64, FileMeta)>,
+    assets: HashMap<PathBuf, (Option<SystemTime>, u64, FileMeta)>,
+    terms: TermCache,
+}
+
+impl Builder {
+    pub fn new(root: &Path) -> Builder {
+        Builder {
+            root: root.to_path_buf(),
+            load: Default::default(),
+            md: HashMap::new(),
+            outputs: HashMap::new(),
+            assets: HashMap::new(),
+            terms: TermCache::default(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Forgets what was written, so that the next run gives every file to its sink (after a
+    /// failed write, or when the output folder was touched by someone else).
+    pub fn forget_outputs(&mut self) {
+        self.outputs.clear();
+    }
+
+    /// One build into `sink`.
+    pub fn run(&mut self, sink: &dyn Sink) -> Result<Run, Diagnostics> {
+        let mut diags = Diagnostics::new();
+        let config = Config::load(&self.root, &mut diags);
+        let theme = theme::Theme::load(&self.root, &config.theme, &mut diags);
+        let content = content::load_cached(&self.root, &config, &mut self.load, &mut diags);
+        let ctx = Ctx {
+            config: &config,
+            content: &content,
+        };
+
+        let (rendered, markdown_rendered) = self.markdown(&ctx, &mut diags);
+        check_anchors(&ctx, &rendered, &mut diags);
+        let Some(theme) = theme else {
+            return Err(diags);
+        };
+        if diags.has_errors() {
+            self.outputs.clear();
+            return Err(diags);
+        }
+
+        let mut files: BTreeMap<String, FileMeta> = BTreeMap::new();
+        let mut changed: Vec<String> = Vec::new();
+        let fail = |path: &str, e: std::io::Error| {
+            let mut d = Diagnostics::new();
+            d.error(path, Pos::FILE, format!("cannot write: {e}"));
+            d
+        };
+        let outputs = &self.outputs;
+        let put = |path: String,
+                   bytes: &[u8],
+                   files: &mut BTreeMap<String, FileMeta>,
+                   changed: &mut Vec<String>|
+         -> Result<(), Diagnostics> {
+            let meta = FileMeta::of(bytes);
+            if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
+                sink.put(&path, bytes).map_err(|e| fail(&path, e))?;
+                changed.push(path.clone());
+            }
+            files.insert(path, meta);
+            Ok(())
+        };
+
+        let search_docs = self.terms.documents(&ctx, &rendered);
+        let index = search::offline::build(&search_docs, &self.terms, &config.kinds);
+        let index_url = format!("/search/index.{}.bin", hash::short(&index));
+        put(index_url[1..].to_string(), &index, &mut files, &mut changed)?;
+
+        let pages = render::Pages::new(&ctx, &theme, &rendered, &index_url);
+        let jobs = pages.jobs();
+        let results: Vec<Result<(String, u64, FileMeta, bool), crate::diagnostics::Diagnostic>> =
+            jobs.par_iter()
+                .map(|job| {
+                    let path = pages.path(job);
+                    let fp = pages.fingerprint(job);
+                    if let Some((old_fp, meta)) = outputs.get(&path) {
+                        if *old_fp == fp {
+                            return Ok((path, fp, meta.clone(), false));
+                        }
+                    }
+                    let (_, html) = pages.render(job)?;
+                    let meta = FileMeta::of(html.as_bytes());
+                    if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
+                        sink.put(&path, html.as_bytes()).map_err(|e| {
+                            crate::diagnostics::Diagnostic::error(
+                                path.clone(),
+                                Pos::FILE,
+                                format!("cannot write: {e}"),
+                            )
+                        })?;
+                        return Ok((path, fp, meta, true));
+                    }
+                    Ok((path, fp, meta, false))
+                })
+                .collect();
+        let mut fingerprints: HashMap<String, u64> = HashMap::new();
+        let mut pages_rendered = 0;
+        for r in results {
+            match r {
+                Ok((path, fp, meta, wrote)) => {
+                    if wrote {
+                        changed.push(path.clone());
+                    }
+                    if outputs.get(&path).is_none_or(|(old, _)| *old != fp) {
+                        pages_rendered += 1;
+                    }
+                    fingerprints.insert(path.clone(), fp);
+                    files.insert(path, meta);
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        if diags.has_errors() {
+            self.outputs.clear();
+            return Err(diags);
+        }
+        drop(pages);
+
+        let html_paths: Vec<String> = files
+            .keys()
+            .filter(|k| k.ends_with(".html"))
+            .cloned()
+            .collect();
+        put(
+            "atom.xml".into(),
+            feeds::atom(&ctx, &rendered).as_bytes(),
+            &mut files,
+            &mut changed,
+        )?;
+        put(
+            "sitemap.xml".into(),
+            feeds::sitemap(&ctx, &html_paths).as_bytes(),
+            &mut files,
+            &mut changed,
+        )?;
+        put(
+            "catalog.json".into(),
+            feeds::catalog(&ctx).as_bytes(),
+            &mut files,
+            &mut changed,
+        )?;
+        for (url, bytes) in theme.assets.values() {
+            put(
+                url.trim_start_matches('/').to_string(),
+                bytes,
+                &mut files,
+                &mut changed,
+            )?;
+        }
+        let manifest = offline::web_manifest(&ctx, &theme)
+            .map_err(|e| fail("manifest.webmanifest", std::io::Error::other(e)))?;
+        put(
+            "manifest.webmanifest".into(),
+            &manifest,
+            &mut files,
+            &mut changed,
+        )?;
+        for a in &content.assets {
+            let path = a.url.trim_start_matches('/').to_string();
+            let m = std::fs::metadata(&a.file).map_err(|e| fail(&a.path, e))?;
+            let stamp = (m.modified().ok(), m.len());
+            let meta = match self.assets.get(&a.file) {
+                Some((t, n, meta)) if (*t, *n) == stamp && stamp.0.is_some() => meta.clone(),
+                _ => {
+                    let bytes = std::fs::read(&a.file).map_err(|e| fail(&a.path, e))?;
+                    let meta = FileMeta::of(&bytes);
+                    self.assets
+                        .insert(a.file.clone(), (stamp.0, stamp.1, meta.clone()));
+                    meta
+                }
+            };
+            if outputs.get(&path).is_none_or(|(_, old)| *old != meta) {
+                sink.copy(&path, &a.file).map_err(|e| fail(&a.path, e))?;
+                changed.push(path.clone());
+            }
+            files.insert(path, meta);
+        }
+        for (path, bytes) in offline::service_worker(&ctx, &theme, &files)
+            .map_err(|e| fail("sw.js", std::io::Error::other(e)))?
+        {
+            put(path, &bytes, &mut files, &mut changed)?;
+        }
+
+        self.outputs = files
+            .iter()
+            .map(|(p, m)| {
+                (
+                    p.clone(),
+                    (fingerprints.get(p).copied().unwrap_or(0), m.clone()),
+                )
+            })
+            .collect();
+        changed.sort();
+        Ok(Run {
+            config,
+            content,
+            rendered,
+            files,
+            changed,
+            search_docs,
+            markdown_rendered,
+            pages_rendered,
+            warnings: diags,
+        })
+    }
+
+    /// Renders the Markdown of every page whose source or inputs changed; reuses the rest.
+    fn markdown(&mut self, ctx: &Ctx, diags: &mut Diagnostics) -> (Vec<Arc<Rendered>>, usize) {
+        let c = ctx.content;
+        let config_key = hash::of(&format!("{:?}", ctx.config));
+        // Everything `doc-list` and `meeting` show, for pages that use them.
+        let lists_key = hash::of(
+            &c.pages
+                .iter()
+                .filter(|p| p.kind == PageKind::Document)
+                .map(|p| {
+                    (
+                        format!("{:?}", p.fm),
+                        &p.url,
+                        &p.id,
+                        p.parent.map(|s| c.pages[s].id.as_str()),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+        let dep_key = |deps: &Deps| -> u64 {
+            let pages: Vec<Option<(&str, &str, &str)>> = deps
+                .pages
+                .iter()
+                .map(|path| {
+                    c.by_path.get(path).map(|&i| {
+                        (
+                            c.pages[i].url.as_str(),
+                            c.pages[i].fm.title.as_str(),
+                            c.pages[i].id.as_str(),
+                        )
+                    })
+                })
+                .collect();
+            let assets: Vec<Option<(&str, &str, u64)>> = deps
+                .assets
+                .iter()
+                .map(|path| {
+                    c.asset_by_path.get(path).map(|&a| {
+                        (
+                            c.assets[a].url.as_str(),
+                            c.assets[a].name.as_str(),
+                            c.assets[a].size,
+                        )
+                    })
+                })
+                .collect();
+            let partials: Vec<Option<u64>> = deps
+                .partials
+                .iter()
+                .map(|path| c.partials.get(path).map(|s| hash::fast(s.text.as_bytes())))
+                .collect();
+            hash::of(&(
+                config_key,
+                pages,
+                assets,
+                partials,
+                deps.lists.then_some(lists_key),
+            ))
+        };
+        let keys: Vec<(u64, Option<Arc<Rendered>>)> = c
+            .pages
+            .iter()
+            .map(|p| {
+                let src_hash = hash::fast(p.src.text.as_bytes());
+                let hit = self
+                    .md
+                    .get(&p.src.path)
+                    .filter(|e| e.src_hash == src_hash && e.dep_key == dep_key(&e.rendered.deps))
+                    .map(|e| e.rendered.clone());
+                (src_hash, hit)
+            })
+            .collect();
+        let fresh: Vec<(usize, Rendered)> = keys
+            .par_iter()
+            .enumerate()
+            .filter(|(_, (_, hit))| hit.is_none())
+            .map(|(i, _)| (i, markdown::render(ctx, i)))
+            .collect();
+        let count = fresh.len();
+        let mut by_index: HashMap<usize, Arc<Rendered>> = HashMap::new();
+        for (i, mut r) in fresh {
+            let errors = std::mem::take(&mut r.diags);
+            let ok = !errors.has_errors();
+            diags.extend(errors);
+            let r = Arc::new(r);
+            if ok {
+                let path = c.pages[i].src.path.clone();
+                let key = dep_key(&r.deps);
+                self.md.insert(
+                    path,
+                    MdEntry {
+                        src_hash: keys[i].0,
+                        dep_key: key,
+                        rendered: r.clone(),
+                    },
+                );
+            } else {
+                self.md.remove(&c.pages[i].src.path);
+            }
+            by_index.insert(i, r);
+        }
+        let rendered: Vec<Arc<Rendered>> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, hit))| hit.or_else(|| by_index.remove(&i)).unwrap_or_default())
+            .collect();
+        let live: std::collections::HashSet<&str> =
+            c.pages.iter().map(|p| p.src.path.as_str()).collect();
+        self.md.retain(|k, _| live.contains(k.as_str()));
+        (rendered, count)
+    }
+}
+
+/// Links to `page#anchor` in other pages, checked now that all anchors are known.
+fn check_anchors(ctx: &Ctx, rendered: &[Arc<Rendered>], diags: &mut Diagnostics) {
+    for r in rendered {
+        for c in &r.checks {
+            let Some(&page) = ctx.content.by_path.get(&c.target) else {
+                continue;
+            };
+            let target = &rendered[page];
+            if !target.anchors.contains(&c.anchor) {
+                let p = &ctx.content.pages[page];
+                let near = crate::diagnostics::suggestion(
+                    &c.anchor,
+                    target.headings.iter().map(|h| h.anchor.as_str()),
+                );
+                diags.error(
+                    &c.file,
+                    c.pos,
+                    format!(
+                        "{} has no heading with anchor \"#{}\"{near}",
+                        p.src.path, c.anchor
+                    ),
+                );
+            }
+        }
+    }
+}

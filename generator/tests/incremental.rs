@@ -1,0 +1,264 @@
+//! Incremental builds are exact: a long pseudo-random sequence of edits, creations, deletions
+//! and renames is applied to a site, and after every step the incremental build (one `Builder`
+//! kept across steps) must equal a clean full build of the same files, byte for byte. Small
+//! edits must also stay small: a body edit re-renders a handful of pages, not the site.
+
+use sotay_generator::{build, build_with, Builder};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(p, text).expect("write");
+}
+
+fn doc(title: &str, kind: &str, tag: &str, day: u32, body: &str) -> String {
+    format!("---\ntitle: {title}\nkind: {kind}\ntags: [{tag}]\nissued: 2026-{:02}-{:02}\nsummary: Tóm tắt {title}\n---\n## Mục một\n{body}\n\nXem [trung tâm](../hub.md#dieu-1) và :ref{{to=hub}}.\n\n::include{{file=\"../_chung/ghi-chu.md\"}}\n", 1 + day % 12, 1 + day % 28)
+}
+
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir)
+                        .expect("prefix")
+                        .to_string_lossy()
+                        .into_owned(),
+                    std::fs::read(&p).expect("read"),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn random_edits_match_clean_builds() {
+    let root = tempfile::tempdir().expect("tmp");
+    let r = root.path();
+    write(
+        r,
+        "content/hub.md",
+        "---\ntitle: Trung tâm\nid: hub\nkind: dieu-le\n---\n### Điều 1. Chung\nNội dung.\n",
+    );
+    write(
+        r,
+        "content/_chung/ghi-chu.md",
+        "Ghi chú chung, phiên bản 0.\n",
+    );
+    write(
+        r,
+        "content/lists.md",
+        "---\ntitle: Danh sách\n---\n::doc-list{kind=nghi-quyet sort=-issued limit=5}\n",
+    );
+    let kinds = ["nghi-quyet", "chi-thi", "huong-dan"];
+    let tags = ["a", "b", "c"];
+    let sections = ["s1", "s2", "s3"];
+    let mut docs: Vec<String> = Vec::new();
+    for i in 0..24 {
+        let rel = format!("content/{}/d{i:02}.md", sections[i % 3]);
+        write(
+            r,
+            &rel,
+            &doc(
+                &format!("Văn bản {i}"),
+                kinds[i % 3],
+                tags[i % 3],
+                i as u32,
+                "Thân bài.",
+            ),
+        );
+        docs.push(rel);
+    }
+    write(
+        r,
+        "content/s1/bundle/index.md",
+        "---\ntitle: Biểu mẫu\n---\n::form[Mẫu]{file=\"mau.docx\"}\n",
+    );
+    write(r, "content/s1/bundle/mau.docx", "phiên bản 0");
+
+    let work = tempfile::tempdir().expect("tmp");
+    let inc_out = work.path().join("inc");
+    let mut builder = Builder::new(r);
+    build_with(&mut builder, &inc_out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+
+    let mut rng = Lcg(42);
+    let mut next_id = 100;
+    for step in 0..60 {
+        let what = rng.below(9);
+        let pick = if docs.is_empty() {
+            None
+        } else {
+            Some(rng.below(docs.len()))
+        };
+        let action = match (what, pick) {
+            (0 | 1, Some(i)) => {
+                let p = r.join(&docs[i]);
+                let mut t = std::fs::read_to_string(&p).expect("read");
+                t.push_str(&format!("\nĐoạn thêm ở bước {step}.\n"));
+                std::fs::write(&p, t).expect("write");
+                "edit body"
+            }
+            (2, Some(i)) => {
+                let p = r.join(&docs[i]);
+                let t = std::fs::read_to_string(&p).expect("read");
+                let t = t.replacen("title: ", &format!("title: (sửa {step}) "), 1);
+                std::fs::write(&p, t).expect("write");
+                "retitle"
+            }
+            (3, _) => {
+                let rel = format!("content/{}/moi-{next_id}.md", sections[rng.below(3)]);
+                write(
+                    r,
+                    &rel,
+                    &doc(
+                        &format!("Văn bản mới {next_id}"),
+                        kinds[rng.below(3)],
+                        tags[rng.below(3)],
+                        next_id,
+                        "Mới.",
+                    ),
+                );
+                docs.push(rel);
+                next_id += 1;
+                "create"
+            }
+            (4, Some(i)) if docs.len() > 5 => {
+                std::fs::remove_file(r.join(docs.remove(i))).expect("rm");
+                "delete"
+            }
+            (5, Some(i)) => {
+                let from = docs[i].clone();
+                let to = format!("content/{}/doi-ten-{next_id}.md", sections[rng.below(3)]);
+                next_id += 1;
+                std::fs::rename(r.join(&from), r.join(&to)).expect("rename");
+                docs[i] = to;
+                "rename"
+            }
+            (6, _) => {
+                write(
+                    r,
+                    "content/_chung/ghi-chu.md",
+                    &format!("Ghi chú chung, phiên bản {step}.\n"),
+                );
+                "partial"
+            }
+            (7, Some(i)) => {
+                let p = r.join(&docs[i]);
+                let t = std::fs::read_to_string(&p).expect("read");
+                let t = t
+                    .replacen(
+                        &format!("kind: {}", kinds[0]),
+                        &format!("kind: {}", kinds[1]),
+                        1,
+                    )
+                    .replacen("tags: [a]", "tags: [b, c]", 1);
+                std::fs::write(&p, t).expect("write");
+                "kind and tags"
+            }
+            (8, _) if step % 2 == 0 => {
+                write(r, "sotay.yaml", &format!("title: Sổ tay bước {step}\n"));
+                "config"
+            }
+            _ => {
+                write(r, "content/s1/bundle/mau.docx", &"x".repeat(step + 1));
+                "attachment"
+            }
+        };
+        let inc = build_with(&mut builder, &inc_out)
+            .unwrap_or_else(|d| panic!("step {step} ({action}): {:?}", d.sorted()));
+        let clean_out = work.path().join(format!("clean-{step}"));
+        build(r, &clean_out).unwrap_or_else(|d| panic!("clean {step}: {:?}", d.sorted()));
+        let (a, b) = (tree(&inc_out), tree(&clean_out));
+        let diff: Vec<&String> = a
+            .keys()
+            .chain(b.keys())
+            .filter(|k| a.get(*k) != b.get(*k))
+            .collect();
+        assert!(
+            diff.is_empty(),
+            "step {step} ({action}): incremental differs from a clean build in {diff:?}"
+        );
+        assert!(inc.written <= inc.files, "{inc:?}");
+        std::fs::remove_dir_all(&clean_out).expect("cleanup");
+    }
+}
+
+#[test]
+fn a_body_edit_renders_a_few_pages() {
+    let root = tempfile::tempdir().expect("tmp");
+    let r = root.path();
+    write(
+        r,
+        "content/hub.md",
+        "---\ntitle: Trung tâm\nid: hub\n---\n### Điều 1. Chung\nNội dung.\n",
+    );
+    write(r, "content/_chung/ghi-chu.md", "Ghi chú.\n");
+    for i in 0..40 {
+        write(
+            r,
+            &format!("content/s{}/d{i:02}.md", i % 4),
+            &doc(&format!("Văn bản {i}"), "nghi-quyet", "a", i, "Thân bài."),
+        );
+    }
+    let mut builder = Builder::new(r);
+    let sink = sotay_generator::write::NullSink;
+    let first = builder
+        .run(&sink)
+        .unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    assert!(first.pages_rendered > 60);
+    let again = builder
+        .run(&sink)
+        .unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    assert_eq!(
+        (
+            again.markdown_rendered,
+            again.pages_rendered,
+            again.changed.len()
+        ),
+        (0, 0, 0),
+        "nothing changed, nothing done"
+    );
+    let p = r.join("content/s1/d05.md");
+    let t = std::fs::read_to_string(&p).expect("read") + "\nMột câu mới.\n";
+    std::fs::write(&p, t).expect("write");
+    let edit = builder
+        .run(&sink)
+        .unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    assert_eq!(edit.markdown_rendered, 1);
+    assert_eq!(
+        edit.pages_rendered, 2,
+        "the document and the search page (new index URL); its summary is unchanged"
+    );
+    assert!(
+        edit.changed.contains(&"s1/d05/index.html".to_string()),
+        "{:?}",
+        edit.changed
+    );
+    assert!(
+        edit.changed.len() <= 6,
+        "the page, the search index, catalog, feed, precache, sw: {:?}",
+        edit.changed
+    );
+}
