@@ -134,6 +134,21 @@ pub fn build(root: &Path, out: &Path) -> Result<Summary, Diagnostics> {
 
 /// Like [`build`], keeping what `builder` learnt from earlier builds: an incremental build.
 pub fn build_with(builder: &mut Builder, out: &Path) -> Result<Summary, Diagnostics> {
+    let (summary, docs) = build_pages(builder, out)?;
+    search::index::write(&docs, &search::index::index_dir(out)).map_err(|e| {
+        let mut d = Diagnostics::new();
+        d.error(&out.display().to_string(), Pos::FILE, e);
+        d
+    })?;
+    Ok(summary)
+}
+
+/// The site without its tantivy index (which [`search::index::write`] makes from the
+/// documents returned): `sotay serve` shows pages before the slower index is done.
+pub fn build_pages(
+    builder: &mut Builder,
+    out: &Path,
+) -> Result<(Summary, Vec<search::index::SearchDoc>), Diagnostics> {
     let start = Instant::now();
     let fail = |msg: String| {
         let mut d = Diagnostics::new();
@@ -142,15 +157,12 @@ pub fn build_with(builder: &mut Builder, out: &Path) -> Result<Summary, Diagnost
     };
     let sink =
         write::DiskSink::open(out).map_err(|e| fail(format!("cannot write the site: {e}")))?;
-    let run = builder
-        .run(&sink)
-        .inspect_err(|_| builder.forget_outputs())?;
+    let run = builder.run(&sink)?;
     let stats = sink.finish(run.files.keys()).map_err(|e| {
         builder.forget_outputs();
         fail(format!("cannot write the site: {e}"))
     })?;
-    search::index::write(&run.search_docs, &search::index::index_dir(out)).map_err(fail)?;
-    Ok(Summary {
+    let summary = Summary {
         documents: run
             .content
             .pages
@@ -172,7 +184,8 @@ pub fn build_with(builder: &mut Builder, out: &Path) -> Result<Summary, Diagnost
         out: out.to_path_buf(),
         warnings: run.warnings,
         changed: run.changed,
-    })
+    };
+    Ok((summary, run.search_docs))
 }
 
 /// The whole build in memory: every output file, or every problem found.

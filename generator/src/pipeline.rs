@@ -102,11 +102,11 @@ impl Builder {
 
         let (rendered, markdown_rendered) = self.markdown(&ctx, &mut diags);
         check_anchors(&ctx, &rendered, &mut diags);
+        // Nothing has been written yet: what `outputs` says about the output folder stays true.
         let Some(theme) = theme else {
             return Err(diags);
         };
         if diags.has_errors() {
-            self.outputs.clear();
             return Err(diags);
         }
 
@@ -117,7 +117,10 @@ impl Builder {
             d.error(path, Pos::FILE, format!("cannot write: {e}"));
             d
         };
-        let outputs = &self.outputs;
+        // From here files are written: until this run completes, `self.outputs` is empty, so a
+        // failed run makes the next one give every file to its sink again.
+        let previous = std::mem::take(&mut self.outputs);
+        let outputs = &previous;
         let put = |path: String,
                    bytes: &[u8],
                    files: &mut BTreeMap<String, FileMeta>,
@@ -182,7 +185,6 @@ impl Builder {
             }
         }
         if diags.has_errors() {
-            self.outputs.clear();
             return Err(diags);
         }
         drop(pages);

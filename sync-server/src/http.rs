@@ -53,6 +53,10 @@ pub struct App<S: Storage> {
     /// Writers that update `reports` hold this for reading from before their commit until the
     /// update is applied; a reload holds it for writing, so no write is missed or counted twice.
     pub reports_gate: tokio::sync::RwLock<()>,
+    /// `sotay serve`: pages get the live-reload script, `/__sotay/events` streams rebuilds.
+    pub dev: bool,
+    /// The errors of the last failed rebuild, for pages that connect while they last.
+    pub build_errors: std::sync::Mutex<Vec<String>>,
 }
 
 impl<S: Storage> App<S> {
@@ -70,6 +74,8 @@ impl<S: Storage> App<S> {
             reloads: broadcast::channel(16).0,
             reports: Arc::new(std::sync::Mutex::new(None)),
             reports_gate: tokio::sync::RwLock::new(()),
+            dev: false,
+            build_errors: std::sync::Mutex::new(Vec::new()),
         };
         app.reload();
         Ok(app)
@@ -77,6 +83,13 @@ impl<S: Storage> App<S> {
 
     /// Re-reads the catalog and the search index, and forgets cached files: after a build.
     pub fn reload(&self) {
+        self.reload_catalog();
+        self.reload_search();
+        self.files.clear();
+    }
+
+    /// Re-reads `catalog.json` (the documents events may name).
+    pub fn reload_catalog(&self) {
         let ids: HashSet<String> = std::fs::read(self.site_dir.join("catalog.json"))
             .ok()
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
@@ -91,13 +104,16 @@ impl<S: Storage> App<S> {
         if let Ok(mut c) = self.catalog.write() {
             *c = Arc::new(ids);
         }
+    }
+
+    /// Re-opens the search index.
+    pub fn reload_search(&self) {
         let idx = SearchIndex::open(&self.index_dir)
             .map_err(|e| crate::log::log("warn", "search index unavailable", &[("error", &e)]))
             .ok();
         if let Ok(mut s) = self.search.write() {
             *s = idx.map(Arc::new);
         }
-        self.files.clear();
     }
 
     /// Loads (or reloads, after a roster import) the reports' aggregate.
@@ -274,6 +290,9 @@ async fn route<S: Storage>(
     peer: SocketAddr,
 ) -> Result<Resp, api::ApiError> {
     let path = req.uri().path();
+    if app.dev && path.starts_with("/__sotay/") {
+        return Ok(dev_route(app, path));
+    }
     if path.starts_with("/api/") || path == "/healthz" || path == "/metrics" {
         return api::handle(app, req, peer).await;
     }
@@ -340,6 +359,20 @@ fn static_file<S: Storage>(app: &Arc<App<S>>, req: &Request<Incoming>) -> Resp {
             if path.ends_with("/sw.js") || path == "/sw.js" {
                 b = b.header("service-worker-allowed", "/");
             }
+            if app.dev && e.content_type.starts_with("text/html") {
+                // Pages served for editors reload themselves after each rebuild.
+                let mut html = String::from_utf8_lossy(&e.bytes).into_owned();
+                let tag = "<link rel=\"stylesheet\" href=\"/__sotay/live.css\"><script src=\"/__sotay/live.js\"></script>";
+                match html.rfind("</body>") {
+                    Some(i) => html.insert_str(i, tag),
+                    None => html.push_str(tag),
+                }
+                return Response::builder()
+                    .header(header::CONTENT_TYPE, e.content_type)
+                    .header(header::CACHE_CONTROL, "no-store")
+                    .body(if head { empty() } else { full(html) })
+                    .unwrap_or_else(|_| internal());
+            }
             let body = e.body(enc);
             b = b.header(header::CONTENT_LENGTH, body.len());
             b.body(if head { empty() } else { full(body) })
@@ -384,4 +417,56 @@ pub fn internal() -> Resp {
     ));
     *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     r
+}
+
+/// `/__sotay/*` of the dev server: the live-reload script and style, and the event stream.
+fn dev_route<S: Storage>(app: &Arc<App<S>>, path: &str) -> Resp {
+    let text = |ct: &'static str, body: &'static str| {
+        Response::builder()
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(full(body))
+            .unwrap_or_else(|_| internal())
+    };
+    match path {
+        "/__sotay/live.js" => text("text/javascript; charset=utf-8", crate::watch::LIVE_JS),
+        "/__sotay/live.css" => text("text/css; charset=utf-8", crate::watch::LIVE_CSS),
+        "/__sotay/events" => {
+            use futures_util::StreamExt;
+            let errors = app
+                .build_errors
+                .lock()
+                .map(|e| e.clone())
+                .unwrap_or_default();
+            let hello = serde_json::json!({"type": "hello", "errors": errors}).to_string();
+            let rx = app.reloads.subscribe();
+            let first = futures_util::stream::once(async move {
+                Ok::<_, std::io::Error>(hyper::body::Frame::data(Bytes::from(format!(
+                    "data: {hello}\n\n"
+                ))))
+            });
+            let rest = futures_util::stream::unfold(rx, |mut rx| async move {
+                // A comment every 15 s keeps idle connections open through proxies.
+                let frame = match tokio::time::timeout(Duration::from_secs(15), rx.recv()).await {
+                    Ok(Ok(msg)) => format!("data: {msg}\n\n"),
+                    Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
+                        ": lagged\n\n".to_string()
+                    }
+                    Ok(Err(_)) => return None,
+                    Err(_) => ": keep-alive\n\n".to_string(),
+                };
+                Some((
+                    Ok::<_, std::io::Error>(hyper::body::Frame::data(Bytes::from(frame))),
+                    rx,
+                ))
+            });
+            let body = http_body_util::StreamBody::new(first.chain(rest));
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/event-stream")
+                .header(header::CACHE_CONTROL, "no-store")
+                .body(BodyExt::boxed(body))
+                .unwrap_or_else(|_| internal())
+        }
+        _ => not_found(app, StatusCode::NOT_FOUND),
+    }
 }

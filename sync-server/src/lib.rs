@@ -21,3 +21,4 @@ pub mod roster;
 pub mod run;
 pub mod sample;
 pub mod store;
+pub mod watch;

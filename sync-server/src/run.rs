@@ -107,7 +107,8 @@ pub struct ServeOptions {
 /// `sotay serve`: build the site, open (and if empty, fill) the database, serve on one port.
 pub fn serve(opts: ServeOptions) -> Result<(), String> {
     let out = opts.root.join("public");
-    let summary = sotay_generator::build(&opts.root, &out).map_err(|d| {
+    let mut builder = sotay_generator::Builder::new(&opts.root);
+    let summary = sotay_generator::build_with(&mut builder, &out).map_err(|d| {
         let list: Vec<String> = d.sorted().iter().map(|x| x.to_string()).collect();
         format!(
             "{}\nthe site has errors; fix them and run sotay serve again",
@@ -128,11 +129,14 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
             );
         }
         let index = sotay_generator::search::index::index_dir(&out);
-        let app = Arc::new(App::new(store, &out, &index).map_err(|e| format!("{}: {e}", out.display()))?);
+        let mut app = App::new(store, &out, &index).map_err(|e| format!("{}: {e}", out.display()))?;
+        app.dev = true;
+        let app = Arc::new(app);
         app.refresh_reports().await.map_err(|e| e.to_string())?;
+        crate::watch::run(opts.root.clone(), out.clone(), builder, app.clone())?;
         let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        eprintln!("serving the handbook, search and sync API at http://{addr}/ (database {}); Ctrl-C stops", db.display());
+        eprintln!("serving the handbook, search and sync API at http://{addr}/ (database {}); watching for changes; Ctrl-C stops", db.display());
         serve_http(app, listener, shutdown_signal()).await.map_err(|e| e.to_string())
     })
 }

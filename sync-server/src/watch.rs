@@ -1,0 +1,201 @@
+//! The editors' loop of `sotay serve`: watch the site root, rebuild what changed, and tell open
+//! pages to reload (or show the errors) through server-sent events.
+//!
+//! File events are coalesced: a save that writes a temporary file and renames it, a swap file,
+//! or a `git checkout` touching hundreds of files all end in one rebuild, started once the
+//! events have been quiet for a moment. The rebuild is incremental (`sotay_generator::Builder`)
+//! and writes only files that changed; while the content has errors nothing is written, so
+//! members keep the last good site.
+
+use crate::http::App;
+use crate::store::Storage;
+use notify::{RecursiveMode, Watcher};
+use sotay_generator::Builder;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Quiet time before a rebuild, and the longest a burst of events may delay it.
+const QUIET: Duration = Duration::from_millis(40);
+const MAX_DELAY: Duration = Duration::from_millis(400);
+
+/// What a rebuild says to open pages (server-sent events).
+pub fn reload_message(changed: &[String]) -> String {
+    serde_json::json!({"type": "reload", "changed": changed}).to_string()
+}
+
+pub fn error_message(errors: &[String]) -> String {
+    serde_json::json!({"type": "error", "errors": errors}).to_string()
+}
+
+/// Whether an event path can change the site.
+fn relevant(root: &Path, out: &Path, p: &Path) -> bool {
+    if p.starts_with(out)
+        || p.starts_with(root.join(".sotay"))
+        || p.starts_with(root.join("target"))
+        || p.starts_with(root.join(".git"))
+    {
+        return false;
+    }
+    let idx = out.with_file_name(format!(
+        "{}.index",
+        out.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    if p.starts_with(&idx) {
+        return false;
+    }
+    p.starts_with(root.join("content"))
+        || p.starts_with(root.join("themes"))
+        || p == root.join(sotay_generator::config::FILE)
+}
+
+/// Watches `root` and rebuilds into `out` until the process ends. Runs on its own thread.
+pub fn run<S: Storage>(
+    root: PathBuf,
+    out: PathBuf,
+    mut builder: Builder,
+    app: Arc<App<S>>,
+) -> Result<std::thread::JoinHandle<()>, String> {
+    let (tx, rx) = mpsc::channel::<PathBuf>();
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res {
+            // Reading files (our own rebuild does) is not a change.
+            if matches!(ev.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            for p in ev.paths {
+                let _ = tx.send(p);
+            }
+        }
+    })
+    .map_err(|e| format!("cannot watch files: {e}"))?;
+    // Watching the root (not only content/) sees sotay.yaml and folders created later.
+    watcher
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    let root_abs = root.canonicalize().unwrap_or(root.clone());
+    let out_abs = out.canonicalize().unwrap_or(out.clone());
+    let handle = std::thread::Builder::new()
+        .name("sotay-watch".into())
+        .spawn(move || {
+            let _watcher = watcher;
+            let mut failing = false;
+            while let Ok(first) = rx.recv() {
+                let mut any =
+                    relevant(&root_abs, &out_abs, &first) || relevant(&root, &out, &first);
+                let started = Instant::now();
+                loop {
+                    match rx.recv_timeout(QUIET) {
+                        Ok(p) => {
+                            any |= relevant(&root_abs, &out_abs, &p) || relevant(&root, &out, &p);
+                            if started.elapsed() > MAX_DELAY {
+                                break;
+                            }
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => break,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                if !any {
+                    continue;
+                }
+                let t = Instant::now();
+                match sotay_generator::build_pages(&mut builder, &out) {
+                    Ok((summary, docs)) => {
+                        app.files.clear();
+                        app.reload_catalog();
+                        if let Ok(mut e) = app.build_errors.lock() {
+                            e.clear();
+                        }
+                        if !summary.changed.is_empty() || failing {
+                            let _ = app.reloads.send(reload_message(&summary.changed));
+                        }
+                        if failing {
+                            eprintln!("fixed: the site builds again");
+                            failing = false;
+                        }
+                        eprintln!(
+                            "rebuilt in {} ms: {} files changed",
+                            t.elapsed().as_millis(),
+                            summary.changed.len()
+                        );
+                        // The search index takes longer; pages do not wait for it.
+                        if let Err(e) = sotay_generator::search::index::write(
+                            &docs,
+                            &sotay_generator::search::index::index_dir(&out),
+                        ) {
+                            eprintln!("sotay: {e}");
+                        }
+                        app.reload_search();
+                    }
+                    Err(diags) => {
+                        let list: Vec<String> =
+                            diags.sorted().iter().map(|d| d.to_string()).collect();
+                        for l in &list {
+                            eprintln!("{l}");
+                        }
+                        eprintln!(
+                            "{} error{}; still serving the last good build",
+                            list.len(),
+                            if list.len() == 1 { "" } else { "s" }
+                        );
+                        failing = true;
+                        if let Ok(mut e) = app.build_errors.lock() {
+                            *e = list.clone();
+                        }
+                        let _ = app.reloads.send(error_message(&list));
+                    }
+                }
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(handle)
+}
+
+/// The script the dev server adds to pages: reload on rebuild (keeping the scroll position),
+/// an overlay with the errors while the content has them.
+pub const LIVE_JS: &str = r#"(function () {
+  "use strict";
+  var key = "sotay.live.scroll:" + location.pathname;
+  var y = sessionStorage.getItem(key);
+  if (y !== null) { sessionStorage.removeItem(key); window.addEventListener("load", function () { window.scrollTo(0, parseFloat(y)); }); }
+  var overlay = null;
+  function show(errors) {
+    if (!overlay) {
+      overlay = document.createElement("div");
+      overlay.className = "sotay-error-overlay";
+      overlay.setAttribute("role", "alert");
+      document.body.appendChild(overlay);
+    }
+    overlay.textContent = "";
+    var h = document.createElement("p");
+    h.className = "sotay-error-title";
+    h.textContent = "Nội dung có lỗi — trang vẫn hiển thị bản tốt gần nhất (" + errors.length + " lỗi):";
+    overlay.appendChild(h);
+    var pre = document.createElement("pre");
+    pre.textContent = errors.join("\n");
+    overlay.appendChild(pre);
+  }
+  function connect() {
+    var es = new EventSource("/__sotay/events");
+    es.onmessage = function (e) {
+      var m = JSON.parse(e.data);
+      if (m.type === "reload") {
+        sessionStorage.setItem(key, String(window.scrollY));
+        location.reload();
+      } else if (m.type === "error") {
+        show(m.errors || []);
+      } else if (m.type === "hello" && m.errors && m.errors.length) {
+        show(m.errors);
+      }
+    };
+    es.onerror = function () { es.close(); setTimeout(connect, 1000); };
+  }
+  connect();
+})();
+"#;
+
+pub const LIVE_CSS: &str = ".sotay-error-overlay{position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:1000;background:#2b0000;color:#fff;padding:1rem;font:14px/1.4 monospace;border-top:4px solid #ff4d4d}.sotay-error-title{font-weight:700;margin:0 0 .5rem}.sotay-error-overlay pre{white-space:pre-wrap;margin:0}";
