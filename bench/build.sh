@@ -210,6 +210,8 @@ for size in $SIZES; do
         for run in $(seq 1 "$RUNS"); do
             rm -rf "$out"
             mkdir -p "$(dirname "$out")"
+            # Clean builds: no cache from the previous run (sotay's .sotay/, Hugo's cache dir).
+            rm -rf "$dir/.sotay" "$WORK/hugo-cache"
             sync # the previous run's writes are not flushed during this one
             build_cmd "$g" "$dir" "$out"
             log=$WORK/log-$g-$size-$run.txt

@@ -121,7 +121,7 @@ impl std::fmt::Display for Summary {
 
 /// Checks everything `build` would, in memory, writing nothing.
 pub fn check(root: &Path) -> Diagnostics {
-    match Builder::new(root).run(&write::NullSink) {
+    match Builder::one_shot(root).run(&write::NullSink) {
         Ok(run) => run.warnings,
         Err(d) => d,
     }
@@ -129,7 +129,7 @@ pub fn check(root: &Path) -> Diagnostics {
 
 /// Builds the site of `root` into `out` (and its search index into `<out>.index`).
 pub fn build(root: &Path, out: &Path) -> Result<Summary, Diagnostics> {
-    build_with(&mut Builder::new(root), out)
+    build_with(&mut Builder::one_shot(root), out)
 }
 
 /// Like [`build`], keeping what `builder` learnt from earlier builds: an incremental build.

@@ -81,7 +81,11 @@ pub struct Deps {
 
 /// Renders the body of page `page`.
 pub fn render(ctx: &Ctx, page: PageIdx) -> Rendered {
-    let src = &ctx.content.pages[page].src;
+    render_source(ctx, page, &ctx.content.pages[page].src)
+}
+
+/// Renders page `page` from `src` (its source, held by the caller).
+pub fn render_source(ctx: &Ctx, page: PageIdx, src: &Source) -> Rendered {
     let mut r = Renderer {
         ctx,
         page,
@@ -109,7 +113,9 @@ pub fn render(ctx: &Ctx, page: PageIdx) -> Rendered {
         }
     }
     r.out.html_hash = crate::hash::fast(html.as_bytes());
+    html.shrink_to_fit();
     r.out.html = html;
+    r.out.text.shrink_to_fit();
     r.out.anchors = r.anchors.into_set();
     r.out
 }

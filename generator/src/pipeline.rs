@@ -65,9 +65,13 @@ pub struct Builder {
     outputs: HashMap<String, (u64, FileMeta)>,
     assets: HashMap<PathBuf, (Option<SystemTime>, u64, FileMeta)>,
     terms: TermCache,
+    /// Keep sources and rendered pages for the next run (`sotay serve`); a one-shot build
+    /// frees them as soon as they are used, to build large sites in little memory.
+    keep: bool,
 }
 
 impl Builder {
+    /// A builder for repeated builds of `root`.
     pub fn new(root: &Path) -> Builder {
         Builder {
             root: root.to_path_buf(),
@@ -76,6 +80,15 @@ impl Builder {
             outputs: HashMap::new(),
             assets: HashMap::new(),
             terms: TermCache::default(),
+            keep: true,
+        }
+    }
+
+    /// A builder for one build: it keeps nothing between steps it does not need.
+    pub fn one_shot(root: &Path) -> Builder {
+        Builder {
+            keep: false,
+            ..Builder::new(root)
         }
     }
 
@@ -91,16 +104,46 @@ impl Builder {
 
     /// One build into `sink`.
     pub fn run(&mut self, sink: &dyn Sink) -> Result<Run, Diagnostics> {
+        let timer = Timer::new();
         let mut diags = Diagnostics::new();
         let config = Config::load(&self.root, &mut diags);
         let theme = theme::Theme::load(&self.root, &config.theme, &mut diags);
-        let content = content::load_cached(&self.root, &config, &mut self.load, &mut diags);
+        let mut content = if self.keep {
+            content::load_cached(&self.root, &config, &mut self.load, &mut diags)
+        } else {
+            content::load(&self.root, &config, &mut diags)
+        };
+        // A one-shot build hands each page's source to the Markdown step, which frees it as
+        // soon as the page is rendered: sources and rendered pages are never all in memory.
+        let sources: Option<Vec<Arc<content::Source>>> = (!self.keep).then(|| {
+            content
+                .pages
+                .iter_mut()
+                .map(|p| {
+                    let path = p.src.path.clone();
+                    std::mem::replace(
+                        &mut p.src,
+                        Arc::new(content::Source {
+                            path,
+                            text: String::new(),
+                            lines: crate::diagnostics::LineIndex::new(""),
+                            body: 0,
+                        }),
+                    )
+                })
+                .collect()
+        });
         let ctx = Ctx {
             config: &config,
             content: &content,
         };
+        timer.step("load");
 
-        let (rendered, markdown_rendered) = self.markdown(&ctx, &mut diags);
+        let (rendered, markdown_rendered) = match sources {
+            Some(sources) => one_shot_markdown(&ctx, sources, &mut diags),
+            None => self.markdown(&ctx, &mut diags),
+        };
+        timer.step("markdown");
         check_anchors(&ctx, &rendered, &mut diags);
         // Nothing has been written yet: what `outputs` says about the output folder stays true.
         let Some(theme) = theme else {
@@ -110,6 +153,11 @@ impl Builder {
             return Err(diags);
         }
 
+        let mut rendered = rendered;
+        let ctx = Ctx {
+            config: &config,
+            content: &content,
+        };
         let mut files: BTreeMap<String, FileMeta> = BTreeMap::new();
         let mut changed: Vec<String> = Vec::new();
         let fail = |path: &str, e: std::io::Error| {
@@ -135,59 +183,64 @@ impl Builder {
             Ok(())
         };
 
-        let search_docs = self.terms.documents(&ctx, &rendered);
-        let index = search::offline::build(&search_docs, &self.terms, &config.kinds);
-        let index_url = format!("/search/index.{}.bin", hash::short(&index));
-        put(index_url[1..].to_string(), &index, &mut files, &mut changed)?;
-
-        let pages = render::Pages::new(&ctx, &theme, &rendered, &index_url);
-        let jobs = pages.jobs();
-        let results: Vec<Result<(String, u64, FileMeta, bool), crate::diagnostics::Diagnostic>> =
-            jobs.par_iter()
-                .map(|job| {
-                    let path = pages.path(job);
-                    let fp = pages.fingerprint(job);
-                    if let Some((old_fp, meta)) = outputs.get(&path) {
-                        if *old_fp == fp {
-                            return Ok((path, fp, meta.clone(), false));
-                        }
-                    }
-                    let (_, html) = pages.render(job)?;
-                    let meta = FileMeta::of(html.as_bytes());
-                    if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
-                        sink.put(&path, html.as_bytes()).map_err(|e| {
-                            crate::diagnostics::Diagnostic::error(
-                                path.clone(),
-                                Pos::FILE,
-                                format!("cannot write: {e}"),
-                            )
-                        })?;
-                        return Ok((path, fp, meta, true));
-                    }
-                    Ok((path, fp, meta, false))
-                })
-                .collect();
+        // Every page but the search page (which names the search index, made below).
+        let pages = render::Pages::new(&ctx, &theme, &rendered, "");
+        let (search_jobs, jobs): (Vec<render::Job>, Vec<render::Job>) = pages
+            .jobs()
+            .into_iter()
+            .partition(|j| matches!(j, render::Job::Search));
         let mut fingerprints: HashMap<String, u64> = HashMap::new();
         let mut pages_rendered = 0;
-        for r in results {
-            match r {
-                Ok((path, fp, meta, wrote)) => {
-                    if wrote {
-                        changed.push(path.clone());
-                    }
-                    if outputs.get(&path).is_none_or(|(old, _)| *old != fp) {
-                        pages_rendered += 1;
-                    }
-                    fingerprints.insert(path.clone(), fp);
-                    files.insert(path, meta);
-                }
-                Err(d) => diags.push(d),
-            }
-        }
+        render_pages(
+            &pages,
+            &jobs,
+            outputs,
+            sink,
+            &mut files,
+            &mut changed,
+            &mut fingerprints,
+            &mut pages_rendered,
+            &mut diags,
+        );
+        drop(pages);
+        timer.step("pages");
         if diags.has_errors() {
             return Err(diags);
         }
+        if !self.keep {
+            // Page bodies are in their pages now: free them before search needs memory.
+            for r in &mut rendered {
+                if let Some(r) = Arc::get_mut(r) {
+                    r.html = String::new();
+                    r.anchors = Default::default();
+                    r.checks = Vec::new();
+                }
+            }
+        }
+
+        let search_docs = self.terms.documents(&ctx, &rendered, self.keep);
+        timer.step("search documents");
+        let index = search::offline::build(&search_docs, &self.terms, &config.kinds);
+        timer.step("offline index");
+        let index_url = format!("/search/index.{}.bin", hash::short(&index));
+        put(index_url[1..].to_string(), &index, &mut files, &mut changed)?;
+        drop(index);
+        let pages = render::Pages::new(&ctx, &theme, &rendered, &index_url);
+        render_pages(
+            &pages,
+            &search_jobs,
+            outputs,
+            sink,
+            &mut files,
+            &mut changed,
+            &mut fingerprints,
+            &mut pages_rendered,
+            &mut diags,
+        );
         drop(pages);
+        if diags.has_errors() {
+            return Err(diags);
+        }
 
         let html_paths: Vec<String> = files
             .keys()
@@ -362,7 +415,7 @@ impl Builder {
             let ok = !errors.has_errors();
             diags.extend(errors);
             let r = Arc::new(r);
-            if ok {
+            if ok && self.keep {
                 let path = c.pages[i].src.path.clone();
                 let key = dep_key(&r.deps);
                 self.md.insert(
@@ -390,6 +443,79 @@ impl Builder {
     }
 }
 
+/// The Markdown of every page, each source freed once its page is rendered.
+fn one_shot_markdown(
+    ctx: &Ctx,
+    sources: Vec<Arc<content::Source>>,
+    diags: &mut Diagnostics,
+) -> (Vec<Arc<Rendered>>, usize) {
+    let mut out: Vec<Rendered> = sources
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, src)| markdown::render_source(ctx, i, &src))
+        .collect();
+    for r in &mut out {
+        diags.extend(std::mem::take(&mut r.diags));
+    }
+    let n = out.len();
+    (out.into_iter().map(Arc::new).collect(), n)
+}
+
+/// Renders the pages of `jobs` whose fingerprint changed, in parallel, into `sink`.
+#[allow(clippy::too_many_arguments)]
+fn render_pages(
+    pages: &render::Pages,
+    jobs: &[render::Job],
+    outputs: &HashMap<String, (u64, FileMeta)>,
+    sink: &dyn Sink,
+    files: &mut BTreeMap<String, FileMeta>,
+    changed: &mut Vec<String>,
+    fingerprints: &mut HashMap<String, u64>,
+    rendered_count: &mut usize,
+    diags: &mut Diagnostics,
+) {
+    let results: Vec<Result<(String, u64, FileMeta, bool), crate::diagnostics::Diagnostic>> = jobs
+        .par_iter()
+        .map(|job| {
+            let path = pages.path(job);
+            let fp = pages.fingerprint(job);
+            if let Some((old_fp, meta)) = outputs.get(&path) {
+                if *old_fp == fp {
+                    return Ok((path, fp, meta.clone(), false));
+                }
+            }
+            let (_, html) = pages.render(job)?;
+            let meta = FileMeta::of(html.as_bytes());
+            if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
+                sink.put(&path, html.as_bytes()).map_err(|e| {
+                    crate::diagnostics::Diagnostic::error(
+                        path.clone(),
+                        Pos::FILE,
+                        format!("cannot write: {e}"),
+                    )
+                })?;
+                return Ok((path, fp, meta, true));
+            }
+            Ok((path, fp, meta, false))
+        })
+        .collect();
+    for r in results {
+        match r {
+            Ok((path, fp, meta, wrote)) => {
+                if wrote {
+                    changed.push(path.clone());
+                }
+                if outputs.get(&path).is_none_or(|(old, _)| *old != fp) {
+                    *rendered_count += 1;
+                }
+                fingerprints.insert(path.clone(), fp);
+                files.insert(path, meta);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+}
+
 /// Links to `page#anchor` in other pages, checked now that all anchors are known.
 fn check_anchors(ctx: &Ctx, rendered: &[Arc<Rendered>], diags: &mut Diagnostics) {
     for r in rendered {
@@ -413,6 +539,39 @@ fn check_anchors(ctx: &Ctx, rendered: &[Arc<Rendered>], diags: &mut Diagnostics)
                     ),
                 );
             }
+        }
+    }
+}
+
+/// Prints how long each step took when `SOTAY_TIMINGS` is set (for profiling builds).
+struct Timer {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer {
+            on: std::env::var_os("SOTAY_TIMINGS").is_some(),
+            last: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+    fn step(&self, name: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            let rss = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmRSS:"))
+                        .map(|l| l.trim_start_matches("VmRSS:").trim().to_string())
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "timing: {name}: {} ms, rss {rss}",
+                now.duration_since(self.last.get()).as_millis()
+            );
+            self.last.set(now);
         }
     }
 }

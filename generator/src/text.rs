@@ -35,13 +35,49 @@ fn is_combining(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
 }
 
+/// The forms of one precomposed Latin letter (Vietnamese letters are all among them),
+/// computed once by the general code below: folding a text is mostly table lookups.
+struct Latin {
+    folded: String,
+    base: String,
+    tone: u8,
+}
+
+fn latin(c: char) -> Option<&'static Latin> {
+    static TABLE: std::sync::OnceLock<Vec<Latin>> = std::sync::OnceLock::new();
+    let u = c as u32;
+    let i = match u {
+        0xC0..=0x24F => (u - 0xC0) as usize,
+        0x1E00..=0x1EFF => (u - 0x1E00) as usize + (0x250 - 0xC0),
+        _ => return None,
+    };
+    let t = TABLE.get_or_init(|| {
+        ('\u{C0}'..='\u{24F}')
+            .chain('\u{1E00}'..='\u{1EFF}')
+            .map(|c| {
+                let mut folded = String::new();
+                push_folded_slow(c, &mut folded);
+                let (base, tone) = exact_slow(&c.to_string());
+                Latin { folded, base, tone }
+            })
+            .collect()
+    });
+    t.get(i)
+}
+
 /// Pushes the folded form of one character: lowercase, no diacritics, `đ` -> `d`.
 /// Characters that are not letters or digits are pushed unchanged (lowercased).
 pub fn push_folded(c: char, out: &mut String) {
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
-        return;
+    } else if let Some(l) = latin(c) {
+        out.push_str(&l.folded);
+    } else {
+        push_folded_slow(c, out);
     }
+}
+
+fn push_folded_slow(c: char, out: &mut String) {
     for lc in c.to_lowercase() {
         if lc == 'đ' {
             out.push('d');
@@ -92,6 +128,51 @@ pub fn slug(s: &str) -> String {
 /// kept, tone removed and written as a trailing digit 1-5. Tone placement does not matter:
 /// "hoà" and "hòa" both give "hoa2".
 pub fn exact(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 1);
+    exact_into(word, &mut out);
+    out
+}
+
+/// Writes [`exact`]`(word)` into `out` (cleared first), reusing its allocation.
+pub fn exact_into(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+        return;
+    }
+    // Precomposed text (what NFC gives for Vietnamese): one table lookup per letter.
+    let mut tone = 0u8;
+    let mut fast = true;
+    for c in word.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if let Some(l) = latin(c) {
+            out.push_str(&l.base);
+            if l.tone != 0 {
+                tone = l.tone;
+            }
+        } else {
+            fast = false;
+            break;
+        }
+    }
+    if fast {
+        if tone != 0 {
+            out.push(char::from(b'0' + tone));
+        }
+        return;
+    }
+    let (base, tone) = exact_slow(word);
+    out.clear();
+    out.push_str(&base);
+    if tone != 0 {
+        out.push(char::from(b'0' + tone));
+    }
+}
+
+/// The exact form's letters and tone, by decomposition (any input, NFD included).
+fn exact_slow(word: &str) -> (String, u8) {
     let mut tone = 0u8;
     let mut base = String::with_capacity(word.len());
     for c in word.chars() {
@@ -105,11 +186,7 @@ pub fn exact(word: &str) -> String {
             });
         }
     }
-    let mut out: String = recompose(&base);
-    if tone != 0 {
-        out.push(char::from(b'0' + tone));
-    }
-    out
+    (recompose(&base), tone)
 }
 
 fn recompose(decomposed: &str) -> String {
@@ -153,29 +230,41 @@ pub fn tokens(text: &str) -> Vec<Token> {
 
 /// Like [`tokens`], without collecting them.
 pub fn for_each_token(text: &str, mut f: impl FnMut(Token)) {
-    let mut start: Option<usize> = None;
-    let flush = |s: usize, e: usize, f: &mut dyn FnMut(Token)| {
+    for_each_word(text, |s, e| {
         let word = &text[s..e];
         f(Token {
             start: s,
             end: e,
             folded: fold(word),
             exact: exact(word),
-        });
-    };
+        })
+    });
+}
+
+/// The byte ranges of the words of `text` (what [`tokens`] splits on), without their forms:
+/// for callers that need only one of them.
+pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
+    let mut start: Option<usize> = None;
     for (i, c) in text.char_indices() {
-        let in_word = c.is_alphanumeric() || (start.is_some() && is_combining(c));
+        let in_word = if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else if latin(c).is_some() {
+            // All letters, but the multiplication and division signs.
+            c != '\u{D7}' && c != '\u{F7}'
+        } else {
+            c.is_alphanumeric() || (start.is_some() && is_combining(c))
+        };
         match (in_word, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                flush(s, i, &mut f);
+                f(s, i);
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        flush(s, text.len(), &mut f);
+        f(s, text.len());
     }
 }
 
@@ -233,6 +322,26 @@ mod tests {
         assert_eq!(exact("thuỷ"), exact("thủy"));
         assert_eq!(exact("\u{110}a\u{309}ng"), "đang3");
         assert_eq!(exact("dang"), "dang");
+    }
+
+    #[test]
+    fn table_and_decomposition_agree() {
+        for c in ('\u{C0}'..='\u{24F}').chain('\u{1E00}'..='\u{1EFF}') {
+            let mut slow = String::new();
+            push_folded_slow(c, &mut slow);
+            let mut fast = String::new();
+            push_folded(c, &mut fast);
+            assert_eq!(fast, slow, "fold {c:?}");
+            let word = format!("a{c}b");
+            let (base, tone) = exact_slow(&word);
+            let want = if tone == 0 {
+                base
+            } else {
+                format!("{base}{tone}")
+            };
+            assert_eq!(exact(&word), want, "exact {word:?}");
+        }
+        assert_eq!(tokens("×÷").len(), 0);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! exact (`all_exact`) — plus the stored plain text for snippets, and `docs.json`, the
 //! [`DocInfo`] table that ranking needs. It is rebuilt only when its inputs change.
 
-use super::{keyphrases, rank, DocInfo, Filter, Hit, Postings, Query, Results};
+use super::{rank, DocInfo, Filter, Hit, Postings, Query, Results};
 use crate::content::PageKind;
 use crate::markdown::Rendered;
 use crate::Ctx;
@@ -47,7 +47,7 @@ impl SearchDoc {
 /// indexes after one edit re-reads one document, not all of them.
 #[derive(Default)]
 pub struct TermCache {
-    ids: HashMap<String, u32>,
+    ids: rustc_hash::FxHashMap<String, u32>,
     pub words: Vec<String>,
     docs: HashMap<String, CachedDoc>,
 }
@@ -57,89 +57,111 @@ pub struct TermCache {
 type CachedDoc = (u64, Arc<Rendered>, DocInfo, Arc<Vec<(u32, u32)>>);
 
 impl TermCache {
-    fn intern(&mut self, w: String) -> u32 {
-        if let Some(&i) = self.ids.get(&w) {
+    fn intern_str(&mut self, w: &str) -> u32 {
+        if let Some(&i) = self.ids.get(w) {
             return i;
         }
         let i = self.words.len() as u32;
-        self.words.push(w.clone());
-        self.ids.insert(w, i);
+        self.words.push(w.to_string());
+        self.ids.insert(w.to_string(), i);
         i
     }
 
     /// The searchable documents of a site, in catalog order (ordinal = position).
-    pub fn documents(&mut self, ctx: &Ctx, rendered: &[Arc<Rendered>]) -> Vec<SearchDoc> {
+    /// `keep`: remember them for the next build (else this cache stays empty).
+    pub fn documents(
+        &mut self,
+        ctx: &Ctx,
+        rendered: &[Arc<Rendered>],
+        keep: bool,
+    ) -> Vec<SearchDoc> {
+        use rayon::prelude::*;
         let c = ctx.content;
-        let mut out = Vec::new();
+        let docs: Vec<usize> = (0..c.pages.len())
+            .filter(|&i| c.pages[i].kind == PageKind::Document)
+            .collect();
+        // What each document needs: the cached result, or its facts and words made afresh
+        // (in parallel: tokenising every body is the expensive part of a full build).
+        type Fresh = (DocInfo, String);
+        let mut out = Vec::with_capacity(docs.len());
         let mut seen = std::collections::HashSet::new();
-        for (i, p) in c.pages.iter().enumerate() {
-            if p.kind != PageKind::Document {
-                continue;
-            }
-            let r = &rendered[i];
-            let fm = &p.fm;
-            let section = p.parent.filter(|&s| s != 0).map(|s| c.pages[s].id.clone());
-            let key = crate::hash::of(&(format!("{fm:?}"), &p.url, &p.id, &section));
-            seen.insert(p.src.path.clone());
-            let head: String = [Some(&fm.title), fm.number.as_ref(), fm.issuer.as_ref()]
-                .into_iter()
-                .flatten()
-                .map(|s| format!("{s}\n"))
+        // In chunks, so that the words of a national-size corpus are never all in memory as text.
+        for chunk in docs.chunks(512) {
+            let prepared: Vec<(u64, String, Option<CachedDoc>, Option<Fresh>)> = chunk
+                .par_iter()
+                .map(|&i| {
+                    let p = &c.pages[i];
+                    let r = &rendered[i];
+                    let fm = &p.fm;
+                    let section = p.parent.filter(|&s| s != 0).map(|s| c.pages[s].id.clone());
+                    let key = crate::hash::of(&(format!("{fm:?}"), &p.url, &p.id, &section));
+                    let head: String = [Some(&fm.title), fm.number.as_ref(), fm.issuer.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .map(|s| format!("{s}\n"))
+                        .collect();
+                    if let Some(hit) = self
+                        .docs
+                        .get(&p.src.path)
+                        .filter(|(k, cr, _, _)| *k == key && Arc::ptr_eq(cr, r))
+                    {
+                        return (key, head, Some(hit.clone()), None);
+                    }
+                    let summary = fm.summary.clone().unwrap_or_else(|| r.excerpt.clone());
+                    let (keyphrases, pairs) = super::analyze(&head, &r.text);
+                    let info = DocInfo {
+                        id: p.id.clone(),
+                        url: p.url.clone(),
+                        title: fm.title.clone(),
+                        number: fm.number.clone(),
+                        kind: fm.kind.clone(),
+                        section,
+                        year: fm.issued.or(fm.effective).map(|d| d.year),
+                        status: fm.status.as_str().to_string(),
+                        date: p.date().map(|d| d.vi()),
+                        summary: crate::html::truncate_words(&summary, 200),
+                        headings: r
+                            .headings
+                            .iter()
+                            .filter(|h| h.level <= 4)
+                            .map(|h| (h.anchor.clone(), h.text.clone()))
+                            .collect(),
+                        keyphrases,
+                    };
+                    (key, head, None, Some((info, pairs)))
+                })
                 .collect();
-            if let Some((k, cr, info, words)) = self.docs.get(&p.src.path) {
-                if *k == key && Arc::ptr_eq(cr, r) {
-                    out.push(SearchDoc {
-                        info: info.clone(),
-                        issuer: fm.issuer.clone(),
-                        head,
-                        rendered: r.clone(),
-                        words: words.clone(),
-                    });
-                    continue;
-                }
-            }
-            let summary = fm.summary.clone().unwrap_or_else(|| r.excerpt.clone());
-            let info = DocInfo {
-                id: p.id.clone(),
-                url: p.url.clone(),
-                title: fm.title.clone(),
-                number: fm.number.clone(),
-                kind: fm.kind.clone(),
-                section,
-                year: fm.issued.or(fm.effective).map(|d| d.year),
-                status: fm.status.as_str().to_string(),
-                date: p.date().map(|d| d.vi()),
-                summary: crate::html::truncate_words(&summary, 200),
-                headings: r
-                    .headings
-                    .iter()
-                    .filter(|h| h.level <= 4)
-                    .map(|h| (h.anchor.clone(), h.text.clone()))
-                    .collect(),
-                keyphrases: keyphrases(&r.text),
-            };
-            let mut pairs = std::collections::BTreeSet::new();
-            for text in [head.as_str(), r.text.as_str()] {
-                crate::text::for_each_token(text, |t| {
-                    pairs.insert((t.folded, t.exact));
+            for (&i, (key, head, hit, fresh)) in chunk.iter().zip(prepared) {
+                let p = &c.pages[i];
+                let r = &rendered[i];
+                seen.insert(p.src.path.clone());
+                let (info, words) = match (hit, fresh) {
+                    (Some((_, _, info, words)), _) => (info, words),
+                    (None, Some((info, pairs))) => {
+                        let mut it = pairs.split('\0');
+                        let mut words: Vec<(u32, u32)> = Vec::new();
+                        while let (Some(f), Some(e)) = (it.next(), it.next()) {
+                            words.push((self.intern_str(f), self.intern_str(e)));
+                        }
+                        let words = Arc::new(words);
+                        if keep {
+                            self.docs.insert(
+                                p.src.path.clone(),
+                                (key, r.clone(), info.clone(), words.clone()),
+                            );
+                        }
+                        (info, words)
+                    }
+                    (None, None) => continue,
+                };
+                out.push(SearchDoc {
+                    info,
+                    issuer: p.fm.issuer.clone(),
+                    head,
+                    rendered: r.clone(),
+                    words,
                 });
             }
-            let words: Vec<(u32, u32)> = pairs
-                .into_iter()
-                .map(|(f, e)| (self.intern(f), self.intern(e)))
-                .collect();
-            let words = Arc::new(words);
-            self.docs.insert(
-                p.src.path.clone(),
-                (key, r.clone(), info.clone(), words.clone()),
-            );
-            out.push(SearchDoc {
-                info,
-                issuer: fm.issuer.clone(),
-                head,
-                rendered: r.clone(),
-                words,
-            });
         }
         self.docs.retain(|k, _| seen.contains(k));
         out
@@ -170,7 +192,7 @@ fn schema() -> (Schema, Fields) {
     let folded = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(FOLDED)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
     let exact = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -208,13 +230,19 @@ impl Tokenizer for VnTokenizer {
     type TokenStream<'a> = VnTokens;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VnTokens {
         let mut tokens = Vec::new();
-        crate::text::for_each_token(text, |t| {
+        let exact = self.exact;
+        crate::text::for_each_word(text, |s, e| {
+            let word = &text[s..e];
             let position = tokens.len();
             tokens.push(Token {
-                offset_from: t.start,
-                offset_to: t.end,
+                offset_from: s,
+                offset_to: e,
                 position,
-                text: if self.exact { t.exact } else { t.folded },
+                text: if exact {
+                    crate::text::exact(word)
+                } else {
+                    crate::text::fold(word)
+                },
                 position_length: 1,
             })
         });
@@ -248,17 +276,20 @@ fn register(index: &Index) {
 /// same input.
 pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
     let stamp = {
-        let mut h = Vec::new();
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
         for d in docs {
-            h.extend_from_slice(
+            h.update(
                 serde_json::to_string(&d.info)
                     .unwrap_or_default()
                     .as_bytes(),
             );
-            h.extend_from_slice(d.head.as_bytes());
-            h.extend_from_slice(d.body().as_bytes());
+            h.update(d.head.as_bytes());
+            h.update(d.body().as_bytes());
         }
-        format!("v1 {}", crate::hash::short(&h))
+        let digest = h.finalize();
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("v3 {hex}")
     };
     if std::fs::read_to_string(dir.join(STAMP_FILE))
         .ok()
@@ -273,10 +304,16 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| err(&e))?;
     let (schema, f) = schema();
-    let index = Index::create_in_dir(&tmp, schema.clone()).map_err(|e| err(&e))?;
-    register(&index);
-    let mut writer: tantivy::IndexWriter = index
-        .writer_with_num_threads(1, 64_000_000)
+    let tokenizers = tantivy::tokenizer::TokenizerManager::default();
+    tokenizers.register(FOLDED, VnTokenizer { exact: false });
+    tokenizers.register(EXACT, VnTokenizer { exact: true });
+    let directory = tantivy::directory::MmapDirectory::open(&tmp).map_err(|e| err(&e))?;
+    // One build makes one segment, indexed in this thread as documents come: no queue of
+    // pending documents (the multi-threaded writer's would hold them all) and no merging.
+    let mut writer = Index::builder()
+        .schema(schema.clone())
+        .tokenizers(tokenizers)
+        .single_segment_index_writer::<TantivyDocument>(directory, 50_000_000)
         .map_err(|e| err(&e))?;
     let id = schema.get_field("id").map_err(|e| err(&e))?;
     let title = schema.get_field("title").map_err(|e| err(&e))?;
@@ -308,8 +345,7 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
         }
         writer.add_document(td).map_err(|e| err(&e))?;
     }
-    writer.commit().map_err(|e| err(&e))?;
-    writer.wait_merging_threads().map_err(|e| err(&e))?;
+    writer.finalize().map_err(|e| err(&e))?;
     let infos: Vec<&DocInfo> = docs.iter().map(|d| &d.info).collect();
     std::fs::write(
         tmp.join(DOCS_FILE),

@@ -335,20 +335,77 @@ pub struct Results {
 /// Key phrases of a text: its most frequent adjacent word pairs (not across punctuation),
 /// folded, at least twice, at most [`KEYPHRASES`], most frequent first then alphabetical.
 pub fn keyphrases(body: &str) -> Vec<String> {
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-    let mut prev: Option<(String, usize)> = None;
-    text::for_each_token(body, |t| {
-        if let Some((p, end)) = &prev {
-            let gap = &body[*end..t.start];
-            if gap.chars().all(char::is_whitespace) && !gap.contains('\n') {
-                *counts.entry(format!("{p} {}", t.folded)).or_default() += 1;
+    analyze("", body).0
+}
+
+/// One pass over a document's words: its key phrases (from the body) and its distinct
+/// (folded, exact) words (head and body), as `folded\0exact\0` pairs in one string (a
+/// national-scale build holds millions of them: one allocation per document, not per word).
+/// Words are numbered locally so that counting pairs costs no allocation per word.
+pub fn analyze(head: &str, body: &str) -> (Vec<String>, String) {
+    use rustc_hash::{FxHashMap, FxHashSet};
+    let mut folded_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut folded: Vec<String> = Vec::new();
+    let mut exact_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut exact: Vec<String> = Vec::new();
+    let mut pairs_seen: FxHashSet<(u32, u32)> = FxHashSet::default();
+    let mut bigrams: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+    let mut fbuf = String::new();
+    let mut xbuf = String::new();
+    for (text, is_body) in [(head, false), (body, true)] {
+        let mut prev: Option<(u32, usize)> = None;
+        text::for_each_word(text, |s, e| {
+            let word = &text[s..e];
+            fbuf.clear();
+            for c in word.chars() {
+                text::push_folded(c, &mut fbuf);
             }
-        }
-        prev = Some((t.folded.clone(), t.end));
-    });
-    let mut v: Vec<(String, u32)> = counts.into_iter().filter(|(_, c)| *c >= 2).collect();
+            let f = match folded_ids.get(fbuf.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = folded.len() as u32;
+                    folded.push(fbuf.clone());
+                    folded_ids.insert(fbuf.clone(), id);
+                    id
+                }
+            };
+            text::exact_into(word, &mut xbuf);
+            let x = match exact_ids.get(xbuf.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = exact.len() as u32;
+                    exact_ids.insert(xbuf.clone(), id);
+                    exact.push(xbuf.clone());
+                    id
+                }
+            };
+            pairs_seen.insert((f, x));
+            if is_body {
+                if let Some((p, end)) = prev {
+                    let gap = &text[end..s];
+                    if gap.chars().all(char::is_whitespace) && !gap.contains('\n') {
+                        *bigrams.entry((p, f)).or_default() += 1;
+                    }
+                }
+                prev = Some((f, e));
+            }
+        });
+    }
+    let mut v: Vec<(String, u32)> = bigrams
+        .into_iter()
+        .filter(|(_, c)| *c >= 2)
+        .map(|((a, b), c)| (format!("{} {}", folded[a as usize], folded[b as usize]), c))
+        .collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    v.into_iter().take(KEYPHRASES).map(|(k, _)| k).collect()
+    let phrases = v.into_iter().take(KEYPHRASES).map(|(k, _)| k).collect();
+    let mut pairs = String::new();
+    for (f, x) in pairs_seen {
+        pairs.push_str(&folded[f as usize]);
+        pairs.push('\0');
+        pairs.push_str(&exact[x as usize]);
+        pairs.push('\0');
+    }
+    (phrases, pairs)
 }
 
 #[cfg(test)]

@@ -26,50 +26,79 @@ pub const MAX_VARIANTS: usize = 32;
 /// Builds the offline index file from the documents' interned words.
 pub fn build(docs: &[SearchDoc], cache: &TermCache, kinds: &[crate::config::Kind]) -> Vec<u8> {
     let words = &cache.words;
-    // folded id -> (exact id, doc) pairs, filled in document order.
-    let mut by_term: Vec<Vec<(u32, u32)>> = vec![Vec::new(); words.len()];
-    for (ord, d) in docs.iter().enumerate() {
-        for &(f, e) in d.words.iter() {
-            by_term[f as usize].push((e, ord as u32));
+    // Postings of every folded word in one flat array (counted first, so nothing grows):
+    // (exact id, doc) pairs, in document order within each word.
+    let mut start = vec![0usize; words.len() + 1];
+    for d in docs {
+        for &(f, _) in d.words.iter() {
+            start[f as usize + 1] += 1;
         }
     }
+    for i in 0..words.len() {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut flat = vec![(0u32, 0u32); start[words.len()]];
+    for (ord, d) in docs.iter().enumerate() {
+        for &(f, e) in d.words.iter() {
+            flat[fill[f as usize]] = (e, ord as u32);
+            fill[f as usize] += 1;
+        }
+    }
+    drop(fill);
     let mut terms: Vec<u32> = (0..words.len() as u32)
-        .filter(|&t| !by_term[t as usize].is_empty())
+        .filter(|&t| start[t as usize] < start[t as usize + 1])
         .collect();
     terms.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize]));
     let mut names = Vec::with_capacity(terms.len());
     let mut variants: Vec<Vec<&str>> = Vec::with_capacity(terms.len());
     let mut body = Vec::new();
+    let mut p = Vec::new();
     for &t in &terms {
-        let postings = &by_term[t as usize];
+        let postings = &flat[start[t as usize]..start[t as usize + 1]];
         // Forms of the word, most frequent first, then alphabetical.
-        let mut counts: HashMap<u32, usize> = HashMap::new();
+        let mut forms: Vec<(u32, usize)> = Vec::new();
         for &(e, _) in postings {
-            *counts.entry(e).or_default() += 1;
+            match forms.iter_mut().find(|(x, _)| *x == e) {
+                Some(f) => f.1 += 1,
+                None => forms.push((e, 1)),
+            }
         }
-        let mut forms: Vec<(u32, usize)> = counts.into_iter().collect();
         forms.sort_by(|a, b| {
             b.1.cmp(&a.1)
                 .then_with(|| words[a.0 as usize].cmp(&words[b.0 as usize]))
         });
         forms.truncate(MAX_VARIANTS);
-        let bit: HashMap<u32, u32> = forms
-            .iter()
-            .enumerate()
-            .map(|(i, (e, _))| (*e, 1u32 << i))
-            .collect();
-        let mut per_doc: BTreeMap<u32, u32> = BTreeMap::new();
-        for &(e, d) in postings {
-            // Documents whose only forms were dropped still contain the folded word.
-            *per_doc.entry(d).or_default() |= bit.get(&e).copied().unwrap_or(0);
-        }
+        let bit = |e: u32| {
+            forms
+                .iter()
+                .position(|(x, _)| *x == e)
+                .map_or(0, |i| 1u32 << i)
+        };
         let multi = forms.len() > 1;
-        let mut p = Vec::new();
-        varint(&mut p, per_doc.len() as u64);
-        let mut prev = 0u32;
-        for (i, (&d, &mask)) in per_doc.iter().enumerate() {
-            varint(&mut p, u64::from(if i == 0 { d } else { d - prev }));
-            prev = d;
+        // Documents come in order; a document's forms are next to each other.
+        p.clear();
+        let count = postings.windows(2).filter(|w| w[0].1 != w[1].1).count()
+            + usize::from(!postings.is_empty());
+        varint(&mut p, count as u64);
+        let mut prev: Option<u32> = None;
+        let mut i = 0;
+        while i < postings.len() {
+            let d = postings[i].1;
+            // Documents whose only forms were dropped still contain the folded word.
+            let mut mask = 0u32;
+            while i < postings.len() && postings[i].1 == d {
+                mask |= bit(postings[i].0);
+                i += 1;
+            }
+            varint(
+                &mut p,
+                u64::from(match prev {
+                    None => d,
+                    Some(x) => d - x,
+                }),
+            );
+            prev = Some(d);
             if multi {
                 varint(&mut p, u64::from(mask));
             }
@@ -84,15 +113,27 @@ pub fn build(docs: &[SearchDoc], cache: &TermCache, kinds: &[crate::config::Kind
                 .collect(),
         );
     }
-    let infos: Vec<&DocInfo> = docs.iter().map(|d| &d.info).collect();
-    let header = serde_json::json!({
-        "n": docs.len(),
-        "docs": infos,
-        "terms": names,
-        "variants": variants,
-        "fold": fold_table(),
-        "kinds": kinds.iter().map(|k| (k.id.as_str(), k.label.as_str())).collect::<BTreeMap<_, _>>(),
-    });
+    drop(flat);
+    #[derive(serde::Serialize)]
+    struct Header<'a> {
+        n: usize,
+        docs: Vec<&'a DocInfo>,
+        terms: Vec<&'a str>,
+        variants: Vec<Vec<&'a str>>,
+        fold: BTreeMap<String, (String, String, u8)>,
+        kinds: BTreeMap<&'a str, &'a str>,
+    }
+    let header = Header {
+        n: docs.len(),
+        docs: docs.iter().map(|d| &d.info).collect(),
+        terms: names,
+        variants,
+        fold: fold_table(),
+        kinds: kinds
+            .iter()
+            .map(|k| (k.id.as_str(), k.label.as_str()))
+            .collect(),
+    };
     let header = serde_json::to_vec(&header).unwrap_or_default();
     let mut out = Vec::with_capacity(8 + header.len() + body.len());
     out.extend_from_slice(MAGIC);
