@@ -413,21 +413,35 @@ async fn register<S: Storage>(
         device,
         token_hash: auth::hash(&token),
     };
-    let gate = app.reports_gate.read().await;
-    let found = app.store.register(reg, now()).await.map_err(store_error)?;
-    if let Some(m) = &found {
-        let day = crate::reports::today();
-        app.update_reports(|r| r.registered(m.card_number.as_str(), day));
-    }
-    drop(gate);
+    // The write and what follows it run in their own task: a client that hangs up mid-request
+    // cancels this handler, not the bookkeeping of a registration already committed.
+    let found = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let _gate = app.reports_gate.read().await;
+            let found = app.store.register(reg, now()).await?;
+            if let Some(m) = &found {
+                let day = crate::reports::today();
+                app.update_reports(|r| r.registered(m.card_number.as_str(), day));
+                app.metrics.registrations.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok::<_, StoreError>(found)
+        })
+        .await
+        .map_err(|_| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "registration failed",
+            )
+        })?
+        .map_err(store_error)?
+    };
     match found {
-        Some(m) => {
-            app.metrics.registrations.fetch_add(1, Ordering::Relaxed);
-            Ok(json_response(
-                StatusCode::CREATED,
-                &json!({"token": token, "member": {"card_number": m.card_number, "full_name": m.full_name, "unit_code": m.unit_code, "role": m.role}}),
-            ))
-        }
+        Some(m) => Ok(json_response(
+            StatusCode::CREATED,
+            &json!({"token": token, "member": {"card_number": m.card_number, "full_name": m.full_name, "unit_code": m.unit_code, "role": m.role}}),
+        )),
         None => {
             app.metrics
                 .registrations_refused
@@ -524,36 +538,48 @@ async fn events<S: Storage>(
         let (slots, evs): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
         let kinds: Vec<(crate::model::EventType, String, i64)> =
             evs.iter().map(|e| (e.kind, e.doc.clone(), e.at)).collect();
-        let gate = app.reports_gate.read().await;
-        let stored = app
-            .store
-            .append_events(member.clone(), evs, now)
-            .await
-            .map_err(store_error)?;
-        let card = member.card_number.as_str();
-        let cell = member.unit_code.as_str();
-        app.update_reports(|r| {
-            for ((kind, doc, at), st) in kinds.iter().zip(&stored) {
-                if *st == Stored::Stored {
-                    r.event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);
+        // As for registrations: once committed, the aggregate and the counters are updated
+        // even if the client hangs up before the answer.
+        let stored = {
+            let app = app.clone();
+            let member = member.clone();
+            tokio::spawn(async move {
+                let _gate = app.reports_gate.read().await;
+                let stored = app.store.append_events(member.clone(), evs, now).await?;
+                let card = member.card_number.as_str();
+                let cell = member.unit_code.as_str();
+                app.update_reports(|r| {
+                    for ((kind, doc, at), st) in kinds.iter().zip(&stored) {
+                        if *st == Stored::Stored {
+                            r.event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);
+                        }
+                    }
+                });
+                for st in &stored {
+                    let counter = match st {
+                        Stored::Stored => &app.metrics.events_stored,
+                        Stored::Duplicate => &app.metrics.events_duplicate,
+                        Stored::Conflict => &app.metrics.events_rejected,
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
                 }
-            }
-        });
-        drop(gate);
+                Ok::<_, StoreError>(stored)
+            })
+            .await
+            .map_err(|_| {
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "storing events failed",
+                )
+            })?
+            .map_err(store_error)?
+        };
         for (slot, s) in slots.into_iter().zip(stored) {
             let (status, err) = match s {
-                Stored::Stored => {
-                    app.metrics.events_stored.fetch_add(1, Ordering::Relaxed);
-                    ("stored", None)
-                }
-                Stored::Duplicate => {
-                    app.metrics.events_duplicate.fetch_add(1, Ordering::Relaxed);
-                    ("duplicate", None)
-                }
-                Stored::Conflict => {
-                    app.metrics.events_rejected.fetch_add(1, Ordering::Relaxed);
-                    ("rejected", Some("this id is already used by another event"))
-                }
+                Stored::Stored => ("stored", None),
+                Stored::Duplicate => ("duplicate", None),
+                Stored::Conflict => ("rejected", Some("this id is already used by another event")),
             };
             results[slot]["status"] = json!(status);
             if let Some(err) = err {

@@ -449,3 +449,48 @@ fn health_and_metrics() {
         "not_found"
     );
 }
+
+/// A client that hangs up right after sending a batch must not leave the server's counters and
+/// report aggregate behind what was committed.
+#[test]
+fn clients_hanging_up_do_not_unbalance_counters_and_reports() {
+    let s = start();
+    let t = token(s.addr, "10000001");
+    let now = now_rfc3339();
+    for b in 0..40 {
+        let events: Vec<serde_json::Value> = (0..50).map(|i| json!({"id": format!("00000000-0000-4000-8000-{:012}", b * 100 + i), "type": "view", "doc": "dieu-le", "at": now})).collect();
+        let body = json!({ "events": events }).to_string();
+        let req = format!("POST /api/v1/events HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {t}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+        let mut c = std::net::TcpStream::connect(s.addr).expect("connect");
+        std::io::Write::write_all(&mut c, req.as_bytes()).expect("write");
+        let _ = c.shutdown(std::net::Shutdown::Both);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let rows: i64 = rusqlite::Connection::open(s.dir.path().join("db.sqlite"))
+        .expect("db")
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .expect("q");
+    let metrics = get(s.addr, "/metrics").text();
+    assert!(
+        metrics.contains(&format!("sotay_events_stored_total {rows}\n")),
+        "stored {rows} rows; metrics: {}",
+        metrics
+            .lines()
+            .find(|l| l.starts_with("sotay_events_stored_total"))
+            .unwrap_or("")
+    );
+    let admin = admin(&s, "TU");
+    let r = request(
+        s.addr,
+        "GET",
+        "/api/v1/reports/usage",
+        &[("authorization", &format!("Bearer {admin}"))],
+        b"",
+    )
+    .json();
+    assert_eq!(
+        r["total"]["views"].as_i64(),
+        Some(rows),
+        "report views = stored views"
+    );
+}
