@@ -65,7 +65,10 @@ setup_sotay() {
     fi
     if [[ -x $SOTAY ]]; then
         AVAILABLE[sotay]=1
-        say "sotay: $SOTAY"
+        # Every run uses one snapshot, even if target/ is rebuilt meanwhile.
+        say "sotay: $SOTAY (built $(date -u -r "$SOTAY" '+%Y-%m-%d %H:%M UTC'); copied to bench/work/sotay.bin)"
+        cp -f "$SOTAY" "$WORK/sotay.bin"
+        SOTAY=$WORK/sotay.bin
     else
         REASON[sotay]="release binary could not be built"
     fi

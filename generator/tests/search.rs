@@ -3,7 +3,7 @@
 
 use sotay_generator::search::index::{index_dir, SearchIndex};
 use sotay_generator::search::offline::OfflineIndex;
-use sotay_generator::search::{rank, Filter, Query};
+use sotay_generator::search::{rank, FactsTable, Filter, Query};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -241,7 +241,13 @@ fn offline_index_ranks_exactly_like_the_server_index() {
     for q in queries {
         let query = Query::parse(q);
         let server = b.index.rank(&query, &Filter::default());
-        let browser = rank(&query, &off.docs, &off, &Filter::default());
+        let browser = rank(
+            &query,
+            &off.docs,
+            &FactsTable::new(&off.docs),
+            &off,
+            &Filter::default(),
+        );
         assert_eq!(server, browser, "query {q:?}");
         assert!(!server.is_empty(), "query {q:?} finds something");
     }

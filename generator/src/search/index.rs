@@ -18,7 +18,7 @@ use tantivy::schema::{
     STRING,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::{doc, DocSet, Index, IndexReader, TantivyDocument, Term, TERMINATED};
+use tantivy::{doc, DocSet, Index, TantivyDocument, Term, TERMINATED};
 
 const FOLDED: &str = "vi_folded";
 const EXACT: &str = "vi_exact";
@@ -365,11 +365,14 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
 
 /// An opened tantivy index, ready to answer queries from many threads.
 pub struct SearchIndex {
-    reader: IndexReader,
     fields: Fields,
     docs: Vec<DocInfo>,
+    facts: super::FactsTable,
     /// Tantivy address of each ordinal.
     addr: Vec<tantivy::DocAddress>,
+    /// Ordinal of each tantivy document, per segment.
+    ords: Vec<Vec<u32>>,
+    searcher: tantivy::Searcher,
 }
 
 impl SearchIndex {
@@ -389,21 +392,28 @@ impl SearchIndex {
                 .map_err(|e| err(&e))?;
         let searcher = reader.searcher();
         let mut addr = vec![tantivy::DocAddress::new(0, 0); docs.len()];
+        let mut ords = Vec::new();
         for (si, seg) in searcher.segment_readers().iter().enumerate() {
             let col = seg.fast_fields().u64("ord").map_err(|e| err(&e))?;
+            let mut seg_ords = vec![u32::MAX; seg.max_doc() as usize];
             for doc in 0..seg.max_doc() {
                 if let Some(o) = col.first(doc) {
                     if let Some(slot) = addr.get_mut(o as usize) {
                         *slot = tantivy::DocAddress::new(si as u32, doc);
+                        seg_ords[doc as usize] = o as u32;
                     }
                 }
             }
+            ords.push(seg_ords);
         }
+        let facts = super::FactsTable::new(&docs);
         Ok(SearchIndex {
-            reader,
             fields,
             docs,
+            facts,
             addr,
+            ords,
+            searcher,
         })
     }
 
@@ -413,18 +423,23 @@ impl SearchIndex {
 
     /// Ranked ordinals for a query (all of them).
     pub fn rank(&self, query: &Query, filter: &Filter) -> Vec<super::Ranked> {
-        let p = TantivyPostings {
-            searcher: self.reader.searcher(),
-            idx: self,
-        };
-        rank(query, &self.docs, &p, filter)
+        let p = TantivyPostings { idx: self };
+        rank(query, &self.docs, &self.facts, &p, filter)
     }
 
     /// A page of results with snippets.
     pub fn search(&self, q: &str, filter: &Filter, offset: usize, limit: usize) -> Results {
         let query = Query::parse(q);
-        let ranked = self.rank(&query, filter);
-        let searcher = self.reader.searcher();
+        let p = TantivyPostings { idx: self };
+        let (total, ranked) = super::top(
+            &query,
+            &self.docs,
+            &self.facts,
+            &p,
+            filter,
+            offset.saturating_add(limit),
+        );
+        let searcher = &self.searcher;
         let folded: Vec<&str> = query.terms.iter().map(|t| t.folded.as_str()).collect();
         let hits = ranked
             .iter()
@@ -440,17 +455,16 @@ impl SearchIndex {
                             .and_then(|v| v.as_str().map(str::to_string))
                     })
                     .unwrap_or_default();
+                let heading = r.heading.and_then(|i| d.headings.get(i));
                 let mut snippet = String::new();
-                if let Some(a) = &r.anchor {
-                    if let Some((_, h)) = d.headings.iter().find(|(x, _)| x == a) {
-                        snippet = format!("<strong>{}</strong> ", super::snippet::mark(h, &folded));
-                    }
+                if let Some((_, h)) = heading {
+                    snippet = format!("<strong>{}</strong> ", super::snippet::mark(h, &folded));
                 }
                 snippet.push_str(&super::snippet::snippet(&body, &folded));
                 Hit {
                     id: d.id.clone(),
-                    url: match &r.anchor {
-                        Some(a) => format!("{}#{a}", d.url),
+                    url: match heading {
+                        Some((a, _)) => format!("{}#{a}", d.url),
                         None => d.url.clone(),
                     },
                     title: d.title.clone(),
@@ -462,15 +476,11 @@ impl SearchIndex {
                 }
             })
             .collect();
-        Results {
-            total: ranked.len(),
-            hits,
-        }
+        Results { total, hits }
     }
 }
 
 struct TantivyPostings<'a> {
-    searcher: tantivy::Searcher,
     idx: &'a SearchIndex,
 }
 
@@ -478,19 +488,20 @@ impl TantivyPostings<'_> {
     fn list(&self, field: Field, word: &str) -> Vec<u32> {
         let term = Term::from_field_text(field, word);
         let mut out = Vec::new();
-        for seg in self.searcher.segment_readers() {
+        for (si, seg) in self.idx.searcher.segment_readers().iter().enumerate() {
             let Ok(inv) = seg.inverted_index(field) else {
                 continue;
             };
             let Ok(Some(mut postings)) = inv.read_postings(&term, IndexRecordOption::Basic) else {
                 continue;
             };
-            let Ok(col) = seg.fast_fields().u64("ord") else {
-                continue;
-            };
+            let ords = &self.idx.ords[si];
             while postings.doc() != TERMINATED {
-                if let Some(o) = col.first(postings.doc()) {
-                    out.push(o as u32);
+                if let Some(&o) = ords
+                    .get(postings.doc() as usize)
+                    .filter(|&&o| o != u32::MAX)
+                {
+                    out.push(o);
                 }
                 postings.advance();
             }

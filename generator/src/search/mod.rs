@@ -96,10 +96,6 @@ impl Query {
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }
-
-    fn folded(&self) -> Vec<&str> {
-        self.terms.iter().map(|t| t.folded.as_str()).collect()
-    }
 }
 
 /// Which documents hold a word: what an index must answer for [`rank`].
@@ -139,8 +135,72 @@ impl Filter {
 pub struct Ranked {
     pub ord: u32,
     pub score: f64,
-    /// Anchor of the heading that matched the query, if any.
-    pub anchor: Option<String>,
+    /// Index (in `DocInfo::headings`) of the heading that matched the query, if any.
+    pub heading: Option<usize>,
+}
+
+/// What ranking reads of a document, folded once when an index is opened rather than for
+/// every candidate of every query: its title, headings, number and key phrases as word ids.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub title: Vec<u32>,
+    pub headings: Vec<Vec<u32>>,
+    /// Empty when the document has no number.
+    pub number: Vec<u32>,
+    pub keyphrases: Vec<(u32, u32)>,
+}
+
+/// The facts of every document, and the ids of their words.
+#[derive(Debug, Clone, Default)]
+pub struct FactsTable {
+    pub facts: Vec<Facts>,
+    ids: rustc_hash::FxHashMap<String, u32>,
+}
+
+/// A word no document's facts contain.
+const UNKNOWN: u32 = u32::MAX;
+
+impl FactsTable {
+    pub fn new(docs: &[DocInfo]) -> FactsTable {
+        let mut t = FactsTable::default();
+        let id = |w: String, ids: &mut rustc_hash::FxHashMap<String, u32>| -> u32 {
+            let n = ids.len() as u32;
+            *ids.entry(w).or_insert(n)
+        };
+        for d in docs {
+            let words = |s: &str, ids: &mut rustc_hash::FxHashMap<String, u32>| -> Vec<u32> {
+                folded_words(s).into_iter().map(|w| id(w, ids)).collect()
+            };
+            let title = words(&d.title, &mut t.ids);
+            let headings = d
+                .headings
+                .iter()
+                .map(|(_, h)| words(h, &mut t.ids))
+                .collect();
+            let number = d
+                .number
+                .as_deref()
+                .map(|n| words(n, &mut t.ids))
+                .unwrap_or_default();
+            let keyphrases = d
+                .keyphrases
+                .iter()
+                .filter_map(|k| k.split_once(' '))
+                .map(|(a, b)| (id(a.to_string(), &mut t.ids), id(b.to_string(), &mut t.ids)))
+                .collect();
+            t.facts.push(Facts {
+                title,
+                headings,
+                number,
+                keyphrases,
+            });
+        }
+        t
+    }
+
+    fn id(&self, w: &str) -> u32 {
+        self.ids.get(w).copied().unwrap_or(UNKNOWN)
+    }
 }
 
 /// Folded words of a short text (title, heading, number).
@@ -150,12 +210,10 @@ pub fn folded_words(s: &str) -> Vec<String> {
     v
 }
 
-fn contains_seq(hay: &[String], needle: &[&str]) -> bool {
+fn contains_seq(hay: &[u32], needle: &[u32]) -> bool {
     !needle.is_empty()
         && hay.len() >= needle.len()
-        && hay
-            .windows(needle.len())
-            .any(|w| w.iter().zip(needle).all(|(a, b)| a == b))
+        && hay.windows(needle.len()).any(|w| w == needle)
 }
 
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
@@ -187,11 +245,24 @@ fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
 pub fn rank(
     query: &Query,
     docs: &[DocInfo],
+    facts: &FactsTable,
     postings: &impl Postings,
     filter: &Filter,
 ) -> Vec<Ranked> {
+    top(query, docs, facts, postings, filter, usize::MAX).1
+}
+
+/// The number of matching documents, and the first `k` of them in rank order (see [`rank`]).
+pub fn top(
+    query: &Query,
+    docs: &[DocInfo],
+    facts: &FactsTable,
+    postings: &impl Postings,
+    filter: &Filter,
+    k: usize,
+) -> (usize, Vec<Ranked>) {
     if query.is_empty() {
-        return Vec::new();
+        return (0, Vec::new());
     }
     let n = f64::from(postings.num_docs());
     // Distinct words, in query order.
@@ -215,7 +286,7 @@ pub fn rank(
     }
     cands.retain(|&o| docs.get(o as usize).is_some_and(|d| filter.accepts(d)));
     if cands.is_empty() {
-        return Vec::new();
+        return (0, Vec::new());
     }
     let idf: Vec<f64> = distinct
         .iter()
@@ -224,72 +295,63 @@ pub fn rank(
             (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
         })
         .collect();
-    let exact: Vec<Option<HashSet<u32>>> = distinct
+    // Which documents hold each accented word in its exact form: a bit per document.
+    let exact: Vec<Option<Vec<bool>>> = distinct
         .iter()
         .map(|t| {
             t.accented.then(|| {
-                postings
-                    .exact_docs(&t.exact, &t.folded)
-                    .into_iter()
-                    .collect()
+                let mut bits = vec![false; docs.len()];
+                for d in postings.exact_docs(&t.exact, &t.folded) {
+                    if let Some(b) = bits.get_mut(d as usize) {
+                        *b = true;
+                    }
+                }
+                bits
             })
         })
         .collect();
     let sum_idf: f64 = idf.iter().sum();
-    let seq = query.folded();
-    let pairs: Vec<String> = seq
-        .windows(2)
-        .map(|w| format!("{} {}", w[0], w[1]))
-        .collect();
+    let seq: Vec<u32> = query.terms.iter().map(|t| facts.id(&t.folded)).collect();
+    let word: Vec<u32> = distinct.iter().map(|t| facts.id(&t.folded)).collect();
+    let pairs: Vec<(u32, u32)> = seq.windows(2).map(|w| (w[0], w[1])).collect();
 
     let mut out: Vec<Ranked> = cands
         .into_iter()
         .map(|ord| {
             let d = &docs[ord as usize];
-            let title = folded_words(&d.title);
+            let f = &facts.facts[ord as usize];
             let mut s = 0.0;
-            for (i, t) in distinct.iter().enumerate() {
+            for (i, _) in distinct.iter().enumerate() {
                 s += idf[i];
-                if title.contains(&t.folded) {
+                if f.title.contains(&word[i]) {
                     s += 2.0 * idf[i];
                 }
-                if exact[i].as_ref().is_some_and(|set| set.contains(&ord)) {
+                if exact[i].as_ref().is_some_and(|bits| bits[ord as usize]) {
                     s += idf[i];
                 }
             }
-            let mut anchor = None;
+            let mut heading = None;
             if seq.len() >= 2 {
-                if contains_seq(&title, &seq) {
+                if contains_seq(&f.title, &seq) {
                     s += 3.0 * sum_idf;
                 }
-                if let Some((a, _)) = d
-                    .headings
-                    .iter()
-                    .find(|(_, h)| contains_seq(&folded_words(h), &seq))
-                {
+                if let Some(i) = f.headings.iter().position(|h| contains_seq(h, &seq)) {
                     s += 2.0 * sum_idf;
-                    anchor = Some(a.clone());
+                    heading = Some(i);
                 }
-                let hit = pairs.iter().filter(|p| d.keyphrases.contains(p)).count();
+                let hit = pairs.iter().filter(|p| f.keyphrases.contains(p)).count();
                 s += 1.5 * sum_idf * hit as f64 / pairs.len() as f64;
-                if let Some(num) = &d.number {
-                    if folded_words(num) == seq.iter().map(|x| x.to_string()).collect::<Vec<_>>() {
-                        s += 10.0 * sum_idf;
-                    }
-                }
-            } else if let Some(num) = &d.number {
-                if folded_words(num) == [seq[0].to_string()] {
+                if !f.number.is_empty() && f.number == seq {
                     s += 10.0 * sum_idf;
                 }
+            } else if f.number.len() == 1 && f.number[0] == seq[0] {
+                s += 10.0 * sum_idf;
             }
             for &(a, b) in &query.phrases {
                 let p = &seq[a..b];
-                let found = contains_seq(&title, p)
-                    || d.headings
-                        .iter()
-                        .any(|(_, h)| contains_seq(&folded_words(h), p))
-                    || p.windows(2)
-                        .all(|w| d.keyphrases.contains(&format!("{} {}", w[0], w[1])));
+                let found = contains_seq(&f.title, p)
+                    || f.headings.iter().any(|h| contains_seq(h, p))
+                    || p.windows(2).all(|w| f.keyphrases.contains(&(w[0], w[1])));
                 if !found {
                     s *= 0.5;
                 }
@@ -300,12 +362,18 @@ pub fn rank(
             Ranked {
                 ord,
                 score: (s * 1e6).round() / 1e6,
-                anchor,
+                heading,
             }
         })
         .collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
-    out
+    let total = out.len();
+    let by_rank = |a: &Ranked, b: &Ranked| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord));
+    if k < out.len() {
+        out.select_nth_unstable_by(k, by_rank);
+        out.truncate(k);
+    }
+    out.sort_by(by_rank);
+    (total, out)
 }
 
 /// A search result as the API and `sotay search --format json` give it.
