@@ -3,7 +3,7 @@
 
 use sotay_generator::search::index::{index_dir, SearchIndex};
 use sotay_generator::search::offline::OfflineIndex;
-use sotay_generator::search::{rank, FactsTable, Filter, Query};
+use sotay_generator::search::{rank, FactsTable, Filter, Postings, Query};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -251,4 +251,179 @@ fn offline_index_ranks_exactly_like_the_server_index() {
         assert_eq!(server, browser, "query {q:?}");
         assert!(!server.is_empty(), "query {q:?} finds something");
     }
+}
+
+/// `rank` answers its tests from inverted facts; this is the formula of its documentation
+/// applied to each candidate directly, on strings (as the browser's port does). Both must give
+/// the same scores to the last bit, the same headings and the same order, and `top(k)` must
+/// be the first `k` of `rank`.
+fn direct(
+    query: &Query,
+    docs: &[sotay_generator::search::DocInfo],
+    postings: &impl Postings,
+    filter: &Filter,
+) -> Vec<(u32, f64, Option<usize>)> {
+    use sotay_generator::search::folded_words;
+    if query.terms.is_empty() {
+        return Vec::new();
+    }
+    let n = f64::from(postings.num_docs());
+    let mut distinct = Vec::new();
+    for t in &query.terms {
+        if !distinct
+            .iter()
+            .any(|d: &&sotay_generator::search::QueryTerm| {
+                d.folded == t.folded && d.exact == t.exact
+            })
+        {
+            distinct.push(t);
+        }
+    }
+    let lists: Vec<Vec<u32>> = distinct.iter().map(|t| postings.docs(&t.folded)).collect();
+    let idf: Vec<f64> = lists
+        .iter()
+        .map(|l| {
+            let df = l.len() as f64;
+            (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        })
+        .collect();
+    let sum_idf: f64 = idf.iter().sum();
+    let seq: Vec<String> = query.terms.iter().map(|t| t.folded.clone()).collect();
+    let contains = |hay: &[String], needle: &[String]| {
+        hay.len() >= needle.len() && hay.windows(needle.len()).any(|w| w == needle)
+    };
+    let mut out = Vec::new();
+    for (ord, d) in docs.iter().enumerate() {
+        let ord = ord as u32;
+        let section_ok = filter.section.as_ref().is_none_or(|s| {
+            d.section
+                .as_ref()
+                .is_some_and(|ds| ds == s || ds.starts_with(&format!("{s}/")))
+        });
+        if !lists.iter().all(|l| l.contains(&ord))
+            || filter
+                .kind
+                .as_ref()
+                .is_some_and(|k| d.kind.as_ref() != Some(k))
+            || filter.year.is_some_and(|y| d.year != Some(y))
+            || !section_ok
+        {
+            continue;
+        }
+        let title = folded_words(&d.title);
+        let headings: Vec<Vec<String>> = d.headings.iter().map(|(_, h)| folded_words(h)).collect();
+        let number = d.number.as_deref().map(folded_words).unwrap_or_default();
+        let kp = |a: &str, b: &str| d.keyphrases.iter().any(|k| *k == format!("{a} {b}"));
+        let mut s = 0.0;
+        for (i, t) in distinct.iter().enumerate() {
+            s += idf[i];
+            if title.contains(&t.folded) {
+                s += 2.0 * idf[i];
+            }
+            if t.accented && postings.exact_docs(&t.exact, &t.folded).contains(&ord) {
+                s += idf[i];
+            }
+        }
+        let mut heading = None;
+        if seq.len() >= 2 {
+            if contains(&title, &seq) {
+                s += 3.0 * sum_idf;
+            }
+            if let Some(i) = headings.iter().position(|h| contains(h, &seq)) {
+                s += 2.0 * sum_idf;
+                heading = Some(i);
+            }
+            let hit = seq.windows(2).filter(|w| kp(&w[0], &w[1])).count();
+            s += 1.5 * sum_idf * hit as f64 / (seq.len() - 1) as f64;
+        }
+        if number == seq {
+            s += 10.0 * sum_idf;
+        }
+        for &(a, b) in &query.phrases {
+            let p = &seq[a..b];
+            let found = contains(&title, p)
+                || headings.iter().any(|h| contains(h, p))
+                || p.windows(2).all(|w| kp(&w[0], &w[1]));
+            if !found {
+                s *= 0.5;
+            }
+        }
+        if d.status == "expired" || d.status == "superseded" {
+            s *= 0.7;
+        }
+        out.push((ord, (s * 1e6).round() / 1e6, heading));
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+#[test]
+fn ranking_is_the_documented_formula() {
+    let b = sample();
+    let off = offline(b);
+    let facts = FactsTable::new(&off.docs);
+    let filters = [
+        Filter::default(),
+        Filter {
+            kind: Some("hoi-dap".into()),
+            ..Filter::default()
+        },
+        Filter {
+            section: Some("sinh-hoat-chi-bo".into()),
+            ..Filter::default()
+        },
+        Filter {
+            year: Some(2026),
+            ..Filter::default()
+        },
+    ];
+    // Words from titles, headings, bodies only, numbers; repeated words; phrases, some found
+    // in no title, heading or key phrase; words no document has.
+    let queries = [
+        "dang vien",
+        "Đảng viên dự bị",
+        "đảng viên đảng viên",
+        "Điều 5",
+        "05-NQ/TU",
+        "\"chi bộ\" \"sinh hoạt\"",
+        "\"sinh hoạt chi bộ\" nghị quyết",
+        "\"đảng viên xyzzy\"",
+        "chi bo sinh hoat dang",
+        "hoà giải",
+        "hòa giải",
+        "quyền của đảng viên",
+        "NGHỊ QUYẾT",
+        "sổ tay điện tử",
+        "tu phe binh va phe binh",
+        "\"tự phê bình\"",
+        "2025",
+        "chuong ii",
+        "xyzzy",
+        "đảng",
+    ];
+    let mut compared = 0;
+    for q in queries {
+        let query = Query::parse(q);
+        for f in &filters {
+            let want = direct(&query, &off.docs, &off, f);
+            let got: Vec<(u32, f64, Option<usize>)> = rank(&query, &off.docs, &facts, &off, f)
+                .into_iter()
+                .map(|r| (r.ord, r.score, r.heading))
+                .collect();
+            assert_eq!(got, want, "query {q:?} with {f:?}");
+            for k in [0, 1, 3, 10] {
+                let (total, first) =
+                    sotay_generator::search::top(&query, &off.docs, &facts, &off, f, k);
+                assert_eq!(total, want.len(), "total for {q:?} with {f:?}");
+                let first: Vec<u32> = first.iter().map(|r| r.ord).collect();
+                let expect: Vec<u32> = want.iter().take(k).map(|r| r.0).collect();
+                assert_eq!(first, expect, "top {k} for {q:?} with {f:?}");
+            }
+            compared += want.len();
+        }
+    }
+    assert!(
+        compared > 500,
+        "the queries match enough documents to test: {compared}"
+    );
 }

@@ -372,6 +372,9 @@ pub struct SearchIndex {
     addr: Vec<tantivy::DocAddress>,
     /// Ordinal of each tantivy document, per segment.
     ords: Vec<Vec<u32>>,
+    /// One segment whose document ids are the ordinals (how `build` writes it): postings
+    /// are then ordinals as they are, already sorted.
+    identity: bool,
     searcher: tantivy::Searcher,
 }
 
@@ -407,7 +410,11 @@ impl SearchIndex {
             ords.push(seg_ords);
         }
         let facts = super::FactsTable::new(&docs);
+        let identity = ords.len() == 1
+            && ords[0].len() == docs.len()
+            && ords[0].iter().enumerate().all(|(i, &o)| o as usize == i);
         Ok(SearchIndex {
+            identity,
             fields,
             docs,
             facts,
@@ -495,6 +502,14 @@ impl TantivyPostings<'_> {
             let Ok(Some(mut postings)) = inv.read_postings(&term, IndexRecordOption::Basic) else {
                 continue;
             };
+            if self.idx.identity {
+                out.reserve(postings.doc_freq() as usize);
+                while postings.doc() != TERMINATED {
+                    out.push(postings.doc());
+                    postings.advance();
+                }
+                return out;
+            }
             let ords = &self.idx.ords[si];
             while postings.doc() != TERMINATED {
                 if let Some(&o) = ords

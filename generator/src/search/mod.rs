@@ -139,40 +139,48 @@ pub struct Ranked {
     pub heading: Option<usize>,
 }
 
-/// What ranking reads of a document, folded once when an index is opened rather than for
-/// every candidate of every query: its title, headings, number and key phrases as word ids.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Facts {
-    pub title: Vec<u32>,
-    pub headings: Vec<Vec<u32>>,
-    /// Empty when the document has no number.
-    pub number: Vec<u32>,
-    pub keyphrases: Vec<(u32, u32)>,
-}
-
-/// The facts of every document, and the ids of their words.
+/// What ranking reads of the documents besides their words (titles, headings, numbers, key
+/// phrases, status), folded once when an index is opened and inverted: for each word or pair
+/// of words, where it is. A query then answers each test of the score for all its candidates
+/// at once, with merges of sorted lists, instead of reading every candidate's text.
 #[derive(Debug, Clone, Default)]
 pub struct FactsTable {
-    pub facts: Vec<Facts>,
-    ids: rustc_hash::FxHashMap<String, u32>,
+    /// Word ids of the words in the facts.
+    ids: FxHashMap<String, u32>,
+    /// Per word id: the documents whose title holds the word (sorted, once each).
+    title_docs: Vec<Vec<u32>>,
+    /// Per pair of adjacent words: where titles hold it, as [`Place`]s (heading 0), sorted.
+    title_pairs: FxHashMap<(u32, u32), Vec<u64>>,
+    /// Per pair of adjacent words: where headings hold it, as [`Place`]s, sorted.
+    heading_pairs: FxHashMap<(u32, u32), Vec<u64>>,
+    pair_docs: FxHashMap<(u32, u32), Vec<u32>>,
+    number_docs: FxHashMap<Vec<u32>, Vec<u32>>,
+    /// Documents no longer in force (expired or superseded).
+    inactive: Bits,
 }
 
 /// A word no document's facts contain.
 const UNKNOWN: u32 = u32::MAX;
 
+type FxHashMap<K, V> = rustc_hash::FxHashMap<K, V>;
+
 impl FactsTable {
     pub fn new(docs: &[DocInfo]) -> FactsTable {
-        let mut t = FactsTable::default();
-        let id = |w: String, ids: &mut rustc_hash::FxHashMap<String, u32>| -> u32 {
+        let mut t = FactsTable {
+            inactive: Bits::new(docs.len()),
+            ..FactsTable::default()
+        };
+        let id = |w: String, ids: &mut FxHashMap<String, u32>| -> u32 {
             let n = ids.len() as u32;
             *ids.entry(w).or_insert(n)
         };
-        for d in docs {
-            let words = |s: &str, ids: &mut rustc_hash::FxHashMap<String, u32>| -> Vec<u32> {
-                folded_words(s).into_iter().map(|w| id(w, ids)).collect()
-            };
+        let words = |s: &str, ids: &mut FxHashMap<String, u32>| -> Vec<u32> {
+            folded_words(s).into_iter().map(|w| id(w, ids)).collect()
+        };
+        for (ord, d) in docs.iter().enumerate() {
+            let ord = ord as u32;
             let title = words(&d.title, &mut t.ids);
-            let headings = d
+            let headings: Vec<Vec<u32>> = d
                 .headings
                 .iter()
                 .map(|(_, h)| words(h, &mut t.ids))
@@ -182,18 +190,46 @@ impl FactsTable {
                 .as_deref()
                 .map(|n| words(n, &mut t.ids))
                 .unwrap_or_default();
-            let keyphrases = d
+            let keyphrases: Vec<(u32, u32)> = d
                 .keyphrases
                 .iter()
                 .filter_map(|k| k.split_once(' '))
                 .map(|(a, b)| (id(a.to_string(), &mut t.ids), id(b.to_string(), &mut t.ids)))
                 .collect();
-            t.facts.push(Facts {
-                title,
-                headings,
-                number,
-                keyphrases,
-            });
+            let n = t.ids.len();
+            t.title_docs.resize_with(n, Vec::new);
+            // Pushed in document order, so each list is sorted; `last() != Some(&ord)` keeps
+            // a document once however often its title or headings repeat the word.
+            for &w in &title {
+                let l = &mut t.title_docs[w as usize];
+                if l.last() != Some(&ord) {
+                    l.push(ord);
+                }
+            }
+            for (pos, w) in title.windows(2).enumerate() {
+                if let Some(at) = place(ord, 0, pos) {
+                    t.title_pairs.entry((w[0], w[1])).or_default().push(at);
+                }
+            }
+            for (hi, h) in headings.iter().enumerate() {
+                for (pos, w) in h.windows(2).enumerate() {
+                    if let Some(at) = place(ord, hi, pos) {
+                        t.heading_pairs.entry((w[0], w[1])).or_default().push(at);
+                    }
+                }
+            }
+            for &p in &keyphrases {
+                let l = t.pair_docs.entry(p).or_default();
+                if l.last() != Some(&ord) {
+                    l.push(ord);
+                }
+            }
+            if !number.is_empty() {
+                t.number_docs.entry(number).or_default().push(ord);
+            }
+            if d.status == "expired" || d.status == "superseded" {
+                t.inactive.set(ord);
+            }
         }
         t
     }
@@ -201,22 +237,123 @@ impl FactsTable {
     fn id(&self, w: &str) -> u32 {
         self.ids.get(w).copied().unwrap_or(UNKNOWN)
     }
+
+    fn titles_with(&self, w: u32) -> &[u32] {
+        self.title_docs.get(w as usize).map_or(&[], Vec::as_slice)
+    }
+
+    fn with_pair(&self, a: u32, b: u32) -> &[u32] {
+        self.pair_docs.get(&(a, b)).map_or(&[], Vec::as_slice)
+    }
+
+    /// Documents whose title holds `seq` (two words or more) in order.
+    fn title_seq(&self, seq: &[u32], out: &mut Bits) {
+        for at in seq_places(&self.title_pairs, seq) {
+            out.set((at >> 32) as u32);
+        }
+    }
+
+    /// Documents with a heading holding `seq` (two words or more), and for each the first
+    /// such heading.
+    fn heading_seq(&self, seq: &[u32], mut found: impl FnMut(u32, usize)) {
+        let mut last = None;
+        // Sorted by document then heading: the first of a document is its first heading.
+        for at in seq_places(&self.heading_pairs, seq) {
+            let d = (at >> 32) as u32;
+            if last != Some(d) {
+                found(d, ((at >> 16) & 0xffff) as usize);
+                last = Some(d);
+            }
+        }
+    }
+}
+
+/// Where a word pair is in a document: document, heading, position of the pair's first word,
+/// packed in a u64 (32, 16 and 16 bits) so that the places of a document's words sort by
+/// heading then position, and the place `k` words later is `place + k`. A heading or position
+/// beyond 65,535 is not indexed (headings that long would be paragraphs).
+type Place = u64;
+
+fn place(doc: u32, heading: usize, pos: usize) -> Option<Place> {
+    let (h, p) = (u16::try_from(heading).ok()?, u16::try_from(pos).ok()?);
+    Some(u64::from(doc) << 32 | u64::from(h) << 16 | u64::from(p))
+}
+
+/// Where a list's pair is, shifted back by `k` words: where the sequence would start.
+fn starts(k: u64, l: &[Place]) -> impl Iterator<Item = Place> + '_ {
+    l.iter()
+        .filter(move |&&p| p & 0xffff >= k)
+        .map(move |&p| p - k)
+}
+
+/// The places where `seq` (two words or more) starts: where its first pair is, such that its
+/// k-th pair is k words later. Merges of sorted lists, shortest first: no text is read.
+fn seq_places(pairs: &FxHashMap<(u32, u32), Vec<Place>>, seq: &[u32]) -> Vec<Place> {
+    let mut lists: Vec<(u64, &[Place])> = seq
+        .windows(2)
+        .enumerate()
+        .map(|(k, w)| {
+            let l = pairs.get(&(w[0], w[1])).map_or(&[][..], Vec::as_slice);
+            (k as u64, l)
+        })
+        .collect();
+    lists.sort_by_key(|(_, l)| l.len());
+    let Some(((k0, first), rest)) = lists.split_first() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Place> = starts(*k0, first).collect();
+    for &(k, l) in rest {
+        if out.is_empty() {
+            break;
+        }
+        let mut keep = Vec::with_capacity(out.len());
+        let mut it = starts(k, l).peekable();
+        for &p in &out {
+            while it.next_if(|&q| q < p).is_some() {}
+            if it.peek() == Some(&p) {
+                keep.push(p);
+            }
+        }
+        out = keep;
+    }
+    out
+}
+
+/// A set of document ordinals, one bit each.
+#[derive(Debug, Clone, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+    fn of(n: usize, docs: &[u32]) -> Bits {
+        let mut b = Bits::new(n);
+        for &d in docs {
+            b.set(d);
+        }
+        b
+    }
+    fn set(&mut self, d: u32) {
+        if let Some(w) = self.0.get_mut(d as usize / 64) {
+            *w |= 1 << (d % 64);
+        }
+    }
+    fn has(&self, d: u32) -> bool {
+        self.0
+            .get(d as usize / 64)
+            .is_some_and(|w| w & (1 << (d % 64)) != 0)
+    }
 }
 
 /// Folded words of a short text (title, heading, number).
 pub fn folded_words(s: &str) -> Vec<String> {
     let mut v = Vec::new();
-    text::for_each_token(s, |t| v.push(t.folded));
+    text::for_each_word(s, |a, b| v.push(text::fold(&s[a..b])));
     v
 }
 
-fn contains_seq(hay: &[u32], needle: &[u32]) -> bool {
-    !needle.is_empty()
-        && hay.len() >= needle.len()
-        && hay.windows(needle.len()).any(|w| w == needle)
-}
-
-fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+fn intersect<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
     let (mut i, mut j, mut out) = (0, 0, Vec::with_capacity(a.len().min(b.len())));
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -253,6 +390,12 @@ pub fn rank(
 }
 
 /// The number of matching documents, and the first `k` of them in rank order (see [`rank`]).
+///
+/// The score of every candidate is computed, in the order [`rank`] states it (so that the
+/// browser's port, which tests each candidate directly, gives the same numbers to the last
+/// bit); what each test asks is answered beforehand, from the inverted facts, as sets of
+/// documents. A query thus costs time in proportion to the postings it reads, with a few
+/// nanoseconds per candidate.
 pub fn top(
     query: &Query,
     docs: &[DocInfo],
@@ -265,6 +408,7 @@ pub fn top(
         return (0, Vec::new());
     }
     let n = f64::from(postings.num_docs());
+    let size = docs.len();
     // Distinct words, in query order.
     let mut seen = HashSet::new();
     let distinct: Vec<&QueryTerm> = query
@@ -284,7 +428,10 @@ pub fn top(
     for l in &order[1..] {
         cands = intersect(&cands, l);
     }
-    cands.retain(|&o| docs.get(o as usize).is_some_and(|d| filter.accepts(d)));
+    if *filter != Filter::default() {
+        cands.retain(|&o| docs.get(o as usize).is_some_and(|d| filter.accepts(d)));
+    }
+    cands.retain(|&o| (o as usize) < size);
     if cands.is_empty() {
         return (0, Vec::new());
     }
@@ -295,79 +442,145 @@ pub fn top(
             (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
         })
         .collect();
-    // Which documents hold each accented word in its exact form: a bit per document.
-    let exact: Vec<Option<Vec<bool>>> = distinct
-        .iter()
-        .map(|t| {
-            t.accented.then(|| {
-                let mut bits = vec![false; docs.len()];
-                for d in postings.exact_docs(&t.exact, &t.folded) {
-                    if let Some(b) = bits.get_mut(d as usize) {
-                        *b = true;
-                    }
-                }
-                bits
-            })
-        })
-        .collect();
     let sum_idf: f64 = idf.iter().sum();
     let seq: Vec<u32> = query.terms.iter().map(|t| facts.id(&t.folded)).collect();
     let word: Vec<u32> = distinct.iter().map(|t| facts.id(&t.folded)).collect();
     let pairs: Vec<(u32, u32)> = seq.windows(2).map(|w| (w[0], w[1])).collect();
 
-    let mut out: Vec<Ranked> = cands
-        .into_iter()
-        .map(|ord| {
-            let d = &docs[ord as usize];
-            let f = &facts.facts[ord as usize];
-            let mut s = 0.0;
-            for (i, _) in distinct.iter().enumerate() {
-                s += idf[i];
-                if f.title.contains(&word[i]) {
-                    s += 2.0 * idf[i];
-                }
-                if exact[i].as_ref().is_some_and(|bits| bits[ord as usize]) {
-                    s += idf[i];
-                }
-            }
-            let mut heading = None;
-            if seq.len() >= 2 {
-                if contains_seq(&f.title, &seq) {
-                    s += 3.0 * sum_idf;
-                }
-                if let Some(i) = f.headings.iter().position(|h| contains_seq(h, &seq)) {
-                    s += 2.0 * sum_idf;
-                    heading = Some(i);
-                }
-                let hit = pairs.iter().filter(|p| f.keyphrases.contains(p)).count();
-                s += 1.5 * sum_idf * hit as f64 / pairs.len() as f64;
-                if !f.number.is_empty() && f.number == seq {
-                    s += 10.0 * sum_idf;
-                }
-            } else if f.number.len() == 1 && f.number[0] == seq[0] {
-                s += 10.0 * sum_idf;
-            }
-            for &(a, b) in &query.phrases {
-                let p = &seq[a..b];
-                let found = contains_seq(&f.title, p)
-                    || f.headings.iter().any(|h| contains_seq(h, p))
-                    || p.windows(2).all(|w| f.keyphrases.contains(&(w[0], w[1])));
-                if !found {
-                    s *= 0.5;
-                }
-            }
-            if d.status == "expired" || d.status == "superseded" {
-                s *= 0.7;
-            }
-            Ranked {
-                ord,
-                score: (s * 1e6).round() / 1e6,
-                heading,
-            }
+    // The tests of the score, as sets. Per distinct word: in the title; in its exact form.
+    let in_title: Vec<Bits> = word
+        .iter()
+        .map(|&w| Bits::of(size, facts.titles_with(w)))
+        .collect();
+    let exact: Vec<Option<Bits>> = distinct
+        .iter()
+        .map(|t| {
+            t.accented
+                .then(|| Bits::of(size, &postings.exact_docs(&t.exact, &t.folded)))
         })
         .collect();
-    let total = out.len();
+    let mut title_seq = Bits::new(size);
+    // Per document, the first heading that holds the query (NONE: none does).
+    const NONE: u32 = u32::MAX;
+    let mut heading_of: Vec<u32> = Vec::new();
+    // Key phrase hits, per document (a query repeats a pair at most as often as it has words).
+    let mut hits: Vec<u16> = Vec::new();
+    let mut number = Bits::new(size);
+    // (A word outside the facts' vocabulary is UNKNOWN, which no title, heading, key phrase
+    // or number holds: the lookups below then find nothing, as the direct tests would.)
+    if seq.len() >= 2 {
+        facts.title_seq(&seq, &mut title_seq);
+        heading_of = vec![NONE; size];
+        facts.heading_seq(&seq, |d, i| {
+            if let Some(h) = heading_of.get_mut(d as usize) {
+                *h = i as u32;
+            }
+        });
+        hits = vec![0; size];
+        for &(a, b) in &pairs {
+            for &d in facts.with_pair(a, b) {
+                if let Some(h) = hits.get_mut(d as usize) {
+                    *h = h.saturating_add(1);
+                }
+            }
+        }
+    }
+    if let Some(l) = facts.number_docs.get(&seq) {
+        for &d in l {
+            number.set(d);
+        }
+    }
+    // Per quoted phrase: the documents that hold it in the title, a heading or key phrases.
+    let phrase_found: Vec<Bits> = query
+        .phrases
+        .iter()
+        .map(|&(a, b)| {
+            let p = &seq[a..b];
+            let mut found = Bits::new(size);
+            if p.contains(&UNKNOWN) {
+                return found;
+            }
+            facts.title_seq(p, &mut found);
+            facts.heading_seq(p, |d, _| found.set(d));
+            let mut all: Option<Vec<u32>> = None;
+            for w in p.windows(2) {
+                let l = facts.with_pair(w[0], w[1]);
+                all = Some(match all {
+                    None => l.to_vec(),
+                    Some(prev) => intersect(&prev, l),
+                });
+            }
+            for d in all.unwrap_or_default() {
+                found.set(d);
+            }
+            found
+        })
+        .collect();
+
+    let score = |ord: u32| {
+        let mut s = 0.0;
+        for i in 0..distinct.len() {
+            s += idf[i];
+            if in_title[i].has(ord) {
+                s += 2.0 * idf[i];
+            }
+            if exact[i].as_ref().is_some_and(|bits| bits.has(ord)) {
+                s += idf[i];
+            }
+        }
+        let mut heading = None;
+        if seq.len() >= 2 {
+            if title_seq.has(ord) {
+                s += 3.0 * sum_idf;
+            }
+            if let Some(&i) = heading_of.get(ord as usize).filter(|&&i| i != NONE) {
+                s += 2.0 * sum_idf;
+                heading = Some(i as usize);
+            }
+            let hit = hits.get(ord as usize).copied().unwrap_or(0);
+            s += 1.5 * sum_idf * f64::from(hit) / pairs.len() as f64;
+        }
+        if number.has(ord) {
+            s += 10.0 * sum_idf;
+        }
+        for found in &phrase_found {
+            if !found.has(ord) {
+                s *= 0.5;
+            }
+        }
+        if facts.inactive.has(ord) {
+            s *= 0.7;
+        }
+        Ranked {
+            ord,
+            score: (s * 1e6).round() / 1e6,
+            heading,
+        }
+    };
+    let total = cands.len();
     let by_rank = |a: &Ranked, b: &Ranked| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord));
+    // The best k so far, kept in a buffer of up to 2k that is cut back to k when full; once
+    // it has been cut, a document that does not beat the k-th best is not kept.
+    let cap = k.saturating_mul(2).max(16);
+    let mut out: Vec<Ranked> = Vec::with_capacity(cap.min(total));
+    let mut kth: Option<Ranked> = None;
+    if k > 0 {
+        for ord in cands {
+            let r = score(ord);
+            if kth
+                .as_ref()
+                .is_some_and(|w| by_rank(&r, w) != std::cmp::Ordering::Less)
+            {
+                continue;
+            }
+            out.push(r);
+            if out.len() >= cap {
+                out.select_nth_unstable_by(k - 1, by_rank);
+                out.truncate(k);
+                kth = out.last().cloned();
+            }
+        }
+    }
     if k < out.len() {
         out.select_nth_unstable_by(k, by_rank);
         out.truncate(k);

@@ -8,39 +8,61 @@ use std::collections::HashSet;
 /// How many words a snippet shows.
 pub const WINDOW: usize = 28;
 
+/// A word of the text: its byte range, and which query word it is, if any.
+struct Word {
+    start: usize,
+    end: usize,
+    hit: Option<usize>,
+}
+
 /// The window of `text` with the most distinct query words (folded), marked.
+///
+/// Words are folded one at a time into a reused buffer and compared with the query's few
+/// words: no allocation per word of the body (bodies are long, and a page of results has ten).
 pub fn snippet(body: &str, query_folded: &[&str]) -> String {
-    let want: HashSet<&str> = query_folded.iter().copied().collect();
-    let toks = text::tokens(body);
+    let mut want: Vec<&str> = query_folded.to_vec();
+    want.sort_unstable();
+    want.dedup();
+    let mut toks: Vec<Word> = Vec::new();
+    let mut buf = String::new();
+    text::for_each_word(body, |start, end| {
+        buf.clear();
+        for c in body[start..end].chars() {
+            text::push_folded(c, &mut buf);
+        }
+        toks.push(Word {
+            start,
+            end,
+            hit: want.iter().position(|w| *w == buf),
+        });
+    });
     if toks.is_empty() {
         return String::new();
     }
-    let hits: Vec<bool> = toks
-        .iter()
-        .map(|t| want.contains(t.folded.as_str()))
-        .collect();
     // Best window: most distinct matched words, then most matches, then earliest.
     let mut best = (0usize, 0usize, 0usize);
     let mut best_start = 0;
-    let first = hits.iter().position(|&h| h).unwrap_or(0);
+    let first = toks.iter().position(|t| t.hit.is_some()).unwrap_or(0);
     // Start at the beginning when the first match is near it, else a few words before it.
     let mut start = if first < WINDOW / 2 { 0 } else { first - 4 };
+    let mut seen = vec![false; want.len()];
     while start < toks.len() {
         let end = (start + WINDOW).min(toks.len());
-        let mut distinct = HashSet::new();
+        seen.iter_mut().for_each(|s| *s = false);
         let mut count = 0;
-        for i in start..end {
-            if hits[i] {
-                distinct.insert(toks[i].folded.as_str());
+        for t in &toks[start..end] {
+            if let Some(i) = t.hit {
+                seen[i] = true;
                 count += 1;
             }
         }
-        let key = (distinct.len(), count, usize::MAX - start);
+        let distinct = seen.iter().filter(|&&s| s).count();
+        let key = (distinct, count, usize::MAX - start);
         if key > best {
             best = key;
             best_start = start;
         }
-        if distinct.len() == want.len() || end == toks.len() {
+        if distinct == want.len() || end == toks.len() {
             break;
         }
         start += WINDOW / 2;
@@ -61,10 +83,9 @@ pub fn snippet(body: &str, query_folded: &[&str]) -> String {
         out.push('…');
     }
     let mut pos = from;
-    for i in best_start..end {
-        let t = &toks[i];
+    for t in &toks[best_start..end] {
         push_esc(&mut out, &collapse(&body[pos..t.start]));
-        if hits[i] {
+        if t.hit.is_some() {
             out.push_str("<mark>");
             push_esc(&mut out, &body[t.start..t.end]);
             out.push_str("</mark>");
