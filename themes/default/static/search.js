@@ -91,6 +91,19 @@
     return f;
   };
 
+  // Folds every document's facts in small slices while the page is idle, so that the first
+  // search a member types does not pay for all of them at once (a search folds what is
+  // still missing itself).
+  Index.prototype.warm = function () {
+    var self = this, next = 0, step = 300;
+    function slice() {
+      var end = Math.min(next + step, self.docs.length);
+      for (; next < end; next++) self.facts(next);
+      if (next < self.docs.length) setTimeout(slice, 0);
+    }
+    setTimeout(slice, 0);
+  };
+
   Index.prototype.folded = function (s) {
     return this.tokens(s).map(function (t) { return t.folded; });
   };
@@ -271,7 +284,11 @@
       loading = fetch(url).then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.arrayBuffer();
-      }).then(function (buf) { return new Index(buf); });
+      }).then(function (buf) {
+        var idx = new Index(buf);
+        idx.warm();
+        return idx;
+      });
     }
     return loading;
   }
