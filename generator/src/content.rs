@@ -42,9 +42,23 @@ pub struct Source {
     pub lines: LineIndex,
     /// Byte offset where the Markdown body starts (after front matter).
     pub body: usize,
+    /// Short SHA-256 of `text` (the document version in `catalog.json`), computed once per
+    /// reading of the file.
+    pub hash: String,
 }
 
 impl Source {
+    pub fn new(path: String, text: String, lines: LineIndex, body: usize) -> Source {
+        let hash = crate::hash::short(text.as_bytes());
+        Source {
+            path,
+            text,
+            lines,
+            body,
+            hash,
+        }
+    }
+
     pub fn pos(&self, offset: usize) -> Pos {
         self.lines.pos(&self.text, offset)
     }
@@ -231,12 +245,12 @@ pub fn load_cached(
     // The home page always exists, with or without content/_index.md.
     c.pages.push(Page {
         kind: PageKind::Home,
-        src: Arc::new(Source {
-            path: "content/_index.md".into(),
-            text: String::new(),
-            lines: LineIndex::new(""),
-            body: 0,
-        }),
+        src: Arc::new(Source::new(
+            "content/_index.md".into(),
+            String::new(),
+            LineIndex::new(""),
+            0,
+        )),
         fm: FrontMatter {
             title: config.title.clone(),
             ..FrontMatter::default()
@@ -417,7 +431,7 @@ pub fn load_cached(
         c.pages[parent].children.push(i);
     }
     for (i, p) in c.pages.iter_mut().enumerate() {
-        p.hash = crate::hash::short(p.src.text.as_bytes());
+        p.hash = p.src.hash.clone();
         c.by_path.insert(p.src.path.clone(), i);
     }
     for i in 1..c.pages.len() {
@@ -516,12 +530,7 @@ fn ensure_section(
     urls.entry(url.clone()).or_insert_with(|| path.clone());
     c.pages.push(Page {
         kind: PageKind::Section,
-        src: Arc::new(Source {
-            path,
-            text: String::new(),
-            lines: LineIndex::new(""),
-            body: 0,
-        }),
+        src: Arc::new(Source::new(path, String::new(), LineIndex::new(""), 0)),
         fm: FrontMatter {
             title: text::nfc(&capitalize(&name.replace(['-', '_'], " "))).into_owned(),
             ..FrontMatter::default()
@@ -604,12 +613,7 @@ fn load_entry(entry: &Entry, kinds: &[&str], d: &mut Diagnostics) -> Loaded {
                 _ => frontmatter::parse(path, &text, &lines, kinds, Need::Title, d),
             };
             Loaded::Markdown(
-                Arc::new(Source {
-                    path: path.clone(),
-                    text,
-                    lines,
-                    body,
-                }),
+                Arc::new(Source::new(path.clone(), text, lines, body)),
                 Box::new(fm),
             )
         }

@@ -63,7 +63,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// A 1-based line and column. Line 0 means "the file as a whole".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct Pos {
     pub line: usize,
     pub column: usize,

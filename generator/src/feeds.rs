@@ -21,7 +21,7 @@ pub fn atom(ctx: &Ctx, rendered: &[std::sync::Arc<Rendered>]) -> String {
     let mut docs: Vec<usize> = (0..c.pages.len())
         .filter(|&i| c.pages[i].kind == PageKind::Document)
         .collect();
-    docs.sort_by(|&a, &b| crate::render::recent_order(&c.pages[a], &c.pages[b]));
+    crate::render::sort_recent(c, &mut docs);
     docs.truncate(ctx.config.feed_limit);
     let updated = docs
         .iter()

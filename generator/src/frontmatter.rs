@@ -130,7 +130,7 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 }
 
 /// Whether a document is in force. Drafts are not published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     #[default]
@@ -168,8 +168,8 @@ impl Status {
     }
 }
 
-/// The checked front matter of one page.
-#[derive(Debug, Clone, Default)]
+/// The checked front matter of one page. (Hashed, not formatted, for fingerprints.)
+#[derive(Debug, Clone, Default, Hash)]
 pub struct FrontMatter {
     pub title: String,
     pub id: Option<String>,

@@ -34,6 +34,8 @@ impl FileMeta {
 }
 
 struct MdEntry {
+    /// The source it was rendered from: the same `Arc` (the load cache's) means the same text.
+    src: Arc<content::Source>,
     src_hash: u64,
     dep_key: u64,
     rendered: Arc<Rendered>,
@@ -123,12 +125,12 @@ impl Builder {
                     let path = p.src.path.clone();
                     std::mem::replace(
                         &mut p.src,
-                        Arc::new(content::Source {
+                        Arc::new(content::Source::new(
                             path,
-                            text: String::new(),
-                            lines: crate::diagnostics::LineIndex::new(""),
-                            body: 0,
-                        }),
+                            String::new(),
+                            crate::diagnostics::LineIndex::new(""),
+                            0,
+                        )),
                     )
                 })
                 .collect()
@@ -169,18 +171,24 @@ impl Builder {
         // failed run makes the next one give every file to its sink again.
         let previous = std::mem::take(&mut self.outputs);
         let outputs = &previous;
-        let put = |path: String,
-                   bytes: &[u8],
-                   files: &mut BTreeMap<String, FileMeta>,
-                   changed: &mut Vec<String>|
+        let put_meta = |path: String,
+                        bytes: &[u8],
+                        meta: FileMeta,
+                        files: &mut BTreeMap<String, FileMeta>,
+                        changed: &mut Vec<String>|
          -> Result<(), Diagnostics> {
-            let meta = FileMeta::of(bytes);
             if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
                 sink.put(&path, bytes).map_err(|e| fail(&path, e))?;
                 changed.push(path.clone());
             }
             files.insert(path, meta);
             Ok(())
+        };
+        let put = |path: String,
+                   bytes: &[u8],
+                   files: &mut BTreeMap<String, FileMeta>,
+                   changed: &mut Vec<String>| {
+            put_meta(path, bytes, FileMeta::of(bytes), files, changed)
         };
 
         // Every page but the search page (which names the search index, made below).
@@ -202,13 +210,17 @@ impl Builder {
             &mut pages_rendered,
             &mut diags,
         );
-        drop(pages);
         timer.step("pages");
         if diags.has_errors() {
             return Err(diags);
         }
-        if !self.keep {
-            // Page bodies are in their pages now: free them before search needs memory.
+        // Kept for the search page when sources are kept anyway (an incremental build); a
+        // one-shot build frees the page bodies first, now that they are in their pages, before
+        // search needs the memory, and makes the search page's `Pages` again.
+        let kept = if self.keep {
+            Some(pages)
+        } else {
+            drop(pages);
             for r in &mut rendered {
                 if let Some(r) = Arc::get_mut(r) {
                     r.html = String::new();
@@ -216,16 +228,30 @@ impl Builder {
                     r.checks = Vec::new();
                 }
             }
-        }
+            None
+        };
 
         let search_docs = self.terms.documents(&ctx, &rendered, self.keep);
         timer.step("search documents");
         let index = search::offline::build(&search_docs, &self.terms, &config.kinds);
         timer.step("offline index");
-        let index_url = format!("/search/index.{}.bin", hash::short(&index));
-        put(index_url[1..].to_string(), &index, &mut files, &mut changed)?;
+        let meta = FileMeta::of(&index);
+        let index_url = format!("/search/index.{}.bin", meta.hash);
+        put_meta(
+            index_url[1..].to_string(),
+            &index,
+            meta,
+            &mut files,
+            &mut changed,
+        )?;
         drop(index);
-        let pages = render::Pages::new(&ctx, &theme, &rendered, &index_url);
+        let pages = match kept {
+            Some(mut p) => {
+                p.set_search_index(&index_url);
+                p
+            }
+            None => render::Pages::new(&ctx, &theme, &rendered, &index_url),
+        };
         render_pages(
             &pages,
             &search_jobs,
@@ -238,6 +264,7 @@ impl Builder {
             &mut diags,
         );
         drop(pages);
+        timer.step("search page");
         if diags.has_errors() {
             return Err(diags);
         }
@@ -273,6 +300,7 @@ impl Builder {
                 &mut changed,
             )?;
         }
+        timer.step("feeds and catalog");
         let manifest = offline::web_manifest(&ctx, &theme)
             .map_err(|e| fail("manifest.webmanifest", std::io::Error::other(e)))?;
         put(
@@ -301,6 +329,7 @@ impl Builder {
             }
             files.insert(path, meta);
         }
+        timer.step("assets");
         for (path, bytes) in offline::service_worker(&ctx, &theme, &files)
             .map_err(|e| fail("sw.js", std::io::Error::other(e)))?
         {
@@ -317,6 +346,7 @@ impl Builder {
             })
             .collect();
         changed.sort();
+        timer.step("service worker");
         Ok(Run {
             config,
             content,
@@ -341,7 +371,7 @@ impl Builder {
                 .filter(|p| p.kind == PageKind::Document)
                 .map(|p| {
                     (
-                        format!("{:?}", p.fm),
+                        &p.fm,
                         &p.url,
                         &p.id,
                         p.parent.map(|s| c.pages[s].id.as_str()),
@@ -393,10 +423,12 @@ impl Builder {
             .pages
             .iter()
             .map(|p| {
-                let src_hash = hash::fast(p.src.text.as_bytes());
-                let hit = self
-                    .md
-                    .get(&p.src.path)
+                let entry = self.md.get(&p.src.path);
+                let src_hash = match entry {
+                    Some(e) if Arc::ptr_eq(&e.src, &p.src) => e.src_hash,
+                    _ => hash::fast(p.src.text.as_bytes()),
+                };
+                let hit = entry
                     .filter(|e| e.src_hash == src_hash && e.dep_key == dep_key(&e.rendered.deps))
                     .map(|e| e.rendered.clone());
                 (src_hash, hit)
@@ -421,6 +453,7 @@ impl Builder {
                 self.md.insert(
                     path,
                     MdEntry {
+                        src: c.pages[i].src.clone(),
                         src_hash: keys[i].0,
                         dep_key: key,
                         rendered: r.clone(),

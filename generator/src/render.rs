@@ -8,7 +8,7 @@ use crate::theme::{template_error, Theme};
 use crate::{text, Ctx};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A document as shown in lists.
@@ -147,6 +147,8 @@ pub struct Pages<'a> {
     search_index: String,
     /// Fingerprint of each page as it appears in lists (its `Item`).
     item_fp: Vec<u64>,
+    /// Per document: the documents before and after it in its section.
+    neighbours: HashMap<PageIdx, (Option<PageIdx>, Option<PageIdx>)>,
 }
 
 impl<'a> Pages<'a> {
@@ -216,7 +218,21 @@ impl<'a> Pages<'a> {
         let item_fp = (0..c.pages.len())
             .map(|i| crate::hash::of(&item(ctx, rendered, i)))
             .collect();
+        let mut neighbours = HashMap::new();
+        for s in &c.pages {
+            let docs: Vec<PageIdx> = s
+                .children
+                .iter()
+                .copied()
+                .filter(|&k| c.pages[k].kind == PageKind::Document)
+                .collect();
+            for (at, &d) in docs.iter().enumerate() {
+                let prev = at.checked_sub(1).map(|x| docs[x]);
+                neighbours.insert(d, (prev, docs.get(at + 1).copied()));
+            }
+        }
         Pages {
+            neighbours,
             ctx,
             theme,
             rendered,
@@ -228,6 +244,11 @@ impl<'a> Pages<'a> {
             search_index: ctx.href(search_index),
             item_fp,
         }
+    }
+
+    /// The same pages, for a search index at another URL (only the search page shows it).
+    pub fn set_search_index(&mut self, url: &str) {
+        self.search_index = self.ctx.href(url);
     }
 
     /// Every page to render, in a fixed order.
@@ -301,7 +322,7 @@ impl<'a> Pages<'a> {
                 let mut docs: Vec<PageIdx> = (0..c.pages.len())
                     .filter(|&i| c.pages[i].kind == PageKind::Document)
                     .collect();
-                docs.sort_by(|&a, &b| recent_order(&c.pages[a], &c.pages[b]));
+                sort_recent(c, &mut docs);
                 let month = c.pages.iter().filter_map(|p| p.fm.meeting).max();
                 let meeting: Vec<u64> = (0..c.pages.len())
                     .filter(|&i| month.is_some() && c.pages[i].fm.meeting == month)
@@ -312,7 +333,7 @@ impl<'a> Pages<'a> {
                 crate::hash::of(&(
                     self.global_fp,
                     "home",
-                    format!("{:?}", home.fm),
+                    &home.fm,
                     self.rendered[0].html_hash,
                     kids,
                     recent,
@@ -329,14 +350,7 @@ impl<'a> Pages<'a> {
                     .map(|&k| self.item_fp[k])
                     .collect();
                 crate::hash::of(&(
-                    (
-                        self.global_fp,
-                        "section",
-                        *n,
-                        format!("{:?}", p.fm),
-                        &p.url,
-                        &p.id,
-                    ),
+                    (self.global_fp, "section", *n, &p.fm, &p.url, &p.id),
                     (
                         self.rendered[*i].html_hash,
                         &self.rendered[*i].excerpt,
@@ -348,21 +362,14 @@ impl<'a> Pages<'a> {
             }
             Job::Document(i) => {
                 let p = &c.pages[*i];
-                let siblings: Vec<u64> = p
-                    .parent
-                    .map(|s| {
-                        let docs: Vec<PageIdx> = c.pages[s]
-                            .children
-                            .iter()
-                            .copied()
-                            .filter(|&k| c.pages[k].kind == PageKind::Document)
-                            .collect();
-                        let at = docs.iter().position(|&k| k == *i).unwrap_or(0);
-                        [at.checked_sub(1), Some(at + 1)]
+                let siblings: Vec<u64> = self
+                    .neighbours
+                    .get(i)
+                    .map(|&(a, b)| {
+                        [a, b]
                             .into_iter()
                             .flatten()
-                            .filter_map(|x| docs.get(x))
-                            .map(|&k| self.item_fp[k])
+                            .map(|k| self.item_fp[k])
                             .collect()
                     })
                     .unwrap_or_default();
@@ -389,14 +396,7 @@ impl<'a> Pages<'a> {
                     })
                     .collect();
                 crate::hash::of(&(
-                    (
-                        self.global_fp,
-                        "doc",
-                        format!("{:?}", p.fm),
-                        &p.url,
-                        &p.id,
-                        &p.hash,
-                    ),
+                    (self.global_fp, "doc", &p.fm, &p.url, &p.id, &p.hash),
                     (
                         self.rendered[*i].html_hash,
                         &self.rendered[*i].excerpt,
@@ -540,7 +540,7 @@ impl<'a> Pages<'a> {
         let mut recent: Vec<PageIdx> = (0..c.pages.len())
             .filter(|&i| c.pages[i].kind == PageKind::Document)
             .collect();
-        recent.sort_by(|&a, &b| recent_order(&c.pages[a], &c.pages[b]));
+        sort_recent(c, &mut recent);
         let recent: Vec<Item> = recent.iter().take(8).map(|&i| self.item(i)).collect();
         let month = c.pages.iter().filter_map(|p| p.fm.meeting).max();
         let mut meeting_docs: Vec<&Page> = match month {
@@ -625,22 +625,11 @@ impl<'a> Pages<'a> {
         let c = ctx.content;
         let p = &c.pages[i];
         let fm = &p.fm;
-        let (prev, next) = match p.parent {
-            Some(s) => {
-                let docs: Vec<PageIdx> = c.pages[s]
-                    .children
-                    .iter()
-                    .copied()
-                    .filter(|&k| c.pages[k].kind == PageKind::Document)
-                    .collect();
-                let at = docs.iter().position(|&k| k == i);
-                (
-                    at.and_then(|a| a.checked_sub(1))
-                        .map(|a| link(ctx, &c.pages[docs[a]])),
-                    at.and_then(|a| docs.get(a + 1))
-                        .map(|&k| link(ctx, &c.pages[k])),
-                )
-            }
+        let (prev, next) = match self.neighbours.get(&i) {
+            Some(&(a, b)) => (
+                a.map(|k| link(ctx, &c.pages[k])),
+                b.map(|k| link(ctx, &c.pages[k])),
+            ),
             None => (None, None),
         };
         let doc = DocumentCtx {
@@ -857,11 +846,17 @@ fn section_items(c: &crate::content::Content, i: PageIdx) -> Vec<PageIdx> {
 }
 
 /// Newest change first, then title.
-pub fn recent_order(a: &Page, b: &Page) -> std::cmp::Ordering {
-    b.updated()
-        .cmp(&a.updated())
-        .then_with(|| text::fold(&a.fm.title).cmp(&text::fold(&b.fm.title)))
-        .then_with(|| a.src.path.cmp(&b.src.path))
+/// Sorts pages most recently updated first, then by title (folded) and path: "Mới cập nhật",
+/// the feed and the home page. (Each title is folded once, not at every comparison.)
+pub fn sort_recent(c: &crate::content::Content, pages: &mut [PageIdx]) {
+    pages.sort_by_cached_key(|&i| {
+        let p = &c.pages[i];
+        (
+            std::cmp::Reverse(p.updated()),
+            text::fold(&p.fm.title),
+            p.src.path.clone(),
+        )
+    });
 }
 
 fn page_count(items: usize, size: usize) -> usize {
@@ -896,12 +891,13 @@ fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
         .filter(|&i| c.pages[i].kind == PageKind::Document)
         .collect();
     // Lists show newest first.
-    docs.sort_by(|&a, &b| {
-        c.pages[b]
-            .date()
-            .cmp(&c.pages[a].date())
-            .then_with(|| text::fold(&c.pages[a].fm.title).cmp(&text::fold(&c.pages[b].fm.title)))
-            .then_with(|| c.pages[a].src.path.cmp(&c.pages[b].src.path))
+    docs.sort_by_cached_key(|&i| {
+        let p = &c.pages[i];
+        (
+            std::cmp::Reverse(p.date()),
+            text::fold(&p.fm.title),
+            p.src.path.clone(),
+        )
     });
     let mut lists = Vec::new();
     let mut terms = Vec::new();
@@ -1030,7 +1026,7 @@ fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
     }
 
     let mut recent = docs.clone();
-    recent.sort_by(|&a, &b| recent_order(&c.pages[a], &c.pages[b]));
+    sort_recent(c, &mut recent);
     recent.truncate(ctx.config.page_size * 2);
     lists.push(ListSpec {
         url: "/moi-cap-nhat/".into(),

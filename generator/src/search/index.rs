@@ -94,7 +94,7 @@ impl TermCache {
                     let r = &rendered[i];
                     let fm = &p.fm;
                     let section = p.parent.filter(|&s| s != 0).map(|s| c.pages[s].id.clone());
-                    let key = crate::hash::of(&(format!("{fm:?}"), &p.url, &p.id, &section));
+                    let key = crate::hash::of(&(fm, &p.url, &p.id, &section));
                     let head: String = [Some(&fm.title), fm.number.as_ref(), fm.issuer.as_ref()]
                         .into_iter()
                         .flatten()
