@@ -1,9 +1,12 @@
 //! Incremental builds are exact: a long pseudo-random sequence of edits, creations, deletions
 //! and renames is applied to a site, and after every step the incremental build (one `Builder`
-//! kept across steps) must equal a clean full build of the same files, byte for byte. Small
-//! edits must also stay small: a body edit re-renders a handful of pages, not the site.
+//! kept across steps) must equal a clean full build of the same files, byte for byte, and its
+//! search index, updated in place as `sotay serve` does, must answer like the clean build's.
+//! Small edits must also stay small: a body edit re-renders a handful of pages, not the site.
 
-use sotay_generator::{build, build_with, Builder};
+use sotay_generator::search::index::{index_dir, IndexUpdater, SearchIndex};
+use sotay_generator::search::Filter;
+use sotay_generator::{build, build_pages, build_with, Builder};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -102,6 +105,7 @@ fn random_edits_match_clean_builds() {
     let inc_out = work.path().join("inc");
     let mut builder = Builder::new(r);
     build_with(&mut builder, &inc_out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    let mut updater = IndexUpdater::new(&index_dir(&inc_out));
 
     let mut rng = Lcg(42);
     let mut next_id = 100;
@@ -186,8 +190,11 @@ fn random_edits_match_clean_builds() {
                 "attachment"
             }
         };
-        let inc = build_with(&mut builder, &inc_out)
+        let (inc, search_docs) = build_pages(&mut builder, &inc_out)
             .unwrap_or_else(|d| panic!("step {step} ({action}): {:?}", d.sorted()));
+        updater
+            .update(&search_docs)
+            .unwrap_or_else(|e| panic!("step {step} ({action}): index update: {e}"));
         let clean_out = work.path().join(format!("clean-{step}"));
         build(r, &clean_out).unwrap_or_else(|d| panic!("clean {step}: {:?}", d.sorted()));
         let (a, b) = (tree(&inc_out), tree(&clean_out));
@@ -201,7 +208,28 @@ fn random_edits_match_clean_builds() {
             "step {step} ({action}): incremental differs from a clean build in {diff:?}"
         );
         assert!(inc.written <= inc.files, "{inc:?}");
+        let (si, sc) = (
+            SearchIndex::open(&index_dir(&inc_out)).expect("updated index"),
+            SearchIndex::open(&index_dir(&clean_out)).expect("clean index"),
+        );
+        assert_eq!(si.docs(), sc.docs(), "step {step} ({action}): docs.json");
+        for q in [
+            "trung tâm",
+            "tom tat",
+            "ghi chú chung",
+            "mục một",
+            "noi dung",
+            "\"phiên bản\"",
+            "điều",
+        ] {
+            let (a, b) = (
+                si.search(q, &Filter::default(), 0, 100),
+                sc.search(q, &Filter::default(), 0, 100),
+            );
+            assert_eq!(a, b, "step {step} ({action}): search {q:?}");
+        }
         std::fs::remove_dir_all(&clean_out).expect("cleanup");
+        std::fs::remove_dir_all(index_dir(&clean_out)).expect("cleanup index");
     }
 }
 

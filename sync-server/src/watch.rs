@@ -83,6 +83,9 @@ pub fn run<S: Storage>(
         .spawn(move || {
             let _watcher = watcher;
             let mut failing = false;
+            let mut search_index = sotay_generator::search::index::IndexUpdater::new(
+                &sotay_generator::search::index::index_dir(&out),
+            );
             while let Ok(first) = rx.recv() {
                 let mut any =
                     relevant(&root_abs, &out_abs, &first) || relevant(&root, &out, &first);
@@ -123,13 +126,11 @@ pub fn run<S: Storage>(
                             summary.changed.len()
                         );
                         // The search index takes longer; pages do not wait for it.
-                        if let Err(e) = sotay_generator::search::index::write(
-                            &docs,
-                            &sotay_generator::search::index::index_dir(&out),
-                        ) {
-                            eprintln!("sotay: {e}");
+                        match search_index.update(&docs) {
+                            Ok(true) => app.reload_search(),
+                            Ok(false) => {}
+                            Err(e) => eprintln!("sotay: {e}"),
                         }
-                        app.reload_search();
                     }
                     Err(diags) => {
                         let list: Vec<String> =

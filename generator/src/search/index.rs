@@ -24,6 +24,7 @@ const FOLDED: &str = "vi_folded";
 const EXACT: &str = "vi_exact";
 const DOCS_FILE: &str = "docs.json";
 const STAMP_FILE: &str = "inputs.hash";
+const SLOTS_FILE: &str = "slots.json";
 
 /// One document as search sees it: facts for ranking, and the text to index.
 pub struct SearchDoc {
@@ -272,25 +273,53 @@ fn register(index: &Index) {
         .register(EXACT, VnTokenizer { exact: true });
 }
 
+/// What an indexed document was made from, as a short hash: its facts, head and body.
+fn doc_key(d: &SearchDoc) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(
+        serde_json::to_string(&d.info)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    h.update(d.head.as_bytes());
+    h.update(d.body().as_bytes());
+    let digest = h.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The stamp of an index made from documents with these keys, in this order.
+fn stamp_of<'a>(keys: impl Iterator<Item = &'a str>) -> String {
+    let mut all = String::new();
+    for k in keys {
+        all.push_str(k);
+        all.push('\n');
+    }
+    format!("v4 {}", crate::hash::short(all.as_bytes()))
+}
+
+/// Where each document of `docs.json` is in tantivy: the `ord` field of its tantivy document
+/// (its "slot"), and the key it was indexed from. A full build writes slot = position; an
+/// incremental update gives a changed document a new slot and deletes the old one, so that
+/// no other document needs to be touched.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SlotsFile {
+    slots: Vec<u64>,
+    keys: Vec<String>,
+}
+
+fn write_json_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
 /// Writes the tantivy index for `docs` into `dir`, unless the one there was made from the
 /// same input.
 pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
-    let stamp = {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        for d in docs {
-            h.update(
-                serde_json::to_string(&d.info)
-                    .unwrap_or_default()
-                    .as_bytes(),
-            );
-            h.update(d.head.as_bytes());
-            h.update(d.body().as_bytes());
-        }
-        let digest = h.finalize();
-        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        format!("v3 {hex}")
-    };
+    use rayon::prelude::*;
+    let keys: Vec<String> = docs.par_iter().map(doc_key).collect();
+    let stamp = stamp_of(keys.iter().map(String::as_str));
     if std::fs::read_to_string(dir.join(STAMP_FILE))
         .ok()
         .as_deref()
@@ -315,13 +344,52 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
         .tokenizers(tokenizers)
         .single_segment_index_writer::<TantivyDocument>(directory, 50_000_000)
         .map_err(|e| err(&e))?;
-    let id = schema.get_field("id").map_err(|e| err(&e))?;
-    let title = schema.get_field("title").map_err(|e| err(&e))?;
-    let number = schema.get_field("number").map_err(|e| err(&e))?;
-    let issuer = schema.get_field("issuer").map_err(|e| err(&e))?;
-    let section = schema.get_field("section").map_err(|e| err(&e))?;
     for (ord, d) in docs.iter().enumerate() {
-        let mut td = doc!(f.ord => ord as u64, id => d.info.id.clone(), title => d.info.title.clone(), f.body => d.body());
+        writer
+            .add_document(tantivy_doc(&schema, &f, d, ord as u64).map_err(|e| err(&e))?)
+            .map_err(|e| err(&e))?;
+    }
+    writer.finalize().map_err(|e| err(&e))?;
+    let infos: Vec<&DocInfo> = docs.iter().map(|d| &d.info).collect();
+    std::fs::write(
+        tmp.join(DOCS_FILE),
+        serde_json::to_vec(&infos).map_err(|e| err(&e))?,
+    )
+    .map_err(|e| err(&e))?;
+    let slots = SlotsFile {
+        slots: (0..docs.len() as u64).collect(),
+        keys,
+    };
+    std::fs::write(
+        tmp.join(SLOTS_FILE),
+        serde_json::to_vec(&slots).map_err(|e| err(&e))?,
+    )
+    .map_err(|e| err(&e))?;
+    std::fs::write(tmp.join(STAMP_FILE), &stamp).map_err(|e| err(&e))?;
+    let old = dir.with_extension("index-old");
+    let _ = std::fs::remove_dir_all(&old);
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(|e| err(&e))?;
+    }
+    std::fs::rename(&tmp, dir).map_err(|e| err(&e))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(true)
+}
+
+/// The tantivy document of one search document, in slot `slot`.
+fn tantivy_doc(
+    schema: &Schema,
+    f: &Fields,
+    d: &SearchDoc,
+    slot: u64,
+) -> tantivy::Result<TantivyDocument> {
+    let id = schema.get_field("id")?;
+    let title = schema.get_field("title")?;
+    let number = schema.get_field("number")?;
+    let issuer = schema.get_field("issuer")?;
+    let section = schema.get_field("section")?;
+    {
+        let mut td = doc!(f.ord => slot, id => d.info.id.clone(), title => d.info.title.clone(), f.body => d.body());
         // The head and the body as two values of the same fields: the same words as the
         // offline index, which reads them the same way.
         for text in [d.head.as_str(), d.body()] {
@@ -343,24 +411,180 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
         if let Some(i) = &d.issuer {
             td.add_text(issuer, i);
         }
-        writer.add_document(td).map_err(|e| err(&e))?;
+        Ok(td)
     }
-    writer.finalize().map_err(|e| err(&e))?;
-    let infos: Vec<&DocInfo> = docs.iter().map(|d| &d.info).collect();
-    std::fs::write(
-        tmp.join(DOCS_FILE),
-        serde_json::to_vec(&infos).map_err(|e| err(&e))?,
-    )
-    .map_err(|e| err(&e))?;
-    std::fs::write(tmp.join(STAMP_FILE), &stamp).map_err(|e| err(&e))?;
-    let old = dir.with_extension("index-old");
-    let _ = std::fs::remove_dir_all(&old);
-    if dir.exists() {
-        std::fs::rename(dir, &old).map_err(|e| err(&e))?;
+}
+
+/// Keeps the tantivy index of a site up to date across builds (`sotay serve`): after an edit,
+/// the changed documents are deleted and added again, and only `docs.json` is rewritten whole.
+/// The first update (or one after an error) writes the index in full, as `write` does.
+pub struct IndexUpdater {
+    dir: PathBuf,
+    state: Option<Updating>,
+}
+
+struct Updating {
+    writer: tantivy::IndexWriter<TantivyDocument>,
+    /// Per document id: its slot, key, and what it was made from (to see changes cheaply).
+    known: HashMap<String, Known>,
+    next_slot: u64,
+}
+
+struct Known {
+    slot: u64,
+    key: String,
+    /// What the document was made from, when this process indexed it (else only its key,
+    /// read from slots.json, is known).
+    made_from: Option<(Arc<Rendered>, DocInfo, String)>,
+}
+
+impl IndexUpdater {
+    pub fn new(dir: &Path) -> IndexUpdater {
+        IndexUpdater {
+            dir: dir.to_path_buf(),
+            state: None,
+        }
     }
-    std::fs::rename(&tmp, dir).map_err(|e| err(&e))?;
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(true)
+
+    /// Brings the index to `docs`. Returns whether anything changed.
+    pub fn update(&mut self, docs: &[SearchDoc]) -> Result<bool, String> {
+        let result = match self.state.take() {
+            Some(state) => self.incremental(state, docs),
+            // The index on disk (from the build `sotay serve` started with), if it can be
+            // read; else a new one, in full.
+            None => match self.open() {
+                Ok(state) => self.incremental(state, docs),
+                Err(_) => write(docs, &self.dir).and_then(|wrote| {
+                    let state = self.open()?;
+                    self.state = Some(state);
+                    Ok(wrote)
+                }),
+            },
+        };
+        if result.is_err() {
+            self.state = None;
+        }
+        result
+    }
+
+    /// The index on disk, opened for writing.
+    fn open(&self) -> Result<Updating, String> {
+        let err = |e: &dyn std::fmt::Display| format!("search index {}: {e}", self.dir.display());
+        let slots: SlotsFile =
+            serde_json::from_slice(&std::fs::read(self.dir.join(SLOTS_FILE)).map_err(|e| err(&e))?)
+                .map_err(|e| err(&e))?;
+        let infos: Vec<DocInfo> =
+            serde_json::from_slice(&std::fs::read(self.dir.join(DOCS_FILE)).map_err(|e| err(&e))?)
+                .map_err(|e| err(&e))?;
+        if slots.slots.len() != infos.len() || slots.keys.len() != infos.len() {
+            return Err(err(&"slots.json does not match docs.json"));
+        }
+        let index = Index::open_in_dir(&self.dir).map_err(|e| err(&e))?;
+        register(&index);
+        let writer = index
+            .writer_with_num_threads(1, 20_000_000)
+            .map_err(|e| err(&e))?;
+        let mut known = HashMap::new();
+        for ((info, slot), key) in infos.into_iter().zip(slots.slots).zip(slots.keys) {
+            known.insert(
+                info.id,
+                Known {
+                    slot,
+                    key,
+                    made_from: None,
+                },
+            );
+        }
+        let next_slot = known.values().map(|k| k.slot + 1).max().unwrap_or(0);
+        Ok(Updating {
+            writer,
+            known,
+            next_slot,
+        })
+    }
+
+    fn incremental(&mut self, mut st: Updating, docs: &[SearchDoc]) -> Result<bool, String> {
+        let err = |e: &dyn std::fmt::Display| format!("search index {}: {e}", self.dir.display());
+        let (schema, f) = schema();
+        let id_field = schema.get_field("id").map_err(|e| err(&e))?;
+        let mut changed = false;
+        let mut seen = std::collections::HashSet::new();
+        for d in docs {
+            seen.insert(d.info.id.as_str());
+            if let Some(k) = st.known.get_mut(&d.info.id) {
+                let same = match &k.made_from {
+                    Some((r, info, head)) => {
+                        (Arc::ptr_eq(r, &d.rendered) || r.text == d.rendered.text)
+                            && *info == d.info
+                            && *head == d.head
+                    }
+                    None => k.key == doc_key(d),
+                };
+                if same {
+                    k.made_from = Some((d.rendered.clone(), d.info.clone(), d.head.clone()));
+                    continue;
+                }
+            }
+            changed = true;
+            st.writer
+                .delete_term(Term::from_field_text(id_field, &d.info.id));
+            let slot = st.next_slot;
+            st.next_slot += 1;
+            st.writer
+                .add_document(tantivy_doc(&schema, &f, d, slot).map_err(|e| err(&e))?)
+                .map_err(|e| err(&e))?;
+            st.known.insert(
+                d.info.id.clone(),
+                Known {
+                    slot,
+                    key: doc_key(d),
+                    made_from: Some((d.rendered.clone(), d.info.clone(), d.head.clone())),
+                },
+            );
+        }
+        let gone: Vec<String> = st
+            .known
+            .keys()
+            .filter(|k| !seen.contains(String::as_str(k)))
+            .cloned()
+            .collect();
+        for id in gone {
+            changed = true;
+            st.writer.delete_term(Term::from_field_text(id_field, &id));
+            st.known.remove(&id);
+        }
+        let old_order: Option<Vec<u8>> = std::fs::read(self.dir.join(DOCS_FILE)).ok();
+        let infos: Vec<&DocInfo> = docs.iter().map(|d| &d.info).collect();
+        let docs_json = serde_json::to_vec(&infos).map_err(|e| err(&e))?;
+        if !changed && old_order.as_deref() == Some(docs_json.as_slice()) {
+            self.state = Some(st);
+            return Ok(false);
+        }
+        st.writer.commit().map_err(|e| err(&e))?;
+        let mut slots = Vec::with_capacity(docs.len());
+        let mut keys = Vec::with_capacity(docs.len());
+        for d in docs {
+            let k = st
+                .known
+                .get(&d.info.id)
+                .ok_or_else(|| err(&"a document has no slot"))?;
+            slots.push(k.slot);
+            keys.push(k.key.clone());
+        }
+        let stamp = stamp_of(keys.iter().map(String::as_str));
+        // docs.json and slots.json are read together: slots first, so that a reader opening
+        // in between finds every slot it maps (documents added this time are found once
+        // both are in place; nothing is ever mapped to the wrong document).
+        write_json_atomic(
+            &self.dir.join(SLOTS_FILE),
+            &serde_json::to_vec(&SlotsFile { slots, keys }).map_err(|e| err(&e))?,
+        )
+        .map_err(|e| err(&e))?;
+        write_json_atomic(&self.dir.join(DOCS_FILE), &docs_json).map_err(|e| err(&e))?;
+        write_json_atomic(&self.dir.join(STAMP_FILE), stamp.as_bytes()).map_err(|e| err(&e))?;
+        self.state = Some(st);
+        Ok(true)
+    }
 }
 
 /// An opened tantivy index, ready to answer queries from many threads.
@@ -393,24 +617,55 @@ impl SearchIndex {
         let docs: Vec<DocInfo> =
             serde_json::from_slice(&std::fs::read(dir.join(DOCS_FILE)).map_err(|e| err(&e))?)
                 .map_err(|e| err(&e))?;
+        // Slot (the `ord` field) -> position in docs.json. An index from before slots.json
+        // existed has slot = position.
+        let slot_of: Option<Vec<u64>> = std::fs::read(dir.join(SLOTS_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<SlotsFile>(&b).ok())
+            .map(|s| s.slots)
+            .filter(|s| s.len() == docs.len());
+        let ord_of: Option<HashMap<u64, u32>> = slot_of.as_ref().and_then(|s| {
+            let identity = s.iter().enumerate().all(|(i, &slot)| slot == i as u64);
+            (!identity).then(|| {
+                s.iter()
+                    .enumerate()
+                    .map(|(i, &slot)| (slot, i as u32))
+                    .collect()
+            })
+        });
         let searcher = reader.searcher();
         let mut addr = vec![tantivy::DocAddress::new(0, 0); docs.len()];
         let mut ords = Vec::new();
+        let mut deletes = false;
         for (si, seg) in searcher.segment_readers().iter().enumerate() {
             let col = seg.fast_fields().u64("ord").map_err(|e| err(&e))?;
+            let alive = seg.alive_bitset();
+            deletes |= alive.is_some();
             let mut seg_ords = vec![u32::MAX; seg.max_doc() as usize];
             for doc in 0..seg.max_doc() {
-                if let Some(o) = col.first(doc) {
-                    if let Some(slot) = addr.get_mut(o as usize) {
-                        *slot = tantivy::DocAddress::new(si as u32, doc);
-                        seg_ords[doc as usize] = o as u32;
-                    }
+                if alive.is_some_and(|a| a.is_deleted(doc)) {
+                    continue;
+                }
+                let Some(slot) = col.first(doc) else {
+                    continue;
+                };
+                let o = match &ord_of {
+                    Some(m) => match m.get(&slot) {
+                        Some(&o) => o,
+                        None => continue,
+                    },
+                    None => slot as u32,
+                };
+                if let Some(a) = addr.get_mut(o as usize) {
+                    *a = tantivy::DocAddress::new(si as u32, doc);
+                    seg_ords[doc as usize] = o;
                 }
             }
             ords.push(seg_ords);
         }
         let facts = super::FactsTable::new(&docs);
-        let identity = ords.len() == 1
+        let identity = !deletes
+            && ords.len() == 1
             && ords[0].len() == docs.len()
             && ords[0].iter().enumerate().all(|(i, &o)| o as usize == i);
         Ok(SearchIndex {
