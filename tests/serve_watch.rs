@@ -282,4 +282,56 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
     assert_eq!(srv.next()["type"], "reload");
     assert!(get(srv.addr, "/hub/").text().contains("Trung tâm mới"));
     compare_with_clean_build(&srv, r, work.path(), "fixed");
+
+    // The search API follows the edits (its index is updated just after the pages).
+    std::fs::write(
+        &hub,
+        "---\ntitle: Trung tâm mới\nid: hub\n---\n### Điều 1. Chung\nNội dung về xóa đói giảm nghèo.\n",
+    )
+    .expect("write");
+    assert_eq!(srv.next()["type"], "reload");
+    let found = |q: &str| -> Vec<String> {
+        let r = get(srv.addr, &format!("/api/v1/search?q={q}"));
+        assert_eq!(r.status, 200);
+        let v: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+        v["hits"]
+            .as_array()
+            .map(|h| {
+                h.iter()
+                    .filter_map(|x| x["url"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while found("xoa%20doi%20giam%20ngheo").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the search API never found the new words"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(found("xoa%20doi%20giam%20ngheo")[0], "/hub/");
+    // And forgets what was removed.
+    let last = r.join(&docs[0]);
+    let t = std::fs::read_to_string(&last).expect("read") + "\nCon kỳ lân trong truyện.\n";
+    std::fs::write(&last, t).expect("write");
+    assert_eq!(srv.next()["type"], "reload");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while found("ky%20lan").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit never reached search"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::fs::remove_file(&last).expect("rm");
+    assert_eq!(srv.next()["type"], "reload");
+    while !found("ky%20lan").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a deleted document stayed in search"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -52,6 +52,37 @@ fn relevant(root: &Path, out: &Path, p: &Path) -> bool {
         || p == root.join(sotay_generator::config::FILE)
 }
 
+/// The thread that keeps the server's search index up to date: it takes the search documents
+/// of each rebuild, skips to the newest when rebuilds come faster than it, updates the
+/// tantivy index in place and reopens it for the search API.
+fn search_thread<S: Storage>(
+    out: &Path,
+    app: Arc<App<S>>,
+) -> mpsc::Sender<Vec<sotay_generator::search::index::SearchDoc>> {
+    let (tx, rx) = mpsc::channel::<Vec<sotay_generator::search::index::SearchDoc>>();
+    let mut index = sotay_generator::search::index::IndexUpdater::new(
+        &sotay_generator::search::index::index_dir(out),
+    );
+    let spawned = std::thread::Builder::new()
+        .name("sotay-search-index".into())
+        .spawn(move || {
+            while let Ok(mut docs) = rx.recv() {
+                while let Ok(newer) = rx.try_recv() {
+                    docs = newer;
+                }
+                match index.update(&docs) {
+                    Ok(true) => app.reload_search(),
+                    Ok(false) => {}
+                    Err(e) => eprintln!("sotay: {e}"),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("sotay: cannot start the search index thread ({e}); search stays as built");
+    }
+    tx
+}
+
 /// Watches `root` and rebuilds into `out` until the process ends. Runs on its own thread.
 pub fn run<S: Storage>(
     root: PathBuf,
@@ -83,9 +114,7 @@ pub fn run<S: Storage>(
         .spawn(move || {
             let _watcher = watcher;
             let mut failing = false;
-            let mut search_index = sotay_generator::search::index::IndexUpdater::new(
-                &sotay_generator::search::index::index_dir(&out),
-            );
+            let to_search = search_thread(&out, app.clone());
             while let Ok(first) = rx.recv() {
                 let mut any =
                     relevant(&root_abs, &out_abs, &first) || relevant(&root, &out, &first);
@@ -125,12 +154,9 @@ pub fn run<S: Storage>(
                             t.elapsed().as_millis(),
                             summary.changed.len()
                         );
-                        // The search index takes longer; pages do not wait for it.
-                        match search_index.update(&docs) {
-                            Ok(true) => app.reload_search(),
-                            Ok(false) => {}
-                            Err(e) => eprintln!("sotay: {e}"),
-                        }
+                        // The search index takes longer: pages do not wait for it, nor does the
+                        // next rebuild.
+                        let _ = to_search.send(docs);
                     }
                     Err(diags) => {
                         let list: Vec<String> =
