@@ -13,17 +13,18 @@
 #     responses as sent (compressed bodies; headers apart). The service worker's requests (it
 #     starts precaching right after the page registers it) are counted apart, not in the total.
 # (b) Total offline download: the precache manifest's entries (public/precache.*.json,
-#     [url, hash, size]) plus the manifest and sw.js, raw and compressed as the server sends them
-#     (bench/offline_report.py; checked against the server by fetching every entry), for the
+#     [url, hash, size]) plus the manifest and sw.js, raw, as `sotay server` sends them (every
+#     entry fetched from it) and through a reference brotli/gzip (bench/offline_report.py), for the
 #     sample content and for a generated site of GEN_SIZE documents (bench/gen_corpus.py).
 # (c) Update: a copy of the site root is built, one sentence is appended to one document, it is
 #     rebuilt into the same folder, and the two manifests are compared: the changed entries (new
 #     or another hash) plus the new manifest and sw.js are what an installed phone downloads
-#     (sw.js copies unchanged entries from its previous cache).
+#     (sw.js copies unchanged entries from its previous cache); they are fetched from `sotay
+#     server` to count them as sent.
 # It prints Markdown tables, also written to bench/work/offline-results.md.
 #
-# Settings (environment): GEN_SIZE=10000, SOTAY=path (default target/release/sotay, built if
-# missing). Everything it makes goes under bench/work/ (sample-site, offline.db, offline/).
+# Settings (environment): GEN_SIZE=10000, SOTAY=path (default: `cargo build --release` of the
+# work tree at the start, copied to bench/work/bin/sotay-offline). Everything it makes goes under bench/work/ (sample-site, offline.db, offline/).
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,14 +54,20 @@ if [[ ! -d $ROOT/tests/browser/node_modules/playwright-core ]]; then
     say "installing playwright-core for tests/browser (npm ci)"
     (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund >&2)
 fi
-SOTAY=${SOTAY:-$ROOT/target/release/sotay}
-if [[ ! -x $SOTAY ]]; then
+# sotay: the work tree as it is now, built and copied aside (a rebuild by someone else during the
+# run changes nothing). A failed compile (tree mid-edit?) is retried a few times.
+REV="$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- generator themes src sync-server content 2>/dev/null || echo ' + uncommitted changes')"
+if [[ -z ${SOTAY:-} ]]; then
+    built=
     for try in 1 2 3 4; do
-        say "sotay: building $SOTAY (try $try)"
-        if (cd "$ROOT" && "${NICE[@]}" cargo build --release >&2); then break; fi
+        say "sotay: cargo build --release (the work tree at $REV, try $try)"
+        if (cd "$ROOT" && "${NICE[@]}" cargo build --release >&2); then built=1; break; fi
         [[ $try -lt 4 ]] && { say "compile failed (tree mid-edit?); retrying in 180 s"; sleep 180; }
     done
-    [[ -x $SOTAY ]] || { say "sotay: the release binary could not be built"; exit 1; }
+    [[ -n $built ]] || { say "sotay: the release binary could not be built"; exit 1; }
+    mkdir -p "$WORK/bin"
+    cp "$ROOT/target/release/sotay" "$WORK/bin/sotay-offline"
+    SOTAY=$WORK/bin/sotay-offline
 fi
 say "sotay: $SOTAY"
 VENV=$WORK/venv-search
@@ -126,7 +133,8 @@ stop_server
 # --- (c) on the sample site ------------------------------------------------------------------
 
 # update_run NAME SITE_ROOT DOCUMENT OUT: build, append a sentence to DOCUMENT (relative to
-# SITE_ROOT), rebuild, compare the manifests; DOCUMENT is restored afterwards.
+# SITE_ROOT), rebuild, compare the manifests and fetch the changed entries from `sotay server`;
+# DOCUMENT is restored afterwards (in the sources; the site stays the changed one).
 update_run() {
     local name=$1 root=$2 doc=$3 out=$4
     rm -rf "$out" "$out.index"
@@ -138,7 +146,10 @@ update_run() {
     build "$root" "$out"
     cp "$RAW/original-$name.md" "$root/$doc"
     RESTORE=()
-    "${PY[@]}" update "$RAW/old-manifest-$name.json" "$out" "$RAW/update-$name.json" --document "$doc"
+    start_server "$out"
+    "${PY[@]}" update "$RAW/old-manifest-$name.json" "$out" "$RAW/update-$name.json" --document "$doc" \
+        --server "http://127.0.0.1:$PORT"
+    stop_server
 }
 
 say "(c) update after a one-document change, sample content"
@@ -176,7 +187,7 @@ stop_server
 FACTS=$RAW/facts.md
 {
     echo "Offline benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -m | awk '/^Mem:/ {print $2}') MB RAM, load average $(cut -d' ' -f1 /proc/loadavg);"
-    echo "sotay $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- generator themes src sync-server content 2>/dev/null || echo ' + uncommitted changes') ($SOTAY), $("$CHROMIUM" --version 2>/dev/null | head -n 1) headless."
-    echo "Compressed sizes: brotli quality 6 / gzip level 6, as \`sotay server\` sends them; bodies only (headers are about 0.7 KB per response)."
+    echo "sotay $REV (built at the start, $SOTAY), $("$CHROMIUM" --version 2>/dev/null | head -n 1) headless."
+    echo "Sizes are response bodies (headers are about 0.7 KB per response). \"Sent\": measured from \`sotay server\` (brotli quality 6 or gzip level 6 by Accept-Encoding, as it chooses); \"reference\": the same files through Python's brotli (quality 6, window 22) and gzip -6."
 } >"$FACTS"
 "$VENV/bin/python" "$BENCH/offline_report.py" table "$RAW" --facts "$FACTS" --gen-size "$GEN_SIZE" | tee "$WORK/offline-results.md"

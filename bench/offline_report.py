@@ -4,16 +4,17 @@
     offline_report.py precache SITE OUT_JSON [--server URL]
         what the service worker downloads to keep SITE offline: the entries of the precache
         manifest (SITE/precache.*.json, entries [url, hash, size]) plus the manifest itself and
-        sw.js; raw, and compressed as `sotay server` sends them. With --server, every entry is
-        also fetched from that server (Accept-Encoding: br) and the bodies counted.
-    offline_report.py update OLD_MANIFEST NEW_SITE OUT_JSON
+        sw.js; raw, and through a reference brotli/gzip. With --server, every one is also
+        fetched from that server (Accept-Encoding: br, gzip) and the bodies counted ("sent").
+    offline_report.py update OLD_MANIFEST NEW_SITE OUT_JSON [--server URL]
         what an installed phone downloads after a rebuild: the entries of NEW_SITE's manifest
-        that are new or whose hash changed, plus the new manifest and sw.js.
+        that are new or whose hash changed, plus the new manifest and sw.js (and, with
+        --server, those fetched from a server of NEW_SITE).
     offline_report.py table RAW_DIR --facts FILE
         prints the Markdown report.
 
-Compression is the server's (sync-server/src/files.rs): brotli quality 6 (window 22) or gzip
-level 6, for files over 256 bytes whose type is text/*, JSON, XML (DOCX and XLSX included),
+The reference compression uses the server's settings (sync-server/src/files.rs): brotli
+quality 6 (window 22) or gzip level 6, for files over 256 bytes whose type is text/*, JSON, XML (DOCX and XLSX included),
 JavaScript or a .bin; everything else (PNG, PDF) is sent as it is. HTTP headers are not counted here (about
 0.7 KB per response, see the first-view numbers).
 """
@@ -107,10 +108,11 @@ def worker_files(site):
 
 
 def fetch_all(base, urls):
-    """Bodies of every URL from the server, as sent with Accept-Encoding: br (one connection)."""
+    """Bodies of every URL from the server, as sent with Accept-Encoding: br, gzip (one
+    connection): their total, and the largest ones."""
     u = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-    total, by_enc = 0, {}
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+    total, by_enc, each = 0, {}, {}
     for url in urls:
         conn.request("GET", url, headers={"Accept-Encoding": "br, gzip"})
         r = conn.getresponse()
@@ -118,10 +120,25 @@ def fetch_all(base, urls):
         if r.status != 200:
             raise SystemExit("%s: HTTP %d" % (url, r.status))
         total += len(body)
+        each[url] = len(body)
         enc = r.getheader("content-encoding") or "identity"
         by_enc[enc] = by_enc.get(enc, 0) + 1
     conn.close()
-    return {"br": total, "responses_by_encoding": by_enc}
+    return {"sent": total, "responses_by_encoding": by_enc, "each": each}
+
+
+def server_vs_reference(site, fetched):
+    """Files the server sends much larger than a reference brotli (quality 6) would."""
+    out = []
+    for url, n in fetched["each"].items():
+        raw, b, g = sizes(file_of(site, url))
+        if n > b * 1.05 and n - b > 1000:
+            out.append({"url": url, "raw": raw, "sent": n, "brotli_q6": b, "gzip_6": g})
+    return out
+
+
+def worker_urls(site):
+    return ["/" + os.path.basename(manifest_path(site)), "/sw.js"]
 
 
 def cmd_precache(a):
@@ -133,7 +150,9 @@ def cmd_precache(a):
         print("warning: manifest sizes add up to %d, files on disk to %d" % (listed, t["raw"]), file=sys.stderr)
     out = {"site": a.site, "manifest_listed_raw": listed, "precache": t, "worker": worker_files(a.site)}
     if a.server:
-        out["server"] = fetch_all(a.server, urls)
+        f = fetch_all(a.server, urls + worker_urls(a.site))
+        out["server"] = {"sent": f["sent"], "responses_by_encoding": f["responses_by_encoding"],
+                         "larger_than_reference": server_vs_reference(a.site, f)}
     json.dump(out, open(a.out, "w"), indent=1)
 
 
@@ -143,7 +162,11 @@ def cmd_update(a):
     changed = [e[0] for e in new if old.get(e[0]) != e[1]]
     removed = sorted(set(old) - {e[0] for e in new})
     out = {"changed": tally(a.site, changed), "changed_urls": changed, "removed": len(removed),
+           "changed_raw": {x: sizes(file_of(a.site, x))[0] for x in changed},
            "worker": worker_files(a.site), "entries": len(new), "document": a.document}
+    if a.server:
+        f = fetch_all(a.server, changed + worker_urls(a.site))
+        out["server"] = {"sent": f["sent"], "each": f["each"], "larger_than_reference": server_vs_reference(a.site, f)}
     json.dump(out, open(a.out, "w"), indent=1)
 
 
@@ -175,54 +198,74 @@ def cmd_table(a):
               kb(t["html_css_js_body"]), kb(t["html_css_js_body"] + t["html_css_js_headers"]), kb(t["other_body"]),
               fv["worker"]["requests"], kb(fv["worker"]["body"])))
         w("")
-    w("**(b) Total offline download** (precache manifest entries, plus the manifest and sw.js), and **(c) the update after a one-document change**:")
+    names = [("sample", "sample content (`content/`)"), ("gen", "generated, %s documents" % format(a.gen_size, ","))]
+    w("**(b) Total offline download**: the precache manifest's entries plus the manifest and sw.js. \"Sent\" is measured: every "
+      "entry fetched from `sotay server` with `Accept-Encoding: br, gzip`; \"reference brotli\" is the same files through "
+      "Python's brotli (the C library) at the server's settings (quality 6, window 22).")
     w("")
-    w("| site | entries | raw | brotli (as sent) | gzip | of which: pages / search index / CSS+JS / images / other (brotli) | measured from the server |")
-    w("|---|---:|---:|---:|---:|---|---:|")
-    for name in ("sample", "gen"):
+    w("| site | entries | raw | **sent by sotay server** | reference brotli q6 | gzip -6 | by kind, reference brotli: pages / search index / CSS+JS / images / other |")
+    w("|---|---:|---:|---:|---:|---:|---|")
+    for name, label in names:
         p = load("precache-%s.json" % name)
         if not p:
             continue
         t = p["precache"]
         wk = p["worker"]
         cat = lambda c: kb(t["by_category"].get(c, {}).get("br", 0))
-        extra_raw = wk["manifest"]["raw"] + wk["sw.js"]["raw"]
-        extra_br = wk["manifest"]["br"] + wk["sw.js"]["br"]
-        extra_gz = wk["manifest"]["gz"] + wk["sw.js"]["gz"]
-        label = "sample content (`content/`)" if name == "sample" else "generated, %s documents" % format(a.gen_size, ",")
+        ex = lambda k: wk["manifest"][k] + wk["sw.js"][k]
         srv = p.get("server")
-        meas = kb(srv["br"] + extra_br) if srv else "—"
-        if name == "sample" and fv:
-            meas += " (Chromium, service worker: %s)" % kb(fv["worker"]["body"])
-        w("| %s | %d | %s | **%s** | %s | %s / %s / %s / %s / %s | %s |" % (
-            label, t["entries"], kb(t["raw"] + extra_raw), kb(t["br"] + extra_br), kb(t["gz"] + extra_gz),
-            cat("pages"), cat("search index"), cat("CSS and JS"), cat("images"), cat("other files"), meas))
+        w("| %s | %d | %s | **%s** | %s | %s | %s / %s / %s / %s / %s |" % (
+            label, t["entries"], kb(t["raw"] + ex("raw")), kb(srv["sent"]) if srv else "—", kb(t["br"] + ex("br")),
+            kb(t["gz"] + ex("gz")), cat("pages"), cat("search index"), cat("CSS and JS"), cat("images"), cat("other files")))
+    if fv:
+        w("")
+        w("Cross-check in Chromium (sample site): the service worker's own requests after the first view of the home page came to "
+          "%d responses, %s of bodies (the CSS and JS the page had just loaded come from the HTTP cache)." % (
+              fv["worker"]["requests"], kb(fv["worker"]["body"])))
     w("")
-    w("| update after appending a sentence to one document | entries changed (of all) | changed entries, brotli | + new manifest + sw.js (brotli) | **total download** (brotli) | gzip | raw |")
+    w("**(c) Update after appending a sentence to one document** (rebuild into the same folder; what an installed phone "
+      "downloads: the entries that are new or have another hash, plus the new manifest and sw.js; unchanged entries are "
+      "copied from the previous cache):")
+    w("")
+    w("| site | entries changed (of all) | **sent by sotay server** | of which manifest + sw.js | reference brotli q6 | gzip -6 | raw |")
     w("|---|---:|---:|---:|---:|---:|---:|")
-    for name in ("sample", "gen"):
+    for name, label in names:
         u = load("update-%s.json" % name)
         if not u:
             continue
         c = u["changed"]
         wk = u["worker"]
-        extra = wk["manifest"]["br"] + wk["sw.js"]["br"]
-        label = "sample content" if name == "sample" else "generated, %s documents" % format(a.gen_size, ",")
-        w("| %s | %d (of %d) | %s | %s | **%s** | %s | %s |" % (
-            label, c["entries"], u["entries"], kb(c["br"]), kb(extra), kb(c["br"] + extra),
-            kb(c["gz"] + wk["manifest"]["gz"] + wk["sw.js"]["gz"]), kb(c["raw"] + wk["manifest"]["raw"] + wk["sw.js"]["raw"])))
-    for name in ("sample", "gen"):
+        ex = lambda k: wk["manifest"][k] + wk["sw.js"][k]
+        srv = u.get("server")
+        w("| %s | %d (of %d) | **%s** | %s | %s | %s | %s |" % (
+            label, c["entries"], u["entries"], kb(srv["sent"]) if srv else "—", kb(ex("br")), kb(c["br"] + ex("br")),
+            kb(c["gz"] + ex("gz")), kb(c["raw"] + ex("raw"))))
+    for name, label in names:
         u = load("update-%s.json" % name)
         if not u:
             continue
         w("")
-        label = "sample content" if name == "sample" else "generated, %s documents" % format(a.gen_size, ",")
-        cats = ", ".join("%s: %d (%s)" % (k, v["entries"], kb(v["br"])) for k, v in sorted(u["changed"]["by_category"].items()))
-        w("Changed entries, %s (%s): %s" % (label, u.get("document", ""), cats))
-        urls = u["changed_urls"]
-        shown = ", ".join("`%s`" % x for x in urls[:25])
+        each = (u.get("server") or {}).get("each", {})
+        w("Changed entries, %s (`%s`): %s" % (label, u.get("document", ""), ", ".join(
+            "`%s` (%s raw, %s sent)" % (x, kb(u["changed_raw"].get(x)), kb(each.get(x)))
+            for x in u["changed_urls"][:25])))
+    larger = []
+    for name, label in names:
+        for f in ("precache-%s.json" % name, "update-%s.json" % name):
+            p = load(f)
+            for x in (p or {}).get("server", {}).get("larger_than_reference", []):
+                larger.append((label, x))
+    if larger:
         w("")
-        w("%s%s" % (shown, " … and %d more" % (len(urls) - 25) if len(urls) > 25 else ""))
+        w("Files `sotay server` sends much larger than reference brotli at the same quality:")
+        w("")
+        seen = set()
+        for label, x in larger:
+            if x["url"] in seen:
+                continue
+            seen.add(x["url"])
+            w("- %s, `%s`: %s raw, sent %s; reference brotli q6 %s, gzip -6 %s" % (
+                label, x["url"], kb(x["raw"]), kb(x["sent"]), kb(x["brotli_q6"]), kb(x["gzip_6"])))
     print("\n".join(out))
 
 
@@ -238,6 +281,7 @@ def main():
     u.add_argument("site")
     u.add_argument("out")
     u.add_argument("--document", default="")
+    u.add_argument("--server")
     t = sub.add_parser("table")
     t.add_argument("raw")
     t.add_argument("--facts")

@@ -11,7 +11,9 @@
 # - build: `sotay build` into an emptied folder (the full build), then again into an emptied
 #   folder with the tantivy index `<out>.index/` already there and unchanged (sotay then skips
 #   rewriting it): the difference is the tantivy index write. RUNS runs each, median. The
-#   offline index (search/index.*.bin) is part of both. Then `pagefind --site OUT`, timed.
+#   offline index (search/index.*.bin) is part of both. The tantivy write is also timed alone,
+#   in-process (bench/search-latency --index-write: `generate`, then `search::index::write`).
+#   Then `pagefind --site OUT`, timed.
 # - server query latency: bench/search-latency (its own cargo project) opens the tantivy index
 #   with `SearchIndex::open` and times `search(q, &Filter::default(), 0, 10)` in-process over the
 #   latency queries of bench/search-queries.json, REPS rounds;
@@ -27,7 +29,8 @@
 #   RUNS=3                      timed builds per mode and size (sizes >= 50,000: RUNS_LARGE=1)
 #   REPS=30                     rounds of the query list (server and browser; both stop early
 #                               after a few minutes at large sizes, after at least 3 rounds)
-#   SOTAY=path                  a sotay binary (default target/release/sotay, built if missing)
+#   SOTAY=path                  a sotay binary (default: `cargo build --release` of the work tree
+#                               at the start, copied to bench/work/bin/sotay-search)
 #   PAGEFIND_VERSION=1.5.2      the PyPI pagefind-bin version
 #   PAGEFIND_MEM_GB=12          address-space cap for Pagefind (prlimit --as): it needed 3.5 GB
 #                               of RSS at 10,000 documents, growing linearly, so at 100,000 it
@@ -92,10 +95,16 @@ compile() {
     return 1
 }
 
-SOTAY=${SOTAY:-$ROOT/target/release/sotay}
-if [[ ! -x $SOTAY ]]; then
-    say "sotay: building $SOTAY"
+# sotay: the work tree as it is now, built and copied aside, so that a rebuild by someone else
+# during the run (it takes an hour at 100,000 documents) changes nothing; the latency tool is
+# compiled right after from the same tree.
+REV="$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- generator themes src sync-server 2>/dev/null || echo ' + uncommitted changes')"
+if [[ -z ${SOTAY:-} ]]; then
+    say "sotay: cargo build --release (the work tree at $REV)"
     compile "$ROOT" || { say "sotay: the release binary could not be built"; exit 1; }
+    mkdir -p "$WORK/bin"
+    cp "$ROOT/target/release/sotay" "$WORK/bin/sotay-search"
+    SOTAY=$WORK/bin/sotay-search
 fi
 say "sotay: $SOTAY"
 
@@ -184,6 +193,16 @@ for size in $SIZES; do
     if [[ $(stat -c %Y.%s "$out.index/inputs.hash") != "$stamp_before" ]]; then
         say "warning: the tantivy index was rewritten although its inputs did not change"
     fi
+    # The tantivy write alone, in-process: the site built in memory, then only the index timed.
+    if "${NICE[@]}" prlimit --as=$((SOTAY_MEM_GB << 30)) "$LATENCY" --index-write "$src" "$SW/index-write-$size" \
+        >"$raw/index-write.json" 2>"$raw/index-write.log"; then
+        say "tantivy index write alone: $(cat "$raw/index-write.json")"
+    else
+        say "the in-process index write failed (see $raw/index-write.log)"
+        rm -f "$raw/index-write.json"
+    fi
+    rm -rf "$SW/index-write-$size"
+
     rm -rf "$out/pagefind"
     pf_flag=--pagefind
     if res=$(timed "$raw/pagefind.log" prlimit --as=$((PAGEFIND_MEM_GB << 30)) "$PAGEFIND" --site "$out"); then
@@ -201,7 +220,9 @@ b = {"full": f(sys.argv[2]), "no_index": f(sys.argv[3]), "rss_kb": f(sys.argv[4]
      "pagefind": float(sys.argv[5]), "pagefind_rss_kb": float(sys.argv[6])}
 if math.isnan(b["pagefind"]):
     lines = [l.strip() for l in open(sys.argv[7], errors="replace") if l.strip()]
-    b["pagefind_error"] = " / ".join(lines[-2:])[:300]
+    why = [l for l in lines if "memory allocation" in l or "rror" in l or "panicked" in l] or lines[-2:]
+    at = [l for l in lines if l.startswith("[")]
+    b["pagefind_error"] = ("%s%s" % (" / ".join(why[:2]), " (during %s)" % at[-1] if at else ""))[:300]
 json.dump(b, open(sys.argv[1], "w"))
 EOF
 
@@ -223,7 +244,8 @@ FACTS=$SW/facts.md
 {
     echo "Search benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -m | awk '/^Mem:/ {print $2}') MB RAM;"
     echo "load average $LOAD_START at the start, $(cut -d' ' -f1 /proc/loadavg) at the end (the machine is shared; everything ran under nice -n 19)."
-    echo "sotay $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- generator themes src sync-server 2>/dev/null || echo ' + uncommitted changes') ($SOTAY), Pagefind $("$PAGEFIND" --version | cut -d' ' -f2) (default settings: \`pagefind --site OUT\`), $("$CHROMIUM" --version 2>/dev/null | head -n 1) headless."
+    echo "sotay $REV (built at the start, $SOTAY), Pagefind $("$PAGEFIND" --version | cut -d' ' -f2) (default settings: \`pagefind --site OUT\`), $("$CHROMIUM" --version 2>/dev/null | head -n 1) headless."
+    echo "Pagefind and sotay build ran under an address-space cap (prlimit --as) of $PAGEFIND_MEM_GB GB and $SOTAY_MEM_GB GB, so that neither can take the shared machine's memory."
     echo "Builds: median of $RUNS runs ($RUNS_LARGE at 50,000 documents and more); queries: the $(python3 -c "import json;print(len(json.load(open('$QUERIES'))['latency']))") queries of bench/search-queries.json, $REPS rounds (fewer at large sizes when over the time budget)."
 } >"$FACTS"
 RESULTS=$WORK/search-results.md

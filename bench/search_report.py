@@ -193,7 +193,7 @@ def summarize(a):
     raw = a.raw
     load = lambda n: json.load(open(os.path.join(raw, n), encoding="utf-8")) if os.path.exists(os.path.join(raw, n)) else None
     build, latency, browser = load("build.json"), load("latency.json") or {}, load("browser.json") or {}
-    s = {"size": a.size, "build": build}
+    s = {"size": a.size, "build": build, "index_write": load("index-write.json")}
     s["sotay_index"] = sotay_sizes(a.site)
     if os.path.isdir(os.path.join(a.site, "pagefind")):
         s["pagefind_index"] = pagefind_sizes(a.site)
@@ -282,6 +282,7 @@ def table(a):
     row("sotay build, full (s, median wall)", lambda s: "%.1f" % med(s["build"]["full"]))
     row("sotay build, tantivy index unchanged (s)", lambda s: "%.1f" % med(s["build"]["no_index"]))
     row("→ tantivy index write (s, difference)", lambda s: "%.1f" % (med(s["build"]["full"]) - med(s["build"]["no_index"])))
+    row("tantivy index write alone (s, in-process)", lambda s: "%.1f" % s["index_write"]["index_write_s"])
     row("sotay build peak RSS (MB)", lambda s: "%.0f" % (max(s["build"]["rss_kb"]) / 1024))
     row("Pagefind indexing (s)", lambda s: ("failed: %s" % s["build"]["pagefind_error"].replace("|", "\\|")) if "pagefind_error" in s["build"] else "%.1f" % s["build"]["pagefind"])
     row("Pagefind indexing peak RSS (MB)", lambda s: "%.0f" % (s["build"]["pagefind_rss_kb"] / 1024) if "pagefind_error" not in s["build"] else "—")

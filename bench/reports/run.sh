@@ -308,7 +308,7 @@ w(f"| `sotay roster import` | {float(env['IMPORT_SECONDS']):.0f} s |")
 w(f"| gen_dataset.py: {int(env['DS_EVENTS']):,} events and the derived tables (events alone {float(env['DS_EVENTS_SECONDS']):.0f} s) | {float(env['DS_GENERATE_SECONDS']):.0f} s |")
 w(f"| total | **{float(env['DATASET_SECONDS']) / 60:.1f} min** |")
 w("")
-w(f"Times are measured by the client (curl, a new connection per request; the admin token is checked on each); "server" is the server's own time from its request log. Server errors: {e['server_errors']} log lines at level=error, {e['server_panics']} panics. "
+w(f"Times are measured by the client (curl, a new connection per request; the admin token is checked on each); 'server' is the server's own time from its request log. Server errors: {e['server_errors']} log lines at level=error, {e['server_panics']} panics. "
   "Cold start is the server's own `reports loaded ms=` (the OS page cache holds the database: the file was just written or read).")
 print("\n".join(out))
 PY

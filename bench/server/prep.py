@@ -4,6 +4,8 @@
   prep.py register --addr HOST:PORT --members members.csv --n 200 --out tokens.txt
       registers N members spread over the roster (card, name, birth date and cell exactly as
       in members.csv) and writes their tokens, one per line
+  prep.py register --addr HOST:PORT --members members.csv --avoid 200 --out t.txt --unit-out u.txt
+      registers one member of a cell where none of those 200 is (its cell written to u.txt)
   prep.py urls --site SITE --out urls.txt [--n 20]
       ~20 paths of the built site: home, documents, section pages, the CSS and the JS files
   prep.py docs --site SITE --out docs.txt
@@ -33,6 +35,12 @@ def register(a):
         rows = list(csv.DictReader(f))
     step = max(1, len(rows) // a.n)
     chosen = rows[::step][: a.n]
+    if a.avoid:
+        # One member of a cell where none of the `avoid` members registered by the same rule is.
+        taken = {r["unit_code"] for r in rows[:: max(1, len(rows) // a.avoid)][: a.avoid]}
+        chosen = [next(r for r in rows if r["unit_code"] not in taken)]
+        if a.unit_out:
+            Path(a.unit_out).write_text(chosen[0]["unit_code"] + "\n")
     tokens = []
     c = conn(a.addr)
     for r in chosen:
@@ -108,6 +116,8 @@ def main():
     p.add_argument("--members", required=True)
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--out", required=True)
+    p.add_argument("--avoid", type=int, default=0, help="register one member of a cell that none of the N members registered by `register --n AVOID` belongs to")
+    p.add_argument("--unit-out", help="with --avoid: write that member's cell here")
     p = sub.add_parser("urls")
     p.add_argument("--site", required=True)
     p.add_argument("--out", required=True)

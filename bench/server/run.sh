@@ -62,6 +62,7 @@ if [[ ${1:-} != --locked ]]; then
     command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
     command -v sqlite3 >/dev/null || missing+=(sqlite3)
     command -v flock >/dev/null || missing+=(util-linux)
+    [[ -x /usr/bin/time ]] || missing+=(time)
     if ((${#missing[@]})); then
         say "installing ${missing[*]} (Debian)"
         apt-get update -qq >&2
@@ -131,6 +132,18 @@ hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 metric() { python3 "$BENCH/prep.py" metric --addr "$ADDR" "$1"; }
 kv() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" | head -1; }   # value of key=... in RESULT lines
+# CPU accounting, to tell the server's share from the load generator's and other people's jobs:
+# "time machine-busy-jiffies jiffies-of-PIDS".
+cpu_mark() {
+    local u n s i w q sq st rest pj=0 p
+    read -r _ u n s i w q sq st rest </proc/stat
+    for p in "$@"; do
+        [[ -r /proc/$p/stat ]] && pj=$((pj + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo "$(date +%s.%N) $((u + n + s + q + sq + st)) $pj"
+}
+: >"$WORK/cpu.txt"   # phase, mark before, mark after, generator "user sys" seconds
+GEN=(/usr/bin/time -f '%U %S' -o "$WORK/gen.time")
 
 DB=$WORK/db.sqlite
 rm -f "$DB" "$DB-wal" "$DB-shm"
@@ -154,6 +167,9 @@ curl -fsS "http://$ADDR/healthz" >/dev/null || die "the server did not start"
 
 python3 "$BENCH/prep.py" register --addr "$ADDR" --members "$WORK/roster/members.csv" \
     --n "$REGISTER" --out "$WORK/tokens.txt"
+# One more member, in a cell of their own, for phones that hang up (hangup.py) during the ingest.
+python3 "$BENCH/prep.py" register --addr "$ADDR" --members "$WORK/roster/members.csv" \
+    --avoid "$REGISTER" --out "$WORK/hangup-token.txt" --unit-out "$WORK/hangup-unit.txt"
 
 # The machine is shared: wait (up to QUIET_WAIT s) until others leave it mostly idle, and say how
 # idle it was (CPU idle over 5 s) just before the load.
@@ -178,9 +194,20 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 say "ingest: wrk -t$WRK_THREADS -c$INGEST_CONNECTIONS -d${INGEST_SECONDS}s, batches of $INGEST_BATCH"
 before_db=$(sqlite3 "$DB" 'SELECT count(*) FROM events')
 before_metric=$(metric sotay_events_stored_total)
-wrk -t"$WRK_THREADS" -c"$INGEST_CONNECTIONS" -d"${INGEST_SECONDS}s" --timeout 10s --latency \
+rm -f "$WORK/ingest.done"
+# While wrk loads the server, 40 more batches come from phones that hang up before the answer
+# (TCP reset, 0 to 20 ms after sending): each part of the server must agree on what they stored.
+( sleep $((INGEST_SECONDS / 2)); python3 "$BENCH/hangup.py" --addr "$ADDR" --db "$DB" --tokens "$WORK/hangup-token.txt" \
+    --docs "$WORK/docs.txt" --admin "$ADMIN" --unit "$(cat "$WORK/hangup-unit.txt")" --n 40 --step 0.5 \
+    --wait-for "$WORK/ingest.done" >"$WORK/hangup.json" 2>"$WORK/hangup.err" ) &
+HANGUP_PID=$!
+python3 "$BENCH/cpu_top.py" snap "$WORK/top-ingest.a"
+m0=$(cpu_mark "$SERVER_PID")
+"${GEN[@]}" wrk -t"$WRK_THREADS" -c"$INGEST_CONNECTIONS" -d"${INGEST_SECONDS}s" --timeout 10s --latency \
     -s "$BENCH/ingest.lua" "http://$ADDR" -- "$WORK/tokens.txt" "$WORK/docs.txt" "$RANDOM$RANDOM" \
     "$INGEST_BATCH" >"$WORK/ingest.txt" 2>&1 || die "wrk failed: $(tail "$WORK/ingest.txt")"
+echo "ingest $m0 $(cpu_mark "$SERVER_PID") $(cat "$WORK/gen.time")" >>"$WORK/cpu.txt"
+python3 "$BENCH/cpu_top.py" snap "$WORK/top-ingest.b"
 # Requests still in flight when wrk stopped are committed by the server but never read: wait
 # until its write queue is empty before counting.
 for _ in $(seq 100); do
@@ -188,6 +215,8 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 sleep 1
+touch "$WORK/ingest.done"
+wait "$HANGUP_PID" || die "hangup.py failed: $(tail -3 "$WORK/hangup.err")"
 ing_ok=$(kv ok <"$WORK/ingest.txt")
 ing_other=$(kv other <"$WORK/ingest.txt")
 ing_acked=$(kv stored <"$WORK/ingest.txt")
@@ -195,14 +224,15 @@ ing_us=$(kv duration_us <"$WORK/ingest.txt")
 ing_sockerr=$(grep -o 'Socket errors:.*' "$WORK/ingest.txt" || true)
 ing_p50=$(kv latency_p50_ms <"$WORK/ingest.txt")
 ing_p99=$(kv latency_p99_ms <"$WORK/ingest.txt")
-after_db=$(sqlite3 "$DB" 'SELECT count(*) FROM events')
+HU=$(cat "$WORK/hangup-unit.txt")   # wrk's events: all but those of the hang-up cell
+after_db=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE unit_code != '$HU'")
 after_metric=$(metric sotay_events_stored_total)
 ing_db=$((after_db - before_db))
 ing_server=$((after_metric - before_metric))
 ing_rate=$(python3 -c "print(round($ing_acked / ($ing_us / 1e6)))")
 ing_integrity=$(sqlite3 "$DB" 'PRAGMA integrity_check' | head -1)
 # The in-memory report aggregate must agree with the database it was updated from.
-views_db=$(sqlite3 "$DB" "SELECT coalesce(sum(views),0) FROM member_days")
+views_db=$(sqlite3 "$DB" "SELECT coalesce(sum(views),0) FROM member_days WHERE unit_code != '$HU'")
 today=$(TZ=Asia/Ho_Chi_Minh date +%F)
 views_report=$(curl -fsS -H "Authorization: Bearer $ADMIN" "http://$ADDR/api/v1/reports/usage?unit=TU&from=2020-01-01&to=$today" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["total"]["views"])')
@@ -211,10 +241,14 @@ say "ingest: $ing_rate events/s; acked $ing_acked, server counted $ing_server, d
 
 # 2. Latency at a fixed rate of mixed traffic -------------------------------------------------
 say "latency: $RATE requests/s for ${LATENCY_SECONDS}s (+${LATENCY_WARMUP}s warm-up), mix 60/20/15/5"
-"$WORK/loadgen" --addr "$ADDR" --rate "$RATE" --duration "$LATENCY_SECONDS" --warmup "$LATENCY_WARMUP" \
+python3 "$BENCH/cpu_top.py" snap "$WORK/top-latency.a"
+m0=$(cpu_mark "$SERVER_PID")
+"${GEN[@]}" "$WORK/loadgen" --addr "$ADDR" --rate "$RATE" --duration "$LATENCY_SECONDS" --warmup "$LATENCY_WARMUP" \
     --urls "$WORK/urls.txt" --queries "$WORK/queries.txt" --tokens "$WORK/tokens.txt" \
     --docs "$WORK/docs.txt" --mix 60,20,15,5 --batch 10 >"$WORK/latency.json" 2>"$WORK/latency.err" ||
     die "loadgen failed: $(tail "$WORK/latency.err")"
+echo "latency $m0 $(cpu_mark "$SERVER_PID") $(cat "$WORK/gen.time")" >>"$WORK/cpu.txt"
+python3 "$BENCH/cpu_top.py" snap "$WORK/top-latency.b"
 HWM_LATENCY=$(hwm_kb "$SERVER_PID")
 
 # 3. Static files: sotay and nginx ------------------------------------------------------------
@@ -271,6 +305,7 @@ nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" &
 NGINX_PID=$!
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$NGINX_PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://127.0.0.1:$NGINX_PORT/" >/dev/null || die "nginx did not start: $(cat "$WORK/nginx/error.log")"
+NGINX_PIDS="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"
 {
     echo "## sotay"; python3 "$BENCH/prep.py" check-encoding --addr "$ADDR" --urls "$WORK/urls.txt"
     echo "## nginx"; python3 "$BENCH/prep.py" check-encoding --addr "127.0.0.1:$NGINX_PORT" --urls "$WORK/urls.txt"
@@ -278,9 +313,12 @@ curl -fsS "http://127.0.0.1:$NGINX_PORT/" >/dev/null || die "nginx did not start
 } >"$WORK/encodings.txt"
 grep -v '^##' "$WORK/encodings.txt" | awk '$1 != 200 {bad=1} END {exit bad}' || die "a static path did not answer 200: see $WORK/encodings.txt"
 
-static_run() { # name port round
-    wrk -t"$WRK_THREADS" -c"$STATIC_CONNECTIONS" -d"${STATIC_SECONDS}s" --timeout 10s -s "$BENCH/static.lua" \
+static_run() { # name port round pids...
+    local m0
+    m0=$(cpu_mark "${@:4}")
+    "${GEN[@]}" wrk -t"$WRK_THREADS" -c"$STATIC_CONNECTIONS" -d"${STATIC_SECONDS}s" --timeout 10s -s "$BENCH/static.lua" \
         "http://127.0.0.1:$2" -- "$WORK/urls.txt" >"$WORK/static-$1-$3.txt" 2>&1 || die "wrk failed"
+    echo "static-$1 $m0 $(cpu_mark "${@:4}") $(cat "$WORK/gen.time")" >>"$WORK/cpu.txt"
     local req us
     req=$(kv requests <"$WORK/static-$1-$3.txt")
     us=$(kv duration_us <"$WORK/static-$1-$3.txt")
@@ -291,9 +329,9 @@ NGINX_RPS=()
 NGINX_GZS_RPS=()
 for r in $(seq "$STATIC_ROUNDS"); do
     say "static round $r/$STATIC_ROUNDS: wrk -t$WRK_THREADS -c$STATIC_CONNECTIONS -d${STATIC_SECONDS}s"
-    SOTAY_RPS+=("$(static_run sotay "$PORT" "$r")")
-    NGINX_RPS+=("$(static_run nginx "$NGINX_PORT" "$r")")
-    NGINX_GZS_RPS+=("$(static_run nginx-gzip-static "$NGINX_GZS_PORT" "$r")")
+    SOTAY_RPS+=("$(static_run sotay "$PORT" "$r" "$SERVER_PID")")
+    NGINX_RPS+=("$(static_run nginx "$NGINX_PORT" "$r" $NGINX_PIDS)")
+    NGINX_GZS_RPS+=("$(static_run nginx-gzip-static "$NGINX_GZS_PORT" "$r" $NGINX_PIDS)")
     say "  sotay ${SOTAY_RPS[-1]} req/s, nginx ${NGINX_RPS[-1]} req/s, nginx gzip_static ${NGINX_GZS_RPS[-1]} req/s"
 done
 static_errors=$(cat "$WORK"/static-*.txt | grep -o 'status_err=[0-9]*\|connect_err=[0-9]*\|read_err=[0-9]*\|write_err=[0-9]*\|timeout=[0-9]*' |
@@ -317,7 +355,7 @@ export ing_rate ing_ok ing_other ing_acked ing_server ing_db ing_us ing_p50 ing_
     ing_integrity views_db views_report HWM HWM_INGEST HWM_LATENCY RSS_END server_errors server_5xx \
     server_panics static_errors LOAD_START IDLE_BEFORE MEMBERS REGISTER INGEST_SECONDS INGEST_CONNECTIONS \
     INGEST_BATCH RATE LATENCY_SECONDS LATENCY_WARMUP STATIC_SECONDS STATIC_CONNECTIONS STATIC_ROUNDS \
-    WRK_THREADS WORK ROOT
+    WRK_THREADS WORK ROOT BENCH
 export SOTAY_RPS_LIST="${SOTAY_RPS[*]}" NGINX_RPS_LIST="${NGINX_RPS[*]}" NGINX_GZS_RPS_LIST="${NGINX_GZS_RPS[*]}"
 python3 - >"$RESULTS" <<'PY'
 import json, os, platform, statistics, subprocess
@@ -332,6 +370,11 @@ s_med, n_med, g_med = statistics.median(sotay), statistics.median(nginx), statis
 ratio = s_med / n_med if n_med else 0
 rate = int(e["ing_rate"])
 acked, server, db, conns, batch = (int(e[k]) for k in ("ing_acked", "ing_server", "ing_db", "INGEST_CONNECTIONS", "INGEST_BATCH"))
+hu = json.load(open(os.path.join(e["WORK"], "hangup.json")))
+# The server's counter and the root report include the hang-up cell's events (all views): take
+# out what the report counted for that cell.
+server -= hu["views_in_report"]
+views_report = int(e["views_report"]) - hu["views_in_report"]
 inflight_ok = acked <= db <= acked + conns * batch
 hwm_mb = int(e["HWM"]) / 1024
 p99 = lat["all"]["p99_ms"]
@@ -352,7 +395,8 @@ w("| measure | result | target | met |")
 w("|---|---|---|---|")
 w(f"| durable ingest, batches of {batch} ({conns} connections, {e['INGEST_SECONDS']} s) | **{rate:,} events/s** ({int(e['ing_ok'])/(int(e['ing_us'])/1e6):,.0f} batches/s; p50 {e['ing_p50']} ms, p99 {e['ing_p99']} ms) | ≥ 20,000 events/s | {yes(rate >= 20000)} |")
 w(f"| ingest check: every acknowledged event stored | acknowledged to wrk {acked:,} (= {int(e['ing_ok']):,} answers 200 × {batch}); rows in SQLite {db:,} (+{db - acked:,} = {(db - acked) / batch:g} batches still in flight when wrk stopped); integrity_check {e['ing_integrity']} | SQLite = acknowledged, + at most {conns}×{batch} in flight | {yes(inflight_ok and e['ing_integrity'] == 'ok')} |")
-w(f"| server's own counts after ingest agree with SQLite | sotay_events_stored_total {server:,} vs {db:,} rows; views in the usage report {int(e['views_report']):,} vs {int(e['views_db']):,} in member_days | equal | {yes(server == db and e['views_report'] == e['views_db'])} |")
+w(f"| server's own counts after ingest agree with SQLite | sotay_events_stored_total {server:,} vs {db:,} rows; views in the usage report {views_report:,} vs {int(e['views_db']):,} in member_days (wrk's members) | equal | {yes(server == db and views_report == int(e['views_db']))} |")
+w(f"| phones that hang up (TCP reset) during the ingest: {hu['batches']} batches of 10 views, one cell ({hu['unit']}) | stored in SQLite {hu['stored_in_sqlite']} events, {hu['views_in_member_days']} views in member_days; views in the usage report {hu['views_in_report']} | report = SQLite | {yes(hu['views_in_report'] == hu['views_in_member_days'])} |")
 w(f"| mixed traffic at {lat['rate']:.0f} req/s: p50 | {lat['all']['p50_ms']:.2f} ms | | |")
 w(f"| mixed traffic at {lat['rate']:.0f} req/s: p99 | **{p99:.2f} ms** (p99.9 {lat['all']['p999_ms']:.2f} ms, max {lat['all']['max_ms']:.1f} ms) | < 25 ms | {yes(p99 < 25)} |")
 w(f"| static files, sotay | {s_med:,.0f} req/s (rounds: {', '.join(f'{x:,}' for x in sotay)}) | | |")
@@ -367,6 +411,26 @@ w("|---|---|---|---|---|---|---|---|---|")
 for name, share in (("static", "60%"), ("search", "20%"), ("events", "15%"), ("health", "5%"), ("all", "")):
     c = lat[name]
     w(f"| {name} | {share} | {c['n']:,} | {c['p50_ms']:.2f} | {c['p90_ms']:.2f} | {c['p99_ms']:.2f} | {c['max_ms']:.1f} | {c.get('non2xx', lat.get('non2xx'))} | {c.get('errors', lat.get('errors'))} |")
+w("")
+# CPU use per phase, in cores (of the machine's 2): the server (or nginx), the load generator, the rest.
+clk = os.sysconf("SC_CLK_TCK")
+acc = {}
+for line in open(os.path.join(e["WORK"], "cpu.txt")):
+    f = line.split()
+    phase, t0, b0, p0, t1, b1, p1, gu, gs = f[0], *map(float, f[1:9])
+    dt = t1 - t0
+    a = acc.setdefault(phase, [0.0, 0.0, 0.0, 0.0])
+    a[0] += (b1 - b0) / clk; a[1] += (p1 - p0) / clk; a[2] += gu + gs; a[3] += dt
+w("CPU use during each phase, in cores of the 2 (from /proc: the server process, the load generator, and everything else on the machine, which includes the kernel's own threads and softirq work):\n")
+w("| phase | machine busy | server | load generator | everything else | largest users (processes and kernel threads) |")
+w("|---|---|---|---|---|---|")
+names = {"ingest": "ingest (sotay)", "latency": "fixed-rate mixed traffic (sotay)", "static-sotay": "static (sotay)",
+         "static-nginx": "static (nginx, gzip on)", "static-nginx-gzip-static": "static (nginx, gzip_static)"}
+for ph, (busy, srv, gen, dt) in acc.items():
+    top = ""
+    if os.path.exists(os.path.join(e["WORK"], f"top-{ph}.b")):
+        top = sh(f"python3 {e['BENCH']}/cpu_top.py diff {e['WORK']}/top-{ph}.a {e['WORK']}/top-{ph}.b {dt}")
+    w(f"| {names.get(ph, ph)} | {busy / dt:.2f} | {srv / dt:.2f} | {gen / dt:.2f} | {max(0.0, busy - srv - gen) / dt:.2f} | {top} |")
 w("")
 w(f"Errors: server log lines at level=error {e['server_errors']}, 5xx answers logged {e['server_5xx']}, panics {e['server_panics']}; "
   f"wrk errors in the static runs {e['static_errors']}; ingest: non-200 answers {e['ing_other']}{', ' + e['ing_sockerr'] if e['ing_sockerr'] else ''}; "

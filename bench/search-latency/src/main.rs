@@ -1,6 +1,7 @@
 //! Times sotay's server-side search in-process, as the sync server calls it.
 //!
 //!     sotay-search-latency INDEX_DIR QUERIES_JSON [--reps N] [--budget-secs S] [--recall]
+//!     sotay-search-latency --index-write ROOT DIR
 //!
 //! QUERIES_JSON is bench/search-queries.json: {"latency": [query, ...], "recall": [[with
 //! diacritics, without], ...]}. The index is opened once (`SearchIndex::open`), every latency
@@ -48,7 +49,41 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// `--index-write ROOT DIR`: builds ROOT in memory (`generate`), then times writing its tantivy
+/// index into DIR (`search::index::write`, the last step of `sotay build`) on its own.
+fn index_write(root: &str, dir: &str) {
+    let t = Instant::now();
+    let site = match sotay_generator::generate(std::path::Path::new(root)) {
+        Ok(s) => s,
+        Err(_) => {
+            eprintln!("{root}: the site does not build (run `sotay check`)");
+            std::process::exit(1);
+        }
+    };
+    let generate_s = t.elapsed().as_secs_f64();
+    let dir = PathBuf::from(dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    let t = Instant::now();
+    if let Err(e) = sotay_generator::search::index::write(&site.search_docs, &dir) {
+        eprintln!("{e}");
+        std::process::exit(1);
+    }
+    let write_s = t.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({"documents": site.search_docs.len(), "generate_s": generate_s, "index_write_s": write_s})
+    );
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--index-write") {
+        let a: Vec<String> = std::env::args().skip(2).collect();
+        if a.len() != 2 {
+            eprintln!("usage: sotay-search-latency --index-write ROOT DIR");
+            std::process::exit(2);
+        }
+        return index_write(&a[0], &a[1]);
+    }
     let mut args = std::env::args().skip(1);
     let mut pos = Vec::new();
     let mut reps = 30usize;
