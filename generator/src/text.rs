@@ -94,10 +94,21 @@ fn push_folded_slow(c: char, out: &mut String) {
 /// Folded form of a whole text: "Đảng viên" -> "dang vien".
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        push_folded(c, &mut out);
-    }
+    fold_into(s, &mut out);
     out
+}
+
+/// Writes [`fold`]`(s)` into `out` (cleared first), reusing its allocation.
+pub fn fold_into(s: &str, out: &mut String) {
+    out.clear();
+    if s.is_ascii() {
+        out.push_str(s);
+        out.make_ascii_lowercase();
+        return;
+    }
+    for c in s.chars() {
+        push_folded(c, out);
+    }
 }
 
 /// A URL slug: folded, with every run of other characters turned into one `-`.
@@ -244,8 +255,19 @@ pub fn for_each_token(text: &str, mut f: impl FnMut(Token)) {
 /// The byte ranges of the words of `text` (what [`tokens`] splits on), without their forms:
 /// for callers that need only one of them.
 pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
+    let mut from = 0;
+    while let Some((s, e)) = next_word(text, from) {
+        f(s, e);
+        from = e;
+    }
+}
+
+/// The first word of `text` at or after byte `from` (a char boundary), as a byte range: what
+/// [`for_each_word`] calls back with, one at a time, for a caller that pulls words (a tokenizer).
+pub fn next_word(text: &str, from: usize) -> Option<(usize, usize)> {
+    let rest = text.get(from..)?;
     let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
+    for (i, c) in rest.char_indices() {
         let in_word = if c.is_ascii() {
             c.is_ascii_alphanumeric()
         } else if latin(c).is_some() {
@@ -256,16 +278,11 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
         };
         match (in_word, start) {
             (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                f(s, i);
-                start = None;
-            }
+            (false, Some(s)) => return Some((from + s, from + i)),
             _ => {}
         }
     }
-    if let Some(s) = start {
-        f(s, text.len());
-    }
+    start.map(|s| (from + s, text.len()))
 }
 
 #[cfg(test)]

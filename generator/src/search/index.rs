@@ -222,45 +222,54 @@ struct VnTokenizer {
     exact: bool,
 }
 
-struct VnTokens {
-    tokens: Vec<Token>,
-    next: usize,
+/// Words pulled from the text one at a time into one reused [`Token`]: no allocation per word.
+struct VnTokens<'a> {
+    text: &'a str,
+    exact: bool,
+    /// Byte offset where the next word is looked for.
+    from: usize,
+    token: Token,
 }
 
 impl Tokenizer for VnTokenizer {
-    type TokenStream<'a> = VnTokens;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VnTokens {
-        let mut tokens = Vec::new();
-        let exact = self.exact;
-        crate::text::for_each_word(text, |s, e| {
-            let word = &text[s..e];
-            let position = tokens.len();
-            tokens.push(Token {
-                offset_from: s,
-                offset_to: e,
-                position,
-                text: if exact {
-                    crate::text::exact(word)
-                } else {
-                    crate::text::fold(word)
-                },
-                position_length: 1,
-            })
-        });
-        VnTokens { tokens, next: 0 }
+    type TokenStream<'a> = VnTokens<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VnTokens<'a> {
+        VnTokens {
+            text,
+            exact: self.exact,
+            from: 0,
+            token: Token {
+                position: usize::MAX,
+                ..Token::default()
+            },
+        }
     }
 }
 
-impl TokenStream for VnTokens {
+impl TokenStream for VnTokens<'_> {
     fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
+        let Some((s, e)) = crate::text::next_word(self.text, self.from) else {
+            return false;
+        };
+        self.from = e;
+        let word = &self.text[s..e];
+        let t = &mut self.token;
+        t.offset_from = s;
+        t.offset_to = e;
+        t.position = t.position.wrapping_add(1);
+        t.position_length = 1;
+        if self.exact {
+            crate::text::exact_into(word, &mut t.text);
+        } else {
+            crate::text::fold_into(word, &mut t.text);
+        }
+        true
     }
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        &self.token
     }
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        &mut self.token
     }
 }
 
@@ -790,5 +799,37 @@ impl Postings for TantivyPostings<'_> {
     }
     fn exact_docs(&self, exact: &str, _folded: &str) -> Vec<u32> {
         self.list(self.idx.fields.all_exact, exact)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(exact: bool, text: &str) -> Vec<(usize, usize, usize, String)> {
+        let mut t = VnTokenizer { exact };
+        let mut s = t.token_stream(text);
+        let mut out = Vec::new();
+        while s.advance() {
+            let k = s.token();
+            out.push((k.position, k.offset_from, k.offset_to, k.text.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn tokenizer_reuses_one_token_and_counts_positions() {
+        let text = "Đảng viên, lúc 7:30 — x\u{0301}y";
+        let folded = tokens(false, text);
+        let words: Vec<&str> = folded.iter().map(|t| t.3.as_str()).collect();
+        assert_eq!(words, ["dang", "vien", "luc", "7", "30", "xy"]);
+        let positions: Vec<usize> = folded.iter().map(|t| t.0).collect();
+        assert_eq!(positions, [0, 1, 2, 3, 4, 5]);
+        for (_, s, e, _) in &folded {
+            assert!(text.is_char_boundary(*s) && text.is_char_boundary(*e) && s < e);
+        }
+        let exact: Vec<String> = tokens(true, text).into_iter().map(|t| t.3).collect();
+        assert_eq!(exact[..3], ["đang3", "viên", "luc1"]);
+        assert!(tokens(false, " ,;— ").is_empty());
     }
 }
