@@ -633,34 +633,36 @@ pub fn analyze(head: &str, body: &str) -> (Vec<String>, String) {
     let mut bigrams: FxHashMap<(u32, u32), u32> = FxHashMap::default();
     let mut fbuf = String::new();
     let mut xbuf = String::new();
+    // Words repeat: each distinct spelling is folded and looked up once.
+    let mut memo: FxHashMap<&str, u32> = FxHashMap::default();
     for (text, is_body) in [(head, false), (body, true)] {
         let mut prev: Option<(u32, usize)> = None;
         text::for_each_word(text, |s, e| {
             let word = &text[s..e];
-            fbuf.clear();
-            for c in word.chars() {
-                text::push_folded(c, &mut fbuf);
-            }
-            let f = match folded_ids.get(fbuf.as_str()) {
-                Some(&id) => id,
-                None => {
-                    let id = folded.len() as u32;
-                    folded.push(fbuf.clone());
-                    folded_ids.insert(fbuf.clone(), id);
-                    id
-                }
-            };
-            text::exact_into(word, &mut xbuf);
-            let x = match exact_ids.get(xbuf.as_str()) {
-                Some(&id) => id,
-                None => {
-                    let id = exact.len() as u32;
-                    exact_ids.insert(xbuf.clone(), id);
-                    exact.push(xbuf.clone());
-                    id
-                }
-            };
-            pairs_seen.insert((f, x));
+            let f = *memo.entry(word).or_insert_with(|| {
+                text::fold_into(word, &mut fbuf);
+                let f = match folded_ids.get(fbuf.as_str()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = folded.len() as u32;
+                        folded.push(fbuf.clone());
+                        folded_ids.insert(fbuf.clone(), id);
+                        id
+                    }
+                };
+                text::exact_into(word, &mut xbuf);
+                let x = match exact_ids.get(xbuf.as_str()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = exact.len() as u32;
+                        exact_ids.insert(xbuf.clone(), id);
+                        exact.push(xbuf.clone());
+                        id
+                    }
+                };
+                pairs_seen.insert((f, x));
+                f
+            });
             if is_body {
                 if let Some((p, end)) = prev {
                     let gap = &text[end..s];
