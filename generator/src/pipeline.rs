@@ -94,6 +94,16 @@ impl Builder {
         }
     }
 
+    /// Whether this builder keeps nothing between builds ([`Builder::one_shot`]).
+    pub fn is_one_shot(&self) -> bool {
+        !self.keep
+    }
+
+    /// Forgets the interned words of search (a one-shot build, once its indexes are made).
+    pub fn release_terms(&mut self) {
+        self.terms = TermCache::default();
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

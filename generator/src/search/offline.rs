@@ -26,92 +26,115 @@ pub const MAX_VARIANTS: usize = 32;
 /// Builds the offline index file from the documents' interned words.
 pub fn build(docs: &[SearchDoc], cache: &TermCache, kinds: &[crate::config::Kind]) -> Vec<u8> {
     let words = &cache.words;
-    // Postings of every folded word in one flat array (counted first, so nothing grows):
-    // (exact id, doc) pairs, in document order within each word.
-    let mut start = vec![0usize; words.len() + 1];
+    // Postings per folded word: counted first, so that each group of words gets one flat array
+    // of (exact id, doc) pairs, in document order within each word, that never grows.
+    let mut counts = vec![0usize; words.len()];
     for d in docs {
         for &(f, _) in d.words.iter() {
-            start[f as usize + 1] += 1;
+            counts[f as usize] += 1;
         }
     }
-    for i in 0..words.len() {
-        start[i + 1] += start[i];
-    }
-    let mut fill = start.clone();
-    let mut flat = vec![(0u32, 0u32); start[words.len()]];
-    for (ord, d) in docs.iter().enumerate() {
-        for &(f, e) in d.words.iter() {
-            flat[fill[f as usize]] = (e, ord as u32);
-            fill[f as usize] += 1;
-        }
-    }
-    drop(fill);
     let mut terms: Vec<u32> = (0..words.len() as u32)
-        .filter(|&t| start[t as usize] < start[t as usize + 1])
+        .filter(|&t| counts[t as usize] > 0)
         .collect();
     terms.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize]));
+    let total: usize = counts.iter().sum();
+    // The words in a few groups (consecutive in header order), each filled by its own pass
+    // over the documents: the flat array is a quarter of all postings at most, which keeps a
+    // full build's peak memory down (it is the largest thing alive at this point).
+    let group_target = (total / 4).max(1 << 20);
     let mut names = Vec::with_capacity(terms.len());
     let mut variants: Vec<Vec<&str>> = Vec::with_capacity(terms.len());
     let mut body = Vec::new();
     let mut p = Vec::new();
-    for &t in &terms {
-        let postings = &flat[start[t as usize]..start[t as usize + 1]];
-        // Forms of the word, most frequent first, then alphabetical.
-        let mut forms: Vec<(u32, usize)> = Vec::new();
-        for &(e, _) in postings {
-            match forms.iter_mut().find(|(x, _)| *x == e) {
-                Some(f) => f.1 += 1,
-                None => forms.push((e, 1)),
+    // Term id -> its place in the current group's flat array (usize::MAX: not in the group).
+    let mut slot = vec![usize::MAX; words.len()];
+    let mut flat: Vec<(u32, u32)> = Vec::new();
+    let mut g0 = 0;
+    while g0 < terms.len() {
+        let mut g1 = g0;
+        let mut size = 0;
+        while g1 < terms.len() && (g1 == g0 || size + counts[terms[g1] as usize] <= group_target) {
+            slot[terms[g1] as usize] = size;
+            size += counts[terms[g1] as usize];
+            g1 += 1;
+        }
+        let group = &terms[g0..g1];
+        flat.clear();
+        flat.resize(size, (0, 0));
+        for (ord, d) in docs.iter().enumerate() {
+            for &(f, e) in d.words.iter() {
+                let at = &mut slot[f as usize];
+                if *at != usize::MAX {
+                    flat[*at] = (e, ord as u32);
+                    *at += 1;
+                }
             }
         }
-        forms.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| words[a.0 as usize].cmp(&words[b.0 as usize]))
-        });
-        forms.truncate(MAX_VARIANTS);
-        let bit = |e: u32| {
-            forms
-                .iter()
-                .position(|(x, _)| *x == e)
-                .map_or(0, |i| 1u32 << i)
-        };
-        let multi = forms.len() > 1;
-        // Documents come in order; a document's forms are next to each other.
-        p.clear();
-        let count = postings.windows(2).filter(|w| w[0].1 != w[1].1).count()
-            + usize::from(!postings.is_empty());
-        varint(&mut p, count as u64);
-        let mut prev: Option<u32> = None;
-        let mut i = 0;
-        while i < postings.len() {
-            let d = postings[i].1;
-            // Documents whose only forms were dropped still contain the folded word.
-            let mut mask = 0u32;
-            while i < postings.len() && postings[i].1 == d {
-                mask |= bit(postings[i].0);
-                i += 1;
+        let mut start = 0;
+        for &t in group {
+            let n = counts[t as usize];
+            slot[t as usize] = usize::MAX;
+            let postings = &flat[start..start + n];
+            start += n;
+            // Forms of the word, most frequent first, then alphabetical.
+            let mut forms: Vec<(u32, usize)> = Vec::new();
+            for &(e, _) in postings {
+                match forms.iter_mut().find(|(x, _)| *x == e) {
+                    Some(f) => f.1 += 1,
+                    None => forms.push((e, 1)),
+                }
             }
-            varint(
-                &mut p,
-                u64::from(match prev {
-                    None => d,
-                    Some(x) => d - x,
-                }),
+            forms.sort_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then_with(|| words[a.0 as usize].cmp(&words[b.0 as usize]))
+            });
+            forms.truncate(MAX_VARIANTS);
+            let bit = |e: u32| {
+                forms
+                    .iter()
+                    .position(|(x, _)| *x == e)
+                    .map_or(0, |i| 1u32 << i)
+            };
+            let multi = forms.len() > 1;
+            // Documents come in order; a document's forms are next to each other.
+            p.clear();
+            let count = postings.windows(2).filter(|w| w[0].1 != w[1].1).count()
+                + usize::from(!postings.is_empty());
+            varint(&mut p, count as u64);
+            let mut prev: Option<u32> = None;
+            let mut i = 0;
+            while i < postings.len() {
+                let d = postings[i].1;
+                // Documents whose only forms were dropped still contain the folded word.
+                let mut mask = 0u32;
+                while i < postings.len() && postings[i].1 == d {
+                    mask |= bit(postings[i].0);
+                    i += 1;
+                }
+                varint(
+                    &mut p,
+                    u64::from(match prev {
+                        None => d,
+                        Some(x) => d - x,
+                    }),
+                );
+                prev = Some(d);
+                if multi {
+                    varint(&mut p, u64::from(mask));
+                }
+            }
+            varint(&mut body, p.len() as u64);
+            body.extend_from_slice(&p);
+            names.push(words[t as usize].as_str());
+            variants.push(
+                forms
+                    .iter()
+                    .map(|(e, _)| words[*e as usize].as_str())
+                    .collect(),
             );
-            prev = Some(d);
-            if multi {
-                varint(&mut p, u64::from(mask));
-            }
         }
-        varint(&mut body, p.len() as u64);
-        body.extend_from_slice(&p);
-        names.push(words[t as usize].as_str());
-        variants.push(
-            forms
-                .iter()
-                .map(|(e, _)| words[*e as usize].as_str())
-                .collect(),
-        );
+        g0 = g1;
     }
     drop(flat);
     #[derive(serde::Serialize)]
