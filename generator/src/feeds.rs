@@ -103,17 +103,26 @@ pub fn sitemap(ctx: &Ctx, html_paths: &[String]) -> String {
     s
 }
 
+/// One document of `catalog.json`; fields in alphabetical order, the order they are written in.
 #[derive(Serialize)]
 struct CatalogDoc<'a> {
-    id: &'a str,
-    url: String,
-    title: &'a str,
-    kind: Option<&'a str>,
     hash: &'a str,
-    number: Option<&'a str>,
-    status: &'static str,
+    id: &'a str,
+    kind: Option<&'a str>,
     meeting: Option<String>,
+    number: Option<&'a str>,
     section: Option<&'a str>,
+    status: &'static str,
+    title: &'a str,
+    url: String,
+}
+
+/// `catalog.json` as a whole (serialized directly: no `serde_json::Value` tree per document).
+#[derive(Serialize)]
+struct Catalog<'a> {
+    documents: Vec<CatalogDoc<'a>>,
+    title: &'a str,
+    version: u32,
 }
 
 /// `catalog.json`: the published documents, in source order.
@@ -135,7 +144,11 @@ pub fn catalog(ctx: &Ctx) -> String {
             section: p.parent.filter(|&s| s != 0).map(|s| c.pages[s].id.as_str()),
         })
         .collect();
-    let v = serde_json::json!({ "version": 1, "title": ctx.config.title, "documents": docs });
+    let v = Catalog {
+        documents: docs,
+        title: &ctx.config.title,
+        version: 1,
+    };
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s

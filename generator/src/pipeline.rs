@@ -243,8 +243,16 @@ impl Builder {
 
         let search_docs = self.terms.documents(&ctx, &rendered, self.keep);
         timer.step("search documents");
-        let index = search::offline::build(&search_docs, &self.terms, &config.kinds);
-        timer.step("offline index");
+        // The feed and the catalog do not depend on the index: made alongside it.
+        let terms = &self.terms;
+        let (index, (atom, catalog)) = rayon::join(
+            || {
+                let passes = if self.keep { 1 } else { 4 };
+                search::offline::build(&search_docs, terms, &config.kinds, passes)
+            },
+            || (feeds::atom(&ctx, &rendered), feeds::catalog(&ctx)),
+        );
+        timer.step("offline index, feed and catalog");
         let meta = FileMeta::of(&index);
         let index_url = format!("/search/index.{}.bin", meta.hash);
         put_meta(
@@ -284,12 +292,7 @@ impl Builder {
             .filter(|k| k.ends_with(".html"))
             .cloned()
             .collect();
-        put(
-            "atom.xml".into(),
-            feeds::atom(&ctx, &rendered).as_bytes(),
-            &mut files,
-            &mut changed,
-        )?;
+        put("atom.xml".into(), atom.as_bytes(), &mut files, &mut changed)?;
         put(
             "sitemap.xml".into(),
             feeds::sitemap(&ctx, &html_paths).as_bytes(),
@@ -298,7 +301,7 @@ impl Builder {
         )?;
         put(
             "catalog.json".into(),
-            feeds::catalog(&ctx).as_bytes(),
+            catalog.as_bytes(),
             &mut files,
             &mut changed,
         )?;
@@ -310,7 +313,7 @@ impl Builder {
                 &mut changed,
             )?;
         }
-        timer.step("feeds and catalog");
+        timer.step("sitemap and assets");
         let manifest = offline::web_manifest(&ctx, &theme)
             .map_err(|e| fail("manifest.webmanifest", std::io::Error::other(e)))?;
         put(

@@ -90,16 +90,19 @@ impl<S: Storage> App<S> {
 
     /// Re-reads `catalog.json` (the documents events may name).
     pub fn reload_catalog(&self) {
+        // Only the ids are read (typed, skipping the rest): this runs after every rebuild.
+        #[derive(serde::Deserialize)]
+        struct Catalog {
+            documents: Vec<Entry>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            id: String,
+        }
         let ids: HashSet<String> = std::fs::read(self.site_dir.join("catalog.json"))
             .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|v| {
-                v["documents"].as_array().map(|a| {
-                    a.iter()
-                        .filter_map(|d| d["id"].as_str().map(str::to_string))
-                        .collect()
-                })
-            })
+            .and_then(|b| serde_json::from_slice::<Catalog>(&b).ok())
+            .map(|c| c.documents.into_iter().map(|d| d.id).collect())
             .unwrap_or_default();
         if let Ok(mut c) = self.catalog.write() {
             *c = Arc::new(ids);

@@ -28,7 +28,8 @@ const SLOTS_FILE: &str = "slots.json";
 
 /// One document as search sees it: facts for ranking, and the text to index.
 pub struct SearchDoc {
-    pub info: DocInfo,
+    /// Shared with the cache of the next rebuild: an unchanged document costs no copy.
+    pub info: Arc<DocInfo>,
     pub issuer: Option<String>,
     /// Title, number and issuer: searchable text outside the body.
     pub head: String,
@@ -55,7 +56,7 @@ pub struct TermCache {
 
 /// What search made of a document: (key of its front matter and place, its rendered body,
 /// its facts, its words).
-type CachedDoc = (u64, Arc<Rendered>, DocInfo, Arc<Vec<(u32, u32)>>);
+type CachedDoc = (u64, Arc<Rendered>, Arc<DocInfo>, Arc<Vec<(u32, u32)>>);
 
 impl TermCache {
     fn intern_str(&mut self, w: &str) -> u32 {
@@ -83,7 +84,7 @@ impl TermCache {
             .collect();
         // What each document needs: the cached result, or its facts and words made afresh
         // (in parallel: tokenising every body is the expensive part of a full build).
-        type Fresh = (DocInfo, String);
+        type Fresh = (Arc<DocInfo>, String);
         let mut out = Vec::with_capacity(docs.len());
         let mut seen = std::collections::HashSet::new();
         // In chunks, so that the words of a national-size corpus are never all in memory as text.
@@ -129,7 +130,7 @@ impl TermCache {
                             .collect(),
                         keyphrases,
                     };
-                    (key, head, None, Some((info, pairs)))
+                    (key, head, None, Some((Arc::new(info), pairs)))
                 })
                 .collect();
             for (&i, (key, head, hit, fresh)) in chunk.iter().zip(prepared) {
@@ -289,7 +290,7 @@ fn doc_key(d: &SearchDoc) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(
-        serde_json::to_string(&d.info)
+        serde_json::to_string(&*d.info)
             .unwrap_or_default()
             .as_bytes(),
     );
@@ -361,7 +362,7 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
             .map_err(|e| err(&e))?;
     }
     writer.finalize().map_err(|e| err(&e))?;
-    let infos: Vec<&DocInfo> = docs.iter().map(|d| &d.info).collect();
+    let infos: Vec<&DocInfo> = docs.iter().map(|d| &*d.info).collect();
     std::fs::write(
         tmp.join(DOCS_FILE),
         serde_json::to_vec(&infos).map_err(|e| err(&e))?,
@@ -446,7 +447,7 @@ struct Known {
     key: String,
     /// What the document was made from, when this process indexed it (else only its key,
     /// read from slots.json, is known).
-    made_from: Option<(Arc<Rendered>, DocInfo, String)>,
+    made_from: Option<(Arc<Rendered>, Arc<DocInfo>, String)>,
 }
 
 impl IndexUpdater {
@@ -526,7 +527,7 @@ impl IndexUpdater {
                 let same = match &k.made_from {
                     Some((r, info, head)) => {
                         (Arc::ptr_eq(r, &d.rendered) || r.text == d.rendered.text)
-                            && *info == d.info
+                            && (Arc::ptr_eq(info, &d.info) || **info == *d.info)
                             && *head == d.head
                     }
                     None => k.key == doc_key(d),
@@ -565,7 +566,7 @@ impl IndexUpdater {
             st.known.remove(&id);
         }
         let old_order: Option<Vec<u8>> = std::fs::read(self.dir.join(DOCS_FILE)).ok();
-        let infos: Vec<&DocInfo> = docs.iter().map(|d| &d.info).collect();
+        let infos: Vec<&DocInfo> = docs.iter().map(|d| &*d.info).collect();
         let docs_json = serde_json::to_vec(&infos).map_err(|e| err(&e))?;
         if !changed && old_order.as_deref() == Some(docs_json.as_slice()) {
             self.state = Some(st);

@@ -23,8 +23,15 @@ const MAGIC: &[u8; 4] = b"STX1";
 /// from the offline index (and so from ranking on both sides, see `exact_docs`).
 pub const MAX_VARIANTS: usize = 32;
 
-/// Builds the offline index file from the documents' interned words.
-pub fn build(docs: &[SearchDoc], cache: &TermCache, kinds: &[crate::config::Kind]) -> Vec<u8> {
+/// Builds the offline index file from the documents' interned words. `passes` (at least 1):
+/// how many times the documents' words are read, each time for a slice of the terms; more
+/// passes take longer and hold fewer postings at once (a one-shot build's peak memory).
+pub fn build(
+    docs: &[SearchDoc],
+    cache: &TermCache,
+    kinds: &[crate::config::Kind],
+    passes: usize,
+) -> Vec<u8> {
     let words = &cache.words;
     // Postings per folded word: counted first, so that each group of words gets one flat array
     // of (exact id, doc) pairs, in document order within each word, that never grows.
@@ -39,10 +46,10 @@ pub fn build(docs: &[SearchDoc], cache: &TermCache, kinds: &[crate::config::Kind
         .collect();
     terms.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize]));
     let total: usize = counts.iter().sum();
-    // The words in a few groups (consecutive in header order), each filled by its own pass
-    // over the documents: the flat array is a quarter of all postings at most, which keeps a
-    // full build's peak memory down (it is the largest thing alive at this point).
-    let group_target = (total / 4).max(1 << 20);
+    // The words in groups (consecutive in header order), each filled by its own pass over the
+    // documents: with 4 passes the flat array is a quarter of all postings, which keeps a full
+    // build's peak memory down (it is the largest thing alive at this point).
+    let group_target = total.div_ceil(passes.max(1)).max(1 << 20);
     let mut names = Vec::with_capacity(terms.len());
     let mut variants: Vec<Vec<&str>> = Vec::with_capacity(terms.len());
     let mut body = Vec::new();
@@ -148,7 +155,7 @@ pub fn build(docs: &[SearchDoc], cache: &TermCache, kinds: &[crate::config::Kind
     }
     let header = Header {
         n: docs.len(),
-        docs: docs.iter().map(|d| &d.info).collect(),
+        docs: docs.iter().map(|d| &*d.info).collect(),
         terms: names,
         variants,
         fold: fold_table(),
