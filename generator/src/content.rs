@@ -206,7 +206,8 @@ pub fn load_cached(
 
     // Read and parse front matter in parallel; keep the walk's (sorted) order.
     let old = &cache.files;
-    let parsed: Vec<(Entry, Loaded, Diagnostics, Option<SystemTime>, u64)> = entries
+    type Parsed = (Entry, Loaded, Diagnostics, Option<SystemTime>, u64, bool);
+    let parsed: Vec<Parsed> = entries
         .into_par_iter()
         .map(|entry| {
             let file = match &entry {
@@ -219,23 +220,33 @@ pub fn load_cached(
             );
             if let Some((t, l, loaded, d)) = old.get(file) {
                 if mtime.is_some() && *t == mtime && *l == len {
-                    return (entry, loaded.clone(), d.clone(), mtime, len);
+                    return (entry, loaded.clone(), d.clone(), mtime, len, false);
                 }
             }
             let mut d = Diagnostics::new();
             let loaded = load_entry(&entry, &kinds, &mut d);
-            (entry, loaded, d, mtime, len)
+            (entry, loaded, d, mtime, len, true)
         })
         .collect();
-    cache.files = parsed
-        .iter()
-        .map(|(e, l, d, t, n)| {
-            let file = match e {
-                Entry::Markdown { file, .. } | Entry::Asset { file, .. } => file.clone(),
-            };
-            (file, (*t, *n, l.clone(), d.clone()))
-        })
-        .collect();
+    // The cache keeps its entries of unchanged files (moved, not copied) and gets the new ones.
+    let mut previous = std::mem::take(&mut cache.files);
+    cache.files.reserve(parsed.len());
+    for (e, l, d, t, n, fresh) in &parsed {
+        let file = match e {
+            Entry::Markdown { file, .. } | Entry::Asset { file, .. } => file,
+        };
+        match previous.remove_entry(file) {
+            Some((k, v)) if !fresh => {
+                cache.files.insert(k, v);
+            }
+            _ => {
+                cache
+                    .files
+                    .insert(file.clone(), (*t, *n, l.clone(), d.clone()));
+            }
+        }
+    }
+    drop(previous);
 
     let mut c = Content::default();
     let mut dir_sections: BTreeMap<String, PageIdx> = BTreeMap::new(); // "content/x" -> page
@@ -266,7 +277,7 @@ pub fn load_cached(
     url_owner.insert("/".into(), "content/_index.md".into());
 
     let mut assets_pending = Vec::new();
-    for (entry, loaded, d, _, _) in parsed {
+    for (entry, loaded, d, _, _, _) in parsed {
         diags.extend(d);
         match (entry, loaded) {
             (Entry::Markdown { path, .. } | Entry::Asset { path, .. }, Loaded::Failed(e)) => {

@@ -216,6 +216,7 @@ impl<'a> Pages<'a> {
             &nav,
         ));
         let item_fp = (0..c.pages.len())
+            .into_par_iter()
             .map(|i| crate::hash::of(&item(ctx, rendered, i)))
             .collect();
         let mut neighbours = HashMap::new();
