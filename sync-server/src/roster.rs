@@ -186,7 +186,8 @@ fn rows(
                 if r.iter().all(|f| f.is_empty()) {
                     continue;
                 }
-                if r.len() > header.len() {
+                // Short rows too: every column of the header is looked up in each row.
+                if r.len() != header.len() {
                     report.push(
                         file,
                         line,
