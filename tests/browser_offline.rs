@@ -173,6 +173,23 @@ fn outbox_delivers_offline_registration_and_reading_exactly_once() {
         "{queued:?}"
     );
 
+    // The outbox makes UUIDv7 ids: version 7, and the first 48 bits the time of the event (ms),
+    // which is what lets the server append new events to the end of its table.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    for (id, _, _) in &queued {
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(id.chars().nth(14), Some('7'), "version 7: {id}");
+        let hex: String = id.chars().filter(|c| *c != '-').take(12).collect();
+        let ms = u64::from_str_radix(&hex, 16).expect("hex");
+        assert!(
+            ms <= now_ms && now_ms - ms < 10 * 60 * 1000,
+            "{id}: {ms} vs now {now_ms}"
+        );
+    }
+
     let conn = rusqlite::Connection::open(root.path().join("db.sqlite")).expect("db");
     let mut stmt = conn
         .prepare("SELECT id, type, doc FROM events WHERE card_number = '30000001' ORDER BY id")

@@ -42,8 +42,12 @@ function request()
   local parts = {}
   for i = 1, batch do
     seq = seq + 1
-    local id = string.format("%08x-%04x-4%03x-8%03x-%012x", run_id % 4294967296, tid % 65536,
-      math.random(0, 4095), math.random(0, 4095), seq)
+    -- UUIDv7 as the phones' outbox makes them (themes/default/static/outbox.js): the time first
+    -- (seconds here, wrk's Lua has no ms clock, plus a per-thread counter), then random bits.
+    local ms = os.time() * 1000 + seq % 1000
+    local id = string.format("%08x-%04x-7%03x-%04x-%04x%08x", math.floor(ms / 65536) % 4294967296,
+      ms % 65536, math.random(0, 4095), 0x8000 + (tid % 16) * 1024 + math.random(0, 1023),
+      math.random(0, 65535), math.random(0, 4294967295) % 4294967296)
     local doc = docs[math.random(1, #docs)]
     if i % 5 == 0 then
       parts[i] = string.format('{"id":"%s","type":"read","doc":"%s","at":"%s","ms":%d}', id, doc, at,
