@@ -344,6 +344,18 @@ impl Bits {
             .get(d as usize / 64)
             .is_some_and(|w| w & (1 << (d % 64)) != 0)
     }
+    /// The members, in increasing order.
+    fn docs(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        for (i, &w) in self.0.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                out.push(i as u32 * 64 + w.trailing_zeros());
+                w &= w - 1;
+            }
+        }
+        out
+    }
 }
 
 /// Folded words of a short text (title, heading, number).
@@ -424,10 +436,28 @@ pub fn top(
     }
     let mut order: Vec<&Vec<u32>> = lists.values().collect();
     order.sort_by_key(|l| l.len());
-    let mut cands = order[0].clone();
-    for l in &order[1..] {
-        cands = intersect(&cands, l);
-    }
+    let mut cands = if order.len() > 1 && order[0].len() >= size / 32 {
+        // Long lists (common words): intersected as bit sets — a bit set per posting, then
+        // word-wide ANDs — rather than merged, whose branches the processor cannot predict.
+        let mut all = Bits::of(size, order[0]);
+        let mut next = Bits::new(size);
+        for l in &order[1..] {
+            next.0.fill(0);
+            for &d in l.iter() {
+                next.set(d);
+            }
+            for (w, x) in all.0.iter_mut().zip(&next.0) {
+                *w &= x;
+            }
+        }
+        all.docs()
+    } else {
+        let mut c = order[0].clone();
+        for l in &order[1..] {
+            c = intersect(&c, l);
+        }
+        c
+    };
     if *filter != Filter::default() {
         cands.retain(|&o| docs.get(o as usize).is_some_and(|d| filter.accepts(d)));
     }
