@@ -63,8 +63,12 @@ impl Entry {
                 .br
                 .get_or_init(|| {
                     let mut out = Vec::new();
+                    // The size hint makes the encoder size its tables for the whole input, as
+                    // C brotli's one-shot call does: without it a 14 MB search index came out
+                    // 45% larger (1666 KB instead of 1145 KB).
                     let params = brotli::enc::BrotliEncoderParams {
                         quality: 6,
+                        size_hint: self.bytes.len(),
                         ..Default::default()
                     };
                     let _ = brotli::BrotliCompress(&mut &self.bytes[..], &mut out, &params);
