@@ -170,31 +170,17 @@ fn fm_value() -> impl Strategy<Value = String> {
     ]
 }
 
-const KEYS: &[&str] = &[
-    "title",
-    "id",
-    "kind",
-    "number",
-    "issuer",
-    "issued",
-    "effective",
-    "updated",
-    "status",
-    "supersedes",
-    "tags",
-    "summary",
-    "weight",
-    "meeting",
-    "titel",
-    "Title",
-    "tiêu đề",
-    "",
-];
+/// The front matter's own fields (kept in one place: `frontmatter::FIELDS`), and near misses.
+fn keys() -> Vec<&'static str> {
+    let mut k = sotay_generator::frontmatter::FIELDS.to_vec();
+    k.extend(["titel", "Title", "tiêu đề", ""]);
+    k
+}
 
 fn fm_line() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => (prop::sample::select(KEYS), fm_value()).prop_map(|(k, v)| format!("{k}: {v}")),
-        1 => (prop::sample::select(KEYS), fm_value()).prop_map(|(k, v)| format!("\t{k}:{v}")),
+        4 => (prop::sample::select(keys()), fm_value()).prop_map(|(k, v)| format!("{k}: {v}")),
+        1 => (prop::sample::select(keys()), fm_value()).prop_map(|(k, v)| format!("\t{k}:{v}")),
         1 => fm_value().prop_map(|v| format!("  - {v}")),
         1 => fm_value().prop_map(|v| format!("    {v}")),
         1 => word(),

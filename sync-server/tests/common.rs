@@ -81,6 +81,15 @@ pub fn admin(s: &Server, unit: &str) -> String {
 
 /// Like `start`, with a roster of our own.
 pub fn start_with(units_csv: &str, members_csv: &str) -> Server {
+    start_with_limits(units_csv, members_csv, None)
+}
+
+/// Like `start_with`, with other rate limits than the server's own (`None`: its own).
+pub fn start_with_limits(
+    units_csv: &str,
+    members_csv: &str,
+    limits: Option<sotay_sync_server::limits::Limits>,
+) -> Server {
     let dir = tempfile::tempdir().expect("tmp");
     let site = dir.path().join("public");
     sotay_generator::build(&repo(), &site).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
@@ -99,14 +108,16 @@ pub fn start_with(units_csv: &str, members_csv: &str) -> Server {
         .expect("rt");
     rt.block_on(store.import_roster(roster.expect("roster"), 1_700_000_000))
         .expect("import");
-    let app = Arc::new(
-        App::new(
-            store,
-            &site,
-            &sotay_generator::search::index::index_dir(&site),
-        )
-        .expect("app"),
-    );
+    let mut app = App::new(
+        store,
+        &site,
+        &sotay_generator::search::index::index_dir(&site),
+    )
+    .expect("app");
+    if let Some(l) = limits {
+        app.limits = l;
+    }
+    let app = Arc::new(app);
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("bind");

@@ -17,12 +17,10 @@ use common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value};
-use sotay_sync_server::http::{serve, App};
 use sotay_sync_server::limits::Limits;
-use sotay_sync_server::store::{Sqlite, Storage};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// How many answers of each status the API properties saw, printed at the end (so that a
 /// run that only ever reaches one error path shows it).
@@ -51,93 +49,10 @@ fn config() -> Config {
     }
 }
 
-/// A server like `common::Server`, stopped when dropped.
-struct Unlimited {
-    addr: SocketAddr,
-    app: Arc<App<Sqlite>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Unlimited {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// Like `common::start`, without rate limits: the fuzzer sends many requests from one
 /// address, and each must reach the parsers rather than be turned away with 429.
-fn start_unlimited() -> Unlimited {
-    let dir = tempfile::tempdir().expect("tmp");
-    let site = dir.path().join("public");
-    sotay_generator::build(&repo(), &site).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    std::fs::write(dir.path().join("units.csv"), UNITS).expect("w");
-    std::fs::write(dir.path().join("members.csv"), MEMBERS).expect("w");
-    let (roster, report) = sotay_sync_server::roster::read(
-        &dir.path().join("units.csv"),
-        &dir.path().join("members.csv"),
-    );
-    assert_eq!(report.errors(), 0, "{:?}", report.problems);
-    let store = Sqlite::open(&dir.path().join("db.sqlite")).expect("db");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("rt");
-    rt.block_on(store.import_roster(roster.expect("roster"), 1_700_000_000))
-        .expect("import");
-    let mut app = App::new(
-        store,
-        &site,
-        &sotay_generator::search::index::index_dir(&site),
-    )
-    .expect("app");
-    app.limits = Limits::off();
-    let app = Arc::new(app);
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app2 = app.clone();
-    let thread = std::thread::spawn(move || {
-        rt.block_on(async move {
-            let _ = serve(app2, listener, async move {
-                let _ = rx.await;
-            })
-            .await;
-        });
-    });
-    Unlimited {
-        addr,
-        app,
-        stop: Some(tx),
-        thread: Some(thread),
-        _dir: dir,
-    }
-}
-
-/// An admin token for `unit`, made directly in the database (as `common::admin`).
-fn admin_token(s: &Unlimited, unit: &str) -> String {
-    let token = sotay_sync_server::auth::new_token("a_").expect("token");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
-    let code = sotay_sync_server::model::UnitCode::parse(unit).expect("unit");
-    rt.block_on(s.app.store.create_admin(
-        code,
-        sotay_sync_server::auth::hash(&token),
-        1_700_000_000,
-    ))
-    .expect("admin");
-    token
+fn start_unlimited() -> Server {
+    start_with_limits(UNITS, MEMBERS, Some(Limits::off()))
 }
 
 /// Sends one request and holds the answer to the contract.
@@ -444,7 +359,7 @@ fn content_type() -> impl Strategy<Value = Option<&'static str>> {
 fn api_answers_every_body_with_json_and_never_5xx() {
     let s = start_unlimited();
     let member = token(s.addr, "10000001");
-    let admin = admin_token(&s, "TU");
+    let admin = admin(&s, "TU");
 
     let mut runner = TestRunner::new(config());
     runner
