@@ -18,7 +18,7 @@ Usage:
                                               into an empty database)
   sotay server --site DIR --db URL [--listen ADDR] [--index DIR] [--no-rate-limits]
                                               production: serve a built site and the API;
-                                              URL is sqlite://PATH
+                                              URL is sqlite://PATH or postgres://USER:PASS@HOST/DB
   sotay roster import --units FILE --members FILE [--db URL] [--format text|json]
                                               import/replace the roster, with a data-quality report
   sotay roster sample --out DIR [--members N]  write a synthetic roster (units.csv, members.csv)
@@ -28,6 +28,9 @@ Usage:
                                               this month; xlsx needs --out or a redirected stdout)
   sotay search QUERY [--root DIR] [--limit N] [--offset N] [--kind KIND] [--format text|json]
                                               search the built index (DIR/public.index)
+  sotay db migrate --db URL                   create the database's schema or bring it up to date
+  sotay db copy --from sqlite://PATH --to postgres://...
+                                              copy everything into a new PostgreSQL database
   sotay help                                  this text
 
 Exit codes: 0 success, 1 problems in the content, 2 wrong usage.
@@ -151,6 +154,7 @@ fn run() -> Result<ExitCode, lexopt::Error> {
             )))
         }
         "roster" => roster(&mut parser),
+        "db" => db(&mut parser),
         "report" => report(&mut parser),
         "admin" => {
             match parser.next()? {
@@ -324,6 +328,42 @@ fn db_or_default(db: Option<String>) -> Result<sotay_sync_server::run::DbUrl, le
         None => Ok(sotay_sync_server::run::DbUrl::Sqlite(
             sotay_sync_server::run::default_db(std::path::Path::new(".")),
         )),
+    }
+}
+
+fn db(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let sub = match parser.next()? {
+        Some(Value(v)) => v.string()?,
+        Some(arg) => return Err(arg.unexpected()),
+        None => return Err("db needs a subcommand: migrate or copy".into()),
+    };
+    let (mut db, mut from, mut to) = (None, None, None);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("db") if sub == "migrate" => db = Some(parser.value()?.string()?),
+            Long("from") if sub == "copy" => from = Some(parser.value()?.string()?),
+            Long("to") if sub == "copy" => to = Some(parser.value()?.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    use sotay_sync_server::run;
+    match sub.as_str() {
+        "migrate" => {
+            let db = db_or_default(db)?;
+            Ok(done(run::db_migrate(&db).map(|m| eprintln!("{m}"))))
+        }
+        "copy" => {
+            let from = run::DbUrl::parse(&from.ok_or("--from sqlite://PATH is required")?)?;
+            let to = run::DbUrl::parse(&to.ok_or("--to postgres://... is required")?)?;
+            Ok(done(run::db_copy(&from, &to).map(|tables| {
+                for (t, n) in &tables {
+                    println!("{t}\t{n}");
+                }
+                eprintln!("copied {from} into {to}; row counts checked on both sides");
+            })))
+        }
+        other => Err(format!("unknown db subcommand \"{other}\" (migrate or copy)").into()),
     }
 }
 

@@ -398,7 +398,7 @@ async fn register<S: Storage>(
         (&app.limits.register_by_addr, peer.ip().to_string()),
         (&app.limits.register_by_card, card.to_string()),
     ] {
-        if let Err(retry) = lim.check(&key) {
+        if let Err(retry) = app.check_limit(lim, &key).await {
             app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
             return Err(limited(retry, "registration attempts"));
         }
@@ -418,11 +418,15 @@ async fn register<S: Storage>(
     let found = {
         let app = app.clone();
         tokio::spawn(async move {
-            let _gate = app.reports_gate.read().await;
+            // On a shared database the aggregate catches up from the database instead.
+            let shared = app.store.shared();
+            let _gate = if shared { None } else { Some(app.reports_gate.read().await) };
             let found = app.store.register(reg, now()).await?;
             if let Some(m) = &found {
                 let day = crate::reports::today();
-                app.update_reports(|r| r.registered(m.card_number.as_str(), day));
+                if !shared {
+                    app.update_reports(|r| r.registered(m.card_number.as_str(), day));
+                }
                 app.metrics.registrations.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<_, StoreError>(found)
@@ -491,9 +495,8 @@ async fn events<S: Storage>(
             )
         })?;
     if let Err(retry) = app
-        .limits
-        .events_by_member
-        .check(member.card_number.as_str())
+        .check_limit(&app.limits.events_by_member, member.card_number.as_str())
+        .await
     {
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
         return Err(limited(retry, "requests"));
@@ -544,11 +547,15 @@ async fn events<S: Storage>(
             let app = app.clone();
             let member = member.clone();
             tokio::spawn(async move {
-                let _gate = app.reports_gate.read().await;
+                let shared = app.store.shared();
+                let _gate = if shared { None } else { Some(app.reports_gate.read().await) };
                 let stored = app.store.append_events(member.clone(), evs, now).await?;
                 let card = member.card_number.as_str();
                 let cell = member.unit_code.as_str();
                 app.update_reports(|r| {
+                    if shared {
+                        return;
+                    }
                     for ((kind, doc, at), st) in kinds.iter().zip(&stored) {
                         if *st == Stored::Stored {
                             r.event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);

@@ -34,6 +34,13 @@ pub const MAX_CONNECTIONS: usize = 4096;
 /// The Content-Security-Policy the default theme satisfies: nothing inline, nothing foreign.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// The reports' aggregate as this process holds it.
+pub struct Reports {
+    pub version: i64,
+    pub mark: Option<String>,
+    pub index: crate::reports::ReportIndex,
+}
+
 /// Everything a request may need.
 pub struct App<S: Storage> {
     pub store: S,
@@ -48,8 +55,9 @@ pub struct App<S: Storage> {
     pub started: Instant,
     /// Live reload: a message for every rebuild ("reload") or build error (its text).
     pub reloads: broadcast::Sender<String>,
-    /// The aggregate reports are computed from, and the roster version it was built from.
-    pub reports: Arc<std::sync::Mutex<Option<(i64, crate::reports::ReportIndex)>>>,
+    /// The aggregate reports are computed from, the roster version it was built from and,
+    /// on a shared database, the mark of what it has seen.
+    pub reports: Arc<std::sync::Mutex<Option<Reports>>>,
     /// Writers that update `reports` hold this for reading from before their commit until the
     /// update is applied; a reload holds it for writing, so no write is missed or counted twice.
     pub reports_gate: tokio::sync::RwLock<()>,
@@ -119,33 +127,89 @@ impl<S: Storage> App<S> {
         }
     }
 
-    /// Loads (or reloads, after a roster import) the reports' aggregate.
+    /// Loads (or reloads, after a roster import) the reports' aggregate; on a shared
+    /// database, first brings it up to date with what every instance committed since.
     pub async fn refresh_reports(&self) -> Result<(), crate::store::StoreError> {
-        let version = self.store.roster_version().await?;
-        let current = |r: &std::sync::Mutex<Option<(i64, crate::reports::ReportIndex)>>| {
+        let current = |r: &std::sync::Mutex<Option<Reports>>| {
             r.lock()
-                .map(|g| g.as_ref().map(|(v, _)| *v))
+                .map(|g| g.as_ref().map(|x| (x.version, x.mark.clone())))
                 .unwrap_or(None)
         };
-        if current(&self.reports) == Some(version) {
-            return Ok(());
+        let shared = self.store.shared();
+        if !shared {
+            let version = self.store.roster_version().await?;
+            if current(&self.reports).map(|c| c.0) == Some(version) {
+                return Ok(());
+            }
+            let _gate = self.reports_gate.write().await;
+            if current(&self.reports).map(|c| c.0) == Some(version) {
+                return Ok(());
+            }
         }
-        let _gate = self.reports_gate.write().await;
-        if current(&self.reports) == Some(version) {
-            return Ok(());
+        // Shared: one catch-up at a time; writers do not take the gate (they do not touch
+        // the aggregate), so this waits only for another catch-up.
+        let _gate = if shared {
+            Some(self.reports_gate.write().await)
+        } else {
+            None
+        };
+        if let Some((version, Some(mark))) = current(&self.reports).filter(|_| shared) {
+            let ch = self.store.changes(mark).await?;
+            if ch.version == version {
+                if let Ok(mut g) = self.reports.lock() {
+                    if let Some(r) = g.as_mut() {
+                        for (card, cell, kind, doc, at) in &ch.events {
+                            r.index
+                                .event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);
+                        }
+                        for (card, at) in &ch.registrations {
+                            r.index
+                                .registered(card, crate::reports::day_of_unix(*at));
+                        }
+                        r.mark = Some(ch.mark);
+                    }
+                }
+                return Ok(());
+            }
         }
-        let idx = self.store.load_reports().await?;
+        let loaded = self.store.load_reports().await?;
         if let Ok(mut g) = self.reports.lock() {
-            *g = Some((version, idx));
+            *g = Some(Reports {
+                version: loaded.version,
+                mark: loaded.mark,
+                index: loaded.index,
+            });
         }
         Ok(())
+    }
+
+    /// Takes a token from `limiter` for `key`: from the bucket every instance shares when
+    /// the database is shared (a failing database falls back to this process's bucket), else
+    /// from this process's.
+    pub async fn check_limit(
+        &self,
+        limiter: &crate::limits::Limiter,
+        key: &str,
+    ) -> Result<(), u64> {
+        if self.store.shared() && !limiter.is_off() {
+            let rule = limiter.rule();
+            let shared_key = format!("{}:{key}", limiter.name());
+            if let Ok(r) = self
+                .store
+                .take_shared_token(shared_key, rule.burst, rule.per_sec)
+                .await
+            {
+                return r;
+            }
+        }
+        limiter.check(key)
     }
 
     /// Applies `f` to the reports' aggregate, if it is loaded.
     pub fn update_reports(&self, f: impl FnOnce(&mut crate::reports::ReportIndex)) {
         if let Ok(mut g) = self.reports.lock() {
-            if let Some((_, idx)) = g.as_mut() {
-                f(idx);
+            if let Some(r) = g.as_mut() {
+                f(&mut r.index);
             }
         }
     }

@@ -9,12 +9,14 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod db;
 pub mod files;
 pub mod http;
 pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod model;
+pub mod pg;
 pub mod report_api;
 pub mod reports;
 pub mod roster;

@@ -14,16 +14,36 @@ pub struct Rule {
 
 /// Buckets for one rule, by key.
 pub struct Limiter {
+    name: &'static str,
     rule: Rule,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
 impl Limiter {
     pub fn new(rule: Rule) -> Limiter {
+        Limiter::named("limit", rule)
+    }
+
+    /// A limiter whose buckets, when shared between instances, are keyed `name:key`.
+    pub fn named(name: &'static str, rule: Rule) -> Limiter {
         Limiter {
+            name,
             rule,
             buckets: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// No limit at all (`Limits::off`).
+    pub fn is_off(&self) -> bool {
+        self.rule.burst >= f64::MAX / 2.0
     }
 
     /// Takes one token for `key`; `Err(seconds)` says when to retry.
@@ -65,25 +85,25 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             // 10 attempts, then one every 6 s, from one address.
-            register_by_addr: Limiter::new(Rule {
+            register_by_addr: Limiter::named("register_by_addr", Rule {
                 burst: 10.0,
                 per_sec: 1.0 / 6.0,
             }),
             // 5 attempts, then one every 12 minutes, for one card number.
-            register_by_card: Limiter::new(Rule {
+            register_by_card: Limiter::named("register_by_card", Rule {
                 burst: 5.0,
                 per_sec: 1.0 / 720.0,
             }),
             // Offices share addresses: generous per address, tighter per member.
-            events_by_addr: Limiter::new(Rule {
+            events_by_addr: Limiter::named("events_by_addr", Rule {
                 burst: 2000.0,
                 per_sec: 1000.0,
             }),
-            events_by_member: Limiter::new(Rule {
+            events_by_member: Limiter::named("events_by_member", Rule {
                 burst: 30.0,
                 per_sec: 2.0,
             }),
-            search_by_addr: Limiter::new(Rule {
+            search_by_addr: Limiter::named("search_by_addr", Rule {
                 burst: 60.0,
                 per_sec: 20.0,
             }),

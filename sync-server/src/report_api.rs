@@ -230,7 +230,7 @@ async fn with_index<S: Storage, T: Send + 'static>(
             )
         })?;
         match g.as_ref() {
-            Some((_, idx)) => Ok(f(idx)),
+            Some(r) => Ok(f(&r.index)),
             None => Err(error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

@@ -9,34 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Where data lives: `sqlite://PATH` (or a plain path). `postgres://` is refused for now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DbUrl {
-    Sqlite(PathBuf),
-}
-
-impl DbUrl {
-    pub fn parse(s: &str) -> Result<DbUrl, String> {
-        if let Some(p) = s.strip_prefix("sqlite://") {
-            if p.is_empty() {
-                return Err("sqlite:// needs a file path, e.g. sqlite://data/sotay.db".into());
-            }
-            Ok(DbUrl::Sqlite(PathBuf::from(p)))
-        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            Err("this build of sotay stores data in SQLite only; use --db sqlite://PATH".into())
-        } else if s.contains("://") {
-            Err(format!("unknown database URL \"{s}\": use sqlite://PATH"))
-        } else {
-            Ok(DbUrl::Sqlite(PathBuf::from(s)))
-        }
-    }
-
-    pub fn open(&self) -> Result<Sqlite, String> {
-        match self {
-            DbUrl::Sqlite(p) => Sqlite::open(p).map_err(|e| e.to_string()),
-        }
-    }
-}
+pub use crate::db::DbUrl;
 
 /// The database a site root uses unless told otherwise.
 pub fn default_db(root: &Path) -> PathBuf {
@@ -160,7 +133,7 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
     }
     let rt = runtime()?;
     rt.block_on(async move {
-        let store = opts.db.open()?;
+        let store = opts.db.open().await?;
         let index = opts
             .index
             .clone()
@@ -211,7 +184,7 @@ pub fn import_roster(
     };
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
-            let store = db.open()?;
+            let store = db.open().await?;
             store
                 .import_roster(roster, now())
                 .await
@@ -228,7 +201,7 @@ pub fn create_admin(db: &DbUrl, unit: &str) -> Result<String, String> {
         .ok_or_else(|| format!("\"{unit}\" is not a unit code"))?;
     let token = crate::auth::new_token("a_")?;
     runtime()?.block_on(async {
-        let store = db.open()?;
+        let store = db.open().await?;
         store
             .create_admin(unit, crate::auth::hash(&token), now())
             .await
@@ -256,8 +229,8 @@ pub fn report_usage(
 ) -> Result<Vec<u8>, String> {
     let rt = runtime()?;
     rt.block_on(async {
-        let store = db.open()?;
-        let idx = store.load_reports().await.map_err(|e| e.to_string())?;
+        let store = db.open().await?;
+        let idx = store.load_reports().await.map_err(|e| e.to_string())?.index;
         let unit = match unit {
             Some(u) => u.to_string(),
             None => idx
@@ -284,5 +257,37 @@ pub fn report_usage(
                 crate::reports::to_xlsx(&r, crate::reports::date_of(crate::reports::today()))?
             }
         })
+    })
+}
+
+/// `sotay db migrate`: creates the database's schema or brings it up to date.
+pub fn db_migrate(db: &DbUrl) -> Result<String, String> {
+    runtime()?.block_on(async {
+        let _store = db.open().await?;
+        Ok(format!(
+            "{db}: schema up to date (version {})",
+            match db {
+                DbUrl::Sqlite(_) => crate::store::SCHEMA_VERSION,
+                DbUrl::Postgres(_) => crate::pg::SCHEMA_VERSION,
+            }
+        ))
+    })
+}
+
+/// `sotay db copy`: a province's SQLite database into a new PostgreSQL database.
+pub fn db_copy(from: &DbUrl, to: &DbUrl) -> Result<Vec<(&'static str, u64)>, String> {
+    let (DbUrl::Sqlite(src), DbUrl::Postgres(_)) = (from, to) else {
+        return Err("sotay db copy moves a database from sqlite://PATH to postgres://...".into());
+    };
+    if !src.exists() {
+        return Err(format!("{}: no such database", src.display()));
+    }
+    runtime()?.block_on(async {
+        // Opening the source brings an older file up to the current schema first.
+        drop(from.open().await?);
+        let crate::db::Db::Postgres(pg) = to.open().await? else {
+            return Err("the target is not PostgreSQL".into());
+        };
+        pg.copy_from_sqlite(src).await
     })
 }

@@ -111,8 +111,26 @@ pub struct ImportSummary {
     pub registrations_kept: usize,
 }
 
-/// The operations the server needs from its database. SQLite implements it; a PostgreSQL
-/// implementation follows the same contract.
+/// The reports' aggregate as loaded: the roster version it reflects and, for a database
+/// other processes write too, the mark to ask [`Storage::changes`] from.
+pub struct Loaded {
+    pub index: crate::reports::ReportIndex,
+    pub version: i64,
+    pub mark: Option<String>,
+}
+
+/// What other writers committed since a mark: events (card, cell, type, doc, unix time) and
+/// phones (card, unix time registered).
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub mark: String,
+    pub version: i64,
+    pub events: Vec<(String, String, EventType, String, i64)>,
+    pub registrations: Vec<(String, i64)>,
+}
+
+/// The operations the server needs from its database: embedded SQLite ([`Sqlite`]) or
+/// PostgreSQL ([`crate::pg::Postgres`]), with the same contract.
 pub trait Storage: Send + Sync + 'static {
     fn import_roster(
         &self,
@@ -120,7 +138,6 @@ pub trait Storage: Send + Sync + 'static {
         now: i64,
     ) -> impl Future<Output = Result<ImportSummary>> + Send;
     fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send;
-    /// Registers a phone if the card, name key, birth date and unit match an active member.
     /// Registers a phone if the card, name key, birth date and unit match an active member.
     /// A phone that registers again (same `device`) replaces its old token.
     fn register(
@@ -150,8 +167,30 @@ pub trait Storage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<UnitCode>>> + Send;
     /// Changes with every roster import, so that derived data can be rebuilt.
     fn roster_version(&self) -> impl Future<Output = Result<i64>> + Send;
-    /// Everything reports are computed from, read in one pass.
-    fn load_reports(&self) -> impl Future<Output = Result<crate::reports::ReportIndex>> + Send;
+    /// Everything reports are computed from, read in one pass (one snapshot).
+    fn load_reports(&self) -> impl Future<Output = Result<Loaded>> + Send;
+    /// What was committed since `mark` (from [`Loaded::mark`] or a previous call). Only
+    /// asked of a [`shared`](Storage::shared) database.
+    fn changes(&self, mark: String) -> impl Future<Output = Result<Changes>> + Send {
+        let _ = mark;
+        async { Err(StoreError::Unavailable("this database has no change feed".into())) }
+    }
+    /// Whether other processes write to this database too (then this process's aggregate is
+    /// brought up to date with [`changes`](Storage::changes), and rate limits are shared).
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Takes a token from the rate-limit bucket `key` shared by every process on this
+    /// database; `Ok(Err(seconds))` when it is empty. Only asked of a shared database.
+    fn take_shared_token(
+        &self,
+        key: String,
+        burst: f64,
+        per_sec: f64,
+    ) -> impl Future<Output = Result<std::result::Result<(), u64>>> + Send {
+        let _ = (key, burst, per_sec);
+        async { Ok(Ok(())) }
+    }
     /// Feedback from members of `unit`'s subtree between two days (inclusive), newest first.
     fn feedback(
         &self,
@@ -163,6 +202,9 @@ pub trait Storage: Send + Sync + 'static {
     /// Writes waiting for the writer.
     fn queue_depth(&self) -> usize;
 }
+
+/// The schema version a database opened by this build has.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 const MIGRATIONS: &[&str] = &[
     // 1: roster, phones, events, admin tokens, and the aggregates reports read.
@@ -453,6 +495,36 @@ fn member_from_row(r: &rusqlite::Row) -> rusqlite::Result<MemberRef> {
 
 const MEMBER_COLS: &str = "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind";
 
+/// A feedback event as the dashboard shows it: the time in Vietnam, the comment's text.
+pub fn feedback_row(
+    at: i64,
+    doc: String,
+    data: Option<String>,
+    card_number: String,
+    full_name: String,
+    unit_code: String,
+) -> Feedback {
+    let text = data
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+        .and_then(|v| v["text"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    Feedback {
+        at: time::OffsetDateTime::from_unix_timestamp(at)
+            .ok()
+            .and_then(|t| {
+                t.to_offset(crate::model::VN)
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default(),
+        doc,
+        text,
+        card_number,
+        full_name,
+        unit_code,
+    }
+}
+
 /// The local (Vietnam) day of a unix time, "YYYY-MM-DD".
 pub fn day_of(unix: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(unix) {
@@ -661,8 +733,10 @@ impl Storage for Sqlite {
         })
     }
 
-    fn load_reports(&self) -> impl Future<Output = Result<crate::reports::ReportIndex>> + Send {
+    fn load_reports(&self) -> impl Future<Output = Result<Loaded>> + Send {
         self.read(|c| {
+            // The version is read first: the rows read after it are at least as new.
+            let version: i64 = c.query_row("SELECT value FROM meta WHERE key = 'roster_version'", [], |r| r.get(0))?;
             let mut b = crate::reports::Builder::default();
             let mut q = c.prepare("SELECT code, name, parent_code, kind, active FROM units ORDER BY code")?;
             let mut rows = q.query([])?;
@@ -701,7 +775,7 @@ impl Storage for Sqlite {
             while let Some(r) = rows.next()? {
                 idx.load_read(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?);
             }
-            Ok(b.finish())
+            Ok(Loaded { index: b.finish(), version, mark: None })
         })
     }
 
@@ -722,17 +796,7 @@ impl Storage for Sqlite {
                  ORDER BY e.at DESC LIMIT ?4",
             )?;
             let rows = q.query_map(params![from, to, path, limit as i64], |r| {
-                let at: i64 = r.get(0)?;
-                let data: Option<String> = r.get(2)?;
-                let text = data.and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok()).and_then(|v| v["text"].as_str().map(str::to_string)).unwrap_or_default();
-                Ok(Feedback {
-                    at: time::OffsetDateTime::from_unix_timestamp(at).ok().and_then(|t| t.to_offset(crate::model::VN).format(&time::format_description::well_known::Rfc3339).ok()).unwrap_or_default(),
-                    doc: r.get(1)?,
-                    text,
-                    card_number: r.get(3)?,
-                    full_name: r.get(4)?,
-                    unit_code: r.get(5)?,
-                })
+                Ok(feedback_row(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })

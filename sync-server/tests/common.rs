@@ -1,11 +1,17 @@
 //! A real server on loopback for the HTTP tests: the sample site built into a temporary
 //! folder, a small roster, and a minimal HTTP/1.1 client that can also send hostile requests.
+//!
+//! The database is SQLite, or PostgreSQL inside [`on_postgres`]: each test then gets a new
+//! database of its own on the server at `SOTAY_TEST_PG` (default
+//! `postgres://sotay:sotay@127.0.0.1:5432/postgres`, which `.ci/run` sets up), dropped after.
 
 #![allow(dead_code)]
 
 pub use sotay_sync_server::client::*;
 use sotay_sync_server::http::{serve, App};
+use sotay_sync_server::db::{Db, DbUrl};
 use sotay_sync_server::store::{Sqlite, Storage};
+use std::cell::Cell;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,10 +19,110 @@ use std::sync::Arc;
 pub const UNITS: &str = "code,name,parent_code,kind\nTU,Đảng bộ tỉnh Mẫu,,tinh-uy\nDB1,Đảng bộ huyện A,TU,dang-bo\nCB1,Chi bộ thôn 1,DB1,chi-bo\nCB2,Chi bộ thôn 2,DB1,chi-bo\n";
 pub const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role\n10000001,Nguyễn Văn An,1960-01-02,CB1,chinh-thuc,bi-thu\n10000002,Trần Thị Bình,1975-05-06,CB1,chinh-thuc,dang-vien\n10000003,Lê Văn Cường,1980-03-04,CB2,du-bi,dang-vien\n";
 
+/// Which database the servers this thread starts use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+thread_local! {
+    static BACKEND: Cell<Backend> = const { Cell::new(Backend::Sqlite) };
+}
+
+/// Runs a test with its servers on PostgreSQL.
+pub fn on_postgres(test: fn()) {
+    BACKEND.with(|b| b.set(Backend::Postgres));
+    test();
+}
+
+pub fn backend() -> Backend {
+    BACKEND.with(|b| b.get())
+}
+
+/// The PostgreSQL server tests use: a URL of a user that may create databases.
+pub fn pg_admin_url() -> String {
+    std::env::var("SOTAY_TEST_PG")
+        .unwrap_or_else(|_| "postgres://sotay:sotay@127.0.0.1:5432/postgres".into())
+}
+
+fn pg_admin(rt: &tokio::runtime::Runtime) -> tokio_postgres::Client {
+    let url = pg_admin_url();
+    let (client, conn) = rt
+        .block_on(tokio_postgres::connect(&url, tokio_postgres::NoTls))
+        .unwrap_or_else(|e| {
+            panic!(
+                "the PostgreSQL tests need a server at {url} ({e}): run .ci/run, which installs and starts one, or set SOTAY_TEST_PG=postgres://USER:PASSWORD@HOST:PORT/DB for a user that may CREATE DATABASE"
+            )
+        });
+    rt.spawn(conn);
+    client
+}
+
+/// A new, empty PostgreSQL database; dropped with the value.
+pub struct PgDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDb {
+    pub fn new() -> PgDb {
+        let rt = current_rt();
+        let admin = pg_admin(&rt);
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!(
+            "sotay_test_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        rt.block_on(admin.batch_execute(&format!("CREATE DATABASE {name}")))
+            .expect("create database");
+        let base = pg_admin_url();
+        let url = match base.rsplit_once('/') {
+            Some((head, _)) => format!("{head}/{name}"),
+            None => panic!("SOTAY_TEST_PG has no database part: {base}"),
+        };
+        PgDb { name, url }
+    }
+
+    /// Runs a query returning one number.
+    pub fn count(&self, sql: &str) -> i64 {
+        let rt = current_rt();
+        let (c, conn) = rt
+            .block_on(tokio_postgres::connect(&self.url, tokio_postgres::NoTls))
+            .expect("connect");
+        rt.spawn(conn);
+        rt.block_on(c.query_one(sql, &[])).expect(sql).get(0)
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let rt = current_rt();
+        let admin = pg_admin(&rt);
+        let _ = rt.block_on(
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)),
+        );
+    }
+}
+
+fn current_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt")
+}
+
 pub struct Server {
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
-    pub app: Arc<App<Sqlite>>,
+    pub app: Arc<App<Db>>,
+    /// The PostgreSQL database, when the test runs on PostgreSQL (dropped after the server).
+    pub pg: Option<Arc<PgDb>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -28,6 +134,19 @@ impl Drop for Server {
         }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+impl Server {
+    /// A query returning one number, on whichever database the server uses.
+    pub fn count(&self, sql: &str) -> i64 {
+        match &self.pg {
+            Some(pg) => pg.count(sql),
+            None => rusqlite::Connection::open(self.dir.path().join("db.sqlite"))
+                .expect("db")
+                .query_row(sql, [], |r| r.get(0))
+                .expect(sql),
         }
     }
 }
@@ -90,24 +209,46 @@ pub fn start_with_limits(
     members_csv: &str,
     limits: Option<sotay_sync_server::limits::Limits>,
 ) -> Server {
+    let pg = (backend() == Backend::Postgres).then(|| Arc::new(PgDb::new()));
+    start_on(pg, Some((units_csv, members_csv)), limits)
+}
+
+/// Another server on the same PostgreSQL database as `s` (an instance behind the same load
+/// balancer): its own site folder, its own process state, nothing else.
+pub fn second_instance(s: &Server) -> Server {
+    start_on(s.pg.clone(), None, None)
+}
+
+fn start_on(
+    pg: Option<Arc<PgDb>>,
+    roster: Option<(&str, &str)>,
+    limits: Option<sotay_sync_server::limits::Limits>,
+) -> Server {
     let dir = tempfile::tempdir().expect("tmp");
     let site = dir.path().join("public");
     sotay_generator::build(&repo(), &site).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    std::fs::write(dir.path().join("units.csv"), units_csv).expect("w");
-    std::fs::write(dir.path().join("members.csv"), members_csv).expect("w");
-    let (roster, report) = sotay_sync_server::roster::read(
-        &dir.path().join("units.csv"),
-        &dir.path().join("members.csv"),
-    );
-    assert_eq!(report.errors(), 0, "{:?}", report.problems);
-    let store = Sqlite::open(&dir.path().join("db.sqlite")).expect("db");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("rt");
-    rt.block_on(store.import_roster(roster.expect("roster"), 1_700_000_000))
-        .expect("import");
+    let store = match &pg {
+        Some(p) => rt
+            .block_on(DbUrl::Postgres(p.url.clone()).open())
+            .expect("postgres"),
+        None => Db::Sqlite(Sqlite::open(&dir.path().join("db.sqlite")).expect("db")),
+    };
+    if let Some((units_csv, members_csv)) = roster {
+        std::fs::write(dir.path().join("units.csv"), units_csv).expect("w");
+        std::fs::write(dir.path().join("members.csv"), members_csv).expect("w");
+        let (roster, report) = sotay_sync_server::roster::read(
+            &dir.path().join("units.csv"),
+            &dir.path().join("members.csv"),
+        );
+        assert_eq!(report.errors(), 0, "{:?}", report.problems);
+        rt.block_on(store.import_roster(roster.expect("roster"), 1_700_000_000))
+            .expect("import");
+    }
     let mut app = App::new(
         store,
         &site,
@@ -136,6 +277,7 @@ pub fn start_with_limits(
         addr,
         dir,
         app,
+        pg,
         stop: Some(tx),
         thread: Some(thread),
     }

@@ -1,5 +1,6 @@
 //! The HTTP contract against a real server on loopback: static files, search, registration,
-//! events, health and metrics, and every bad input a client can send.
+//! events, health and metrics, and every bad input a client can send. Every test runs on
+//! SQLite, and again on PostgreSQL (`mod postgres` at the end).
 
 mod common;
 use common::*;
@@ -220,14 +221,7 @@ fn registration_matches_the_roster_and_says_nothing_about_why_not() {
     let a = post_json(s.addr, "/api/v1/register", None, &body);
     let b = post_json(s.addr, "/api/v1/register", None, &body);
     assert_eq!((a.status, b.status), (201, 201));
-    let phones: i64 = rusqlite::Connection::open(s.dir.path().join("db.sqlite"))
-        .expect("db")
-        .query_row(
-            "SELECT count(*) FROM devices WHERE card_number = '10000003'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("q");
+    let phones = s.count("SELECT count(*) FROM devices WHERE card_number = '10000003'");
     assert_eq!(phones, 1);
     let ev = json!({"events": [{"id": "00000000-0000-4000-8000-0000000000aa", "type": "view", "doc": "dieu-le", "at": now_rfc3339()}]});
     assert_eq!(
@@ -340,10 +334,7 @@ fn events_are_validated_idempotent_and_private() {
         .as_str()
         .is_some_and(|e| e.contains("secretary")));
 
-    let count = |sql: &str| -> i64 {
-        let c = rusqlite::Connection::open(s.dir.path().join("db.sqlite")).expect("db");
-        c.query_row(sql, [], |r| r.get(0)).expect("query")
-    };
+    let count = |sql: &str| -> i64 { s.count(sql) };
     assert_eq!(count("SELECT count(*) FROM events"), 4);
     assert_eq!(
         count("SELECT count(*) FROM events WHERE card_number = '10000001'"),
@@ -466,10 +457,7 @@ fn clients_hanging_up_do_not_unbalance_counters_and_reports() {
         let _ = c.shutdown(std::net::Shutdown::Both);
     }
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let rows: i64 = rusqlite::Connection::open(s.dir.path().join("db.sqlite"))
-        .expect("db")
-        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
-        .expect("q");
+    let rows = s.count("SELECT count(*) FROM events");
     let metrics = get(s.addr, "/metrics").text();
     assert!(
         metrics.contains(&format!("sotay_events_stored_total {rows}\n")),
@@ -493,4 +481,38 @@ fn clients_hanging_up_do_not_unbalance_counters_and_reports() {
         Some(rows),
         "report views = stored views"
     );
+}
+
+/// The same tests with the server on PostgreSQL.
+mod postgres {
+    use super::common::on_postgres;
+
+    #[test]
+    fn static_files_headers_caching_and_compression() {
+        on_postgres(super::static_files_headers_caching_and_compression)
+    }
+    #[test]
+    fn search_api() {
+        on_postgres(super::search_api)
+    }
+    #[test]
+    fn registration_matches_the_roster_and_says_nothing_about_why_not() {
+        on_postgres(super::registration_matches_the_roster_and_says_nothing_about_why_not)
+    }
+    #[test]
+    fn registration_is_rate_limited_per_card() {
+        on_postgres(super::registration_is_rate_limited_per_card)
+    }
+    #[test]
+    fn events_are_validated_idempotent_and_private() {
+        on_postgres(super::events_are_validated_idempotent_and_private)
+    }
+    #[test]
+    fn health_and_metrics() {
+        on_postgres(super::health_and_metrics)
+    }
+    #[test]
+    fn clients_hanging_up_do_not_unbalance_counters_and_reports() {
+        on_postgres(super::clients_hanging_up_do_not_unbalance_counters_and_reports)
+    }
 }

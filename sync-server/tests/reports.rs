@@ -454,3 +454,21 @@ fn csv_and_excel_forms() {
     }
     assert!(converted.contains("NGƯỜI LẬP BIỂU"), "signature block");
 }
+
+/// The same tests with the server on PostgreSQL.
+mod postgres {
+    use super::common::on_postgres;
+
+    #[test]
+    fn the_table_computed_by_hand() {
+        on_postgres(super::the_table_computed_by_hand)
+    }
+    #[test]
+    fn admins_see_their_subtree_and_nothing_else() {
+        on_postgres(super::admins_see_their_subtree_and_nothing_else)
+    }
+    #[test]
+    fn csv_and_excel_forms() {
+        on_postgres(super::csv_and_excel_forms)
+    }
+}

@@ -1,0 +1,177 @@
+//! Choosing the database: `--db sqlite://PATH` (embedded, the default) or
+//! `--db postgres://...`, and [`Db`], the one store type the server runs on, which hands each
+//! operation to the backend the URL named.
+
+use crate::pg::Postgres;
+use crate::roster::Roster;
+use crate::store::{
+    Changes, Feedback, ImportSummary, Loaded, MemberRef, NewEvent, Registration, Result, Sqlite,
+    Storage, Stored,
+};
+use crate::model::UnitCode;
+use std::future::Future;
+use std::path::PathBuf;
+
+/// Where data lives: `sqlite://PATH` (or a plain path), or `postgres://user:pass@host/db`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DbUrl {
+    pub fn parse(s: &str) -> std::result::Result<DbUrl, String> {
+        if let Some(p) = s.strip_prefix("sqlite://") {
+            if p.is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://data/sotay.db".into());
+            }
+            Ok(DbUrl::Sqlite(PathBuf::from(p)))
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            s.parse::<tokio_postgres::Config>()
+                .map_err(|e| format!("bad PostgreSQL URL \"{}\": {e}", redact(s)))?;
+            Ok(DbUrl::Postgres(s.to_string()))
+        } else if s.contains("://") {
+            Err(format!(
+                "unknown database URL \"{}\": use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB",
+                redact(s)
+            ))
+        } else {
+            Ok(DbUrl::Sqlite(PathBuf::from(s)))
+        }
+    }
+
+    /// Opens the database, creating or migrating its schema.
+    pub async fn open(&self) -> std::result::Result<Db, String> {
+        match self {
+            DbUrl::Sqlite(p) => Sqlite::open(p).map(Db::Sqlite).map_err(|e| e.to_string()),
+            DbUrl::Postgres(u) => Postgres::open(u)
+                .await
+                .map(Db::Postgres)
+                .map_err(|e| format!("{}: {e}", redact(u))),
+        }
+    }
+}
+
+impl std::fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbUrl::Sqlite(p) => write!(f, "sqlite://{}", p.display()),
+            DbUrl::Postgres(u) => f.write_str(&redact(u)),
+        }
+    }
+}
+
+/// A URL with its password hidden, for messages and logs.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or("");
+            format!("{scheme}://{name}:***@{host}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The database the server runs on.
+pub enum Db {
+    Sqlite(Sqlite),
+    Postgres(Postgres),
+}
+
+macro_rules! both {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Db::Sqlite($s) => $e.await,
+            Db::Postgres($s) => $e.await,
+        }
+    };
+}
+
+impl Storage for Db {
+    fn import_roster(
+        &self,
+        roster: Roster,
+        now: i64,
+    ) -> impl Future<Output = Result<ImportSummary>> + Send {
+        async move { both!(self, s => s.import_roster(roster, now)) }
+    }
+    fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send {
+        async move { both!(self, s => s.roster_is_empty()) }
+    }
+    fn register(
+        &self,
+        reg: Registration,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
+        async move { both!(self, s => s.register(reg, now)) }
+    }
+    fn member_for_token(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
+        async move { both!(self, s => s.member_for_token(token_hash)) }
+    }
+    fn append_events(
+        &self,
+        member: MemberRef,
+        events: Vec<NewEvent>,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<Stored>>> + Send {
+        async move { both!(self, s => s.append_events(member, events, now)) }
+    }
+    fn create_admin(
+        &self,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move { both!(self, s => s.create_admin(unit, token_hash, now)) }
+    }
+    fn admin_for_token(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<UnitCode>>> + Send {
+        async move { both!(self, s => s.admin_for_token(token_hash)) }
+    }
+    fn roster_version(&self) -> impl Future<Output = Result<i64>> + Send {
+        async move { both!(self, s => s.roster_version()) }
+    }
+    fn load_reports(&self) -> impl Future<Output = Result<Loaded>> + Send {
+        async move { both!(self, s => s.load_reports()) }
+    }
+    fn changes(&self, mark: String) -> impl Future<Output = Result<Changes>> + Send {
+        async move { both!(self, s => s.changes(mark)) }
+    }
+    fn shared(&self) -> bool {
+        match self {
+            Db::Sqlite(s) => s.shared(),
+            Db::Postgres(p) => p.shared(),
+        }
+    }
+    fn take_shared_token(
+        &self,
+        key: String,
+        burst: f64,
+        per_sec: f64,
+    ) -> impl Future<Output = Result<std::result::Result<(), u64>>> + Send {
+        async move { both!(self, s => s.take_shared_token(key, burst, per_sec)) }
+    }
+    fn feedback(
+        &self,
+        unit: UnitCode,
+        from: String,
+        to: String,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Feedback>>> + Send {
+        async move { both!(self, s => s.feedback(unit, from, to, limit)) }
+    }
+    fn queue_depth(&self) -> usize {
+        match self {
+            Db::Sqlite(s) => s.queue_depth(),
+            Db::Postgres(p) => p.queue_depth(),
+        }
+    }
+}

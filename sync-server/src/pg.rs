@@ -1,0 +1,1020 @@
+//! Storage on PostgreSQL, for a deployment that outgrew one machine: several `sotay server`
+//! processes share one database and behave as one.
+//!
+//! The contract is [`Storage`]'s, as on SQLite; what differs is how it is kept:
+//! - Durability: each write is one transaction, committed (WAL flushed) before it is
+//!   acknowledged; PostgreSQL groups the flushes of concurrent commits itself.
+//! - Idempotent events: the event id is the primary key, inserted with `ON CONFLICT DO
+//!   NOTHING`, so a batch retried against another instance, even while the first attempt is
+//!   still in flight there, is stored once (the second waits for the first's row lock).
+//! - Reports: every instance keeps its own in-memory aggregate ([`crate::reports`]), loaded
+//!   in one snapshot and then brought up to date from rows *other* snapshots did not see.
+//!   Each event and phone row carries the id of the transaction that wrote it (`xid8`); the
+//!   aggregate remembers the snapshot it reflects, and a catch-up reads the rows visible now
+//!   that were not visible in that snapshot (`xid >= xmin(old) AND NOT
+//!   pg_visible_in_snapshot(xid, old)`). So a row is applied exactly once, whichever instance
+//!   wrote it, and nothing committed is missed however commits interleave.
+//! - Rate limits on registration and per member are token buckets in an UNLOGGED table,
+//!   updated in one statement, so they hold across instances (see [`Postgres::take_token`]).
+//! - Migrations run at start under an advisory lock, so instances starting together do not
+//!   race.
+
+use crate::model::{EventType, UnitCode};
+use crate::roster::Roster;
+use crate::store::{
+    day_of, Changes, Feedback, ImportSummary, Loaded, MemberRef, NewEvent, Registration, Result,
+    Storage, StoreError, Stored,
+};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{IsolationLevel, NoTls, Row};
+
+/// Schema versions, applied in order; `sotay_migrations` records those applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: the same tables as on SQLite, plus the writing transaction of events and phones
+    // (for the reports' catch-up across instances) and the shared rate-limit buckets.
+    "CREATE TABLE units (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        parent_code TEXT,
+        kind TEXT NOT NULL,
+        path TEXT NOT NULL,
+        depth INTEGER NOT NULL,
+        active BOOLEAN NOT NULL DEFAULT true
+    );
+    CREATE INDEX units_parent ON units(parent_code);
+    CREATE INDEX units_path ON units(path text_pattern_ops);
+    CREATE TABLE members (
+        card_number TEXT PRIMARY KEY,
+        full_name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        birth_date TEXT NOT NULL,
+        unit_code TEXT NOT NULL,
+        status TEXT NOT NULL,
+        role TEXT NOT NULL,
+        smartphone BOOLEAN NOT NULL,
+        active BOOLEAN NOT NULL DEFAULT true,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE INDEX members_unit ON members(unit_code);
+    CREATE TABLE devices (
+        token_hash BYTEA PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        device_id TEXT UNIQUE,
+        xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+    );
+    CREATE INDEX devices_member ON devices(card_number, created_at);
+    CREATE INDEX devices_xid ON devices(xid);
+    CREATE TABLE events (
+        id UUID PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        unit_code TEXT NOT NULL,
+        type TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        version TEXT,
+        at BIGINT NOT NULL,
+        day TEXT NOT NULL,
+        ms BIGINT,
+        data TEXT,
+        received_at BIGINT NOT NULL,
+        xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+    );
+    CREATE INDEX events_member ON events(card_number, day);
+    CREATE INDEX events_doc ON events(doc, type);
+    CREATE INDEX events_feedback ON events(day) WHERE type = 'feedback';
+    CREATE INDEX events_xid ON events(xid);
+    CREATE TABLE member_days (
+        card_number TEXT NOT NULL,
+        day TEXT NOT NULL,
+        unit_code TEXT NOT NULL,
+        views BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (card_number, day)
+    );
+    CREATE INDEX member_days_day ON member_days(day, unit_code);
+    CREATE TABLE cell_meetings (
+        unit_code TEXT NOT NULL,
+        day TEXT NOT NULL,
+        event_id UUID NOT NULL,
+        PRIMARY KEY (unit_code, day, event_id)
+    );
+    CREATE TABLE doc_reads (
+        doc TEXT NOT NULL,
+        card_number TEXT NOT NULL,
+        day TEXT NOT NULL,
+        PRIMARY KEY (doc, card_number)
+    );
+    CREATE TABLE admin_tokens (
+        token_hash BYTEA PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('roster_version', 0);
+    CREATE UNLOGGED TABLE rate_buckets (
+        key TEXT PRIMARY KEY,
+        tokens DOUBLE PRECISION NOT NULL,
+        at DOUBLE PRECISION NOT NULL,
+        took BOOLEAN NOT NULL
+    );",
+];
+
+/// The schema version a database opened by this build has.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+/// The advisory lock migrations take (any constant; "sotay" in ASCII).
+const MIGRATION_LOCK: i64 = 0x736f_7461_79;
+
+/// Rows written per statement in bulk loads (roster import, copy).
+pub const CHUNK: usize = 5_000;
+
+/// A pool of connections to one PostgreSQL database.
+pub struct Postgres {
+    pool: Pool,
+    depth: Arc<AtomicUsize>,
+}
+
+fn pg_err(e: tokio_postgres::Error) -> StoreError {
+    // Constraint violations are the caller's fault; everything else is "try again".
+    match e.code() {
+        Some(c) if c.code().starts_with("23") => StoreError::Invalid(e.to_string()),
+        _ => StoreError::Unavailable(match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        }),
+    }
+}
+
+fn pool_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("postgres: {e}"))
+}
+
+/// Deadlocks and serialization failures are retried; they are PostgreSQL's way of saying
+/// "two instances touched the same rows at once", not a fault.
+fn retryable(e: &StoreError) -> bool {
+    matches!(e, StoreError::Unavailable(m) if m.starts_with("40P01") || m.starts_with("40001"))
+}
+
+impl Postgres {
+    /// Connects to `url` (`postgres://user:pass@host:port/db`), creating the schema or
+    /// bringing it up to date.
+    pub async fn open(url: &str) -> Result<Postgres> {
+        let cfg: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URL: {e}")))?;
+        let mgr = Manager::from_config(
+            cfg,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(mgr)
+            .max_size(16)
+            .build()
+            .map_err(pool_err)?;
+        let pg = Postgres {
+            pool,
+            depth: Arc::new(AtomicUsize::new(0)),
+        };
+        pg.migrate().await?;
+        Ok(pg)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(pool_err)
+    }
+
+    /// Applies the migrations not yet applied; returns the schema version.
+    pub async fn migrate(&self) -> Result<usize> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(pg_err)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS sotay_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .await
+        .map_err(pg_err)?;
+        let done: i32 = tx
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM sotay_migrations",
+                &[],
+            )
+            .await
+            .map_err(pg_err)?
+            .get(0);
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+            tx.batch_execute(sql).await.map_err(pg_err)?;
+            tx.execute(
+                "INSERT INTO sotay_migrations (version) VALUES ($1)",
+                &[&((i + 1) as i32)],
+            )
+            .await
+            .map_err(pg_err)?;
+        }
+        tx.commit().await.map_err(pg_err)?;
+        Ok(MIGRATIONS.len())
+    }
+
+    /// Runs `f` in a transaction, retrying it on deadlock or serialization failure.
+    async fn write<T, F>(&self, mut f: F) -> Result<T>
+    where
+        F: for<'a> FnMut(
+            &'a tokio_postgres::Transaction<'a>,
+        ) -> std::pin::Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>,
+    {
+        self.depth.fetch_add(1, Ordering::SeqCst);
+        let r = async {
+            let mut c = self.client().await?;
+            let mut attempt = 0;
+            loop {
+                let tx = c.transaction().await.map_err(pg_err)?;
+                let r = match f(&tx).await {
+                    Ok(v) => tx.commit().await.map_err(pg_err).map(|()| v),
+                    Err(e) => {
+                        let _ = tx.rollback().await;
+                        Err(e)
+                    }
+                };
+                match r {
+                    Err(e) if retryable(&e) && attempt < 4 => attempt += 1,
+                    r => return r,
+                }
+            }
+        }
+        .await;
+        self.depth.fetch_sub(1, Ordering::SeqCst);
+        r
+    }
+
+    /// Takes one token from the shared bucket `key` (`burst` tokens refilled at `per_sec`);
+    /// `Ok(Err(seconds))` says when to retry. One statement, so concurrent instances cannot
+    /// both take the last token; the table is UNLOGGED (losing buckets in a crash is harmless).
+    pub async fn take_token(
+        &self,
+        key: &str,
+        burst: f64,
+        per_sec: f64,
+    ) -> Result<std::result::Result<(), u64>> {
+        let c = self.client().await?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
+        let row = c
+            .query_one(
+                "INSERT INTO rate_buckets AS r (key, tokens, at, took) VALUES ($1, $2 - 1, $4, $2 >= 1)
+                 ON CONFLICT (key) DO UPDATE SET
+                   took = least($2, r.tokens + greatest(0, $4 - r.at) * $3) >= 1,
+                   tokens = least($2, r.tokens + greatest(0, $4 - r.at) * $3)
+                            - CASE WHEN least($2, r.tokens + greatest(0, $4 - r.at) * $3) >= 1 THEN 1 ELSE 0 END,
+                   at = $4
+                 RETURNING took, tokens",
+                &[&key, &burst, &per_sec, &now],
+            )
+            .await
+            .map_err(pg_err)?;
+        let took: bool = row.get(0);
+        let tokens: f64 = row.get(1);
+        Ok(if took {
+            Ok(())
+        } else {
+            Err(((1.0 - tokens) / per_sec).ceil().max(1.0) as u64)
+        })
+    }
+
+    /// Streams the rows of `sql` to `each`.
+    async fn each_row(
+        c: &tokio_postgres::Transaction<'_>,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        mut each: impl FnMut(Row) -> Result<()>,
+    ) -> Result<()> {
+        use futures_util::TryStreamExt;
+        let stream = c
+            .query_raw(sql, params.iter().copied())
+            .await
+            .map_err(pg_err)?;
+        let mut stream = pin!(stream);
+        while let Some(row) = stream.try_next().await.map_err(pg_err)? {
+            each(row)?;
+        }
+        Ok(())
+    }
+}
+
+fn member_from_row(r: &Row) -> Result<MemberRef> {
+    let bad = |what: &str| StoreError::Unavailable(format!("bad {what} in the database"));
+    let kind: Option<String> = r.get(5);
+    Ok(MemberRef {
+        card_number: crate::model::CardNumber::parse(r.get(0)).ok_or_else(|| bad("card"))?,
+        full_name: r.get(1),
+        unit_code: UnitCode::parse(r.get(2)).ok_or_else(|| bad("unit"))?,
+        role: crate::model::Role::parse(r.get(3)).unwrap_or(crate::model::Role::DangVien),
+        status: crate::model::MemberStatus::parse(r.get(4))
+            .unwrap_or(crate::model::MemberStatus::ChinhThuc),
+        in_cell: kind
+            .as_deref()
+            .and_then(crate::model::UnitKind::parse)
+            .is_some_and(crate::model::UnitKind::is_cell),
+    })
+}
+
+const MEMBER_COLS: &str = "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind";
+
+impl Storage for Postgres {
+    fn import_roster(
+        &self,
+        roster: Roster,
+        now: i64,
+    ) -> impl Future<Output = Result<ImportSummary>> + Send {
+        let roster = Arc::new(roster);
+        self.write(move |tx| {
+            let roster = roster.clone();
+            Box::pin(async move { import(tx, &roster, now).await })
+        })
+    }
+
+    fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send {
+        async move {
+            let c = self.client().await?;
+            let n: i64 = c
+                .query_one("SELECT count(*) FROM (SELECT 1 FROM members LIMIT 1) x", &[])
+                .await
+                .map_err(pg_err)?
+                .get(0);
+            Ok(n == 0)
+        }
+    }
+
+    fn register(
+        &self,
+        reg: Registration,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
+        let reg = Arc::new(reg);
+        self.write(move |tx| {
+            let reg = reg.clone();
+            Box::pin(async move {
+                let found = tx
+                    .query_opt(
+                        &format!("SELECT {MEMBER_COLS} FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = $1 AND m.active AND m.name_key = $2 AND m.birth_date = $3 AND m.unit_code = $4"),
+                        &[&reg.card.as_str(), &reg.name_key, &reg.birth_date, &reg.unit.as_str()],
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                let Some(row) = found else { return Ok(None) };
+                let m = member_from_row(&row)?;
+                let device = reg.device.map(|d| d.hyphenated().to_string());
+                // A phone registering again (same device id) replaces its token, on whichever
+                // instance it lands; the first registration's day stays.
+                tx.execute(
+                    "INSERT INTO devices (token_hash, card_number, created_at, device_id) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (device_id) DO UPDATE SET token_hash = excluded.token_hash, card_number = excluded.card_number, xid = pg_current_xact_id()",
+                    &[&reg.token_hash, &m.card_number.as_str(), &now, &device],
+                )
+                .await
+                .map_err(pg_err)?;
+                Ok(Some(m))
+            })
+        })
+    }
+
+    fn member_for_token(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
+        async move {
+            let c = self.client().await?;
+            let row = c
+                .query_opt(
+                    &format!("SELECT {MEMBER_COLS} FROM devices d JOIN members m ON m.card_number = d.card_number LEFT JOIN units u ON u.code = m.unit_code WHERE d.token_hash = $1 AND m.active"),
+                    &[&token_hash],
+                )
+                .await
+                .map_err(pg_err)?;
+            row.as_ref().map(member_from_row).transpose()
+        }
+    }
+
+    fn append_events(
+        &self,
+        member: MemberRef,
+        events: Vec<NewEvent>,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<Stored>>> + Send {
+        let card = member.card_number.as_str().to_string();
+        let unit = member.unit_code.as_str().to_string();
+        let ids: Vec<String> = events.iter().map(|e| e.id.hyphenated().to_string()).collect();
+        let kinds: Vec<&'static str> = events.iter().map(|e| e.kind.as_str()).collect();
+        let docs: Vec<String> = events.iter().map(|e| e.doc.clone()).collect();
+        let versions: Vec<Option<String>> = events.iter().map(|e| e.version.clone()).collect();
+        let ats: Vec<i64> = events.iter().map(|e| e.at).collect();
+        let days: Vec<String> = events.iter().map(|e| day_of(e.at)).collect();
+        let mss: Vec<Option<i64>> = events.iter().map(|e| e.ms).collect();
+        let datas: Vec<Option<String>> = events.iter().map(|e| e.data.clone()).collect();
+        let cols = Arc::new((card, unit, ids, kinds, docs, versions, ats, days, mss, datas));
+        self.write(move |tx| {
+            let cols = cols.clone();
+            Box::pin(async move {
+                let (card, unit, ids, kinds, docs, versions, ats, days, mss, datas) = &*cols;
+                // One round trip: the events, and the aggregates of those actually inserted.
+                let rows = tx
+                    .query(
+                        "WITH input AS (
+                           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::text[])
+                             AS t(id, type, doc, version, at, day, ms, data)
+                         ), ins AS (
+                           INSERT INTO events (id, card_number, unit_code, type, doc, version, at, day, ms, data, received_at)
+                           SELECT id::uuid, $9, $10, type, doc, version, at, day, ms, data, $11 FROM input
+                           ON CONFLICT (id) DO NOTHING
+                           RETURNING id, type, doc, day
+                         ), md AS (
+                           INSERT INTO member_days (card_number, day, unit_code, views)
+                           SELECT $9, day, $10, count(*) FILTER (WHERE type = 'view') FROM ins GROUP BY day ORDER BY day
+                           ON CONFLICT (card_number, day) DO UPDATE SET views = member_days.views + excluded.views
+                         ), cm AS (
+                           INSERT INTO cell_meetings (unit_code, day, event_id)
+                           SELECT $10, day, id FROM ins WHERE type = 'meeting_held' ORDER BY day, id
+                           ON CONFLICT DO NOTHING
+                         ), dr AS (
+                           INSERT INTO doc_reads (doc, card_number, day)
+                           SELECT doc, $9, min(day) FROM ins WHERE type = 'read' GROUP BY doc ORDER BY doc
+                           ON CONFLICT DO NOTHING
+                         )
+                         SELECT id::text FROM ins",
+                        &[ids, kinds, docs, versions, ats, days, mss, datas, card, unit, &now],
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                let mut inserted: std::collections::HashSet<String> =
+                    rows.iter().map(|r| r.get::<_, String>(0)).collect();
+                let mut out = Vec::with_capacity(ids.len());
+                let mut missing = Vec::new();
+                for id in ids.iter() {
+                    if inserted.remove(id) {
+                        out.push(Stored::Stored);
+                    } else {
+                        out.push(Stored::Duplicate);
+                        missing.push(id.clone());
+                    }
+                }
+                if !missing.is_empty() {
+                    let owners = tx
+                        .query(
+                            "SELECT id::text, card_number FROM events WHERE id = ANY($1::text[]::uuid[])",
+                            &[&missing],
+                        )
+                        .await
+                        .map_err(pg_err)?;
+                    let owner: std::collections::HashMap<String, String> =
+                        owners.iter().map(|r| (r.get(0), r.get(1))).collect();
+                    for (st, id) in out.iter_mut().zip(ids.iter()) {
+                        if *st == Stored::Duplicate
+                            && owner.get(id).is_some_and(|who| who != card)
+                        {
+                            *st = Stored::Conflict;
+                        }
+                    }
+                }
+                Ok(out)
+            })
+        })
+    }
+
+    fn create_admin(
+        &self,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let args = Arc::new((unit, token_hash));
+        self.write(move |tx| {
+            let args = args.clone();
+            Box::pin(async move {
+                let (unit, token_hash) = &*args;
+                let exists = tx
+                    .query_opt(
+                        "SELECT 1 FROM units WHERE code = $1 AND active",
+                        &[&unit.as_str()],
+                    )
+                    .await
+                    .map_err(pg_err)?
+                    .is_some();
+                if !exists {
+                    return Err(StoreError::Invalid(format!(
+                        "no unit {unit} in the roster; import the roster first (sotay roster import)"
+                    )));
+                }
+                tx.execute(
+                    "INSERT INTO admin_tokens (token_hash, unit_code, created_at) VALUES ($1, $2, $3)",
+                    &[token_hash, &unit.as_str(), &now],
+                )
+                .await
+                .map_err(pg_err)?;
+                Ok(())
+            })
+        })
+    }
+
+    fn admin_for_token(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<UnitCode>>> + Send {
+        async move {
+            let c = self.client().await?;
+            let row = c
+                .query_opt(
+                    "SELECT unit_code FROM admin_tokens WHERE token_hash = $1",
+                    &[&token_hash],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(row.and_then(|r| UnitCode::parse(r.get(0))))
+        }
+    }
+
+    fn roster_version(&self) -> impl Future<Output = Result<i64>> + Send {
+        async move {
+            let c = self.client().await?;
+            Ok(c.query_one("SELECT value FROM meta WHERE key = 'roster_version'", &[])
+                .await
+                .map_err(pg_err)?
+                .get(0))
+        }
+    }
+
+    fn load_reports(&self) -> impl Future<Output = Result<Loaded>> + Send {
+        async move {
+            let mut c = self.client().await?;
+            let tx = c
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(pg_err)?;
+            let head = tx
+                .query_one(
+                    "SELECT pg_current_snapshot()::text, (SELECT value FROM meta WHERE key = 'roster_version')",
+                    &[],
+                )
+                .await
+                .map_err(pg_err)?;
+            let mark: String = head.get(0);
+            let version: i64 = head.get(1);
+            let mut b = crate::reports::Builder::default();
+            let none: &[&(dyn ToSql + Sync)] = &[];
+            Self::each_row(&tx, "SELECT code, name, parent_code, kind, active FROM units ORDER BY code", none, |r| {
+                b.unit(r.get(0), r.get(1), r.get::<_, Option<&str>>(2), r.get(3), r.get(4));
+                Ok(())
+            })
+            .await?;
+            Self::each_row(&tx, "SELECT card_number, full_name, unit_code, status, role, smartphone FROM members WHERE active ORDER BY card_number", none, |r| {
+                b.member(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+                Ok(())
+            })
+            .await?;
+            let idx = b.index();
+            Self::each_row(&tx, "SELECT card_number, min(created_at) FROM devices GROUP BY card_number", none, |r| {
+                idx.registered(r.get(0), crate::reports::day_of_unix(r.get(1)));
+                Ok(())
+            })
+            .await?;
+            Self::each_row(&tx, "SELECT card_number, day, views FROM member_days", none, |r| {
+                if let Some(d) = crate::reports::parse_day(r.get(1)) {
+                    idx.load_day(r.get(0), d, r.get::<_, i64>(2).clamp(0, i64::from(u32::MAX)) as u32);
+                }
+                Ok(())
+            })
+            .await?;
+            Self::each_row(&tx, "SELECT DISTINCT unit_code, day FROM cell_meetings", none, |r| {
+                if let Some(d) = crate::reports::parse_day(r.get(1)) {
+                    idx.load_meeting(r.get(0), d);
+                }
+                Ok(())
+            })
+            .await?;
+            Self::each_row(&tx, "SELECT doc, card_number FROM doc_reads", none, |r| {
+                idx.load_read(r.get(0), r.get(1));
+                Ok(())
+            })
+            .await?;
+            tx.commit().await.map_err(pg_err)?;
+            Ok(Loaded {
+                index: b.finish(),
+                version,
+                mark: Some(mark),
+            })
+        }
+    }
+
+    fn changes(&self, mark: String) -> impl Future<Output = Result<Changes>> + Send {
+        async move {
+            let mut c = self.client().await?;
+            let tx = c
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(pg_err)?;
+            let head = tx
+                .query_one(
+                    "SELECT pg_current_snapshot()::text, (SELECT value FROM meta WHERE key = 'roster_version')",
+                    &[],
+                )
+                .await
+                .map_err(pg_err)?;
+            let mut ch = Changes {
+                mark: head.get(0),
+                version: head.get(1),
+                events: Vec::new(),
+                registrations: Vec::new(),
+            };
+            let old: &(dyn ToSql + Sync) = &mark;
+            Self::each_row(
+                &tx,
+                "SELECT card_number, unit_code, type, doc, at FROM events
+                 WHERE xid >= pg_snapshot_xmin($1::text::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::text::pg_snapshot)",
+                &[old],
+                |r| {
+                    if let Some(kind) = EventType::parse(r.get(2)) {
+                        ch.events.push((r.get(0), r.get(1), kind, r.get(3), r.get(4)));
+                    }
+                    Ok(())
+                },
+            )
+            .await?;
+            Self::each_row(
+                &tx,
+                "SELECT card_number, created_at FROM devices
+                 WHERE xid >= pg_snapshot_xmin($1::text::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::text::pg_snapshot)",
+                &[old],
+                |r| {
+                    ch.registrations.push((r.get(0), r.get(1)));
+                    Ok(())
+                },
+            )
+            .await?;
+            tx.commit().await.map_err(pg_err)?;
+            Ok(ch)
+        }
+    }
+
+    fn feedback(
+        &self,
+        unit: UnitCode,
+        from: String,
+        to: String,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Feedback>>> + Send {
+        async move {
+            let c = self.client().await?;
+            let path = c
+                .query_opt("SELECT path FROM units WHERE code = $1", &[&unit.as_str()])
+                .await
+                .map_err(pg_err)?;
+            let Some(path) = path.map(|r| r.get::<_, String>(0)) else {
+                return Ok(Vec::new());
+            };
+            let rows = c
+                .query(
+                    "SELECT e.at, e.doc, e.data, m.card_number, m.full_name, m.unit_code FROM events e
+                     JOIN members m ON m.card_number = e.card_number JOIN units u ON u.code = m.unit_code
+                     WHERE e.type = 'feedback' AND e.day BETWEEN $1 AND $2 AND u.path LIKE $3 || '%'
+                     ORDER BY e.at DESC LIMIT $4",
+                    &[&from, &to, &like_prefix(&path), &(limit as i64)],
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    let data: Option<String> = r.get(2);
+                    crate::store::feedback_row(r.get(0), r.get(1), data, r.get(3), r.get(4), r.get(5))
+                })
+                .collect())
+        }
+    }
+
+    fn queue_depth(&self) -> usize {
+        self.depth.load(Ordering::SeqCst)
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn take_shared_token(
+        &self,
+        key: String,
+        burst: f64,
+        per_sec: f64,
+    ) -> impl Future<Output = Result<std::result::Result<(), u64>>> + Send {
+        async move { self.take_token(&key, burst, per_sec).await }
+    }
+}
+
+/// `path` with LIKE's wildcards escaped.
+fn like_prefix(path: &str) -> String {
+    path.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+async fn import(
+    tx: &tokio_postgres::Transaction<'_>,
+    roster: &Roster,
+    now: i64,
+) -> Result<ImportSummary> {
+    let mut s = ImportSummary {
+        units: roster.units.len(),
+        members: roster.members.len(),
+        ..Default::default()
+    };
+    tx.execute("UPDATE units SET active = false", &[])
+        .await
+        .map_err(pg_err)?;
+    let mut paths: std::collections::HashMap<&str, (String, i32)> =
+        std::collections::HashMap::new();
+    let mut rows: Vec<(String, String, Option<String>, String, String, i32)> = Vec::new();
+    for u in &roster.units {
+        let (path, depth) = match &u.parent {
+            Some(p) => {
+                let (pp, pd) = paths.get(p.as_str()).cloned().ok_or_else(|| {
+                    StoreError::Invalid(format!("unit {} comes before its parent", u.code))
+                })?;
+                (format!("{pp}{}/", u.code), pd + 1)
+            }
+            None => (format!("/{}/", u.code), 0),
+        };
+        paths.insert(u.code.as_str(), (path.clone(), depth));
+        rows.push((
+            u.code.as_str().to_string(),
+            u.name.clone(),
+            u.parent.as_ref().map(|p| p.as_str().to_string()),
+            u.kind.as_str().to_string(),
+            path,
+            depth,
+        ));
+    }
+    for chunk in rows.chunks(CHUNK) {
+        let col = |f: fn(&(String, String, Option<String>, String, String, i32)) -> String| {
+            chunk.iter().map(f).collect::<Vec<String>>()
+        };
+        let codes = col(|r| r.0.clone());
+        let names = col(|r| r.1.clone());
+        let parents: Vec<Option<String>> = chunk.iter().map(|r| r.2.clone()).collect();
+        let kinds = col(|r| r.3.clone());
+        let upaths = col(|r| r.4.clone());
+        let depths: Vec<i32> = chunk.iter().map(|r| r.5).collect();
+        tx.execute(
+            "INSERT INTO units (code, name, parent_code, kind, path, depth, active)
+             SELECT *, true FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, kind = excluded.kind, path = excluded.path, depth = excluded.depth, active = true",
+            &[&codes, &names, &parents, &kinds, &upaths, &depths],
+        )
+        .await
+        .map_err(pg_err)?;
+    }
+    tx.batch_execute(
+        "CREATE TEMP TABLE IF NOT EXISTS import_cards (card_number TEXT PRIMARY KEY) ON COMMIT DROP; DELETE FROM import_cards;",
+    )
+    .await
+    .map_err(pg_err)?;
+    for chunk in roster.members.chunks(CHUNK) {
+        let cards: Vec<&str> = chunk.iter().map(|m| m.card.as_str()).collect();
+        let added: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM unnest($1::text[]) c(card) WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.card_number = c.card AND m.active)",
+                &[&cards],
+            )
+            .await
+            .map_err(pg_err)?
+            .get(0);
+        s.members_added += added as usize;
+        let names: Vec<&str> = chunk.iter().map(|m| m.full_name.as_str()).collect();
+        let keys: Vec<String> = chunk
+            .iter()
+            .map(|m| crate::model::name_key(&m.full_name))
+            .collect();
+        let births: Vec<String> = chunk
+            .iter()
+            .map(|m| crate::model::format_date(m.birth_date))
+            .collect();
+        let units: Vec<&str> = chunk.iter().map(|m| m.unit.as_str()).collect();
+        let statuses: Vec<&str> = chunk.iter().map(|m| m.status.as_str()).collect();
+        let roles: Vec<&str> = chunk.iter().map(|m| m.role.as_str()).collect();
+        let phones: Vec<bool> = chunk.iter().map(|m| m.smartphone).collect();
+        tx.execute(
+            "INSERT INTO members (card_number, full_name, name_key, birth_date, unit_code, status, role, smartphone, active, updated_at)
+             SELECT c, n, k, b, u, s, r, p, true, $9 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[]) AS t(c, n, k, b, u, s, r, p)
+             ON CONFLICT (card_number) DO UPDATE SET full_name = excluded.full_name, name_key = excluded.name_key, birth_date = excluded.birth_date, unit_code = excluded.unit_code, status = excluded.status, role = excluded.role, smartphone = excluded.smartphone, active = true, updated_at = excluded.updated_at",
+            &[&cards, &names, &keys, &births, &units, &statuses, &roles, &phones, &now],
+        )
+        .await
+        .map_err(pg_err)?;
+        tx.execute(
+            "INSERT INTO import_cards (card_number) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+            &[&cards],
+        )
+        .await
+        .map_err(pg_err)?;
+    }
+    tx.execute(
+        "UPDATE meta SET value = value + 1 WHERE key = 'roster_version'",
+        &[],
+    )
+    .await
+    .map_err(pg_err)?;
+    s.members_removed = tx
+        .execute(
+            "UPDATE members SET active = false, updated_at = $1 WHERE active AND NOT EXISTS (SELECT 1 FROM import_cards i WHERE i.card_number = members.card_number)",
+            &[&now],
+        )
+        .await
+        .map_err(pg_err)? as usize;
+    let kept: i64 = tx
+        .query_one(
+            "SELECT count(DISTINCT d.card_number) FROM devices d JOIN members m ON m.card_number = d.card_number WHERE m.active",
+            &[],
+        )
+        .await
+        .map_err(pg_err)?
+        .get(0);
+    s.registrations_kept = kept as usize;
+    Ok(s)
+}
+
+/// A table as `sotay db copy` moves it: its columns with their PostgreSQL types, read from
+/// SQLite as text (blobs as hex) and cast on the way in.
+struct CopyTable {
+    name: &'static str,
+    cols: &'static [(&'static str, &'static str)],
+}
+
+const COPY_TABLES: &[CopyTable] = &[
+    CopyTable {
+        name: "units",
+        cols: &[("code", "text"), ("name", "text"), ("parent_code", "text"), ("kind", "text"), ("path", "text"), ("depth", "int"), ("active", "bool")],
+    },
+    CopyTable {
+        name: "members",
+        cols: &[("card_number", "text"), ("full_name", "text"), ("name_key", "text"), ("birth_date", "text"), ("unit_code", "text"), ("status", "text"), ("role", "text"), ("smartphone", "bool"), ("active", "bool"), ("updated_at", "bigint")],
+    },
+    CopyTable {
+        name: "devices",
+        cols: &[("token_hash", "bytea"), ("card_number", "text"), ("created_at", "bigint"), ("device_id", "text")],
+    },
+    CopyTable {
+        name: "events",
+        cols: &[("id", "uuid"), ("card_number", "text"), ("unit_code", "text"), ("type", "text"), ("doc", "text"), ("version", "text"), ("at", "bigint"), ("day", "text"), ("ms", "bigint"), ("data", "text"), ("received_at", "bigint")],
+    },
+    CopyTable {
+        name: "member_days",
+        cols: &[("card_number", "text"), ("day", "text"), ("unit_code", "text"), ("views", "bigint")],
+    },
+    CopyTable {
+        name: "cell_meetings",
+        cols: &[("unit_code", "text"), ("day", "text"), ("event_id", "uuid")],
+    },
+    CopyTable {
+        name: "doc_reads",
+        cols: &[("doc", "text"), ("card_number", "text"), ("day", "text")],
+    },
+    CopyTable {
+        name: "admin_tokens",
+        cols: &[("token_hash", "bytea"), ("unit_code", "text"), ("created_at", "bigint")],
+    },
+];
+
+impl Postgres {
+    /// `sotay db copy`: every row of the SQLite database at `path` into this (empty)
+    /// database, in one transaction, read in one SQLite snapshot; the row counts of both
+    /// sides are compared before committing. Returns (table, rows) copied.
+    pub async fn copy_from_sqlite(
+        &self,
+        path: &std::path::Path,
+    ) -> std::result::Result<Vec<(&'static str, u64)>, String> {
+        let src = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+        let version: i64 = src
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if version as usize != crate::store::SCHEMA_VERSION {
+            return Err(format!(
+                "{} is at schema version {version}, not {}: open it once with this sotay (sotay db migrate --db sqlite://{}) and copy again",
+                path.display(),
+                crate::store::SCHEMA_VERSION,
+                path.display()
+            ));
+        }
+        src.execute_batch("BEGIN")
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut c = self.client().await.map_err(|e| e.to_string())?;
+        let tx = c.transaction().await.map_err(|e| pg_err(e).to_string())?;
+        for t in COPY_TABLES {
+            let n: i64 = tx
+                .query_one(&format!("SELECT count(*) FROM {}", t.name), &[])
+                .await
+                .map_err(|e| pg_err(e).to_string())?
+                .get(0);
+            if n > 0 {
+                return Err(format!(
+                    "the PostgreSQL database is not empty ({} has {n} rows): copy only into a new database",
+                    t.name
+                ));
+            }
+        }
+        let mut copied = Vec::new();
+        for t in COPY_TABLES {
+            let select = t
+                .cols
+                .iter()
+                .map(|(c, ty)| match *ty {
+                    "bytea" => format!("hex({c})"),
+                    _ => format!("CAST({c} AS TEXT)"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let names = t.cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+            let params = (1..=t.cols.len())
+                .map(|i| format!("${i}::text[]"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let casts = t
+                .cols
+                .iter()
+                .map(|(c, ty)| match *ty {
+                    "bytea" => format!("decode({c}, 'hex')"),
+                    "text" => c.to_string(),
+                    ty => format!("{c}::{ty}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let insert = format!(
+                "INSERT INTO {} ({names}) SELECT {casts} FROM unnest({params}) AS x({names})",
+                t.name
+            );
+            let insert = tx.prepare(&insert).await.map_err(|e| pg_err(e).to_string())?;
+            let mut q = src
+                .prepare(&format!("SELECT {select} FROM {}", t.name))
+                .map_err(|e| e.to_string())?;
+            let mut rows = q.query([]).map_err(|e| e.to_string())?;
+            let mut total = 0u64;
+            let mut cols: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(CHUNK); t.cols.len()];
+            loop {
+                let row = rows.next().map_err(|e| e.to_string())?;
+                if let Some(r) = row {
+                    for (i, col) in cols.iter_mut().enumerate() {
+                        col.push(r.get::<_, Option<String>>(i).map_err(|e| e.to_string())?);
+                    }
+                }
+                let full = cols[0].len() >= CHUNK;
+                if (full || row.is_none()) && !cols[0].is_empty() {
+                    let params: Vec<&(dyn ToSql + Sync)> =
+                        cols.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+                    total += tx
+                        .execute(&insert, &params)
+                        .await
+                        .map_err(|e| format!("{}: {}", t.name, pg_err(e)))?;
+                    for c in cols.iter_mut() {
+                        c.clear();
+                    }
+                }
+                if row.is_none() {
+                    break;
+                }
+            }
+            let want: i64 = src
+                .query_row(&format!("SELECT count(*) FROM {}", t.name), [], |r| r.get(0))
+                .map_err(|e| e.to_string())?;
+            if want as u64 != total {
+                return Err(format!(
+                    "{}: {total} rows copied but SQLite has {want}; nothing was committed",
+                    t.name
+                ));
+            }
+            copied.push((t.name, total));
+        }
+        let rv: i64 = src
+            .query_row("SELECT value FROM meta WHERE key = 'roster_version'", [], |r| r.get(0))
+            .map_err(|e| e.to_string())?;
+        tx.execute(
+            "UPDATE meta SET value = $1 WHERE key = 'roster_version'",
+            &[&rv],
+        )
+        .await
+        .map_err(|e| pg_err(e).to_string())?;
+        tx.commit().await.map_err(|e| pg_err(e).to_string())?;
+        let _ = src.execute_batch("COMMIT");
+        Ok(copied)
+    }
+}
