@@ -194,12 +194,17 @@ impl<S: Storage> App<S> {
         if self.store.shared() && !limiter.is_off() {
             let rule = limiter.rule();
             let shared_key = format!("{}:{key}", limiter.name());
-            if let Ok(r) = self
+            match self
                 .store
                 .take_shared_token(shared_key, rule.burst, rule.per_sec)
                 .await
             {
-                return r;
+                Ok(r) => return r,
+                Err(e) => crate::log::log(
+                    "warn",
+                    "shared rate limit unavailable; using this instance's",
+                    &[("error", &e)],
+                ),
             }
         }
         limiter.check(key)

@@ -266,12 +266,14 @@ impl Postgres {
         let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
         let row = c
             .query_one(
-                "INSERT INTO rate_buckets AS r (key, tokens, at, took) VALUES ($1, $2 - 1, $4, $2 >= 1)
+                "WITH p AS (SELECT $2::float8 AS burst, $3::float8 AS rate, $4::float8 AS now)
+                 INSERT INTO rate_buckets AS r (key, tokens, at, took)
+                 SELECT $1, burst - 1, now, burst >= 1 FROM p
                  ON CONFLICT (key) DO UPDATE SET
-                   took = least($2, r.tokens + greatest(0, $4 - r.at) * $3) >= 1,
-                   tokens = least($2, r.tokens + greatest(0, $4 - r.at) * $3)
-                            - CASE WHEN least($2, r.tokens + greatest(0, $4 - r.at) * $3) >= 1 THEN 1 ELSE 0 END,
-                   at = $4
+                   took = (SELECT least(burst, r.tokens + greatest(0, now - r.at) * rate) >= 1 FROM p),
+                   tokens = (SELECT least(burst, r.tokens + greatest(0, now - r.at) * rate)
+                            - CASE WHEN least(burst, r.tokens + greatest(0, now - r.at) * rate) >= 1 THEN 1 ELSE 0 END FROM p),
+                   at = excluded.at
                  RETURNING took, tokens",
                 &[&key, &burst, &per_sec, &now],
             )

@@ -215,8 +215,8 @@ pub fn start_with_limits(
 
 /// Another server on the same PostgreSQL database as `s` (an instance behind the same load
 /// balancer): its own site folder, its own process state, nothing else.
-pub fn second_instance(s: &Server) -> Server {
-    start_on(s.pg.clone(), None, None)
+pub fn second_instance(s: &Server, limits: Option<sotay_sync_server::limits::Limits>) -> Server {
+    start_on(s.pg.clone(), None, limits)
 }
 
 fn start_on(
