@@ -420,7 +420,11 @@ async fn register<S: Storage>(
         tokio::spawn(async move {
             // On a shared database the aggregate catches up from the database instead.
             let shared = app.store.shared();
-            let _gate = if shared { None } else { Some(app.reports_gate.read().await) };
+            let _gate = if shared {
+                None
+            } else {
+                Some(app.reports_gate.read().await)
+            };
             let found = app.store.register(reg, now()).await?;
             if let Some(m) = &found {
                 let day = crate::reports::today();
@@ -548,7 +552,11 @@ async fn events<S: Storage>(
             let member = member.clone();
             tokio::spawn(async move {
                 let shared = app.store.shared();
-                let _gate = if shared { None } else { Some(app.reports_gate.read().await) };
+                let _gate = if shared {
+                    None
+                } else {
+                    Some(app.reports_gate.read().await)
+                };
                 let stored = app.store.append_events(member.clone(), evs, now).await?;
                 let card = member.card_number.as_str();
                 let cell = member.unit_code.as_str();

@@ -2,14 +2,13 @@
 //! `--db postgres://...`, and [`Db`], the one store type the server runs on, which hands each
 //! operation to the backend the URL named.
 
+use crate::model::UnitCode;
 use crate::pg::Postgres;
 use crate::roster::Roster;
 use crate::store::{
     Changes, Feedback, ImportSummary, Loaded, MemberRef, NewEvent, Registration, Result, Sqlite,
     Storage, Stored,
 };
-use crate::model::UnitCode;
-use std::future::Future;
 use std::path::PathBuf;
 
 /// Where data lives: `sqlite://PATH` (or a plain path), or `postgres://user:pass@host/db`.
@@ -91,59 +90,40 @@ macro_rules! both {
 }
 
 impl Storage for Db {
-    fn import_roster(
-        &self,
-        roster: Roster,
-        now: i64,
-    ) -> impl Future<Output = Result<ImportSummary>> + Send {
-        async move { both!(self, s => s.import_roster(roster, now)) }
+    async fn import_roster(&self, roster: Roster, now: i64) -> Result<ImportSummary> {
+        both!(self, s => s.import_roster(roster, now))
     }
-    fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send {
-        async move { both!(self, s => s.roster_is_empty()) }
+    async fn roster_is_empty(&self) -> Result<bool> {
+        both!(self, s => s.roster_is_empty())
     }
-    fn register(
-        &self,
-        reg: Registration,
-        now: i64,
-    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
-        async move { both!(self, s => s.register(reg, now)) }
+    async fn register(&self, reg: Registration, now: i64) -> Result<Option<MemberRef>> {
+        both!(self, s => s.register(reg, now))
     }
-    fn member_for_token(
-        &self,
-        token_hash: Vec<u8>,
-    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
-        async move { both!(self, s => s.member_for_token(token_hash)) }
+    async fn member_for_token(&self, token_hash: Vec<u8>) -> Result<Option<MemberRef>> {
+        both!(self, s => s.member_for_token(token_hash))
     }
-    fn append_events(
+    async fn append_events(
         &self,
         member: MemberRef,
         events: Vec<NewEvent>,
         now: i64,
-    ) -> impl Future<Output = Result<Vec<Stored>>> + Send {
-        async move { both!(self, s => s.append_events(member, events, now)) }
+    ) -> Result<Vec<Stored>> {
+        both!(self, s => s.append_events(member, events, now))
     }
-    fn create_admin(
-        &self,
-        unit: UnitCode,
-        token_hash: Vec<u8>,
-        now: i64,
-    ) -> impl Future<Output = Result<()>> + Send {
-        async move { both!(self, s => s.create_admin(unit, token_hash, now)) }
+    async fn create_admin(&self, unit: UnitCode, token_hash: Vec<u8>, now: i64) -> Result<()> {
+        both!(self, s => s.create_admin(unit, token_hash, now))
     }
-    fn admin_for_token(
-        &self,
-        token_hash: Vec<u8>,
-    ) -> impl Future<Output = Result<Option<UnitCode>>> + Send {
-        async move { both!(self, s => s.admin_for_token(token_hash)) }
+    async fn admin_for_token(&self, token_hash: Vec<u8>) -> Result<Option<UnitCode>> {
+        both!(self, s => s.admin_for_token(token_hash))
     }
-    fn roster_version(&self) -> impl Future<Output = Result<i64>> + Send {
-        async move { both!(self, s => s.roster_version()) }
+    async fn roster_version(&self) -> Result<i64> {
+        both!(self, s => s.roster_version())
     }
-    fn load_reports(&self) -> impl Future<Output = Result<Loaded>> + Send {
-        async move { both!(self, s => s.load_reports()) }
+    async fn load_reports(&self) -> Result<Loaded> {
+        both!(self, s => s.load_reports())
     }
-    fn changes(&self, mark: String) -> impl Future<Output = Result<Changes>> + Send {
-        async move { both!(self, s => s.changes(mark)) }
+    async fn changes(&self, mark: String) -> Result<Changes> {
+        both!(self, s => s.changes(mark))
     }
     fn shared(&self) -> bool {
         match self {
@@ -151,22 +131,22 @@ impl Storage for Db {
             Db::Postgres(p) => p.shared(),
         }
     }
-    fn take_shared_token(
+    async fn take_shared_token(
         &self,
         key: String,
         burst: f64,
         per_sec: f64,
-    ) -> impl Future<Output = Result<std::result::Result<(), u64>>> + Send {
-        async move { both!(self, s => s.take_shared_token(key, burst, per_sec)) }
+    ) -> Result<std::result::Result<(), u64>> {
+        both!(self, s => s.take_shared_token(key, burst, per_sec))
     }
-    fn feedback(
+    async fn feedback(
         &self,
         unit: UnitCode,
         from: String,
         to: String,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Feedback>>> + Send {
-        async move { both!(self, s => s.feedback(unit, from, to, limit)) }
+    ) -> Result<Vec<Feedback>> {
+        both!(self, s => s.feedback(unit, from, to, limit))
     }
     fn queue_depth(&self) -> usize {
         match self {

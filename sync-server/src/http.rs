@@ -163,8 +163,7 @@ impl<S: Storage> App<S> {
                                 .event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);
                         }
                         for (card, at) in &ch.registrations {
-                            r.index
-                                .registered(card, crate::reports::day_of_unix(*at));
+                            r.index.registered(card, crate::reports::day_of_unix(*at));
                         }
                         r.mark = Some(ch.mark);
                     }

@@ -85,28 +85,43 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             // 10 attempts, then one every 6 s, from one address.
-            register_by_addr: Limiter::named("register_by_addr", Rule {
-                burst: 10.0,
-                per_sec: 1.0 / 6.0,
-            }),
+            register_by_addr: Limiter::named(
+                "register_by_addr",
+                Rule {
+                    burst: 10.0,
+                    per_sec: 1.0 / 6.0,
+                },
+            ),
             // 5 attempts, then one every 12 minutes, for one card number.
-            register_by_card: Limiter::named("register_by_card", Rule {
-                burst: 5.0,
-                per_sec: 1.0 / 720.0,
-            }),
+            register_by_card: Limiter::named(
+                "register_by_card",
+                Rule {
+                    burst: 5.0,
+                    per_sec: 1.0 / 720.0,
+                },
+            ),
             // Offices share addresses: generous per address, tighter per member.
-            events_by_addr: Limiter::named("events_by_addr", Rule {
-                burst: 2000.0,
-                per_sec: 1000.0,
-            }),
-            events_by_member: Limiter::named("events_by_member", Rule {
-                burst: 30.0,
-                per_sec: 2.0,
-            }),
-            search_by_addr: Limiter::named("search_by_addr", Rule {
-                burst: 60.0,
-                per_sec: 20.0,
-            }),
+            events_by_addr: Limiter::named(
+                "events_by_addr",
+                Rule {
+                    burst: 2000.0,
+                    per_sec: 1000.0,
+                },
+            ),
+            events_by_member: Limiter::named(
+                "events_by_member",
+                Rule {
+                    burst: 30.0,
+                    per_sec: 2.0,
+                },
+            ),
+            search_by_addr: Limiter::named(
+                "search_by_addr",
+                Rule {
+                    burst: 60.0,
+                    per_sec: 20.0,
+                },
+            ),
         }
     }
 }

@@ -127,7 +127,7 @@ const MIGRATIONS: &[&str] = &[
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// The advisory lock migrations take (any constant; "sotay" in ASCII).
-const MIGRATION_LOCK: i64 = 0x736f_7461_79;
+const MIGRATION_LOCK: i64 = 0x0073_6f74_6179;
 
 /// Rows written per statement in bulk loads (roster import, copy).
 pub const CHUNK: usize = 5_000;
@@ -173,10 +173,7 @@ impl Postgres {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
-        let pool = Pool::builder(mgr)
-            .max_size(16)
-            .build()
-            .map_err(pool_err)?;
+        let pool = Pool::builder(mgr).max_size(16).build().map_err(pool_err)?;
         let pg = Postgres {
             pool,
             depth: Arc::new(AtomicUsize::new(0)),
@@ -340,16 +337,17 @@ impl Storage for Postgres {
         })
     }
 
-    fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send {
-        async move {
-            let c = self.client().await?;
-            let n: i64 = c
-                .query_one("SELECT count(*) FROM (SELECT 1 FROM members LIMIT 1) x", &[])
-                .await
-                .map_err(pg_err)?
-                .get(0);
-            Ok(n == 0)
-        }
+    async fn roster_is_empty(&self) -> Result<bool> {
+        let c = self.client().await?;
+        let n: i64 = c
+            .query_one(
+                "SELECT count(*) FROM (SELECT 1 FROM members LIMIT 1) x",
+                &[],
+            )
+            .await
+            .map_err(pg_err)?
+            .get(0);
+        Ok(n == 0)
     }
 
     fn register(
@@ -385,21 +383,16 @@ impl Storage for Postgres {
         })
     }
 
-    fn member_for_token(
-        &self,
-        token_hash: Vec<u8>,
-    ) -> impl Future<Output = Result<Option<MemberRef>>> + Send {
-        async move {
-            let c = self.client().await?;
-            let row = c
-                .query_opt(
-                    &format!("SELECT {MEMBER_COLS} FROM devices d JOIN members m ON m.card_number = d.card_number LEFT JOIN units u ON u.code = m.unit_code WHERE d.token_hash = $1 AND m.active"),
-                    &[&token_hash],
-                )
-                .await
-                .map_err(pg_err)?;
-            row.as_ref().map(member_from_row).transpose()
-        }
+    async fn member_for_token(&self, token_hash: Vec<u8>) -> Result<Option<MemberRef>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                &format!("SELECT {MEMBER_COLS} FROM devices d JOIN members m ON m.card_number = d.card_number LEFT JOIN units u ON u.code = m.unit_code WHERE d.token_hash = $1 AND m.active"),
+                &[&token_hash],
+            )
+            .await
+            .map_err(pg_err)?;
+        row.as_ref().map(member_from_row).transpose()
     }
 
     fn append_events(
@@ -410,7 +403,10 @@ impl Storage for Postgres {
     ) -> impl Future<Output = Result<Vec<Stored>>> + Send {
         let card = member.card_number.as_str().to_string();
         let unit = member.unit_code.as_str().to_string();
-        let ids: Vec<String> = events.iter().map(|e| e.id.hyphenated().to_string()).collect();
+        let ids: Vec<String> = events
+            .iter()
+            .map(|e| e.id.hyphenated().to_string())
+            .collect();
         let kinds: Vec<&'static str> = events.iter().map(|e| e.kind.as_str()).collect();
         let docs: Vec<String> = events.iter().map(|e| e.doc.clone()).collect();
         let versions: Vec<Option<String>> = events.iter().map(|e| e.version.clone()).collect();
@@ -418,7 +414,9 @@ impl Storage for Postgres {
         let days: Vec<String> = events.iter().map(|e| day_of(e.at)).collect();
         let mss: Vec<Option<i64>> = events.iter().map(|e| e.ms).collect();
         let datas: Vec<Option<String>> = events.iter().map(|e| e.data.clone()).collect();
-        let cols = Arc::new((card, unit, ids, kinds, docs, versions, ats, days, mss, datas));
+        let cols = Arc::new((
+            card, unit, ids, kinds, docs, versions, ats, days, mss, datas,
+        ));
         self.write(move |tx| {
             let cols = cols.clone();
             Box::pin(async move {
@@ -522,185 +520,204 @@ impl Storage for Postgres {
         })
     }
 
-    fn admin_for_token(
-        &self,
-        token_hash: Vec<u8>,
-    ) -> impl Future<Output = Result<Option<UnitCode>>> + Send {
-        async move {
-            let c = self.client().await?;
-            let row = c
-                .query_opt(
-                    "SELECT unit_code FROM admin_tokens WHERE token_hash = $1",
-                    &[&token_hash],
-                )
-                .await
-                .map_err(pg_err)?;
-            Ok(row.and_then(|r| UnitCode::parse(r.get(0))))
-        }
+    async fn admin_for_token(&self, token_hash: Vec<u8>) -> Result<Option<UnitCode>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT unit_code FROM admin_tokens WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await
+            .map_err(pg_err)?;
+        Ok(row.and_then(|r| UnitCode::parse(r.get(0))))
     }
 
-    fn roster_version(&self) -> impl Future<Output = Result<i64>> + Send {
-        async move {
-            let c = self.client().await?;
-            Ok(c.query_one("SELECT value FROM meta WHERE key = 'roster_version'", &[])
+    async fn roster_version(&self) -> Result<i64> {
+        let c = self.client().await?;
+        Ok(
+            c.query_one("SELECT value FROM meta WHERE key = 'roster_version'", &[])
                 .await
                 .map_err(pg_err)?
-                .get(0))
-        }
+                .get(0),
+        )
     }
 
-    fn load_reports(&self) -> impl Future<Output = Result<Loaded>> + Send {
-        async move {
-            let mut c = self.client().await?;
-            let tx = c
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg_err)?;
-            let head = tx
-                .query_one(
-                    "SELECT pg_current_snapshot()::text, (SELECT value FROM meta WHERE key = 'roster_version')",
-                    &[],
-                )
-                .await
-                .map_err(pg_err)?;
-            let mark: String = head.get(0);
-            let version: i64 = head.get(1);
-            let mut b = crate::reports::Builder::default();
-            let none: &[&(dyn ToSql + Sync)] = &[];
-            Self::each_row(&tx, "SELECT code, name, parent_code, kind, active FROM units ORDER BY code", none, |r| {
-                b.unit(r.get(0), r.get(1), r.get::<_, Option<&str>>(2), r.get(3), r.get(4));
+    async fn load_reports(&self) -> Result<Loaded> {
+        let mut c = self.client().await?;
+        let tx = c
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(pg_err)?;
+        let head = tx
+            .query_one(
+                "SELECT pg_current_snapshot()::text, (SELECT value FROM meta WHERE key = 'roster_version')",
+                &[],
+            )
+            .await
+            .map_err(pg_err)?;
+        let mark: String = head.get(0);
+        let version: i64 = head.get(1);
+        let mut b = crate::reports::Builder::default();
+        let none: &[&(dyn ToSql + Sync)] = &[];
+        Self::each_row(
+            &tx,
+            "SELECT code, name, parent_code, kind, active FROM units ORDER BY code",
+            none,
+            |r| {
+                b.unit(
+                    r.get(0),
+                    r.get(1),
+                    r.get::<_, Option<&str>>(2),
+                    r.get(3),
+                    r.get(4),
+                );
                 Ok(())
-            })
-            .await?;
-            Self::each_row(&tx, "SELECT card_number, full_name, unit_code, status, role, smartphone FROM members WHERE active ORDER BY card_number", none, |r| {
-                b.member(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
-                Ok(())
-            })
-            .await?;
-            let idx = b.index();
-            Self::each_row(&tx, "SELECT card_number, min(created_at) FROM devices GROUP BY card_number", none, |r| {
+            },
+        )
+        .await?;
+        Self::each_row(&tx, "SELECT card_number, full_name, unit_code, status, role, smartphone FROM members WHERE active ORDER BY card_number", none, |r| {
+            b.member(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+            Ok(())
+        })
+        .await?;
+        let idx = b.index();
+        Self::each_row(
+            &tx,
+            "SELECT card_number, min(created_at) FROM devices GROUP BY card_number",
+            none,
+            |r| {
                 idx.registered(r.get(0), crate::reports::day_of_unix(r.get(1)));
                 Ok(())
-            })
-            .await?;
-            Self::each_row(&tx, "SELECT card_number, day, views FROM member_days", none, |r| {
+            },
+        )
+        .await?;
+        Self::each_row(
+            &tx,
+            "SELECT card_number, day, views FROM member_days",
+            none,
+            |r| {
                 if let Some(d) = crate::reports::parse_day(r.get(1)) {
-                    idx.load_day(r.get(0), d, r.get::<_, i64>(2).clamp(0, i64::from(u32::MAX)) as u32);
+                    idx.load_day(
+                        r.get(0),
+                        d,
+                        r.get::<_, i64>(2).clamp(0, i64::from(u32::MAX)) as u32,
+                    );
                 }
                 Ok(())
-            })
-            .await?;
-            Self::each_row(&tx, "SELECT DISTINCT unit_code, day FROM cell_meetings", none, |r| {
+            },
+        )
+        .await?;
+        Self::each_row(
+            &tx,
+            "SELECT DISTINCT unit_code, day FROM cell_meetings",
+            none,
+            |r| {
                 if let Some(d) = crate::reports::parse_day(r.get(1)) {
                     idx.load_meeting(r.get(0), d);
                 }
                 Ok(())
-            })
-            .await?;
-            Self::each_row(&tx, "SELECT doc, card_number FROM doc_reads", none, |r| {
-                idx.load_read(r.get(0), r.get(1));
+            },
+        )
+        .await?;
+        Self::each_row(&tx, "SELECT doc, card_number FROM doc_reads", none, |r| {
+            idx.load_read(r.get(0), r.get(1));
+            Ok(())
+        })
+        .await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(Loaded {
+            index: b.finish(),
+            version,
+            mark: Some(mark),
+        })
+    }
+
+    async fn changes(&self, mark: String) -> Result<Changes> {
+        let mut c = self.client().await?;
+        let tx = c
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(pg_err)?;
+        let head = tx
+            .query_one(
+                "SELECT pg_current_snapshot()::text, (SELECT value FROM meta WHERE key = 'roster_version')",
+                &[],
+            )
+            .await
+            .map_err(pg_err)?;
+        let mut ch = Changes {
+            mark: head.get(0),
+            version: head.get(1),
+            events: Vec::new(),
+            registrations: Vec::new(),
+        };
+        let old: &(dyn ToSql + Sync) = &mark;
+        Self::each_row(
+            &tx,
+            "SELECT card_number, unit_code, type, doc, at FROM events
+             WHERE xid >= pg_snapshot_xmin($1::text::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::text::pg_snapshot)",
+            &[old],
+            |r| {
+                if let Some(kind) = EventType::parse(r.get(2)) {
+                    ch.events.push((r.get(0), r.get(1), kind, r.get(3), r.get(4)));
+                }
                 Ok(())
-            })
-            .await?;
-            tx.commit().await.map_err(pg_err)?;
-            Ok(Loaded {
-                index: b.finish(),
-                version,
-                mark: Some(mark),
-            })
-        }
+            },
+        )
+        .await?;
+        Self::each_row(
+            &tx,
+            "SELECT card_number, created_at FROM devices
+             WHERE xid >= pg_snapshot_xmin($1::text::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::text::pg_snapshot)",
+            &[old],
+            |r| {
+                ch.registrations.push((r.get(0), r.get(1)));
+                Ok(())
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(ch)
     }
 
-    fn changes(&self, mark: String) -> impl Future<Output = Result<Changes>> + Send {
-        async move {
-            let mut c = self.client().await?;
-            let tx = c
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg_err)?;
-            let head = tx
-                .query_one(
-                    "SELECT pg_current_snapshot()::text, (SELECT value FROM meta WHERE key = 'roster_version')",
-                    &[],
-                )
-                .await
-                .map_err(pg_err)?;
-            let mut ch = Changes {
-                mark: head.get(0),
-                version: head.get(1),
-                events: Vec::new(),
-                registrations: Vec::new(),
-            };
-            let old: &(dyn ToSql + Sync) = &mark;
-            Self::each_row(
-                &tx,
-                "SELECT card_number, unit_code, type, doc, at FROM events
-                 WHERE xid >= pg_snapshot_xmin($1::text::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::text::pg_snapshot)",
-                &[old],
-                |r| {
-                    if let Some(kind) = EventType::parse(r.get(2)) {
-                        ch.events.push((r.get(0), r.get(1), kind, r.get(3), r.get(4)));
-                    }
-                    Ok(())
-                },
-            )
-            .await?;
-            Self::each_row(
-                &tx,
-                "SELECT card_number, created_at FROM devices
-                 WHERE xid >= pg_snapshot_xmin($1::text::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::text::pg_snapshot)",
-                &[old],
-                |r| {
-                    ch.registrations.push((r.get(0), r.get(1)));
-                    Ok(())
-                },
-            )
-            .await?;
-            tx.commit().await.map_err(pg_err)?;
-            Ok(ch)
-        }
-    }
-
-    fn feedback(
+    async fn feedback(
         &self,
         unit: UnitCode,
         from: String,
         to: String,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Feedback>>> + Send {
-        async move {
-            let c = self.client().await?;
-            let path = c
-                .query_opt("SELECT path FROM units WHERE code = $1", &[&unit.as_str()])
-                .await
-                .map_err(pg_err)?;
-            let Some(path) = path.map(|r| r.get::<_, String>(0)) else {
-                return Ok(Vec::new());
-            };
-            let rows = c
-                .query(
-                    "SELECT e.at, e.doc, e.data, m.card_number, m.full_name, m.unit_code FROM events e
-                     JOIN members m ON m.card_number = e.card_number JOIN units u ON u.code = m.unit_code
-                     WHERE e.type = 'feedback' AND e.day BETWEEN $1 AND $2 AND u.path LIKE $3 || '%'
-                     ORDER BY e.at DESC LIMIT $4",
-                    &[&from, &to, &like_prefix(&path), &(limit as i64)],
-                )
-                .await
-                .map_err(pg_err)?;
-            Ok(rows
-                .iter()
-                .map(|r| {
-                    let data: Option<String> = r.get(2);
-                    crate::store::feedback_row(r.get(0), r.get(1), data, r.get(3), r.get(4), r.get(5))
-                })
-                .collect())
-        }
+    ) -> Result<Vec<Feedback>> {
+        let c = self.client().await?;
+        let path = c
+            .query_opt("SELECT path FROM units WHERE code = $1", &[&unit.as_str()])
+            .await
+            .map_err(pg_err)?;
+        let Some(path) = path.map(|r| r.get::<_, String>(0)) else {
+            return Ok(Vec::new());
+        };
+        let rows = c
+            .query(
+                "SELECT e.at, e.doc, e.data, m.card_number, m.full_name, m.unit_code FROM events e
+                 JOIN members m ON m.card_number = e.card_number JOIN units u ON u.code = m.unit_code
+                 WHERE e.type = 'feedback' AND e.day BETWEEN $1 AND $2 AND u.path LIKE $3 || '%'
+                 ORDER BY e.at DESC LIMIT $4",
+                &[&from, &to, &like_prefix(&path), &(limit as i64)],
+            )
+            .await
+            .map_err(pg_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let data: Option<String> = r.get(2);
+                crate::store::feedback_row(r.get(0), r.get(1), data, r.get(3), r.get(4), r.get(5))
+            })
+            .collect())
     }
 
     fn queue_depth(&self) -> usize {
@@ -711,13 +728,13 @@ impl Storage for Postgres {
         true
     }
 
-    fn take_shared_token(
+    async fn take_shared_token(
         &self,
         key: String,
         burst: f64,
         per_sec: f64,
-    ) -> impl Future<Output = Result<std::result::Result<(), u64>>> + Send {
-        async move { self.take_token(&key, burst, per_sec).await }
+    ) -> Result<std::result::Result<(), u64>> {
+        self.take_token(&key, burst, per_sec).await
     }
 }
 
@@ -727,6 +744,9 @@ fn like_prefix(path: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+/// A unit as written: code, name, parent, kind, path, depth.
+type UnitRow = (String, String, Option<String>, String, String, i32);
 
 async fn import(
     tx: &tokio_postgres::Transaction<'_>,
@@ -743,7 +763,7 @@ async fn import(
         .map_err(pg_err)?;
     let mut paths: std::collections::HashMap<&str, (String, i32)> =
         std::collections::HashMap::new();
-    let mut rows: Vec<(String, String, Option<String>, String, String, i32)> = Vec::new();
+    let mut rows: Vec<UnitRow> = Vec::new();
     for u in &roster.units {
         let (path, depth) = match &u.parent {
             Some(p) => {
@@ -765,9 +785,7 @@ async fn import(
         ));
     }
     for chunk in rows.chunks(CHUNK) {
-        let col = |f: fn(&(String, String, Option<String>, String, String, i32)) -> String| {
-            chunk.iter().map(f).collect::<Vec<String>>()
-        };
+        let col = |f: fn(&UnitRow) -> String| chunk.iter().map(f).collect::<Vec<String>>();
         let codes = col(|r| r.0.clone());
         let names = col(|r| r.1.clone());
         let parents: Vec<Option<String>> = chunk.iter().map(|r| r.2.clone()).collect();
@@ -862,23 +880,64 @@ struct CopyTable {
 const COPY_TABLES: &[CopyTable] = &[
     CopyTable {
         name: "units",
-        cols: &[("code", "text"), ("name", "text"), ("parent_code", "text"), ("kind", "text"), ("path", "text"), ("depth", "int"), ("active", "bool")],
+        cols: &[
+            ("code", "text"),
+            ("name", "text"),
+            ("parent_code", "text"),
+            ("kind", "text"),
+            ("path", "text"),
+            ("depth", "int"),
+            ("active", "bool"),
+        ],
     },
     CopyTable {
         name: "members",
-        cols: &[("card_number", "text"), ("full_name", "text"), ("name_key", "text"), ("birth_date", "text"), ("unit_code", "text"), ("status", "text"), ("role", "text"), ("smartphone", "bool"), ("active", "bool"), ("updated_at", "bigint")],
+        cols: &[
+            ("card_number", "text"),
+            ("full_name", "text"),
+            ("name_key", "text"),
+            ("birth_date", "text"),
+            ("unit_code", "text"),
+            ("status", "text"),
+            ("role", "text"),
+            ("smartphone", "bool"),
+            ("active", "bool"),
+            ("updated_at", "bigint"),
+        ],
     },
     CopyTable {
         name: "devices",
-        cols: &[("token_hash", "bytea"), ("card_number", "text"), ("created_at", "bigint"), ("device_id", "text")],
+        cols: &[
+            ("token_hash", "bytea"),
+            ("card_number", "text"),
+            ("created_at", "bigint"),
+            ("device_id", "text"),
+        ],
     },
     CopyTable {
         name: "events",
-        cols: &[("id", "uuid"), ("card_number", "text"), ("unit_code", "text"), ("type", "text"), ("doc", "text"), ("version", "text"), ("at", "bigint"), ("day", "text"), ("ms", "bigint"), ("data", "text"), ("received_at", "bigint")],
+        cols: &[
+            ("id", "uuid"),
+            ("card_number", "text"),
+            ("unit_code", "text"),
+            ("type", "text"),
+            ("doc", "text"),
+            ("version", "text"),
+            ("at", "bigint"),
+            ("day", "text"),
+            ("ms", "bigint"),
+            ("data", "text"),
+            ("received_at", "bigint"),
+        ],
     },
     CopyTable {
         name: "member_days",
-        cols: &[("card_number", "text"), ("day", "text"), ("unit_code", "text"), ("views", "bigint")],
+        cols: &[
+            ("card_number", "text"),
+            ("day", "text"),
+            ("unit_code", "text"),
+            ("views", "bigint"),
+        ],
     },
     CopyTable {
         name: "cell_meetings",
@@ -890,7 +949,11 @@ const COPY_TABLES: &[CopyTable] = &[
     },
     CopyTable {
         name: "admin_tokens",
-        cols: &[("token_hash", "bytea"), ("unit_code", "text"), ("created_at", "bigint")],
+        cols: &[
+            ("token_hash", "bytea"),
+            ("unit_code", "text"),
+            ("created_at", "bigint"),
+        ],
     },
 ];
 
@@ -946,7 +1009,12 @@ impl Postgres {
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            let names = t.cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+            let names = t
+                .cols
+                .iter()
+                .map(|(c, _)| *c)
+                .collect::<Vec<_>>()
+                .join(", ");
             let params = (1..=t.cols.len())
                 .map(|i| format!("${i}::text[]"))
                 .collect::<Vec<_>>()
@@ -965,7 +1033,10 @@ impl Postgres {
                 "INSERT INTO {} ({names}) SELECT {casts} FROM unnest({params}) AS x({names})",
                 t.name
             );
-            let insert = tx.prepare(&insert).await.map_err(|e| pg_err(e).to_string())?;
+            let insert = tx
+                .prepare(&insert)
+                .await
+                .map_err(|e| pg_err(e).to_string())?;
             let mut q = src
                 .prepare(&format!("SELECT {select} FROM {}", t.name))
                 .map_err(|e| e.to_string())?;
@@ -996,7 +1067,9 @@ impl Postgres {
                 }
             }
             let want: i64 = src
-                .query_row(&format!("SELECT count(*) FROM {}", t.name), [], |r| r.get(0))
+                .query_row(&format!("SELECT count(*) FROM {}", t.name), [], |r| {
+                    r.get(0)
+                })
                 .map_err(|e| e.to_string())?;
             if want as u64 != total {
                 return Err(format!(
@@ -1007,7 +1080,11 @@ impl Postgres {
             copied.push((t.name, total));
         }
         let rv: i64 = src
-            .query_row("SELECT value FROM meta WHERE key = 'roster_version'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'roster_version'",
+                [],
+                |r| r.get(0),
+            )
             .map_err(|e| e.to_string())?;
         tx.execute(
             "UPDATE meta SET value = $1 WHERE key = 'roster_version'",

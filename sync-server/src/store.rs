@@ -173,7 +173,11 @@ pub trait Storage: Send + Sync + 'static {
     /// asked of a [`shared`](Storage::shared) database.
     fn changes(&self, mark: String) -> impl Future<Output = Result<Changes>> + Send {
         let _ = mark;
-        async { Err(StoreError::Unavailable("this database has no change feed".into())) }
+        async {
+            Err(StoreError::Unavailable(
+                "this database has no change feed".into(),
+            ))
+        }
     }
     /// Whether other processes write to this database too (then this process's aggregate is
     /// brought up to date with [`changes`](Storage::changes), and rate limits are shared).

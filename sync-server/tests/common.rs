@@ -8,8 +8,8 @@
 #![allow(dead_code)]
 
 pub use sotay_sync_server::client::*;
-use sotay_sync_server::http::{serve, App};
 use sotay_sync_server::db::{Db, DbUrl};
+use sotay_sync_server::http::{serve, App};
 use sotay_sync_server::store::{Sqlite, Storage};
 use std::cell::Cell;
 use std::net::SocketAddr;
@@ -65,6 +65,12 @@ pub struct PgDb {
     pub url: String,
 }
 
+impl Default for PgDb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl PgDb {
     pub fn new() -> PgDb {
         let rt = current_rt();
@@ -104,9 +110,10 @@ impl Drop for PgDb {
     fn drop(&mut self) {
         let rt = current_rt();
         let admin = pg_admin(&rt);
-        let _ = rt.block_on(
-            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)),
-        );
+        let _ = rt.block_on(admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        )));
     }
 }
 
@@ -217,6 +224,11 @@ pub fn start_with_limits(
 /// balancer): its own site folder, its own process state, nothing else.
 pub fn second_instance(s: &Server, limits: Option<sotay_sync_server::limits::Limits>) -> Server {
     start_on(s.pg.clone(), None, limits)
+}
+
+/// A server on an existing PostgreSQL database, as it is.
+pub fn start_on_pg(pg: Arc<PgDb>) -> Server {
+    start_on(Some(pg), None, None)
 }
 
 fn start_on(

@@ -137,7 +137,12 @@ fn reports_caught_up_under_concurrent_writes_equal_the_database() {
                     for k in 0..30u32 {
                         let base = 1_000_000 * (w as u32 + 1) + k * 10;
                         let s = servers[(k as usize + w) % 2];
-                        let r = post_json(s.addr, "/api/v1/events", Some(t), &batch(base..=base + 9, now));
+                        let r = post_json(
+                            s.addr,
+                            "/api/v1/events",
+                            Some(t),
+                            &batch(base..=base + 9, now),
+                        );
                         assert_eq!(r.status, 200, "{}", r.text());
                     }
                 });

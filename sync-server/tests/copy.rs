@@ -1,0 +1,129 @@
+//! `sotay db copy`: a province's SQLite database moved into a new PostgreSQL database loses
+//! nothing — every table's rows, the roster version, tokens that still work, the same
+//! reports — and refuses to copy into a database that is not empty.
+
+mod common;
+use common::*;
+use serde_json::json;
+use sotay_sync_server::db::DbUrl;
+use sotay_sync_server::store::Storage;
+
+#[test]
+fn sqlite_to_postgres_keeps_everything() {
+    // A server on SQLite with registrations, events of every kind and an admin.
+    let s = start();
+    let t1 = token(s.addr, "10000001");
+    let t3 = token(s.addr, "10000003");
+    let now = now_rfc3339();
+    let r = post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&t1),
+        &json!({"events": [
+            {"id": "00000000-0000-4000-8000-000000000001", "type": "view", "doc": "dieu-le", "at": now},
+            {"id": "00000000-0000-4000-8000-000000000002", "type": "read", "doc": "dieu-le", "at": now, "ms": 60000},
+            {"id": "00000000-0000-4000-8000-000000000003", "type": "meeting_held", "doc": "dieu-le", "at": now, "attendees": 2},
+            {"id": "00000000-0000-4000-8000-000000000004", "type": "feedback", "doc": "dieu-le", "at": now, "text": "Góp ý: thêm ví dụ."}
+        ]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&t3),
+        &json!({"events": [{"id": "00000000-0000-4000-8000-000000000005", "type": "view", "doc": "dieu-le", "at": now}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let root = admin(&s, "TU");
+    let report = |srv: &Server| {
+        let r = request(
+            srv.addr,
+            "GET",
+            "/api/v1/reports/usage",
+            &[("authorization", &format!("Bearer {root}"))],
+            b"",
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    let before = report(&s);
+    assert_eq!(before["total"]["views"], 2);
+
+    let pg = std::sync::Arc::new(PgDb::new());
+    let from = DbUrl::Sqlite(s.dir.path().join("db.sqlite"));
+    let to = DbUrl::Postgres(pg.url.clone());
+    let copied = sotay_sync_server::run::db_copy(&from, &to).expect("copy");
+    let n = |t: &str| copied.iter().find(|(name, _)| *name == t).map(|x| x.1);
+    for t in [
+        "units",
+        "members",
+        "devices",
+        "events",
+        "member_days",
+        "cell_meetings",
+        "doc_reads",
+        "admin_tokens",
+    ] {
+        assert_eq!(
+            n(t),
+            Some(s.count(&format!("SELECT count(*) FROM {t}")) as u64),
+            "{t}"
+        );
+        assert_eq!(
+            pg.count(&format!("SELECT count(*) FROM {t}")),
+            s.count(&format!("SELECT count(*) FROM {t}")),
+            "{t}"
+        );
+    }
+    assert_eq!(n("events"), Some(5));
+    assert_eq!(
+        pg.count("SELECT value FROM meta WHERE key = 'roster_version'"),
+        s.count("SELECT value FROM meta WHERE key = 'roster_version'")
+    );
+
+    // A server on the copy: the same report, the same tokens, the same feedback; a phone
+    // resending an event it sent before the move gets "duplicate".
+    let p = on_database(&pg);
+    assert_eq!(report(&p), before);
+    let again = post_json(
+        p.addr,
+        "/api/v1/events",
+        Some(&t1),
+        &json!({"events": [{"id": "00000000-0000-4000-8000-000000000001", "type": "view", "doc": "dieu-le", "at": now}]}),
+    );
+    assert_eq!(
+        again.json()["results"][0]["status"],
+        "duplicate",
+        "{}",
+        again.text()
+    );
+    let fb = request(
+        p.addr,
+        "GET",
+        "/api/v1/reports/feedback",
+        &[("authorization", &format!("Bearer {root}"))],
+        b"",
+    );
+    assert_eq!(fb.status, 200, "{}", fb.text());
+    assert!(fb.text().contains("Góp ý: thêm ví dụ."), "{}", fb.text());
+
+    // Copying again into the now non-empty database is refused, and changes nothing.
+    let err = sotay_sync_server::run::db_copy(&from, &to).expect_err("second copy");
+    assert!(err.contains("not empty"), "{err}");
+    assert_eq!(pg.count("SELECT count(*) FROM events"), 5);
+
+    // Only sqlite -> postgres.
+    let err = sotay_sync_server::run::db_copy(&to, &from).expect_err("wrong way");
+    assert!(err.contains("from sqlite://"), "{err}");
+}
+
+/// A server on an existing PostgreSQL database (its roster already there).
+fn on_database(pg: &std::sync::Arc<PgDb>) -> Server {
+    let s = start_on_pg(pg.clone());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    assert!(!rt.block_on(s.app.store.roster_is_empty()).expect("roster"));
+    s
+}
