@@ -107,7 +107,10 @@ impl Config {
         let path = root.join(FILE);
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Config::parse(&crate::text::nfc(&text), diags),
+                Ok(text) => {
+                    let (text, lines) = LineIndex::nfc(text);
+                    Config::parse_indexed(&text, &lines, diags)
+                }
                 Err(_) => {
                     diags.error(FILE, Pos::FILE, "not valid UTF-8 text");
                     Config::default()
@@ -122,9 +125,13 @@ impl Config {
     }
 
     pub fn parse(text: &str, diags: &mut Diagnostics) -> Config {
+        Config::parse_indexed(text, &LineIndex::new(text), diags)
+    }
+
+    /// `parse` of NFC `text` whose positions `lines` gives.
+    fn parse_indexed(text: &str, lines: &LineIndex, diags: &mut Diagnostics) -> Config {
         let mut c = Config::default();
-        let lines = LineIndex::new(text);
-        let Some(y) = YamlMap::parse(FILE, text, &lines, 0, text.len(), diags) else {
+        let Some(y) = YamlMap::parse(FILE, text, lines, 0, text.len(), diags) else {
             return c;
         };
         y.check_keys(FIELDS, "sotay.yaml", diags);

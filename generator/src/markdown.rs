@@ -280,8 +280,11 @@ impl Place<'_> {
             .pos(self.file_text, self.body_start + off.min(self.body.len()))
     }
     fn md_pos(&self, off: usize) -> Pos {
+        // The prepared text has the body's lines (directive lines replaced line for line), so
+        // a column in it is one in the file's NFC text; the file's index counts it as written.
         let p = self.md_lines.pos(self.md, off);
-        Pos::new(p.line + self.line0, p.column)
+        self.file_lines
+            .written(self.file_text, Pos::new(p.line + self.line0, p.column))
     }
 }
 
