@@ -489,7 +489,14 @@ impl<'c, 'a> Renderer<'c, 'a> {
         image: bool,
     ) -> CowStr<'e> {
         if matches!(link_type, LinkType::Autolink | LinkType::Email) {
-            return dest;
+            return match links::refuse_scheme(&dest) {
+                Ok(()) => dest,
+                Err(msg) => {
+                    let pos = place.md_pos(range.start + 1);
+                    self.out.diags.error(place.path, pos, msg);
+                    CowStr::from("#")
+                }
+            };
         }
         let src = &place.md[range.clone()];
         let dest_at = src.rfind("](").map_or(range.start, |i| range.start + i + 2);
@@ -525,7 +532,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
             }
             Err(msg) => {
                 self.out.diags.error(place.path, pos, msg);
-                dest
+                // Nothing is written when there is an error; still, never pass on a refused
+                // scheme.
+                if links::refuse_scheme(&dest).is_err() {
+                    CowStr::from("#")
+                } else {
+                    dest
+                }
             }
         }
     }

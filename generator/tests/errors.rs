@@ -147,6 +147,31 @@ fn error_table() {
             &["content/dieu-le.md:3:1: error: duplicate id \"dieu-le\": also used by content/a.md"],
         ),
         (
+            "javascript: link",
+            "---\ntitle: T\n---\nBấm [vào đây](javascript:alert(1)) nhé.\n",
+            &["content/a.md:4:15: error: link \"javascript:alert(1)\" uses the javascript: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
+            "javascript: link in capitals, with an entity for a tab",
+            "---\ntitle: T\n---\n[x](JAVA&#9;SCRIPT:alert(1))\n",
+            &["content/a.md:4:5: error: link \"JAVA\tSCRIPT:alert(1)\" uses the javascript: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
+            "javascript: autolink",
+            "---\ntitle: T\n---\nXem <javascript:alert(1)>.\n",
+            &["content/a.md:4:6: error: link \"javascript:alert(1)\" uses the javascript: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
+            "javascript: reference definition",
+            "---\ntitle: T\n---\n[x]: javascript:alert(1)\n\nXem [x].\n",
+            &["content/a.md:6:5: error: link \"javascript:alert(1)\" uses the javascript: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
+            "data: image",
+            "---\ntitle: T\n---\n![ảnh](data:image/svg+xml,<svg/onload=alert(1)>)\n",
+            &["content/a.md:4:8: error: link \"data:image/svg+xml,<svg/onload=alert(1)>\" uses the data: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
             "plain text with colons is not a directive",
             "---\ntitle: T\n---\nHọp lúc 7:30, xem https://example.org/a:b. Ghi chú: tỷ lệ 1:2.\n\n```\n:::note\n```\n",
             &[],
