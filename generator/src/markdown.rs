@@ -332,9 +332,28 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 Event::Start(Tag::Heading {
                     level,
                     id,
-                    classes,
-                    attrs,
+                    mut classes,
+                    mut attrs,
                 }) => {
+                    // `{#anchor}` is how authors name an anchor; classes and other attributes
+                    // (`{.x onclick=...}`) would be markup, allowed only where HTML is.
+                    if !self.ctx.config.allow_html && (!classes.is_empty() || !attrs.is_empty()) {
+                        let found: Vec<String> = classes
+                            .iter()
+                            .map(|c| format!(".{c}"))
+                            .chain(attrs.iter().map(|(k, _)| k.to_string()))
+                            .collect();
+                        self.out.diags.error(
+                            place.path,
+                            place.md_pos(at),
+                            format!(
+                                "a heading may name only its anchor, as {{#anchor}}; found {}",
+                                found.join(" ")
+                            ),
+                        );
+                        classes.clear();
+                        attrs.clear();
+                    }
                     heading_start = Some(out.len());
                     out.push((
                         Event::Start(Tag::Heading {

@@ -172,6 +172,11 @@ fn error_table() {
             &["content/a.md:4:8: error: link \"data:image/svg+xml,<svg/onload=alert(1)>\" uses the data: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
         ),
         (
+            "heading attributes other than the anchor",
+            "---\ntitle: T\n---\nĐoạn.\n\n## Mục tiêu {#muc-tieu .do onclick=alert(1)}\n",
+            &["content/a.md:6:1: error: a heading may name only its anchor, as {#anchor}; found .do onclick"],
+        ),
+        (
             "plain text with colons is not a directive",
             "---\ntitle: T\n---\nHọp lúc 7:30, xem https://example.org/a:b. Ghi chú: tỷ lệ 1:2.\n\n```\n:::note\n```\n",
             &[],

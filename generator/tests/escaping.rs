@@ -50,6 +50,7 @@ fn hostile_site(allow_html: bool) -> tempfile::TempDir {
 ## {h2}\n\n\
 Đoạn {p} có **{strong}** và `{code}` và chú thích[^1].\n\n\
 ### Điều 1. {h3}\n\n\
+### Tên riêng {{#\"onclick=\"alert(1)}}\n\n\
 Xem [{linktext}](b.md#dieu-1), [{linktext2}](https://example.org/a\"onmouseover=\"alert(1)), \
 [{linktext3}](<https://example.org/a b'><script>alert(1)</script>>), \
 <https://example.org/\"onclick=\"alert(1)> và <mailto:a@b.vn>.\n\n\
