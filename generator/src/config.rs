@@ -107,7 +107,10 @@ impl Config {
         let path = root.join(FILE);
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Config::parse(&crate::text::nfc(&text), diags),
+                Ok(text) => {
+                    let (text, lines) = LineIndex::nfc(text);
+                    Config::parse_indexed(&text, &lines, diags)
+                }
                 Err(_) => {
                     diags.error(FILE, Pos::FILE, "not valid UTF-8 text");
                     Config::default()
@@ -122,9 +125,13 @@ impl Config {
     }
 
     pub fn parse(text: &str, diags: &mut Diagnostics) -> Config {
+        Config::parse_indexed(text, &LineIndex::new(text), diags)
+    }
+
+    /// `parse` of NFC `text` whose positions `lines` gives.
+    fn parse_indexed(text: &str, lines: &LineIndex, diags: &mut Diagnostics) -> Config {
         let mut c = Config::default();
-        let lines = LineIndex::new(text);
-        let Some(y) = YamlMap::parse(FILE, text, &lines, 0, text.len(), diags) else {
+        let Some(y) = YamlMap::parse(FILE, text, lines, 0, text.len(), diags) else {
             return c;
         };
         y.check_keys(FIELDS, "sotay.yaml", diags);
@@ -140,8 +147,14 @@ impl Config {
         }
         if let Some(url) = y.string("base_url", diags) {
             match url.split_once("://") {
+                // The base path is written into every link and into sw.js's JavaScript: only
+                // characters that need no escaping anywhere.
                 Some((scheme, rest))
-                    if (scheme == "http" || scheme == "https") && !rest.is_empty() =>
+                    if (scheme == "http" || scheme == "https")
+                        && !rest.is_empty()
+                        && rest.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || "-._~/:@!$&()*+,;=%[]".contains(c)
+                        }) =>
                 {
                     let mut url = url.clone();
                     if !url.ends_with('/') {
@@ -231,6 +244,24 @@ mod tests {
     fn errors() {
         let mut d = Diagnostics::new();
         Config::parse("titel: x\nbase_url: localhost\npage_size: 0\n", &mut d);
+        for url in [
+            "https://x.vn/a\";alert(1)//",
+            "https://x.vn/<script>",
+            "https://x.vn/a b",
+            "https://x.vn/'",
+            "https://x.vn/a?q=1",
+            "https://x.vn/a#b",
+            "https://x.vn/a\\b",
+        ] {
+            let mut e = Diagnostics::new();
+            let yaml = format!(
+                "base_url: {}\n",
+                serde_json::to_string(url).unwrap_or_default()
+            );
+            let c = Config::parse(&yaml, &mut e);
+            assert!(e.has_errors(), "{url} accepted");
+            assert_eq!(c.base_path, "/", "{url}");
+        }
         let got: Vec<String> = d.sorted().iter().map(|d| d.to_string()).collect();
         assert_eq!(
             got,

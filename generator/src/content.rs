@@ -609,11 +609,10 @@ fn load_entry(entry: &Entry, kinds: &[&str], d: &mut Diagnostics) -> Loaded {
             Err(e) => Loaded::Failed(format!("cannot read: {e}")),
         },
         Entry::Markdown { path, file, role } => {
-            let text = match read_text(file) {
+            let (text, lines) = match read_text(file) {
                 Ok(t) => t,
                 Err(e) => return Loaded::Failed(e),
             };
-            let lines = LineIndex::new(&text);
             let split = frontmatter::split(&text);
             let (fm, body) = match (role, split) {
                 // A partial may have no front matter at all.
@@ -631,8 +630,8 @@ fn load_entry(entry: &Entry, kinds: &[&str], d: &mut Diagnostics) -> Loaded {
     }
 }
 
-/// Reads a text file as UTF-8, in NFC.
-fn read_text(file: &Path) -> Result<String, String> {
+/// Reads a text file as UTF-8, in NFC, with its line index (columns as written).
+fn read_text(file: &Path) -> Result<(String, LineIndex), String> {
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
@@ -640,10 +639,7 @@ fn read_text(file: &Path) -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })?;
-    Ok(match text::nfc(&text) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(s) => s,
-    })
+    Ok(LineIndex::nfc(text))
 }
 
 /// Walks `content/` in a fixed order and classifies every file.

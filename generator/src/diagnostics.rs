@@ -78,16 +78,45 @@ impl Pos {
 }
 
 /// Maps byte offsets in a text to line and column.
+///
+/// The text is the NFC form of a file (all text is NFC inside the generator), but columns are
+/// counted in characters as the author wrote them: a file typed with combining marks (NFD, as
+/// some macOS editors save Vietnamese) has more characters per line than its NFC form. For
+/// such a file the index keeps the stretches of the NFC text whose length NFC changed; for a
+/// file that was already NFC it keeps nothing more than the line starts.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// `(start, end, written)`: a byte range of the text and how many characters it had as
+    /// written (a different number from the range's own), in order.
+    stretches: Vec<crate::text::Stretch>,
 }
 
 impl LineIndex {
+    /// The index of `text` as it was written.
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            stretches: Vec::new(),
+        }
+    }
+
+    /// `text` in NFC, with its index counting columns as `text` was written. NFC never moves
+    /// a line break, so lines are the same in both.
+    pub fn nfc(text: String) -> (String, LineIndex) {
+        match crate::text::nfc_stretches(&text) {
+            None => {
+                let lines = LineIndex::new(&text);
+                (text, lines)
+            }
+            Some((nfc, stretches)) => {
+                let mut lines = LineIndex::new(&nfc);
+                lines.stretches = stretches;
+                (nfc, lines)
+            }
+        }
     }
 
     /// The position of byte `offset` in `text` (which must be the text this index was built
@@ -100,7 +129,41 @@ impl LineIndex {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        Pos::new(line + 1, text[start..end].chars().count() + 1)
+        let mut column = text[start..end].chars().count() + 1;
+        if !self.stretches.is_empty() {
+            // Stretches on this line before `end`: whole ones count as written; one that
+            // `end` is inside points at its start.
+            let first = self.stretches.partition_point(|&(s, _, _)| s < start);
+            let last = self.stretches.partition_point(|&(s, _, _)| s < end);
+            for &(s, e, written) in &self.stretches[first..last] {
+                let (nfc_chars, written) = if e <= end {
+                    (text[s..e].chars().count(), written)
+                } else {
+                    (text[s..end].chars().count(), 0)
+                };
+                column = (column + written).saturating_sub(nfc_chars).max(1);
+            }
+        }
+        Pos::new(line + 1, column)
+    }
+
+    /// A position counted in the NFC `text` (as a parser of that text gives it: 1-based line,
+    /// column in characters) turned into one counted as written. Positions past the end of
+    /// their line or of the text are given as they are.
+    pub fn written(&self, text: &str, at: Pos) -> Pos {
+        if self.stretches.is_empty() || at.line == 0 || at.line > self.starts.len() {
+            return at;
+        }
+        let start = self.starts[at.line - 1];
+        let line_end = self.starts.get(at.line).map_or(text.len(), |&s| s - 1);
+        let Some(line) = text.get(start..line_end) else {
+            return at;
+        };
+        match line.char_indices().nth(at.column.saturating_sub(1)) {
+            Some((i, _)) => self.pos(text, start + i),
+            None if at.column == line.chars().count() + 1 => self.pos(text, line_end),
+            None => at,
+        }
     }
 
     /// The byte offset where 1-based `line` starts.
@@ -236,6 +299,34 @@ mod tests {
         let off = text.find('x').unwrap();
         assert_eq!(idx.pos(text, off), Pos::new(3, 3));
         assert_eq!(idx.pos(text, 10_000), Pos::new(3, 4));
+    }
+
+    #[test]
+    fn positions_count_characters_as_written() {
+        // "Nguyễn" written with combining marks (7 + 1 characters), then an expanding
+        // character (U+0B5C: 1 character as written, 2 in NFC).
+        let written = "a\nNguye\u{302}\u{303}n x\n\u{b5c}y\n";
+        let (text, idx) = LineIndex::nfc(written.to_string());
+        assert_eq!(text, "a\nNguyễn x\n\u{b21}\u{b3c}y\n");
+        let x = text.find('x').unwrap();
+        assert_eq!(idx.pos(&text, x), Pos::new(2, 10));
+        let y = text.rfind('y').unwrap();
+        assert_eq!(idx.pos(&text, y), Pos::new(3, 2));
+        // Inside a stretch: its start.
+        assert_eq!(
+            idx.pos(&text, text.find('\u{b3c}').unwrap()),
+            Pos::new(3, 1)
+        );
+        assert_eq!(idx.pos(&text, text.len()), Pos::new(4, 1));
+        // A parser's NFC line and column, as written.
+        assert_eq!(idx.written(&text, Pos::new(2, 8)), Pos::new(2, 10));
+        assert_eq!(idx.written(&text, Pos::new(3, 3)), Pos::new(3, 2));
+        assert_eq!(idx.written(&text, Pos::new(3, 4)), Pos::new(3, 3));
+        assert_eq!(idx.written(&text, Pos::new(9, 1)), Pos::new(9, 1));
+        // Text already in NFC keeps no stretches.
+        let (same, idx) = LineIndex::nfc("Nguyễn x".to_string());
+        assert_eq!(same, "Nguyễn x");
+        assert!(idx.stretches.is_empty());
     }
 
     #[test]

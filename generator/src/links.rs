@@ -26,6 +26,7 @@ pub fn resolve(content: &Content, from: &str, dest: &str) -> Result<Target, Stri
     if dest.is_empty() {
         return Err("empty link target".into());
     }
+    refuse_scheme(dest)?;
     if is_external(dest) {
         return Ok(Target::External);
     }
@@ -79,6 +80,34 @@ pub fn resolve(content: &Content, from: &str, dest: &str) -> Result<Target, Stri
     Err(format!(
         "link \"{dest}\" points to {joined}, which does not exist"
     ))
+}
+
+/// Schemes that make a link run code or carry a document of their own, refused in links and
+/// images whatever the site trusts: a handbook never needs them, and a member tapping one
+/// should never run what someone slipped into a page.
+const REFUSED_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "blob", "file"];
+
+/// An error if `dest` uses a refused scheme, read the way a browser reads it: leading and
+/// trailing spaces and control characters dropped, tabs and line breaks anywhere removed,
+/// letters in any case ("  Java\tScript:").
+pub fn refuse_scheme(dest: &str) -> Result<(), String> {
+    let cleaned: String = dest
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take(16)
+        .collect();
+    let Some((scheme, _)) = cleaned.split_once(':') else {
+        return Ok(());
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if REFUSED_SCHEMES.contains(&scheme.as_str()) {
+        let shown: String = dest.trim().chars().take(40).collect();
+        return Err(format!(
+            "link \"{shown}\" uses the {scheme}: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"
+        ));
+    }
+    Ok(())
 }
 
 /// Links that are not checked: a scheme (`https:`, `mailto:`, `tel:`), `//host`, or a path

@@ -280,8 +280,11 @@ impl Place<'_> {
             .pos(self.file_text, self.body_start + off.min(self.body.len()))
     }
     fn md_pos(&self, off: usize) -> Pos {
+        // The prepared text has the body's lines (directive lines replaced line for line), so
+        // a column in it is one in the file's NFC text; the file's index counts it as written.
         let p = self.md_lines.pos(self.md, off);
-        Pos::new(p.line + self.line0, p.column)
+        self.file_lines
+            .written(self.file_text, Pos::new(p.line + self.line0, p.column))
     }
 }
 
@@ -329,9 +332,28 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 Event::Start(Tag::Heading {
                     level,
                     id,
-                    classes,
-                    attrs,
+                    mut classes,
+                    mut attrs,
                 }) => {
+                    // `{#anchor}` is how authors name an anchor; classes and other attributes
+                    // (`{.x onclick=...}`) would be markup, allowed only where HTML is.
+                    if !self.ctx.config.allow_html && (!classes.is_empty() || !attrs.is_empty()) {
+                        let found: Vec<String> = classes
+                            .iter()
+                            .map(|c| format!(".{c}"))
+                            .chain(attrs.iter().map(|(k, _)| k.to_string()))
+                            .collect();
+                        self.out.diags.error(
+                            place.path,
+                            place.md_pos(at),
+                            format!(
+                                "a heading may name only its anchor, as {{#anchor}}; found {}",
+                                found.join(" ")
+                            ),
+                        );
+                        classes.clear();
+                        attrs.clear();
+                    }
                     heading_start = Some(out.len());
                     out.push((
                         Event::Start(Tag::Heading {
@@ -486,7 +508,14 @@ impl<'c, 'a> Renderer<'c, 'a> {
         image: bool,
     ) -> CowStr<'e> {
         if matches!(link_type, LinkType::Autolink | LinkType::Email) {
-            return dest;
+            return match links::refuse_scheme(&dest) {
+                Ok(()) => dest,
+                Err(msg) => {
+                    let pos = place.md_pos(range.start + 1);
+                    self.out.diags.error(place.path, pos, msg);
+                    CowStr::from("#")
+                }
+            };
         }
         let src = &place.md[range.clone()];
         let dest_at = src.rfind("](").map_or(range.start, |i| range.start + i + 2);
@@ -522,7 +551,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
             }
             Err(msg) => {
                 self.out.diags.error(place.path, pos, msg);
-                dest
+                // Nothing is written when there is an error; still, never pass on a refused
+                // scheme.
+                if links::refuse_scheme(&dest).is_err() {
+                    CowStr::from("#")
+                } else {
+                    dest
+                }
             }
         }
     }

@@ -22,6 +22,60 @@ pub fn nfc(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A byte range of NFC text and how many characters it had as written: `(start, end, written)`.
+pub type Stretch = (usize, usize, usize);
+
+/// `s` in NFC, with the stretches whose length in characters NFC changed: each is
+/// `(start, end, written)`, a byte range of the NFC text and how many characters it had as
+/// written. `None` when `s` is already NFC (the common case: nothing is built).
+///
+/// The text is cut before every character that nothing before it can combine with (a starter
+/// that NFC keeps as it is, such as ASCII) and after every line break, and each piece is
+/// normalised on its own; together they are the NFC of the whole, so a piece's place in the NFC text is
+/// known. Should that ever not hold, the whole is normalised and no stretch is given.
+pub fn nfc_stretches(s: &str) -> Option<(String, Vec<Stretch>)> {
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    let mut stretches = Vec::new();
+    let mut piece_start = 0;
+    // Also cut after every line break (nothing combines with one), so that no piece spans
+    // two lines.
+    let cuts = s
+        .char_indices()
+        .filter(|&(i, c)| i > 0 && (is_boundary(c) || s.as_bytes()[i - 1] == b'\n'))
+        .map(|(i, _)| i)
+        .chain(std::iter::once(s.len()));
+    for cut in cuts {
+        let piece = &s[piece_start..cut];
+        piece_start = cut;
+        if piece.is_ascii() || is_nfc_quick(piece.chars()) == IsNormalized::Yes {
+            out.push_str(piece);
+            continue;
+        }
+        let start = out.len();
+        out.extend(piece.nfc());
+        let written = piece.chars().count();
+        if out[start..].chars().count() != written {
+            stretches.push((start, out.len(), written));
+        }
+    }
+    let whole: String = s.nfc().collect();
+    if out != whole {
+        return Some((whole, Vec::new()));
+    }
+    Some((out, stretches))
+}
+
+/// Whether NFC can never combine `c` with what comes before it (canonical combining class 0
+/// and NFC_Quick_Check=Yes), so that the text may be normalised in pieces cut before `c`.
+fn is_boundary(c: char) -> bool {
+    c.is_ascii()
+        || (unicode_normalization::char::canonical_combining_class(c) == 0
+            && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes)
+}
+
 /// The Vietnamese tones, as the combining marks that write them.
 const TONES: [(char, u8); 5] = [
     ('\u{0301}', 1), // sắc

@@ -40,7 +40,7 @@ impl<'a> YamlMap<'a> {
                 Err(e) => {
                     let pos = e
                         .location()
-                        .map(|l| Pos::new(base + l.line(), l.column()))
+                        .map(|l| lines.written(text, Pos::new(base + l.line(), l.column())))
                         .unwrap_or(Pos::new(base + 1, 1));
                     let msg = e.to_string();
                     // serde_yaml appends " at line X column Y", which would contradict our

@@ -147,6 +147,36 @@ fn error_table() {
             &["content/dieu-le.md:3:1: error: duplicate id \"dieu-le\": also used by content/a.md"],
         ),
         (
+            "javascript: link",
+            "---\ntitle: T\n---\nBấm [vào đây](javascript:alert(1)) nhé.\n",
+            &["content/a.md:4:15: error: link \"javascript:alert(1)\" uses the javascript: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
+            "javascript: link in capitals, with an entity for a tab",
+            "---\ntitle: T\n---\n[x](JAVA&#9;SCRIPT:alert(1))\n",
+            &["content/a.md:4:5: error: link \"JAVA\tSCRIPT:alert(1)\" uses the javascript: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
+            "javascript: autolink",
+            "---\ntitle: T\n---\nXem <javascript:alert(1)>.\n",
+            &["content/a.md:4:6: error: link \"javascript:alert(1)\" uses the javascript: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
+            "javascript: reference definition",
+            "---\ntitle: T\n---\n[x]: javascript:alert(1)\n\nXem [x].\n",
+            &["content/a.md:6:5: error: link \"javascript:alert(1)\" uses the javascript: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
+            "data: image",
+            "---\ntitle: T\n---\n![ảnh](data:image/svg+xml,<svg/onload=alert(1)>)\n",
+            &["content/a.md:4:8: error: link \"data:image/svg+xml,<svg/onload=alert(1)>\" uses the data: scheme, which is not allowed; link to a page or file in content/, or to an http(s), mailto: or tel: address"],
+        ),
+        (
+            "heading attributes other than the anchor",
+            "---\ntitle: T\n---\nĐoạn.\n\n## Mục tiêu {#muc-tieu .do onclick=alert(1)}\n",
+            &["content/a.md:6:1: error: a heading may name only its anchor, as {#anchor}; found .do onclick"],
+        ),
+        (
             "plain text with colons is not a directive",
             "---\ntitle: T\n---\nHọp lúc 7:30, xem https://example.org/a:b. Ghi chú: tỷ lệ 1:2.\n\n```\n:::note\n```\n",
             &[],
@@ -247,4 +277,117 @@ fn sections_and_documents_have_separate_ids() {
         ),
     ]);
     assert_eq!(check(dir.path()), Vec::<String>::new());
+}
+
+/// Files written in NFD (Vietnamese with combining marks, as some macOS editors save it):
+/// columns count the characters as written, so each decomposed letter before the mistake
+/// counts two or three. Each case gives the page's text in NFC (it is decomposed here) and the
+/// diagnostics for the decomposed file.
+#[test]
+fn nfd_files_have_columns_as_written() {
+    use unicode_normalization::UnicodeNormalization;
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            // "tiêu đề" is 7 characters in NFC, 8 in NFD (ê = e + ◌̂; đ does not decompose).
+            "unknown front matter field",
+            "---\ntitle: Nghị quyết\ntiêu đề: x\n---\n",
+            &["content/a.md:3:1: error: unknown front matter field \"tiêu đề\""],
+        ),
+        (
+            // "cu-2019" is at column 26 in NFC; "văn-bản-cũ" has three decomposed letters.
+            "supersedes after decomposed ids",
+            "---\ntitle: T\nsupersedes: [văn-bản-cũ, cu-2019]\n---\n",
+            &[
+                "content/a.md:3:14: error: supersedes \"văn-bản-cũ\", but no document has that id",
+                "content/a.md:3:29: error: supersedes \"cu-2019\", but no document has that id",
+            ],
+        ),
+        (
+            // The value is pointed at where it starts (after the quote), as written.
+            "bad date in decomposed text",
+            "---\ntitle: Tiêu đề\nissued: \"Ngày 2026-13-01\"\n---\n",
+            &["content/a.md:3:10: error: \"issued\" must be a date written YYYY-MM-DD, found \"Ngày 2026-13-01\""],
+        ),
+        (
+            // serde_yaml's position (column 15 of the NFC line) is moved to the line as written:
+            // "Điều lệ" has two letters with two marks each.
+            "YAML syntax error after decomposed text",
+            "---\ntitle: Điều lệ: x\n---\n",
+            &["content/a.md:2:19: error: invalid YAML: mapping values are not allowed in this context"],
+        ),
+        (
+            "YAML end of stream after decomposed text",
+            "---\ntitle: Điều lệ\nsummary: \"Tóm tắt\n---\n",
+            &["content/a.md:4:1: error: invalid YAML: found unexpected end of stream"],
+        ),
+        (
+            "unknown inline directive",
+            "---\ntitle: T\n---\nNguyễn Văn A xem :notee[x].\n",
+            &["content/a.md:4:22: error: unknown directive \"notee\" (did you mean \"note\"?)"],
+        ),
+        (
+            "ref to an unknown id after decomposed text",
+            "---\ntitle: T\n---\nTheo :ref[Điều 5]{to=\"dieu-lee#dieu-5\"}.\n",
+            &["content/a.md:4:25: error: no document has the id \"dieu-lee\" (did you mean \"dieu-le\"?)"],
+        ),
+        (
+            "form file after a decomposed label",
+            "---\ntitle: T\n---\n::form[Mẫu đơn]{file=\"mẫu.docx\"}\n",
+            &["content/a.md:4:26: error: file \"mẫu.docx\" points to content/mẫu.docx, which does not exist"],
+        ),
+        (
+            "unknown attribute in a container after decomposed text",
+            "---\ntitle: T\n---\n:::note{title=\"Lưu ý\" kieu=x}\ny\n:::\n",
+            &["content/a.md:4:25: error: unknown attribute \"kieu\" for \"note\""],
+        ),
+        (
+            "attribute name that is not ASCII, after decomposed text",
+            "---\ntitle: T\n---\n:::note{title=\"Lưu ý\" kiểu=x}\ny\n:::\n",
+            &[
+                "content/a.md:4:27: error: expected a space or `}` after the attribute",
+                "content/a.md:6:1: error: closing `:::` without an open container directive",
+            ],
+        ),
+        (
+            "link to a missing anchor",
+            "---\ntitle: T\n---\nXem [Điều 9](dieu-le.md#dieu-9).\n",
+            &["content/a.md:4:16: error: content/dieu-le.md has no heading with anchor \"#dieu-9\" (did you mean \"dieu-1\"?)"],
+        ),
+        (
+            "link to a missing file in a list item",
+            "---\ntitle: T\n---\n- Văn bản: [Nghị quyết](khong-co.md)\n",
+            &["content/a.md:4:30: error: link \"khong-co.md\" points to content/khong-co.md, which does not exist"],
+        ),
+        (
+            "image of a page after decomposed alt text",
+            "---\ntitle: T\n---\n![Ảnh chụp](dieu-le.md)\n",
+            &["content/a.md:4:15: error: image \"dieu-le.md\" points to a page, not an image file"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, text, want) in cases {
+        let nfd: String = text.nfd().collect();
+        assert_ne!(&nfd, text, "case {name} has nothing to decompose");
+        let dir = site(&[("content/a.md", &nfd), ("content/dieu-le.md", OK_DOC)]);
+        let got = check(dir.path());
+        if &got != want {
+            failures.push(format!("case {name}:\n  got:  {got:?}\n  want: {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn nfd_site_config_has_columns_as_written() {
+    use unicode_normalization::UnicodeNormalization;
+    // "Sổ tay" is 6 characters in NFC, 8 in NFD (ổ = o + ◌̂ + ◌̉).
+    let cfg: String = "title: Sổ tay: mẫu\n".nfd().collect();
+    let dir = site(&[
+        ("sotay.yaml", &cfg),
+        ("content/a.md", "---\ntitle: A\n---\n"),
+    ]);
+    assert_eq!(
+        check(dir.path()),
+        ["sotay.yaml:1:16: error: invalid YAML: mapping values are not allowed in this context"]
+    );
 }

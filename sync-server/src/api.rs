@@ -19,6 +19,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The OpenAPI description of this API, served at `/api/v1/openapi.json` (kept true by
+/// tests/openapi.rs and the schemathesis test at the root).
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
 /// Limits on what a client may send.
 pub const MAX_EVENTS: usize = 500;
 pub const MAX_EVENTS_BODY: usize = 256 * 1024;
@@ -102,6 +106,23 @@ pub async fn handle<S: Storage>(
     peer: SocketAddr,
 ) -> Result<Resp, ApiError> {
     let path = req.uri().path().to_string();
+    match route(app, req, peer).await {
+        Err(e) if e.status == StatusCode::METHOD_NOT_ALLOWED => {
+            let mut r = e.response();
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allowed(&path)));
+            Ok(r)
+        }
+        other => other,
+    }
+}
+
+async fn route<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Resp, ApiError> {
+    let path = req.uri().path().to_string();
     let m = req.method().clone();
     match (m, path.as_str()) {
         (Method::GET | Method::HEAD, "/healthz") => Ok(healthz(app).await),
@@ -112,22 +133,42 @@ pub async fn handle<S: Storage>(
                     .render(app.store.queue_depth(), app.started.elapsed()),
             ))
             .unwrap_or_else(|_| internal())),
+        (Method::GET, "/api/v1/openapi.json") => Ok(Response::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CACHE_CONTROL, "no-cache")
+            .body(full(OPENAPI))
+            .unwrap_or_else(|_| internal())),
         (Method::GET, "/api/v1/search") => search(app, &req, peer),
         (Method::POST, "/api/v1/register") => register(app, req, peer).await,
         (Method::POST, "/api/v1/events") => events(app, req, peer).await,
         (_, p) if p.starts_with("/api/v1/reports/") => crate::report_api::handle(app, req, p).await,
-        (_, "/api/v1/search" | "/api/v1/register" | "/api/v1/events" | "/healthz" | "/metrics") => {
-            Err(error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this method is not allowed here",
-            ))
-        }
+        (
+            _,
+            "/api/v1/search"
+            | "/api/v1/register"
+            | "/api/v1/events"
+            | "/api/v1/openapi.json"
+            | "/healthz"
+            | "/metrics",
+        ) => Err(error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this method is not allowed here",
+        )),
         _ => Err(error(
             StatusCode::NOT_FOUND,
             "not_found",
             "no such API endpoint",
         )),
+    }
+}
+
+/// The methods an API path answers, for the `Allow` header of a 405 (RFC 9110 requires it).
+fn allowed(path: &str) -> &'static str {
+    match path {
+        "/healthz" => "GET, HEAD",
+        "/api/v1/register" | "/api/v1/events" => "POST",
+        _ => "GET",
     }
 }
 

@@ -40,6 +40,30 @@ fn day_param(p: &HashMap<String, String>, key: &str, default: u16) -> Result<u16
     }
 }
 
+/// A whole number from `min` to `max`; `default` if absent or empty.
+fn number(
+    p: &HashMap<String, String>,
+    key: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ApiError> {
+    match p.get(key).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => s
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_parameter",
+                    &format!("{key} must be a whole number from {min} to {max}"),
+                )
+            }),
+    }
+}
+
 /// The period of a request: `from` defaults to the first day of `to`'s month, `to` to today.
 pub fn period(p: &HashMap<String, String>) -> Result<(u16, u16), ApiError> {
     let to = day_param(p, "to", reports::today())?;
@@ -138,11 +162,7 @@ pub async fn handle<S: Storage>(
             move |idx| scoped(&p, &admin, idx)
         })
         .await??;
-        let limit = p
-            .get("limit")
-            .and_then(|l| l.parse::<usize>().ok())
-            .unwrap_or(200)
-            .min(1000);
+        let limit = number(&p, "limit", 200, 0, 1000)? as usize;
         let unit = UnitCode::parse(&unit)
             .ok_or_else(|| error(StatusCode::BAD_REQUEST, "invalid_parameter", "bad unit"))?;
         let list = app
@@ -202,7 +222,7 @@ pub async fn handle<S: Storage>(
             }
             "trend" => {
                 let (_, to) = period(&p)?;
-                let weeks = p.get("weeks").and_then(|w| w.parse::<u16>().ok()).unwrap_or(12).clamp(1, 104);
+                let weeks = number(&p, "weeks", 12, 1, 104)? as u16;
                 Ok(json_response(StatusCode::OK, &serde_json::json!({"unit": unit, "weeks": idx.trend(&unit, to, weeks).ok_or_else(not_found)?})))
             }
             "coverage" => {

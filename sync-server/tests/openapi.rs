@@ -1,0 +1,783 @@
+//! Keeps sync-server/openapi.json true: the server serves it; every path and method it
+//! describes is answered, and every API route the server answers is described; the responses
+//! of a scripted session (search, registration, events, every report with an admin token, and
+//! errors) have a described status and content type and validate against the described
+//! schemas. Response schemas are read strictly: a field the description does not name is an
+//! error, so the description stays complete. tests/schemathesis.rs fuzzes the same description.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use sotay_sync_server::limits::Limits;
+use std::collections::BTreeSet;
+
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+
+fn spec() -> Value {
+    serde_json::from_str(sotay_sync_server::api::OPENAPI).expect("openapi.json is JSON")
+}
+
+/// Follows `$ref`s (local ones only: the file has no others).
+fn resolve<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        let Some(r) = v.get("$ref").and_then(Value::as_str) else {
+            return v;
+        };
+        let ptr = r.strip_prefix('#').expect("a local $ref");
+        v = doc
+            .pointer(ptr)
+            .unwrap_or_else(|| panic!("$ref {r} points nowhere"));
+    }
+    panic!("$ref loop")
+}
+
+/// A validator for the subset of JSON Schema (OpenAPI 3.0 flavour) openapi.json uses. Object
+/// schemas without `additionalProperties` allow no other fields (strict, see above).
+fn check(doc: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
+    let s = resolve(doc, schema);
+    let Some(map) = s.as_object() else {
+        errs.push(format!("{at}: schema is not an object"));
+        return;
+    };
+    if v.is_null() && map.get("nullable") == Some(&Value::Bool(true)) {
+        return;
+    }
+    for (k, kw) in map {
+        match k.as_str() {
+            "type" => {
+                let t = kw.as_str().unwrap_or("");
+                let ok = match t {
+                    "object" => v.is_object(),
+                    "array" => v.is_array(),
+                    "string" => v.is_string(),
+                    "boolean" => v.is_boolean(),
+                    "number" => v.is_number(),
+                    "integer" => v.is_i64() || v.is_u64(),
+                    _ => false,
+                };
+                if !ok {
+                    errs.push(format!("{at}: {v} is not of type {t}"));
+                    return;
+                }
+            }
+            "properties" => {
+                if let (Some(props), Some(o)) = (kw.as_object(), v.as_object()) {
+                    for (name, sub) in props {
+                        if let Some(x) = o.get(name) {
+                            check(doc, sub, x, &format!("{at}.{name}"), errs);
+                        }
+                    }
+                    if !map.contains_key("additionalProperties") {
+                        for name in o.keys().filter(|n| !props.contains_key(*n)) {
+                            errs.push(format!("{at}: field {name} is not described"));
+                        }
+                    }
+                }
+            }
+            "additionalProperties" => {
+                if let Some(o) = v.as_object() {
+                    let named = map.get("properties").and_then(Value::as_object);
+                    for (name, x) in o {
+                        if named.is_some_and(|p| p.contains_key(name)) {
+                            continue;
+                        }
+                        match kw {
+                            Value::Bool(true) => {}
+                            Value::Bool(false) => {
+                                errs.push(format!("{at}: field {name} is not allowed"))
+                            }
+                            sub => check(doc, sub, x, &format!("{at}.{name}"), errs),
+                        }
+                    }
+                }
+            }
+            "required" => {
+                if let Some(o) = v.as_object() {
+                    for name in kw
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                    {
+                        if !o.contains_key(name) {
+                            errs.push(format!("{at}: required field {name} is missing"));
+                        }
+                    }
+                }
+            }
+            "items" => {
+                for (i, x) in v.as_array().into_iter().flatten().enumerate() {
+                    check(doc, kw, x, &format!("{at}[{i}]"), errs);
+                }
+            }
+            "enum" => {
+                if !kw.as_array().is_some_and(|a| a.contains(v)) {
+                    errs.push(format!("{at}: {v} is not one of {kw}"));
+                }
+            }
+            "minimum" | "maximum" => {
+                if let (Some(x), Some(b)) = (v.as_f64(), kw.as_f64()) {
+                    if (k == "minimum" && x < b) || (k == "maximum" && x > b) {
+                        errs.push(format!("{at}: {x} is beyond the {k} {b}"));
+                    }
+                }
+            }
+            "minLength" | "maxLength" => {
+                if let (Some(x), Some(b)) = (v.as_str(), kw.as_u64()) {
+                    let n = x.chars().count() as u64;
+                    if (k == "minLength" && n < b) || (k == "maxLength" && n > b) {
+                        errs.push(format!(
+                            "{at}: a string of {n} characters is beyond the {k} {b}"
+                        ));
+                    }
+                }
+            }
+            "maxItems" => {
+                if let (Some(x), Some(b)) = (v.as_array(), kw.as_u64()) {
+                    if x.len() as u64 > b {
+                        errs.push(format!("{at}: more than {b} items"));
+                    }
+                }
+            }
+            "format" => {
+                if let Some(x) = v.as_str() {
+                    let ok = match kw.as_str().unwrap_or("") {
+                        "date" => {
+                            sotay_sync_server::model::parse_date(x).is_some() && x.len() == 10
+                        }
+                        "date-time" => time::OffsetDateTime::parse(
+                            x,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .is_ok(),
+                        "uuid" => uuid::Uuid::parse_str(x).is_ok(),
+                        "binary" => true,
+                        f => {
+                            errs.push(format!("{at}: the validator does not know format {f}"));
+                            true
+                        }
+                    };
+                    if !ok {
+                        errs.push(format!("{at}: {x:?} is not a {kw}"));
+                    }
+                }
+            }
+            // Request-only constraints (schemathesis checks them) and annotations.
+            "pattern" | "nullable" | "description" | "example" | "default" | "title" => {}
+            other => errs.push(format!("{at}: the validator does not know keyword {other}")),
+        }
+    }
+}
+
+/// The described operation of a request, if any.
+fn operation<'a>(doc: &'a Value, method: &str, path: &str) -> Option<&'a Value> {
+    doc["paths"].get(path)?.get(method.to_lowercase())
+}
+
+/// Holds a real response to the description of its operation (or, for a method or path the
+/// description does not have, to the JSON error shape).
+fn conforms(doc: &Value, method: &str, path_and_query: &str, r: &Reply) {
+    let path = path_and_query.split('?').next().unwrap_or("");
+    let what = format!("{method} {path_and_query} -> {}: {}", r.status, r.text());
+    let ct = r
+        .header("content-type")
+        .map(|c| c.split(';').next().unwrap_or("").trim().to_string());
+    let Some(op) = operation(doc, method, path) else {
+        assert!(
+            matches!(r.status, 404 | 405),
+            "{what}: undescribed but answered"
+        );
+        let mut errs = Vec::new();
+        check(
+            doc,
+            &json!({"$ref": "#/components/schemas/Error"}),
+            &r.json(),
+            "",
+            &mut errs,
+        );
+        assert!(errs.is_empty(), "{what}: {errs:?}");
+        return;
+    };
+    let status = r.status.to_string();
+    let described = op["responses"]
+        .get(&status)
+        .unwrap_or_else(|| panic!("{what}: status {status} is not described"));
+    let described = resolve(doc, described);
+    for (name, _) in described["headers"].as_object().into_iter().flatten() {
+        assert!(
+            r.header(name).is_some(),
+            "{what}: header {name} is described but missing"
+        );
+    }
+    let Some(content) = described.get("content").and_then(Value::as_object) else {
+        assert!(r.body.is_empty(), "{what}: a body where none is described");
+        return;
+    };
+    let ct = ct.unwrap_or_else(|| panic!("{what}: no content-type"));
+    let media = content
+        .get(&ct)
+        .unwrap_or_else(|| panic!("{what}: content-type {ct} is not described"));
+    if method == "HEAD" {
+        return;
+    }
+    if ct == "application/json" {
+        let mut errs = Vec::new();
+        check(doc, &media["schema"], &r.json(), "", &mut errs);
+        assert!(errs.is_empty(), "{what}: {errs:?}");
+    }
+}
+
+/// The string literals of Rust source (enough of Rust's syntax for the files read here).
+fn literals(src: &str) -> Vec<String> {
+    let src = src.replace("'\"'", "' '");
+    let b = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"//") {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i..].starts_with(b"r#\"") {
+            let Some(end) = src[i + 3..].find("\"#") else {
+                break;
+            };
+            out.push(src[i + 3..i + 3 + end].to_string());
+            i += end + 5;
+        } else if b[i] == b'"' {
+            let mut j = i + 1;
+            while j < b.len() && b[j] != b'"' {
+                j += if b[j] == b'\\' { 2 } else { 1 };
+            }
+            out.push(src[i + 1..j.min(b.len())].to_string());
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn auth_for(doc: &Value, method: &str, path: &str, member: &str, admin: &str) -> Option<String> {
+    let sec = operation(doc, method, path)?.get("security")?.as_array()?;
+    let scheme = sec.first()?.as_object()?.keys().next()?.clone();
+    Some(format!(
+        "Bearer {}",
+        if scheme == "adminToken" {
+            admin
+        } else {
+            member
+        }
+    ))
+}
+
+fn send(s: &Server, method: &str, path: &str, auth: Option<&str>, body: &[u8]) -> Reply {
+    let mut h = vec![("content-type", "application/json")];
+    if let Some(a) = auth {
+        h.push(("authorization", a));
+    }
+    request(s.addr, method, path, &h, body)
+}
+
+#[test]
+fn the_description_is_served_and_well_formed() {
+    let doc = spec();
+    let s = start();
+    let r = get(s.addr, "/api/v1/openapi.json");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.body, sotay_sync_server::api::OPENAPI.as_bytes());
+    assert!(doc["openapi"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("3.0")));
+    // Every $ref points somewhere, and every schema uses only what the validator knows.
+    fn refs(doc: &Value, v: &Value, errs: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+                    if r.strip_prefix('#').and_then(|p| doc.pointer(p)).is_none() {
+                        errs.push(format!("dangling $ref {r}"));
+                    }
+                }
+                o.values().for_each(|x| refs(doc, x, errs));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(doc, x, errs)),
+            _ => {}
+        }
+    }
+    fn keywords(s: &Value, at: &str, errs: &mut Vec<String>) {
+        const KNOWN: [&str; 19] = [
+            "$ref",
+            "type",
+            "nullable",
+            "properties",
+            "required",
+            "additionalProperties",
+            "items",
+            "enum",
+            "minimum",
+            "maximum",
+            "minLength",
+            "maxLength",
+            "maxItems",
+            "format",
+            "pattern",
+            "description",
+            "example",
+            "default",
+            "title",
+        ];
+        let Some(o) = s.as_object() else { return };
+        for (k, v) in o {
+            if !KNOWN.contains(&k.as_str()) {
+                errs.push(format!("{at}: keyword {k}"));
+            }
+            match k.as_str() {
+                "properties" => {
+                    for (name, p) in v.as_object().into_iter().flatten() {
+                        keywords(p, &format!("{at}.{name}"), errs);
+                    }
+                }
+                "items" | "additionalProperties" => keywords(v, &format!("{at}[]"), errs),
+                _ => {}
+            }
+        }
+    }
+    let mut errs = Vec::new();
+    refs(&doc, &doc, &mut errs);
+    for (name, schema) in doc["components"]["schemas"].as_object().expect("schemas") {
+        keywords(schema, name, &mut errs);
+    }
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let at = format!("{method} {path}");
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                keywords(&p["schema"], &at, &mut errs);
+            }
+            for r in op["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(_, r)| resolve(&doc, r))
+            {
+                for (_, m) in r["content"].as_object().into_iter().flatten() {
+                    keywords(&m["schema"], &at, &mut errs);
+                }
+            }
+        }
+    }
+    assert!(errs.is_empty(), "{errs:?}");
+}
+
+#[test]
+fn described_routes_are_answered_and_answered_routes_are_described() {
+    let doc = spec();
+    let s = start_with_limits(UNITS, MEMBERS, Some(Limits::off()));
+    let member = format!("Bearer {}", token(s.addr, "10000002"));
+    let admin = format!("Bearer {}", admin(&s, "TU"));
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut problems = Vec::new();
+    for (path, item) in paths {
+        let described: BTreeSet<String> = item
+            .as_object()
+            .expect("path item")
+            .keys()
+            .map(|m| m.to_uppercase())
+            .collect();
+        for method in METHODS {
+            // Required parameters get a value, so that the answer is about the route.
+            let query = match path.as_str() {
+                "/api/v1/search" => "?q=dang",
+                "/api/v1/reports/coverage" => "?doc=dieu-le",
+                _ => "",
+            };
+            let auth = auth_for(&doc, method, path, &member[7..], &admin[7..]);
+            let r = send(
+                &s,
+                method,
+                &format!("{path}{query}"),
+                auth.as_deref(),
+                b"{}",
+            );
+            if described.contains(method) {
+                if matches!(r.status, 404 | 405) {
+                    problems.push(format!(
+                        "{method} {path} is described, answered {}",
+                        r.status
+                    ));
+                }
+            } else if r.status != 405 {
+                problems.push(format!(
+                    "{method} {path} is not described, answered {}",
+                    r.status
+                ));
+            } else {
+                let allow: BTreeSet<String> = r
+                    .header("allow")
+                    .unwrap_or("")
+                    .split(',')
+                    .map(|m| m.trim().to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect();
+                if allow != described {
+                    problems.push(format!(
+                        "{method} {path}: Allow {allow:?}, described {described:?}"
+                    ));
+                }
+            }
+        }
+    }
+    // Every route name the API's code spells (as a whole path, or as a name under /api/v1/
+    // or /api/v1/reports/) that the server answers must be described.
+    let sources = [
+        include_str!("../src/api.rs"),
+        include_str!("../src/report_api.rs"),
+        include_str!("../src/http.rs"),
+    ];
+    let mut candidates = BTreeSet::new();
+    for lit in sources.iter().flat_map(|src| literals(src)) {
+        if lit.starts_with("/api/") || lit == "/healthz" || lit == "/metrics" {
+            candidates.insert(lit);
+        } else if !lit.is_empty()
+            && lit.len() < 40
+            && lit
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        {
+            candidates.insert(format!("/api/v1/{lit}"));
+            candidates.insert(format!("/api/v1/reports/{lit}"));
+        }
+    }
+    assert!(
+        candidates.contains("/api/v1/reports/usage.xlsx") && candidates.len() > 30,
+        "{candidates:?}"
+    );
+    for path in candidates.iter().filter(|p| !paths.contains_key(*p)) {
+        // Reports check the token before the name, and the method before the token.
+        let mut probes = vec![("GET", &admin)];
+        if !path.starts_with("/api/v1/reports/") {
+            probes.push(("POST", &member));
+        }
+        for (method, auth) in probes {
+            let r = send(&s, method, path, Some(auth.as_str()), b"{}");
+            if r.status != 404 || r.json()["error"]["code"] != "not_found" {
+                problems.push(format!(
+                    "{method} {path}: answered {} but not described",
+                    r.status
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_scripted_session_matches_the_description() {
+    let doc = spec();
+    let s = start();
+    let admin_tu = admin(&s, "TU");
+    let admin_cb2 = admin(&s, "CB2");
+    let at = now_rfc3339();
+    let mut seen = BTreeSet::new();
+    let mut call = |method: &str, path: &str, auth: Option<&String>, body: Value| -> Reply {
+        let bytes = if body.is_null() {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        };
+        let auth = auth.map(|t| format!("Bearer {t}"));
+        let r = send(&s, method, path, auth.as_deref(), &bytes);
+        conforms(&doc, method, path, &r);
+        seen.insert(format!(
+            "{method} {} {}",
+            path.split('?').next().unwrap_or(""),
+            r.status
+        ));
+        r
+    };
+
+    // Operators.
+    assert_eq!(call("GET", "/healthz", None, Value::Null).status, 200);
+    assert_eq!(call("HEAD", "/healthz", None, Value::Null).status, 200);
+    assert_eq!(call("GET", "/metrics", None, Value::Null).status, 200);
+    assert_eq!(
+        call("GET", "/api/v1/openapi.json", None, Value::Null).status,
+        200
+    );
+
+    // Search.
+    let r = call(
+        "GET",
+        "/api/v1/search?q=%C4%91i%E1%BB%81u+l%E1%BB%87&limit=3",
+        None,
+        Value::Null,
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        r.json()["total"].as_u64().is_some_and(|n| n > 0),
+        "{}",
+        r.text()
+    );
+    for q in ["?q=dang&kind=nghi-quyet&year=2021&offset=1", "?q=zzzzqqq"] {
+        assert_eq!(
+            call("GET", &format!("/api/v1/search{q}"), None, Value::Null).status,
+            200
+        );
+    }
+    for q in [
+        "",
+        "?q=+",
+        "?q=dang&limit=51",
+        "?q=dang&offset=x",
+        "?q=dang&year=abc",
+    ] {
+        assert_eq!(
+            call("GET", &format!("/api/v1/search{q}"), None, Value::Null).status,
+            400
+        );
+    }
+    let long = "a".repeat(201);
+    assert_eq!(
+        call(
+            "GET",
+            &format!("/api/v1/search?q={long}"),
+            None,
+            Value::Null
+        )
+        .status,
+        400
+    );
+
+    // Registration.
+    let who = json!({"card_number": "10000001", "full_name": "nguyễn  văn an", "birth_date": "1960-01-02", "unit_code": "CB1", "device_id": "0190f0a0-0000-7000-8000-000000000001"});
+    let r = call("POST", "/api/v1/register", None, who.clone());
+    assert_eq!(r.status, 201);
+    let secretary = r.json()["token"].as_str().expect("token").to_string();
+    let r = call(
+        "POST",
+        "/api/v1/register",
+        None,
+        json!({"card_number": "10000003", "full_name": "Lê Văn Cường", "birth_date": "1980-03-04", "unit_code": "CB2"}),
+    );
+    assert_eq!(r.status, 201);
+    let cb2_member = r.json()["token"].as_str().expect("token").to_string();
+    let mut wrong = who.clone();
+    wrong["birth_date"] = json!("1960-01-03");
+    assert_eq!(call("POST", "/api/v1/register", None, wrong).status, 401);
+    for bad in [
+        json!({}),
+        json!({"card_number": "12ab", "full_name": "A", "birth_date": "1960-01-02", "unit_code": "CB1"}),
+        json!({"card_number": "10000001", "full_name": "A", "birth_date": "1960-02-30", "unit_code": "CB1"}),
+        json!({"card_number": "10000001", "full_name": "A", "birth_date": "1960-01-02", "unit_code": "C B"}),
+        json!({"card_number": "10000001", "full_name": "A", "birth_date": "1960-01-02", "unit_code": "CB1", "device_id": 5}),
+        json!([1, 2]),
+    ] {
+        assert_eq!(call("POST", "/api/v1/register", None, bad).status, 400);
+    }
+    let r = send(&s, "POST", "/api/v1/register", None, b"{not json");
+    conforms(&doc, "POST", "/api/v1/register", &r);
+    assert_eq!(r.status, 400);
+    let big = json!({"card_number": "1".repeat(5000)});
+    assert_eq!(call("POST", "/api/v1/register", None, big).status, 413);
+
+    // Events.
+    let id = |n: u32| format!("0190f0a0-0000-7000-8000-{n:012}");
+    let batch = json!({"events": [
+        {"id": id(1), "type": "view", "doc": "dieu-le", "at": at, "ms": 1200, "version": "abc"},
+        {"id": id(2), "type": "read", "doc": "dieu-le", "at": at},
+        {"id": id(3), "type": "feedback", "doc": "dieu-le", "at": at, "text": "Rõ ràng, dễ hiểu."},
+        {"id": id(4), "type": "meeting_held", "doc": "dieu-le", "at": at, "attendees": 12},
+        {"id": id(5), "type": "view", "doc": "khong-co", "at": at},
+        {"type": "view"},
+        7,
+    ]});
+    let r = call("POST", "/api/v1/events", Some(&secretary), batch.clone());
+    assert_eq!(r.status, 200);
+    let statuses: Vec<String> = r.json()["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|x| x["status"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["stored", "stored", "stored", "stored", "rejected", "rejected", "rejected"]
+    );
+    let r = call("POST", "/api/v1/events", Some(&secretary), batch);
+    assert_eq!(r.json()["results"][0]["status"], "duplicate");
+    // The same id from another member is rejected.
+    let r = call(
+        "POST",
+        "/api/v1/events",
+        Some(&cb2_member),
+        json!({"events": [{"id": id(1), "type": "view", "doc": "dieu-le", "at": at}]}),
+    );
+    assert_eq!(r.json()["results"][0]["status"], "rejected");
+    assert_eq!(
+        call("POST", "/api/v1/events", None, json!({"events": []})).status,
+        401
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/v1/events",
+            Some(&admin_tu),
+            json!({"events": []})
+        )
+        .status,
+        401
+    );
+    let unknown = format!("m_{}", "0".repeat(64));
+    assert_eq!(
+        call(
+            "POST",
+            "/api/v1/events",
+            Some(&unknown),
+            json!({"events": []})
+        )
+        .status,
+        401
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/v1/events",
+            Some(&secretary),
+            json!({"evts": []})
+        )
+        .status,
+        400
+    );
+    let many: Vec<Value> = (0..501).map(|_| json!(0)).collect();
+    assert_eq!(
+        call(
+            "POST",
+            "/api/v1/events",
+            Some(&secretary),
+            json!({"events": many})
+        )
+        .status,
+        413
+    );
+
+    // Reports, with an admin token of the top unit and of a cell.
+    let today = &at[..10];
+    for (path, query) in [
+        ("me", ""),
+        ("usage", ""),
+        ("usage.json", "?unit=DB1"),
+        ("usage.csv", "?unit=CB1"),
+        ("usage.xlsx", ""),
+        ("members", "?unit=CB1"),
+        ("members", "?unit=DB1&from=2020-01-01"),
+        ("year", "?year=2026"),
+        ("trend", "?weeks=3"),
+        ("coverage", "?doc=dieu-le"),
+        ("coverage", "?doc=khong-co&unit=CB2"),
+        ("feedback", "?limit=5"),
+    ] {
+        let p = format!("/api/v1/reports/{path}{query}");
+        assert_eq!(
+            call("GET", &p, Some(&admin_tu), Value::Null).status,
+            200,
+            "{p}"
+        );
+        assert_eq!(call("GET", &p, None, Value::Null).status, 401, "{p}");
+        assert_eq!(
+            call("GET", &p, Some(&secretary), Value::Null).status,
+            401,
+            "{p}"
+        );
+        // A unit outside the token's subtree.
+        let doc_param = if path == "coverage" {
+            "&doc=dieu-le"
+        } else {
+            ""
+        };
+        let p = format!("/api/v1/reports/{path}?unit=CB1{doc_param}");
+        assert_eq!(
+            call("GET", &p, Some(&admin_cb2), Value::Null).status,
+            403,
+            "{p}"
+        );
+    }
+    let r = call(
+        "GET",
+        "/api/v1/reports/feedback",
+        Some(&admin_tu),
+        Value::Null,
+    );
+    assert_eq!(r.json()["feedback"][0]["text"], "Rõ ràng, dễ hiểu.");
+    for bad in [
+        format!("usage?from={today}&to=2020-01-01"),
+        "usage?from=yesterday".to_string(),
+        "members?to=2026-13-01".to_string(),
+        "year?year=1999".to_string(),
+        "coverage".to_string(),
+        "trend?to=x".to_string(),
+        // Numbers out of range or not numbers are refused, not silently replaced.
+        "trend?weeks=105".to_string(),
+        "trend?weeks=0".to_string(),
+        "trend?weeks=abc".to_string(),
+        "feedback?limit=-1".to_string(),
+        "feedback?limit=1001".to_string(),
+        "feedback?from=2026-01-32".to_string(),
+    ] {
+        let p = format!("/api/v1/reports/{bad}");
+        assert_eq!(
+            call("GET", &p, Some(&admin_tu), Value::Null).status,
+            400,
+            "{p}"
+        );
+    }
+
+    // What no route has: another method, another path.
+    assert_eq!(
+        call("DELETE", "/api/v1/events", Some(&secretary), Value::Null).status,
+        405
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/v1/reports/usage",
+            Some(&admin_tu),
+            Value::Null
+        )
+        .status,
+        405
+    );
+    assert_eq!(call("GET", "/api/v1/nope", None, Value::Null).status, 404);
+    assert_eq!(
+        call("GET", "/api/v1/reports/nope", Some(&admin_tu), Value::Null).status,
+        404
+    );
+
+    // The rate limits' answer (the server's own limits are on here): 5 tries per card.
+    let mut limited = None;
+    for _ in 0..8 {
+        let r = call(
+            "POST",
+            "/api/v1/register",
+            None,
+            json!({"card_number": "10000002", "full_name": "Sai", "birth_date": "1975-05-06", "unit_code": "CB1"}),
+        );
+        if r.status == 429 {
+            limited = Some(r);
+            break;
+        }
+    }
+    let limited = limited.expect("registration is rate limited");
+    assert!(limited.header("retry-after").is_some());
+
+    // Every described operation was called at least once, with at least one described status.
+    let doc = spec();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("item").keys() {
+            let m = method.to_uppercase();
+            assert!(
+                seen.iter().any(|x| x.starts_with(&format!("{m} {path} "))),
+                "{m} {path} was not exercised: {seen:?}"
+            );
+        }
+    }
+}
