@@ -389,7 +389,8 @@ async fn register<S: Storage>(
     let body = read_body(req, MAX_REGISTER_BODY).await?;
     let v = parse_json(&body)?;
     let field = |k: &str| -> Result<&str, ApiError> {
-        v.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty() && s.len() <= 200).ok_or_else(|| {
+        // No control characters (no roster field has them; PostgreSQL's text refuses NUL).
+        v.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty() && s.len() <= 200 && !s.chars().any(char::is_control)).ok_or_else(|| {
             error(StatusCode::BAD_REQUEST, "invalid_request", &format!("\"{k}\" is required: an object with card_number, full_name, birth_date (YYYY-MM-DD) and unit_code"))
         })
     };
@@ -673,7 +674,10 @@ fn validate<S: Storage>(
     }
     let version = match obj.get("version") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.len() <= 64 => Some(s.clone()),
+        // No control characters: PostgreSQL's text refuses NUL, and no version has them.
+        Some(Value::String(s)) if s.len() <= 64 && !s.chars().any(char::is_control) => {
+            Some(s.clone())
+        }
         Some(_) => return Err("\"version\" must be a short text".into()),
     };
     let at = obj

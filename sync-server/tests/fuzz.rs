@@ -697,3 +697,10 @@ fn roster_unit_row_shorter_than_the_header_is_an_error_with_its_line() {
         report.problems
     );
 }
+
+/// The same request fuzzing with the server on PostgreSQL, which refuses some text SQLite
+/// keeps (NUL characters): it must still answer every body with JSON and never 5xx.
+#[test]
+fn api_answers_every_body_with_json_and_never_5xx_on_postgres() {
+    on_postgres(api_answers_every_body_with_json_and_never_5xx)
+}

@@ -483,8 +483,43 @@ fn clients_hanging_up_do_not_unbalance_counters_and_reports() {
     );
 }
 
+/// Text PostgreSQL refuses (NUL) is refused at the door on both databases: a 400 for a
+/// registration, a "rejected" event; never a 503 that a phone would retry forever. A
+/// feedback text with control characters is stored (as JSON, escaped).
+#[test]
+fn nul_and_control_characters_never_reach_the_database_raw() {
+    let s = start();
+    let r = post_json(
+        s.addr,
+        "/api/v1/register",
+        None,
+        &json!({"card_number": "10000001", "full_name": "Nguyễn Văn An\u{0}", "birth_date": "1960-01-02", "unit_code": "CB1"}),
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    let t = token(s.addr, "10000001");
+    let now = now_rfc3339();
+    let r = post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&t),
+        &json!({"events": [
+            {"id": "00000000-0000-4000-8000-000000000001", "type": "view", "doc": "dieu-le", "version": "v\u{0}1", "at": now},
+            {"id": "00000000-0000-4000-8000-000000000002", "type": "feedback", "doc": "dieu-le", "text": "a\u{0}b\u{7}c", "at": now}
+        ]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let res = r.json()["results"].clone();
+    assert_eq!(res[0]["status"], "rejected", "{res}");
+    assert_eq!(res[1]["status"], "stored", "{res}");
+    assert_eq!(s.count("SELECT count(*) FROM events"), 1);
+}
+
 /// The same tests with the server on PostgreSQL.
 mod postgres {
+    #[test]
+    fn nul_and_control_characters_never_reach_the_database_raw() {
+        on_postgres(super::nul_and_control_characters_never_reach_the_database_raw)
+    }
     use super::common::on_postgres;
 
     #[test]
