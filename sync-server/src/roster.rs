@@ -241,6 +241,15 @@ fn check(
             continue;
         };
         let name = clean_name(&r["name"]);
+        if name.chars().any(char::is_control) {
+            report.push(
+                uname,
+                line,
+                Level::Error,
+                format!("the name of unit {code} has a control character (an invisible character such as NUL)"),
+            );
+            continue;
+        }
         if name.is_empty() {
             report.push(
                 uname,
@@ -388,6 +397,11 @@ fn check(
         let name = clean_name(&r["full_name"]);
         if name.is_empty() {
             err("empty full_name".into());
+        } else if name.chars().any(char::is_control) {
+            err(
+                "full_name has a control character (an invisible character such as NUL or a tab)"
+                    .into(),
+            );
         }
         let birth = parse_date(&r["birth_date"]);
         match birth {
@@ -593,6 +607,17 @@ mod tests {
                 "/units.csv:10: warning: cell CB3 has no members",
                 "/units.csv:11: error: unknown kind \"to-dan-pho\"; one of: tinh-uy, dang-bo, dang-bo-co-so, chi-bo-co-so, chi-bo",
             ]
+        );
+    }
+
+    #[test]
+    fn control_characters_in_names_are_errors_on_their_line() {
+        let (r, p) = run(UNITS, "card_number,full_name,birth_date,unit_code,status,role\n01000001,Nguyễn\u{0}Văn An,1960-01-02,CB1,chinh-thuc,bi-thu\n");
+        assert!(r.is_none());
+        assert!(
+            p.iter()
+                .any(|x| x.contains(":2:") && x.contains("control character")),
+            "{p:?}"
         );
     }
 
