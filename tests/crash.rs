@@ -2,6 +2,9 @@
 //! restarted, again and again. Every event it acknowledged must be in the database exactly once,
 //! batches that got no answer are sent again (and are not counted twice), and the database
 //! passes SQLite's integrity check.
+//!
+//! `SOTAY_CRASH_CYCLES=200 cargo test --test crash` runs more cycles than the default's few
+//! (RELIABILITY.md has the figures of a long run).
 
 mod common;
 
@@ -14,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// SIGKILLs by default; `SOTAY_CRASH_CYCLES` asks for another number.
 const CYCLES: usize = 6;
 const THREADS: usize = 4;
 const BATCH: usize = 50;
@@ -155,7 +159,16 @@ fn acknowledged_events_survive_sigkill_exactly_once() {
         })
         .collect();
 
-    for cycle in 0..CYCLES {
+    let cycles = std::env::var("SOTAY_CRASH_CYCLES")
+        .ok()
+        .map(|v| {
+            v.trim()
+                .parse::<usize>()
+                .unwrap_or_else(|_| panic!("SOTAY_CRASH_CYCLES is a number of cycles, not {v:?}"))
+        })
+        .unwrap_or(CYCLES);
+    let started = Instant::now();
+    for cycle in 0..cycles {
         std::thread::sleep(Duration::from_millis(300 + 97 * (cycle as u64 % 5)));
         server.kill().expect("SIGKILL");
         server.wait().expect("wait");
@@ -215,7 +228,8 @@ fn acknowledged_events_survive_sigkill_exactly_once() {
         "aggregates agree with the events after crashes"
     );
     eprintln!(
-        "crash test: {CYCLES} SIGKILLs, {} events acknowledged, {} batches resent",
+        "crash test: {cycles} SIGKILLs in {:.1} s, {} events acknowledged and checked, {} batches resent",
+        started.elapsed().as_secs_f64(),
         acked.len(),
         pending.len()
     );

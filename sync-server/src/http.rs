@@ -20,6 +20,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -30,6 +31,11 @@ pub type Resp = Response<Body>;
 
 /// Connections served at once; more wait in the kernel's queue, then are closed with 503.
 pub const MAX_CONNECTIONS: usize = 4096;
+
+/// How long a client has to send a request's head: from the connection's start for the
+/// first request (whatever the protocol), and between requests on a kept-alive HTTP/1.1
+/// connection (hyper's header read timeout). The API then gives a body 30 s (`api::read_body`).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The Content-Security-Policy the default theme satisfies: nothing inline, nothing foreign.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -52,6 +58,8 @@ pub struct App<S: Storage> {
     pub catalog: RwLock<Arc<HashSet<String>>>,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// Connections served at once (`MAX_CONNECTIONS`; tests lower it).
+    pub max_connections: usize,
     pub started: Instant,
     /// Live reload: a message for every rebuild ("reload") or build error (its text).
     pub reloads: broadcast::Sender<String>,
@@ -78,6 +86,7 @@ impl<S: Storage> App<S> {
             catalog: RwLock::new(Arc::new(HashSet::new())),
             metrics: Metrics::default(),
             limits: Limits::default(),
+            max_connections: MAX_CONNECTIONS,
             started: Instant::now(),
             reloads: broadcast::channel(16).0,
             reports: Arc::new(std::sync::Mutex::new(None)),
@@ -230,12 +239,12 @@ pub async fn serve<S: Storage>(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let permits = Arc::new(Semaphore::new(app.max_connections));
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(10))
+        .header_read_timeout(HEADER_TIMEOUT)
         .max_buf_size(64 * 1024);
     builder
         .http2()
@@ -262,14 +271,26 @@ pub async fn serve<S: Storage>(
                     continue;
                 };
                 let app = app.clone();
+                let asked = Arc::new(AtomicBool::new(false));
+                let asked2 = asked.clone();
                 let service = hyper::service::service_fn(move |req| {
                     let app = app.clone();
+                    asked2.store(true, Ordering::Relaxed);
                     async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
                 });
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
-                    let _ = tokio::time::timeout(Duration::from_secs(3600), conn).await;
+                    let end = tokio::time::Instant::now() + Duration::from_secs(3600);
+                    tokio::pin!(conn);
+                    // Until the first request, the connection is in no protocol's hands yet:
+                    // hyper's header timeout starts only once HTTP/1 is recognised, so a client
+                    // sending nothing, or the HTTP/2 preface a byte at a time, would hold its
+                    // place for the hour. It gets HEADER_TIMEOUT for its first request.
+                    let first = tokio::time::timeout(HEADER_TIMEOUT, &mut conn).await;
+                    if first.is_err() && asked.load(Ordering::Relaxed) {
+                        let _ = tokio::time::timeout_at(end, conn).await;
+                    }
                     drop(permit);
                 });
             }

@@ -140,6 +140,14 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
             .unwrap_or_else(|| sotay_generator::search::index::index_dir(&opts.site));
         let mut app = App::new(store, &opts.site, &index)
             .map_err(|e| format!("{}: {e}", opts.site.display()))?;
+        // Fewer connections than MAX_CONNECTIONS: a small machine, or a test of the limit.
+        if let Some(n) = std::env::var("SOTAY_MAX_CONNECTIONS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+        {
+            app.max_connections = n;
+        }
         if !opts.rate_limits {
             app.limits = crate::limits::Limits::off();
             crate::log::log(

@@ -781,3 +781,49 @@ fn a_scripted_session_matches_the_description() {
         }
     }
 }
+
+#[test]
+fn the_validator_finds_what_it_should() {
+    let doc = spec();
+    let errors = |schema: &str, v: Value| {
+        let mut e = Vec::new();
+        check(
+            &doc,
+            &json!({ "$ref": format!("#/components/schemas/{schema}") }),
+            &v,
+            "",
+            &mut e,
+        );
+        e
+    };
+    assert!(errors("Error", json!({"error": {"code": "x", "message": "y"}})).is_empty());
+    for bad in [
+        json!({"error": {"code": 1, "message": "y"}}),
+        json!({"error": {"code": "x"}}),
+        json!({"error": {"code": "x", "message": "y", "extra": 1}}),
+        json!({"error": "x"}),
+        json!([]),
+    ] {
+        assert!(!errors("Error", bad.clone()).is_empty(), "{bad}");
+    }
+    let hit = json!({"id": "a", "url": "/a/", "title": "A", "snippet": "", "score": 1.5});
+    assert!(errors("SearchResults", json!({"total": 1, "hits": [hit]})).is_empty());
+    assert!(!errors("SearchResults", json!({"total": -1, "hits": [hit]})).is_empty());
+    assert!(!errors("SearchResults", json!({"total": 1, "hits": [{"id": "a"}]})).is_empty());
+    let row = json!({"card_number": "1", "full_name": "A", "status": "du-bi", "role": "bi-thu", "smartphone": true, "registered_on": null, "last_active": "2026-01-02", "active_in_period": false});
+    assert!(errors("MemberRow", row.clone()).is_empty());
+    for (k, v) in [
+        ("status", json!("khac")),
+        ("last_active", json!("2026-02-30")),
+        ("smartphone", json!(null)),
+    ] {
+        let mut r = row.clone();
+        r[k] = v;
+        assert!(!errors("MemberRow", r.clone()).is_empty(), "{r}");
+    }
+    assert!(!errors(
+        "Me",
+        json!({"unit": {"code": "TU", "name": "T", "kind": "tinh-uy"}, "root": 5})
+    )
+    .is_empty());
+}

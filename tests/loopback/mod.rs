@@ -1,0 +1,164 @@
+//! The `sotay server` binary on loopback, for the hostile-client and disk-full tests: the
+//! sample site built into a temporary folder, a small roster imported with `sotay roster
+//! import`, and the server process killed when the guard is dropped.
+
+#![allow(dead_code)]
+
+pub use sotay_sync_server::client::*;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const UNITS: &str = "code,name,parent_code,kind\nTU,Đảng bộ tỉnh Mẫu,,tinh-uy\nDB1,Đảng bộ huyện A,TU,dang-bo\nCB1,Chi bộ thôn 1,DB1,chi-bo\nCB2,Chi bộ thôn 2,DB1,chi-bo\n";
+pub const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role\n10000001,Nguyễn Văn An,1960-01-02,CB1,chinh-thuc,bi-thu\n10000002,Trần Thị Bình,1975-05-06,CB1,chinh-thuc,dang-vien\n10000003,Lê Văn Cường,1980-03-04,CB2,du-bi,dang-vien\n";
+
+/// (card, name, birth date, unit) of the roster's members.
+pub const PEOPLE: [(&str, &str, &str, &str); 3] = [
+    ("10000001", "Nguyễn Văn An", "1960-01-02", "CB1"),
+    ("10000002", "Trần Thị Bình", "1975-05-06", "CB1"),
+    ("10000003", "Lê Văn Cường", "1980-03-04", "CB2"),
+];
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_sotay")
+}
+
+/// Builds the sample site into `dir/public`.
+pub fn build_site(dir: &Path) -> PathBuf {
+    let site = dir.join("public");
+    sotay_generator::build(&repo(), &site).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    site
+}
+
+pub fn db_url(db: &Path) -> String {
+    format!("sqlite://{}", db.display())
+}
+
+/// Imports the small roster into `db` (its CSV files are written next to it in `scratch`).
+pub fn import_roster(scratch: &Path, db: &Path) {
+    std::fs::write(scratch.join("units.csv"), UNITS).expect("w");
+    std::fs::write(scratch.join("members.csv"), MEMBERS).expect("w");
+    let out = Command::new(bin())
+        .args(["roster", "import", "--units"])
+        .arg(scratch.join("units.csv"))
+        .arg("--members")
+        .arg(scratch.join("members.csv"))
+        .arg("--db")
+        .arg(db_url(db))
+        .output()
+        .expect("roster import");
+    assert!(
+        out.status.success(),
+        "roster import: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An admin token for `unit`, made with `sotay admin create`.
+pub fn admin(db: &Path, unit: &str) -> String {
+    let out = Command::new(bin())
+        .args(["admin", "create", "--unit", unit, "--db", &db_url(db)])
+        .output()
+        .expect("admin create");
+    assert!(
+        out.status.success(),
+        "admin create: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A running `sotay server`; killed (SIGKILL) when dropped.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Whether the process is still running (it has not crashed or exited).
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+/// Starts `sotay server` on a free port with `args` and `env` added, and waits for /healthz.
+pub fn start(site: &Path, db: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+    start_logged(site, db, args, env, None)
+}
+
+/// Like `start`, with the server's stderr (its log and any panic) written to `log`.
+pub fn start_logged(
+    site: &Path,
+    db: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    log: Option<&Path>,
+) -> Server {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let mut cmd = Command::new(bin());
+    cmd.args(["server", "--site"])
+        .arg(site)
+        .args(["--db", &db_url(db), "--listen", &addr.to_string()])
+        .args(args)
+        .env("SOTAY_LOG", "quiet")
+        .stdout(Stdio::null())
+        .stderr(match log {
+            Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
+            None => Stdio::null(),
+        });
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut server = Server {
+        addr,
+        child: cmd.spawn().expect("start sotay server"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if try_request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200) {
+            return server;
+        }
+        assert!(server.alive(), "sotay server exited at start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("sotay server did not start on {addr}");
+}
+
+/// A member's token from registration (panics unless 201).
+pub fn register(addr: SocketAddr, who: usize) -> String {
+    let (card, name, birth, unit) = PEOPLE[who];
+    let r = post_json(
+        addr,
+        "/api/v1/register",
+        None,
+        &serde_json::json!({"card_number": card, "full_name": name, "birth_date": birth, "unit_code": unit}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["token"].as_str().expect("token").to_string()
+}
+
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("fmt")
+}

@@ -1,0 +1,228 @@
+//! schemathesis (a property-based API tester, from PyPI) against a live `sotay server` on
+//! loopback: it reads /api/v1/openapi.json, generates valid and invalid requests for every
+//! operation (with a member token and an admin token, so the authorized paths run too) and
+//! runs all its checks: no 5xx, every status, content type, header and body as described,
+//! invalid requests refused, valid ones accepted, 401 without a token, 405 with `Allow`.
+//!
+//! The server runs with `--no-rate-limits` (its switch for load tests): otherwise the fuzzer's
+//! stream of registrations would be answered 429 after the tenth, and nothing behind the
+//! limits would be tested.
+//!
+//! schemathesis is found at $SOTAY_SCHEMATHESIS, else in the virtualenv .ci/run makes
+//! (~/.cache/sotay/schemathesis-VERSION). It is never skipped: without it the test fails and
+//! says how to install it. SOTAY_SCHEMATHESIS_EXAMPLES sets the examples per operation.
+
+mod common;
+
+use serde_json::json;
+use sotay_sync_server::client::{post_json, try_request};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The version .ci/run installs; the test says so if another one is found.
+const VERSION: &str = "4.32.5";
+const EXAMPLES: &str = "100";
+const SEED: &str = "20261127";
+
+const UNITS: &str = "code,name,parent_code,kind\nTU,Đảng bộ tỉnh Mẫu,,tinh-uy\nDB1,Đảng bộ huyện A,TU,dang-bo\nCB1,Chi bộ thôn 1,DB1,chi-bo\nCB2,Chi bộ thôn 2,DB1,chi-bo\n";
+const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role\n10000001,Nguyễn Văn An,1960-01-02,CB1,chinh-thuc,bi-thu\n10000002,Trần Thị Bình,1975-05-06,CB1,chinh-thuc,dang-vien\n10000003,Lê Văn Cường,1980-03-04,CB2,du-bi,dang-vien\n";
+
+fn schemathesis() -> PathBuf {
+    let install = format!(
+        "python3 -m venv ~/.cache/sotay/schemathesis-{VERSION} && ~/.cache/sotay/schemathesis-{VERSION}/bin/pip install schemathesis=={VERSION} (what .ci/run does), or set SOTAY_SCHEMATHESIS to a schemathesis executable"
+    );
+    let path = match std::env::var_os("SOTAY_SCHEMATHESIS") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let home =
+                std::env::var_os("HOME").unwrap_or_else(|| panic!("HOME is not set; {install}"));
+            Path::new(&home).join(format!(
+                ".cache/sotay/schemathesis-{VERSION}/bin/schemathesis"
+            ))
+        }
+    };
+    let out = Command::new(&path)
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "schemathesis is not installed ({}: {e}); install it: {install}",
+                path.display()
+            )
+        });
+    let version = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{} --version failed; install it: {install}",
+        path.display()
+    );
+    if !version.contains(VERSION) {
+        eprintln!(
+            "note: {} is {}; .ci/run pins {VERSION}",
+            path.display(),
+            version.trim()
+        );
+    }
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn sotay(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sotay"))
+        .args(args)
+        .output()
+        .expect("run sotay");
+    assert!(
+        out.status.success(),
+        "sotay {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(dir: &Path, db: &str, addr: SocketAddr) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_sotay"))
+        .args(["server", "--no-rate-limits", "--site"])
+        .arg(dir.join("public"))
+        .args(["--db", db, "--listen", &addr.to_string()])
+        .env("SOTAY_LOG", "quiet")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("server.log")).expect("log"))
+        .spawn()
+        .expect("start server");
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if try_request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200) {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the server did not start");
+}
+
+#[test]
+fn schemathesis_finds_nothing() {
+    let st = schemathesis();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    sotay_generator::build(&common::repo(), &d.join("public"))
+        .unwrap_or_else(|e| panic!("{:?}", e.sorted()));
+    std::fs::write(d.join("units.csv"), UNITS).expect("w");
+    std::fs::write(d.join("members.csv"), MEMBERS).expect("w");
+    let db = format!("sqlite://{}", d.join("db.sqlite").display());
+    let path = |p: &str| d.join(p).display().to_string();
+    sotay(&[
+        "roster",
+        "import",
+        "--units",
+        &path("units.csv"),
+        "--members",
+        &path("members.csv"),
+        "--db",
+        &db,
+    ]);
+    let admin = sotay(&["admin", "create", "--unit", "TU", "--db", &db]);
+    assert!(admin.starts_with("a_"), "{admin}");
+
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let server = start(d, &db, addr);
+    // The secretary of CB1: events of every type, meetings included, can be stored.
+    let r = post_json(
+        addr,
+        "/api/v1/register",
+        None,
+        &json!({"card_number": "10000001", "full_name": "Nguyễn Văn An", "birth_date": "1960-01-02", "unit_code": "CB1"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let member = r.json()["token"].as_str().expect("token").to_string();
+
+    // Tokens go to the security schemes the description names; everything else is flags.
+    let config = d.join("schemathesis.toml");
+    let hooks = common::repo().join("tests/schemathesis_hooks.py");
+    std::fs::write(
+        &config,
+        format!(
+            r#"# What the description cannot say (see tests/schemathesis_hooks.py).
+hooks = "{}"
+
+# More than 500 events is refused with 413 too_many_events (described): a rejection too.
+[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+
+[auth.openapi.memberToken]
+bearer = "${{SOTAY_MEMBER_TOKEN}}"
+
+[auth.openapi.adminToken]
+bearer = "${{SOTAY_ADMIN_TOKEN}}"
+"#,
+            hooks.display()
+        ),
+    )
+    .expect("w");
+    let examples = std::env::var("SOTAY_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| EXAMPLES.into());
+    let started = Instant::now();
+    let out = Command::new(&st)
+        .arg("--config-file")
+        .arg(&config)
+        .args(["--no-color", "run"])
+        .arg(format!("http://{addr}/api/v1/openapi.json"))
+        .args(["--url", &format!("http://{addr}")])
+        .args([
+            "--checks",
+            "all",
+            "--max-examples",
+            &examples,
+            "--seed",
+            SEED,
+        ])
+        // One worker: Python 3.11's parser is not thread-safe where Hypothesis describes its
+        // strategies ("AST constructor recursion depth mismatch"); the server is fast anyway.
+        .args(["--workers", "1", "--phases", "examples,coverage,fuzzing"])
+        .args(["--generation-database", "none", "--request-timeout", "30"])
+        .arg("--report-dir")
+        .arg(d.join("report"))
+        .env("SOTAY_MEMBER_TOKEN", &member)
+        .env("SOTAY_ADMIN_TOKEN", &admin)
+        .current_dir(d)
+        .output()
+        .expect("run schemathesis");
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The summary, for whoever reads the test's output (cargo test -- --nocapture).
+    let summary = stdout.find("SUMMARY").map_or("", |i| &stdout[i..]);
+    eprintln!(
+        "schemathesis {} in {:.0} s ({examples} examples per operation):\n{summary}",
+        VERSION,
+        took.as_secs_f64()
+    );
+    let log = std::fs::read_to_string(d.join("server.log")).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "schemathesis found problems (seed {SEED}):\n{stdout}\n{stderr}\nserver log:\n{log}"
+    );
+    // The server is still up and never panicked.
+    let h = try_request(addr, "GET", "/healthz", &[], b"").expect("the server still answers");
+    assert_eq!(h.status, 200);
+    assert!(!log.contains("panicked"), "{log}");
+    drop(server);
+}
