@@ -576,7 +576,17 @@ fn tokens_see_only_what_they_are_entitled_to() {
         )
     };
     for unit in ["CB2", "DB1", "TU", "NOPE"] {
-        for report in ["members", "usage", "feedback", "trend", "year", "me"] {
+        for report in [
+            "members",
+            "usage",
+            "usage.csv",
+            "usage.xlsx",
+            "coverage",
+            "feedback",
+            "trend",
+            "year",
+            "me",
+        ] {
             let r = as_cb1(&format!("/api/v1/reports/{report}?unit={unit}"));
             if report == "me" {
                 // `me` is the admin's own unit whatever is asked.
