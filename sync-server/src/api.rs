@@ -389,8 +389,9 @@ async fn register<S: Storage>(
     let body = read_body(req, MAX_REGISTER_BODY).await?;
     let v = parse_json(&body)?;
     let field = |k: &str| -> Result<&str, ApiError> {
-        // No control characters (no roster field has them; PostgreSQL's text refuses NUL).
-        v.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty() && s.len() <= 200 && !s.chars().any(char::is_control)).ok_or_else(|| {
+        // No control characters but spaces (no roster field has them; PostgreSQL's text
+        // refuses NUL); tabs and line breaks are spaces, as everywhere in names.
+        v.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty() && s.len() <= 200 && !s.chars().any(|c| c.is_control() && !c.is_whitespace())).ok_or_else(|| {
             error(StatusCode::BAD_REQUEST, "invalid_request", &format!("\"{k}\" is required: an object with card_number, full_name, birth_date (YYYY-MM-DD) and unit_code"))
         })
     };

@@ -390,11 +390,18 @@ async fn route<S: Storage>(
     }
     match *req.method() {
         Method::GET | Method::HEAD => Ok(static_file(app, &req)),
-        _ => Err(api::error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "only GET and HEAD are allowed here",
-        )),
+        _ => {
+            // RFC 9110: a 405 says which methods are allowed.
+            let mut r = api::error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "only GET and HEAD are allowed here",
+            )
+            .response();
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            Ok(r)
+        }
     }
 }
 

@@ -79,7 +79,9 @@ fn static_files_headers_caching_and_compression() {
         Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     );
     assert_eq!(f.body, std::fs::read(docx).expect("docx"));
-    assert_eq!(request(s.addr, "POST", "/", &[], b"x").status, 405);
+    let post = request(s.addr, "POST", "/", &[], b"x");
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
 }
 
 #[test]
