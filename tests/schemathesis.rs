@@ -121,14 +121,54 @@ fn start(dir: &Path, db: &str, addr: SocketAddr) -> Server {
 
 #[test]
 fn schemathesis_finds_nothing() {
-    let st = schemathesis();
     let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    run_schemathesis(&dir, &db);
+}
+
+/// The same, with the server on PostgreSQL (a database of its own on the server at
+/// `SOTAY_TEST_PG`, made and dropped with `psql`), which refuses some text SQLite keeps.
+#[test]
+fn schemathesis_finds_nothing_on_postgres() {
+    let base = std::env::var("SOTAY_TEST_PG")
+        .unwrap_or_else(|_| "postgres://sotay:sotay@127.0.0.1:5432/postgres".into());
+    let name = format!("sotay_st_{}", std::process::id());
+    let psql = |sql: &str| {
+        let out = Command::new("psql")
+            .args([&base, "-qc", sql])
+            .output()
+            .unwrap_or_else(|e| panic!("psql (PostgreSQL's client, .ci/run installs it): {e}"));
+        assert!(
+            out.status.success(),
+            "{sql}: {} (the PostgreSQL tests need a server: run .ci/run or set SOTAY_TEST_PG)",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    psql(&format!("CREATE DATABASE {name}"));
+    struct Cleanup<F: FnMut()>(F);
+    impl<F: FnMut()> Drop for Cleanup<F> {
+        fn drop(&mut self) {
+            (self.0)()
+        }
+    }
+    let _drop = Cleanup(|| psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")));
+    let db = match base.rsplit_once('/') {
+        Some((head, _)) => format!("{head}/{name}"),
+        None => panic!("SOTAY_TEST_PG has no database part: {base}"),
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    run_schemathesis(&dir, &db);
+}
+
+fn run_schemathesis(dir: &tempfile::TempDir, db: &str) {
+    let st = schemathesis();
     let d = dir.path();
     sotay_generator::build(&common::repo(), &d.join("public"))
         .unwrap_or_else(|e| panic!("{:?}", e.sorted()));
     std::fs::write(d.join("units.csv"), UNITS).expect("w");
     std::fs::write(d.join("members.csv"), MEMBERS).expect("w");
-    let db = format!("sqlite://{}", d.join("db.sqlite").display());
+    let db = db.to_string();
     let path = |p: &str| d.join(p).display().to_string();
     sotay(&[
         "roster",
