@@ -38,9 +38,13 @@ impl<'a> YamlMap<'a> {
             match serde_yaml::from_str(yaml) {
                 Ok(v) => v,
                 Err(e) => {
+                    // Where by byte offset, not by serde_yaml's line and column: YAML also
+                    // breaks lines at U+0085, U+2028 and U+2029 (editors and `LineIndex` do
+                    // not), and a leading byte order mark is skipped without being counted.
+                    let bom = if yaml.starts_with('\u{feff}') { 3 } else { 0 };
                     let pos = e
                         .location()
-                        .map(|l| lines.written(text, Pos::new(base + l.line(), l.column())))
+                        .map(|l| lines.pos(text, start + bom + l.index()))
                         .unwrap_or(Pos::new(base + 1, 1));
                     let msg = e.to_string();
                     // serde_yaml appends " at line X column Y", which would contradict our

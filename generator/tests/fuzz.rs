@@ -459,3 +459,27 @@ fn columns_count_characters_as_written_not_after_nfc() {
         "{expanded:?} {decomposed:?}"
     );
 }
+
+// Found by `random_files_never_panic` (40,000 cases): YAML breaks lines at U+2028 (and U+0085,
+// U+2029), so serde_yaml's line number for an error after one was past the end of the file as
+// editors count lines: sotay.yaml " \u{2028}%" gave "sotay.yaml:2:2: error: invalid YAML:
+// could not find expected directive name" for a file of one line.
+#[test]
+fn yaml_errors_after_a_unicode_line_separator_are_on_the_line_as_written() {
+    let cfg = first_diag(
+        &[("content/dieu-le.md", TARGET), ("sotay.yaml", " \u{2028}%")],
+        "sotay.yaml",
+    );
+    let fm = first_diag(
+        &[
+            ("content/dieu-le.md", TARGET),
+            ("content/a.md", "---\ntitle: T\u{2028}x: [\n---\n"),
+        ],
+        "content/a.md",
+    );
+    assert_eq!(
+        [(cfg.0, cfg.1), (fm.0, fm.1)],
+        [(1, 4), (3, 1)],
+        "{cfg:?} {fm:?}"
+    );
+}
