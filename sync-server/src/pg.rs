@@ -544,22 +544,8 @@ impl Storage for Postgres {
 
     async fn load_reports(&self) -> Result<Loaded> {
         let mut c = self.client().await?;
-        let tx = c
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(pg_err)?;
-        let head = tx
-            .query_one(
-                "SELECT pg_current_snapshot()::text, (SELECT value FROM meta WHERE key = 'roster_version')",
-                &[],
-            )
-            .await
-            .map_err(pg_err)?;
-        let mark: String = head.get(0);
-        let version: i64 = head.get(1);
+        let (tx, head) = snapshot(&mut c).await?;
+        let (mark, version) = head;
         let mut b = crate::reports::Builder::default();
         let none: &[&(dyn ToSql + Sync)] = &[];
         Self::each_row(
@@ -637,23 +623,10 @@ impl Storage for Postgres {
 
     async fn changes(&self, mark: String) -> Result<Changes> {
         let mut c = self.client().await?;
-        let tx = c
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(pg_err)?;
-        let head = tx
-            .query_one(
-                "SELECT pg_current_snapshot()::text, (SELECT value FROM meta WHERE key = 'roster_version')",
-                &[],
-            )
-            .await
-            .map_err(pg_err)?;
+        let (tx, head) = snapshot(&mut c).await?;
         let mut ch = Changes {
-            mark: head.get(0),
-            version: head.get(1),
+            mark: head.0,
+            version: head.1,
             events: Vec::new(),
             registrations: Vec::new(),
         };
@@ -738,6 +711,29 @@ impl Storage for Postgres {
     }
 }
 
+/// A read-only transaction in one snapshot, with that snapshot as text (the reports' mark)
+/// and the roster version it sees.
+async fn snapshot(
+    c: &mut deadpool_postgres::Object,
+) -> Result<(deadpool_postgres::Transaction<'_>, (String, i64))> {
+    let tx = c
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(pg_err)?;
+    let head = tx
+        .query_one(
+            "SELECT pg_current_snapshot()::text, (SELECT value FROM meta WHERE key = 'roster_version')",
+            &[],
+        )
+        .await
+        .map_err(pg_err)?;
+    let head = (head.get(0), head.get(1));
+    Ok((tx, head))
+}
+
 /// `path` with LIKE's wildcards escaped.
 fn like_prefix(path: &str) -> String {
     path.replace('\\', "\\\\")
@@ -761,29 +757,21 @@ async fn import(
     tx.execute("UPDATE units SET active = false", &[])
         .await
         .map_err(pg_err)?;
-    let mut paths: std::collections::HashMap<&str, (String, i32)> =
-        std::collections::HashMap::new();
-    let mut rows: Vec<UnitRow> = Vec::new();
-    for u in &roster.units {
-        let (path, depth) = match &u.parent {
-            Some(p) => {
-                let (pp, pd) = paths.get(p.as_str()).cloned().ok_or_else(|| {
-                    StoreError::Invalid(format!("unit {} comes before its parent", u.code))
-                })?;
-                (format!("{pp}{}/", u.code), pd + 1)
-            }
-            None => (format!("/{}/", u.code), 0),
-        };
-        paths.insert(u.code.as_str(), (path.clone(), depth));
-        rows.push((
-            u.code.as_str().to_string(),
-            u.name.clone(),
-            u.parent.as_ref().map(|p| p.as_str().to_string()),
-            u.kind.as_str().to_string(),
-            path,
-            depth,
-        ));
-    }
+    let rows: Vec<UnitRow> = roster
+        .units
+        .iter()
+        .zip(crate::store::unit_paths(roster)?)
+        .map(|(u, (path, depth))| {
+            (
+                u.code.as_str().to_string(),
+                u.name.clone(),
+                u.parent.as_ref().map(|p| p.as_str().to_string()),
+                u.kind.as_str().to_string(),
+                path,
+                depth as i32,
+            )
+        })
+        .collect();
     for chunk in rows.chunks(CHUNK) {
         let col = |f: fn(&UnitRow) -> String| chunk.iter().map(f).collect::<Vec<String>>();
         let codes = col(|r| r.0.clone());

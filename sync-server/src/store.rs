@@ -499,6 +499,28 @@ fn member_from_row(r: &rusqlite::Row) -> rusqlite::Result<MemberRef> {
 
 const MEMBER_COLS: &str = "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind";
 
+/// Each unit's path from the root ("/TU/DB1/CB1/") and its depth, in roster order (the
+/// roster reader puts a unit after its parent).
+pub fn unit_paths(roster: &Roster) -> Result<Vec<(String, i64)>> {
+    let mut paths: std::collections::HashMap<&str, (String, i64)> =
+        std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(roster.units.len());
+    for u in &roster.units {
+        let (path, depth) = match &u.parent {
+            Some(p) => {
+                let (pp, pd) = paths.get(p.as_str()).ok_or_else(|| {
+                    StoreError::Invalid(format!("unit {} comes before its parent", u.code))
+                })?;
+                (format!("{pp}{}/", u.code), pd + 1)
+            }
+            None => (format!("/{}/", u.code), 0),
+        };
+        paths.insert(u.code.as_str(), (path.clone(), depth));
+        out.push((path, depth));
+    }
+    Ok(out)
+}
+
 /// A feedback event as the dashboard shows it: the time in Vietnam, the comment's text.
 pub fn feedback_row(
     at: i64,
@@ -549,17 +571,8 @@ impl Storage for Sqlite {
             {
                 let mut up = tx.prepare("INSERT INTO units (code, name, parent_code, kind, path, depth, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
                     ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, kind = excluded.kind, path = excluded.path, depth = excluded.depth, active = 1")?;
-                let mut paths: std::collections::HashMap<&str, (String, i64)> = std::collections::HashMap::new();
-                for u in &roster.units {
-                    let (path, depth) = match &u.parent {
-                        Some(p) => {
-                            let (pp, pd) = paths.get(p.as_str()).cloned().ok_or_else(|| StoreError::Invalid(format!("unit {} comes before its parent", u.code)))?;
-                            (format!("{pp}{}/", u.code), pd + 1)
-                        }
-                        None => (format!("/{}/", u.code), 0),
-                    };
+                for (u, (path, depth)) in roster.units.iter().zip(unit_paths(&roster)?) {
                     up.execute(params![u.code.as_str(), u.name, u.parent.as_ref().map(|p| p.as_str()), u.kind.as_str(), path, depth])?;
-                    paths.insert(u.code.as_str(), (path, depth));
                 }
             }
             let before: i64 = tx.query_row("SELECT count(*) FROM members WHERE active = 1", [], |r| r.get(0))?;
