@@ -262,6 +262,9 @@ fn search<S: Storage>(
     req: &Request<Incoming>,
     peer: SocketAddr,
 ) -> Result<Resp, ApiError> {
+    // Per instance even on a shared database: search reads no member data and no database,
+    // and this limit protects each instance's CPU; a shared bucket would put a database
+    // write in front of every search.
     if let Err(retry) = app.limits.search_by_addr.check(&peer.ip().to_string()) {
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
         return Err(limited(retry, "searches"));
@@ -511,7 +514,10 @@ async fn events<S: Storage>(
     req: Request<Incoming>,
     peer: SocketAddr,
 ) -> Result<Resp, ApiError> {
-    if let Err(retry) = app.limits.events_by_addr.check(&peer.ip().to_string()) {
+    if let Err(retry) = app
+        .check_limit(&app.limits.events_by_addr, &peer.ip().to_string())
+        .await
+    {
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
         return Err(limited(retry, "requests"));
     }

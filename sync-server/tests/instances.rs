@@ -104,11 +104,38 @@ fn two_instances_on_one_database_behave_as_one() {
             .collect();
         assert_eq!(codes, [401, 401, 401, 401, 401, 429, 429]);
 
+        // Event requests of one member are limited across instances too (30 at once, then
+        // 2 a second): member 3 (one request made above) sends 25 requests to each instance
+        // and gets about 29 through in all, not 50.
+        let started = std::time::Instant::now();
+        let mut accepted = 0;
+        let mut limited_on = [false, false];
+        for k in 0..50u32 {
+            let s = if k % 2 == 0 { &a } else { &b };
+            let r = post_json(
+                s.addr,
+                "/api/v1/events",
+                Some(&t3),
+                &batch(9000 + k..=9000 + k, &now),
+            );
+            match r.status {
+                200 => accepted += 1,
+                429 => limited_on[(k % 2) as usize] = true,
+                other => panic!("{other}: {}", r.text()),
+            }
+        }
+        let refill = (started.elapsed().as_secs_f64() * 2.0).ceil() as i32;
+        assert!(
+            (29..=29 + refill).contains(&accepted),
+            "{accepted} of 50 accepted (refill {refill})"
+        );
+        assert_eq!(limited_on, [true, true]);
+
         // Both instances report the same figures, which are the database's.
         let root = admin(&a, "TU");
         let (ua, ub) = (usage(&a, &root), usage(&b, &root));
         assert_eq!(ua, ub);
-        assert_eq!(ua["total"]["views"], 60);
+        assert_eq!(ua["total"]["views"], 60 + accepted);
         assert_eq!(ua["total"]["registered"], 2);
     });
 }
