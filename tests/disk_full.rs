@@ -198,9 +198,9 @@ fn full_disk(left_free: u64) {
         )
     });
     let db = mnt.join("db.sqlite");
-    import_roster(dir.path(), &db);
+    import_roster(dir.path(), &db_url(&db));
     let log = dir.path().join("server.log");
-    let mut server = start_logged(&site, &db, &["--no-rate-limits"], &[], Some(&log));
+    let mut server = start_logged(&site, &db_url(&db), &["--no-rate-limits"], &[], Some(&log));
     let addr = server.addr;
     let tokens: Vec<String> = (0..THREADS).map(|t| register(addr, t)).collect();
     let now = now_rfc3339();

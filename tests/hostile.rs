@@ -30,8 +30,8 @@ fn setup(args: &[&str], env: &[(&str, &str)]) -> Env {
     let dir = tempfile::tempdir().expect("tmp");
     let site = build_site(dir.path());
     let db = dir.path().join("db.sqlite");
-    import_roster(dir.path(), &db);
-    let server = start(&site, &db, args, env);
+    import_roster(dir.path(), &db_url(&db));
+    let server = start(&site, &db_url(&db), args, env);
     Env {
         _dir: dir,
         db,
@@ -526,8 +526,8 @@ fn no_personal_data(r: &Reply, secrets: &[&str]) {
 fn tokens_see_only_what_they_are_entitled_to() {
     let env = setup(&[], &[]);
     let addr = env.server.addr;
-    let admin_cb1 = admin(&env.db, "CB1");
-    let admin_cb2 = admin(&env.db, "CB2");
+    let admin_cb1 = admin(&db_url(&env.db), "CB1");
+    let admin_cb2 = admin(&db_url(&env.db), "CB2");
     let an = register(addr, 0); // CB1
     let cuong = register(addr, 2); // CB2
     let now = now_rfc3339();

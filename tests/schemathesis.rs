@@ -12,22 +12,17 @@
 //! (~/.cache/sotay/schemathesis-VERSION). It is never skipped: without it the test fails and
 //! says how to install it. SOTAY_SCHEMATHESIS_EXAMPLES sets the examples per operation.
 
-mod common;
+mod loopback;
 
-use serde_json::json;
-use sotay_sync_server::client::{post_json, try_request};
-use std::net::SocketAddr;
+use loopback::*;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 /// The version .ci/run installs; the test says so if another one is found.
 const VERSION: &str = "4.32.5";
 const EXAMPLES: &str = "100";
 const SEED: &str = "20261127";
-
-const UNITS: &str = "code,name,parent_code,kind\nTU,Đảng bộ tỉnh Mẫu,,tinh-uy\nDB1,Đảng bộ huyện A,TU,dang-bo\nCB1,Chi bộ thôn 1,DB1,chi-bo\nCB2,Chi bộ thôn 2,DB1,chi-bo\n";
-const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role\n10000001,Nguyễn Văn An,1960-01-02,CB1,chinh-thuc,bi-thu\n10000002,Trần Thị Bình,1975-05-06,CB1,chinh-thuc,dang-vien\n10000003,Lê Văn Cường,1980-03-04,CB2,du-bi,dang-vien\n";
 
 fn schemathesis() -> PathBuf {
     let install = format!(
@@ -68,61 +63,10 @@ fn schemathesis() -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn sotay(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_sotay"))
-        .args(args)
-        .output()
-        .expect("run sotay");
-    assert!(
-        out.status.success(),
-        "sotay {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(dir: &Path, db: &str, addr: SocketAddr) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_sotay"))
-        .args(["server", "--no-rate-limits", "--site"])
-        .arg(dir.join("public"))
-        .args(["--db", db, "--listen", &addr.to_string()])
-        .env("SOTAY_LOG", "quiet")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("server.log")).expect("log"))
-        .spawn()
-        .expect("start server");
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if try_request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200) {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("the server did not start");
-}
-
 #[test]
 fn schemathesis_finds_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
-    let db = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    let db = db_url(&dir.path().join("db.sqlite"));
     run_schemathesis(&dir, &db);
 }
 
@@ -164,40 +108,19 @@ fn schemathesis_finds_nothing_on_postgres() {
 fn run_schemathesis(dir: &tempfile::TempDir, db: &str) {
     let st = schemathesis();
     let d = dir.path();
-    sotay_generator::build(&common::repo(), &d.join("public"))
-        .unwrap_or_else(|e| panic!("{:?}", e.sorted()));
-    std::fs::write(d.join("units.csv"), UNITS).expect("w");
-    std::fs::write(d.join("members.csv"), MEMBERS).expect("w");
-    let db = db.to_string();
-    let path = |p: &str| d.join(p).display().to_string();
-    sotay(&[
-        "roster",
-        "import",
-        "--units",
-        &path("units.csv"),
-        "--members",
-        &path("members.csv"),
-        "--db",
-        &db,
-    ]);
-    let admin = sotay(&["admin", "create", "--unit", "TU", "--db", &db]);
+    let site = build_site(d);
+    import_roster(d, db);
+    let admin = admin(db, "TU");
     assert!(admin.starts_with("a_"), "{admin}");
-
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
-    let server = start(d, &db, addr);
+    let log = d.join("server.log");
+    let server = start_logged(&site, db, &["--no-rate-limits"], &[], Some(&log));
+    let addr = server.addr;
     // The secretary of CB1: events of every type, meetings included, can be stored.
-    let r = post_json(
-        addr,
-        "/api/v1/register",
-        None,
-        &json!({"card_number": "10000001", "full_name": "Nguyễn Văn An", "birth_date": "1960-01-02", "unit_code": "CB1"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
-    let member = r.json()["token"].as_str().expect("token").to_string();
+    let member = register(addr, 0);
 
     // Tokens go to the security schemes the description names; everything else is flags.
     let config = d.join("schemathesis.toml");
-    let hooks = common::repo().join("tests/schemathesis_hooks.py");
+    let hooks = repo().join("tests/schemathesis_hooks.py");
     std::fs::write(
         &config,
         format!(
@@ -255,7 +178,7 @@ bearer = "${{SOTAY_ADMIN_TOKEN}}"
         VERSION,
         took.as_secs_f64()
     );
-    let log = std::fs::read_to_string(d.join("server.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         out.status.success(),
         "schemathesis found problems (seed {SEED}):\n{stdout}\n{stderr}\nserver log:\n{log}"

@@ -1,6 +1,7 @@
-//! The `sotay server` binary on loopback, for the hostile-client and disk-full tests: the
-//! sample site built into a temporary folder, a small roster imported with `sotay roster
-//! import`, and the server process killed when the guard is dropped.
+//! The `sotay server` binary on loopback, for the hostile-client, disk-full and schemathesis
+//! tests: the sample site built into a temporary folder, a small roster imported with `sotay
+//! roster import`, and the server process killed when the guard is dropped. Databases are
+//! given as URLs (`sqlite://PATH`, see [`db_url`], or `postgres://...`).
 
 #![allow(dead_code)]
 
@@ -39,8 +40,9 @@ pub fn db_url(db: &Path) -> String {
     format!("sqlite://{}", db.display())
 }
 
-/// Imports the small roster into `db` (its CSV files are written next to it in `scratch`).
-pub fn import_roster(scratch: &Path, db: &Path) {
+/// Imports the small roster into the database at URL `db` (its CSV files are written in
+/// `scratch`).
+pub fn import_roster(scratch: &Path, db: &str) {
     std::fs::write(scratch.join("units.csv"), UNITS).expect("w");
     std::fs::write(scratch.join("members.csv"), MEMBERS).expect("w");
     let out = Command::new(bin())
@@ -48,8 +50,7 @@ pub fn import_roster(scratch: &Path, db: &Path) {
         .arg(scratch.join("units.csv"))
         .arg("--members")
         .arg(scratch.join("members.csv"))
-        .arg("--db")
-        .arg(db_url(db))
+        .args(["--db", db])
         .output()
         .expect("roster import");
     assert!(
@@ -60,9 +61,9 @@ pub fn import_roster(scratch: &Path, db: &Path) {
 }
 
 /// An admin token for `unit`, made with `sotay admin create`.
-pub fn admin(db: &Path, unit: &str) -> String {
+pub fn admin(db: &str, unit: &str) -> String {
     let out = Command::new(bin())
-        .args(["admin", "create", "--unit", unit, "--db", &db_url(db)])
+        .args(["admin", "create", "--unit", unit, "--db", db])
         .output()
         .expect("admin create");
     assert!(
@@ -102,14 +103,14 @@ impl Server {
 }
 
 /// Starts `sotay server` on a free port with `args` and `env` added, and waits for /healthz.
-pub fn start(site: &Path, db: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+pub fn start(site: &Path, db: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
     start_logged(site, db, args, env, None)
 }
 
 /// Like `start`, with the server's stderr (its log and any panic) written to `log`.
 pub fn start_logged(
     site: &Path,
-    db: &Path,
+    db: &str,
     args: &[&str],
     env: &[(&str, &str)],
     log: Option<&Path>,
@@ -118,7 +119,7 @@ pub fn start_logged(
     let mut cmd = Command::new(bin());
     cmd.args(["server", "--site"])
         .arg(site)
-        .args(["--db", &db_url(db), "--listen", &addr.to_string()])
+        .args(["--db", db, "--listen", &addr.to_string()])
         .args(args)
         .env("SOTAY_LOG", "quiet")
         .stdout(Stdio::null())
