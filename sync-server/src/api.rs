@@ -464,19 +464,11 @@ async fn register<S: Storage>(
     let found = {
         let app = app.clone();
         tokio::spawn(async move {
-            // On a shared database the aggregate catches up from the database instead.
-            let shared = app.store.shared();
-            let _gate = if shared {
-                None
-            } else {
-                Some(app.reports_gate.read().await)
-            };
+            let _gate = app.writer_gate().await;
             let found = app.store.register(reg, now()).await?;
             if let Some(m) = &found {
                 let day = crate::reports::today();
-                if !shared {
-                    app.update_reports(|r| r.registered(m.card_number.as_str(), day));
-                }
+                app.update_reports(|r| r.registered(m.card_number.as_str(), day));
                 app.metrics.registrations.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<_, StoreError>(found)
@@ -600,19 +592,11 @@ async fn events<S: Storage>(
             let app = app.clone();
             let member = member.clone();
             tokio::spawn(async move {
-                let shared = app.store.shared();
-                let _gate = if shared {
-                    None
-                } else {
-                    Some(app.reports_gate.read().await)
-                };
+                let _gate = app.writer_gate().await;
                 let stored = app.store.append_events(member.clone(), evs, now).await?;
                 let card = member.card_number.as_str();
                 let cell = member.unit_code.as_str();
                 app.update_reports(|r| {
-                    if shared {
-                        return;
-                    }
                     for ((kind, doc, at), st) in kinds.iter().zip(&stored) {
                         if *st == Stored::Stored {
                             r.event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);

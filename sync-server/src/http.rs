@@ -218,8 +218,24 @@ impl<S: Storage> App<S> {
         limiter.check(key)
     }
 
-    /// Applies `f` to the reports' aggregate, if it is loaded.
+    /// What a writer holds from before its commit until its `update_reports` is applied
+    /// (see `reports_gate`); nothing on a shared database, where writers leave the aggregate
+    /// alone.
+    pub async fn writer_gate(&self) -> Option<tokio::sync::RwLockReadGuard<'_, ()>> {
+        if self.store.shared() {
+            None
+        } else {
+            Some(self.reports_gate.read().await)
+        }
+    }
+
+    /// Applies a committed write `f` to the reports' aggregate, if it is loaded. On a shared
+    /// database nothing: the aggregate catches up from the database instead
+    /// (`refresh_reports`), which sees every instance's writes once.
     pub fn update_reports(&self, f: impl FnOnce(&mut crate::reports::ReportIndex)) {
+        if self.store.shared() {
+            return;
+        }
         if let Ok(mut g) = self.reports.lock() {
             if let Some(r) = g.as_mut() {
                 f(&mut r.index);
