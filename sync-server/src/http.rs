@@ -145,23 +145,21 @@ impl<S: Storage> App<S> {
                 .unwrap_or(None)
         };
         let shared = self.store.shared();
-        if !shared {
-            let version = self.store.roster_version().await?;
-            if current(&self.reports).map(|c| c.0) == Some(version) {
-                return Ok(());
-            }
-            let _gate = self.reports_gate.write().await;
-            if current(&self.reports).map(|c| c.0) == Some(version) {
-                return Ok(());
-            }
-        }
-        // Shared: one catch-up at a time; writers do not take the gate (they do not touch
-        // the aggregate), so this waits only for another catch-up.
-        let _gate = if shared {
-            Some(self.reports_gate.write().await)
-        } else {
-            None
+        // Only this process writes: the aggregate is current unless the roster changed.
+        let version = match shared {
+            true => None,
+            false => Some(self.store.roster_version().await?),
         };
+        let up_to_date = |v: Option<i64>| v.is_some() && current(&self.reports).map(|c| c.0) == v;
+        if up_to_date(version) {
+            return Ok(());
+        }
+        // Held until the aggregate is replaced: alone, writers wait for it (no write missed or
+        // counted twice); shared, writers do not take it, so it makes catch-ups one at a time.
+        let _gate = self.reports_gate.write().await;
+        if up_to_date(version) {
+            return Ok(());
+        }
         if let Some((version, Some(mark))) = current(&self.reports).filter(|_| shared) {
             let ch = self.store.changes(mark).await?;
             if ch.version == version {
