@@ -87,11 +87,28 @@ fn start(root: &Path) -> Serve {
 }
 
 impl Serve {
-    /// The next rebuild message (reload or error).
+    /// The end of the next rebuild ("built", once every file is written, or "error"). A
+    /// rebuild that changed files must have told open pages to reload before it ended.
     fn next(&self) -> serde_json::Value {
-        self.events
-            .recv_timeout(Duration::from_secs(20))
-            .expect("a rebuild message after the change")
+        let mut reloaded = false;
+        loop {
+            let m = self
+                .events
+                .recv_timeout(Duration::from_secs(20))
+                .expect("a rebuild message after the change");
+            match m["type"].as_str() {
+                Some("reload") => reloaded = true,
+                Some("built") => {
+                    let changed = m["changed"].as_array().map_or(0, Vec::len);
+                    assert!(
+                        changed == 0 || reloaded,
+                        "files changed but open pages were not told to reload: {m}"
+                    );
+                    return m;
+                }
+                _ => return m,
+            }
+        }
     }
     fn quiet(&self, ms: u64) -> Option<serde_json::Value> {
         self.events.recv_timeout(Duration::from_millis(ms)).ok()
@@ -169,6 +186,7 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
         .map(|i| format!("content/s{}/d{i:02}.md", i % 3))
         .collect();
     for step in 0..14 {
+        let mut gone = None;
         let label = match step % 5 {
             0 => {
                 let p = r.join(&docs[step % docs.len()]);
@@ -191,7 +209,12 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
                 "rename"
             }
             3 => {
-                std::fs::remove_file(r.join(docs.remove(step % docs.len()))).expect("rm");
+                let rel = docs.remove(step % docs.len());
+                std::fs::remove_file(r.join(&rel)).expect("rm");
+                gone = Some(format!(
+                    "{}/index.html",
+                    rel.trim_start_matches("content/").trim_end_matches(".md")
+                ));
                 "delete"
             }
             _ => {
@@ -206,7 +229,16 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
             }
         };
         let m = srv.next();
-        assert_eq!(m["type"], "reload", "step {step} ({label}): {m}");
+        assert_eq!(m["type"], "built", "step {step} ({label}): {m}");
+        if let Some(page) = gone {
+            // Open copies of the deleted page reload on this (to show the 404).
+            assert!(
+                m["removed"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|x| x == page.as_str())),
+                "step {step}: {page} not in {m}"
+            );
+        }
         compare_with_clean_build(&srv, r, work.path(), &format!("step {step} ({label})"));
     }
 
@@ -216,14 +248,14 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
     let t = std::fs::read_to_string(&target).expect("read") + "\nLưu kiểu tạm rồi đổi tên.\n";
     std::fs::write(&tmp, t).expect("write");
     std::fs::rename(&tmp, &target).expect("rename");
-    assert_eq!(srv.next()["type"], "reload");
+    assert_eq!(srv.next()["type"], "built");
     assert!(srv.quiet(600).is_none(), "one save, one rebuild");
     compare_with_clean_build(&srv, r, work.path(), "rename-on-save");
 
     // Swap files come and go without a rebuild of any page.
     std::fs::write(target.with_file_name(".d00.md.swp"), "vim").expect("write");
     std::fs::remove_file(target.with_file_name(".d00.md.swp")).expect("rm");
-    if let Some(m) = srv.quiet(800) {
+    while let Some(m) = srv.quiet(800) {
         assert_eq!(
             m["changed"].as_array().map(Vec::len),
             Some(0),
@@ -240,16 +272,16 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
         );
     }
     let m = srv.next();
-    assert_eq!(m["type"], "reload");
+    assert_eq!(m["type"], "built");
     assert!(srv.quiet(800).is_none(), "many files, one rebuild");
     compare_with_clean_build(&srv, r, work.path(), "many files");
 
     // Folders created, moved and deleted.
     std::fs::rename(r.join("content/lo"), r.join("content/lo-moi")).expect("move folder");
-    assert_eq!(srv.next()["type"], "reload");
+    assert_eq!(srv.next()["type"], "built");
     compare_with_clean_build(&srv, r, work.path(), "folder moved");
     std::fs::remove_dir_all(r.join("content/lo-moi")).expect("rm folder");
-    assert_eq!(srv.next()["type"], "reload");
+    assert_eq!(srv.next()["type"], "built");
     compare_with_clean_build(&srv, r, work.path(), "folder deleted");
 
     // An error is reported and the last good site stays; fixing it rebuilds.
@@ -279,7 +311,7 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
         "---\ntitle: Trung tâm mới\nid: hub\n---\n### Điều 1. Chung\nNội dung.\n",
     )
     .expect("write");
-    assert_eq!(srv.next()["type"], "reload");
+    assert_eq!(srv.next()["type"], "built");
     assert!(get(srv.addr, "/hub/").text().contains("Trung tâm mới"));
     compare_with_clean_build(&srv, r, work.path(), "fixed");
 
@@ -289,7 +321,7 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
         "---\ntitle: Trung tâm mới\nid: hub\n---\n### Điều 1. Chung\nNội dung về xóa đói giảm nghèo.\n",
     )
     .expect("write");
-    assert_eq!(srv.next()["type"], "reload");
+    assert_eq!(srv.next()["type"], "built");
     let found = |q: &str| -> Vec<String> {
         let r = get(srv.addr, &format!("/api/v1/search?q={q}"));
         assert_eq!(r.status, 200);
@@ -316,7 +348,7 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
     let last = r.join(&docs[0]);
     let t = std::fs::read_to_string(&last).expect("read") + "\nCon kỳ lân trong truyện.\n";
     std::fs::write(&last, t).expect("write");
-    assert_eq!(srv.next()["type"], "reload");
+    assert_eq!(srv.next()["type"], "built");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while found("ky%20lan").is_empty() {
         assert!(
@@ -326,7 +358,7 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     std::fs::remove_file(&last).expect("rm");
-    assert_eq!(srv.next()["type"], "reload");
+    assert_eq!(srv.next()["type"], "built");
     while !found("ky%20lan").is_empty() {
         assert!(
             std::time::Instant::now() < deadline,

@@ -466,9 +466,11 @@ pub fn load_cached(
             ids.insert(id, i);
         }
     }
+    // Each title folded once, not at every comparison.
+    let folded: Vec<String> = c.pages.iter().map(|p| text::fold(&p.fm.title)).collect();
     for i in 0..c.pages.len() {
         let mut kids = std::mem::take(&mut c.pages[i].children);
-        kids.sort_by(|&a, &b| order(&c.pages[a], &c.pages[b]));
+        kids.sort_by(|&a, &b| order_by(&c.pages[a], &folded[a], &c.pages[b], &folded[b]));
         c.pages[i].children = kids;
     }
     check_supersedes(&c, diags);
@@ -477,6 +479,11 @@ pub fn load_cached(
 
 /// Display order inside a section: sections first, then weight, newest date, title.
 pub fn order(a: &Page, b: &Page) -> std::cmp::Ordering {
+    order_by(a, &text::fold(&a.fm.title), b, &text::fold(&b.fm.title))
+}
+
+/// [`order`] with the titles already folded.
+fn order_by(a: &Page, a_title: &str, b: &Page, b_title: &str) -> std::cmp::Ordering {
     let sec = |p: &Page| p.kind != PageKind::Section;
     sec(a)
         .cmp(&sec(b))
@@ -486,7 +493,7 @@ pub fn order(a: &Page, b: &Page) -> std::cmp::Ordering {
                 .cmp(&b.fm.weight.unwrap_or(i64::MAX)),
         )
         .then(b.date().cmp(&a.date()))
-        .then_with(|| text::fold(&a.fm.title).cmp(&text::fold(&b.fm.title)))
+        .then_with(|| a_title.cmp(b_title))
         .then_with(|| a.src.path.cmp(&b.src.path))
 }
 

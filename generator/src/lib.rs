@@ -92,7 +92,8 @@ pub struct Summary {
     pub pages: usize,
     pub files: usize,
     pub written: usize,
-    pub removed: usize,
+    /// Files of the previous build removed this time.
+    pub removed: Vec<String>,
     pub bytes: u64,
     pub elapsed: Duration,
     pub out: PathBuf,
@@ -111,7 +112,7 @@ impl std::fmt::Display for Summary {
             self.pages,
             self.files,
             self.written,
-            self.removed,
+            self.removed.len(),
             self.bytes as f64 / 1_000_000.0,
             self.out.display(),
             self.elapsed.as_millis()
@@ -157,6 +158,16 @@ pub fn build_pages(
     builder: &mut Builder,
     out: &Path,
 ) -> Result<(Summary, Vec<search::index::SearchDoc>), Diagnostics> {
+    build_pages_with(builder, out, &mut |_| {})
+}
+
+/// Like [`build_pages`], calling `pages_done` as soon as the pages are on disk (see
+/// [`Builder::run_with`]).
+pub fn build_pages_with(
+    builder: &mut Builder,
+    out: &Path,
+    pages_done: &mut dyn FnMut(&[String]),
+) -> Result<(Summary, Vec<search::index::SearchDoc>), Diagnostics> {
     let start = Instant::now();
     let fail = |msg: String| {
         let mut d = Diagnostics::new();
@@ -165,7 +176,7 @@ pub fn build_pages(
     };
     let sink =
         write::DiskSink::open(out).map_err(|e| fail(format!("cannot write the site: {e}")))?;
-    let run = builder.run(&sink)?;
+    let run = builder.run_with(&sink, pages_done)?;
     let stats = sink.finish(run.files.keys()).map_err(|e| {
         builder.forget_outputs();
         fail(format!("cannot write the site: {e}"))

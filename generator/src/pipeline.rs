@@ -67,6 +67,12 @@ pub struct Builder {
     outputs: HashMap<String, (u64, FileMeta)>,
     assets: HashMap<PathBuf, (Option<SystemTime>, u64, FileMeta)>,
     terms: TermCache,
+    /// The structure key (see [`structure_key`]) of the last build's Markdown step.
+    md_key: u64,
+    /// What the last build's pages knew (lists, terms, list entries), for the next.
+    facts: Option<render::Facts>,
+    /// The structure key of the last build whose every link anchor was checked and found.
+    anchors_ok: Option<u64>,
     /// Keep sources and rendered pages for the next run (`sotay serve`); a one-shot build
     /// frees them as soon as they are used, to build large sites in little memory.
     keep: bool,
@@ -82,6 +88,9 @@ impl Builder {
             outputs: HashMap::new(),
             assets: HashMap::new(),
             terms: TermCache::default(),
+            md_key: 0,
+            facts: None,
+            anchors_ok: None,
             keep: true,
         }
     }
@@ -116,6 +125,18 @@ impl Builder {
 
     /// One build into `sink`.
     pub fn run(&mut self, sink: &dyn Sink) -> Result<Run, Diagnostics> {
+        self.run_with(sink, &mut |_| {})
+    }
+
+    /// One build into `sink`, calling `pages_done` with the files given to the sink so far as
+    /// soon as every page a member can open is there (all pages but the search page, with the
+    /// theme's assets and the attachments they use): `sotay serve` reloads open pages then,
+    /// while the offline index, feed, sitemap and service worker are still being made.
+    pub fn run_with(
+        &mut self,
+        sink: &dyn Sink,
+        pages_done: &mut dyn FnMut(&[String]),
+    ) -> Result<Run, Diagnostics> {
         let timer = Timer::new();
         let mut diags = Diagnostics::new();
         let config = Config::load(&self.root, &mut diags);
@@ -151,12 +172,26 @@ impl Builder {
         };
         timer.step("load");
 
-        let (rendered, markdown_rendered) = match sources {
+        let key = if self.keep { structure_key(&ctx) } else { 0 };
+        let (rendered, markdown_rendered, fresh) = match sources {
             Some(sources) => one_shot_markdown(&ctx, sources, &mut diags),
-            None => self.markdown(&ctx, &mut diags),
+            None => self.markdown(&ctx, key, &mut diags),
         };
         timer.step("markdown");
-        check_anchors(&ctx, &rendered, &mut diags);
+        // Every link's anchor was found last time, in the same structure, and no page
+        // rendered again has other headings: only the links of the pages rendered again can
+        // have broken.
+        match fresh {
+            Some(fresh) if self.anchors_ok == Some(key) => check_anchors(
+                &ctx,
+                &rendered,
+                fresh.iter().map(|&i| &rendered[i]),
+                &mut diags,
+            ),
+            _ => check_anchors(&ctx, &rendered, rendered.iter(), &mut diags),
+        }
+        self.anchors_ok = (self.keep && !diags.has_errors()).then_some(key);
+        timer.step("anchors");
         // Nothing has been written yet: what `outputs` says about the output folder stays true.
         let Some(theme) = theme else {
             return Err(diags);
@@ -201,8 +236,49 @@ impl Builder {
             put_meta(path, bytes, FileMeta::of(bytes), files, changed)
         };
 
+        // The theme's assets, the web manifest and the attachments first: a page that is
+        // there (see `pages_done`) finds what it links to.
+        for (url, bytes) in theme.assets.values() {
+            put(
+                url.trim_start_matches('/').to_string(),
+                bytes,
+                &mut files,
+                &mut changed,
+            )?;
+        }
+        let manifest = offline::web_manifest(&ctx, &theme)
+            .map_err(|e| fail("manifest.webmanifest", std::io::Error::other(e)))?;
+        put(
+            "manifest.webmanifest".into(),
+            &manifest,
+            &mut files,
+            &mut changed,
+        )?;
+        for a in &content.assets {
+            let path = a.url.trim_start_matches('/').to_string();
+            let m = std::fs::metadata(&a.file).map_err(|e| fail(&a.path, e))?;
+            let stamp = (m.modified().ok(), m.len());
+            let meta = match self.assets.get(&a.file) {
+                Some((t, n, meta)) if (*t, *n) == stamp && stamp.0.is_some() => meta.clone(),
+                _ => {
+                    let bytes = std::fs::read(&a.file).map_err(|e| fail(&a.path, e))?;
+                    let meta = FileMeta::of(&bytes);
+                    self.assets
+                        .insert(a.file.clone(), (stamp.0, stamp.1, meta.clone()));
+                    meta
+                }
+            };
+            if outputs.get(&path).is_none_or(|(_, old)| *old != meta) {
+                sink.copy(&path, &a.file).map_err(|e| fail(&a.path, e))?;
+                changed.push(path.clone());
+            }
+            files.insert(path, meta);
+        }
+        timer.step("assets");
+
         // Every page but the search page (which names the search index, made below).
-        let pages = render::Pages::new(&ctx, &theme, &rendered, "");
+        let pages = render::Pages::with_facts(&ctx, &theme, &rendered, "", self.facts.take(), key);
+        timer.step("pages: facts");
         let (search_jobs, jobs): (Vec<render::Job>, Vec<render::Job>) = pages
             .jobs()
             .into_iter()
@@ -224,6 +300,7 @@ impl Builder {
         if diags.has_errors() {
             return Err(diags);
         }
+        pages_done(&changed);
         // Kept for the search page when sources are kept anyway (an incremental build); a
         // one-shot build frees the page bodies first, now that they are in their pages, before
         // search needs the memory, and makes the search page's `Pages` again.
@@ -281,7 +358,9 @@ impl Builder {
             &mut pages_rendered,
             &mut diags,
         );
-        drop(pages);
+        if self.keep {
+            self.facts = Some(pages.into_facts());
+        }
         timer.step("search page");
         if diags.has_errors() {
             return Err(diags);
@@ -305,44 +384,7 @@ impl Builder {
             &mut files,
             &mut changed,
         )?;
-        for (url, bytes) in theme.assets.values() {
-            put(
-                url.trim_start_matches('/').to_string(),
-                bytes,
-                &mut files,
-                &mut changed,
-            )?;
-        }
-        timer.step("sitemap and assets");
-        let manifest = offline::web_manifest(&ctx, &theme)
-            .map_err(|e| fail("manifest.webmanifest", std::io::Error::other(e)))?;
-        put(
-            "manifest.webmanifest".into(),
-            &manifest,
-            &mut files,
-            &mut changed,
-        )?;
-        for a in &content.assets {
-            let path = a.url.trim_start_matches('/').to_string();
-            let m = std::fs::metadata(&a.file).map_err(|e| fail(&a.path, e))?;
-            let stamp = (m.modified().ok(), m.len());
-            let meta = match self.assets.get(&a.file) {
-                Some((t, n, meta)) if (*t, *n) == stamp && stamp.0.is_some() => meta.clone(),
-                _ => {
-                    let bytes = std::fs::read(&a.file).map_err(|e| fail(&a.path, e))?;
-                    let meta = FileMeta::of(&bytes);
-                    self.assets
-                        .insert(a.file.clone(), (stamp.0, stamp.1, meta.clone()));
-                    meta
-                }
-            };
-            if outputs.get(&path).is_none_or(|(_, old)| *old != meta) {
-                sink.copy(&path, &a.file).map_err(|e| fail(&a.path, e))?;
-                changed.push(path.clone());
-            }
-            files.insert(path, meta);
-        }
-        timer.step("assets");
+        timer.step("feed, sitemap and catalog");
         for (path, bytes) in offline::service_worker(&ctx, &theme, &files)
             .map_err(|e| fail("sw.js", std::io::Error::other(e)))?
         {
@@ -374,8 +416,19 @@ impl Builder {
     }
 
     /// Renders the Markdown of every page whose source or inputs changed; reuses the rest.
-    fn markdown(&mut self, ctx: &Ctx, diags: &mut Diagnostics) -> (Vec<Arc<Rendered>>, usize) {
+    /// Also says which pages were rendered again, if none of them has other anchors than
+    /// before (so that only their links need checking).
+    fn markdown(
+        &mut self,
+        ctx: &Ctx,
+        key: u64,
+        diags: &mut Diagnostics,
+    ) -> (Vec<Arc<Rendered>>, usize, Option<Vec<usize>>) {
         let c = ctx.content;
+        // The same structure: every input of a page's Markdown but its own text is the same,
+        // so an entry of an unchanged file is a hit without looking at its dependencies.
+        let same_structure = key != 0 && key == self.md_key;
+        self.md_key = key;
         let config_key = hash::of(&format!("{:?}", ctx.config));
         // Everything `doc-list` and `meeting` show, for pages that use them.
         let lists_key = hash::of(
@@ -442,7 +495,11 @@ impl Builder {
                     _ => hash::fast(p.src.text.as_bytes()),
                 };
                 let hit = entry
-                    .filter(|e| e.src_hash == src_hash && e.dep_key == dep_key(&e.rendered.deps))
+                    .filter(|e| {
+                        e.src_hash == src_hash
+                            && ((same_structure && Arc::ptr_eq(&e.src, &p.src))
+                                || e.dep_key == dep_key(&e.rendered.deps))
+                    })
                     .map(|e| e.rendered.clone());
                 (src_hash, hit)
             })
@@ -454,8 +511,14 @@ impl Builder {
             .map(|(i, _)| (i, markdown::render(ctx, i)))
             .collect();
         let count = fresh.len();
+        let mut same_anchors = true;
+        let fresh_pages: Vec<usize> = fresh.iter().map(|(i, _)| *i).collect();
         let mut by_index: HashMap<usize, Arc<Rendered>> = HashMap::new();
         for (i, mut r) in fresh {
+            same_anchors &= self
+                .md
+                .get(&c.pages[i].src.path)
+                .is_some_and(|e| e.rendered.anchors == r.anchors);
             let errors = std::mem::take(&mut r.diags);
             let ok = !errors.has_errors();
             diags.extend(errors);
@@ -485,7 +548,7 @@ impl Builder {
         let live: std::collections::HashSet<&str> =
             c.pages.iter().map(|p| p.src.path.as_str()).collect();
         self.md.retain(|k, _| live.contains(k.as_str()));
-        (rendered, count)
+        (rendered, count, same_anchors.then_some(fresh_pages))
     }
 }
 
@@ -494,7 +557,7 @@ fn one_shot_markdown(
     ctx: &Ctx,
     sources: Vec<Arc<content::Source>>,
     diags: &mut Diagnostics,
-) -> (Vec<Arc<Rendered>>, usize) {
+) -> (Vec<Arc<Rendered>>, usize, Option<Vec<usize>>) {
     let mut out: Vec<Rendered> = sources
         .into_par_iter()
         .enumerate()
@@ -504,7 +567,7 @@ fn one_shot_markdown(
         diags.extend(std::mem::take(&mut r.diags));
     }
     let n = out.len();
-    (out.into_iter().map(Arc::new).collect(), n)
+    (out.into_iter().map(Arc::new).collect(), n, None)
 }
 
 /// Renders the pages of `jobs` whose fingerprint changed, in parallel, into `sink`.
@@ -562,9 +625,15 @@ fn render_pages(
     }
 }
 
-/// Links to `page#anchor` in other pages, checked now that all anchors are known.
-fn check_anchors(ctx: &Ctx, rendered: &[Arc<Rendered>], diags: &mut Diagnostics) {
-    for r in rendered {
+/// Links to `page#anchor` in other pages, checked now that all anchors are known: those of
+/// the pages `of`.
+fn check_anchors<'r>(
+    ctx: &Ctx,
+    rendered: &[Arc<Rendered>],
+    of: impl Iterator<Item = &'r Arc<Rendered>>,
+    diags: &mut Diagnostics,
+) {
+    for r in of {
         for c in &r.checks {
             let Some(&page) = ctx.content.by_path.get(&c.target) else {
                 continue;
@@ -587,6 +656,45 @@ fn check_anchors(ctx: &Ctx, rendered: &[Arc<Rendered>], diags: &mut Diagnostics)
             }
         }
     }
+}
+
+/// A hash of everything in the site but the Markdown bodies: configuration, every page's
+/// place, URL, id and front matter, the attachments and the partials. Two builds with the same
+/// key differ only in the text of some pages.
+fn structure_key(ctx: &Ctx) -> u64 {
+    let c = ctx.content;
+    let mut partials: Vec<(&String, u64)> = c
+        .partials
+        .iter()
+        .map(|(k, s)| (k, hash::fast(s.text.as_bytes())))
+        .collect();
+    partials.sort();
+    let key = hash::of(&(
+        format!("{:?}", ctx.config),
+        c.pages
+            .iter()
+            .map(|p| {
+                (
+                    p.kind as u8,
+                    &p.src.path,
+                    &p.url,
+                    &p.id,
+                    p.parent,
+                    &p.children,
+                    &p.attachments,
+                    &p.fm,
+                )
+            })
+            .collect::<Vec<_>>(),
+        c.assets
+            .iter()
+            .map(|a| (&a.path, &a.url, &a.name, a.size))
+            .collect::<Vec<_>>(),
+        partials,
+        &c.drafts,
+    ));
+    // 0 means "no key" (a one-shot build).
+    key.max(1)
 }
 
 /// Prints how long each step took when `SOTAY_TIMINGS` is set (for profiling builds).

@@ -149,6 +149,22 @@ pub struct Pages<'a> {
     item_fp: Vec<u64>,
     /// Per document: the documents before and after it in its section.
     neighbours: HashMap<PageIdx, (Option<PageIdx>, Option<PageIdx>)>,
+    /// The structure key these facts were made for (see [`Pages::with_facts`]).
+    key: u64,
+}
+
+/// The facts of [`Pages`] that depend only on the site's structure and on each page's
+/// rendered Markdown, kept from one build to the next.
+pub struct Facts {
+    key: u64,
+    lists: Vec<ListSpec>,
+    terms: Vec<TermsSpec>,
+    superseded_by: BTreeMap<PageIdx, Vec<PageIdx>>,
+    neighbours: HashMap<PageIdx, (Option<PageIdx>, Option<PageIdx>)>,
+    item_fp: Vec<u64>,
+    /// The rendered pages `item_fp` was computed from (kept alive, so that pointer equality
+    /// means the same page).
+    of: Vec<Arc<Rendered>>,
 }
 
 impl<'a> Pages<'a> {
@@ -158,16 +174,65 @@ impl<'a> Pages<'a> {
         rendered: &'a [Arc<Rendered>],
         search_index: &str,
     ) -> Self {
+        Self::with_facts(ctx, theme, rendered, search_index, None, 0)
+    }
+
+    /// Like [`Pages::new`], reusing what `previous` (from [`Pages::into_facts`] of the last
+    /// build) knows when the site's structure is the same (`previous.key == key`, a nonzero
+    /// hash of everything but the Markdown bodies): the lists,
+    /// terms and neighbours, and the list entries of pages whose Markdown was not rendered
+    /// again. A rebuild after one document's text changed recomputes one entry, not 10,000.
+    pub fn with_facts(
+        ctx: &'a Ctx<'a>,
+        theme: &'a Theme,
+        rendered: &'a [Arc<Rendered>],
+        search_index: &str,
+        previous: Option<Facts>,
+        key: u64,
+    ) -> Self {
         let c = ctx.content;
-        let mut superseded_by: BTreeMap<PageIdx, Vec<PageIdx>> = BTreeMap::new();
-        for (i, p) in c.pages.iter().enumerate() {
-            for s in &p.fm.supersedes {
-                if let Some(&t) = c.by_id.get(s) {
-                    superseded_by.entry(t).or_default().push(i);
+        let previous =
+            previous.filter(|f| key != 0 && f.key == key && f.of.len() == rendered.len());
+        let (lists, terms, superseded_by, neighbours, item_fp) = match previous {
+            Some(f) => {
+                let mut item_fp = f.item_fp;
+                for (i, fp) in item_fp.iter_mut().enumerate() {
+                    if !Arc::ptr_eq(&f.of[i], &rendered[i]) {
+                        *fp = crate::hash::of(&item(ctx, rendered, i));
+                    }
                 }
+                (f.lists, f.terms, f.superseded_by, f.neighbours, item_fp)
             }
-        }
-        let (lists, terms) = taxonomies(ctx);
+            None => {
+                let mut superseded_by: BTreeMap<PageIdx, Vec<PageIdx>> = BTreeMap::new();
+                for (i, p) in c.pages.iter().enumerate() {
+                    for s in &p.fm.supersedes {
+                        if let Some(&t) = c.by_id.get(s) {
+                            superseded_by.entry(t).or_default().push(i);
+                        }
+                    }
+                }
+                let (lists, terms) = taxonomies(ctx);
+                let item_fp = (0..c.pages.len())
+                    .into_par_iter()
+                    .map(|i| crate::hash::of(&item(ctx, rendered, i)))
+                    .collect();
+                let mut neighbours = HashMap::new();
+                for s in &c.pages {
+                    let docs: Vec<PageIdx> = s
+                        .children
+                        .iter()
+                        .copied()
+                        .filter(|&k| c.pages[k].kind == PageKind::Document)
+                        .collect();
+                    for (at, &d) in docs.iter().enumerate() {
+                        let prev = at.checked_sub(1).map(|x| docs[x]);
+                        neighbours.insert(d, (prev, docs.get(at + 1).copied()));
+                    }
+                }
+                (lists, terms, superseded_by, neighbours, item_fp)
+            }
+        };
         let mut global = tera::Context::new();
         let assets: BTreeMap<&str, String> = theme
             .assets
@@ -215,23 +280,6 @@ impl<'a> Pages<'a> {
                 .collect::<Vec<_>>(),
             &nav,
         ));
-        let item_fp = (0..c.pages.len())
-            .into_par_iter()
-            .map(|i| crate::hash::of(&item(ctx, rendered, i)))
-            .collect();
-        let mut neighbours = HashMap::new();
-        for s in &c.pages {
-            let docs: Vec<PageIdx> = s
-                .children
-                .iter()
-                .copied()
-                .filter(|&k| c.pages[k].kind == PageKind::Document)
-                .collect();
-            for (at, &d) in docs.iter().enumerate() {
-                let prev = at.checked_sub(1).map(|x| docs[x]);
-                neighbours.insert(d, (prev, docs.get(at + 1).copied()));
-            }
-        }
         Pages {
             neighbours,
             ctx,
@@ -244,6 +292,20 @@ impl<'a> Pages<'a> {
             global_fp,
             search_index: ctx.href(search_index),
             item_fp,
+            key,
+        }
+    }
+
+    /// What a later build can reuse (see [`Pages::with_facts`]).
+    pub fn into_facts(self) -> Facts {
+        Facts {
+            key: self.key,
+            lists: self.lists,
+            terms: self.terms,
+            superseded_by: self.superseded_by,
+            neighbours: self.neighbours,
+            item_fp: self.item_fp,
+            of: self.rendered.to_vec(),
         }
     }
 

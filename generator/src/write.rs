@@ -73,10 +73,11 @@ impl Sink for NullSink {
 }
 
 /// What a disk build did.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct WriteStats {
     pub written: usize,
-    pub removed: usize,
+    /// Files of the previous build that are gone.
+    pub removed: Vec<String>,
 }
 
 /// Writes into an output folder.
@@ -120,7 +121,7 @@ impl DiskSink {
         current: impl IntoIterator<Item = &'a String>,
     ) -> io::Result<WriteStats> {
         let current: BTreeSet<&String> = current.into_iter().collect();
-        let mut removed = 0;
+        let mut removed = Vec::new();
         for old in self.previous.iter().filter(|p| !current.contains(p)) {
             if !safe_rel(old) {
                 continue;
@@ -128,7 +129,7 @@ impl DiskSink {
             let path = self.out.join(old);
             match std::fs::remove_file(&path) {
                 Ok(()) => {
-                    removed += 1;
+                    removed.push(old.clone());
                     remove_empty_parents(&self.out, &path);
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}

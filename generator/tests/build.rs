@@ -277,7 +277,7 @@ fn builds_are_deterministic_and_incremental_on_disk() {
     assert!(fa == files(&b), "two builds of the same input differ");
     // A second build into the same folder writes nothing.
     let again = sotay_generator::build(&root, &a).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    assert_eq!((again.written, again.removed), (0, 0));
+    assert_eq!((again.written, again.removed.len()), (0, 0));
 }
 
 #[test]
@@ -292,7 +292,11 @@ fn output_folder_is_cleaned_of_removed_pages_and_foreign_folders_are_refused() {
     std::fs::remove_file(dir.path().join("content/b.md")).expect("rm");
     let s = sotay_generator::build(dir.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
     assert!(!out.join("b").exists(), "removed page's folder is gone");
-    assert!(s.removed >= 1);
+    assert!(
+        s.removed.iter().any(|p| p == "b/index.html"),
+        "{:?}",
+        s.removed
+    );
 
     let foreign = dir.path().join("photos");
     std::fs::create_dir_all(&foreign).expect("mkdir");

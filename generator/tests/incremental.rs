@@ -290,3 +290,110 @@ fn a_body_edit_renders_a_few_pages() {
         edit.changed
     );
 }
+
+/// Link anchors are checked again only where they can have changed (the pages rendered again,
+/// or every page when one of them has other headings than before): after every step the
+/// incremental build finds exactly the problems a clean check finds.
+#[test]
+fn anchor_checks_in_rebuilds_match_clean_checks() {
+    let root = tempfile::tempdir().expect("tmp");
+    let r = root.path();
+    let hub =
+        |headings: &str| format!("---\ntitle: Trung tâm\nid: hub\n---\n{headings}\nNội dung.\n");
+    let linker = |anchor: &str, extra: &str| {
+        format!(
+            "---\ntitle: Văn bản\n---\n## Mục một\nXem [trung tâm](../hub.md#{anchor}).\n{extra}\n"
+        )
+    };
+    write(r, "content/hub.md", &hub("### Điều 1. Chung"));
+    write(r, "content/s/d0.md", &linker("dieu-1", ""));
+    write(r, "content/s/d1.md", &linker("dieu-1", "Thân bài."));
+    let mut builder = Builder::new(r);
+    let sink = sotay_generator::write::NullSink;
+    let errors = |res: Result<
+        sotay_generator::pipeline::Run,
+        sotay_generator::diagnostics::Diagnostics,
+    >|
+     -> Vec<String> {
+        match res {
+            Ok(run) => run
+                .warnings
+                .sorted()
+                .iter()
+                .map(|d| d.to_string())
+                .collect(),
+            Err(d) => d.sorted().iter().map(|d| d.to_string()).collect(),
+        }
+    };
+    let steps: Vec<(&str, &str, String, bool)> = vec![
+        (
+            "start",
+            "content/s/d1.md",
+            linker("dieu-1", "Thân bài."),
+            true,
+        ),
+        (
+            "a target loses its heading",
+            "content/hub.md",
+            hub("### Điều 2. Chung"),
+            false,
+        ),
+        (
+            "body edit elsewhere while broken",
+            "content/s/d1.md",
+            linker("dieu-2", "Sửa."),
+            false,
+        ),
+        (
+            "the heading comes back",
+            "content/hub.md",
+            hub("### Điều 1. Chung\n### Điều 2. Chung"),
+            true,
+        ),
+        (
+            "a page links to a missing anchor",
+            "content/s/d0.md",
+            linker("khong-co", ""),
+            false,
+        ),
+        (
+            "fixed",
+            "content/s/d0.md",
+            linker("dieu-1", "Đã sửa."),
+            true,
+        ),
+        (
+            "body edit, same headings",
+            "content/hub.md",
+            hub("### Điều 1. Chung\n### Điều 2. Chung\n\nThêm."),
+            true,
+        ),
+        (
+            "a target loses a heading a page links to",
+            "content/hub.md",
+            hub("### Điều 1. Chung"),
+            false,
+        ),
+        (
+            "the page that linked moves on",
+            "content/s/d1.md",
+            linker("dieu-1", "Lại."),
+            true,
+        ),
+    ];
+    for (label, file, text, ok) in steps {
+        write(r, file, &text);
+        let inc = errors(builder.run(&sink));
+        let clean: Vec<String> = sotay_generator::check(r)
+            .sorted()
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(inc, clean, "{label}");
+        assert_eq!(
+            clean.iter().all(|e| !e.contains("error")),
+            ok,
+            "{label}: {clean:?}"
+        );
+    }
+}

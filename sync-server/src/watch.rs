@@ -20,9 +20,17 @@ use std::time::{Duration, Instant};
 const QUIET: Duration = Duration::from_millis(40);
 const MAX_DELAY: Duration = Duration::from_millis(400);
 
-/// What a rebuild says to open pages (server-sent events).
+/// What a rebuild says to open pages (server-sent events): reload, as soon as the changed
+/// pages are on disk.
 pub fn reload_message(changed: &[String]) -> String {
     serde_json::json!({"type": "reload", "changed": changed}).to_string()
+}
+
+/// The end of a rebuild, once every file is written (also when nothing changed): what
+/// changed and what was removed. Open pages that were removed reload (to show the 404);
+/// tools and tests wait for it before comparing files.
+pub fn built_message(changed: &[String], removed: &[String]) -> String {
+    serde_json::json!({"type": "built", "changed": changed, "removed": removed}).to_string()
 }
 
 pub fn error_message(errors: &[String]) -> String {
@@ -66,6 +74,7 @@ fn search_thread<S: Storage>(
     let spawned = std::thread::Builder::new()
         .name("sotay-search-index".into())
         .spawn(move || {
+            lower_priority();
             while let Ok(mut docs) = rx.recv() {
                 while let Ok(newer) = rx.try_recv() {
                     docs = newer;
@@ -81,6 +90,26 @@ fn search_thread<S: Storage>(
         eprintln!("sotay: cannot start the search index thread ({e}); search stays as built");
     }
     tx
+}
+
+/// Makes the calling thread (and the threads it starts: tantivy's writer and merger) the
+/// last to get a core: on a 2-core machine the search index update of one save would
+/// otherwise take a core from the rebuild of the next.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread's own id; no memory is shared.
+        let rc = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, 19)
+        };
+        if rc != 0 {
+            eprintln!(
+                "sotay: cannot lower the search index thread's priority ({})",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
 }
 
 /// Watches `root` and rebuilds into `out` until the process ends. Runs on its own thread.
@@ -135,16 +164,30 @@ pub fn run<S: Storage>(
                     continue;
                 }
                 let t = Instant::now();
-                match sotay_generator::build_pages(&mut builder, &out) {
+                // Open pages reload as soon as the pages are written; the offline index,
+                // feed, sitemap and service worker follow.
+                let mut reloaded = false;
+                let mut pages_done = |changed: &[String]| {
+                    if !changed.is_empty() || failing {
+                        app.files.clear();
+                        let _ = app.reloads.send(reload_message(changed));
+                        reloaded = true;
+                    }
+                };
+                let result = sotay_generator::build_pages_with(&mut builder, &out, &mut pages_done);
+                match result {
                     Ok((summary, docs)) => {
                         app.files.clear();
                         app.reload_catalog();
                         if let Ok(mut e) = app.build_errors.lock() {
                             e.clear();
                         }
-                        if !summary.changed.is_empty() || failing {
+                        if !reloaded && (!summary.changed.is_empty() || failing) {
                             let _ = app.reloads.send(reload_message(&summary.changed));
                         }
+                        let _ = app
+                            .reloads
+                            .send(built_message(&summary.changed, &summary.removed));
                         if failing {
                             eprintln!("fixed: the site builds again");
                             failing = false;
@@ -213,6 +256,12 @@ pub const LIVE_JS: &str = r#"(function () {
       if (m.type === "reload") {
         sessionStorage.setItem(key, String(window.scrollY));
         location.reload();
+      } else if (m.type === "built") {
+        // A page that is gone: show what the site says now (its 404).
+        var file = location.pathname.replace(/^\//, "");
+        try { file = decodeURIComponent(file); } catch (err) {}
+        if (file === "" || /\/$/.test(file)) file += "index.html";
+        if ((m.removed || []).indexOf(file) >= 0) location.reload();
       } else if (m.type === "error") {
         show(m.errors || []);
       } else if (m.type === "hello" && m.errors && m.errors.length) {
