@@ -1,5 +1,6 @@
 //! Live reload in real headless Chromium: an editor saves, the open page reloads with the
-//! change and keeps its scroll position; an error shows an overlay with file:line:col; fixing
+//! change and keeps its scroll position (another open page that does not show it is left
+//! alone); an error shows an overlay with file:line:col; fixing
 //! it makes the overlay go.
 
 mod common;
@@ -38,6 +39,7 @@ fn edit_error_fix_in_the_browser() {
             &format!("http://{addr}"),
             file.to_str().expect("utf-8"),
             "/dieu-le/dieu-le-mau/",
+            "/huong-dan-cai-dat/",
         ],
     );
     let _ = child.kill();
@@ -56,6 +58,10 @@ fn edit_error_fix_in_the_browser() {
     assert_eq!(
         v["stillThere"], true,
         "the last good page stays while there are errors: {v}"
+    );
+    assert_eq!(
+        v["otherKept"], true,
+        "a page that does not show the edited document is not reloaded: {v}"
     );
     assert_eq!(v["overlayGone"], true, "{v}");
     assert_eq!(v["reverted"], true, "{v}");

@@ -125,7 +125,7 @@ pub struct Asset {
 }
 
 /// Everything in `content/`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Content {
     /// Published pages; index 0 is the home page.
     pub pages: Vec<Page>,
@@ -475,6 +475,86 @@ pub fn load_cached(
     }
     check_supersedes(&c, diags);
     c
+}
+
+/// Brings `content` (loaded with `cache` last time) up to date when all that changed is the
+/// text of some pages, the watcher's paths (`changed`, relative to `root`) say which:
+/// every path is a page of `content` whose file still exists with the same front matter and
+/// no problem, a file that is gone and was never known (an editor's temporary file), or a
+/// hidden, backup or swap file (never content). Reads only those pages. Returns false, having
+/// changed nothing in `content`, for anything else: the caller loads everything.
+pub fn apply_text_edits(
+    root: &Path,
+    config: &Config,
+    cache: &mut LoadCache,
+    content: &mut Content,
+    changed: &[PathBuf],
+) -> bool {
+    let kinds = config.kind_ids();
+    if cache.kinds != kinds {
+        return false;
+    }
+    let mut edits = Vec::new();
+    for raw in changed {
+        let Ok(under) = raw.strip_prefix("content") else {
+            return false;
+        };
+        if under
+            .components()
+            .any(|c| is_ignored(&c.as_os_str().to_string_lossy()))
+        {
+            continue;
+        }
+        let file = root.join(raw);
+        let meta = std::fs::metadata(&file).ok();
+        let Some((_, _, _, old_diags)) = cache.files.get(&file) else {
+            if meta.is_none() {
+                continue;
+            }
+            return false;
+        };
+        let path = rel(root, &file);
+        let (Some(meta), Some(&i)) = (meta, content.by_path.get(&path)) else {
+            return false;
+        };
+        let page = &content.pages[i];
+        if i == 0 || !meta.is_file() || !old_diags.is_empty() || !path.ends_with(".md") {
+            return false;
+        }
+        let role = if page.kind == PageKind::Section {
+            Role::Section
+        } else {
+            Role::Document
+        };
+        let entry = Entry::Markdown {
+            path: path.clone(),
+            file: file.clone(),
+            role,
+        };
+        let mut d = Diagnostics::new();
+        let Loaded::Markdown(src, fm) = load_entry(&entry, &kinds, &mut d) else {
+            return false;
+        };
+        if !d.is_empty() || *fm != page.fm {
+            return false;
+        }
+        edits.push((i, file, meta, src, fm));
+    }
+    for (i, file, meta, src, fm) in edits {
+        let page = &mut content.pages[i];
+        page.hash = src.hash.clone();
+        page.src = src.clone();
+        cache.files.insert(
+            file,
+            (
+                meta.modified().ok(),
+                meta.len(),
+                Loaded::Markdown(src, fm),
+                Diagnostics::new(),
+            ),
+        );
+    }
+    true
 }
 
 /// Display order inside a section: sections first, then weight, newest date, title.

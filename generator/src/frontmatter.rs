@@ -169,7 +169,7 @@ impl Status {
 }
 
 /// The checked front matter of one page. (Hashed, not formatted, for fingerprints.)
-#[derive(Debug, Clone, Default, Hash)]
+#[derive(Debug, Clone, Default, Hash, PartialEq)]
 pub struct FrontMatter {
     pub title: String,
     pub id: Option<String>,

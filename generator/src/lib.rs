@@ -65,7 +65,7 @@ impl Ctx<'_> {
 /// A generated site, in memory: every output file by its path relative to the output folder.
 pub struct Site {
     pub config: Config,
-    pub content: Content,
+    pub content: Arc<Content>,
     pub rendered: Vec<Arc<Rendered>>,
     pub files: BTreeMap<String, Output>,
     /// The searchable documents, for the tantivy index.

@@ -41,10 +41,14 @@ struct MdEntry {
     rendered: Arc<Rendered>,
 }
 
+/// The pages whose Markdown was rendered again, and whether they all have the anchors they
+/// had before; `None` when every page was rendered (a one-shot build).
+type Fresh = Option<(Vec<usize>, bool)>;
+
 /// The result of one build.
 pub struct Run {
     pub config: Config,
-    pub content: Content,
+    pub content: Arc<Content>,
     pub rendered: Vec<Arc<Rendered>>,
     /// Every output file (also those not rewritten this time).
     pub files: BTreeMap<String, FileMeta>,
@@ -69,6 +73,11 @@ pub struct Builder {
     terms: TermCache,
     /// The structure key (see [`structure_key`]) of the last build's Markdown step.
     md_key: u64,
+    /// The content of the last build and what loading it said, to apply the next text edits
+    /// to (see [`Builder::changed`]).
+    content: Option<(Arc<Content>, Diagnostics)>,
+    /// The paths the watcher saw change since the last build, if it knows.
+    hint: Option<Vec<PathBuf>>,
     /// What the last build's pages knew (lists, terms, list entries), for the next.
     facts: Option<render::Facts>,
     /// The structure key of the last build whose every link anchor was checked and found.
@@ -89,6 +98,8 @@ impl Builder {
             assets: HashMap::new(),
             terms: TermCache::default(),
             md_key: 0,
+            content: None,
+            hint: None,
             facts: None,
             anchors_ok: None,
             keep: true,
@@ -117,6 +128,14 @@ impl Builder {
         &self.root
     }
 
+    /// Tells the next build which files changed (paths relative to the root, as the file
+    /// watcher saw them). When they are only new text of existing pages, the next build reads
+    /// just those files instead of walking `content/` again. Without it (or when the watcher
+    /// lost events) the next build looks at every file.
+    pub fn changed(&mut self, paths: Vec<PathBuf>) {
+        self.hint = Some(paths);
+    }
+
     /// Forgets what was written, so that the next run gives every file to its sink (after a
     /// failed write, or when the output folder was touched by someone else).
     pub fn forget_outputs(&mut self) {
@@ -141,15 +160,42 @@ impl Builder {
         let mut diags = Diagnostics::new();
         let config = Config::load(&self.root, &mut diags);
         let theme = theme::Theme::load(&self.root, &config.theme, &mut diags);
-        let mut content = if self.keep {
-            content::load_cached(&self.root, &config, &mut self.load, &mut diags)
-        } else {
-            content::load(&self.root, &config, &mut diags)
+        let hint = self.hint.take();
+        let mut previous = self.content.take();
+        let mut same_structure = false;
+        if let (Some((c, _)), Some(paths)) = (&mut previous, &hint) {
+            same_structure = content::apply_text_edits(
+                &self.root,
+                &config,
+                &mut self.load,
+                Arc::make_mut(c),
+                paths,
+            );
+        }
+        let mut content = match previous {
+            Some((c, load_diags)) if same_structure => {
+                diags.extend(load_diags.clone());
+                self.content = Some((c.clone(), load_diags));
+                c
+            }
+            _ if self.keep => {
+                let mut load_diags = Diagnostics::new();
+                let c = Arc::new(content::load_cached(
+                    &self.root,
+                    &config,
+                    &mut self.load,
+                    &mut load_diags,
+                ));
+                diags.extend(load_diags.clone());
+                self.content = Some((c.clone(), load_diags));
+                c
+            }
+            _ => Arc::new(content::load(&self.root, &config, &mut diags)),
         };
         // A one-shot build hands each page's source to the Markdown step, which frees it as
         // soon as the page is rendered: sources and rendered pages are never all in memory.
         let sources: Option<Vec<Arc<content::Source>>> = (!self.keep).then(|| {
-            content
+            Arc::make_mut(&mut content)
                 .pages
                 .iter_mut()
                 .map(|p| {
@@ -172,7 +218,11 @@ impl Builder {
         };
         timer.step("load");
 
-        let key = if self.keep { structure_key(&ctx) } else { 0 };
+        let key = match (self.keep, same_structure) {
+            (false, _) => 0,
+            (true, true) => self.md_key,
+            (true, false) => structure_key(&ctx),
+        };
         let (rendered, markdown_rendered, fresh) = match sources {
             Some(sources) => one_shot_markdown(&ctx, sources, &mut diags),
             None => self.markdown(&ctx, key, &mut diags),
@@ -181,8 +231,8 @@ impl Builder {
         // Every link's anchor was found last time, in the same structure, and no page
         // rendered again has other headings: only the links of the pages rendered again can
         // have broken.
-        match fresh {
-            Some(fresh) if self.anchors_ok == Some(key) => check_anchors(
+        match &fresh {
+            Some((fresh, true)) if self.anchors_ok == Some(key) => check_anchors(
                 &ctx,
                 &rendered,
                 fresh.iter().map(|&i| &rendered[i]),
@@ -279,6 +329,34 @@ impl Builder {
         // Every page but the search page (which names the search index, made below).
         let pages = render::Pages::with_facts(&ctx, &theme, &rendered, "", self.facts.take(), key);
         timer.step("pages: facts");
+        // Only some pages' text changed: their own pages first, so that open copies reload
+        // now; the pages that list them (and everything else) follow below, where these
+        // are rendered again to the same bytes and not written twice.
+        let mut told = false;
+        if let (true, Some((fresh, _))) = (same_structure, &fresh) {
+            let mut early = Vec::new();
+            for &i in fresh {
+                if content.pages[i].kind != content::PageKind::Document {
+                    continue;
+                }
+                let job = render::Job::Document(i);
+                let Ok((path, html)) = pages.render(&job) else {
+                    early.clear();
+                    break;
+                };
+                let meta = FileMeta::of(html.as_bytes());
+                if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
+                    sink.put(&path, html.as_bytes())
+                        .map_err(|e| fail(&path, e))?;
+                    early.push(path);
+                }
+            }
+            if !early.is_empty() {
+                pages_done(&early);
+                told = true;
+            }
+            timer.step("pages: the edited ones");
+        }
         let (search_jobs, jobs): (Vec<render::Job>, Vec<render::Job>) = pages
             .jobs()
             .into_iter()
@@ -300,7 +378,9 @@ impl Builder {
         if diags.has_errors() {
             return Err(diags);
         }
-        pages_done(&changed);
+        if !told {
+            pages_done(&changed);
+        }
         // Kept for the search page when sources are kept anyway (an incremental build); a
         // one-shot build frees the page bodies first, now that they are in their pages, before
         // search needs the memory, and makes the search page's `Pages` again.
@@ -366,18 +446,27 @@ impl Builder {
             return Err(diags);
         }
 
-        let html_paths: Vec<String> = files
-            .keys()
-            .filter(|k| k.ends_with(".html"))
-            .cloned()
-            .collect();
         put("atom.xml".into(), atom.as_bytes(), &mut files, &mut changed)?;
-        put(
-            "sitemap.xml".into(),
-            feeds::sitemap(&ctx, &html_paths).as_bytes(),
-            &mut files,
-            &mut changed,
-        )?;
+        // The sitemap lists the pages with their dates: the same structure, the same sitemap.
+        match outputs.get("sitemap.xml") {
+            Some((_, meta)) if same_structure => {
+                files.insert("sitemap.xml".into(), meta.clone());
+            }
+            _ => {
+                let html_paths: Vec<String> = files
+                    .keys()
+                    .filter(|k| k.ends_with(".html"))
+                    .cloned()
+                    .collect();
+                let sitemap = feeds::sitemap(&ctx, &html_paths);
+                put(
+                    "sitemap.xml".into(),
+                    sitemap.as_bytes(),
+                    &mut files,
+                    &mut changed,
+                )?
+            }
+        }
         put(
             "catalog.json".into(),
             catalog.as_bytes(),
@@ -416,14 +505,14 @@ impl Builder {
     }
 
     /// Renders the Markdown of every page whose source or inputs changed; reuses the rest.
-    /// Also says which pages were rendered again, if none of them has other anchors than
-    /// before (so that only their links need checking).
+    /// Also says which pages were rendered again, and whether none of them has other anchors
+    /// than before (so that only their links need checking).
     fn markdown(
         &mut self,
         ctx: &Ctx,
         key: u64,
         diags: &mut Diagnostics,
-    ) -> (Vec<Arc<Rendered>>, usize, Option<Vec<usize>>) {
+    ) -> (Vec<Arc<Rendered>>, usize, Fresh) {
         let c = ctx.content;
         // The same structure: every input of a page's Markdown but its own text is the same,
         // so an entry of an unchanged file is a hit without looking at its dependencies.
@@ -545,10 +634,12 @@ impl Builder {
             .enumerate()
             .map(|(i, (_, hit))| hit.or_else(|| by_index.remove(&i)).unwrap_or_default())
             .collect();
-        let live: std::collections::HashSet<&str> =
-            c.pages.iter().map(|p| p.src.path.as_str()).collect();
-        self.md.retain(|k, _| live.contains(k.as_str()));
-        (rendered, count, same_anchors.then_some(fresh_pages))
+        if !same_structure {
+            let live: std::collections::HashSet<&str> =
+                c.pages.iter().map(|p| p.src.path.as_str()).collect();
+            self.md.retain(|k, _| live.contains(k.as_str()));
+        }
+        (rendered, count, Some((fresh_pages, same_anchors)))
     }
 }
 
@@ -557,7 +648,7 @@ fn one_shot_markdown(
     ctx: &Ctx,
     sources: Vec<Arc<content::Source>>,
     diags: &mut Diagnostics,
-) -> (Vec<Arc<Rendered>>, usize, Option<Vec<usize>>) {
+) -> (Vec<Arc<Rendered>>, usize, Fresh) {
     let mut out: Vec<Rendered> = sources
         .into_par_iter()
         .enumerate()

@@ -136,6 +136,16 @@ impl DiskSink {
                 Err(e) => return Err(e),
             }
         }
+        if removed.is_empty()
+            && current.len() == self.previous.len()
+            && current.iter().all(|k| self.previous.contains(*k))
+        {
+            // The same files as last time: the list on disk is already right.
+            return Ok(WriteStats {
+                written: self.written.load(Ordering::Relaxed),
+                removed,
+            });
+        }
         let mut list = String::new();
         for k in &current {
             list.push_str(k);

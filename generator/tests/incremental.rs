@@ -116,8 +116,13 @@ fn random_edits_match_clean_builds() {
         } else {
             Some(rng.below(docs.len()))
         };
+        // What the file watcher of `sotay serve` would report, given to the builder on odd
+        // steps (it then reads only those files when they are text edits); even steps look
+        // at every file.
+        let mut touched: Vec<std::path::PathBuf> = Vec::new();
         let action = match (what, pick) {
             (0 | 1, Some(i)) => {
+                touched.push(docs[i].clone().into());
                 let p = r.join(&docs[i]);
                 let mut t = std::fs::read_to_string(&p).expect("read");
                 t.push_str(&format!("\nĐoạn thêm ở bước {step}.\n"));
@@ -125,6 +130,7 @@ fn random_edits_match_clean_builds() {
                 "edit body"
             }
             (2, Some(i)) => {
+                touched.push(docs[i].clone().into());
                 let p = r.join(&docs[i]);
                 let t = std::fs::read_to_string(&p).expect("read");
                 let t = t.replacen("title: ", &format!("title: (sửa {step}) "), 1);
@@ -144,11 +150,13 @@ fn random_edits_match_clean_builds() {
                         "Mới.",
                     ),
                 );
+                touched.push(rel.clone().into());
                 docs.push(rel);
                 next_id += 1;
                 "create"
             }
             (4, Some(i)) if docs.len() > 5 => {
+                touched.push(docs[i].clone().into());
                 std::fs::remove_file(r.join(docs.remove(i))).expect("rm");
                 "delete"
             }
@@ -157,10 +165,13 @@ fn random_edits_match_clean_builds() {
                 let to = format!("content/{}/doi-ten-{next_id}.md", sections[rng.below(3)]);
                 next_id += 1;
                 std::fs::rename(r.join(&from), r.join(&to)).expect("rename");
+                touched.push(from.into());
+                touched.push(to.clone().into());
                 docs[i] = to;
                 "rename"
             }
             (6, _) => {
+                touched.push("content/_chung/ghi-chu.md".into());
                 write(
                     r,
                     "content/_chung/ghi-chu.md",
@@ -169,6 +180,7 @@ fn random_edits_match_clean_builds() {
                 "partial"
             }
             (7, Some(i)) => {
+                touched.push(docs[i].clone().into());
                 let p = r.join(&docs[i]);
                 let t = std::fs::read_to_string(&p).expect("read");
                 let t = t
@@ -182,14 +194,21 @@ fn random_edits_match_clean_builds() {
                 "kind and tags"
             }
             (8, _) if step % 2 == 0 => {
+                touched.push("sotay.yaml".into());
                 write(r, "sotay.yaml", &format!("title: Sổ tay bước {step}\n"));
                 "config"
             }
             _ => {
+                touched.push("content/s1/bundle/mau.docx".into());
+                // An editor's temporary file, come and gone.
+                touched.push("content/s1/.mau.docx.tmp".into());
                 write(r, "content/s1/bundle/mau.docx", &"x".repeat(step + 1));
                 "attachment"
             }
         };
+        if step % 2 == 1 {
+            builder.changed(touched);
+        }
         let (inc, search_docs) = build_pages(&mut builder, &inc_out)
             .unwrap_or_else(|d| panic!("step {step} ({action}): {:?}", d.sorted()));
         updater

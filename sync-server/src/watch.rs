@@ -119,15 +119,26 @@ pub fn run<S: Storage>(
     mut builder: Builder,
     app: Arc<App<S>>,
 ) -> Result<std::thread::JoinHandle<()>, String> {
-    let (tx, rx) = mpsc::channel::<PathBuf>();
+    // A path that changed, or None when the watcher lost track (its queue overflowed, an
+    // error): then the next rebuild looks at every file.
+    let (tx, rx) = mpsc::channel::<(Instant, Option<PathBuf>)>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(ev) = res {
-            // Reading files (our own rebuild does) is not a change.
-            if matches!(ev.kind, notify::EventKind::Access(_)) {
-                return;
+        match res {
+            Ok(ev) => {
+                // Reading files (our own rebuild does) is not a change.
+                if matches!(ev.kind, notify::EventKind::Access(_)) {
+                    return;
+                }
+                let now = Instant::now();
+                if ev.need_rescan() {
+                    let _ = tx.send((now, None));
+                }
+                for p in ev.paths {
+                    let _ = tx.send((now, Some(p)));
+                }
             }
-            for p in ev.paths {
-                let _ = tx.send(p);
+            Err(_) => {
+                let _ = tx.send((Instant::now(), None));
             }
         }
     })
@@ -145,13 +156,39 @@ pub fn run<S: Storage>(
             let mut failing = false;
             let to_search = search_thread(&out, app.clone());
             while let Ok(first) = rx.recv() {
-                let mut any =
-                    relevant(&root_abs, &out_abs, &first) || relevant(&root, &out, &first);
-                let started = Instant::now();
+                // The relevant paths of this burst, relative to the root, unless some change
+                // is not known by its path.
+                let mut any = false;
+                let mut paths: std::collections::BTreeSet<PathBuf> = Default::default();
+                let mut unknown = false;
+                let mut note = |p: Option<PathBuf>| match p {
+                    Some(p) => {
+                        if relevant(&root_abs, &out_abs, &p) || relevant(&root, &out, &p) {
+                            any = true;
+                            match p.strip_prefix(&root_abs).or_else(|_| p.strip_prefix(&root)) {
+                                Ok(rel) => {
+                                    paths.insert(rel.to_path_buf());
+                                }
+                                Err(_) => unknown = true,
+                            }
+                        }
+                    }
+                    None => {
+                        any = true;
+                        unknown = true;
+                    }
+                };
+                // Quiet means no event for QUIET since the last one *happened*: events that
+                // queued up during the previous rebuild have waited long enough already.
+                let started = first.0;
+                let mut last = first.0;
+                note(first.1);
                 loop {
-                    match rx.recv_timeout(QUIET) {
-                        Ok(p) => {
-                            any |= relevant(&root_abs, &out_abs, &p) || relevant(&root, &out, &p);
+                    let wait = QUIET.saturating_sub(last.elapsed());
+                    match rx.recv_timeout(wait) {
+                        Ok((at, p)) => {
+                            last = last.max(at);
+                            note(p);
                             if started.elapsed() > MAX_DELAY {
                                 break;
                             }
@@ -162,6 +199,9 @@ pub fn run<S: Storage>(
                 }
                 if !any {
                     continue;
+                }
+                if !unknown {
+                    builder.changed(paths.into_iter().collect());
                 }
                 let t = Instant::now();
                 // Open pages reload as soon as the pages are written; the offline index,
@@ -233,6 +273,21 @@ pub const LIVE_JS: &str = r#"(function () {
   var y = sessionStorage.getItem(key);
   if (y !== null) { sessionStorage.removeItem(key); window.addEventListener("load", function () { window.scrollTo(0, parseFloat(y)); }); }
   var overlay = null;
+  var reloading = false;
+  function reload() {
+    if (reloading) return;
+    reloading = true;
+    sessionStorage.setItem(key, String(window.scrollY));
+    location.reload();
+  }
+  // The output file this page was made from ("nghi-quyet/nq-05/index.html"), and whether
+  // it is in a list of files.
+  function mine(files) {
+    var f = location.pathname.replace(/^\//, "");
+    try { f = decodeURIComponent(f); } catch (err) {}
+    if (f === "" || /\/$/.test(f)) f += "index.html";
+    return (files || []).some(function (x) { return x === f || f.slice(-x.length - 1) === "/" + x; });
+  }
   function show(errors) {
     if (!overlay) {
       overlay = document.createElement("div");
@@ -253,15 +308,10 @@ pub const LIVE_JS: &str = r#"(function () {
     var es = new EventSource("/__sotay/events");
     es.onmessage = function (e) {
       var m = JSON.parse(e.data);
-      if (m.type === "reload") {
-        sessionStorage.setItem(key, String(window.scrollY));
-        location.reload();
-      } else if (m.type === "built") {
-        // A page that is gone: show what the site says now (its 404).
-        var file = location.pathname.replace(/^\//, "");
-        try { file = decodeURIComponent(file); } catch (err) {}
-        if (file === "" || /\/$/.test(file)) file += "index.html";
-        if ((m.removed || []).indexOf(file) >= 0) location.reload();
+      if (m.type === "reload" || m.type === "built") {
+        // Only a page whose own file changed or went (or one showing errors) reloads:
+        // editing one document leaves the editor's other open pages alone.
+        if (overlay || mine(m.changed) || mine(m.removed)) reload();
       } else if (m.type === "error") {
         show(m.errors || []);
       } else if (m.type === "hello" && m.errors && m.errors.length) {
