@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Editors' loop benchmark: from saving one document to the reloaded page being served.
 
-    python3 bench/reload.py [--docs 10000] [--edits 40] [--builds 3] [--sotay PATH] [--out FILE]
+    python3 bench/reload.py [--docs 10000] [--edits 40] [--builds 3] [--title] [--sotay PATH] [--out FILE]
 
 Uses the generated corpus of bench/gen_corpus.py (generated into bench/work/corpus/ if it is
 not there yet), copied to a scratch folder because the benchmark edits it. Then:
@@ -10,7 +10,9 @@ not there yet), copied to a scratch folder because the benchmark edits it. Then:
 2. A client subscribes to the live-reload stream (`/__sotay/events`), as an open page does.
 3. N times, a document picked at random (fixed seed) gets a new sentence with a unique marker,
    saved the way most editors save: the whole file written to a temporary name in the same
-   folder, then renamed over the original. The clock starts just before the write.
+   folder, then renamed over the original. The clock starts just before the write. With
+   `--title` the marker goes into the document's title instead (a front matter edit: the
+   lists and pages that show the title change too, so the rebuild takes its longer path).
 4. The clock stops when the reload event has arrived AND a GET of the document's page returns
    the marker: what a member of the editing team sees in the browser.
 5. Next to it, the same site built from scratch by `sotay build` (empty output and cache),
@@ -81,6 +83,7 @@ def main():
     ap.add_argument("--docs", type=int, default=10000)
     ap.add_argument("--edits", type=int, default=40)
     ap.add_argument("--builds", type=int, default=3)
+    ap.add_argument("--title", action="store_true", help="edit the title (front matter), not the body")
     ap.add_argument("--sotay", default=os.path.join(ROOT, "target", "release", "sotay"))
     ap.add_argument("--out", default=os.path.join(BENCH, "work", "reload-results.json"))
     a = ap.parse_args()
@@ -151,7 +154,10 @@ def main():
             marker = f"Ghi chú sửa lần {i} mã {rnd.randrange(10**9)}."
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
-            text = text.rstrip("\n") + f"\n\n{marker}\n"
+            if a.title:
+                text = text.replace("\ntitle: ", f"\ntitle: {marker} ", 1)
+            else:
+                text = text.rstrip("\n") + f"\n\n{marker}\n"
             while not q.empty():
                 q.get_nowait()
             tmp = os.path.join(os.path.dirname(path), f".{f}.swp-{i}")
@@ -186,6 +192,7 @@ def main():
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "docs": a.docs,
         "edits": a.edits,
+        "edit": "title" if a.title else "body",
         "load_start": load_start,
         "load_end": os.getloadavg()[0],
         "serve_startup_ms": startup,
@@ -197,7 +204,7 @@ def main():
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as fh:
         json.dump(res, fh, indent=1)
-    print(f"Editors' loop, {a.docs} documents, {a.edits} edits ({res['date']}; load {load_start:.2f} -> {res['load_end']:.2f})\n")
+    print(f"Editors' loop, {a.docs} documents, {a.edits} {res['edit']} edits ({res['date']}; load {load_start:.2f} -> {res['load_end']:.2f})\n")
     print("| | p50 | p99 | max |\n|---|---:|---:|---:|")
     for name, xs in [
         ("save → reloaded page served (ms)", lat),

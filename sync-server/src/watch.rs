@@ -158,28 +158,28 @@ pub fn run<S: Storage>(
             while let Ok(first) = rx.recv() {
                 // The relevant paths of this burst, relative to the root, unless some change
                 // is not known by its path.
-                let mut any = false;
+                // Our own writes (the site, the search index) and files that cannot change
+                // the site are not changes: they neither start a rebuild nor delay one.
+                let is_relevant = |p: &Option<PathBuf>| match p {
+                    Some(p) => relevant(&root_abs, &out_abs, p) || relevant(&root, &out, p),
+                    None => true,
+                };
+                if !is_relevant(&first.1) {
+                    continue;
+                }
                 let mut paths: std::collections::BTreeSet<PathBuf> = Default::default();
                 let mut unknown = false;
                 let mut note = |p: Option<PathBuf>| match p {
-                    Some(p) => {
-                        if relevant(&root_abs, &out_abs, &p) || relevant(&root, &out, &p) {
-                            any = true;
-                            match p.strip_prefix(&root_abs).or_else(|_| p.strip_prefix(&root)) {
-                                Ok(rel) => {
-                                    paths.insert(rel.to_path_buf());
-                                }
-                                Err(_) => unknown = true,
-                            }
+                    Some(p) => match p.strip_prefix(&root_abs).or_else(|_| p.strip_prefix(&root)) {
+                        Ok(rel) => {
+                            paths.insert(rel.to_path_buf());
                         }
-                    }
-                    None => {
-                        any = true;
-                        unknown = true;
-                    }
+                        Err(_) => unknown = true,
+                    },
+                    None => unknown = true,
                 };
-                // Quiet means no event for QUIET since the last one *happened*: events that
-                // queued up during the previous rebuild have waited long enough already.
+                // Quiet means no relevant event for QUIET since the last one *happened*:
+                // events that queued up during the previous rebuild have waited long enough.
                 let started = first.0;
                 let mut last = first.0;
                 note(first.1);
@@ -187,8 +187,10 @@ pub fn run<S: Storage>(
                     let wait = QUIET.saturating_sub(last.elapsed());
                     match rx.recv_timeout(wait) {
                         Ok((at, p)) => {
-                            last = last.max(at);
-                            note(p);
+                            if is_relevant(&p) {
+                                last = last.max(at);
+                                note(p);
+                            }
                             if started.elapsed() > MAX_DELAY {
                                 break;
                             }
@@ -196,9 +198,6 @@ pub fn run<S: Storage>(
                         Err(mpsc::RecvTimeoutError::Timeout) => break,
                         Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     }
-                }
-                if !any {
-                    continue;
                 }
                 if !unknown {
                     builder.changed(paths.into_iter().collect());
