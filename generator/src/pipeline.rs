@@ -120,6 +120,11 @@ impl Builder {
     }
 
     /// Forgets the interned words of search (a one-shot build, once its indexes are made).
+    /// The interned words of search: what the documents' `words` are ids of.
+    pub fn terms(&self) -> &[String] {
+        &self.terms.words
+    }
+
     pub fn release_terms(&mut self) {
         self.terms = TermCache::default();
     }

@@ -84,14 +84,18 @@ pub struct WriteStats {
 pub struct DiskSink {
     out: PathBuf,
     previous: BTreeSet<String>,
+    /// The folder was empty or new: nothing can be reading it yet, so files are written in
+    /// place (a rename per file costs a second directory update, which on a 10,000-document
+    /// build is a good part of its time).
+    fresh: bool,
     written: AtomicUsize,
 }
 
 impl DiskSink {
     /// Opens `out`, refusing a non-empty folder that a sotay build did not make.
     pub fn open(out: &Path) -> io::Result<DiskSink> {
-        let previous: BTreeSet<String> = match std::fs::read_to_string(out.join(MANIFEST)) {
-            Ok(s) => s.lines().map(str::to_string).collect(),
+        let (previous, fresh) = match std::fs::read_to_string(out.join(MANIFEST)) {
+            Ok(s) => (s.lines().map(str::to_string).collect(), false),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 if out.exists() && std::fs::read_dir(out)?.next().is_some() {
                     return Err(io::Error::other(format!(
@@ -99,7 +103,7 @@ impl DiskSink {
                         out.display()
                     )));
                 }
-                BTreeSet::new()
+                (BTreeSet::new(), true)
             }
             Err(e) => return Err(e),
         };
@@ -107,6 +111,7 @@ impl DiskSink {
         Ok(DiskSink {
             out: out.to_path_buf(),
             previous,
+            fresh,
             written: AtomicUsize::new(0),
         })
     }
@@ -163,6 +168,14 @@ impl DiskSink {
             return Err(io::Error::other(format!("unsafe output path {rel}")));
         }
         let path = self.out.join(rel);
+        if self.fresh {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, bytes)?;
+            self.written.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
         if let Ok(meta) = std::fs::metadata(&path) {
             if meta.len() == bytes.len() as u64 && std::fs::read(&path)? == bytes {
                 return Ok(());

@@ -427,3 +427,38 @@ fn ranking_is_the_documented_formula() {
         "the queries match enough documents to test: {compared}"
     );
 }
+
+/// `sotay build` gives tantivy the words it already made for the offline index instead of
+/// tokenizing every document again; the index must be the one tokenizing gives. Every word of
+/// the sample, folded and exact, finds the same documents in both.
+#[test]
+fn tantivy_index_from_the_words_equals_the_tokenized_one() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().expect("temp");
+    let mut builder = sotay_generator::Builder::new(&root);
+    let (_, docs) = sotay_generator::build_pages(&mut builder, &dir.path().join("public"))
+        .unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    let (a, b) = (dir.path().join("from-words"), dir.path().join("tokenized"));
+    sotay_generator::search::index::write(&docs, &a, Some(builder.terms())).expect("write");
+    sotay_generator::search::index::write(&docs, &b, None).expect("write");
+    let (a, b) = (
+        SearchIndex::open(&a).expect("open"),
+        SearchIndex::open(&b).expect("open"),
+    );
+    let words = builder.terms();
+    assert!(words.len() > 1000, "{} words", words.len());
+    let mut found = 0;
+    for w in words {
+        let (x, y) = (
+            a.search(w, &Filter::default(), 0, 1000),
+            b.search(w, &Filter::default(), 0, 1000),
+        );
+        assert_eq!(x, y, "{w:?}");
+        found += usize::from(x.total > 0);
+    }
+    assert!(
+        found > words.len() / 2,
+        "{found} of {} words found",
+        words.len()
+    );
+}

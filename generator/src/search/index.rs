@@ -219,6 +219,56 @@ fn schema() -> (Schema, Fields) {
     (b.build(), f)
 }
 
+/// A tokenizer for words already made: each line of the text is one term, as it is. Only
+/// [`write`] uses it (the index's tokenizer names stay those of [`VnTokenizer`], which opening
+/// the index registers for later additions).
+#[derive(Clone)]
+struct Lines;
+
+struct LineTokens<'a> {
+    text: &'a str,
+    from: usize,
+    token: Token,
+}
+
+impl Tokenizer for Lines {
+    type TokenStream<'a> = LineTokens<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> LineTokens<'a> {
+        LineTokens {
+            text,
+            from: 0,
+            token: Token {
+                position: usize::MAX,
+                ..Token::default()
+            },
+        }
+    }
+}
+
+impl TokenStream for LineTokens<'_> {
+    fn advance(&mut self) -> bool {
+        let rest = &self.text[self.from..];
+        let Some(len) = rest.find('\n') else {
+            return false;
+        };
+        let t = &mut self.token;
+        t.offset_from = self.from;
+        t.offset_to = self.from + len;
+        t.position = t.position.wrapping_add(1);
+        t.position_length = 1;
+        t.text.clear();
+        t.text.push_str(&rest[..len]);
+        self.from += len + 1;
+        true
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
 /// Tokenizers for tantivy, made from `crate::text` so the index and queries agree.
 #[derive(Clone)]
 struct VnTokenizer {
@@ -328,7 +378,11 @@ fn write_json_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Writes the tantivy index for `docs` into `dir`, unless the one there was made from the
 /// same input.
-pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
+///
+/// With `terms` (the interner the documents' `words` are ids of), each document's words are
+/// given to tantivy as they are instead of tokenizing its head and body again: the same words
+/// (both come from `text::next_word`), at a fraction of the cost.
+pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result<bool, String> {
     use rayon::prelude::*;
     let keys: Vec<String> = docs.par_iter().map(doc_key).collect();
     let stamp = stamp_of(keys.iter().map(String::as_str));
@@ -346,8 +400,17 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
     std::fs::create_dir_all(&tmp).map_err(|e| err(&e))?;
     let (schema, f) = schema();
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
-    tokenizers.register(FOLDED, VnTokenizer { exact: false });
-    tokenizers.register(EXACT, VnTokenizer { exact: true });
+    match terms {
+        // The words come made (one per line): the same terms, without tokenizing again.
+        Some(_) => {
+            tokenizers.register(FOLDED, Lines);
+            tokenizers.register(EXACT, Lines);
+        }
+        None => {
+            tokenizers.register(FOLDED, VnTokenizer { exact: false });
+            tokenizers.register(EXACT, VnTokenizer { exact: true });
+        }
+    }
     let directory = tantivy::directory::MmapDirectory::open(&tmp).map_err(|e| err(&e))?;
     // One build makes one segment, indexed in this thread as documents come: no queue of
     // pending documents (the multi-threaded writer's would hold them all) and no merging.
@@ -358,7 +421,7 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
         .map_err(|e| err(&e))?;
     for (ord, d) in docs.iter().enumerate() {
         writer
-            .add_document(tantivy_doc(&schema, &f, d, ord as u64).map_err(|e| err(&e))?)
+            .add_document(tantivy_doc(&schema, &f, d, ord as u64, terms).map_err(|e| err(&e))?)
             .map_err(|e| err(&e))?;
     }
     writer.finalize().map_err(|e| err(&e))?;
@@ -388,12 +451,14 @@ pub fn write(docs: &[SearchDoc], dir: &Path) -> Result<bool, String> {
     Ok(true)
 }
 
-/// The tantivy document of one search document, in slot `slot`.
+/// The tantivy document of one search document, in slot `slot`; its words from `terms` when
+/// given (see [`write`]), else from its head and body.
 fn tantivy_doc(
     schema: &Schema,
     f: &Fields,
     d: &SearchDoc,
     slot: u64,
+    terms: Option<&[String]>,
 ) -> tantivy::Result<TantivyDocument> {
     let id = schema.get_field("id")?;
     let title = schema.get_field("title")?;
@@ -402,11 +467,33 @@ fn tantivy_doc(
     let section = schema.get_field("section")?;
     {
         let mut td = doc!(f.ord => slot, id => d.info.id.clone(), title => d.info.title.clone(), f.body => d.body());
-        // The head and the body as two values of the same fields: the same words as the
-        // offline index, which reads them the same way.
-        for text in [d.head.as_str(), d.body()] {
-            td.add_text(f.all, text);
-            td.add_text(f.all_exact, text);
+        match terms {
+            // One word per line, for the `Lines` tokenizer `write` then uses.
+            Some(terms) => {
+                let words = |pick: fn(&(u32, u32)) -> u32| {
+                    let mut w: Vec<u32> = d.words.iter().map(pick).collect();
+                    w.sort_unstable();
+                    w.dedup();
+                    let mut text = String::with_capacity(w.len() * 8);
+                    for id in w {
+                        if let Some(t) = terms.get(id as usize) {
+                            text.push_str(t);
+                            text.push('\n');
+                        }
+                    }
+                    text
+                };
+                td.add_text(f.all, words(|w| w.0));
+                td.add_text(f.all_exact, words(|w| w.1));
+            }
+            // The head and the body as two values of the same fields: the same words as the
+            // offline index, which reads them the same way.
+            None => {
+                for text in [d.head.as_str(), d.body()] {
+                    td.add_text(f.all, text);
+                    td.add_text(f.all_exact, text);
+                }
+            }
         }
         if let Some(k) = &d.info.kind {
             td.add_text(f.kind, k);
@@ -466,7 +553,7 @@ impl IndexUpdater {
             // read; else a new one, in full.
             None => match self.open() {
                 Ok(state) => self.incremental(state, docs),
-                Err(_) => write(docs, &self.dir).and_then(|wrote| {
+                Err(_) => write(docs, &self.dir, None).and_then(|wrote| {
                     let state = self.open()?;
                     self.state = Some(state);
                     Ok(wrote)
@@ -543,7 +630,7 @@ impl IndexUpdater {
             let slot = st.next_slot;
             st.next_slot += 1;
             st.writer
-                .add_document(tantivy_doc(&schema, &f, d, slot).map_err(|e| err(&e))?)
+                .add_document(tantivy_doc(&schema, &f, d, slot, None).map_err(|e| err(&e))?)
                 .map_err(|e| err(&e))?;
             st.known.insert(
                 d.info.id.clone(),
