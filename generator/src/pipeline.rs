@@ -349,10 +349,9 @@ impl Builder {
                     early.clear();
                     break;
                 };
-                let meta = FileMeta::of(html.as_bytes());
+                let meta = FileMeta::of(&html);
                 if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
-                    sink.put(&path, html.as_bytes())
-                        .map_err(|e| fail(&path, e))?;
+                    sink.put(&path, &html).map_err(|e| fail(&path, e))?;
                     early.push(path);
                 }
             }
@@ -690,9 +689,9 @@ fn render_pages(
                 }
             }
             let (_, html) = pages.render(job)?;
-            let meta = FileMeta::of(html.as_bytes());
+            let meta = FileMeta::of(&html);
             if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
-                sink.put(&path, html.as_bytes()).map_err(|e| {
+                sink.put(&path, &html).map_err(|e| {
                     crate::diagnostics::Diagnostic::error(
                         path.clone(),
                         Pos::FILE,

@@ -347,7 +347,7 @@ impl<'a> Pages<'a> {
     }
 
     /// Renders all jobs in parallel: (output path, HTML) or a template error.
-    pub fn render_all(&self) -> Vec<Result<(String, String), crate::diagnostics::Diagnostic>> {
+    pub fn render_all(&self) -> Vec<Result<(String, Vec<u8>), crate::diagnostics::Diagnostic>> {
         self.jobs().par_iter().map(|j| self.render(j)).collect()
     }
 
@@ -503,7 +503,9 @@ impl<'a> Pages<'a> {
         }
     }
 
-    pub fn render(&self, job: &Job) -> Result<(String, String), crate::diagnostics::Diagnostic> {
+    /// One page: its output path and its HTML (UTF-8 bytes, as the sink takes them: tera's
+    /// output is not validated again as a `String`, a few percent of a full build).
+    pub fn render(&self, job: &Job) -> Result<(String, Vec<u8>), crate::diagnostics::Diagnostic> {
         let mut cx = tera::Context::new();
         let (template, url) = match job {
             Job::Home => self.home(&mut cx),
@@ -550,10 +552,10 @@ impl<'a> Pages<'a> {
             }
         };
         cx.extend(self.global.clone());
-        let html = self
-            .theme
+        let mut html = Vec::with_capacity(16 * 1024);
+        self.theme
             .tera
-            .render(template, &cx)
+            .render_to(template, &cx, &mut html)
             .map_err(|e| template_error(&self.ctx.config.theme, &e))?;
         Ok((out_path(&url), html))
     }
