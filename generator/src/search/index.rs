@@ -58,17 +58,18 @@ pub struct TermCache {
 /// its facts, its words).
 type CachedDoc = (u64, Arc<Rendered>, Arc<DocInfo>, Arc<Vec<(u32, u32)>>);
 
-impl TermCache {
-    fn intern_str(&mut self, w: &str) -> u32 {
-        if let Some(&i) = self.ids.get(w) {
-            return i;
-        }
-        let i = self.words.len() as u32;
-        self.words.push(w.to_string());
-        self.ids.insert(w.to_string(), i);
-        i
+/// The id of word `w` in the interner (`ids`, `words`), added if new.
+fn intern(ids: &mut rustc_hash::FxHashMap<String, u32>, words: &mut Vec<String>, w: &str) -> u32 {
+    if let Some(&i) = ids.get(w) {
+        return i;
     }
+    let i = words.len() as u32;
+    words.push(w.to_string());
+    ids.insert(w.to_string(), i);
+    i
+}
 
+impl TermCache {
     /// The searchable documents of a site, in catalog order (ordinal = position).
     /// `keep`: remember them for the next build (else this cache stays empty).
     pub fn documents(
@@ -85,11 +86,20 @@ impl TermCache {
         // What each document needs: the cached result, or its facts and words made afresh
         // (in parallel: tokenising every body is the expensive part of a full build).
         type Fresh = (Arc<DocInfo>, String);
+        type Prepared = Vec<(u64, String, Option<CachedDoc>, Option<Fresh>)>;
         let mut out = Vec::with_capacity(docs.len());
         let mut seen = std::collections::HashSet::new();
-        // In chunks, so that the words of a national-size corpus are never all in memory as text.
-        for chunk in docs.chunks(512) {
-            let prepared: Vec<(u64, String, Option<CachedDoc>, Option<Fresh>)> = chunk
+        // In chunks, so that the words of a national-size corpus are never all in memory as text;
+        // each chunk's words are interned (one thread, in order) while the next chunk is
+        // analysed (the others).
+        let TermCache {
+            ids,
+            words: interned,
+            docs: cache,
+        } = self;
+        let cache: &HashMap<String, CachedDoc> = cache;
+        let prepare = |chunk: &[usize]| -> Prepared {
+            chunk
                 .par_iter()
                 .map(|&i| {
                     let p = &c.pages[i];
@@ -102,8 +112,7 @@ impl TermCache {
                         .flatten()
                         .map(|s| format!("{s}\n"))
                         .collect();
-                    if let Some(hit) = self
-                        .docs
+                    if let Some(hit) = cache
                         .get(&p.src.path)
                         .filter(|(k, cr, _, _)| *k == key && Arc::ptr_eq(cr, r))
                     {
@@ -132,42 +141,61 @@ impl TermCache {
                     };
                     (key, head, None, Some((Arc::new(info), pairs)))
                 })
-                .collect();
-            for (&i, (key, head, hit, fresh)) in chunk.iter().zip(prepared) {
-                let p = &c.pages[i];
-                let r = &rendered[i];
-                seen.insert(p.src.path.clone());
-                let (info, words) = match (hit, fresh) {
-                    (Some((_, _, info, words)), _) => (info, words),
-                    (None, Some((info, pairs))) => {
-                        let mut it = pairs.split('\0');
-                        // Exactly sized: the words of every document are alive together.
-                        let n = pairs.bytes().filter(|&b| b == 0).count() / 2;
-                        let mut words: Vec<(u32, u32)> = Vec::with_capacity(n);
-                        while let (Some(f), Some(e)) = (it.next(), it.next()) {
-                            words.push((self.intern_str(f), self.intern_str(e)));
-                        }
-                        let words = Arc::new(words);
-                        if keep {
-                            self.docs.insert(
-                                p.src.path.clone(),
-                                (key, r.clone(), info.clone(), words.clone()),
-                            );
-                        }
-                        (info, words)
+                .collect()
+        };
+        let mut new_entries: Vec<(String, CachedDoc)> = Vec::new();
+        let chunks: Vec<&[usize]> = docs.chunks(512).collect();
+        let mut pending: Option<(&[usize], Prepared)> = None;
+        for k in 0..=chunks.len() {
+            let this = pending.take();
+            let (next, ()) = rayon::join(
+                || chunks.get(k).map(|&ch| (ch, prepare(ch))),
+                || {
+                    let Some((chunk, prepared)) = this else {
+                        return;
+                    };
+                    for (&i, (key, head, hit, fresh)) in chunk.iter().zip(prepared) {
+                        let p = &c.pages[i];
+                        let r = &rendered[i];
+                        seen.insert(p.src.path.clone());
+                        let (info, words) = match (hit, fresh) {
+                            (Some((_, _, info, words)), _) => (info, words),
+                            (None, Some((info, pairs))) => {
+                                let mut it = pairs.split('\0');
+                                // Exactly sized: the words of every document are alive together.
+                                let n = pairs.bytes().filter(|&b| b == 0).count() / 2;
+                                let mut words: Vec<(u32, u32)> = Vec::with_capacity(n);
+                                while let (Some(f), Some(e)) = (it.next(), it.next()) {
+                                    words
+                                        .push((intern(ids, interned, f), intern(ids, interned, e)));
+                                }
+                                let words = Arc::new(words);
+                                if keep {
+                                    new_entries.push((
+                                        p.src.path.clone(),
+                                        (key, r.clone(), info.clone(), words.clone()),
+                                    ));
+                                }
+                                (info, words)
+                            }
+                            (None, None) => continue,
+                        };
+                        out.push(SearchDoc {
+                            info,
+                            issuer: p.fm.issuer.clone(),
+                            head,
+                            rendered: r.clone(),
+                            words,
+                        });
                     }
-                    (None, None) => continue,
-                };
-                out.push(SearchDoc {
-                    info,
-                    issuer: p.fm.issuer.clone(),
-                    head,
-                    rendered: r.clone(),
-                    words,
-                });
-            }
+                },
+            );
+            pending = next;
         }
-        self.docs.retain(|k, _| seen.contains(k));
+        let mut cache_docs = std::mem::take(&mut self.docs);
+        cache_docs.extend(new_entries);
+        cache_docs.retain(|k, _| seen.contains(k));
+        self.docs = cache_docs;
         out
     }
 }
