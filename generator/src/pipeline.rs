@@ -339,23 +339,27 @@ impl Builder {
         // are rendered again to the same bytes and not written twice.
         let mut told = false;
         if let (true, Some((fresh, _))) = (same_structure, &fresh) {
+            let edited: Vec<render::Job> = fresh
+                .iter()
+                .filter(|&&i| content.pages[i].kind == content::PageKind::Document)
+                .map(|&i| render::Job::Document(i))
+                .collect();
+            // What this pass records is recorded again by the full pass below (which also
+            // reports any problem): only the paths written are kept.
             let mut early = Vec::new();
-            for &i in fresh {
-                if content.pages[i].kind != content::PageKind::Document {
-                    continue;
-                }
-                let job = render::Job::Document(i);
-                let Ok((path, html)) = pages.render(&job) else {
-                    early.clear();
-                    break;
-                };
-                let meta = FileMeta::of(&html);
-                if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
-                    sink.put(&path, &html).map_err(|e| fail(&path, e))?;
-                    early.push(path);
-                }
-            }
-            if !early.is_empty() {
+            let mut problems = Diagnostics::new();
+            render_pages(
+                &pages,
+                &edited,
+                outputs,
+                sink,
+                &mut BTreeMap::new(),
+                &mut early,
+                &mut HashMap::new(),
+                &mut 0,
+                &mut problems,
+            );
+            if !early.is_empty() && !problems.has_errors() {
                 pages_done(&early);
                 told = true;
             }
@@ -523,21 +527,27 @@ impl Builder {
         let same_structure = key != 0 && key == self.md_key;
         self.md_key = key;
         let config_key = hash::of(&format!("{:?}", ctx.config));
-        // Everything `doc-list` and `meeting` show, for pages that use them.
-        let lists_key = hash::of(
-            &c.pages
-                .iter()
-                .filter(|p| p.kind == PageKind::Document)
-                .map(|p| {
-                    (
-                        &p.fm,
-                        &p.url,
-                        &p.id,
-                        p.parent.map(|s| c.pages[s].id.as_str()),
-                    )
-                })
-                .collect::<Vec<_>>(),
-        );
+        // Everything `doc-list` and `meeting` show, for pages that use them: hashed only if a
+        // page that uses them needs its key (never in a rebuild after text edits alone).
+        let lists_key = std::cell::OnceCell::new();
+        let lists_key = || {
+            *lists_key.get_or_init(|| {
+                hash::of(
+                    &c.pages
+                        .iter()
+                        .filter(|p| p.kind == PageKind::Document)
+                        .map(|p| {
+                            (
+                                &p.fm,
+                                &p.url,
+                                &p.id,
+                                p.parent.map(|s| c.pages[s].id.as_str()),
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+        };
         let dep_key = |deps: &Deps| -> u64 {
             let pages: Vec<Option<(&str, &str, &str)>> = deps
                 .pages
@@ -575,7 +585,7 @@ impl Builder {
                 pages,
                 assets,
                 partials,
-                deps.lists.then_some(lists_key),
+                deps.lists.then(lists_key),
             ))
         };
         let keys: Vec<(u64, Option<Arc<Rendered>>)> = c

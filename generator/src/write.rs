@@ -168,23 +168,21 @@ impl DiskSink {
             return Err(io::Error::other(format!("unsafe output path {rel}")));
         }
         let path = self.out.join(rel);
-        if self.fresh {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&path, bytes)?;
-            self.written.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
-        }
-        if let Ok(meta) = std::fs::metadata(&path) {
-            if meta.len() == bytes.len() as u64 && std::fs::read(&path)? == bytes {
-                return Ok(());
+        if !self.fresh {
+            if let Ok(meta) = std::fs::metadata(&path) {
+                if meta.len() == bytes.len() as u64 && std::fs::read(&path)? == bytes {
+                    return Ok(());
+                }
             }
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        write_atomic(&path, bytes)?;
+        if self.fresh {
+            std::fs::write(&path, bytes)?;
+        } else {
+            write_atomic(&path, bytes)?;
+        }
         self.written.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

@@ -192,10 +192,8 @@ impl TermCache {
             );
             pending = next;
         }
-        let mut cache_docs = std::mem::take(&mut self.docs);
-        cache_docs.extend(new_entries);
-        cache_docs.retain(|k, _| seen.contains(k));
-        self.docs = cache_docs;
+        self.docs.extend(new_entries);
+        self.docs.retain(|k, _| seen.contains(k));
         out
     }
 }
