@@ -292,7 +292,10 @@ pub async fn serve<S: Storage>(
                     asked2.store(true, Ordering::Relaxed);
                     async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
                 });
-                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                // The connection's place is given back once its socket is really closed,
+                // after any lingering close (linger.rs).
+                let io = TokioIo::new(crate::linger::Linger::new(stream, Some(permit)));
+                let conn = builder.serve_connection(io, service).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let end = tokio::time::Instant::now() + Duration::from_secs(3600);
@@ -305,7 +308,6 @@ pub async fn serve<S: Storage>(
                     if first.is_err() && asked.load(Ordering::Relaxed) {
                         let _ = tokio::time::timeout_at(end, conn).await;
                     }
-                    drop(permit);
                 });
             }
             _ = &mut shutdown => break,
