@@ -175,7 +175,11 @@ impl Storage for Db {
     ) -> Result<(Option<Meeting>, Option<Schedule>)> {
         both!(self, s => s.meeting(cell, month))
     }
-    async fn cell_roster(&self, cell: UnitCode, docs: Vec<String>) -> Result<(CellRef, Vec<RosterEntry>)> {
+    async fn cell_roster(
+        &self,
+        cell: UnitCode,
+        docs: Vec<String>,
+    ) -> Result<(CellRef, Vec<RosterEntry>)> {
         both!(self, s => s.cell_roster(cell, docs))
     }
     async fn cell_size(&self, cell: UnitCode) -> Result<u32> {

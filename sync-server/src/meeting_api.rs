@@ -287,7 +287,12 @@ async fn put_record<S: Storage>(
         let d = d
             .as_str()
             .filter(|d| d.len() <= 200 && app.knows_doc(d))
-            .ok_or_else(|| bad("invalid_docs", &format!("Không có tài liệu {d} trong sổ tay.")))?;
+            .ok_or_else(|| {
+                bad(
+                    "invalid_docs",
+                    &format!("Không có tài liệu {d} trong sổ tay."),
+                )
+            })?;
         if !doc_ids.iter().any(|x| x == d) {
             doc_ids.push(d.to_string());
         }
@@ -321,7 +326,13 @@ async fn put_record<S: Storage>(
         let _gate = app2.writer_gate().await;
         let m = app2.store.put_meeting(rec, now()).await?;
         app2.update_reports(|r| {
-            r.set_meeting(&(m.cell.code.clone(), m.held_on.clone(), m.present, m.members, true))
+            r.set_meeting(&(
+                m.cell.code.clone(),
+                m.held_on.clone(),
+                m.present,
+                m.members,
+                true,
+            ))
         });
         Ok::<_, StoreError>(m)
     })

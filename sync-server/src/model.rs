@@ -157,15 +157,24 @@ pub struct Month {
 impl Month {
     pub fn parse(s: &str) -> Option<Month> {
         let b = s.as_bytes();
-        if b.len() != 7 || b[4] != b'-' || !s[..4].bytes().chain(s[5..].bytes()).all(|c| c.is_ascii_digit()) {
+        if b.len() != 7
+            || b[4] != b'-'
+            || !s[..4]
+                .bytes()
+                .chain(s[5..].bytes())
+                .all(|c| c.is_ascii_digit())
+        {
             return None;
         }
         let year: i32 = s[..4].parse().ok()?;
         let month = time::Month::try_from(s[5..].parse::<u8>().ok()?).ok()?;
-        (year >= 1).then_some(Month { year, month })
+        Some(Month { year, month })
     }
     pub fn of(d: time::Date) -> Month {
-        Month { year: d.year(), month: d.month() }
+        Month {
+            year: d.year(),
+            month: d.month(),
+        }
     }
     pub fn first_day(self) -> time::Date {
         time::Date::from_calendar_date(self.year, self.month, 1).unwrap_or(time::Date::MIN)
@@ -180,8 +189,14 @@ impl Month {
     /// The month before.
     pub fn prev(self) -> Month {
         match self.month {
-            time::Month::January => Month { year: self.year - 1, month: time::Month::December },
-            m => Month { year: self.year, month: m.previous() },
+            time::Month::January => Month {
+                year: self.year - 1,
+                month: time::Month::December,
+            },
+            m => Month {
+                year: self.year,
+                month: m.previous(),
+            },
         }
     }
     /// "tháng 12/2026"
@@ -233,11 +248,16 @@ mod tests {
         assert_eq!(clean_name("Nguyễn  Văn\tAn "), "Nguyễn Văn An");
         assert!(parse_date("2026-02-29").is_none());
         let m = Month::parse("2026-01").expect("month");
-        assert_eq!((m.to_string(), m.prev().to_string()), ("2026-01".into(), "2025-12".into()));
+        assert_eq!(
+            (m.to_string(), m.prev().to_string()),
+            ("2026-01".into(), "2025-12".into())
+        );
         assert_eq!(m.last_day(), parse_date("2026-01-31").expect("d"));
         assert!(m.contains(parse_date("2026-01-31").expect("d")));
         assert!(!m.contains(parse_date("2026-02-01").expect("d")));
-        for bad in ["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "+026-01", "2026-0a"] {
+        for bad in [
+            "2026-13", "2026-00", "2026-1", "26-01", "2026/01", "+026-01", "2026-0a",
+        ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }
         assert_eq!(

@@ -912,7 +912,11 @@ impl Storage for Postgres {
         ))
     }
 
-    async fn cell_roster(&self, cell: UnitCode, docs: Vec<String>) -> Result<(CellRef, Vec<RosterEntry>)> {
+    async fn cell_roster(
+        &self,
+        cell: UnitCode,
+        docs: Vec<String>,
+    ) -> Result<(CellRef, Vec<RosterEntry>)> {
         let c = self.client().await?;
         let rows = c
             .query(

@@ -342,8 +342,10 @@ impl ReportIndex {
             if unit.kind.is_cell() {
                 acc.cells += 1;
                 let i = unit.meetings.partition_point(|m| m.day < from);
-                let held: Vec<&MeetingRec> =
-                    unit.meetings[i..].iter().take_while(|m| m.day <= to).collect();
+                let held: Vec<&MeetingRec> = unit.meetings[i..]
+                    .iter()
+                    .take_while(|m| m.day <= to)
+                    .collect();
                 if !held.is_empty() {
                     acc.cells_meeting += 1;
                 }

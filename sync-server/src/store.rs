@@ -285,11 +285,7 @@ pub trait Storage: Send + Sync + 'static {
     fn queue_depth(&self) -> usize;
     /// Creates or replaces the month's meeting record of a cell; `Invalid` (in Vietnamese, for
     /// the secretary) when a card is not an active member of the cell.
-    fn put_meeting(
-        &self,
-        m: NewMeeting,
-        now: i64,
-    ) -> impl Future<Output = Result<Meeting>> + Send;
+    fn put_meeting(&self, m: NewMeeting, now: i64) -> impl Future<Output = Result<Meeting>> + Send;
     /// Sets the planned meeting of a cell for a month.
     fn put_schedule(
         &self,
@@ -735,7 +731,10 @@ const MEETING_COLS: &str = "u.code, u.name, t.month, t.held_on, t.place, t.prese
 
 fn meeting_from_row(r: &rusqlite::Row) -> rusqlite::Result<Meeting> {
     Ok(meeting_row(
-        CellRef { code: r.get(0)?, name: r.get(1)? },
+        CellRef {
+            code: r.get(0)?,
+            name: r.get(1)?,
+        },
         r.get(2)?,
         r.get(3)?,
         r.get(4)?,
@@ -1160,7 +1159,10 @@ impl Storage for Sqlite {
     ) -> impl Future<Output = Result<(Option<Meeting>, Option<Schedule>)>> + Send {
         self.read(move |c| {
             let month = month.to_string();
-            Ok((read_meeting(c, cell.as_str(), &month)?, read_schedule(c, cell.as_str(), &month)?))
+            Ok((
+                read_meeting(c, cell.as_str(), &month)?,
+                read_schedule(c, cell.as_str(), &month)?,
+            ))
         })
     }
 

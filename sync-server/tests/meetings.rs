@@ -64,15 +64,16 @@ fn month(d: time::Date) -> String {
 
 /// The first day of the month after `d`'s.
 fn next_month(d: time::Date) -> time::Date {
-    let last = d
-        .replace_day(d.month().length(d.year()))
-        .expect("last day");
+    let last = d.replace_day(d.month().length(d.year())).expect("last day");
     last.next_day().expect("next")
 }
 
 /// The last day of the month before `d`'s.
 fn last_month(d: time::Date) -> time::Date {
-    d.replace_day(1).expect("first").previous_day().expect("prev")
+    d.replace_day(1)
+        .expect("first")
+        .previous_day()
+        .expect("prev")
 }
 
 fn error_code(r: &Reply) -> String {
@@ -107,7 +108,10 @@ fn every_rule_of_the_contract() {
     // Who may write: the secretary and the deputy; not a member, not another cell's member;
     // no token or an unknown one is 401.
     assert_eq!(call(&s, "PUT", &path, Some(&member), &body).status, 403);
-    assert_eq!(error_code(&call(&s, "PUT", &path, Some(&member), &body)), "not_secretary");
+    assert_eq!(
+        error_code(&call(&s, "PUT", &path, Some(&member), &body)),
+        "not_secretary"
+    );
     assert_eq!(call(&s, "PUT", &path, Some(&other_cell), &body).status, 403);
     assert_eq!(call(&s, "PUT", &path, None, &body).status, 401);
     let fake = format!("m_{}", "0".repeat(64));
@@ -122,14 +126,27 @@ fn every_rule_of_the_contract() {
     assert_eq!(rec["held_on"], ymd(t));
     assert_eq!(rec["place"], "Nhà văn hóa thôn 1");
     assert_eq!(
-        (&rec["present"], &rec["excused"], &rec["absent"], &rec["members"]),
+        (
+            &rec["present"],
+            &rec["excused"],
+            &rec["absent"],
+            &rec["members"]
+        ),
         (&json!(3), &json!(1), &json!(0), &json!(4))
     );
-    assert_eq!(rec["present_cards"], json!(["10000001", "10000002", "10000004"]));
+    assert_eq!(
+        rec["present_cards"],
+        json!(["10000001", "10000002", "10000004"])
+    );
     assert_eq!(rec["excused_cards"], json!(["10000005"]));
     assert_eq!(rec["docs"], json!(docs));
     assert_eq!(rec["recorded_by"], "Nguyễn Văn An");
-    assert!(rec["recorded_at"].as_str().is_some_and(|a| a.ends_with("+07:00")), "{rec}");
+    assert!(
+        rec["recorded_at"]
+            .as_str()
+            .is_some_and(|a| a.ends_with("+07:00")),
+        "{rec}"
+    );
 
     // Every member of the cell reads it; another cell reads its own (nothing).
     let r = call(&s, "GET", &path, Some(&member), &Value::Null).json();
@@ -144,16 +161,52 @@ fn every_rule_of_the_contract() {
         b[k] = v;
         b
     };
-    bad.push((path.clone(), with("present", json!(["10000001", "10000003"])), "not_in_cell"));
-    bad.push((path.clone(), with("excused", json!(["19999999"])), "not_in_cell"));
-    bad.push((path.clone(), with("excused", json!(["10000001"])), "card_in_both_lists"));
-    bad.push((path.clone(), with("present", json!(["12ab"])), "invalid_card_number"));
-    bad.push((path.clone(), with("present", json!("10000001")), "invalid_request"));
-    bad.push((path.clone(), with("held_on", json!(ymd(last_month(t)))), "held_on_outside_month"));
-    bad.push((path.clone(), with("held_on", json!("10/12/2026")), "invalid_held_on"));
-    bad.push((path.clone(), with("docs", json!(["khong-co-tai-lieu-nay"])), "invalid_docs"));
+    bad.push((
+        path.clone(),
+        with("present", json!(["10000001", "10000003"])),
+        "not_in_cell",
+    ));
+    bad.push((
+        path.clone(),
+        with("excused", json!(["19999999"])),
+        "not_in_cell",
+    ));
+    bad.push((
+        path.clone(),
+        with("excused", json!(["10000001"])),
+        "card_in_both_lists",
+    ));
+    bad.push((
+        path.clone(),
+        with("present", json!(["12ab"])),
+        "invalid_card_number",
+    ));
+    bad.push((
+        path.clone(),
+        with("present", json!("10000001")),
+        "invalid_request",
+    ));
+    bad.push((
+        path.clone(),
+        with("held_on", json!(ymd(last_month(t)))),
+        "held_on_outside_month",
+    ));
+    bad.push((
+        path.clone(),
+        with("held_on", json!("10/12/2026")),
+        "invalid_held_on",
+    ));
+    bad.push((
+        path.clone(),
+        with("docs", json!(["khong-co-tai-lieu-nay"])),
+        "invalid_docs",
+    ));
     bad.push((path.clone(), with("place", json!(5)), "invalid_place"));
-    bad.push((path.clone(), with("place", json!("x".repeat(201))), "invalid_place"));
+    bad.push((
+        path.clone(),
+        with("place", json!("x".repeat(201))),
+        "invalid_place",
+    ));
     // The coming month's first day is in its month, but in the future.
     let next = next_month(t);
     bad.push((
@@ -168,12 +221,28 @@ fn every_rule_of_the_contract() {
         with("held_on", json!(ymd(before_last))),
         "month_closed",
     ));
-    bad.push(("/api/v1/meetings/2026-13".into(), body.clone(), "invalid_month"));
-    bad.push(("/api/v1/meetings/thang-12".into(), body.clone(), "invalid_month"));
+    bad.push((
+        "/api/v1/meetings/2026-13".into(),
+        body.clone(),
+        "invalid_month",
+    ));
+    bad.push((
+        "/api/v1/meetings/thang-12".into(),
+        body.clone(),
+        "invalid_month",
+    ));
     for (p, b, code) in &bad {
         let r = call(&s, "PUT", p, Some(&sec), b);
-        assert_eq!((r.status, error_code(&r)), (400, code.to_string()), "{p} {b}: {}", r.text());
-        let msg = r.json()["error"]["message"].as_str().unwrap_or("").to_string();
+        assert_eq!(
+            (r.status, error_code(&r)),
+            (400, code.to_string()),
+            "{p} {b}: {}",
+            r.text()
+        );
+        let msg = r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         assert!(!msg.is_empty(), "{code}: a message for the secretary");
     }
     let r = call(&s, "PUT", &path, Some(&sec), &json!([1]));
@@ -187,7 +256,10 @@ fn every_rule_of_the_contract() {
     );
     assert_eq!((r.status, error_code(&r)), (400, "invalid_json".into()));
     // Nothing of that changed the record.
-    assert_eq!(call(&s, "GET", &path, Some(&member), &Value::Null).json()["meeting"], rec);
+    assert_eq!(
+        call(&s, "GET", &path, Some(&member), &Value::Null).json()["meeting"],
+        rec
+    );
 
     // Last month is still open, with a day in it.
     let lm = last_month(t);
@@ -203,15 +275,24 @@ fn every_rule_of_the_contract() {
     assert_eq!(r.json()["meeting"]["place"], Value::Null);
 
     // A correction replaces the record: still one per cell and month.
-    let fixed = json!({"held_on": ymd(t), "present": ["10000001", "10000002"], "excused": [], "docs": []});
+    let fixed =
+        json!({"held_on": ymd(t), "present": ["10000001", "10000002"], "excused": [], "docs": []});
     let r = call(&s, "PUT", &path, Some(&deputy), &fixed);
     assert_eq!(r.status, 200, "{}", r.text());
     let got = call(&s, "GET", &path, Some(&member), &Value::Null).json()["meeting"].clone();
     assert_eq!(
-        (&got["present"], &got["excused"], &got["absent"], &got["members"]),
+        (
+            &got["present"],
+            &got["excused"],
+            &got["absent"],
+            &got["members"]
+        ),
         (&json!(2), &json!(0), &json!(2), &json!(4))
     );
-    assert_eq!(s.count("SELECT count(*) FROM meetings WHERE unit_code = 'CB1'"), 2);
+    assert_eq!(
+        s.count("SELECT count(*) FROM meetings WHERE unit_code = 'CB1'"),
+        2
+    );
     assert_eq!(
         s.count(&format!(
             "SELECT count(*) FROM meetings WHERE unit_code = 'CB1' AND month = '{m}'"
@@ -223,20 +304,51 @@ fn every_rule_of_the_contract() {
     // does not replace a record with lists; another cell's event makes its record.
     let now = now_rfc3339();
     let ev = |n: u32, attendees: u32| json!({"id": format!("00000000-0000-4000-8000-{n:012}"), "type": "meeting_held", "doc": "dieu-le", "at": now, "attendees": attendees});
-    let r = post_json(s.addr, "/api/v1/events", Some(&sec), &json!({"events": [ev(1, 200), ev(2, 4)]}));
+    let r = post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&sec),
+        &json!({"events": [ev(1, 200), ev(2, 4)]}),
+    );
     let res = r.json()["results"].clone();
     assert_eq!(res[0]["status"], "rejected", "{res}");
-    assert!(res[0]["error"].as_str().is_some_and(|e| e.contains("4 members")), "{res}");
+    assert!(
+        res[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("4 members")),
+        "{res}"
+    );
     assert_eq!(res[1]["status"], "stored", "{res}");
     let got = call(&s, "GET", &path, Some(&member), &Value::Null).json()["meeting"].clone();
-    assert_eq!(got["present_cards"], json!(["10000001", "10000002"]), "kept: {got}");
-    let r = post_json(s.addr, "/api/v1/events", Some(&other_sec), &json!({"events": [ev(3, 3)]}));
-    assert_eq!(r.json()["results"][0]["status"], "rejected", "CB2 has 2 members");
-    let r = post_json(s.addr, "/api/v1/events", Some(&other_sec), &json!({"events": [ev(4, 2)]}));
+    assert_eq!(
+        got["present_cards"],
+        json!(["10000001", "10000002"]),
+        "kept: {got}"
+    );
+    let r = post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&other_sec),
+        &json!({"events": [ev(3, 3)]}),
+    );
+    assert_eq!(
+        r.json()["results"][0]["status"],
+        "rejected",
+        "CB2 has 2 members"
+    );
+    let r = post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&other_sec),
+        &json!({"events": [ev(4, 2)]}),
+    );
     assert_eq!(r.json()["results"][0]["status"], "stored");
     let cb2 = call(&s, "GET", &path, Some(&other_cell), &Value::Null).json()["meeting"].clone();
     assert_eq!(cb2["cell"]["code"], "CB2");
-    assert_eq!((&cb2["present"], &cb2["members"], &cb2["absent"]), (&json!(2), &json!(2), &json!(0)));
+    assert_eq!(
+        (&cb2["present"], &cb2["members"], &cb2["absent"]),
+        (&json!(2), &json!(2), &json!(0))
+    );
     assert_eq!(cb2["present_cards"], Value::Null, "a record without lists");
     assert_eq!(cb2["recorded_by"], "Phạm Văn Em");
 
@@ -245,17 +357,37 @@ fn every_rule_of_the_contract() {
     let usage = request(
         s.addr,
         "GET",
-        &format!("/api/v1/reports/usage?unit=DB1&from={}&to={}", ymd(t.replace_day(1).expect("d")), ymd(t)),
+        &format!(
+            "/api/v1/reports/usage?unit=DB1&from={}&to={}",
+            ymd(t.replace_day(1).expect("d")),
+            ymd(t)
+        ),
         &[("authorization", &format!("Bearer {admin}"))],
         b"",
     )
     .json();
     let rows = usage["rows"].as_array().expect("rows");
     assert_eq!(rows[0]["unit_code"], "CB1");
-    assert_eq!((&rows[0]["cells_meeting"], &rows[0]["meeting_attendance_pct"]), (&json!(1), &json!(50.0)));
-    assert_eq!((&rows[1]["cells_meeting"], &rows[1]["meeting_attendance_pct"]), (&json!(1), &json!(100.0)));
     assert_eq!(
-        (&usage["total"]["cells"], &usage["total"]["cells_meeting"], &usage["total"]["meeting_attendance_pct"]),
+        (
+            &rows[0]["cells_meeting"],
+            &rows[0]["meeting_attendance_pct"]
+        ),
+        (&json!(1), &json!(50.0))
+    );
+    assert_eq!(
+        (
+            &rows[1]["cells_meeting"],
+            &rows[1]["meeting_attendance_pct"]
+        ),
+        (&json!(1), &json!(100.0))
+    );
+    assert_eq!(
+        (
+            &usage["total"]["cells"],
+            &usage["total"]["cells_meeting"],
+            &usage["total"]["meeting_attendance_pct"]
+        ),
         (&json!(2), &json!(2), &json!(66.7)),
         "(2 + 2) / (4 + 2): {usage}"
     );
@@ -263,7 +395,11 @@ fn every_rule_of_the_contract() {
     let both = request(
         s.addr,
         "GET",
-        &format!("/api/v1/reports/usage?unit=CB1&from={}&to={}", ymd(lm.replace_day(1).expect("d")), ymd(t)),
+        &format!(
+            "/api/v1/reports/usage?unit=CB1&from={}&to={}",
+            ymd(lm.replace_day(1).expect("d")),
+            ymd(t)
+        ),
         &[("authorization", &format!("Bearer {admin}"))],
         b"",
     )
@@ -273,12 +409,30 @@ fn every_rule_of_the_contract() {
     // Methods.
     let r = call(&s, "DELETE", &path, Some(&sec), &Value::Null);
     assert_eq!((r.status, r.header("allow")), (405, Some("GET, PUT")));
-    let r = call(&s, "GET", &format!("{path}/schedule"), Some(&sec), &Value::Null);
+    let r = call(
+        &s,
+        "GET",
+        &format!("{path}/schedule"),
+        Some(&sec),
+        &Value::Null,
+    );
     assert_eq!((r.status, r.header("allow")), (405, Some("PUT")));
-    let r = call(&s, "PUT", &format!("{path}/members"), Some(&sec), &json!({}));
+    let r = call(
+        &s,
+        "PUT",
+        &format!("{path}/members"),
+        Some(&sec),
+        &json!({}),
+    );
     assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
-    assert_eq!(call(&s, "GET", "/api/v1/meetings/", Some(&sec), &Value::Null).status, 404);
-    assert_eq!(call(&s, "GET", &format!("{path}/khac"), Some(&sec), &Value::Null).status, 404);
+    assert_eq!(
+        call(&s, "GET", "/api/v1/meetings/", Some(&sec), &Value::Null).status,
+        404
+    );
+    assert_eq!(
+        call(&s, "GET", &format!("{path}/khac"), Some(&sec), &Value::Null).status,
+        404
+    );
 }
 
 #[test]
@@ -298,33 +452,84 @@ fn the_schedule_is_the_cells_own() {
     assert_eq!(r.status, 200, "{}", r.text());
     let sch = r.json()["schedule"].clone();
     assert_eq!(
-        (&sch["month"], &sch["starts_at"], &sch["place"], &sch["set_by"]),
-        (&json!(m), &json!(starts), &json!("Nhà văn hóa thôn 1"), &json!("Nguyễn Văn An"))
+        (
+            &sch["month"],
+            &sch["starts_at"],
+            &sch["place"],
+            &sch["set_by"]
+        ),
+        (
+            &json!(m),
+            &json!(starts),
+            &json!("Nhà văn hóa thôn 1"),
+            &json!("Nguyễn Văn An")
+        )
     );
-    let r = call(&s, "GET", &format!("/api/v1/meetings/{m}"), Some(&member), &Value::Null).json();
+    let r = call(
+        &s,
+        "GET",
+        &format!("/api/v1/meetings/{m}"),
+        Some(&member),
+        &Value::Null,
+    )
+    .json();
     assert_eq!(r["schedule"], sch);
     assert_eq!(r["meeting"], Value::Null);
-    let r = call(&s, "GET", &format!("/api/v1/meetings/{m}"), Some(&other_cell), &Value::Null).json();
+    let r = call(
+        &s,
+        "GET",
+        &format!("/api/v1/meetings/{m}"),
+        Some(&other_cell),
+        &Value::Null,
+    )
+    .json();
     assert_eq!(r["schedule"], Value::Null, "another cell does not see it");
 
     // A new time replaces the old one.
     let later = json!({"starts_at": format!("{}T08:00", ymd(t)), "place": "Hội trường UBND xã"});
     assert_eq!(call(&s, "PUT", &path, Some(&sec), &later).status, 200);
-    let r = call(&s, "GET", &format!("/api/v1/meetings/{m}"), Some(&member), &Value::Null).json();
+    let r = call(
+        &s,
+        "GET",
+        &format!("/api/v1/meetings/{m}"),
+        Some(&member),
+        &Value::Null,
+    )
+    .json();
     assert_eq!(r["schedule"]["place"], "Hội trường UBND xã");
     assert_eq!(s.count("SELECT count(*) FROM meeting_schedules"), 1);
 
     let next = next_month(t);
     for (b, code) in [
-        (json!({"starts_at": format!("{}T08:00", ymd(next)), "place": "x"}), "starts_at_outside_month"),
-        (json!({"starts_at": format!("{}T08:00", ymd(t))}), "invalid_place"),
-        (json!({"starts_at": format!("{}T08:00", ymd(t)), "place": "   "}), "invalid_place"),
-        (json!({"starts_at": format!("{} 08:00", ymd(t)), "place": "x"}), "invalid_starts_at"),
-        (json!({"starts_at": format!("{}T25:00", ymd(t)), "place": "x"}), "invalid_starts_at"),
+        (
+            json!({"starts_at": format!("{}T08:00", ymd(next)), "place": "x"}),
+            "starts_at_outside_month",
+        ),
+        (
+            json!({"starts_at": format!("{}T08:00", ymd(t))}),
+            "invalid_place",
+        ),
+        (
+            json!({"starts_at": format!("{}T08:00", ymd(t)), "place": "   "}),
+            "invalid_place",
+        ),
+        (
+            json!({"starts_at": format!("{} 08:00", ymd(t)), "place": "x"}),
+            "invalid_starts_at",
+        ),
+        (
+            json!({"starts_at": format!("{}T25:00", ymd(t)), "place": "x"}),
+            "invalid_starts_at",
+        ),
         (json!({"place": "x"}), "invalid_starts_at"),
     ] {
         let r = call(&s, "PUT", &path, Some(&sec), &b);
-        assert_eq!((r.status, error_code(&r)), (400, code.to_string()), "{b}: {}", r.text());
+        assert_eq!(
+            (r.status, error_code(&r)),
+            (400, code.to_string()),
+            "{b}: {}",
+            r.text()
+        );
     }
     // A schedule for next month may be set ahead; not one for the month before last.
     let r = call(
@@ -363,8 +568,21 @@ fn the_attendance_list_shows_the_cell_and_who_read_the_material() {
         .enumerate()
         .map(|(i, d)| json!({"id": format!("00000000-0000-4000-8000-{:012}", 100 + i), "type": "read", "doc": d, "at": now}))
         .collect();
-    let r = post_json(s.addr, "/api/v1/events", Some(&member), &json!({ "events": evs }));
-    assert!(r.json()["results"].as_array().expect("r").iter().all(|x| x["status"] == "stored"), "{}", r.text());
+    let r = post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&member),
+        &json!({ "events": evs }),
+    );
+    assert!(
+        r.json()["results"]
+            .as_array()
+            .expect("r")
+            .iter()
+            .all(|x| x["status"] == "stored"),
+        "{}",
+        r.text()
+    );
     let r = post_json(
         s.addr,
         "/api/v1/events",
@@ -374,7 +592,10 @@ fn the_attendance_list_shows_the_cell_and_who_read_the_material() {
     assert_eq!(r.json()["results"][0]["status"], "stored");
 
     let path = format!("/api/v1/meetings/{m}/members");
-    assert_eq!(call(&s, "GET", &path, Some(&member), &Value::Null).status, 403);
+    assert_eq!(
+        call(&s, "GET", &path, Some(&member), &Value::Null).status,
+        403
+    );
     assert_eq!(call(&s, "GET", &path, None, &Value::Null).status, 401);
     let r = call(&s, "GET", &path, Some(&sec), &Value::Null);
     assert_eq!(r.status, 200, "{}", r.text());
@@ -401,7 +622,13 @@ fn the_attendance_list_shows_the_cell_and_who_read_the_material() {
         rows,
         [
             ("Nguyễn Văn An".to_string(), true, true, 1, false),
-            ("Trần Thị Bình".to_string(), true, true, docs.len() as u64, true),
+            (
+                "Trần Thị Bình".to_string(),
+                true,
+                true,
+                docs.len() as u64,
+                true
+            ),
             ("Đỗ Văn Dũng".to_string(), true, false, 0, false),
             ("Hà Thị Hoa".to_string(), false, false, 0, false),
         ]
@@ -416,16 +643,31 @@ fn the_attendance_list_shows_the_cell_and_who_read_the_material() {
         .collect();
     assert_eq!(names, ["Lê Văn Cường", "Phạm Văn Em"]);
     // A month with no material: nobody has read it.
-    let v = call(&s, "GET", "/api/v1/meetings/2020-01/members", Some(&sec), &Value::Null).json();
+    let v = call(
+        &s,
+        "GET",
+        "/api/v1/meetings/2020-01/members",
+        Some(&sec),
+        &Value::Null,
+    )
+    .json();
     assert_eq!(v["docs"], json!([]));
-    assert!(v["members"].as_array().expect("m").iter().all(|x| x["read"] == false));
+    assert!(v["members"]
+        .as_array()
+        .expect("m")
+        .iter()
+        .all(|x| x["read"] == false));
 }
 
 /// Two secretaries of one cell (the secretary and the deputy) record the same month at the
 /// same moment, many times over: one record remains, one of theirs, counted once.
 #[test]
 fn two_secretaries_at_once_leave_one_record() {
-    let s = start_with_limits(UNITS, MEMBERS, Some(sotay_sync_server::limits::Limits::off()));
+    let s = start_with_limits(
+        UNITS,
+        MEMBERS,
+        Some(sotay_sync_server::limits::Limits::off()),
+    );
     let sec = reg(&s, "10000001");
     let deputy = reg(&s, "10000004");
     let t = today();
@@ -438,7 +680,11 @@ fn two_secretaries_at_once_leave_one_record() {
     let statuses: Vec<u16> = std::thread::scope(|sc| {
         let handles: Vec<_> = (0..8)
             .map(|i| {
-                let (tok, body) = if i % 2 == 0 { (&sec, &bodies[0]) } else { (&deputy, &bodies[1]) };
+                let (tok, body) = if i % 2 == 0 {
+                    (&sec, &bodies[0])
+                } else {
+                    (&deputy, &bodies[1])
+                };
                 let (s, path, barrier) = (&s, &path, barrier.clone());
                 sc.spawn(move || {
                     barrier.wait();
@@ -450,7 +696,10 @@ fn two_secretaries_at_once_leave_one_record() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("thread")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("thread"))
+            .collect()
     });
     assert!(statuses.iter().all(|&st| st == 200), "{statuses:?}");
     assert_eq!(s.count("SELECT count(*) FROM meetings"), 1);
@@ -472,7 +721,11 @@ fn two_secretaries_at_once_leave_one_record() {
     .json();
     assert_eq!(r["total"]["cells_meeting"], 1, "{r}");
     let want = if present == 2 { 50.0 } else { 75.0 };
-    assert_eq!(r["total"]["meeting_attendance_pct"], json!(want), "the report has the record that stayed: {r}");
+    assert_eq!(
+        r["total"]["meeting_attendance_pct"],
+        json!(want),
+        "the report has the record that stayed: {r}"
+    );
 }
 
 /// The same tests with the server on PostgreSQL.

@@ -770,21 +770,42 @@ fn a_scripted_session_matches_the_description() {
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["meeting"]["present_cards"], Value::Null);
     let sched = json!({"starts_at": format!("{today}T19:30"), "place": "Nhà văn hóa thôn 1"});
-    assert_eq!(call("PUT", &format!("{m}/schedule"), Some(&secretary), sched.clone()).status, 200);
+    assert_eq!(
+        call(
+            "PUT",
+            &format!("{m}/schedule"),
+            Some(&secretary),
+            sched.clone()
+        )
+        .status,
+        200
+    );
     let rec = json!({"held_on": today, "place": "Nhà văn hóa thôn 1", "present": ["10000001"], "excused": ["10000002"], "docs": ["dieu-le"]});
     assert_eq!(call("PUT", &m, Some(&secretary), rec.clone()).status, 200);
     let r = call("GET", &m, Some(&secretary), Value::Null);
     assert_eq!(r.json()["meeting"]["present"], 1);
     assert!(!r.json()["schedule"].is_null());
-    assert_eq!(call("GET", &m, Some(&cb2_member), Value::Null).json()["meeting"], Value::Null);
-    let r = call("GET", &format!("{m}/members"), Some(&secretary), Value::Null);
+    assert_eq!(
+        call("GET", &m, Some(&cb2_member), Value::Null).json()["meeting"],
+        Value::Null
+    );
+    let r = call(
+        "GET",
+        &format!("{m}/members"),
+        Some(&secretary),
+        Value::Null,
+    );
     assert_eq!(r.json()["members"].as_array().map(Vec::len), Some(2));
     for (method, path, who, body) in [
         ("PUT", m.clone(), &cb2_member, rec.clone()),
         ("PUT", format!("{m}/schedule"), &cb2_member, sched.clone()),
         ("GET", format!("{m}/members"), &cb2_member, Value::Null),
     ] {
-        assert_eq!(call(method, &path, Some(who), body.clone()).status, 403, "{path}");
+        assert_eq!(
+            call(method, &path, Some(who), body.clone()).status,
+            403,
+            "{path}"
+        );
         assert_eq!(call(method, &path, None, body).status, 401, "{path}");
     }
     for bad in [
@@ -795,9 +816,25 @@ fn a_scripted_session_matches_the_description() {
     ] {
         assert_eq!(call("PUT", &m, Some(&secretary), bad).status, 400);
     }
-    assert_eq!(call("PUT", &format!("{m}/schedule"), Some(&secretary), json!({"place": "x"})).status, 400);
-    for p in ["/api/v1/meetings/2026-13", "/api/v1/meetings/2026-13/members"] {
-        assert_eq!(call("GET", p, Some(&secretary), Value::Null).status, 400, "{p}");
+    assert_eq!(
+        call(
+            "PUT",
+            &format!("{m}/schedule"),
+            Some(&secretary),
+            json!({"place": "x"})
+        )
+        .status,
+        400
+    );
+    for p in [
+        "/api/v1/meetings/2026-13",
+        "/api/v1/meetings/2026-13/members",
+    ] {
+        assert_eq!(
+            call("GET", p, Some(&secretary), Value::Null).status,
+            400,
+            "{p}"
+        );
     }
     let big = json!({"held_on": today, "present": [], "excused": [], "docs": [], "place": "x".repeat(70_000)});
     assert_eq!(call("PUT", &m, Some(&secretary), big).status, 413);

@@ -191,18 +191,57 @@ fn the_table_computed_by_hand() {
     // CB3: G only (H moved away). G registered, viewed 3 days ago; no meeting.
     assert_eq!(
         strip(rows[0].clone()),
-        row(1, 1, 100.0, [0, 0, 0], 1, 1, 0, 0.0, 1, (1, 1, true), false, 0.0)
+        row(
+            1,
+            1,
+            100.0,
+            [0, 0, 0],
+            1,
+            1,
+            0,
+            0.0,
+            1,
+            (1, 1, true),
+            false,
+            0.0
+        )
     );
     // DB1: A (two phones), B (active only before the period), C, D (exempt, no phone),
     // E, F (no phone), H (moved in). Meetings in both cells: 3 of CB1's 4 members, 2 of
     // CB2's 2 (H joined it after): 5 of 6.
     assert_eq!(
         strip(rows[1].clone()),
-        row(7, 5, 71.4, [1, 0, 1], 3, 2, 2, 100.0, 4, (5, 5, true), true, 83.3)
+        row(
+            7,
+            5,
+            71.4,
+            [1, 0, 1],
+            3,
+            2,
+            2,
+            100.0,
+            4,
+            (5, 5, true),
+            true,
+            83.3
+        )
     );
     assert_eq!(
         strip(v["total"].clone()),
-        row(8, 6, 75.0, [1, 0, 1], 4, 3, 2, 66.7, 5, (6, 6, true), false, 83.3)
+        row(
+            8,
+            6,
+            75.0,
+            [1, 0, 1],
+            4,
+            3,
+            2,
+            66.7,
+            5,
+            (6, 6, true),
+            false,
+            83.3
+        )
     );
 
     // A period that ends before anyone registered counts nobody registered.
