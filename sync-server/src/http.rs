@@ -281,6 +281,9 @@ pub async fn serve<S: Storage>(
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(app.max_connections));
+    // Closed connections still reading what their client sends after an early answer
+    // (linger.rs); as many as connections served, beyond that they close at once.
+    let drains = Arc::new(Semaphore::new(app.max_connections));
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -319,9 +322,7 @@ pub async fn serve<S: Storage>(
                     asked2.store(true, Ordering::Relaxed);
                     async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
                 });
-                // The connection's place is given back once its socket is really closed,
-                // after any lingering close (linger.rs).
-                let io = TokioIo::new(crate::linger::Linger::new(stream, Some(permit)));
+                let io = TokioIo::new(crate::linger::Linger::new(stream, drains.clone()));
                 let conn = builder.serve_connection(io, service).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
@@ -335,6 +336,7 @@ pub async fn serve<S: Storage>(
                     if first.is_err() && asked.load(Ordering::Relaxed) {
                         let _ = tokio::time::timeout_at(end, conn).await;
                     }
+                    drop(permit);
                 });
             }
             _ = &mut shutdown => break,

@@ -8,11 +8,12 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How long, at most, a closed connection is drained (nginx's `lingering_time`): a phone on
 /// 400 kbit/s sends a 1 MB body in about 20 s.
@@ -24,22 +25,24 @@ pub const LINGER_BYTES: usize = 8 * 1024 * 1024;
 
 /// A TCP connection that drains before it closes, when closing could lose an answer.
 ///
-/// The drain runs in a task of its own once the connection is dropped, holding `permit` (its
-/// place among the server's connections) until the socket is really closed. Nothing is drained
-/// when nothing was written (no answer to protect: a silent or slow client is simply cut) or
-/// when the client had already closed its side.
+/// The drain runs in a task of its own once the connection is dropped, holding a permit of
+/// `drains` until the socket is really closed: when all are taken (a flood), the connection is
+/// closed at once as without lingering. Draining sockets do not hold a place among the
+/// connections being served. Nothing is drained when nothing was written (no answer to
+/// protect: a silent or slow client is simply cut) or when the client had already closed its
+/// side.
 pub struct Linger {
     stream: Option<TcpStream>,
-    permit: Option<OwnedSemaphorePermit>,
+    drains: Arc<Semaphore>,
     wrote: bool,
     peer_done: bool,
 }
 
 impl Linger {
-    pub fn new(stream: TcpStream, permit: Option<OwnedSemaphorePermit>) -> Linger {
+    pub fn new(stream: TcpStream, drains: Arc<Semaphore>) -> Linger {
         Linger {
             stream: Some(stream),
-            permit,
+            drains,
             wrote: false,
             peer_done: false,
         }
@@ -115,13 +118,15 @@ impl Drop for Linger {
         let Some(stream) = self.stream.take() else {
             return;
         };
-        let permit = self.permit.take();
         if !self.wrote || self.peer_done {
             return;
         }
+        let Ok(permit) = self.drains.clone().try_acquire_owned() else {
+            return;
+        };
         // Outside a runtime (the server is going away) there is nobody left to answer.
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(drain(stream, permit));
+            rt.spawn(drain(stream, Some(permit)));
         }
     }
 }
