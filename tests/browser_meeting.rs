@@ -57,6 +57,12 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
         "{}",
         String::from_utf8_lossy(&st.stderr)
     );
+    let admin = Command::new(sotay)
+        .args(["admin", "create", "--unit", "TU", "--db", &db])
+        .output()
+        .expect("admin");
+    assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
+    let admin = String::from_utf8(admin.stdout).expect("utf-8").trim().to_string();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -85,6 +91,7 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
             &format!("http://{addr}"),
             month,
             shots.to_str().expect("utf-8"),
+            &admin,
         ],
     );
     let _ = server.kill();
@@ -312,6 +319,33 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
         pages >= 2 + docs.len(),
         "agenda, each document and the sheet on pages of their own: {pages}"
     );
+    // The dashboard: per cell, the meeting counted once with its attendance; the year's grid
+    // has this month for CB1 and nothing for CB2.
+    let d = &r["dashboard"];
+    let head: Vec<&str> = d["head"].as_array().expect("head").iter().map(|h| h.as_str().unwrap_or("")).collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap_or_else(|| panic!("{name} in {head:?}"));
+    let (met, att) = (col("Chi bộ sử dụng trong sinh hoạt"), col("Tỷ lệ đảng viên dự sinh hoạt %"));
+    let rows = d["rows"].as_array().expect("rows");
+    let row = |unit: &str| -> Vec<String> {
+        rows.iter()
+            .map(|r| r.as_array().expect("row").iter().map(|c| c.as_str().unwrap_or("").to_string()).collect::<Vec<_>>())
+            .find(|r| r[1] == unit)
+            .unwrap_or_else(|| panic!("{unit} in {rows:?}"))
+    };
+    assert_eq!((row("Chi bộ thôn Đông")[met].as_str(), row("Chi bộ thôn Đông")[att].as_str()), ("1", "66.7"), "{d}");
+    assert_eq!((row("Chi bộ thôn Tây")[met].as_str(), row("Chi bộ thôn Tây")[att].as_str()), ("0", "—"), "{d}");
+    let m: usize = month[5..].parse().expect("month");
+    let year = d["year"].as_array().expect("year");
+    let grid = |unit: &str| -> Vec<String> {
+        year.iter()
+            .map(|r| r.as_array().expect("row").iter().map(|c| c.as_str().unwrap_or("").to_string()).collect::<Vec<_>>())
+            .find(|r| r[0] == unit)
+            .unwrap_or_else(|| panic!("{unit} in {year:?}"))
+    };
+    let east = grid("Chi bộ thôn Đông");
+    assert_eq!(east[m], "✓", "{east:?}");
+    assert_eq!(east.iter().filter(|c| *c == "✓").count(), 1, "{east:?}");
+    assert!(grid("Chi bộ thôn Tây").iter().all(|c| c != "✓"), "{year:?}");
     for s in r["shots"].as_array().expect("shots") {
         assert!(
             std::path::Path::new(s.as_str().unwrap_or("")).exists(),

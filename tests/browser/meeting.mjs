@@ -2,7 +2,8 @@
 // (and gets the .ics), a member marks the material read, the secretary goes offline, runs the
 // meeting with the attendance list and records it; back online it reaches the server once; a
 // member of the cell sees the schedule and then the record, a member of another cell neither.
-// Then the printed packet is printed to PDF. Usage: node meeting.mjs SERVER_URL MONTH OUT_DIR
+// Then the printed packet is printed to PDF, and the committee's dashboard shows the meeting.
+// Usage: node meeting.mjs SERVER_URL MONTH OUT_DIR ADMIN_TOKEN
 import fs from "node:fs";
 import path from "node:path";
 import { browser, run } from "./lib.mjs";
@@ -26,7 +27,7 @@ const PEOPLE = {
 };
 
 run(async () => {
-  const [url, month, out] = process.argv.slice(2);
+  const [url, month, out, adminToken] = process.argv.slice(2);
   const b = await browser();
   const problems = [];
   const shots = [];
@@ -177,8 +178,26 @@ run(async () => {
     await printPage.emulateMedia({ media: "print" });
     await shot(printPage, "meeting-print-media-1280");
 
+    // The committee's dashboard: the cell counted once, its attendance, the month in the year.
+    const dashboard = {};
+    for (const [w, h] of [[1280, 800], [360, 740]]) {
+      const ctx = await b.newContext({ viewport: { width: w, height: h } });
+      const page = await ctx.newPage();
+      page.on("pageerror", (e) => problems.push("dashboard: " + String(e)));
+      await page.goto(url + "/quan-tri/");
+      await page.fill("#a-token", adminToken);
+      await page.click(".admin-login button");
+      await page.waitForSelector(".admin-meetings:not([hidden]) tbody tr");
+      dashboard.head = await page.locator("table.report thead th").allTextContents();
+      dashboard.rows = await page.$$eval("table.report tbody tr", (trs) => trs.map((tr) => Array.from(tr.cells).map((c) => c.textContent)));
+      dashboard.year = await page.$$eval(".admin-meetings tbody tr", (trs) => trs.map((tr) => Array.from(tr.cells).map((c) => c.textContent)));
+      await shot(page, "meeting-dashboard-" + w, ".admin-targets");
+      await shot(page, "meeting-dashboard-year-" + w, ".admin-meetings");
+      await ctx.close();
+    }
+
     return {
-      month, today, viToday, scheduled, ics, icsName, homeSchedule, memberButtons, offlineNote, agenda, agendaTitle,
+      month, today, dashboard, viToday, scheduled, ics, icsName, homeSchedule, memberButtons, offlineNote, agenda, agendaTitle,
       docs: docs.map((d) => ({ id: d.id, title: d.title, url: d.url })), attendance, tally, keptTally, offlineDone, offlineStatus, before,
       onlineDone, afterReload, secButtons, memberHome, memberAfter, otherCell, pdf, shots, problems,
     };
