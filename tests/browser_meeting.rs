@@ -61,8 +61,15 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
         .args(["admin", "create", "--unit", "TU", "--db", &db])
         .output()
         .expect("admin");
-    assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
-    let admin = String::from_utf8(admin.stdout).expect("utf-8").trim().to_string();
+    assert!(
+        admin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&admin.stderr)
+    );
+    let admin = String::from_utf8(admin.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -322,23 +329,61 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
     // The dashboard: per cell, the meeting counted once with its attendance; the year's grid
     // has this month for CB1 and nothing for CB2.
     let d = &r["dashboard"];
-    let head: Vec<&str> = d["head"].as_array().expect("head").iter().map(|h| h.as_str().unwrap_or("")).collect();
-    let col = |name: &str| head.iter().position(|h| *h == name).unwrap_or_else(|| panic!("{name} in {head:?}"));
-    let (met, att) = (col("Chi bộ sử dụng trong sinh hoạt"), col("Tỷ lệ đảng viên dự sinh hoạt %"));
+    let head: Vec<&str> = d["head"]
+        .as_array()
+        .expect("head")
+        .iter()
+        .map(|h| h.as_str().unwrap_or(""))
+        .collect();
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("{name} in {head:?}"))
+    };
+    let (met, att) = (
+        col("Chi bộ sử dụng trong sinh hoạt"),
+        col("Tỷ lệ đảng viên dự sinh hoạt %"),
+    );
     let rows = d["rows"].as_array().expect("rows");
     let row = |unit: &str| -> Vec<String> {
         rows.iter()
-            .map(|r| r.as_array().expect("row").iter().map(|c| c.as_str().unwrap_or("").to_string()).collect::<Vec<_>>())
+            .map(|r| {
+                r.as_array()
+                    .expect("row")
+                    .iter()
+                    .map(|c| c.as_str().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+            })
             .find(|r| r[1] == unit)
             .unwrap_or_else(|| panic!("{unit} in {rows:?}"))
     };
-    assert_eq!((row("Chi bộ thôn Đông")[met].as_str(), row("Chi bộ thôn Đông")[att].as_str()), ("1", "66.7"), "{d}");
-    assert_eq!((row("Chi bộ thôn Tây")[met].as_str(), row("Chi bộ thôn Tây")[att].as_str()), ("0", "—"), "{d}");
+    assert_eq!(
+        (
+            row("Chi bộ thôn Đông")[met].as_str(),
+            row("Chi bộ thôn Đông")[att].as_str()
+        ),
+        ("1", "66.7"),
+        "{d}"
+    );
+    assert_eq!(
+        (
+            row("Chi bộ thôn Tây")[met].as_str(),
+            row("Chi bộ thôn Tây")[att].as_str()
+        ),
+        ("0", "—"),
+        "{d}"
+    );
     let m: usize = month[5..].parse().expect("month");
     let year = d["year"].as_array().expect("year");
     let grid = |unit: &str| -> Vec<String> {
         year.iter()
-            .map(|r| r.as_array().expect("row").iter().map(|c| c.as_str().unwrap_or("").to_string()).collect::<Vec<_>>())
+            .map(|r| {
+                r.as_array()
+                    .expect("row")
+                    .iter()
+                    .map(|c| c.as_str().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+            })
             .find(|r| r[0] == unit)
             .unwrap_or_else(|| panic!("{unit} in {year:?}"))
     };

@@ -145,7 +145,10 @@ Không **bỏ** họp.
         material.contains("data-meeting-panel data-month=\"2026-11\""),
         "{material}"
     );
-    assert!(!html.contains("data-meeting-panel"), "only meeting material has the panel");
+    assert!(
+        !html.contains("data-meeting-panel"),
+        "only meeting material has the panel"
+    );
 }
 
 #[test]
