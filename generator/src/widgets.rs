@@ -501,6 +501,7 @@ mod tests {
             level,
             text: a.to_uppercase(),
             anchor: a.into(),
+            at: 0,
         }
     }
 
