@@ -486,9 +486,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     self.block(place, prep, idx, &mut opens, &mut out, at);
                 }
                 Event::Html(h) | Event::InlineHtml(h) => {
+                    // Search reads what the page shows: the HTML's text when it is trusted,
+                    // else the HTML itself, shown as text.
                     if self.ctx.config.allow_html {
+                        self.out.text.push_str(&strip_tags(&h));
                         out.push((Event::Html(h), at));
                     } else if !h.trim_start().starts_with("<!--") {
+                        self.out.text.push_str(&h);
                         out.push((Event::Text(h), at));
                     }
                 }
@@ -739,7 +743,12 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     });
                 }
                 Ok(spec) => {
-                    let (open, close) = widgets::callout(spec.name, title_of(d).as_deref());
+                    let title = title_of(d);
+                    if let Some(t) = &title {
+                        self.out.text.push_str(t);
+                        self.out.text.push('\n');
+                    }
+                    let (open, close) = widgets::callout(spec.name, title.as_deref());
                     out.push((Event::Html(open.into()), at));
                     opens.push(Open::Callout(close));
                 }

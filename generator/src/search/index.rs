@@ -825,10 +825,13 @@ impl SearchIndex {
     }
 }
 
-/// A hit: the document, the passage where the query stands, its snippet.
+/// A hit: the document, the passage where the query stands, its snippet. A query that the
+/// title and number hold whole is about the document: its beginning.
 pub fn hit(d: &DocInfo, body: &str, seq: &[&str], score: f64) -> Hit {
     let ps = passage::passages(body, &d.headings);
-    let p = &ps[passage::best(&ps, seq)];
+    let head = format!("{} {}", d.title, d.number.as_deref().unwrap_or(""));
+    let whole = passage::holds_all(&head, seq);
+    let p = &ps[if whole { 0 } else { passage::best(&ps, seq) }];
     Hit {
         id: d.id.clone(),
         url: match p.anchor {

@@ -93,6 +93,13 @@ pub fn best(passages: &[Passage], seq: &[&str]) -> usize {
     best.0
 }
 
+/// Whether `text` holds every word of `seq`.
+pub fn holds_all(text: &str, seq: &[&str]) -> bool {
+    let mut words = Vec::new();
+    text::for_each_word(text, |a, b| words.push(text::fold(&text[a..b])));
+    seq.iter().all(|w| words.iter().any(|x| x == w))
+}
+
 /// The snippet of a hit: the passage's heading in bold, then the best window of its text, the
 /// query's words marked; the summary when the passage has no text.
 pub fn snippet_of(p: &Passage, seq: &[&str], summary: &str) -> String {
