@@ -77,6 +77,13 @@ run(async () => {
     await page.goto(srv.url + "/tim-kiem/?q=dang+vien+du+bi");
     await page.waitForSelector(".results li", { timeout: 10000 });
     result.search = { first: await page.getAttribute(".results li a", "href"), count: await page.locator(".results li").count() };
+    // Offline too: a typo gets the same suggestion as online, and a hit lands on its passage.
+    await page.goto(srv.url + "/tim-kiem/?q=dang+vien+du+bj");
+    await page.waitForSelector(".search-suggest", { timeout: 10000 });
+    result.search.suggest = await page.textContent(".search-suggest");
+    await page.goto(srv.url + "/tim-kiem/?q=quyen+cua+dang+vien");
+    await page.waitForSelector(".results li[data-passage]", { timeout: 10000 });
+    result.search.passage = await page.getAttribute(".results li[data-passage]", "data-passage");
     await page.goto(srv.url + doc);
     const docTitle = await page.textContent("h1");
     await page.click("[data-action=bookmark]");
