@@ -81,7 +81,11 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
         // The top 3 land on the same passage, with the same snippet.
         for (i, h) in server.hits.iter().take(3).enumerate() {
             let bh = &browser["hits"][i];
-            assert_eq!(bh["url"].as_str(), Some(h.url.as_str()), "passage of {q:?} #{i}");
+            assert_eq!(
+                bh["url"].as_str(),
+                Some(h.url.as_str()),
+                "passage of {q:?} #{i}"
+            );
             assert_eq!(
                 bh["passage"].as_str(),
                 h.passage.as_deref(),
@@ -111,7 +115,11 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
         suggest.contains("Có phải đồng chí muốn tìm: đảng viên dự bị?"),
         "{ui}"
     );
-    assert_eq!(ui["suggestFirst"].as_str(), Some("/hoi-dap/dang-vien-du-bi/"), "{ui}");
+    assert_eq!(
+        ui["suggestFirst"].as_str(),
+        Some("/hoi-dap/dang-vien-du-bi/"),
+        "{ui}"
+    );
     assert!(
         ui["asTyped"]
             .as_str()

@@ -170,7 +170,11 @@ pub fn callout(name: &str, title: Option<&str>) -> (String, String) {
         _ => "Quan trọng",
     };
     // An author's title is text of the page (search reads it); the default label is not.
-    let nosearch = if title.is_some() { "" } else { " data-nosearch" };
+    let nosearch = if title.is_some() {
+        ""
+    } else {
+        " data-nosearch"
+    };
     (
         format!(
             "<aside class=\"callout callout-{name}\"><p class=\"callout-title\"{nosearch}>{}</p><div class=\"callout-body\">\n",

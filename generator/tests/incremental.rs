@@ -305,7 +305,11 @@ fn a_body_edit_renders_a_few_pages() {
     );
     // The browser's search index changes in the groups of the terms the edit touched (held
     // exactly to that by tests/search.rs), its vocabulary when a word is new, and its root.
-    let shard = |p: &String| ["search/t/", "search/v/", "search/d/"].iter().any(|d| p.starts_with(d));
+    let shard = |p: &String| {
+        ["search/t/", "search/v/", "search/d/"]
+            .iter()
+            .any(|d| p.starts_with(d))
+    };
     let others: Vec<&String> = edit.changed.iter().filter(|p| !shard(p)).collect();
     assert!(
         others.len() <= 7,

@@ -124,7 +124,10 @@ fn adjacency_frequency_and_fields_rank() {
     let files = [
         (
             "content/together.md",
-            doc("Văn bản một", &format!("{filler}Kết nạp đảng viên dự bị trong năm. {filler}")),
+            doc(
+                "Văn bản một",
+                &format!("{filler}Kết nạp đảng viên dự bị trong năm. {filler}"),
+            ),
         ),
         (
             "content/scattered.md",
@@ -135,41 +138,67 @@ fn adjacency_frequency_and_fields_rank() {
         ),
         (
             "content/reversed.md",
-            doc("Văn bản ba", &format!("{filler}Chuẩn bị dự họp, viên chức của đảng. {filler}")),
+            doc(
+                "Văn bản ba",
+                &format!("{filler}Chuẩn bị dự họp, viên chức của đảng. {filler}"),
+            ),
         ),
         (
             "content/near.md",
-            doc("Văn bản bốn", &format!("{filler}Đảng viên và dự bị. {filler}")),
+            doc(
+                "Văn bản bốn",
+                &format!("{filler}Đảng viên và dự bị. {filler}"),
+            ),
         ),
-        ("content/often.md", doc("Văn bản năm", "Tài liệu tài liệu tài liệu tài liệu học tập.")),
+        (
+            "content/often.md",
+            doc(
+                "Văn bản năm",
+                "Tài liệu tài liệu tài liệu tài liệu học tập.",
+            ),
+        ),
         ("content/once.md", doc("Văn bản sáu", "Tài liệu học tập.")),
-        ("content/in-title.md", doc("Hướng dẫn kiểm điểm", "Nội dung chung.")),
-        ("content/in-heading.md", doc("Văn bản bảy", "## Kiểm điểm\n\nNội dung chung.")),
-        ("content/in-body.md", doc("Văn bản tám", "Nội dung chung về kiểm điểm.")),
+        (
+            "content/in-title.md",
+            doc("Hướng dẫn kiểm điểm", "Nội dung chung."),
+        ),
+        (
+            "content/in-heading.md",
+            doc("Văn bản bảy", "## Kiểm điểm\n\nNội dung chung."),
+        ),
+        (
+            "content/in-body.md",
+            doc("Văn bản tám", "Nội dung chung về kiểm điểm."),
+        ),
     ];
     let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
     let b = site(&files);
     let got = ids(&b, "dang vien du bi");
     assert_eq!(got[0], "together", "{got:?}");
     let pos = |id: &str| got.iter().position(|g| g == id).expect(id);
-    assert!(pos("near") < pos("scattered"), "adjacent pairs count: {got:?}");
+    assert!(
+        pos("near") < pos("scattered"),
+        "adjacent pairs count: {got:?}"
+    );
     assert!(pos("together") < pos("reversed"), "{got:?}");
     assert_eq!(ids(&b, "tai lieu hoc tap"), ["often", "once"]);
-    assert_eq!(
-        ids(&b, "kiem diem"),
-        ["in-title", "in-heading", "in-body"]
-    );
+    assert_eq!(ids(&b, "kiem diem"), ["in-title", "in-heading", "in-body"]);
 }
 
 #[test]
 fn quoted_phrases_are_phrases() {
     let b = site(&[
         ("content/a.md", &doc("A", "Đảng viên dự bị được dự họp.")),
-        ("content/b.md", &doc("B", "Đảng viên được dự họp, chuẩn bị tài liệu.")),
+        (
+            "content/b.md",
+            &doc("B", "Đảng viên được dự họp, chuẩn bị tài liệu."),
+        ),
         ("content/c.md", &doc("C", "Nộp đảng phí hằng tháng.")),
         ("content/d.md", &doc("D", "Dang phi la tieng khong dau.")),
     ]);
-    let r = b.index.search("\"dang vien du bi\"", &Filter::default(), 0, 10);
+    let r = b
+        .index
+        .search("\"dang vien du bi\"", &Filter::default(), 0, 10);
     assert_eq!(r.total, 1);
     assert_eq!(r.hits[0].id, "a");
     assert_eq!(ids(&b, "dang vien du bi"), ["a", "b"]);
@@ -208,7 +237,11 @@ fn typos_are_corrected_with_a_suggestion() {
     }
     // Nothing to correct; or correction turned off.
     for q in ["dang vien du bi", "Điều lệ", "sinh hoat chi bo"] {
-        assert_eq!(b.index.search(q, &Filter::default(), 0, 3).suggestion, None, "{q}");
+        assert_eq!(
+            b.index.search(q, &Filter::default(), 0, 3).suggestion,
+            None,
+            "{q}"
+        );
     }
     let r = b
         .index
@@ -237,14 +270,18 @@ fn passages_name_the_article_and_show_its_text() {
     let passage = charter.passage.as_deref().expect("a passage");
     assert!(passage.starts_with("Điều"), "{passage}");
     assert!(
-        charter.snippet.contains("<mark>biểu</mark> <mark>quyết</mark>"),
+        charter
+            .snippet
+            .contains("<mark>biểu</mark> <mark>quyết</mark>"),
         "{}",
         charter.snippet
     );
     // A heading's words: the hit links to that heading.
     let r = b.index.search("Điều 5", &Filter::default(), 0, 1);
     assert_eq!(r.hits[0].url, "/dieu-le/dieu-le-mau/#dieu-5");
-    assert!(r.hits[0].snippet.starts_with("<strong><mark>Điều</mark> <mark>5</mark>"));
+    assert!(r.hits[0]
+        .snippet
+        .starts_with("<strong><mark>Điều</mark> <mark>5</mark>"));
 }
 
 #[test]
@@ -270,7 +307,10 @@ fn diacritics_case_and_unicode_forms_do_not_matter_for_recall() {
     assert!(!sorted("hòa giải").is_empty());
     // NFD with a phrase, exactly as NFC.
     assert_eq!(
-        ids(b, "\"\u{0111}a\u{0309}ng vie\u{0302}n du\u{031B}\u{0323} bi\u{0323}\""),
+        ids(
+            b,
+            "\"\u{0111}a\u{0309}ng vie\u{0302}n du\u{031B}\u{0323} bi\u{0323}\""
+        ),
         ids(b, "\"đảng viên dự bị\"")
     );
 }
@@ -628,11 +668,18 @@ fn tantivy_index_from_the_terms_equals_the_analysed_one() {
     let mut found = 0;
     for k in keys.iter().step_by(3) {
         let q = Query::parse(k);
-        let (x, y) = (a.rank(&q, &Filter::default()), b.rank(&q, &Filter::default()));
+        let (x, y) = (
+            a.rank(&q, &Filter::default()),
+            b.rank(&q, &Filter::default()),
+        );
         assert_eq!(x, y, "{k:?}");
         found += usize::from(!x.is_empty());
     }
-    assert!(found > keys.len() / 6, "{found} of {} terms found", keys.len() / 3);
+    assert!(
+        found > keys.len() / 6,
+        "{found} of {} terms found",
+        keys.len() / 3
+    );
 }
 
 /// What the browser's index is made of after an edit: only the groups of the terms the edit
@@ -646,7 +693,11 @@ fn an_edit_changes_only_the_shards_it_touches() {
     let files = |out: &Path| -> BTreeMap<String, Vec<u8>> {
         let mut m = BTreeMap::new();
         for e in walkdir(out.join("search")) {
-            let rel = e.strip_prefix(out).expect("prefix").to_string_lossy().into_owned();
+            let rel = e
+                .strip_prefix(out)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned();
             m.insert(rel, std::fs::read(&e).expect("read"));
         }
         m
@@ -688,18 +739,23 @@ fn an_edit_changes_only_the_shards_it_touches() {
         out: out2.clone(),
     });
     let groups = shards::groups_for(off.docs.len());
-    let want: BTreeSet<u32> = touched.iter().map(|k| shards::group_of(k, groups)).collect();
+    let want: BTreeSet<u32> = touched
+        .iter()
+        .map(|k| shards::group_of(k, groups))
+        .collect();
     let new: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
     let new_groups = new.iter().filter(|k| k.starts_with("search/t/")).count();
     assert_eq!(new_groups, want.len(), "new group files: {new:?}");
-    let others: Vec<&&String> = new
-        .iter()
-        .filter(|k| !k.starts_with("search/t/"))
-        .collect();
+    let others: Vec<&&String> = new.iter().filter(|k| !k.starts_with("search/t/")).collect();
     // The root, and the vocabulary of a letter if the edit brought a new word.
-    assert!(others.iter().any(|k| k.starts_with("search/index.")), "{others:?}");
     assert!(
-        others.iter().all(|k| k.starts_with("search/index.") || k.starts_with("search/v/")),
+        others.iter().any(|k| k.starts_with("search/index.")),
+        "{others:?}"
+    );
+    assert!(
+        others
+            .iter()
+            .all(|k| k.starts_with("search/index.") || k.starts_with("search/v/")),
         "{others:?}"
     );
 }

@@ -161,15 +161,9 @@ fn edits(c: &Candidate, p: &impl Postings) -> Vec<Candidate> {
     let n = c.seq.len();
     let known: Vec<bool> = c.seq.iter().map(|w| p.word_bucket(w) > 0).collect();
     let pair_bad: Vec<bool> = (1..n)
-        .map(|i| {
-            known[i - 1]
-                && known[i]
-                && p.df(&terms::pair_key(&c.seq[i - 1], &c.seq[i])) == 0
-        })
+        .map(|i| known[i - 1] && known[i] && p.df(&terms::pair_key(&c.seq[i - 1], &c.seq[i])) == 0)
         .collect();
-    let involved = |i: usize| {
-        !known[i] || (i > 0 && pair_bad[i - 1]) || (i + 1 < n && pair_bad[i])
-    };
+    let involved = |i: usize| !known[i] || (i > 0 && pair_bad[i - 1]) || (i + 1 < n && pair_bad[i]);
     let mut out = Vec::new();
     for i in 0..n {
         if !involved(i) {

@@ -16,12 +16,12 @@ use crate::Ctx;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tantivy::postings::Postings as _;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::postings::Postings as _;
 use tantivy::{doc, DocSet, Index, TantivyDocument, Term, TERMINATED};
 
 const LINES: &str = "lines";
@@ -53,7 +53,12 @@ impl SearchDoc {
 
     /// Its terms made again from its texts (what `terms` holds as ids).
     pub fn analyze(&self) -> Analyzed {
-        texts_of(&self.info, self.issuer.as_deref(), &self.rendered, terms::analyze)
+        texts_of(
+            &self.info,
+            self.issuer.as_deref(),
+            &self.rendered,
+            terms::analyze,
+        )
     }
 }
 
@@ -90,7 +95,13 @@ pub struct TermCache {
 
 /// What search made of a document: (key of its front matter and place, its rendered body,
 /// its facts, its terms, its forms).
-type CachedDoc = (u64, Arc<Rendered>, Arc<DocInfo>, Arc<Vec<u32>>, Arc<Vec<(u32, u32)>>);
+type CachedDoc = (
+    u64,
+    Arc<Rendered>,
+    Arc<DocInfo>,
+    Arc<Vec<u32>>,
+    Arc<Vec<(u32, u32)>>,
+);
 
 /// The id of word `w` in the interner (`ids`, `words`), added if new.
 fn intern(ids: &mut rustc_hash::FxHashMap<String, u32>, words: &mut Vec<String>, w: &str) -> u32 {
@@ -431,7 +442,7 @@ pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result
 
 /// The lines of field `w` for terms with flags: each term on `flags + 1` lines, so that its
 /// term frequency carries the flags. Sorted by key, so that both ways of making them agree.
-fn w_lines<'a>(mut t: Vec<(&'a str, Meta)>) -> String {
+fn w_lines(mut t: Vec<(&str, Meta)>) -> String {
     t.sort_unstable();
     let mut text = String::with_capacity(t.len() * 12);
     for (k, m) in t {
@@ -443,7 +454,7 @@ fn w_lines<'a>(mut t: Vec<(&'a str, Meta)>) -> String {
     text
 }
 
-fn x_lines<'a>(mut forms: Vec<(&'a str, &'a str)>) -> String {
+fn x_lines(mut forms: Vec<(&str, &str)>) -> String {
     forms.sort_unstable();
     let mut text = String::with_capacity(forms.len() * 16);
     for (f, x) in forms {

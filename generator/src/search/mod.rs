@@ -392,10 +392,7 @@ pub fn top(
         .collect();
     let exact: Vec<Option<Vec<u32>>> = distinct
         .iter()
-        .map(|t| {
-            t.accented
-                .then(|| postings.exact_docs(&t.exact, &t.folded))
-        })
+        .map(|t| t.accented.then(|| postings.exact_docs(&t.exact, &t.folded)))
         .collect();
     let sum_idf: f64 = idf.iter().sum();
     // The query's adjacent pairs, in order (a pair may repeat), with the idfs of their words.

@@ -131,7 +131,13 @@ mod tests {
     #[test]
     fn the_passage_with_the_words_together_wins() {
         let body = "Mở đầu về đảng viên.\nĐiều 1. Quyền\nĐảng viên có quyền biểu quyết, dự bị.\nĐiều 2. Đảng viên dự bị\nĐảng viên dự bị có quyền như đảng viên chính thức, trừ quyền biểu quyết.\n";
-        let hs = heads(body, &[("dieu-1", "Điều 1. Quyền"), ("dieu-2", "Điều 2. Đảng viên dự bị")]);
+        let hs = heads(
+            body,
+            &[
+                ("dieu-1", "Điều 1. Quyền"),
+                ("dieu-2", "Điều 2. Đảng viên dự bị"),
+            ],
+        );
         let ps = passages(body, &hs);
         assert_eq!(ps.len(), 3);
         assert_eq!(ps[0].text, "Mở đầu về đảng viên.\n");

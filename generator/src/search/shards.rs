@@ -277,7 +277,11 @@ pub fn build(
             .map(|k| (k.id.as_str(), k.label.as_str()))
             .collect(),
     };
-    let f = File::new("index.", "json", serde_json::to_vec(&head).unwrap_or_default());
+    let f = File::new(
+        "index.",
+        "json",
+        serde_json::to_vec(&head).unwrap_or_default(),
+    );
     let root = f.path.clone();
     files.push(f);
     Built { files, root }
@@ -461,6 +465,9 @@ fn read_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
     }
 }
 
+/// The terms of one group: key -> (posting bytes, forms of the word).
+type Group = HashMap<String, (Vec<u8>, Vec<String>)>;
+
 /// A reader of the browser's index in Rust: what `search.js` does, for tests and tools. It
 /// reads every file at once (the browser reads groups as queries need them).
 pub struct OfflineIndex {
@@ -468,7 +475,7 @@ pub struct OfflineIndex {
     pub cards: Vec<Card>,
     groups: u32,
     /// Per group: key -> (posting bytes, forms).
-    terms: Vec<HashMap<String, (Vec<u8>, Vec<String>)>>,
+    terms: Vec<Group>,
     vocab: HashMap<String, u8>,
     n: u32,
 }
@@ -503,7 +510,8 @@ impl OfflineIndex {
         }
         let mut vocab = HashMap::new();
         for v in r.vocab.values() {
-            let text = String::from_utf8(get(&format!("search/{v}"))?).map_err(|e| e.to_string())?;
+            let text =
+                String::from_utf8(get(&format!("search/{v}"))?).map_err(|e| e.to_string())?;
             for line in text.lines() {
                 if let Some((w, b)) = line.rsplit_once(' ') {
                     vocab.insert(w.to_string(), b.parse().unwrap_or(0));
@@ -559,7 +567,7 @@ impl OfflineIndex {
     }
 }
 
-fn parse_group(b: &[u8], out: &mut HashMap<String, (Vec<u8>, Vec<String>)>) -> Option<()> {
+fn parse_group(b: &[u8], out: &mut Group) -> Option<()> {
     if b.get(..4)? != MAGIC {
         return None;
     }
@@ -586,7 +594,9 @@ fn read_table(b: &[u8], cards: &[Card]) -> Option<Vec<DocInfo>> {
     for (i, c) in cards.iter().enumerate() {
         let at = 4 + len + i * 6;
         let row = b.get(at..at + 6)?;
-        let kind = (row[0] as usize).checked_sub(1).and_then(|k| h.kinds.get(k));
+        let kind = (row[0] as usize)
+            .checked_sub(1)
+            .and_then(|k| h.kinds.get(k));
         let section = (u16::from_le_bytes([row[1], row[2]]) as usize)
             .checked_sub(1)
             .and_then(|s| h.sections.get(s));

@@ -51,10 +51,12 @@ pub fn snippet(body: &str, seq: &[&str]) -> String {
     }
     // Whether token i and the next are one of the query's pairs.
     let pair_at: Vec<bool> = (0..toks.len())
-        .map(|i| match (toks[i].hit, toks.get(i + 1).and_then(|t| t.hit)) {
-            (Some(a), Some(b)) => pairs.contains(&(a, b)),
-            _ => false,
-        })
+        .map(
+            |i| match (toks[i].hit, toks.get(i + 1).and_then(|t| t.hit)) {
+                (Some(a), Some(b)) => pairs.contains(&(a, b)),
+                _ => false,
+            },
+        )
         .collect();
     let mut best: Option<(usize, usize, usize, std::cmp::Reverse<usize>)> = None;
     let mut best_start = 0;
@@ -65,7 +67,9 @@ pub fn snippet(body: &str, seq: &[&str]) -> String {
             continue;
         }
         // Full windows: near the end, the last WINDOW words.
-        let start = i.saturating_sub(LEAD).min(toks.len().saturating_sub(WINDOW));
+        let start = i
+            .saturating_sub(LEAD)
+            .min(toks.len().saturating_sub(WINDOW));
         if start == last {
             continue;
         }
@@ -187,11 +191,17 @@ mod tests {
         let filler = "một hai ba bốn năm sáu bảy tám chín mười ".repeat(10);
         let body = format!("{filler} chi bộ họp {filler} chi bộ sinh hoạt đảng viên {filler}");
         let s = snippet(&body, &["chi", "bo", "sinh", "hoat"]);
-        assert!(s.contains("<mark>chi</mark> <mark>bộ</mark> <mark>sinh</mark>"), "{s}");
+        assert!(
+            s.contains("<mark>chi</mark> <mark>bộ</mark> <mark>sinh</mark>"),
+            "{s}"
+        );
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
         // The window where the words stand together wins over an earlier one with them apart.
         let body = format!("bộ chi họp {filler} chi bộ {filler}");
         let s = snippet(&body, &["chi", "bo"]);
-        assert!(s.starts_with("…tám chín mười <mark>chi</mark> <mark>bộ</mark>"), "{s}");
+        assert!(
+            s.starts_with("…tám chín mười <mark>chi</mark> <mark>bộ</mark>"),
+            "{s}"
+        );
     }
 }

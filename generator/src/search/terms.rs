@@ -99,7 +99,9 @@ pub struct Analyzed {
 impl Analyzed {
     /// (key, meta) of every term.
     pub fn terms(&self) -> impl Iterator<Item = (&str, Meta)> {
-        self.keys.split_terminator('\0').zip(self.meta.iter().copied())
+        self.keys
+            .split_terminator('\0')
+            .zip(self.meta.iter().copied())
     }
 }
 
@@ -220,7 +222,10 @@ impl<'t> Analyzer<'t> {
             out.meta.push(flags);
         }
         if let Some(n) = number.filter(|n| !n.is_empty()) {
-            let words: Vec<&str> = n.iter().map(|&i| self.folded[i as usize].as_str()).collect();
+            let words: Vec<&str> = n
+                .iter()
+                .map(|&i| self.folded[i as usize].as_str())
+                .collect();
             out.keys.push_str(&number_key(&words));
             out.keys.push('\0');
             out.meta.push(0);
