@@ -405,6 +405,12 @@ fn a_site_under_a_path_links_only_to_its_own_files() {
         let Ok(text) = std::str::from_utf8(bytes) else {
             continue;
         };
+        // The browser's search index holds documents' URLs relative to the base path, as the
+        // search API gives them; search.js puts the base path before them (the search tests
+        // follow those links in Chromium).
+        if name.starts_with("search/") {
+            continue;
+        }
         for url in urls_in(text) {
             let path = if let Some(rest) = url.strip_prefix(origin) {
                 absolute += 1;
