@@ -7,14 +7,6 @@ use crate::markdown::Rendered;
 use crate::Ctx;
 use serde::Serialize;
 
-fn abs(ctx: &Ctx, url: &str) -> String {
-    format!(
-        "{}{}",
-        ctx.config.base_url.trim_end_matches('/'),
-        ctx.href(url)
-    )
-}
-
 /// The newest documents as an Atom feed.
 pub fn atom(ctx: &Ctx, rendered: &[std::sync::Arc<Rendered>]) -> String {
     let c = ctx.content;
@@ -36,12 +28,12 @@ pub fn atom(ctx: &Ctx, rendered: &[std::sync::Arc<Rendered>]) -> String {
     ));
     s.push_str(&format!(
         "<link href=\"{}\" rel=\"self\" type=\"application/atom+xml\"/>\n",
-        esc(&abs(ctx, "/atom.xml"))
+        esc(&ctx.absolute("/atom.xml"))
     ));
-    s.push_str(&format!("<link href=\"{}\"/>\n", esc(&abs(ctx, "/"))));
+    s.push_str(&format!("<link href=\"{}\"/>\n", esc(&ctx.absolute("/"))));
     s.push_str(&format!(
         "<id>{}</id>\n<updated>{updated}</updated>\n",
-        esc(&abs(ctx, "/"))
+        esc(&ctx.absolute("/"))
     ));
     let author = if ctx.config.organization.is_empty() {
         &ctx.config.title
@@ -51,7 +43,7 @@ pub fn atom(ctx: &Ctx, rendered: &[std::sync::Arc<Rendered>]) -> String {
     s.push_str(&format!("<author><name>{}</name></author>\n", esc(author)));
     for i in docs {
         let p = &c.pages[i];
-        let url = abs(ctx, &p.url);
+        let url = ctx.absolute(&p.url);
         let when = p.updated().map_or(updated.clone(), |d| d.rfc3339());
         let summary =
             p.fm.summary
@@ -93,7 +85,7 @@ pub fn sitemap(ctx: &Ctx, html_paths: &[String]) -> String {
             continue;
         }
         let url = format!("/{}", path.trim_end_matches("index.html"));
-        s.push_str(&format!("<url><loc>{}</loc>", esc(&abs(ctx, &url))));
+        s.push_str(&format!("<url><loc>{}</loc>", esc(&ctx.absolute(&url))));
         if let Some(d) = lastmod.get(path) {
             s.push_str(&format!("<lastmod>{d}</lastmod>"));
         }

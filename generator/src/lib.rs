@@ -60,6 +60,12 @@ impl Ctx<'_> {
         let base = self.config.base_path.trim_end_matches('/');
         format!("{base}{url}")
     }
+
+    /// The absolute URL of a site-relative URL path: `base_url` already ends with the base
+    /// path, so the path is appended to it once (not `href`, which would add it again).
+    pub fn absolute(&self, url: &str) -> String {
+        format!("{}{url}", self.config.base_url.trim_end_matches('/'))
+    }
 }
 
 /// A generated site, in memory: every output file by its path relative to the output folder.

@@ -572,11 +572,7 @@ impl<'a> Pages<'a> {
         PageInfo {
             title: title.to_string(),
             url: self.ctx.href(url),
-            canonical: format!(
-                "{}{}",
-                self.ctx.config.base_url.trim_end_matches('/'),
-                self.ctx.href(url)
-            ),
+            canonical: self.ctx.absolute(url),
             description: description.to_string(),
             kind,
             breadcrumbs,

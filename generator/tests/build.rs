@@ -321,3 +321,131 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Copies the sample handbook into a new site root whose `sotay.yaml` says `base_url`.
+fn sample_at(base_url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let from = sample_root().join("content");
+    for src in walkdir(&from) {
+        let rel = src.strip_prefix(&from).expect("under content");
+        let to = dir.path().join("content").join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(&src, &to).expect("copy");
+    }
+    let config = std::fs::read_to_string(sample_root().join("sotay.yaml")).expect("sotay.yaml");
+    let config: String = config
+        .lines()
+        .map(|l| match l.starts_with("base_url:") {
+            true => format!("base_url: {base_url}\n"),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    assert!(config.contains(base_url), "the sample sets base_url");
+    std::fs::write(dir.path().join("sotay.yaml"), config).expect("write");
+    dir
+}
+
+/// The URLs (absolute, or absolute paths) written in a text file of the site: attribute
+/// values, JSON strings, XML elements, CSS `url()`, and any `http(s)://` address.
+fn urls_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (open, close) in [
+        ("=\"", '"'),
+        ("='", '\''),
+        (":\"", '"'),
+        ("<loc>", '<'),
+        ("<id>", '<'),
+        ("url(", ')'),
+        ("[\"", '"'),
+        (",\"", '"'),
+    ] {
+        let mut rest = text;
+        while let Some(i) = rest.find(open) {
+            rest = &rest[i + open.len()..];
+            let value = rest.split(close).next().unwrap_or("");
+            if value.starts_with('/') && !value.starts_with("//") || value.starts_with("http") {
+                out.push(value.to_string());
+            }
+        }
+    }
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let start = rest[..i]
+            .rfind(|c: char| !c.is_ascii_alphabetic())
+            .map_or(0, |j| j + 1);
+        let end = rest[i..]
+            .find(|c: char| c.is_whitespace() || "\"'<>)".contains(c))
+            .map_or(rest.len(), |j| i + j);
+        out.push(rest[start..end].to_string());
+        rest = &rest[end.max(i + 3)..];
+    }
+    out
+}
+
+#[test]
+fn a_site_under_a_path_links_only_to_its_own_files() {
+    // A province publishing the handbook under a path of its party website.
+    let origin = "https://dangbo.example.vn";
+    let root = sample_at(&format!("{origin}/so-tay/"));
+    let site = generate(root.path()).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    let resolves = |path: &str| {
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        let Some(rel) = path.strip_prefix("/so-tay/") else {
+            return false;
+        };
+        let file = match rel.is_empty() || rel.ends_with('/') {
+            true => format!("{rel}index.html"),
+            false => rel.to_string(),
+        };
+        site.files.contains_key(&file)
+    };
+    let (mut checked, mut absolute, mut bad) = (0, 0, Vec::new());
+    for (name, out) in &site.files {
+        let Output::Bytes(bytes) = out else { continue };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        for url in urls_in(text) {
+            let path = if let Some(rest) = url.strip_prefix(origin) {
+                absolute += 1;
+                rest.to_string()
+            } else if url.starts_with('/') {
+                url.clone()
+            } else {
+                // Other hosts: links the authors wrote, XML namespaces. None may be the
+                // default base_url's.
+                if url.contains("localhost") || url.contains("dangbo.example.vn") {
+                    bad.push(format!("{name}: {url}"));
+                }
+                continue;
+            };
+            checked += 1;
+            if !resolves(&path) {
+                bad.push(format!("{name}: {url}"));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} URLs lead nowhere:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+    // The feed, the sitemap, and every page's canonical link were among them.
+    let pages = site.files.keys().filter(|k| k.ends_with(".html")).count();
+    assert!(
+        absolute > 2 * pages,
+        "{absolute} absolute URLs for {pages} pages"
+    );
+    assert!(checked > absolute, "{checked} URLs checked");
+    let doc = text(&site.files, "dieu-le/dieu-le-mau/index.html");
+    assert!(
+        doc.contains("<link rel=\"canonical\" href=\"https://dangbo.example.vn/so-tay/dieu-le/dieu-le-mau/\">"),
+        "canonical link"
+    );
+    let atom = text(&site.files, "atom.xml");
+    assert!(atom.contains("<id>https://dangbo.example.vn/so-tay/</id>"));
+    assert!(atom.contains("<link href=\"https://dangbo.example.vn/so-tay/atom.xml\" rel=\"self\""));
+    let sitemap = text(&site.files, "sitemap.xml");
+    assert!(sitemap.contains("<loc>https://dangbo.example.vn/so-tay/dieu-le/dieu-le-mau/</loc>"));
+}

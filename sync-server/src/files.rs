@@ -82,7 +82,9 @@ impl Entry {
 /// What a URL path resolves to.
 pub enum Lookup {
     Found(Arc<Entry>),
-    /// A folder asked for without its trailing slash.
+    /// A folder asked for without its trailing slash: the `Location` to send, relative to the
+    /// request (`so-tay/` for `/a/so-tay`), so that it is right behind a proxy that publishes
+    /// the site under a path of its own.
     Redirect(String),
     NotFound,
     /// A path that tries to leave the site or names a hidden file.
@@ -150,7 +152,8 @@ impl Files {
         if path.ends_with('/') {
             file.push("index.html");
         } else if file.is_dir() {
-            return Lookup::Redirect(format!("{path}/"));
+            let last = raw_path.rsplit('/').next().unwrap_or_default();
+            return Lookup::Redirect(format!("{last}/"));
         }
         // Symlinks may not lead out of the site.
         let Ok(real) = file.canonicalize() else {
@@ -292,7 +295,7 @@ mod tests {
             .expect("symlink");
         let f = Files::new(&site).expect("files");
         assert!(matches!(f.lookup("/a/"), Lookup::Found(_)));
-        assert!(matches!(f.lookup("/a"), Lookup::Redirect(ref r) if r == "/a/"));
+        assert!(matches!(f.lookup("/a"), Lookup::Redirect(ref r) if r == "a/"));
         for bad in [
             "/../secret.txt",
             "/%2e%2e/secret.txt",

@@ -63,7 +63,7 @@ fn static_files_headers_caching_and_compression() {
     let redirect = get(s.addr, "/nghi-quyet");
     assert_eq!(
         (redirect.status, redirect.header("location")),
-        (301, Some("/nghi-quyet/"))
+        (301, Some("nghi-quyet/"))
     );
     let docx = s
         .dir
