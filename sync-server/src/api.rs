@@ -75,7 +75,7 @@ pub fn json_response(status: StatusCode, v: &Value) -> Resp {
         .unwrap_or_else(|_| internal())
 }
 
-fn limited(retry: u64, what: &str) -> ApiError {
+pub(crate) fn limited(retry: u64, what: &str) -> ApiError {
     ApiError {
         retry_after: Some(retry),
         ..error(
@@ -86,7 +86,7 @@ fn limited(retry: u64, what: &str) -> ApiError {
     }
 }
 
-fn store_error(e: StoreError) -> ApiError {
+pub(crate) fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::Invalid(m) => error(StatusCode::BAD_REQUEST, "invalid", &m),
         StoreError::Unavailable(m) => {
@@ -142,6 +142,9 @@ async fn route<S: Storage>(
         (Method::POST, "/api/v1/register") => register(app, req, peer).await,
         (Method::POST, "/api/v1/events") => events(app, req, peer).await,
         (_, p) if p.starts_with("/api/v1/reports/") => crate::report_api::handle(app, req, p).await,
+        (_, p) if p.starts_with("/api/v1/meetings/") => {
+            crate::meeting_api::handle(app, req, peer, p).await
+        }
         (
             _,
             "/api/v1/search"
@@ -165,6 +168,9 @@ async fn route<S: Storage>(
 
 /// The methods an API path answers, for the `Allow` header of a 405 (RFC 9110 requires it).
 fn allowed(path: &str) -> &'static str {
+    if let Some(a) = crate::meeting_api::allowed(path) {
+        return a;
+    }
     match path {
         "/healthz" => "GET, HEAD",
         "/api/v1/register" | "/api/v1/events" => "POST",
@@ -331,7 +337,7 @@ fn render_results(r: &Results, base: &str) -> String {
     s
 }
 
-async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, ApiError> {
     let len = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -370,7 +376,7 @@ async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, ApiError
     }
 }
 
-fn parse_json(b: &[u8]) -> Result<Value, ApiError> {
+pub(crate) fn parse_json(b: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(b).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
@@ -380,7 +386,7 @@ fn parse_json(b: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -562,6 +568,20 @@ async fn events<S: Storage>(
         ));
     }
     let now = now();
+    // The old meeting event may claim at most the cell's members.
+    let cell_size = if list
+        .iter()
+        .any(|e| e.get("type").and_then(Value::as_str) == Some("meeting_held"))
+    {
+        Some(
+            app.store
+                .cell_size(member.unit_code.clone())
+                .await
+                .map_err(store_error)?,
+        )
+    } else {
+        None
+    };
     // Validate each event; keep the valid ones for one write.
     let mut results: Vec<Value> = Vec::with_capacity(list.len());
     let mut valid: Vec<(usize, NewEvent)> = Vec::new();
@@ -571,7 +591,7 @@ async fn events<S: Storage>(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        match validate(app, &member, e, now) {
+        match validate(app, &member, e, now, cell_size) {
             Ok(ev) => {
                 valid.push((results.len(), ev));
                 results.push(json!({"id": raw_id, "status": "pending"}));
@@ -584,8 +604,10 @@ async fn events<S: Storage>(
     }
     if !valid.is_empty() {
         let (slots, evs): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
-        let kinds: Vec<(crate::model::EventType, String, i64)> =
-            evs.iter().map(|e| (e.kind, e.doc.clone(), e.at)).collect();
+        let kinds: Vec<(crate::model::EventType, String, i64, Option<String>)> = evs
+            .iter()
+            .map(|e| (e.kind, e.doc.clone(), e.at, e.data.clone()))
+            .collect();
         // As for registrations: once committed, the aggregate and the counters are updated
         // even if the client hangs up before the answer.
         let stored = {
@@ -597,9 +619,14 @@ async fn events<S: Storage>(
                 let card = member.card_number.as_str();
                 let cell = member.unit_code.as_str();
                 app.update_reports(|r| {
-                    for ((kind, doc, at), st) in kinds.iter().zip(&stored) {
+                    for ((kind, doc, at, data), st) in kinds.iter().zip(&stored) {
                         if *st == Stored::Stored {
-                            r.event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);
+                            let day = crate::reports::day_of_unix(*at);
+                            r.event(card, cell, day, *kind, doc);
+                            if *kind == EventType::MeetingHeld {
+                                let n = crate::store::attendees_of(data.as_deref());
+                                r.meeting_event(cell, day, n, cell_size.unwrap_or(0));
+                            }
                         }
                     }
                 });
@@ -643,6 +670,7 @@ fn validate<S: Storage>(
     member: &crate::store::MemberRef,
     e: &Value,
     now: i64,
+    cell_size: Option<u32>,
 ) -> Result<NewEvent, String> {
     let obj = e.as_object().ok_or("an event is an object")?;
     let id = obj
@@ -713,6 +741,12 @@ fn validate<S: Storage>(
                 .and_then(Value::as_u64)
                 .filter(|n| *n <= 1000)
                 .ok_or("meeting_held needs \"attendees\", a number")?;
+            let size = cell_size.unwrap_or(0);
+            if n > u64::from(size) {
+                return Err(format!(
+                    "\"attendees\" is more than the cell's {size} members"
+                ));
+            }
             Some(json!({"attendees": n}).to_string())
         }
         _ => None,

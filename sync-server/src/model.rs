@@ -183,6 +183,75 @@ pub mod iso_date {
 /// Vietnam's time zone: days and months of events are counted in local time.
 pub const VN: time::UtcOffset = time::macros::offset!(+7);
 
+/// Today in Vietnam.
+pub fn today_vn() -> time::Date {
+    time::OffsetDateTime::now_utc().to_offset(VN).date()
+}
+
+/// A calendar month, written YYYY-MM: the month a cell meeting is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Month {
+    pub year: i32,
+    pub month: time::Month,
+}
+
+impl Month {
+    pub fn parse(s: &str) -> Option<Month> {
+        let b = s.as_bytes();
+        if b.len() != 7
+            || b[4] != b'-'
+            || !s[..4]
+                .bytes()
+                .chain(s[5..].bytes())
+                .all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let year: i32 = s[..4].parse().ok()?;
+        let month = time::Month::try_from(s[5..].parse::<u8>().ok()?).ok()?;
+        Some(Month { year, month })
+    }
+    pub fn of(d: time::Date) -> Month {
+        Month {
+            year: d.year(),
+            month: d.month(),
+        }
+    }
+    pub fn first_day(self) -> time::Date {
+        time::Date::from_calendar_date(self.year, self.month, 1).unwrap_or(time::Date::MIN)
+    }
+    pub fn last_day(self) -> time::Date {
+        let f = self.first_day();
+        f.replace_day(self.month.length(self.year)).unwrap_or(f)
+    }
+    pub fn contains(self, d: time::Date) -> bool {
+        Month::of(d) == self
+    }
+    /// The month before.
+    pub fn prev(self) -> Month {
+        match self.month {
+            time::Month::January => Month {
+                year: self.year - 1,
+                month: time::Month::December,
+            },
+            m => Month {
+                year: self.year,
+                month: m.previous(),
+            },
+        }
+    }
+    /// "tháng 12/2026"
+    pub fn vi(self) -> String {
+        format!("tháng {}/{}", u8::from(self.month), self.year)
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, u8::from(self.month))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +288,19 @@ mod tests {
         );
         assert_eq!(clean_name("Nguyễn  Văn\tAn "), "Nguyễn Văn An");
         assert!(parse_date("2026-02-29").is_none());
+        let m = Month::parse("2026-01").expect("month");
+        assert_eq!(
+            (m.to_string(), m.prev().to_string()),
+            ("2026-01".into(), "2025-12".into())
+        );
+        assert_eq!(m.last_day(), parse_date("2026-01-31").expect("d"));
+        assert!(m.contains(parse_date("2026-01-31").expect("d")));
+        assert!(!m.contains(parse_date("2026-02-01").expect("d")));
+        for bad in [
+            "2026-13", "2026-00", "2026-1", "26-01", "2026/01", "+026-01", "2026-0a",
+        ] {
+            assert_eq!(Month::parse(bad), None, "{bad}");
+        }
         assert_eq!(
             parse_date("1960-02-29").map(format_date),
             Some("1960-02-29".into())

@@ -269,7 +269,7 @@ fn events_are_validated_idempotent_and_private() {
         {"id": id(1), "type": "view", "doc": "dieu-le", "version": "abc", "at": now, "ms": 1200},
         {"id": id(2), "type": "read", "doc": "dieu-le", "at": now, "ms": 90000},
         {"id": id(3), "type": "feedback", "doc": "dieu-le", "at": now, "text": "Góp ý: nên có thêm ví dụ."},
-        {"id": id(4), "type": "meeting_held", "doc": "dieu-le", "at": now, "attendees": 14},
+        {"id": id(4), "type": "meeting_held", "doc": "dieu-le", "at": now, "attendees": 2},
         {"id": id(5), "type": "view", "doc": "khong-co", "at": now},
         {"id": "not-a-uuid", "type": "view", "doc": "dieu-le", "at": now},
         {"id": id(6), "type": "like", "doc": "dieu-le", "at": now},
@@ -343,7 +343,7 @@ fn events_are_validated_idempotent_and_private() {
         4
     );
     assert_eq!(
-        count("SELECT count(*) FROM cell_meetings WHERE unit_code = 'CB1'"),
+        count("SELECT count(*) FROM meetings WHERE unit_code = 'CB1' AND present = 2"),
         1
     );
     assert_eq!(
