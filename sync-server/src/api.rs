@@ -86,6 +86,27 @@ pub(crate) fn limited(retry: u64, what: &str) -> ApiError {
     }
 }
 
+/// The one answer to registration details that do not match the roster, whichever detail
+/// was wrong (a guesser learns nothing from it).
+pub const NOT_MATCHED: &str = "Thông tin không khớp với danh sách đảng viên. Đồng chí kiểm tra lại số thẻ, họ và tên, ngày sinh và mã chi bộ; nếu vẫn không được, liên hệ bí thư chi bộ.";
+
+/// Too many registration attempts, in the member's words: when to try again.
+fn register_limited(retry: u64) -> ApiError {
+    let when = if retry < 60 {
+        format!("{retry} giây")
+    } else {
+        format!("{} phút", retry.div_ceil(60))
+    };
+    ApiError {
+        retry_after: Some(retry),
+        ..error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            &format!("Đã thử đăng ký quá nhiều lần. Vui lòng thử lại sau {when}."),
+        )
+    }
+}
+
 pub(crate) fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::Invalid(m) => error(StatusCode::BAD_REQUEST, "invalid", &m),
@@ -401,7 +422,7 @@ async fn register<S: Storage>(
         // No control characters but spaces (no roster field has them; PostgreSQL's text
         // refuses NUL); tabs and line breaks are spaces, as everywhere in names.
         v.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty() && s.len() <= 200 && !s.chars().any(|c| c.is_control() && !c.is_whitespace())).ok_or_else(|| {
-            error(StatusCode::BAD_REQUEST, "invalid_request", &format!("\"{k}\" is required: an object with card_number, full_name, birth_date (YYYY-MM-DD) and unit_code"))
+            error(StatusCode::BAD_REQUEST, "invalid_request", &format!("Thiếu \"{k}\": cần số thẻ đảng viên (card_number), họ và tên (full_name), ngày sinh (birth_date, YYYY-MM-DD) và mã chi bộ (unit_code)."))
         })
     };
     let (card, name, birth, unit) = (
@@ -414,21 +435,21 @@ async fn register<S: Storage>(
         error(
             StatusCode::BAD_REQUEST,
             "invalid_card_number",
-            "card_number is the digits printed on the party card",
+            "Số thẻ đảng viên là dãy chữ số in trên thẻ (có thể có dấu cách hoặc dấu chấm).",
         )
     })?;
     let birth = parse_date(birth).ok_or_else(|| {
         error(
             StatusCode::BAD_REQUEST,
             "invalid_birth_date",
-            "birth_date is written YYYY-MM-DD",
+            "Ngày sinh viết theo dạng năm-tháng-ngày (YYYY-MM-DD), ví dụ 1968-09-02.",
         )
     })?;
     let unit = UnitCode::parse(unit).ok_or_else(|| {
         error(
             StatusCode::BAD_REQUEST,
             "invalid_unit_code",
-            "unit_code is the code of the member's cell",
+            "Mã chi bộ gồm chữ, số và dấu chấm, ví dụ TU.01.01.01; nếu chưa biết mã, hỏi bí thư chi bộ.",
         )
     })?;
     let device = match v.get("device_id") {
@@ -440,7 +461,7 @@ async fn register<S: Storage>(
                     error(
                         StatusCode::BAD_REQUEST,
                         "invalid_device_id",
-                        "device_id, when given, is a UUID",
+                        "Mã điện thoại (device_id), nếu có, phải là một UUID.",
                     )
                 })?,
         ),
@@ -452,7 +473,7 @@ async fn register<S: Storage>(
     ] {
         if let Err(retry) = app.check_limit(lim, &key).await {
             app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-            return Err(limited(retry, "registration attempts"));
+            return Err(register_limited(retry));
         }
     }
     let token = auth::new_token("m_")
@@ -492,17 +513,13 @@ async fn register<S: Storage>(
     match found {
         Some(m) => Ok(json_response(
             StatusCode::CREATED,
-            &json!({"token": token, "member": {"card_number": m.card_number, "full_name": m.full_name, "unit_code": m.unit_code, "role": m.role}}),
+            &json!({"token": token, "member": {"card_number": m.card_number, "full_name": m.full_name, "unit_code": m.unit_code, "unit_name": m.unit_name, "role": m.role}}),
         )),
         None => {
             app.metrics
                 .registrations_refused
                 .fetch_add(1, Ordering::Relaxed);
-            Err(error(
-                StatusCode::UNAUTHORIZED,
-                "not_matched",
-                "Thông tin không khớp với danh sách đảng viên. Vui lòng kiểm tra lại, hoặc liên hệ bí thư chi bộ. (The details do not match the roster.)",
-            ))
+            Err(error(StatusCode::UNAUTHORIZED, "not_matched", NOT_MATCHED))
         }
     }
 }

@@ -140,14 +140,30 @@ slug_enum!(
     EventType { View = "view", Read = "read", Bookmark = "bookmark", MeetingHeld = "meeting_held", Feedback = "feedback" }
 );
 
-/// How names are compared: NFC, lowercase, one space between words. "Nguyễn  Văn An" and
-/// "NGUYỄN VĂN AN" (in NFD) have the same key.
+/// How a name typed at registration is compared with the roster (DESIGN.md, "Registration
+/// matching"): NFC, then folded by the project's one normaliser (case, diacritics, `đ` -> `d`),
+/// words joined by one space. "NGUYEN VAN AN", "nguyễn  văn an" and "Nguyễn Văn An" in NFD
+/// have the same key.
 pub fn name_key(s: &str) -> String {
+    let folded = sotay_generator::text::fold(&sotay_generator::text::nfc(s));
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A name as written, up to Unicode form, case and spacing: two roster rows with the same
+/// spelling key and different text are probably one person written twice. Diacritics count
+/// here ("Ân" and "An" are different names).
+pub fn spelling_key(s: &str) -> String {
     let nfc = sotay_generator::text::nfc(s);
     nfc.split_whitespace()
         .map(|w| w.to_lowercase())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether a unit code typed by a member names the roster's unit `code`: case and the spaces
+/// around it do not matter (phones capitalise the first letter: "Tu.01.01.01").
+pub fn same_unit(typed: &UnitCode, code: &str) -> bool {
+    typed.as_str().eq_ignore_ascii_case(code.trim())
 }
 
 /// A name as stored: NFC with single spaces, the member's own capitalisation kept.
@@ -256,6 +272,49 @@ impl fmt::Display for Month {
 mod tests {
     use super::*;
 
+    /// What a member may type for the roster's "Nguyễn Văn Đức" / "TU.01.01.01", and what
+    /// must still be a different name or cell.
+    #[test]
+    fn registration_matching_table() {
+        let roster = name_key("Nguyễn Văn Đức");
+        for (typed, same) in [
+            ("Nguyễn Văn Đức", true),
+            ("NGUYỄN VĂN ĐỨC", true),
+            ("nguyen van duc", true),
+            ("NGUYEN VAN DUC", true),
+            ("  Nguyễn   Văn\tĐức ", true),
+            (
+                "Nguye\u{302}\u{303}n Va\u{306}n \u{110}u\u{31b}\u{301}c",
+                true,
+            ), // NFD
+            ("Nguyễn Văn Đúc", true), // diacritics are folded away, as the contract says
+            ("Nguyễn Văn", false),
+            ("Nguyễn Văn Đức Anh", false),
+            ("Nguyễn Vănđức", false),
+            ("Trần Văn Đức", false),
+        ] {
+            assert_eq!(
+                name_key(typed) == roster,
+                same,
+                "{typed:?} -> {:?}",
+                name_key(typed)
+            );
+        }
+        let code = "TU.01.01.01";
+        for (typed, same) in [
+            ("TU.01.01.01", true),
+            ("Tu.01.01.01", true),
+            ("tu.01.01.01", true),
+            ("  tU.01.01.01  ", true),
+            ("TU.01.01.02", false),
+            ("TU.01.01", false),
+            ("TU010101", false),
+        ] {
+            let u = UnitCode::parse(typed).expect("well-formed");
+            assert_eq!(same_unit(&u, code), same, "{typed:?}");
+        }
+    }
+
     #[test]
     fn parsing_table() {
         assert_eq!(
@@ -283,7 +342,7 @@ mod tests {
             Some(EventType::MeetingHeld)
         );
         assert_eq!(
-            name_key("  NGUYE\u{302}\u{303}N   Văn  An "),
+            spelling_key("  NGUYE\u{302}\u{303}N   Văn  An "),
             "nguyễn văn an"
         );
         assert_eq!(clean_name("Nguyễn  Văn\tAn "), "Nguyễn Văn An");

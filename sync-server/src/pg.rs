@@ -346,10 +346,12 @@ impl Postgres {
 fn member_from_row(r: &Row) -> Result<MemberRef> {
     let bad = |what: &str| StoreError::Unavailable(format!("bad {what} in the database"));
     let kind: Option<String> = r.get(5);
+    let unit_name: Option<String> = r.get(6);
     Ok(MemberRef {
         card_number: crate::model::CardNumber::parse(r.get(0)).ok_or_else(|| bad("card"))?,
         full_name: r.get(1),
         unit_code: UnitCode::parse(r.get(2)).ok_or_else(|| bad("unit"))?,
+        unit_name: unit_name.unwrap_or_default(),
         role: crate::model::Role::parse(r.get(3)).unwrap_or(crate::model::Role::DangVien),
         status: crate::model::MemberStatus::parse(r.get(4))
             .unwrap_or(crate::model::MemberStatus::ChinhThuc),
@@ -360,7 +362,10 @@ fn member_from_row(r: &Row) -> Result<MemberRef> {
     })
 }
 
-const MEMBER_COLS: &str = "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind";
+const MEMBER_COLS: &str =
+    "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind, u.name";
+/// How many columns [`MEMBER_COLS`] has: a query's own columns come after them.
+const MEMBER_COLS_LEN: usize = 7;
 
 /// The record an old `meeting_held` event makes: (cell, month, day, attendees, doc, card, now).
 const LEGACY_MEETING: &str = "INSERT INTO meetings (unit_code, month, held_on, place, present, excused, members, present_cards, excused_cards, docs, recorded_by, recorded_at)
@@ -464,13 +469,17 @@ impl Storage for Postgres {
             Box::pin(async move {
                 let found = tx
                     .query_opt(
-                        &format!("SELECT {MEMBER_COLS} FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = $1 AND m.active AND m.name_key = $2 AND m.birth_date = $3 AND m.unit_code = $4"),
-                        &[&reg.card.as_str(), &reg.name_key, &reg.birth_date, &reg.unit.as_str()],
+                        &format!("SELECT {MEMBER_COLS}, m.birth_date FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = $1 AND m.active"),
+                        &[&reg.card.as_str()],
                     )
                     .await
                     .map_err(pg_err)?;
                 let Some(row) = found else { return Ok(None) };
                 let m = member_from_row(&row)?;
+                let birth: String = row.get(MEMBER_COLS_LEN);
+                if !reg.matches(&m.full_name, &birth, m.unit_code.as_str()) {
+                    return Ok(None);
+                }
                 let device = reg.device.map(|d| d.hyphenated().to_string());
                 // A phone registering again (same device id) replaces its token, on whichever
                 // instance it lands; the first registration's day stays.

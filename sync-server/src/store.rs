@@ -51,6 +51,8 @@ pub struct MemberRef {
     pub card_number: CardNumber,
     pub full_name: String,
     pub unit_code: UnitCode,
+    /// The name of the member's unit ("Chi bộ 1"), shown on the phone.
+    pub unit_name: String,
     pub role: Role,
     pub status: MemberStatus,
     /// Whether the member's unit is a cell (it always should be).
@@ -96,6 +98,7 @@ pub struct Feedback {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     pub card: CardNumber,
+    /// [`crate::model::name_key`] of the name typed.
     pub name_key: String,
     /// YYYY-MM-DD
     pub birth_date: String,
@@ -103,6 +106,17 @@ pub struct Registration {
     /// The phone's own id, so that a retried registration does not count a second phone.
     pub device: Option<uuid::Uuid>,
     pub token_hash: Vec<u8>,
+}
+
+impl Registration {
+    /// Whether the roster's row for the card (name, birth date, unit code as stored) is the
+    /// member who typed this (DESIGN.md, "Registration matching"). Both backends find the
+    /// row by card number and decide here, so that they can never disagree.
+    pub fn matches(&self, full_name: &str, birth_date: &str, unit_code: &str) -> bool {
+        crate::model::name_key(full_name) == self.name_key
+            && birth_date == self.birth_date
+            && crate::model::same_unit(&self.unit, unit_code)
+    }
 }
 
 /// What a roster import changed.
@@ -704,10 +718,12 @@ fn member_from_row(r: &rusqlite::Row) -> rusqlite::Result<MemberRef> {
     let role: String = r.get(3)?;
     let status: String = r.get(4)?;
     let kind: Option<String> = r.get(5)?;
+    let unit_name: Option<String> = r.get(6)?;
     Ok(MemberRef {
         card_number: CardNumber::parse(&card).ok_or(rusqlite::Error::InvalidQuery)?,
         full_name: r.get(1)?,
         unit_code: UnitCode::parse(&unit).ok_or(rusqlite::Error::InvalidQuery)?,
+        unit_name: unit_name.unwrap_or_default(),
         role: Role::parse(&role).unwrap_or(Role::DangVien),
         status: MemberStatus::parse(&status).unwrap_or(MemberStatus::ChinhThuc),
         in_cell: kind
@@ -717,7 +733,10 @@ fn member_from_row(r: &rusqlite::Row) -> rusqlite::Result<MemberRef> {
     })
 }
 
-const MEMBER_COLS: &str = "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind";
+const MEMBER_COLS: &str =
+    "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind, u.name";
+/// How many columns [`MEMBER_COLS`] has: a query's own columns come after them.
+const MEMBER_COLS_LEN: usize = 7;
 
 /// The record an old `meeting_held` event makes: (cell, month, day, attendees, doc, card, now).
 const LEGACY_MEETING: &str = "INSERT INTO meetings (unit_code, month, held_on, place, present, excused, members, present_cards, excused_cards, docs, recorded_by, recorded_at)
@@ -899,11 +918,13 @@ impl Storage for Sqlite {
         self.write(move |tx| {
             let found = tx
                 .query_row(
-                    &format!("SELECT {MEMBER_COLS} FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = ?1 AND m.active = 1 AND m.name_key = ?2 AND m.birth_date = ?3 AND m.unit_code = ?4"),
-                    params![reg.card.as_str(), reg.name_key, reg.birth_date, reg.unit.as_str()],
-                    member_from_row,
+                    &format!("SELECT {MEMBER_COLS}, m.birth_date FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = ?1 AND m.active = 1"),
+                    params![reg.card.as_str()],
+                    |r| Ok((member_from_row(r)?, r.get::<_, String>(MEMBER_COLS_LEN)?)),
                 )
-                .optional()?;
+                .optional()?
+                .filter(|(m, birth)| reg.matches(&m.full_name, birth, m.unit_code.as_str()))
+                .map(|(m, _)| m);
             if let Some(m) = &found {
                 let device = reg.device.map(|d| d.hyphenated().to_string());
                 let replaced = match &device {

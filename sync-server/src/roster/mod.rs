@@ -14,7 +14,7 @@ pub mod table;
 pub mod update;
 pub mod xlsx;
 
-use crate::model::{clean_name, name_key, CardNumber, MemberStatus, Role, UnitCode, UnitKind};
+use crate::model::{clean_name, spelling_key, CardNumber, MemberStatus, Role, UnitCode, UnitKind};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -698,7 +698,7 @@ fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
                 format!("họ và tên của {card} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""),
             );
         }
-        let key = (name_key(&name), unit.clone());
+        let key = (spelling_key(&name), unit.clone());
         match name_forms.get(&key) {
             Some((other, at)) if *other != raw_name => t.push(
                 report,
