@@ -667,7 +667,7 @@ async fn events<S: Storage>(
                     for ((kind, doc, at, data), st) in kinds.iter().zip(&stored) {
                         if *st == Stored::Stored {
                             let day = crate::reports::day_of_unix(*at);
-                            r.event(card, cell, day, *kind, doc);
+                            r.event(card, day, *kind, doc);
                             if *kind == EventType::MeetingHeld {
                                 let n = crate::store::attendees_of(data.as_deref());
                                 r.meeting_event(cell, day, n, cell_size.unwrap_or(0));
