@@ -8,6 +8,9 @@
 //   page: a slow connection never leaves a blank screen.
 // - When storage runs out, installing keeps what fits (the most useful files come first) and
 //   says how much is missing; pages the member read and sections they chose stay saved.
+// - On a bad network a download that stalls is given up and tried again, and a lost
+//   connection is waited out (the pages say so); a file is saved only once it arrived whole,
+//   and an install that stopped resumes where it was, never downloading a saved file again.
 // - Background Sync flushes the outbox of reading events (outbox.js).
 "use strict";
 const VERSION = "__SOTAY_VERSION__";
@@ -20,6 +23,13 @@ const STATE = BASE + "__sotay/state.json";
 const OFFLINE = BASE + "ngoai-tuyen/";
 const NAV_TIMEOUT_MS = 3000;
 const RUNTIME_MAX = 300;
+// A download that receives nothing for this long is given up and tried again.
+const STALL_MS = 15000;
+// Waits between tries of a failed download: 1 s, doubling up to this.
+const RETRY_MAX_MS = 15000;
+// Chromium ends an install event after 5 minutes: an install still waiting for the network
+// after this long stops; the page starts it again later, and it resumes (nothing saved is lost).
+const INSTALL_BUDGET_MS = 4 * 60 * 1000;
 importScripts("__SOTAY_OUTBOX__");
 
 async function notify(msg) {
@@ -45,15 +55,70 @@ function isQuota(e) {
   return e && (e.name === "QuotaExceededError" || e.code === 22 || /quota/i.test(String(e.message || e)));
 }
 
+function HttpError(url, status) {
+  this.message = url + ": HTTP " + status;
+  this.status = status;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// One file, read to its end: aborted when nothing arrives for STALL_MS. A truncated body makes
+// the read fail, so what is returned is always the whole file.
+async function download(url) {
+  const ctl = new AbortController();
+  let timer = null;
+  const arm = () => { clearTimeout(timer); timer = setTimeout(() => ctl.abort(), STALL_MS); };
+  arm();
+  try {
+    const res = await fetch(url, { cache: "no-cache", signal: ctl.signal });
+    if (!res.ok) throw new HttpError(url, res.status);
+    const reader = res.body.getReader();
+    const parts = [];
+    for (;;) {
+      arm();
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+    }
+    // The body is decoded: the headers that described it on the wire no longer apply.
+    const headers = new Headers(res.headers);
+    for (const h of ["content-encoding", "content-length", "transfer-encoding"]) headers.delete(h);
+    return new Response(new Blob(parts, { type: headers.get("content-type") || "" }), { status: res.status, statusText: res.statusText, headers });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Whether a failed download is worth trying again: the network, or the server busy.
+function transient(e) {
+  return !(e instanceof HttpError) || e.status >= 500 || e.status === 408 || e.status === 429;
+}
+
 async function precache() {
-  const res = await fetch(MANIFEST, { cache: "no-cache" });
-  if (!res.ok) throw new Error("manifest " + res.status);
-  const manifest = await res.json();
+  const started = Date.now();
+  let waiting = false, old = null, total = 0, done = 0;
+  const progress = () => notify({ type: waiting ? "stalled" : "progress", done, total, version: VERSION, update: !!old });
+  // Retries `get` until it succeeds, the error is not the network's, or the budget is spent;
+  // the pages are told when the connection is lost and when it is back.
+  async function patiently(get) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await get();
+        if (waiting) { waiting = false; progress(); }
+        return r;
+      } catch (e) {
+        if (!transient(e) || Date.now() - started > INSTALL_BUDGET_MS) throw e;
+        if (!waiting) { waiting = true; progress(); }
+        await sleep(Math.min(1000 * 2 ** attempt, RETRY_MAX_MS) * (0.75 + Math.random() / 2));
+      }
+    }
+  }
+  old = await previous();
+  const manifest = await patiently(async () => (await download(MANIFEST)).json());
   const entries = manifest.entries;
   const cache = await caches.open(CACHE);
-  const old = await previous();
-  const total = entries.length;
-  let done = 0, downloaded = 0, copied = 0, full = false;
+  total = entries.length;
+  let downloaded = 0, copied = 0, full = false;
   const missing = [];
   let next = 0;
   async function worker() {
@@ -61,15 +126,14 @@ async function precache() {
       const [url, hash] = entries[next++];
       if (full) { missing.push(url); continue; }
       try {
-        if (await cache.match(url)) { done++; continue; } // resumed install
+        if (await cache.match(url)) { done++; progress(); continue; } // resumed install
         let response = null;
         if (old && old.hashes.get(url) === hash) {
           response = await old.cache.match(url);
           if (response) copied++;
         }
         if (!response) {
-          response = await fetch(url, { cache: "no-cache" });
-          if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+          response = await patiently(() => download(url));
           downloaded++;
         }
         await cache.put(url, response);
@@ -80,7 +144,7 @@ async function precache() {
         continue;
       }
       done++;
-      if (done % 10 === 0 || done === total) notify({ type: "progress", done, total, version: VERSION });
+      progress();
     }
   }
   await Promise.all([worker(), worker(), worker(), worker()]);

@@ -15,11 +15,16 @@
 
   function el(tag, text, cls) { var e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
   function svg(tag, attrs) { var e = document.createElementNS(SVG, tag); for (var k in attrs) e.setAttribute(k, attrs[k]); return e; }
-  function fail(msg) { errBox.textContent = msg; errBox.hidden = false; }
+  // An error; when the network failed (net.js), with a "Thử lại" button that runs `again`.
+  function fail(e, again) {
+    if (e && e.name === "NetError" && again) window.SotayNet.offerRetry(errBox, e.message, function () { errBox.hidden = true; again(); });
+    else { errBox.textContent = e && e.message || String(e); errBox.hidden = false; }
+  }
 
   function api(name, params, raw) {
     var q = new URLSearchParams(params);
-    return fetch(BASE + "api/v1/reports/" + name + "?" + q, { headers: { authorization: "Bearer " + state.token }, cache: "no-store" }).then(function (r) {
+    var url = BASE + "api/v1/reports/" + name + "?" + q, opts = { headers: { authorization: "Bearer " + state.token }, cache: "no-store" };
+    return (window.SotayNet ? window.SotayNet.request(url, opts) : fetch(url, opts)).then(function (r) {
       if (r.status === 401) { logout(); throw new Error("Mã quản trị không đúng hoặc đã bị thu hồi."); }
       if (r.status === 403) throw new Error("Đơn vị này nằm ngoài phạm vi của mã quản trị.");
       if (!r.ok) return r.json().then(function (v) { throw new Error((v.error && v.error.message) || "Lỗi " + r.status); });
@@ -40,7 +45,7 @@
       trend(v[1].weeks);
       meetings(v[2]);
       if (v[0].rows.length === 1 && v[0].rows[0].unit_code === v[0].unit.code) members(unit.code); else $(".admin-members").hidden = true;
-    }).catch(function (e) { fail(e.message); });
+    }).catch(function (e) { fail(e, show); });
   }
 
   function crumbs() {
@@ -179,7 +184,7 @@
         });
       });
       sec.hidden = false;
-    }).catch(function (e) { fail(e.message); });
+    }).catch(function (e) { fail(e, function () { members(code); }); });
   }
 
   function exportFile(kind) {
@@ -191,7 +196,7 @@
       document.body.appendChild(a);
       a.click();
       setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-    }).catch(function (e) { fail(e.message); });
+    }).catch(function (e) { fail(e, function () { exportFile(kind); }); });
   }
 
   function start() {
@@ -199,7 +204,7 @@
       sessionStorage.setItem("sotay.admin", state.token);
       state.stack = [{ code: v.unit.code, name: v.unit.name }];
       show();
-    }).catch(function (e) { fail(e.message); });
+    }).catch(function (e) { fail(e, start); });
   }
 
   function logout() {

@@ -69,20 +69,30 @@
   }
 
   // ---- outbox ------------------------------------------------------------------------
-  var backoff = 5000, nextTry = 0;
+  var backoff = 5000, nextTry = 0, lastFailure = null;
   function flush() {
     if (!Outbox || Date.now() < nextTry || navigator.onLine === false) return Promise.resolve(null);
     return Outbox.flush().then(function (r) {
       backoff = 5000;
       nextTry = 0;
+      lastFailure = null;
       updateMemberLine();
       return r;
-    }, function () {
+    }, function (e) {
+      lastFailure = e;
       nextTry = Date.now() + backoff;
       backoff = Math.min(backoff * 2, 10 * 60 * 1000);
       askBackgroundSync();
+      retryLater();
       return null;
     });
+  }
+  // After a failure (no answer, the connection lost), the outbox tries again once the backoff
+  // has passed, rather than at the next event or minute.
+  var retryTimer = null;
+  function retryLater() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, nextTry - Date.now() + 50);
   }
   function askBackgroundSync() {
     if (!("serviceWorker" in navigator)) return;
@@ -112,31 +122,69 @@
   }
 
   // ---- service worker: offline, progress, updates -------------------------------------
+  /** The status line for the service worker's download progress ("Đang tải… 60/128"). */
+  function downloadStatus(m) {
+    var what = m.update ? "bản cập nhật sổ tay" : "sổ tay để đọc khi không có mạng";
+    if (m.type === "stalled") return "Mất kết nối, sẽ tiếp tục tải " + what + (m.total ? " (đã lưu " + m.done + "/" + m.total + ")." : ".");
+    return "Đang tải… " + m.done + "/" + m.total + " (" + what + ")";
+  }
+
+  var installDelay = 15000, installTimer = null;
+  /** An install that stopped (the network was lost for minutes) starts again after a while,
+   *  or as soon as the phone is back online; it resumes where it stopped. */
+  function installAgain(register) {
+    if (installTimer) return;
+    say("Mất kết nối, sẽ tiếp tục tải sổ tay khi có mạng.", true);
+    function again() {
+      clearTimeout(installTimer);
+      installTimer = null;
+      window.removeEventListener("online", again);
+      register();
+    }
+    installTimer = setTimeout(again, installDelay);
+    installDelay = Math.min(installDelay * 2, 10 * 60 * 1000);
+    window.addEventListener("online", again);
+  }
+
   function setupServiceWorker() {
     if (!("serviceWorker" in navigator)) return;
     var banner = $(".update-banner");
     navigator.serviceWorker.addEventListener("message", function (e) {
       var m = e.data || {};
-      if (m.type === "progress") say("Đã lưu " + m.done + "/" + m.total + " trang để đọc khi không có mạng", true);
+      if (m.type === "progress" || m.type === "stalled") say(downloadStatus(m), true);
       else if (m.type === "installed") {
         if (m.missing) say("Bộ nhớ máy đã đầy: đã lưu " + m.saved + "/" + m.total + " trang; " + m.missing + " trang chưa được lưu để đọc khi không có mạng.", true);
         else say("Đã lưu toàn bộ sổ tay (" + m.total + " trang) để đọc khi không có mạng.");
         if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
       } else if (m.type === "pinned") say("Đã lưu " + m.saved + " trang của mục này" + (m.failed ? "; " + m.failed + " trang chưa lưu được" : "") + ".");
     });
-    navigator.serviceWorker.register(BASE + "sw.js", { scope: BASE }).then(function (reg) {
-      function waiting(w) {
-        if (!banner || !w || !navigator.serviceWorker.controller) return;
-        banner.hidden = false;
-        $("button", banner).onclick = function () { w.postMessage({ type: "skipWaiting" }); };
-      }
-      if (reg.waiting) waiting(reg.waiting);
-      reg.addEventListener("updatefound", function () {
-        var w = reg.installing;
-        if (!w) return;
-        w.addEventListener("statechange", function () { if (w.state === "installed") waiting(w); });
+    function register() {
+      navigator.serviceWorker.register(BASE + "sw.js", { scope: BASE }).then(function (reg) {
+        function waiting(w) {
+          if (!banner || !w || !navigator.serviceWorker.controller) return;
+          banner.hidden = false;
+          $("button", banner).onclick = function () { w.postMessage({ type: "skipWaiting" }); };
+        }
+        if (reg.waiting) waiting(reg.waiting);
+        var watched = null;
+        function watch(w) {
+          if (!w || w === watched) return;
+          watched = w;
+          var installed = false;
+          w.addEventListener("statechange", function () {
+            if (w.state === "installed") { installed = true; waiting(w); }
+            else if (w.state === "redundant" && !installed) installAgain(register);
+          });
+        }
+        watch(reg.installing);
+        reg.addEventListener("updatefound", function () { watch(reg.installing); });
+      }).catch(function (e) {
+        // Offline before sw.js arrived: try again; over http on a non-localhost host it never
+        // works (the site is then online only), which a TypeError/SecurityError tells.
+        if (!e || e.name !== "SecurityError") installAgain(register);
       });
-    }).catch(function () { /* e.g. http on a non-localhost host: online only */ });
+    }
+    register();
     var reloading = false;
     navigator.serviceWorker.addEventListener("controllerchange", function () {
       if (banner && !banner.hidden && !reloading) { reloading = true; location.reload(); }
@@ -359,9 +407,7 @@
           formBox.hidden = true;
           out.textContent = "";
         } else if (pending) {
-          out.textContent = navigator.onLine === false
-            ? "Điện thoại đang không có mạng. Thông tin đăng ký đã được lưu trên máy và sẽ tự gửi khi có mạng; đồng chí không cần nhập lại."
-            : "Chưa gửi được (mạng yếu hoặc máy chủ đang bận). Thông tin đăng ký đã được lưu trên máy và sẽ tự gửi lại; đồng chí không cần nhập lại.";
+          pendingRegistration(out, form);
         } else if (error) {
           out.textContent = registrationAnswer(error);
           if (out.scrollIntoView) out.scrollIntoView({ block: "nearest" });
@@ -395,6 +441,17 @@
       Outbox.register(reg).then(send).then(function () { return Outbox.get("registration"); })
         .then(function (r) { return r ? send() : null; }).then(show, show);
     });
+  }
+
+  /** A registration not sent yet: why, in the member's words, with a "Thử lại" button that
+   *  sends the form again (net.js). It stays saved on the phone and is sent later anyway. */
+  function pendingRegistration(out, form) {
+    var why = navigator.onLine === false ? "Điện thoại đang không có mạng."
+      : lastFailure && lastFailure.kind === "timeout" ? "Chưa gửi được: máy chủ không trả lời (mạng chậm hoặc mất kết nối)."
+      : "Chưa gửi được (mạng yếu hoặc máy chủ đang bận).";
+    var text = why + " Thông tin đăng ký đã được lưu trên máy và sẽ tự gửi khi có mạng; đồng chí không cần nhập lại.";
+    if (window.SotayNet && form.requestSubmit) window.SotayNet.offerRetry(out, text, function () { form.requestSubmit(); });
+    else out.textContent = text;
   }
 
   // ---- bookmarks page ----------------------------------------------------------------

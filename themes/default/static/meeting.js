@@ -45,7 +45,9 @@
   function recordPath(month) { return "api/v1/meetings/" + month; }
 
   function api(method, path, token) {
-    return fetch(BASE + path, { method: method, headers: { authorization: "Bearer " + token }, cache: "no-store", credentials: "same-origin" })
+    // Gives up (net.js) rather than hang on a stalled network: what was kept is shown instead.
+    var opts = { method: method, headers: { authorization: "Bearer " + token }, cache: "no-store", credentials: "same-origin" };
+    return (window.SotayNet ? window.SotayNet.request(BASE + path, opts) : fetch(BASE + path, opts))
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); });
   }
 

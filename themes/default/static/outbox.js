@@ -102,10 +102,27 @@
     }).then(function () { return del("registration_error"); });
   }
 
+  // A request that gets no whole answer within this long (plus 1 s per 5 KB sent, for a slow
+  // upload) is given up: it is tried again later, and never hangs the outbox.
+  var WAIT_MS = 20000;
+
+  /** Sends `body` (POST, or `method`); resolves to the answer, read in full, or rejects with
+   *  Retry. */
   function post(path, body, token, method) {
     var headers = { "content-type": "application/json" };
     if (token) headers.authorization = "Bearer " + token;
-    return fetch(base() + path, { method: method || "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin", cache: "no-store" });
+    var text = JSON.stringify(body), ctl = new AbortController();
+    var timer = setTimeout(function () { ctl.abort(); }, WAIT_MS + text.length / 5);
+    return fetch(base() + path, { method: method || "POST", headers: headers, body: text, credentials: "same-origin", cache: "no-store", signal: ctl.signal })
+      .then(function (res) {
+        return res.text().then(function (answer) {
+          return new Response(answer, { status: res.status, headers: res.headers });
+        });
+      })
+      .then(function (res) { clearTimeout(timer); return res; }, function () {
+        clearTimeout(timer);
+        throw new Retry(path + ": " + (ctl.signal.aborted ? "no answer" : "network error"), ctl.signal.aborted ? "timeout" : "network");
+      });
   }
 
   /** Sends the waiting requests, oldest first. An answer the server gave (2xx, or a refusal
@@ -135,7 +152,8 @@
     });
   }
 
-  function Retry(msg) { this.message = msg; }
+  /** Sending failed and should be tried later; `kind` is "timeout", "network" or "server". */
+  function Retry(msg, kind) { this.message = msg; this.kind = kind || "server"; }
 
   // The server answered a registration and it is not one: details that do not match (401),
   // malformed (400), too large (413), too many attempts (429). Sending it again would get the

@@ -761,9 +761,10 @@
     return ps;
   }
 
-  // Fetches a file of the index as bytes.
+  // Fetches a file of the index as bytes; on a bad network it gives up instead of hanging
+  // (net.js), and the next search tries again.
   async function fetchBytes(url) {
-    const r = await fetch(url);
+    const r = await (window.SotayNet ? window.SotayNet.request(url) : fetch(url));
     if (!r.ok) throw new Error(`HTTP ${r.status}`);
     return new Uint8Array(await r.arrayBuffer());
   }
@@ -820,7 +821,9 @@
         r = await idx.search(q, { kind: kind.value || null }, 0, 50, !noCorrect);
         status.setAttribute("data-ms", (performance.now() - t0).toFixed(2));
       } catch (e) {
-        status.textContent = "Chưa tải được bộ tìm kiếm. Khi có mạng, bấm \u201cTìm\u201d để tìm trên máy chủ.";
+        if (mine !== run) return;
+        if (e && e.name === "NetError") window.SotayNet.offerRetry(status, "Chưa tải được bộ tìm kiếm: " + e.message, search);
+        else status.textContent = "Chưa tải được bộ tìm kiếm. Khi có mạng, bấm \u201cTìm\u201d để tìm trên máy chủ.";
         return;
       }
       if (mine !== run) return;
