@@ -436,10 +436,10 @@
       button.disabled = true;
       out.textContent = "Đang gửi…";
       // A flush already under way (the page's own, at load) may have passed the registration
-      // by: then one more, for this one.
+      // by: then one more, for this one (not after a failure: the member is told at once).
       function send() { nextTry = 0; return flush(); }
       Outbox.register(reg).then(send).then(function () { return Outbox.get("registration"); })
-        .then(function (r) { return r ? send() : null; }).then(show, show);
+        .then(function (r) { return r && !lastFailure ? send() : null; }).then(show, show);
     });
   }
 
