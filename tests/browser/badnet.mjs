@@ -15,6 +15,8 @@ import { browser, run } from "./lib.mjs";
 import { link } from "./netlink.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** What was found so far, on stderr: shown by the Rust test if a later step fails. */
+const note = (what, v) => process.stderr.write(`${what}: ${JSON.stringify(v)}\n`);
 
 async function until(what, fn, ms) {
   const end = Date.now() + ms;
@@ -170,6 +172,8 @@ async function precache(a) {
     r.served = lnk.answers.filter((x) => x.status === 200).reduce((n, x) => n + x.bytes, 0);
     r.received = log.finished.filter((f) => !f.fromSW && f.body > 0).reduce((n, f) => n + f.body, 0);
 
+    note("precache", r);
+
     // An update, cut as its downloads begin: the old version stays whole until the new one is.
     await page.reload({ timeout: a.limitMs });
     const changed = path.join(a.root, "content/hoi-dap/mien-sinh-hoat-dang.md");
@@ -279,6 +283,7 @@ async function requests(a) {
       }),
     ]);
     r.gaveUp = { register: g1, search: g2, dashboard: g3 };
+    note("gave up", r.gaveUp);
     lnk.release();
     r.stallMs = Date.now() - t0;
 
@@ -298,6 +303,7 @@ async function requests(a) {
     await admin.click(".admin-error button.retry");
     await admin.waitForSelector("table.report tbody tr", { timeout: a.limitMs });
     r.retried.dashboard = { rows: await admin.locator("table.report tbody tr").count(), ms: Date.now() - t1 };
+    note("retried", r.retried);
 
     // The outbox, with the first answers to its batches lost after the server stored them.
     lnk.loseAnswers("POST", "/api/v1/events", a.lostWhole, "whole");
