@@ -110,7 +110,7 @@ fn registration_accepts_what_members_type_and_answers_in_vietnamese() {
     assert_eq!(r["schedulePut"], 200, "{r}");
     let schedule = r["schedule"].as_str().unwrap_or("");
     assert!(
-        schedule.contains("19 giờ 30") && schedule.contains("Nhà văn hóa thôn Đông"),
+        schedule.contains("19:30") && schedule.contains("Nhà văn hóa thôn Đông"),
         "{schedule}"
     );
     assert_eq!(

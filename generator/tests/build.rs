@@ -125,6 +125,30 @@ Không **bỏ** họp.
         assert!(charter.contains(e), "missing {e:?} in:\n{charter}");
     }
     assert_eq!(text(&site.files, "hd/mau-01.docx").len(), 2048);
+
+    // The month's printed packet: the agenda, the document in full, the attendance sheet;
+    // the material's own page has the meeting panel for its month.
+    let packet = text(&site.files, "ban-in/sinh-hoat-2026-11/index.html");
+    for e in [
+        "<h1>Tài liệu sinh hoạt chi bộ tháng 11/2026</h1>",
+        "<li>Chuyên đề tháng 11<br><span class=\"meta\">Tóm tắt chuyên đề.</span></li>",
+        "<h2 id=\"h-doc-1\">Tài liệu 1. Chuyên đề tháng 11</h2>",
+        "<p>Nội dung.</p>",
+        "data-packet data-month=\"2026-11\"",
+        "<tbody data-sheet>",
+        "/static/print.",
+    ] {
+        assert!(packet.contains(e), "missing {e:?} in:\n{packet}");
+    }
+    let material = text(&site.files, "sh/thang-11/index.html");
+    assert!(
+        material.contains("data-meeting-panel data-month=\"2026-11\""),
+        "{material}"
+    );
+    assert!(
+        !html.contains("data-meeting-panel"),
+        "only meeting material has the panel"
+    );
 }
 
 /// `::meeting` without a month, and the home page: the latest six months' material, the newest

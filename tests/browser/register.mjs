@@ -59,8 +59,8 @@ run(async () => {
       const a = await answer(page);
       if (i === 0) {
         await shot(page, "register-done");
-        // The secretary plans this month's meeting (PUT .../schedule, as meeting.js would); the
-        // home page's card then shows it, from the server and, after, from the phone.
+        // The secretary plans this month's meeting (PUT .../schedule, as meeting.js does); the
+        // home page's card (filled by meeting.js) then shows it, also offline.
         const token = await page.evaluate(() => window.SotayOutbox.get("token"));
         const vn = new Date(Date.now() + 7 * 3600 * 1000);
         const month = vn.toISOString().slice(0, 7);
@@ -70,13 +70,14 @@ run(async () => {
         });
         result.schedulePut = put.status;
         await page.goto(url + "/");
-        await page.waitForSelector("[data-meeting-schedule]:not([hidden])", { timeout: 10000 });
-        result.schedule = await page.textContent("[data-meeting-schedule]");
+        const planned = () => /19:30/.test((document.querySelector("[data-meeting-schedule] .meeting-schedule") || {}).textContent || "");
+        await page.waitForFunction(planned, null, { timeout: 10000 });
+        result.schedule = await page.textContent("[data-meeting-schedule] .meeting-schedule");
         await shot(page, "register-home-schedule");
         await ctx.setOffline(true);
         await page.reload();
-        await page.waitForSelector("[data-meeting-schedule]:not([hidden])", { timeout: 10000 });
-        result.scheduleOffline = await page.textContent("[data-meeting-schedule]");
+        await page.waitForFunction(planned, null, { timeout: 10000 });
+        result.scheduleOffline = await page.textContent("[data-meeting-schedule] .meeting-schedule");
         await ctx.setOffline(false);
       }
       // A new page: the menu says who is registered, and the form stays gone.

@@ -112,7 +112,7 @@ run(async () => {
         return { top: Math.round(r.top), bottom: Math.round(r.bottom), left: Math.round(r.left), right: Math.round(r.right), text: el.textContent.trim().replace(/\s+/g, " ").slice(0, 120) };
       };
       const inFirst = (b) => !!b && b.top >= 0 && b.bottom <= H && b.left >= 0 && b.right <= W;
-      const parts = { search: box(".search-box input"), meeting: box(".home-meeting"), meetingItems: box(".home-meeting .meeting-month:not([hidden]) .items"), continueReading: box(".continue-reading"), register: box(".prompt-register"), install: box(".prompt-install"), sample: box(".sample-banner"), header: box(".site-header") };
+      const parts = { search: box(".search-box input"), meeting: box("#h-meeting"), meetingItems: box(".home-meeting .meeting-month:not([hidden]) .items"), continueReading: box(".continue-reading"), register: box(".prompt-register"), install: box(".prompt-install"), sample: box(".sample-banner"), header: box(".site-header") };
       const inside = {};
       for (const [k, v] of Object.entries(parts)) inside[k] = inFirst(v);
       const sample = document.querySelector(".sample-banner");

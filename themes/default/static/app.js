@@ -1,6 +1,7 @@
 // sotay's page script. Every page works without it; with it the handbook works offline
 // (service worker), records reading for the committee's report (outbox.js), and offers the
-// member's tools: font size, "Đọc sau", reading position, "Nghe", "Góp ý", quizzes.
+// member's tools: font size, "Đọc sau", reading position, "Nghe", "Góp ý", quizzes. The cell
+// meeting (schedule, attendance, record) is meeting.js.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -193,7 +194,7 @@
   function setupMeetingMonths() {
     var now = monthOf(new Date());
     $$("[data-meeting-months]").forEach(function (box) {
-      var panels = $$("[data-month]", box).filter(function (p) { return p.parentNode === box; });
+      var panels = $$("[data-month]", box).filter(function (p) { return p.parentNode === box && !p.hasAttribute("data-meeting-panel"); });
       if (!panels.length) return;
       var months = panels.map(function (p) { return p.getAttribute("data-month"); });
       // This month's; else the newest before it; else (a clock behind the material) the oldest.
@@ -202,8 +203,11 @@
         var past = months.filter(function (m) { return m < now; }).sort();
         pick = past.length ? months.indexOf(past[past.length - 1]) : months.indexOf(months.slice().sort()[0]);
       }
-      panels.forEach(function (p, i) { p.hidden = i !== pick; });
+      // The others go, so that meeting.js (which runs next) works on this month only.
       var chosen = panels[pick], month = months[pick];
+      chosen.hidden = false;
+      panels.forEach(function (p) { if (p !== chosen) p.parentNode.removeChild(p); });
+      $$("[data-meeting-panel]", box).forEach(function (p) { p.setAttribute("data-month", month); });
       var label = $("[data-meeting-label]", box);
       if (label) label.textContent = "Sinh hoạt chi bộ " + viMonth(month);
       if (chosen.getAttribute("data-doc")) box.setAttribute("data-doc", chosen.getAttribute("data-doc"));
@@ -214,37 +218,6 @@
         note.hidden = month === now;
       }
     });
-  }
-
-  // ---- the cell's planned meeting (GET /api/v1/meetings/{month}) ------------------------
-  // Shown on the home page's card for a registered member; the last answer is kept on the
-  // phone, so it shows offline too.
-  function setupMeetingSchedule() {
-    var slot = $("[data-meeting-schedule]");
-    if (!slot || !Outbox) return;
-    var month = monthOf(new Date());
-    function show(s) {
-      if (!s || !s.starts_at) { slot.hidden = true; return; }
-      var p = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(s.starts_at);
-      if (!p) { slot.hidden = true; return; }
-      var days = ["Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"];
-      var day = days[new Date(+p[1], +p[2] - 1, +p[3]).getDay()];
-      slot.textContent = "Lịch họp chi bộ: " + parseInt(p[4], 10) + " giờ " + p[5] + ", " + day + " " + p[3] + "/" + p[2] + "/" + p[1] + (s.place ? ", tại " + s.place : "") + ".";
-      slot.hidden = false;
-    }
-    var key = "schedule:" + month;
-    Outbox.get(key).then(show).catch(function () {});
-    Outbox.get("token").then(function (token) {
-      if (!token || navigator.onLine === false) return;
-      return fetch(BASE + "api/v1/meetings/" + month, { headers: { authorization: "Bearer " + token }, cache: "no-store" }).then(function (res) {
-        if (!res.ok) return;
-        return res.json().then(function (v) {
-          var s = v && v.schedule ? v.schedule : null;
-          show(s);
-          return Outbox.set(key, s);
-        });
-      });
-    }).catch(function () { /* offline: the kept answer stays */ });
   }
 
   // ---- service worker: offline, progress, updates -------------------------------------
@@ -602,29 +575,6 @@
     });
   }
 
-  // ---- the cell meeting: secretaries record that it used the handbook -----------------
-  function setupMeetings() {
-    var cards = $$(".meeting-card[data-doc]");
-    if (!cards.length || !Outbox) return;
-    Outbox.get("member").then(function (m) {
-      if (!m || (m.role !== "bi-thu" && m.role !== "pho-bi-thu")) return;
-      cards.forEach(function (card) {
-        var form = document.createElement("form");
-        form.className = "meeting-record";
-        form.innerHTML = '<label>Số đảng viên dự họp <input name="attendees" type="number" min="0" max="1000" inputmode="numeric" required></label> <button type="submit" class="button">Ghi nhận chi bộ đã sinh hoạt bằng sổ tay</button><p class="meta" aria-live="polite"></p>';
-        card.appendChild(form);
-        form.addEventListener("submit", function (e) {
-          e.preventDefault();
-          var n = parseInt(form.elements.attendees.value, 10);
-          if (!(n >= 0)) return;
-          queue({ type: "meeting_held", doc: card.getAttribute("data-doc"), attendees: n }).then(function () {
-            $("p", form).textContent = "Đã ghi nhận buổi sinh hoạt (" + n + " đảng viên dự).";
-          });
-        });
-      });
-    });
-  }
-
   // ---- registration page -------------------------------------------------------------
   // The member types what is on the party card, on a phone keyboard: the form checks what it
   // can (in Vietnamese, next to the field), the server matches the rest (DESIGN.md,
@@ -841,11 +791,9 @@
   setupContinueReading();
   setupPrompts();
   setupMeetingMonths();
-  setupMeetingSchedule();
   setupQuizzes();
   setupServiceWorker();
   setupDocument();
-  setupMeetings();
   setupRegister();
   setupBookmarks();
   setupInstall();
