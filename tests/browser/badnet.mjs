@@ -213,7 +213,7 @@ async function precache(a) {
     up.installedMs = Date.now() - t1;
     await page.waitForSelector(".update-banner:not([hidden])", { timeout: 30000 });
     const nav = page.waitForEvent("framenavigated", { timeout: 30000 }).catch(() => null);
-    await page.click(".update-banner button");
+    await page.click(".update-banner [data-update=now]");
     await nav;
     const after = await until("the new version to be active", async () => {
       const s = await cacheState(page);
