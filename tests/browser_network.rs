@@ -21,6 +21,10 @@ use std::time::{Duration, Instant};
 
 const INNER: &str = "SOTAY_NET_INNER";
 
+/// The phone is switched off (Chromium closed whole, the install with it) once this many files
+/// are saved, and switched on again after `OFF_MS`.
+const OFF_AT: u64 = 40;
+const OFF_MS: u64 = 5_000;
 /// How long the link is cut, mid-way through the precache and again through the update.
 const CUT_MS: u64 = 20_000;
 /// How long the link stalls (nothing passes, nothing is closed) early in the precache.
@@ -349,8 +353,8 @@ fn precache_at(level: Level) {
         "precache",
         &json!({
             "level": level.to_string(), "server": server.addr.to_string(), "port": port,
-            "delayMs": level.delay_ms, "cutMs": CUT_MS, "cutAt": 60,
-            "stallMs": STALL_MS, "stallAt": 25,
+            "delayMs": level.delay_ms, "offAt": OFF_AT, "offMs": OFF_MS,
+            "stallMs": STALL_MS, "stallAt": 70, "cutMs": CUT_MS, "cutAt": 100,
             "limitMs": limit.as_millis() as u64 - 30_000,
             "root": root.path(), "out": out, "sotay": env!("CARGO_BIN_EXE_sotay"),
         }),
@@ -371,9 +375,23 @@ fn precache_at(level: Level) {
         Some(0),
         "every entry saved: {r}"
     );
+    let off = &r["off"];
+    assert!(
+        off["at"].as_u64().is_some_and(|n| n >= OFF_AT && n < total),
+        "the phone was switched off mid-way: {r}"
+    );
+    assert!(
+        off["swRequests"].as_u64().is_some_and(|n| n > 0),
+        "switched on again, the install went on: {r}"
+    );
+    assert_eq!(
+        off["askedAgain"].as_array().map(Vec::len),
+        Some(0),
+        "switched on again, the install resumed: nothing it had saved was asked for again: {r}"
+    );
     let cut = &r["cut"];
     assert!(
-        cut["at"].as_u64().is_some_and(|n| n >= 60 && n < total),
+        cut["at"].as_u64().is_some_and(|n| n >= 100 && n < total),
         "the link was cut mid-way: {r}"
     );
     assert!(
@@ -450,12 +468,14 @@ fn precache_at(level: Level) {
     let secs = |v: &Value| v.as_f64().unwrap_or(0.0) / 1000.0;
     eprintln!(
         "[{}] first view: first paint {:.1} s, loaded {:.1} s; full precache of {total} files: {:.1} s \
-         (stalled {} s at {}, cut {} s at {}); downloaded twice: {} bytes ({} bytes received in all, \
-         {} served); update of {} files, cut {} s as it began: installed {:.1} s, switched {:.1} s",
+         (switched off at {} for {} s, stalled {} s at {}, cut {} s at {}); downloaded twice: {} bytes \
+         ({} bytes received in all, {} served); update of {} files, cut {} s as it began: installed {:.1} s, switched {:.1} s",
         r["level"].as_str().unwrap_or(""),
         secs(&fv["fcpMs"]),
         secs(&fv["loadMs"]),
         secs(&r["precacheMs"]),
+        off["at"],
+        OFF_MS / 1000,
         STALL_MS / 1000,
         stall["at"],
         CUT_MS / 1000,

@@ -9,9 +9,10 @@
 //   and "Thử lại", and work when it is tried again; the outbox delivers every event although
 //   answers are lost.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { browser, run } from "./lib.mjs";
+import { browser, persistent, run } from "./lib.mjs";
 import { link } from "./netlink.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -38,7 +39,7 @@ function manifest(out) {
 /** What the browser downloaded: every request that finished, with its body size on the wire. */
 function recorder(ctx) {
   const log = { finished: [], failed: [] };
-  ctx.on("requestfinished", async (req) => {
+  log.onFinished = async (req) => {
     const at = Date.now();
     try {
       const res = await req.response();
@@ -48,8 +49,17 @@ function recorder(ctx) {
         fromSW: res ? res.fromServiceWorker() : false, bySW: !!req.serviceWorker(), at,
       });
     } catch (e) { /* the page went away */ }
-  });
-  ctx.on("requestfailed", (req) => log.failed.push({ path: new URL(req.url()).pathname, error: req.failure() && req.failure().errorText, at: Date.now() }));
+  };
+  log.onFailed = (req) => log.failed.push({ path: new URL(req.url()).pathname, error: req.failure() && req.failure().errorText, at: Date.now() });
+  // Every request as it starts, and whether the service worker made it.
+  log.requested = [];
+  log.onRequest = (req) => log.requested.push({ path: new URL(req.url()).pathname, bySW: !!req.serviceWorker(), at: Date.now() });
+  log.watch = (c) => {
+    c.on("request", log.onRequest);
+    c.on("requestfinished", log.onFinished);
+    c.on("requestfailed", log.onFailed);
+  };
+  log.watch(ctx);
   return log;
 }
 
@@ -106,13 +116,15 @@ async function missingFrom(page, cacheName, urls) {
 async function precache(a) {
   const lnk = await link({ port: a.port, upstream: a.server, delayMs: a.delayMs });
   const url = `http://127.0.0.1:${a.port}`;
-  const b = await browser();
+  // The phone's browser keeps its profile here, so that it can be switched off and on again.
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "sotay-badnet-"));
+  let ctx = null;
   const r = { level: a.level };
   try {
-    const ctx = await b.newContext();
+    ctx = await persistent(profile);
     const log = recorder(ctx);
-    const page = await ctx.newPage();
     const errors = [];
+    let page = ctx.pages()[0] || (await ctx.newPage());
     page.on("pageerror", (e) => errors.push(String(e)));
     const first = manifest(a.out);
     const total = first.size;
@@ -131,6 +143,32 @@ async function precache(a) {
       };
     });
     r.firstView.wallMs = Date.now() - t0;
+
+    // The phone is switched off once `offAt` files are saved: the link is stalled first, so
+    // that what is saved when the browser closes is exactly what had arrived, then Chromium is
+    // closed whole (the install with it) and started again with the same profile, later.
+    const off = await until("the first files to be saved", async () => {
+      const s = await cacheState(page);
+      const name = Object.keys(s.caches)[0];
+      return name && s.caches[name].entries >= a.offAt ? name : null;
+    }, a.limitMs);
+    lnk.stall();
+    await sleep(1000);
+    const saved = await page.evaluate(async (n) => (await (await caches.open(n)).keys()).map((q) => new URL(q.url).pathname), off);
+    r.off = { at: saved.length, t: Date.now() - t0 };
+    await ctx.close();
+    ctx = null;
+    lnk.cut(0); // connections Chromium left half-open are reset
+    lnk.release();
+    await sleep(a.offMs);
+    const restart = log.requested.length;
+    ctx = await persistent(profile);
+    log.watch(ctx);
+    page = ctx.pages()[0] || (await ctx.newPage());
+    page.on("pageerror", (e) => errors.push(String(e)));
+    const t0b = Date.now();
+    await page.goto(url + "/", { waitUntil: "load", timeout: a.limitMs });
+    r.off.reopenedMs = Date.now() - t0b;
 
     // The whole handbook, with the link stalled (nothing passes) for a while once `stallAt`
     // entries are saved, and cut (every connection reset, new ones refused) once `cutAt` are.
@@ -158,7 +196,16 @@ async function precache(a) {
       return c && c.complete && s.active ? { name, ...c } : null;
     }, a.limitMs);
     r.precacheMs = Date.now() - t0;
+    // The page is told once the whole handbook is saved (a message that may come just after).
+    await until("the page to say the handbook is saved", async () => status.seen.some((t) => t.startsWith("Đã lưu toàn bộ sổ tay")), 15000)
+      .catch(() => null);
     status.stop();
+    // After the phone was switched on again, no file it had saved was asked for again.
+    const savedSet = new Set(saved);
+    const afterRestart = log.requested.slice(restart).filter((x) => x.bySW);
+    r.off.swRequests = afterRestart.length;
+    r.off.askedAgain = [...new Set(afterRestart.filter((x) => savedSet.has(x.path)).map((x) => x.path))];
+    r.off.cacheName = off;
     r.cut = cut && { ...cut, refused: lnk.refused - cut.refusedBefore };
     r.stall = stall;
     r.precache = done;
@@ -237,8 +284,9 @@ async function precache(a) {
     r.errors = errors;
     return r;
   } finally {
-    await b.close();
+    if (ctx) await ctx.close();
     lnk.close();
+    fs.rmSync(profile, { recursive: true, force: true });
   }
 }
 

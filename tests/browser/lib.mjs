@@ -38,16 +38,27 @@ export function serve(root) {
   });
 }
 
-/** Chromium from Debian, headless, with a fresh profile. Fails loudly if it is missing. */
-export async function browser() {
+function chromiumOptions() {
   const exe = process.env.CHROMIUM || "/usr/bin/chromium";
   if (!fs.existsSync(exe)) throw new Error(`Chromium not found at ${exe}: install Debian's chromium package (.ci/run does)`);
-  return chromium.launch({
+  return {
     executablePath: exe,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
       "--disable-component-update", "--disable-sync"],
-  });
+  };
+}
+
+/** Chromium from Debian, headless, with a fresh profile. Fails loudly if it is missing. */
+export async function browser() {
+  return chromium.launch(chromiumOptions());
+}
+
+/** Chromium from Debian, headless, with its profile kept in `dir`: closing the context is
+ *  closing the browser (a phone switched off), and starting it again with the same `dir` finds
+ *  what it had saved. */
+export async function persistent(dir, options = {}) {
+  return chromium.launchPersistentContext(dir, { ...chromiumOptions(), ...options });
 }
 
 /** Runs `main` and prints its result as JSON; any failure exits 1 with the error. */
