@@ -676,7 +676,8 @@
     // The passage of a hit in its page's HTML (`base`: the site's base path): its URL with the
     // anchor, its heading and its snippet.
     async passage(hit, seq, base) {
-      const res = await fetch(base + hit.url);
+      // On a stalled network it gives up (net.js) rather than hold a connection: the summary stays.
+      const res = await (window.SotayNet ? window.SotayNet.request(base + hit.url) : fetch(base + hit.url));
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const html = await res.text();
       const doc = new DOMParser().parseFromString(html, "text/html");
