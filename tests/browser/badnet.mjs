@@ -44,9 +44,11 @@ function recorder(ctx) {
     try {
       const res = await req.response();
       const sizes = await req.sizes();
+      const t = req.timing();
       log.finished.push({
         path: new URL(req.url()).pathname, status: res ? res.status() : 0, body: sizes.responseBodySize,
         fromSW: res ? res.fromServiceWorker() : false, bySW: !!req.serviceWorker(), at,
+        start: t.startTime, end: t.responseEnd >= 0 ? t.startTime + t.responseEnd : at,
       });
     } catch (e) { /* the page went away */ }
   };
@@ -63,17 +65,30 @@ function recorder(ctx) {
   return log;
 }
 
-/** Bytes the network gave twice: every finished download of a path after its first one. */
+/** Bytes the service worker downloaded again that the browser already had whole: each of its
+ *  downloads of a path that began after an earlier download of it (by anyone) had finished.
+ *  Two downloads of a file at once (the page's icon and the precache's copy of it) are not
+ *  "again". `page` counts the same for the page's own downloads: switched on again, a page not
+ *  yet controlled by the service worker loads its scripts from the HTTP cache, or from the
+ *  network where the browser's abrupt end lost them. */
 function twice(finished, skip) {
-  const seen = new Map();
-  let bytes = 0;
-  const paths = [];
-  for (const f of finished) {
-    if (f.fromSW || f.status !== 200 || !(f.body > 0) || skip(f.path)) continue;
-    if (seen.has(f.path)) { bytes += f.body; paths.push(f.path); } else seen.set(f.path, f.body);
+  const done = new Map(); // path -> its download that finished first
+  let bytes = 0, page = 0;
+  const paths = [], details = [], pagePaths = [];
+  const real = finished.filter((f) => !f.fromSW && f.status === 200 && f.body > 0 && !skip(f.path));
+  for (const f of real.sort((x, y) => x.start - y.start)) {
+    const first = done.get(f.path);
+    if (first && f.start >= first.end) {
+      if (f.bySW) { bytes += f.body; paths.push(f.path); details.push(first, f); } else { page += f.body; pagePaths.push(f.path); }
+    }
+    if (!first || f.end < first.end) done.set(f.path, f);
   }
-  return { bytes, paths };
+  return { bytes, paths, details, page, pagePaths };
 }
+
+/** The service worker's own files (its script, what it imports, its manifest): the browser
+ *  fetches them to start and update it, apart from the precache. */
+const own = (p) => p === "/sw.js" || p.startsWith("/precache.") || /^\/static\/outbox\.[0-9a-f]+\.js$/.test(p);
 
 /** The status line's texts, as they change (polled). */
 function statusWatch(page, sel = ".app-status") {
@@ -202,7 +217,9 @@ async function precache(a) {
     status.stop();
     // After the phone was switched on again, no file it had saved was asked for again.
     const savedSet = new Set(saved);
-    const afterRestart = log.requested.slice(restart).filter((x) => x.bySW);
+    // (The service worker's own scripts, which the browser fetches to start it, are not the
+    // precache's.)
+    const afterRestart = log.requested.slice(restart).filter((x) => x.bySW && !own(x.path));
     r.off.swRequests = afterRestart.length;
     r.off.askedAgain = [...new Set(afterRestart.filter((x) => savedSet.has(x.path)).map((x) => x.path))];
     r.off.cacheName = off;
@@ -212,7 +229,6 @@ async function precache(a) {
     r.total = total;
     r.missingEntries = await missingFrom(page, done.name, [...first.keys()]);
     r.statuses = status.seen;
-    const own = (p) => p === "/sw.js" || p.startsWith("/precache.") || /^\/static\/outbox\.[0-9a-f]+\.js$/.test(p);
     r.twice = twice(log.finished, own);
     r.ownFiles = log.finished.filter((f) => !f.fromSW && own(f.path)).map((f) => `${f.path} ${f.status} ${f.body}`);
     r.failedDuringPrecache = log.failed.length;
