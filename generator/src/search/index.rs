@@ -835,7 +835,8 @@ pub fn hit(d: &DocInfo, body: &str, seq: &[&str], score: f64) -> Hit {
     let ps = passage::passages(body, &d.headings);
     let head = format!("{} {}", d.title, d.number.as_deref().unwrap_or(""));
     let whole = passage::holds_all(&head, seq);
-    let p = &ps[if whole { 0 } else { passage::best(&ps, seq) }];
+    let at = if whole { 0 } else { passage::best(&ps, seq) };
+    let p = &ps[at];
     Hit {
         id: d.id.clone(),
         url: match p.anchor {
@@ -843,7 +844,7 @@ pub fn hit(d: &DocInfo, body: &str, seq: &[&str], score: f64) -> Hit {
             None => d.url.clone(),
         },
         title: d.title.clone(),
-        snippet: passage::snippet_of(p, seq, &d.summary),
+        snippet: passage::snippet_of(&ps, at, seq),
         score,
         passage: p.heading.map(str::to_string),
         kind: d.kind.clone(),
