@@ -38,7 +38,8 @@ function manifest(out) {
 
 /** What the browser downloaded: every request that finished, with its body size on the wire. */
 function recorder(ctx) {
-  const log = { finished: [], failed: [] };
+  // `session`: which run of the browser (it is closed and started again, a phone switched off).
+  const log = { finished: [], failed: [], session: 1 };
   log.onFinished = async (req) => {
     const at = Date.now();
     try {
@@ -48,7 +49,7 @@ function recorder(ctx) {
       log.finished.push({
         path: new URL(req.url()).pathname, status: res ? res.status() : 0, body: sizes.responseBodySize,
         fromSW: res ? res.fromServiceWorker() : false, bySW: !!req.serviceWorker(), at,
-        start: t.startTime, end: t.responseEnd >= 0 ? t.startTime + t.responseEnd : at,
+        start: t.startTime, end: t.responseEnd >= 0 ? t.startTime + t.responseEnd : at, session: log.session,
       });
     } catch (e) { /* the page went away */ }
   };
@@ -66,22 +67,24 @@ function recorder(ctx) {
 }
 
 /** Bytes the service worker downloaded again that the browser already had whole: each of its
- *  downloads of a path that began after an earlier download of it (by anyone) had finished.
- *  Two downloads of a file at once (the page's icon and the precache's copy of it) are not
- *  "again". `page` counts the same for the page's own downloads: switched on again, a page not
- *  yet controlled by the service worker loads its scripts from the HTTP cache, or from the
- *  network where the browser's abrupt end lost them. */
+ *  downloads of a path that began after an earlier download of it had finished, by the
+ *  service worker, or by the page in the same run of the browser (what the page alone had got
+ *  lives in the HTTP cache, which a browser closed abruptly may lose: that is the browser's,
+ *  not the precache's). Two downloads of a file at once (the page's icon and the precache's
+ *  copy of it) are not "again". `page` counts the same for the page's own downloads: switched
+ *  on again, a page not yet controlled by the service worker loads its scripts from the HTTP
+ *  cache, or from the network where the browser lost them. */
 function twice(finished, skip) {
-  const done = new Map(); // path -> its download that finished first
+  const before = new Map(); // path -> its downloads so far
   let bytes = 0, page = 0;
   const paths = [], details = [], pagePaths = [];
   const real = finished.filter((f) => !f.fromSW && f.status === 200 && f.body > 0 && !skip(f.path));
   for (const f of real.sort((x, y) => x.start - y.start)) {
-    const first = done.get(f.path);
-    if (first && f.start >= first.end) {
-      if (f.bySW) { bytes += f.body; paths.push(f.path); details.push(first, f); } else { page += f.body; pagePaths.push(f.path); }
-    }
-    if (!first || f.end < first.end) done.set(f.path, f);
+    const earlier = before.get(f.path) || [];
+    const had = earlier.find((g) => g.end <= f.start && (g.bySW || g.session === f.session));
+    if (had && f.bySW) { bytes += f.body; paths.push(f.path); details.push(had, f); }
+    if (!f.bySW && earlier.some((g) => g.end <= f.start)) { page += f.body; pagePaths.push(f.path); }
+    before.set(f.path, earlier.concat(f));
   }
   return { bytes, paths, details, page, pagePaths };
 }
@@ -178,6 +181,7 @@ async function precache(a) {
     await sleep(a.offMs);
     const restart = log.requested.length;
     ctx = await persistent(profile);
+    log.session++;
     log.watch(ctx);
     page = ctx.pages()[0] || (await ctx.newPage());
     page.on("pageerror", (e) => errors.push(String(e)));
