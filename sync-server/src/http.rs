@@ -7,6 +7,7 @@ use crate::api;
 use crate::files::{negotiate, Encoding, Files, Lookup};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
+use crate::proxy::TrustedProxies;
 use crate::store::Storage;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
@@ -18,7 +19,7 @@ use sotay_generator::search::index::SearchIndex;
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -58,6 +59,8 @@ pub struct App<S: Storage> {
     pub catalog: RwLock<Arc<HashSet<String>>>,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// Proxies whose word on the client's address is taken (`--trusted-proxy`).
+    pub trusted_proxies: TrustedProxies,
     /// Connections served at once (`MAX_CONNECTIONS`; tests lower it).
     pub max_connections: usize,
     pub started: Instant,
@@ -86,6 +89,7 @@ impl<S: Storage> App<S> {
             catalog: RwLock::new(Arc::new(HashSet::new())),
             metrics: Metrics::default(),
             limits: Limits::default(),
+            trusted_proxies: TrustedProxies::default(),
             max_connections: MAX_CONNECTIONS,
             started: Instant::now(),
             reloads: broadcast::channel(16).0,
@@ -343,7 +347,8 @@ async fn handle<S: Storage>(app: Arc<App<S>>, req: Request<Incoming>, peer: Sock
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let class = route_class(&path);
-    let mut resp = match route(&app, req, peer).await {
+    let client = client_of(&app, peer, &req);
+    let mut resp = match route(&app, req, client.addr).await {
         Ok(r) => r,
         Err(e) => e.response(),
     };
@@ -382,25 +387,57 @@ async fn handle<S: Storage>(app: Arc<App<S>>, req: Request<Incoming>, peer: Sock
                 ("path", &path),
                 ("status", &status),
                 ("ms", &ms),
-                ("peer", &peer.ip()),
+                ("client", &client.addr),
+                ("via", &via(&client, peer)),
             ],
         );
     }
     resp
 }
 
+/// The client of a request: its TCP peer, or, when the peer is a trusted proxy, the client
+/// the proxy names. A forwarding header that cannot be read leaves the peer's address and a
+/// log line; the member gets an answer as usual.
+fn client_of<S: Storage>(
+    app: &App<S>,
+    peer: SocketAddr,
+    req: &Request<Incoming>,
+) -> crate::proxy::Client {
+    let client = app.trusted_proxies.client(peer.ip(), req.headers());
+    if let Some(problem) = &client.problem {
+        crate::log::log(
+            "warn",
+            "forwarding header unreadable; the request counts as the proxy's",
+            &[
+                ("problem", problem),
+                ("peer", &peer.ip()),
+                ("path", &req.uri().path()),
+            ],
+        );
+    }
+    client
+}
+
+/// For the log: the proxy a request came through, or "-".
+fn via(client: &crate::proxy::Client, peer: SocketAddr) -> String {
+    match client.forwarded {
+        true => peer.ip().to_string(),
+        false => "-".to_string(),
+    }
+}
+
 /// Routes a request. `Err` carries an error response, to keep handlers short with `?`.
 async fn route<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> Result<Resp, api::ApiError> {
     let path = req.uri().path();
     if app.dev && path.starts_with("/__sotay/") {
         return Ok(dev_route(app, path));
     }
     if path.starts_with("/api/") || path == "/healthz" || path == "/metrics" {
-        return api::handle(app, req, peer).await;
+        return api::handle(app, req, client).await;
     }
     match *req.method() {
         Method::GET | Method::HEAD => Ok(static_file(app, &req)),

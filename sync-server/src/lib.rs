@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod config;
 pub mod db;
 pub mod files;
 pub mod http;
@@ -17,6 +18,7 @@ pub mod log;
 pub mod metrics;
 pub mod model;
 pub mod pg;
+pub mod proxy;
 pub mod report_api;
 pub mod reports;
 pub mod roster;

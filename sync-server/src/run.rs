@@ -114,13 +114,15 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
     })
 }
 
+/// What `sotay server` runs with (`config::ServerConfig` checks and gives it).
 pub struct ServerOptions {
     pub site: PathBuf,
     pub db: DbUrl,
     pub listen: SocketAddr,
     pub index: Option<PathBuf>,
-    /// Rate limits on (the default); off only for load tests.
-    pub rate_limits: bool,
+    pub limits: crate::limits::Limits,
+    /// Proxies whose word on the client's address is taken.
+    pub trusted_proxies: Vec<crate::proxy::Cidr>,
 }
 
 /// `sotay server`: serve a built site and the API in production.
@@ -148,14 +150,15 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
         {
             app.max_connections = n;
         }
-        if !opts.rate_limits {
-            app.limits = crate::limits::Limits::off();
+        if opts.limits.register_by_addr.is_off() {
             crate::log::log(
                 "warn",
                 "rate limits are off (--no-rate-limits): for load tests only",
                 &[],
             );
         }
+        app.limits = opts.limits;
+        app.trusted_proxies = crate::proxy::TrustedProxies::new(opts.trusted_proxies);
         let app = Arc::new(app);
         let started = std::time::Instant::now();
         app.refresh_reports().await.map_err(|e| e.to_string())?;
@@ -167,10 +170,20 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(opts.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+        let proxies: Vec<String> = app
+            .trusted_proxies
+            .ranges()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
         crate::log::log(
             "info",
             "listening",
-            &[("addr", &opts.listen), ("site", &opts.site.display())],
+            &[
+                ("addr", &opts.listen),
+                ("site", &opts.site.display()),
+                ("trusted_proxies", &proxies.join(",")),
+            ],
         );
         serve_http(app, listener, shutdown_signal())
             .await
