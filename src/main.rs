@@ -17,12 +17,16 @@ Usage:
                                               port with embedded SQLite (loads the sample roster
                                               into an empty database)
   sotay server --site DIR --db URL [--listen ADDR] [--index DIR] [--trusted-proxy CIDR]...
+               [--tls-cert FILE --tls-key FILE [--http-redirect ADDR [--acme-webroot DIR]]]
                [--config FILE] [--no-rate-limits]
                                               production: serve a built site and the API;
                                               URL is sqlite://PATH or postgres://USER:PASS@HOST/DB;
                                               behind a proxy in a --trusted-proxy range (e.g.
                                               127.0.0.1/32) the client is the one its
-                                              Forwarded / X-Forwarded-For names; FILE (YAML)
+                                              Forwarded / X-Forwarded-For names; with
+                                              --tls-cert/--tls-key (PEM) it serves HTTPS itself,
+                                              reloading them when they change, and plain HTTP on
+                                              --http-redirect sends browsers there; FILE (YAML)
                                               holds the same settings and the rate limits
   sotay roster import --units FILE --members FILE [--db URL] [--format text|json]
                                               import/replace the roster, with a data-quality report
@@ -140,6 +144,12 @@ fn run() -> Result<ExitCode, lexopt::Error> {
                     Long("index") => flags.index = Some(PathBuf::from(parser.value()?)),
                     Long("trusted-proxy") => flags.trusted_proxies.push(parser.value()?.string()?),
                     Long("no-rate-limits") => flags.rate_limits = Some(false),
+                    Long("tls-cert") => flags.tls_cert = Some(PathBuf::from(parser.value()?)),
+                    Long("tls-key") => flags.tls_key = Some(PathBuf::from(parser.value()?)),
+                    Long("http-redirect") => flags.http_redirect = Some(parser.value()?.string()?),
+                    Long("acme-webroot") => {
+                        flags.acme_webroot = Some(PathBuf::from(parser.value()?))
+                    }
                     _ => return Err(arg.unexpected()),
                 }
             }

@@ -31,6 +31,15 @@ pub struct ServerConfig {
     pub limits: BTreeMap<String, LimitConfig>,
     /// `false` turns every limit off (`--no-rate-limits`): load tests only.
     pub rate_limits: Option<bool>,
+    /// HTTPS of its own: the certificate chain (`--tls-cert`) and its key (`--tls-key`), PEM.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// With HTTPS: plain HTTP on this address (`--http-redirect 0.0.0.0:80`) sends browsers
+    /// to HTTPS.
+    pub http_redirect: Option<String>,
+    /// certbot's `--webroot` folder, whose ACME challenges the plain-HTTP listener answers
+    /// (`--acme-webroot`).
+    pub acme_webroot: Option<PathBuf>,
 }
 
 /// One limit: `burst` requests at once, refilled at `per_second`, `per_minute` or `per_hour`.
@@ -59,7 +68,16 @@ impl ServerConfig {
             }
         };
         let dir = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut c.site, &mut c.index].into_iter().flatten() {
+        for p in [
+            &mut c.site,
+            &mut c.index,
+            &mut c.tls_cert,
+            &mut c.tls_key,
+            &mut c.acme_webroot,
+        ]
+        .into_iter()
+        .flatten()
+        {
             if p.is_relative() {
                 *p = dir.join(&*p);
             }
@@ -76,6 +94,10 @@ impl ServerConfig {
         self.trusted_proxies.extend(flags.trusted_proxies);
         self.limits.extend(flags.limits);
         self.rate_limits = flags.rate_limits.or(self.rate_limits);
+        self.tls_cert = flags.tls_cert.or(self.tls_cert);
+        self.tls_key = flags.tls_key.or(self.tls_key);
+        self.http_redirect = flags.http_redirect.or(self.http_redirect);
+        self.acme_webroot = flags.acme_webroot.or(self.acme_webroot);
         self
     }
 
@@ -120,6 +142,21 @@ impl ServerConfig {
         if self.rate_limits == Some(false) {
             limits = Limits::off();
         }
+        let tls = crate::tls::files(self.tls_cert, self.tls_key)?;
+        let http_redirect = match self.http_redirect {
+            None => None,
+            Some(_) if tls.is_none() => {
+                return Err("--http-redirect sends browsers to HTTPS, which needs --tls-cert and --tls-key (behind a proxy, the proxy redirects)".into())
+            }
+            Some(a) => Some(a.parse::<SocketAddr>().map_err(|_| {
+                format!("--http-redirect wants an address such as 0.0.0.0:80, found \"{a}\"")
+            })?),
+        };
+        if self.acme_webroot.is_some() && http_redirect.is_none() {
+            return Err(
+                "--acme-webroot is answered by the --http-redirect listener: give both".into(),
+            );
+        }
         Ok(ServerOptions {
             site,
             db,
@@ -127,6 +164,9 @@ impl ServerConfig {
             index: self.index,
             limits,
             trusted_proxies,
+            tls,
+            http_redirect,
+            acme_webroot: self.acme_webroot,
         })
     }
 }
@@ -170,7 +210,7 @@ mod tests {
     fn errors() {
         assert_eq!(
             load("site: x\ntrusted_proxy: [1.2.3.4]\n").map(|_| ()).unwrap_err(),
-            "F:2:1: error: unknown field `trusted_proxy`, expected one of `site`, `index`, `db`, `listen`, `trusted_proxies`, `limits`, `rate_limits` at line 2 column 1"
+            "F:2:1: error: unknown field `trusted_proxy`, expected one of `site`, `index`, `db`, `listen`, `trusted_proxies`, `limits`, `rate_limits`, `tls_cert`, `tls_key`, `http_redirect`, `acme_webroot` at line 2 column 1"
         );
         let opts = |text: &str| {
             load(&format!("site: s\ndb: sqlite:///x.db\n{text}"))
@@ -194,6 +234,17 @@ mod tests {
             "limit search_per_address: burst must be at least 1 and the rate above 0"
         );
         assert!(opts("").is_ok());
+        assert_eq!(
+            opts("tls_cert: c.pem").unwrap_err(),
+            "--tls-cert and --tls-key go together: the certificate chain and its private key (PEM)"
+        );
+        assert!(opts("http_redirect: 0.0.0.0:80")
+            .unwrap_err()
+            .contains("needs --tls-cert"));
+        assert!(opts("tls_cert: c\ntls_key: k\nhttp_redirect: 0.0.0.0:80\n").is_ok());
+        assert!(opts("tls_cert: c\ntls_key: k\nacme_webroot: w\n")
+            .unwrap_err()
+            .contains("give both"));
         assert_eq!(
             load("db: sqlite:///x.db\n")
                 .and_then(ServerConfig::into_options)

@@ -256,9 +256,42 @@ pub async fn serve<S: Storage>(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    serve_on(app, listener, None, shutdown).await
+}
+
+/// Like `serve`, over HTTPS with `cert` (see `tls`): each response also carries HSTS.
+pub async fn serve_tls<S: Storage>(
+    app: Arc<App<S>>,
+    listener: TcpListener,
+    cert: &Arc<crate::tls::Certificate>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let tls = Tls {
+        accept: cert.acceptor(true).map_err(std::io::Error::other)?,
+        refuse: cert.acceptor(false).map_err(std::io::Error::other)?,
+    };
+    serve_on(app, listener, Some(tls), shutdown).await
+}
+
+/// HTTPS: the acceptor of connections, and one offering HTTP/1.1 alone for those refused
+/// with a 503 written by hand.
+#[derive(Clone)]
+struct Tls {
+    accept: tokio_rustls::TlsAcceptor,
+    refuse: tokio_rustls::TlsAcceptor,
+}
+
+type ConnBuilder = hyper_util::server::conn::auto::Builder<TokioExecutor>;
+
+async fn serve_on<S: Storage>(
+    app: Arc<App<S>>,
+    listener: TcpListener,
+    tls: Option<Tls>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(app.max_connections));
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let mut builder = ConnBuilder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
@@ -285,30 +318,14 @@ pub async fn serve<S: Storage>(
                 let _ = stream.set_nodelay(true);
                 let Ok(permit) = permits.clone().try_acquire_owned() else {
                     app.metrics.rate_limited.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tokio::spawn(refuse(stream));
+                    tokio::spawn(refuse(stream, tls.as_ref().map(|t| t.refuse.clone())));
                     continue;
                 };
-                let app = app.clone();
-                let asked = Arc::new(AtomicBool::new(false));
-                let asked2 = asked.clone();
-                let service = hyper::service::service_fn(move |req| {
-                    let app = app.clone();
-                    asked2.store(true, Ordering::Relaxed);
-                    async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
-                });
-                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                let conn = graceful.watch(conn);
+                let watcher = graceful.watcher();
+                let (app, builder) = (app.clone(), builder.clone());
+                let tls = tls.as_ref().map(|t| t.accept.clone());
                 tokio::spawn(async move {
-                    let end = tokio::time::Instant::now() + Duration::from_secs(3600);
-                    tokio::pin!(conn);
-                    // Until the first request, the connection is in no protocol's hands yet:
-                    // hyper's header timeout starts only once HTTP/1 is recognised, so a client
-                    // sending nothing, or the HTTP/2 preface a byte at a time, would hold its
-                    // place for the hour. It gets HEADER_TIMEOUT for its first request.
-                    let first = tokio::time::timeout(HEADER_TIMEOUT, &mut conn).await;
-                    if first.is_err() && asked.load(Ordering::Relaxed) {
-                        let _ = tokio::time::timeout_at(end, conn).await;
-                    }
+                    connection(app, &builder, watcher, stream, peer, tls).await;
                     drop(permit);
                 });
             }
@@ -323,11 +340,81 @@ pub async fn serve<S: Storage>(
     Ok(())
 }
 
-async fn refuse(mut stream: tokio::net::TcpStream) {
+/// One connection: its TLS handshake if any, then its requests until it closes. Until the
+/// first request the connection is in no protocol's hands yet: hyper's header timeout starts
+/// only once HTTP/1 is recognised, so a client sending nothing, the HTTP/2 preface a byte at
+/// a time or a TLS handshake that never ends would hold its place for the hour. Handshake
+/// and first request get HEADER_TIMEOUT together.
+async fn connection<S: Storage>(
+    app: Arc<App<S>>,
+    builder: &ConnBuilder,
+    watcher: hyper_util::server::graceful::Watcher,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
+    let first = tokio::time::Instant::now() + HEADER_TIMEOUT;
+    match tls {
+        None => {
+            let io = TokioIo::new(stream);
+            requests(app, builder, watcher, io, peer, false, first).await
+        }
+        Some(acceptor) => {
+            if let Ok(Ok(stream)) = tokio::time::timeout_at(first, acceptor.accept(stream)).await {
+                let io = TokioIo::new(stream);
+                requests(app, builder, watcher, io, peer, true, first).await;
+            }
+        }
+    }
+}
+
+/// Serves the requests of a connection (`io`, plain or TLS), the first by `first`.
+async fn requests<S, I>(
+    app: Arc<App<S>>,
+    builder: &ConnBuilder,
+    watcher: hyper_util::server::graceful::Watcher,
+    io: I,
+    peer: SocketAddr,
+    tls: bool,
+    first: tokio::time::Instant,
+) where
+    S: Storage,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let asked = Arc::new(AtomicBool::new(false));
+    let asked2 = asked.clone();
+    let service = hyper::service::service_fn(move |req| {
+        let app = app.clone();
+        asked2.store(true, Ordering::Relaxed);
+        async move { Ok::<_, Infallible>(handle(app, req, peer, tls).await) }
+    });
+    let conn = watcher.watch(builder.serve_connection(io, service).into_owned());
+    let end = tokio::time::Instant::now() + Duration::from_secs(3600);
+    tokio::pin!(conn);
+    let done = tokio::time::timeout_at(first, &mut conn).await;
+    if done.is_err() && asked.load(Ordering::Relaxed) {
+        let _ = tokio::time::timeout_at(end, conn).await;
+    }
+}
+
+async fn refuse(stream: tokio::net::TcpStream, tls: Option<tokio_rustls::TlsAcceptor>) {
     use tokio::io::AsyncWriteExt;
     let body = r#"{"error":{"code":"overloaded","message":"too many connections, retry later"}}"#;
     let msg = format!("HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 5\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
-    let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(msg.as_bytes())).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), async move {
+        match tls {
+            None => {
+                let mut stream = stream;
+                stream.write_all(msg.as_bytes()).await
+            }
+            Some(acceptor) => {
+                let mut stream = acceptor.accept(stream).await?;
+                stream.write_all(msg.as_bytes()).await?;
+                stream.shutdown().await
+            }
+        }
+    })
+    .await;
 }
 
 fn route_class(path: &str) -> usize {
@@ -342,7 +429,12 @@ fn route_class(path: &str) -> usize {
     }
 }
 
-async fn handle<S: Storage>(app: Arc<App<S>>, req: Request<Incoming>, peer: SocketAddr) -> Resp {
+async fn handle<S: Storage>(
+    app: Arc<App<S>>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    tls: bool,
+) -> Resp {
     let start = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -374,6 +466,12 @@ async fn handle<S: Storage>(app: Arc<App<S>>, req: Request<Incoming>, peer: Sock
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
+    if tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(crate::tls::HSTS),
+        );
+    }
     let took = start.elapsed();
     let status = resp.status().as_u16();
     app.metrics.observe(class, status, took);

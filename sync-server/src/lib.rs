@@ -25,4 +25,5 @@ pub mod roster;
 pub mod run;
 pub mod sample;
 pub mod store;
+pub mod tls;
 pub mod watch;
