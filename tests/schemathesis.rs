@@ -131,6 +131,15 @@ hooks = "{}"
 [checks.negative_data_rejection]
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 
+# Recording and scheduling a cell meeting follow rules OpenAPI cannot state (the cards are
+# members of the secretary's cell in the roster; the day is in the month and not after today;
+# the month not before last month): a schema-valid body may be refused with their described 400.
+# Every other check still runs on these operations; sync-server/tests/meetings.rs holds each rule.
+[[operations]]
+include-path-regex = "^/api/v1/meetings/"
+include-method = "PUT"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
 [auth.openapi.memberToken]
 bearer = "${{SOTAY_MEMBER_TOKEN}}"
 

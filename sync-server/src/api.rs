@@ -76,7 +76,7 @@ pub fn json_response(status: StatusCode, v: &Value) -> Resp {
         .unwrap_or_else(|_| internal())
 }
 
-fn limited(retry: u64, what: &str) -> ApiError {
+pub(crate) fn limited(retry: u64, what: &str) -> ApiError {
     ApiError {
         retry_after: Some(retry),
         ..error(
@@ -87,7 +87,28 @@ fn limited(retry: u64, what: &str) -> ApiError {
     }
 }
 
-fn store_error(e: StoreError) -> ApiError {
+/// The one answer to registration details that do not match the roster, whichever detail
+/// was wrong (a guesser learns nothing from it).
+pub const NOT_MATCHED: &str = "Thông tin không khớp với danh sách đảng viên. Đồng chí kiểm tra lại số thẻ, họ và tên, ngày sinh và mã chi bộ; nếu vẫn không được, liên hệ bí thư chi bộ.";
+
+/// Too many registration attempts, in the member's words: when to try again.
+fn register_limited(retry: u64) -> ApiError {
+    let when = if retry < 60 {
+        format!("{retry} giây")
+    } else {
+        format!("{} phút", retry.div_ceil(60))
+    };
+    ApiError {
+        retry_after: Some(retry),
+        ..error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            &format!("Đã thử đăng ký quá nhiều lần. Vui lòng thử lại sau {when}."),
+        )
+    }
+}
+
+pub(crate) fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::Invalid(m) => error(StatusCode::BAD_REQUEST, "invalid", &m),
         StoreError::Unavailable(m) => {
@@ -143,6 +164,9 @@ async fn route<S: Storage>(
         (Method::POST, "/api/v1/register") => register(app, req, client).await,
         (Method::POST, "/api/v1/events") => events(app, req, client).await,
         (_, p) if p.starts_with("/api/v1/reports/") => crate::report_api::handle(app, req, p).await,
+        (_, p) if p.starts_with("/api/v1/meetings/") => {
+            crate::meeting_api::handle(app, req, client, p).await
+        }
         (
             _,
             "/api/v1/search"
@@ -166,6 +190,9 @@ async fn route<S: Storage>(
 
 /// The methods an API path answers, for the `Allow` header of a 405 (RFC 9110 requires it).
 fn allowed(path: &str) -> &'static str {
+    if let Some(a) = crate::meeting_api::allowed(path) {
+        return a;
+    }
     match path {
         "/healthz" => "GET, HEAD",
         "/api/v1/register" | "/api/v1/events" => "POST",
@@ -332,7 +359,7 @@ fn render_results(r: &Results, base: &str) -> String {
     s
 }
 
-async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, ApiError> {
     let len = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -371,7 +398,7 @@ async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, ApiError
     }
 }
 
-fn parse_json(b: &[u8]) -> Result<Value, ApiError> {
+pub(crate) fn parse_json(b: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(b).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
@@ -381,7 +408,7 @@ fn parse_json(b: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -396,7 +423,7 @@ async fn register<S: Storage>(
         // No control characters but spaces (no roster field has them; PostgreSQL's text
         // refuses NUL); tabs and line breaks are spaces, as everywhere in names.
         v.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty() && s.len() <= 200 && !s.chars().any(|c| c.is_control() && !c.is_whitespace())).ok_or_else(|| {
-            error(StatusCode::BAD_REQUEST, "invalid_request", &format!("\"{k}\" is required: an object with card_number, full_name, birth_date (YYYY-MM-DD) and unit_code"))
+            error(StatusCode::BAD_REQUEST, "invalid_request", &format!("Thiếu \"{k}\": cần số thẻ đảng viên (card_number), họ và tên (full_name), ngày sinh (birth_date, YYYY-MM-DD) và mã chi bộ (unit_code)."))
         })
     };
     let (card, name, birth, unit) = (
@@ -409,21 +436,21 @@ async fn register<S: Storage>(
         error(
             StatusCode::BAD_REQUEST,
             "invalid_card_number",
-            "card_number is the digits printed on the party card",
+            "Số thẻ đảng viên là dãy chữ số in trên thẻ (có thể có dấu cách hoặc dấu chấm).",
         )
     })?;
     let birth = parse_date(birth).ok_or_else(|| {
         error(
             StatusCode::BAD_REQUEST,
             "invalid_birth_date",
-            "birth_date is written YYYY-MM-DD",
+            "Ngày sinh viết theo dạng năm-tháng-ngày (YYYY-MM-DD), ví dụ 1968-09-02.",
         )
     })?;
     let unit = UnitCode::parse(unit).ok_or_else(|| {
         error(
             StatusCode::BAD_REQUEST,
             "invalid_unit_code",
-            "unit_code is the code of the member's cell",
+            "Mã chi bộ gồm chữ, số và dấu chấm, ví dụ TU.01.01.01; nếu chưa biết mã, hỏi bí thư chi bộ.",
         )
     })?;
     let device = match v.get("device_id") {
@@ -435,7 +462,7 @@ async fn register<S: Storage>(
                     error(
                         StatusCode::BAD_REQUEST,
                         "invalid_device_id",
-                        "device_id, when given, is a UUID",
+                        "Mã điện thoại (device_id), nếu có, phải là một UUID.",
                     )
                 })?,
         ),
@@ -447,7 +474,7 @@ async fn register<S: Storage>(
     ] {
         if let Err(retry) = app.check_limit(lim, &key).await {
             app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-            return Err(limited(retry, "registration attempts"));
+            return Err(register_limited(retry));
         }
     }
     let token = auth::new_token("m_")
@@ -487,17 +514,13 @@ async fn register<S: Storage>(
     match found {
         Some(m) => Ok(json_response(
             StatusCode::CREATED,
-            &json!({"token": token, "member": {"card_number": m.card_number, "full_name": m.full_name, "unit_code": m.unit_code, "role": m.role}}),
+            &json!({"token": token, "member": {"card_number": m.card_number, "full_name": m.full_name, "unit_code": m.unit_code, "unit_name": m.unit_name, "role": m.role}}),
         )),
         None => {
             app.metrics
                 .registrations_refused
                 .fetch_add(1, Ordering::Relaxed);
-            Err(error(
-                StatusCode::UNAUTHORIZED,
-                "not_matched",
-                "Thông tin không khớp với danh sách đảng viên. Vui lòng kiểm tra lại, hoặc liên hệ bí thư chi bộ. (The details do not match the roster.)",
-            ))
+            Err(error(StatusCode::UNAUTHORIZED, "not_matched", NOT_MATCHED))
         }
     }
 }
@@ -563,6 +586,20 @@ async fn events<S: Storage>(
         ));
     }
     let now = now();
+    // The old meeting event may claim at most the cell's members.
+    let cell_size = if list
+        .iter()
+        .any(|e| e.get("type").and_then(Value::as_str) == Some("meeting_held"))
+    {
+        Some(
+            app.store
+                .cell_size(member.unit_code.clone())
+                .await
+                .map_err(store_error)?,
+        )
+    } else {
+        None
+    };
     // Validate each event; keep the valid ones for one write.
     let mut results: Vec<Value> = Vec::with_capacity(list.len());
     let mut valid: Vec<(usize, NewEvent)> = Vec::new();
@@ -572,7 +609,7 @@ async fn events<S: Storage>(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        match validate(app, &member, e, now) {
+        match validate(app, &member, e, now, cell_size) {
             Ok(ev) => {
                 valid.push((results.len(), ev));
                 results.push(json!({"id": raw_id, "status": "pending"}));
@@ -585,8 +622,10 @@ async fn events<S: Storage>(
     }
     if !valid.is_empty() {
         let (slots, evs): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
-        let kinds: Vec<(crate::model::EventType, String, i64)> =
-            evs.iter().map(|e| (e.kind, e.doc.clone(), e.at)).collect();
+        let kinds: Vec<(crate::model::EventType, String, i64, Option<String>)> = evs
+            .iter()
+            .map(|e| (e.kind, e.doc.clone(), e.at, e.data.clone()))
+            .collect();
         // As for registrations: once committed, the aggregate and the counters are updated
         // even if the client hangs up before the answer.
         let stored = {
@@ -598,9 +637,14 @@ async fn events<S: Storage>(
                 let card = member.card_number.as_str();
                 let cell = member.unit_code.as_str();
                 app.update_reports(|r| {
-                    for ((kind, doc, at), st) in kinds.iter().zip(&stored) {
+                    for ((kind, doc, at, data), st) in kinds.iter().zip(&stored) {
                         if *st == Stored::Stored {
-                            r.event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);
+                            let day = crate::reports::day_of_unix(*at);
+                            r.event(card, cell, day, *kind, doc);
+                            if *kind == EventType::MeetingHeld {
+                                let n = crate::store::attendees_of(data.as_deref());
+                                r.meeting_event(cell, day, n, cell_size.unwrap_or(0));
+                            }
                         }
                     }
                 });
@@ -644,6 +688,7 @@ fn validate<S: Storage>(
     member: &crate::store::MemberRef,
     e: &Value,
     now: i64,
+    cell_size: Option<u32>,
 ) -> Result<NewEvent, String> {
     let obj = e.as_object().ok_or("an event is an object")?;
     let id = obj
@@ -714,6 +759,12 @@ fn validate<S: Storage>(
                 .and_then(Value::as_u64)
                 .filter(|n| *n <= 1000)
                 .ok_or("meeting_held needs \"attendees\", a number")?;
+            let size = cell_size.unwrap_or(0);
+            if n > u64::from(size) {
+                return Err(format!(
+                    "\"attendees\" is more than the cell's {size} members"
+                ));
+            }
             Some(json!({"attendees": n}).to_string())
         }
         _ => None,

@@ -2,12 +2,12 @@
 //! `--db postgres://...`, and [`Db`], the one store type the server runs on, which hands each
 //! operation to the backend the URL named.
 
-use crate::model::UnitCode;
+use crate::model::{CardNumber, Month, UnitCode};
 use crate::pg::Postgres;
 use crate::roster::Roster;
 use crate::store::{
-    Changes, Feedback, ImportSummary, Loaded, MemberRef, NewEvent, Registration, Result, Sqlite,
-    Storage, Stored,
+    CellRef, Changes, Feedback, ImportSummary, Loaded, Meeting, MemberRef, NewEvent, NewMeeting,
+    Registration, Result, RosterEntry, Schedule, Sqlite, Storage, Stored,
 };
 use std::path::PathBuf;
 
@@ -153,5 +153,36 @@ impl Storage for Db {
             Db::Sqlite(s) => s.queue_depth(),
             Db::Postgres(p) => p.queue_depth(),
         }
+    }
+    async fn put_meeting(&self, m: NewMeeting, now: i64) -> Result<Meeting> {
+        both!(self, s => s.put_meeting(m, now))
+    }
+    async fn put_schedule(
+        &self,
+        cell: UnitCode,
+        month: Month,
+        starts_at: String,
+        place: String,
+        by: CardNumber,
+        now: i64,
+    ) -> Result<Schedule> {
+        both!(self, s => s.put_schedule(cell, month, starts_at, place, by, now))
+    }
+    async fn meeting(
+        &self,
+        cell: UnitCode,
+        month: Month,
+    ) -> Result<(Option<Meeting>, Option<Schedule>)> {
+        both!(self, s => s.meeting(cell, month))
+    }
+    async fn cell_roster(
+        &self,
+        cell: UnitCode,
+        docs: Vec<String>,
+    ) -> Result<(CellRef, Vec<RosterEntry>)> {
+        both!(self, s => s.cell_roster(cell, docs))
+    }
+    async fn cell_size(&self, cell: UnitCode) -> Result<u32> {
+        both!(self, s => s.cell_size(cell))
     }
 }

@@ -57,6 +57,8 @@ pub struct App<S: Storage> {
     pub search: RwLock<Option<Arc<SearchIndex>>>,
     /// Ids of the published documents (from catalog.json).
     pub catalog: RwLock<Arc<HashSet<String>>>,
+    /// The documents of each month's cell meeting (`meeting: YYYY-MM`), in catalog order.
+    pub meeting_docs: RwLock<Arc<std::collections::HashMap<String, Vec<String>>>>,
     pub metrics: Metrics,
     pub limits: Limits,
     /// Proxies whose word on the client's address is taken (`--trusted-proxy`).
@@ -87,6 +89,7 @@ impl<S: Storage> App<S> {
             index_dir: index_dir.to_path_buf(),
             search: RwLock::new(None),
             catalog: RwLock::new(Arc::new(HashSet::new())),
+            meeting_docs: RwLock::new(Arc::new(std::collections::HashMap::new())),
             metrics: Metrics::default(),
             limits: Limits::default(),
             trusted_proxies: TrustedProxies::default(),
@@ -119,14 +122,26 @@ impl<S: Storage> App<S> {
         #[derive(serde::Deserialize)]
         struct Entry {
             id: String,
+            #[serde(default)]
+            meeting: Option<String>,
         }
-        let ids: HashSet<String> = std::fs::read(self.site_dir.join("catalog.json"))
+        let docs = std::fs::read(self.site_dir.join("catalog.json"))
             .ok()
             .and_then(|b| serde_json::from_slice::<Catalog>(&b).ok())
-            .map(|c| c.documents.into_iter().map(|d| d.id).collect())
+            .map(|c| c.documents)
             .unwrap_or_default();
+        let mut months: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for d in &docs {
+            if let Some(m) = &d.meeting {
+                months.entry(m.clone()).or_default().push(d.id.clone());
+            }
+        }
+        let ids: HashSet<String> = docs.into_iter().map(|d| d.id).collect();
         if let Ok(mut c) = self.catalog.write() {
             *c = Arc::new(ids);
+        }
+        if let Ok(mut m) = self.meeting_docs.write() {
+            *m = Arc::new(months);
         }
     }
 
@@ -175,6 +190,9 @@ impl<S: Storage> App<S> {
                         }
                         for (card, at) in &ch.registrations {
                             r.index.registered(card, crate::reports::day_of_unix(*at));
+                        }
+                        for m in &ch.meetings {
+                            r.index.set_meeting(m);
                         }
                         r.mark = Some(ch.mark);
                     }
@@ -247,6 +265,15 @@ impl<S: Storage> App<S> {
 
     pub fn knows_doc(&self, id: &str) -> bool {
         self.catalog.read().map(|c| c.contains(id)).unwrap_or(false)
+    }
+
+    /// The documents of `month`'s cell meeting (`YYYY-MM`), in the catalog's order.
+    pub fn docs_of_month(&self, month: &str) -> Vec<String> {
+        self.meeting_docs
+            .read()
+            .ok()
+            .and_then(|m| m.get(month).cloned())
+            .unwrap_or_default()
     }
 }
 
@@ -423,6 +450,7 @@ fn route_class(path: &str) -> usize {
         "/api/v1/register" => 2,
         "/api/v1/events" => 3,
         p if p.starts_with("/api/v1/reports") => 4,
+        p if p.starts_with("/api/v1/meetings/") => 7,
         "/healthz" | "/metrics" => 5,
         p if p.starts_with("/api/") => 6,
         _ => 0,

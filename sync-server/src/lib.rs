@@ -4,6 +4,7 @@
 //!
 //! Where data enters: `api` (JSON from phones), `roster` (CSV from committee staff). Where it
 //! is kept: `store`. Where it leaves: `api` (search results, reports) and `files` (the site).
+//! Cell meetings (records, schedules, the attendance list) are `meeting_api`.
 //! `http` ties them together and is the only place that knows about connections.
 
 pub mod api;
@@ -15,6 +16,7 @@ pub mod files;
 pub mod http;
 pub mod limits;
 pub mod log;
+pub mod meeting_api;
 pub mod metrics;
 pub mod model;
 pub mod pg;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// Request classes, for labels.
 pub const ROUTES: &[&str] = &[
-    "static", "search", "register", "events", "reports", "health", "other",
+    "static", "search", "register", "events", "reports", "health", "other", "meetings",
 ];
 const BUCKETS_MS: &[f64] = &[1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0];
 

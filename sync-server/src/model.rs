@@ -110,14 +110,30 @@ slug_enum!(
     EventType { View = "view", Read = "read", Bookmark = "bookmark", MeetingHeld = "meeting_held", Feedback = "feedback" }
 );
 
-/// How names are compared: NFC, lowercase, one space between words. "Nguyễn  Văn An" and
-/// "NGUYỄN VĂN AN" (in NFD) have the same key.
+/// How a name typed at registration is compared with the roster (DESIGN.md, "Registration
+/// matching"): NFC, then folded by the project's one normaliser (case, diacritics, `đ` -> `d`),
+/// words joined by one space. "NGUYEN VAN AN", "nguyễn  văn an" and "Nguyễn Văn An" in NFD
+/// have the same key.
 pub fn name_key(s: &str) -> String {
+    let folded = sotay_generator::text::fold(&sotay_generator::text::nfc(s));
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A name as written, up to Unicode form, case and spacing: two roster rows with the same
+/// spelling key and different text are probably one person written twice. Diacritics count
+/// here ("Ân" and "An" are different names).
+pub fn spelling_key(s: &str) -> String {
     let nfc = sotay_generator::text::nfc(s);
     nfc.split_whitespace()
         .map(|w| w.to_lowercase())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether a unit code typed by a member names the roster's unit `code`: case and the spaces
+/// around it do not matter (phones capitalise the first letter: "Tu.01.01.01").
+pub fn same_unit(typed: &UnitCode, code: &str) -> bool {
+    typed.as_str().eq_ignore_ascii_case(code.trim())
 }
 
 /// A name as stored: NFC with single spaces, the member's own capitalisation kept.
@@ -142,9 +158,121 @@ pub fn format_date(d: time::Date) -> String {
 /// Vietnam's time zone: days and months of events are counted in local time.
 pub const VN: time::UtcOffset = time::macros::offset!(+7);
 
+/// Today in Vietnam.
+pub fn today_vn() -> time::Date {
+    time::OffsetDateTime::now_utc().to_offset(VN).date()
+}
+
+/// A calendar month, written YYYY-MM: the month a cell meeting is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Month {
+    pub year: i32,
+    pub month: time::Month,
+}
+
+impl Month {
+    pub fn parse(s: &str) -> Option<Month> {
+        let b = s.as_bytes();
+        if b.len() != 7
+            || b[4] != b'-'
+            || !s[..4]
+                .bytes()
+                .chain(s[5..].bytes())
+                .all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let year: i32 = s[..4].parse().ok()?;
+        let month = time::Month::try_from(s[5..].parse::<u8>().ok()?).ok()?;
+        Some(Month { year, month })
+    }
+    pub fn of(d: time::Date) -> Month {
+        Month {
+            year: d.year(),
+            month: d.month(),
+        }
+    }
+    pub fn first_day(self) -> time::Date {
+        time::Date::from_calendar_date(self.year, self.month, 1).unwrap_or(time::Date::MIN)
+    }
+    pub fn last_day(self) -> time::Date {
+        let f = self.first_day();
+        f.replace_day(self.month.length(self.year)).unwrap_or(f)
+    }
+    pub fn contains(self, d: time::Date) -> bool {
+        Month::of(d) == self
+    }
+    /// The month before.
+    pub fn prev(self) -> Month {
+        match self.month {
+            time::Month::January => Month {
+                year: self.year - 1,
+                month: time::Month::December,
+            },
+            m => Month {
+                year: self.year,
+                month: m.previous(),
+            },
+        }
+    }
+    /// "tháng 12/2026"
+    pub fn vi(self) -> String {
+        format!("tháng {}/{}", u8::from(self.month), self.year)
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, u8::from(self.month))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a member may type for the roster's "Nguyễn Văn Đức" / "TU.01.01.01", and what
+    /// must still be a different name or cell.
+    #[test]
+    fn registration_matching_table() {
+        let roster = name_key("Nguyễn Văn Đức");
+        for (typed, same) in [
+            ("Nguyễn Văn Đức", true),
+            ("NGUYỄN VĂN ĐỨC", true),
+            ("nguyen van duc", true),
+            ("NGUYEN VAN DUC", true),
+            ("  Nguyễn   Văn\tĐức ", true),
+            (
+                "Nguye\u{302}\u{303}n Va\u{306}n \u{110}u\u{31b}\u{301}c",
+                true,
+            ), // NFD
+            ("Nguyễn Văn Đúc", true), // diacritics are folded away, as the contract says
+            ("Nguyễn Văn", false),
+            ("Nguyễn Văn Đức Anh", false),
+            ("Nguyễn Vănđức", false),
+            ("Trần Văn Đức", false),
+        ] {
+            assert_eq!(
+                name_key(typed) == roster,
+                same,
+                "{typed:?} -> {:?}",
+                name_key(typed)
+            );
+        }
+        let code = "TU.01.01.01";
+        for (typed, same) in [
+            ("TU.01.01.01", true),
+            ("Tu.01.01.01", true),
+            ("tu.01.01.01", true),
+            ("  tU.01.01.01  ", true),
+            ("TU.01.01.02", false),
+            ("TU.01.01", false),
+            ("TU010101", false),
+        ] {
+            let u = UnitCode::parse(typed).expect("well-formed");
+            assert_eq!(same_unit(&u, code), same, "{typed:?}");
+        }
+    }
 
     #[test]
     fn parsing_table() {
@@ -173,11 +301,24 @@ mod tests {
             Some(EventType::MeetingHeld)
         );
         assert_eq!(
-            name_key("  NGUYE\u{302}\u{303}N   Văn  An "),
+            spelling_key("  NGUYE\u{302}\u{303}N   Văn  An "),
             "nguyễn văn an"
         );
         assert_eq!(clean_name("Nguyễn  Văn\tAn "), "Nguyễn Văn An");
         assert!(parse_date("2026-02-29").is_none());
+        let m = Month::parse("2026-01").expect("month");
+        assert_eq!(
+            (m.to_string(), m.prev().to_string()),
+            ("2026-01".into(), "2025-12".into())
+        );
+        assert_eq!(m.last_day(), parse_date("2026-01-31").expect("d"));
+        assert!(m.contains(parse_date("2026-01-31").expect("d")));
+        assert!(!m.contains(parse_date("2026-02-01").expect("d")));
+        for bad in [
+            "2026-13", "2026-00", "2026-1", "26-01", "2026/01", "+026-01", "2026-0a",
+        ] {
+            assert_eq!(Month::parse(bad), None, "{bad}");
+        }
         assert_eq!(
             parse_date("1960-02-29").map(format_date),
             Some("1960-02-29".into())

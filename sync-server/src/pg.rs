@@ -19,11 +19,12 @@
 //! - Migrations run at start under an advisory lock, so instances starting together do not
 //!   race.
 
-use crate::model::{EventType, UnitCode};
+use crate::model::{CardNumber, EventType, Month, UnitCode};
 use crate::roster::Roster;
 use crate::store::{
-    day_of, Changes, Feedback, ImportSummary, Loaded, MemberRef, NewEvent, Registration, Result,
-    Storage, StoreError, Stored,
+    attendees_of, check_cards, day_of, meeting_row, rfc3339_vn, CellRef, Changes, Feedback,
+    ImportSummary, Loaded, Meeting, MemberRef, NewEvent, NewMeeting, Registration, Result,
+    RosterEntry, Schedule, Storage, StoreError, Stored,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::future::Future;
@@ -120,6 +121,43 @@ const MIGRATIONS: &[&str] = &[
         tokens DOUBLE PRECISION NOT NULL,
         at DOUBLE PRECISION NOT NULL,
         took BOOLEAN NOT NULL
+    );",
+    // 2: cell meetings, as on SQLite (migration 4 there): one record per cell and month, the
+    // old per-event table made into records, and the planned meeting. Records carry their
+    // writing transaction, like events, for the reports' catch-up.
+    "CREATE TABLE meetings (
+        unit_code TEXT NOT NULL,
+        month TEXT NOT NULL,
+        held_on TEXT NOT NULL,
+        place TEXT,
+        present BIGINT NOT NULL,
+        excused BIGINT NOT NULL,
+        members BIGINT NOT NULL,
+        present_cards TEXT,
+        excused_cards TEXT,
+        docs TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL,
+        xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        PRIMARY KEY (unit_code, month)
+    );
+    CREATE INDEX meetings_xid ON meetings(xid);
+    INSERT INTO meetings (unit_code, month, held_on, place, present, excused, members, present_cards, excused_cards, docs, recorded_by, recorded_at)
+    SELECT DISTINCT ON (e.unit_code, substr(e.day, 1, 7)) e.unit_code, substr(e.day, 1, 7), e.day, NULL,
+        least(greatest(CASE WHEN jsonb_typeof(e.data::jsonb -> 'attendees') = 'number' THEN (e.data::jsonb ->> 'attendees')::numeric::bigint ELSE 0 END, 0), n.n),
+        0, n.n, NULL, NULL, jsonb_build_array(e.doc)::text, e.card_number, e.received_at
+    FROM events e, LATERAL (SELECT count(*) AS n FROM members m WHERE m.unit_code = e.unit_code AND m.active) n
+    WHERE e.type = 'meeting_held'
+    ORDER BY e.unit_code, substr(e.day, 1, 7), e.at DESC, e.id DESC;
+    DROP TABLE cell_meetings;
+    CREATE TABLE meeting_schedules (
+        unit_code TEXT NOT NULL,
+        month TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        place TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at BIGINT NOT NULL,
+        PRIMARY KEY (unit_code, month)
     );",
 ];
 
@@ -308,10 +346,12 @@ impl Postgres {
 fn member_from_row(r: &Row) -> Result<MemberRef> {
     let bad = |what: &str| StoreError::Unavailable(format!("bad {what} in the database"));
     let kind: Option<String> = r.get(5);
+    let unit_name: Option<String> = r.get(6);
     Ok(MemberRef {
         card_number: crate::model::CardNumber::parse(r.get(0)).ok_or_else(|| bad("card"))?,
         full_name: r.get(1),
         unit_code: UnitCode::parse(r.get(2)).ok_or_else(|| bad("unit"))?,
+        unit_name: unit_name.unwrap_or_default(),
         role: crate::model::Role::parse(r.get(3)).unwrap_or(crate::model::Role::DangVien),
         status: crate::model::MemberStatus::parse(r.get(4))
             .unwrap_or(crate::model::MemberStatus::ChinhThuc),
@@ -322,7 +362,75 @@ fn member_from_row(r: &Row) -> Result<MemberRef> {
     })
 }
 
-const MEMBER_COLS: &str = "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind";
+const MEMBER_COLS: &str =
+    "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind, u.name";
+/// How many columns [`MEMBER_COLS`] has: a query's own columns come after them.
+const MEMBER_COLS_LEN: usize = 7;
+
+/// The record an old `meeting_held` event makes: (cell, month, day, attendees, doc, card, now).
+const LEGACY_MEETING: &str = "INSERT INTO meetings (unit_code, month, held_on, place, present, excused, members, present_cards, excused_cards, docs, recorded_by, recorded_at)
+    SELECT $1, $2, $3, NULL, least($4::bigint, n), 0, n, NULL, NULL, jsonb_build_array($5::text)::text, $6, $7 FROM (SELECT count(*) AS n FROM members WHERE unit_code = $1 AND active) c
+    ON CONFLICT (unit_code, month) DO UPDATE SET held_on = excluded.held_on, place = NULL, present = excluded.present, excused = 0, members = excluded.members, docs = excluded.docs, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, xid = pg_current_xact_id()";
+
+/// The columns [`meeting_from_row`] reads, from `meetings t` joined with `units u` and the
+/// recorder `members r`.
+const MEETING_COLS: &str = "u.code, u.name, t.month, t.held_on, t.place, t.present, t.excused, t.members, t.present_cards, t.excused_cards, t.docs, coalesce(r.full_name, t.recorded_by), t.recorded_at";
+
+fn meeting_from_row(r: &Row) -> Meeting {
+    meeting_row(
+        CellRef {
+            code: r.get(0),
+            name: r.get(1),
+        },
+        r.get(2),
+        r.get(3),
+        r.get(4),
+        r.get(5),
+        r.get(6),
+        r.get(7),
+        r.get(8),
+        r.get(9),
+        r.get(10),
+        r.get(11),
+        r.get(12),
+    )
+}
+
+async fn read_meeting<C: tokio_postgres::GenericClient>(
+    c: &C,
+    cell: &str,
+    month: &str,
+) -> Result<Option<Meeting>> {
+    let row = c
+        .query_opt(
+            &format!("SELECT {MEETING_COLS} FROM meetings t JOIN units u ON u.code = t.unit_code LEFT JOIN members r ON r.card_number = t.recorded_by WHERE t.unit_code = $1 AND t.month = $2"),
+            &[&cell, &month],
+        )
+        .await
+        .map_err(pg_err)?;
+    Ok(row.as_ref().map(meeting_from_row))
+}
+
+async fn read_schedule<C: tokio_postgres::GenericClient>(
+    c: &C,
+    cell: &str,
+    month: &str,
+) -> Result<Option<Schedule>> {
+    let row = c
+        .query_opt(
+            "SELECT s.month, s.starts_at, s.place, coalesce(r.full_name, s.set_by), s.set_at FROM meeting_schedules s LEFT JOIN members r ON r.card_number = s.set_by WHERE s.unit_code = $1 AND s.month = $2",
+            &[&cell, &month],
+        )
+        .await
+        .map_err(pg_err)?;
+    Ok(row.map(|r| Schedule {
+        month: r.get(0),
+        starts_at: r.get(1),
+        place: r.get(2),
+        set_by: r.get(3),
+        set_at: rfc3339_vn(r.get(4)),
+    }))
+}
 
 impl Storage for Postgres {
     fn import_roster(
@@ -361,13 +469,17 @@ impl Storage for Postgres {
             Box::pin(async move {
                 let found = tx
                     .query_opt(
-                        &format!("SELECT {MEMBER_COLS} FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = $1 AND m.active AND m.name_key = $2 AND m.birth_date = $3 AND m.unit_code = $4"),
-                        &[&reg.card.as_str(), &reg.name_key, &reg.birth_date, &reg.unit.as_str()],
+                        &format!("SELECT {MEMBER_COLS}, m.birth_date FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = $1 AND m.active"),
+                        &[&reg.card.as_str()],
                     )
                     .await
                     .map_err(pg_err)?;
                 let Some(row) = found else { return Ok(None) };
                 let m = member_from_row(&row)?;
+                let birth: String = row.get(MEMBER_COLS_LEN);
+                if !reg.matches(&m.full_name, &birth, m.unit_code.as_str()) {
+                    return Ok(None);
+                }
                 let device = reg.device.map(|d| d.hyphenated().to_string());
                 // A phone registering again (same device id) replaces its token, on whichever
                 // instance it lands; the first registration's day stays.
@@ -436,10 +548,6 @@ impl Storage for Postgres {
                            INSERT INTO member_days (card_number, day, unit_code, views)
                            SELECT $9, day, $10, count(*) FILTER (WHERE type = 'view') FROM ins GROUP BY day ORDER BY day
                            ON CONFLICT (card_number, day) DO UPDATE SET views = member_days.views + excluded.views
-                         ), cm AS (
-                           INSERT INTO cell_meetings (unit_code, day, event_id)
-                           SELECT $10, day, id FROM ins WHERE type = 'meeting_held' ORDER BY day, id
-                           ON CONFLICT DO NOTHING
                          ), dr AS (
                            INSERT INTO doc_reads (doc, card_number, day)
                            SELECT doc, $9, min(day) FROM ins WHERE type = 'read' GROUP BY doc ORDER BY doc
@@ -452,6 +560,18 @@ impl Storage for Postgres {
                     .map_err(pg_err)?;
                 let mut inserted: std::collections::HashSet<String> =
                     rows.iter().map(|r| r.get::<_, String>(0)).collect();
+                // The old meeting event makes a record without lists, replacing only such a
+                // record; in event order, so the last one of a month stays.
+                for (i, id) in ids.iter().enumerate() {
+                    if kinds[i] == "meeting_held" && inserted.contains(id) {
+                        tx.execute(
+                            &format!("{LEGACY_MEETING} WHERE meetings.present_cards IS NULL"),
+                            &[unit, &&days[i][..7], &days[i], &attendees_of(datas[i].as_deref()), &docs[i], card, &now],
+                        )
+                        .await
+                        .map_err(pg_err)?;
+                    }
+                }
                 let mut out = Vec::with_capacity(ids.len());
                 let mut missing = Vec::new();
                 for id in ids.iter() {
@@ -596,17 +716,10 @@ impl Storage for Postgres {
             },
         )
         .await?;
-        Self::each_row(
-            &tx,
-            "SELECT DISTINCT unit_code, day FROM cell_meetings",
-            none,
-            |r| {
-                if let Some(d) = crate::reports::parse_day(r.get(1)) {
-                    idx.load_meeting(r.get(0), d);
-                }
-                Ok(())
-            },
-        )
+        Self::each_row(&tx, MEETING_COUNTS, none, |r| {
+            idx.set_meeting(&meeting_count(&r));
+            Ok(())
+        })
         .await?;
         Self::each_row(&tx, "SELECT doc, card_number FROM doc_reads", none, |r| {
             idx.load_read(r.get(0), r.get(1));
@@ -629,6 +742,7 @@ impl Storage for Postgres {
             version: head.1,
             events: Vec::new(),
             registrations: Vec::new(),
+            meetings: Vec::new(),
         };
         let old: &(dyn ToSql + Sync) = &mark;
         Self::each_row(
@@ -651,6 +765,16 @@ impl Storage for Postgres {
             &[old],
             |r| {
                 ch.registrations.push((r.get(0), r.get(1)));
+                Ok(())
+            },
+        )
+        .await?;
+        Self::each_row(
+            &tx,
+            &format!("{MEETING_COUNTS} WHERE xid >= pg_snapshot_xmin($1::text::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::text::pg_snapshot)"),
+            &[old],
+            |r| {
+                ch.meetings.push(meeting_count(&r));
                 Ok(())
             },
         )
@@ -709,6 +833,155 @@ impl Storage for Postgres {
     ) -> Result<std::result::Result<(), u64>> {
         self.take_token(&key, burst, per_sec).await
     }
+    fn put_meeting(&self, m: NewMeeting, now: i64) -> impl Future<Output = Result<Meeting>> + Send {
+        let m = Arc::new(m);
+        self.write(move |tx| {
+            let m = m.clone();
+            Box::pin(async move {
+                let cell = m.cell.as_str();
+                let members: std::collections::HashSet<String> = tx
+                    .query(
+                        "SELECT card_number FROM members WHERE unit_code = $1 AND active",
+                        &[&cell],
+                    )
+                    .await
+                    .map_err(pg_err)?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let (present, excused) = check_cards(&m, &members)?;
+                let month = m.month.to_string();
+                tx.execute(
+                    "INSERT INTO meetings (unit_code, month, held_on, place, present, excused, members, present_cards, excused_cards, docs, recorded_by, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                     ON CONFLICT (unit_code, month) DO UPDATE SET held_on = excluded.held_on, place = excluded.place, present = excluded.present, excused = excluded.excused, members = excluded.members,
+                       present_cards = excluded.present_cards, excused_cards = excluded.excused_cards, docs = excluded.docs, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, xid = pg_current_xact_id()",
+                    &[
+                        &cell,
+                        &month,
+                        &crate::model::format_date(m.held_on),
+                        &m.place,
+                        &(present.len() as i64),
+                        &(excused.len() as i64),
+                        &(members.len() as i64),
+                        &serde_json::to_string(&present).unwrap_or_default(),
+                        &serde_json::to_string(&excused).unwrap_or_default(),
+                        &serde_json::to_string(&m.docs).unwrap_or_default(),
+                        &m.by.as_str(),
+                        &now,
+                    ],
+                )
+                .await
+                .map_err(pg_err)?;
+                read_meeting(tx, cell, &month).await?.ok_or_else(|| {
+                    StoreError::Invalid(format!("Không có chi bộ {cell} trong danh sách."))
+                })
+            })
+        })
+    }
+
+    fn put_schedule(
+        &self,
+        cell: UnitCode,
+        month: Month,
+        starts_at: String,
+        place: String,
+        by: CardNumber,
+        now: i64,
+    ) -> impl Future<Output = Result<Schedule>> + Send {
+        let args = Arc::new((cell, month.to_string(), starts_at, place, by));
+        self.write(move |tx| {
+            let args = args.clone();
+            Box::pin(async move {
+                let (cell, month, starts_at, place, by) = &*args;
+                tx.execute(
+                    "INSERT INTO meeting_schedules (unit_code, month, starts_at, place, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (unit_code, month) DO UPDATE SET starts_at = excluded.starts_at, place = excluded.place, set_by = excluded.set_by, set_at = excluded.set_at",
+                    &[&cell.as_str(), month, starts_at, place, &by.as_str(), &now],
+                )
+                .await
+                .map_err(pg_err)?;
+                read_schedule(tx, cell.as_str(), month).await?.ok_or_else(|| {
+                    StoreError::Unavailable("the schedule just written is missing".into())
+                })
+            })
+        })
+    }
+
+    async fn meeting(
+        &self,
+        cell: UnitCode,
+        month: Month,
+    ) -> Result<(Option<Meeting>, Option<Schedule>)> {
+        let c = self.client().await?;
+        let month = month.to_string();
+        Ok((
+            read_meeting(&**c, cell.as_str(), &month).await?,
+            read_schedule(&**c, cell.as_str(), &month).await?,
+        ))
+    }
+
+    async fn cell_roster(
+        &self,
+        cell: UnitCode,
+        docs: Vec<String>,
+    ) -> Result<(CellRef, Vec<RosterEntry>)> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT m.card_number, m.full_name, m.status, m.role, m.smartphone,
+                    EXISTS (SELECT 1 FROM devices d WHERE d.card_number = m.card_number),
+                    (SELECT count(*) FROM doc_reads r WHERE r.card_number = m.card_number AND r.doc = ANY($2::text[]))
+                 FROM members m WHERE m.unit_code = $1 AND m.active ORDER BY m.name_key COLLATE \"C\", m.card_number",
+                &[&cell.as_str(), &docs],
+            )
+            .await
+            .map_err(pg_err)?;
+        let name: Option<String> = c
+            .query_opt("SELECT name FROM units WHERE code = $1", &[&cell.as_str()])
+            .await
+            .map_err(pg_err)?
+            .map(|r| r.get(0));
+        let cell = CellRef {
+            code: cell.to_string(),
+            name: name.unwrap_or_default(),
+        };
+        let list = rows
+            .iter()
+            .map(|r| RosterEntry {
+                card_number: r.get(0),
+                full_name: r.get(1),
+                status: r.get(2),
+                role: r.get(3),
+                smartphone: r.get(4),
+                registered: r.get(5),
+                read_docs: r.get::<_, i64>(6).clamp(0, i64::from(u32::MAX)) as u32,
+            })
+            .collect();
+        Ok((cell, list))
+    }
+
+    async fn cell_size(&self, cell: UnitCode) -> Result<u32> {
+        let c = self.client().await?;
+        let n: i64 = c
+            .query_one(
+                "SELECT count(*) FROM members WHERE unit_code = $1 AND active",
+                &[&cell.as_str()],
+            )
+            .await
+            .map_err(pg_err)?
+            .get(0);
+        Ok(n.clamp(0, i64::from(u32::MAX)) as u32)
+    }
+}
+
+/// What reports read of a meeting record (see [`crate::store::MeetingCount`]).
+const MEETING_COUNTS: &str =
+    "SELECT unit_code, held_on, present, members, present_cards IS NOT NULL FROM meetings";
+
+fn meeting_count(r: &Row) -> crate::store::MeetingCount {
+    let n = |x: i64| x.clamp(0, i64::from(u32::MAX)) as u32;
+    (r.get(0), r.get(1), n(r.get(2)), n(r.get(3)), r.get(4))
 }
 
 /// A read-only transaction in one snapshot, with that snapshot as text (the reports' mark)
@@ -928,8 +1201,32 @@ const COPY_TABLES: &[CopyTable] = &[
         ],
     },
     CopyTable {
-        name: "cell_meetings",
-        cols: &[("unit_code", "text"), ("day", "text"), ("event_id", "uuid")],
+        name: "meetings",
+        cols: &[
+            ("unit_code", "text"),
+            ("month", "text"),
+            ("held_on", "text"),
+            ("place", "text"),
+            ("present", "bigint"),
+            ("excused", "bigint"),
+            ("members", "bigint"),
+            ("present_cards", "text"),
+            ("excused_cards", "text"),
+            ("docs", "text"),
+            ("recorded_by", "text"),
+            ("recorded_at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "meeting_schedules",
+        cols: &[
+            ("unit_code", "text"),
+            ("month", "text"),
+            ("starts_at", "text"),
+            ("place", "text"),
+            ("set_by", "text"),
+            ("set_at", "bigint"),
+        ],
     },
     CopyTable {
         name: "doc_reads",

@@ -8,7 +8,8 @@
 //! national roster is a pass over its members, a cell a pass over a few dozen.
 //!
 //! Attribution: a member counts, with all their reading, for the cell they belong to in the
-//! current roster; a meeting counts for the cell where it was held.
+//! current roster; a meeting counts for the cell where it was held, once per month (its
+//! record), with the attendance it recorded.
 
 use crate::model::{MemberStatus, Role, UnitKind, VN};
 use serde::Serialize;
@@ -49,9 +50,25 @@ struct Unit {
     children: Vec<u32>,
     /// Members of a cell.
     members: Vec<u32>,
-    /// Days a meeting was held with the handbook (cells only), sorted.
-    meetings: Vec<u16>,
+    /// The meeting records of a cell, one per month, sorted by the day held.
+    meetings: Vec<MeetingRec>,
     active: bool,
+}
+
+/// A cell's meeting of one month, as reports count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MeetingRec {
+    day: u16,
+    present: u32,
+    members: u32,
+    /// Recorded with attendance lists (not by the old `meeting_held` event).
+    listed: bool,
+}
+
+/// The month (year * 12 + month) of a day number.
+fn month_of(day: u16) -> i32 {
+    let d = date_of(day);
+    d.year() * 12 + i32::from(u8::from(d.month()))
 }
 
 struct Member {
@@ -159,10 +176,6 @@ impl Builder {
         for m in &mut self.idx.members {
             m.days.sort_unstable();
         }
-        for u in &mut self.idx.units {
-            u.meetings.sort_unstable();
-            u.meetings.dedup();
-        }
         self.idx
     }
 
@@ -187,6 +200,8 @@ pub struct Row {
     pub cells: u64,
     pub cells_meeting: u64,
     pub cells_meeting_pct: f64,
+    /// Present / members of the meeting records counted in `cells_meeting`, 0–100.
+    pub meeting_attendance_pct: f64,
     pub views: u64,
     /// Members in activity (not exempt from meetings) with a smartphone: the directive's base.
     pub smartphone_members: u64,
@@ -232,6 +247,8 @@ struct Acc {
     views: u64,
     cells: u64,
     cells_meeting: u64,
+    meeting_present: u64,
+    meeting_members: u64,
     smart: u64,
     smart_reg: u64,
 }
@@ -254,6 +271,7 @@ impl Acc {
             cells: self.cells,
             cells_meeting: self.cells_meeting,
             cells_meeting_pct: pct(self.cells_meeting, self.cells),
+            meeting_attendance_pct: pct(self.meeting_present, self.meeting_members),
             views: self.views,
             smartphone_members: self.smart,
             smartphone_registered: self.smart_reg,
@@ -323,9 +341,17 @@ impl ReportIndex {
             }
             if unit.kind.is_cell() {
                 acc.cells += 1;
-                let i = unit.meetings.partition_point(|&d| d < from);
-                if unit.meetings.get(i).is_some_and(|&d| d <= to) {
+                let i = unit.meetings.partition_point(|m| m.day < from);
+                let held: Vec<&MeetingRec> = unit.meetings[i..]
+                    .iter()
+                    .take_while(|m| m.day <= to)
+                    .collect();
+                if !held.is_empty() {
                     acc.cells_meeting += 1;
+                }
+                for m in held {
+                    acc.meeting_present += u64::from(m.present);
+                    acc.meeting_members += u64::from(m.members);
                 }
             }
             for &m in &unit.members {
@@ -456,6 +482,9 @@ impl ReportIndex {
                 }
                 months.push(serde_json::json!({
                     "month": m,
+                    "cells": row.cells,
+                    "cells_meeting": row.cells_meeting,
+                    "meeting_attendance_pct": row.meeting_attendance_pct,
                     "registration_target_pct": row.registration_target_pct,
                     "registration_target_met": row.registration_target_met,
                     "cells_meeting_pct": row.cells_meeting_pct,
@@ -533,7 +562,8 @@ impl ReportIndex {
     }
 
     /// A stored event of member `card` on `day`; `view` adds a page view; `read` records who
-    /// read `doc`; a meeting counts for `cell`.
+    /// read `doc`. (The meeting record a `meeting_held` event makes comes through
+    /// [`ReportIndex::meeting_event`] or [`ReportIndex::set_meeting`].)
     pub fn event(
         &mut self,
         card: &str,
@@ -543,14 +573,7 @@ impl ReportIndex {
         doc: &str,
     ) {
         use crate::model::EventType;
-        if kind == EventType::MeetingHeld {
-            if let Some(&c) = self.unit_by_code.get(cell) {
-                let mt = &mut self.units[c as usize].meetings;
-                if let Err(i) = mt.binary_search(&day) {
-                    mt.insert(i, day);
-                }
-            }
-        }
+        let _ = cell;
         let Some(&m) = self.member_by_card.get(card) else {
             return;
         };
@@ -572,10 +595,66 @@ impl ReportIndex {
         }
     }
 
-    pub fn load_meeting(&mut self, cell: &str, day: u16) {
-        if let Some(&c) = self.unit_by_code.get(cell) {
-            self.units[c as usize].meetings.push(day);
+    /// A meeting record as stored (loading, a secretary's record, another instance's write):
+    /// it replaces the cell's record of that month.
+    pub fn set_meeting(&mut self, m: &crate::store::MeetingCount) {
+        let (cell, held_on, present, members, listed) = m;
+        let Some(day) = parse_day(held_on) else {
+            return;
+        };
+        self.put_meeting(
+            cell,
+            MeetingRec {
+                day,
+                present: *present,
+                members: *members,
+                listed: *listed,
+            },
+            true,
+        );
+    }
+
+    /// The record an old `meeting_held` event makes, as the database makes it: `attendees`
+    /// at most the cell's `members`, replacing only a record without lists.
+    pub fn meeting_event(&mut self, cell: &str, day: u16, attendees: i64, members: u32) {
+        let present = attendees.clamp(0, i64::from(members)) as u32;
+        let rec = MeetingRec {
+            day,
+            present,
+            members,
+            listed: false,
+        };
+        self.put_meeting(cell, rec, false);
+    }
+
+    fn put_meeting(&mut self, cell: &str, rec: MeetingRec, over_listed: bool) {
+        let Some(&c) = self.unit_by_code.get(cell) else {
+            return;
+        };
+        let mt = &mut self.units[c as usize].meetings;
+        let month = month_of(rec.day);
+        if let Some(i) = mt.iter().position(|m| month_of(m.day) == month) {
+            if mt[i].listed && !over_listed {
+                return;
+            }
+            mt.remove(i);
         }
+        let i = mt.partition_point(|m| m.day < rec.day);
+        mt.insert(i, rec);
+    }
+
+    /// The months (1–12) of `year` in which `cell` has a meeting record.
+    pub fn meeting_months(&self, cell: &str, year: i32) -> Vec<u8> {
+        let Some(&c) = self.unit_by_code.get(cell) else {
+            return Vec::new();
+        };
+        self.units[c as usize]
+            .meetings
+            .iter()
+            .map(|m| date_of(m.day))
+            .filter(|d| d.year() == year)
+            .map(|d| u8::from(d.month()))
+            .collect()
     }
 
     pub fn load_read(&mut self, doc: &str, card: &str) {

@@ -8,7 +8,7 @@
 //! with stray spaces, two members whose names differ only in such ways, units without members.
 
 use crate::model::{
-    clean_name, name_key, parse_date, CardNumber, MemberStatus, Role, UnitCode, UnitKind,
+    clean_name, parse_date, spelling_key, CardNumber, MemberStatus, Role, UnitCode, UnitKind,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -474,9 +474,9 @@ fn check(
                 format!("name of {card} cleaned (Unicode form or spacing): \"{name}\""),
             );
         }
-        let key = (name_key(&name), unit.to_string());
+        let key = (spelling_key(&name), unit.to_string());
         match name_forms.get(&key) {
-            Some((other, l)) if *other != r["full_name"] && name_key(other) == key.0 => report.push(
+            Some((other, l)) if *other != r["full_name"] && spelling_key(other) == key.0 => report.push(
                 mname,
                 line,
                 Level::Warning,

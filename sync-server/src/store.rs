@@ -6,8 +6,12 @@
 //! cannot spoil the others) and commits with `synchronous=FULL` in WAL mode — an fsync — before
 //! it answers any of them. That is group commit: an event is acknowledged only once it is on
 //! disk, and a thousand concurrent requests cost one fsync, not a thousand.
+//!
+//! Cell meetings: one record per cell and month (`meetings`, keyed by both, so a second record
+//! replaces the first and two secretaries writing at once leave one), and the planned meeting
+//! (`meeting_schedules`).
 
-use crate::model::{CardNumber, EventType, MemberStatus, Role, UnitCode, UnitKind};
+use crate::model::{CardNumber, EventType, MemberStatus, Month, Role, UnitCode, UnitKind};
 use crate::roster::Roster;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
@@ -47,6 +51,8 @@ pub struct MemberRef {
     pub card_number: CardNumber,
     pub full_name: String,
     pub unit_code: UnitCode,
+    /// The name of the member's unit ("Chi bộ 1"), shown on the phone.
+    pub unit_name: String,
     pub role: Role,
     pub status: MemberStatus,
     /// Whether the member's unit is a cell (it always should be).
@@ -92,6 +98,7 @@ pub struct Feedback {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     pub card: CardNumber,
+    /// [`crate::model::name_key`] of the name typed.
     pub name_key: String,
     /// YYYY-MM-DD
     pub birth_date: String,
@@ -99,6 +106,17 @@ pub struct Registration {
     /// The phone's own id, so that a retried registration does not count a second phone.
     pub device: Option<uuid::Uuid>,
     pub token_hash: Vec<u8>,
+}
+
+impl Registration {
+    /// Whether the roster's row for the card (name, birth date, unit code as stored) is the
+    /// member who typed this (DESIGN.md, "Registration matching"). Both backends find the
+    /// row by card number and decide here, so that they can never disagree.
+    pub fn matches(&self, full_name: &str, birth_date: &str, unit_code: &str) -> bool {
+        crate::model::name_key(full_name) == self.name_key
+            && birth_date == self.birth_date
+            && crate::model::same_unit(&self.unit, unit_code)
+    }
 }
 
 /// What a roster import changed.
@@ -110,6 +128,78 @@ pub struct ImportSummary {
     pub members_removed: usize,
     pub registrations_kept: usize,
 }
+
+/// A cell meeting as the secretary records it, checked for form (the cards are checked
+/// against the roster when it is written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMeeting {
+    pub cell: UnitCode,
+    pub month: Month,
+    pub held_on: time::Date,
+    pub place: Option<String>,
+    pub present: Vec<CardNumber>,
+    pub excused: Vec<CardNumber>,
+    pub docs: Vec<String>,
+    /// Who records it (the secretary or deputy).
+    pub by: CardNumber,
+}
+
+/// A unit as answers name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// The record of a cell's meeting of a month (DESIGN.md, MEETING).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Meeting {
+    pub month: String,
+    pub cell: CellRef,
+    pub held_on: String,
+    pub place: Option<String>,
+    pub present: u32,
+    pub excused: u32,
+    pub absent: u32,
+    pub members: u32,
+    /// `None` for a record made by the old `meeting_held` event, which has no lists.
+    pub present_cards: Option<Vec<String>>,
+    pub excused_cards: Option<Vec<String>>,
+    pub docs: Vec<String>,
+    /// The name of who recorded it.
+    pub recorded_by: String,
+    /// RFC 3339, Vietnam's time.
+    pub recorded_at: String,
+}
+
+/// The planned meeting of a cell for a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Schedule {
+    pub month: String,
+    /// Local (Vietnam) time, `YYYY-MM-DDTHH:MM`.
+    pub starts_at: String,
+    pub place: String,
+    pub set_by: String,
+    pub set_at: String,
+}
+
+/// A member of a cell as the secretary's attendance list shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RosterEntry {
+    pub card_number: String,
+    pub full_name: String,
+    pub status: String,
+    pub role: String,
+    pub smartphone: bool,
+    /// Has a phone registered (uses the handbook).
+    pub registered: bool,
+    /// How many of the month's documents they have marked or read to the end.
+    pub read_docs: u32,
+}
+
+/// A meeting record as reports count it: cell, day held (YYYY-MM-DD), present, members, and
+/// whether it has attendance lists (a record from the old event has not).
+pub type MeetingCount = (String, String, u32, u32, bool);
 
 /// The reports' aggregate as loaded: the roster version it reflects and, for a database
 /// other processes write too, the mark to ask [`Storage::changes`] from.
@@ -127,6 +217,8 @@ pub struct Changes {
     pub version: i64,
     pub events: Vec<(String, String, EventType, String, i64)>,
     pub registrations: Vec<(String, i64)>,
+    /// Meeting records written (each the record as it now is).
+    pub meetings: Vec<MeetingCount>,
 }
 
 /// The operations the server needs from its database: embedded SQLite ([`Sqlite`]) or
@@ -205,6 +297,112 @@ pub trait Storage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Feedback>>> + Send;
     /// Writes waiting for the writer.
     fn queue_depth(&self) -> usize;
+    /// Creates or replaces the month's meeting record of a cell; `Invalid` (in Vietnamese, for
+    /// the secretary) when a card is not an active member of the cell.
+    fn put_meeting(&self, m: NewMeeting, now: i64) -> impl Future<Output = Result<Meeting>> + Send;
+    /// Sets the planned meeting of a cell for a month.
+    fn put_schedule(
+        &self,
+        cell: UnitCode,
+        month: Month,
+        starts_at: String,
+        place: String,
+        by: CardNumber,
+        now: i64,
+    ) -> impl Future<Output = Result<Schedule>> + Send;
+    /// A cell's record and schedule of a month.
+    fn meeting(
+        &self,
+        cell: UnitCode,
+        month: Month,
+    ) -> impl Future<Output = Result<(Option<Meeting>, Option<Schedule>)>> + Send;
+    /// A cell (its name) and its active members, with how many of `docs` each has read.
+    fn cell_roster(
+        &self,
+        cell: UnitCode,
+        docs: Vec<String>,
+    ) -> impl Future<Output = Result<(CellRef, Vec<RosterEntry>)>> + Send;
+    /// How many active members a cell has.
+    fn cell_size(&self, cell: UnitCode) -> impl Future<Output = Result<u32>> + Send;
+}
+
+/// The attendees a `meeting_held` event claims (0 if it says nothing).
+pub fn attendees_of(data: Option<&str>) -> i64 {
+    data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .and_then(|v| v["attendees"].as_i64())
+        .unwrap_or(0)
+        .clamp(0, i64::from(u32::MAX))
+}
+
+/// A unix time as RFC 3339 in Vietnam's time.
+pub fn rfc3339_vn(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.to_offset(crate::model::VN)
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The cards of `m` checked against the cell's active members: present and excused as stored
+/// (sorted, each once), or the Vietnamese message of the first card that does not belong.
+pub fn check_cards(
+    m: &NewMeeting,
+    members: &std::collections::HashSet<String>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let mut lists = (Vec::new(), Vec::new());
+    for (list, out) in [(&m.present, &mut lists.0), (&m.excused, &mut lists.1)] {
+        for c in list {
+            if !members.contains(c.as_str()) {
+                return Err(StoreError::Invalid(format!(
+                    "Số thẻ {c} không phải đảng viên của chi bộ {}.",
+                    m.cell
+                )));
+            }
+            out.push(c.as_str().to_string());
+        }
+        out.sort();
+        out.dedup();
+    }
+    Ok(lists)
+}
+
+/// A meeting record from its stored columns.
+#[allow(clippy::too_many_arguments)]
+pub fn meeting_row(
+    cell: CellRef,
+    month: String,
+    held_on: String,
+    place: Option<String>,
+    present: i64,
+    excused: i64,
+    members: i64,
+    present_cards: Option<String>,
+    excused_cards: Option<String>,
+    docs: String,
+    recorded_by: String,
+    recorded_at: i64,
+) -> Meeting {
+    let list = |s: Option<String>| s.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok());
+    let n = |x: i64| x.clamp(0, i64::from(u32::MAX)) as u32;
+    let (present, excused, members) = (n(present), n(excused), n(members));
+    Meeting {
+        month,
+        cell,
+        held_on,
+        place,
+        present,
+        excused,
+        absent: members.saturating_sub(present + excused),
+        members,
+        present_cards: list(present_cards),
+        excused_cards: list(excused_cards),
+        docs: serde_json::from_str(&docs).unwrap_or_default(),
+        recorded_by,
+        recorded_at: rfc3339_vn(recorded_at),
+    }
 }
 
 /// The schema version a database opened by this build has.
@@ -289,6 +487,42 @@ const MIGRATIONS: &[&str] = &[
     INSERT OR IGNORE INTO doc_reads (doc, card_number, day) SELECT doc, card_number, min(day) FROM events WHERE type = 'read' GROUP BY doc, card_number;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO meta (key, value) VALUES ('roster_version', 0);",
+    // 4: cell meetings: one record per cell and month (with attendance lists, or none for a
+    // record from the old meeting_held event), and the planned meeting. The old per-event
+    // table becomes records: per cell and month the last event, its attendees at most the
+    // cell's members.
+    "CREATE TABLE meetings (
+        unit_code TEXT NOT NULL,
+        month TEXT NOT NULL,
+        held_on TEXT NOT NULL,
+        place TEXT,
+        present INTEGER NOT NULL,
+        excused INTEGER NOT NULL,
+        members INTEGER NOT NULL,
+        present_cards TEXT,
+        excused_cards TEXT,
+        docs TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        PRIMARY KEY (unit_code, month)
+    ) WITHOUT ROWID;
+    INSERT INTO meetings (unit_code, month, held_on, place, present, excused, members, present_cards, excused_cards, docs, recorded_by, recorded_at)
+    SELECT unit_code, substr(day, 1, 7), day, NULL,
+        min(max(coalesce(json_extract(data, '$.attendees'), 0), 0), n), 0, n, NULL, NULL, json_array(doc), card_number, received_at
+    FROM (SELECT e.*, (SELECT count(*) FROM members m WHERE m.unit_code = e.unit_code AND m.active = 1) AS n,
+                 row_number() OVER (PARTITION BY e.unit_code, substr(e.day, 1, 7) ORDER BY e.at DESC, e.id DESC) AS k
+          FROM events e WHERE e.type = 'meeting_held')
+    WHERE k = 1;
+    DROP TABLE cell_meetings;
+    CREATE TABLE meeting_schedules (
+        unit_code TEXT NOT NULL,
+        month TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        place TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at INTEGER NOT NULL,
+        PRIMARY KEY (unit_code, month)
+    ) WITHOUT ROWID;",
 ];
 
 /// Embedded SQLite.
@@ -484,10 +718,12 @@ fn member_from_row(r: &rusqlite::Row) -> rusqlite::Result<MemberRef> {
     let role: String = r.get(3)?;
     let status: String = r.get(4)?;
     let kind: Option<String> = r.get(5)?;
+    let unit_name: Option<String> = r.get(6)?;
     Ok(MemberRef {
         card_number: CardNumber::parse(&card).ok_or(rusqlite::Error::InvalidQuery)?,
         full_name: r.get(1)?,
         unit_code: UnitCode::parse(&unit).ok_or(rusqlite::Error::InvalidQuery)?,
+        unit_name: unit_name.unwrap_or_default(),
         role: Role::parse(&role).unwrap_or(Role::DangVien),
         status: MemberStatus::parse(&status).unwrap_or(MemberStatus::ChinhThuc),
         in_cell: kind
@@ -497,7 +733,66 @@ fn member_from_row(r: &rusqlite::Row) -> rusqlite::Result<MemberRef> {
     })
 }
 
-const MEMBER_COLS: &str = "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind";
+const MEMBER_COLS: &str =
+    "m.card_number, m.full_name, m.unit_code, m.role, m.status, u.kind, u.name";
+/// How many columns [`MEMBER_COLS`] has: a query's own columns come after them.
+const MEMBER_COLS_LEN: usize = 7;
+
+/// The record an old `meeting_held` event makes: (cell, month, day, attendees, doc, card, now).
+const LEGACY_MEETING: &str = "INSERT INTO meetings (unit_code, month, held_on, place, present, excused, members, present_cards, excused_cards, docs, recorded_by, recorded_at)
+    SELECT ?1, ?2, ?3, NULL, min(?4, n), 0, n, NULL, NULL, json_array(?5), ?6, ?7 FROM (SELECT count(*) AS n FROM members WHERE unit_code = ?1 AND active = 1)
+    WHERE true
+    ON CONFLICT (unit_code, month) DO UPDATE SET held_on = excluded.held_on, place = NULL, present = excluded.present, excused = 0, members = excluded.members, docs = excluded.docs, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at";
+
+/// The columns [`meeting_row`] takes, from `meetings t` joined with `units u` and the
+/// recorder `members r`.
+const MEETING_COLS: &str = "u.code, u.name, t.month, t.held_on, t.place, t.present, t.excused, t.members, t.present_cards, t.excused_cards, t.docs, coalesce(r.full_name, t.recorded_by), t.recorded_at";
+
+fn meeting_from_row(r: &rusqlite::Row) -> rusqlite::Result<Meeting> {
+    Ok(meeting_row(
+        CellRef {
+            code: r.get(0)?,
+            name: r.get(1)?,
+        },
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+        r.get(12)?,
+    ))
+}
+
+fn read_meeting(c: &Connection, cell: &str, month: &str) -> rusqlite::Result<Option<Meeting>> {
+    c.query_row(
+        &format!("SELECT {MEETING_COLS} FROM meetings t JOIN units u ON u.code = t.unit_code LEFT JOIN members r ON r.card_number = t.recorded_by WHERE t.unit_code = ?1 AND t.month = ?2"),
+        [cell, month],
+        meeting_from_row,
+    )
+    .optional()
+}
+
+fn read_schedule(c: &Connection, cell: &str, month: &str) -> rusqlite::Result<Option<Schedule>> {
+    c.query_row(
+        "SELECT s.month, s.starts_at, s.place, coalesce(r.full_name, s.set_by), s.set_at FROM meeting_schedules s LEFT JOIN members r ON r.card_number = s.set_by WHERE s.unit_code = ?1 AND s.month = ?2",
+        [cell, month],
+        |r| {
+            Ok(Schedule {
+                month: r.get(0)?,
+                starts_at: r.get(1)?,
+                place: r.get(2)?,
+                set_by: r.get(3)?,
+                set_at: rfc3339_vn(r.get(4)?),
+            })
+        },
+    )
+    .optional()
+}
 
 /// Each unit's path from the root ("/TU/DB1/CB1/") and its depth, in roster order (the
 /// roster reader puts a unit after its parent).
@@ -623,11 +918,13 @@ impl Storage for Sqlite {
         self.write(move |tx| {
             let found = tx
                 .query_row(
-                    &format!("SELECT {MEMBER_COLS} FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = ?1 AND m.active = 1 AND m.name_key = ?2 AND m.birth_date = ?3 AND m.unit_code = ?4"),
-                    params![reg.card.as_str(), reg.name_key, reg.birth_date, reg.unit.as_str()],
-                    member_from_row,
+                    &format!("SELECT {MEMBER_COLS}, m.birth_date FROM members m LEFT JOIN units u ON u.code = m.unit_code WHERE m.card_number = ?1 AND m.active = 1"),
+                    params![reg.card.as_str()],
+                    |r| Ok((member_from_row(r)?, r.get::<_, String>(MEMBER_COLS_LEN)?)),
                 )
-                .optional()?;
+                .optional()?
+                .filter(|(m, birth)| reg.matches(&m.full_name, birth, m.unit_code.as_str()))
+                .map(|(m, _)| m);
             if let Some(m) = &found {
                 let device = reg.device.map(|d| d.hyphenated().to_string());
                 let replaced = match &device {
@@ -673,7 +970,8 @@ impl Storage for Sqlite {
             let mut ins = tx.prepare_cached("INSERT INTO events (id, card_number, unit_code, type, doc, version, at, day, ms, data, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(id) DO NOTHING")?;
             let mut owner = tx.prepare_cached("SELECT card_number FROM events WHERE id = ?1")?;
             let mut day_up = tx.prepare_cached("INSERT INTO member_days (card_number, day, unit_code, views) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(card_number, day) DO UPDATE SET views = views + excluded.views")?;
-            let mut meet = tx.prepare_cached("INSERT OR IGNORE INTO cell_meetings (unit_code, day, event_id) VALUES (?1, ?2, ?3)")?;
+            // The old event makes a record without lists, replacing only such a record.
+            let mut meet = tx.prepare_cached(&format!("{LEGACY_MEETING} WHERE meetings.present_cards IS NULL"))?;
             let mut read = tx.prepare_cached("INSERT OR IGNORE INTO doc_reads (doc, card_number, day) VALUES (?1, ?2, ?3)")?;
             let card = member.card_number.as_str();
             let unit = member.unit_code.as_str();
@@ -688,7 +986,7 @@ impl Storage for Sqlite {
                 }
                 day_up.execute(params![card, day, unit, i64::from(e.kind == EventType::View)])?;
                 if e.kind == EventType::MeetingHeld {
-                    meet.execute(params![unit, day, id])?;
+                    meet.execute(params![unit, &day[..7], day, attendees_of(e.data.as_deref()), e.doc, card, now])?;
                 }
                 if e.kind == EventType::Read {
                     read.execute(params![e.doc, card, day])?;
@@ -780,12 +1078,10 @@ impl Storage for Sqlite {
                     idx.load_day(&r.get::<_, String>(0)?, d, r.get::<_, i64>(2)?.clamp(0, i64::from(u32::MAX)) as u32);
                 }
             }
-            let mut q = c.prepare("SELECT DISTINCT unit_code, day FROM cell_meetings")?;
+            let mut q = c.prepare("SELECT unit_code, held_on, present, members, present_cards IS NOT NULL FROM meetings")?;
             let mut rows = q.query([])?;
             while let Some(r) = rows.next()? {
-                if let Some(d) = crate::reports::parse_day(&r.get::<_, String>(1)?) {
-                    idx.load_meeting(&r.get::<_, String>(0)?, d);
-                }
+                idx.set_meeting(&(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
             }
             let mut q = c.prepare("SELECT doc, card_number FROM doc_reads")?;
             let mut rows = q.query([])?;
@@ -821,5 +1117,115 @@ impl Storage for Sqlite {
 
     fn queue_depth(&self) -> usize {
         self.depth.load(Ordering::SeqCst)
+    }
+    fn put_meeting(&self, m: NewMeeting, now: i64) -> impl Future<Output = Result<Meeting>> + Send {
+        self.write(move |tx| {
+            let cell = m.cell.as_str();
+            let mut q = tx.prepare_cached("SELECT card_number FROM members WHERE unit_code = ?1 AND active = 1")?;
+            let members = q
+                .query_map([cell], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<std::collections::HashSet<String>>>()?;
+            let (present, excused) = check_cards(&m, &members)?;
+            let month = m.month.to_string();
+            tx.execute(
+                "INSERT INTO meetings (unit_code, month, held_on, place, present, excused, members, present_cards, excused_cards, docs, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (unit_code, month) DO UPDATE SET held_on = excluded.held_on, place = excluded.place, present = excluded.present, excused = excluded.excused, members = excluded.members,
+                   present_cards = excluded.present_cards, excused_cards = excluded.excused_cards, docs = excluded.docs, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+                params![
+                    cell,
+                    month,
+                    crate::model::format_date(m.held_on),
+                    m.place,
+                    present.len() as i64,
+                    excused.len() as i64,
+                    members.len() as i64,
+                    serde_json::to_string(&present).unwrap_or_default(),
+                    serde_json::to_string(&excused).unwrap_or_default(),
+                    serde_json::to_string(&m.docs).unwrap_or_default(),
+                    m.by.as_str(),
+                    now
+                ],
+            )?;
+            read_meeting(tx, cell, &month)?
+                .ok_or_else(|| StoreError::Invalid(format!("Không có chi bộ {cell} trong danh sách.")))
+        })
+    }
+
+    fn put_schedule(
+        &self,
+        cell: UnitCode,
+        month: Month,
+        starts_at: String,
+        place: String,
+        by: CardNumber,
+        now: i64,
+    ) -> impl Future<Output = Result<Schedule>> + Send {
+        self.write(move |tx| {
+            let month = month.to_string();
+            tx.execute(
+                "INSERT INTO meeting_schedules (unit_code, month, starts_at, place, set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (unit_code, month) DO UPDATE SET starts_at = excluded.starts_at, place = excluded.place, set_by = excluded.set_by, set_at = excluded.set_at",
+                params![cell.as_str(), month, starts_at, place, by.as_str(), now],
+            )?;
+            read_schedule(tx, cell.as_str(), &month)?
+                .ok_or_else(|| StoreError::Unavailable("the schedule just written is missing".into()))
+        })
+    }
+
+    fn meeting(
+        &self,
+        cell: UnitCode,
+        month: Month,
+    ) -> impl Future<Output = Result<(Option<Meeting>, Option<Schedule>)>> + Send {
+        self.read(move |c| {
+            let month = month.to_string();
+            Ok((
+                read_meeting(c, cell.as_str(), &month)?,
+                read_schedule(c, cell.as_str(), &month)?,
+            ))
+        })
+    }
+
+    fn cell_roster(
+        &self,
+        cell: UnitCode,
+        docs: Vec<String>,
+    ) -> impl Future<Output = Result<(CellRef, Vec<RosterEntry>)>> + Send {
+        self.read(move |c| {
+            let docs = serde_json::to_string(&docs).unwrap_or_else(|_| "[]".into());
+            let mut q = c.prepare(
+                "SELECT m.card_number, m.full_name, m.status, m.role, m.smartphone,
+                    EXISTS (SELECT 1 FROM devices d WHERE d.card_number = m.card_number),
+                    (SELECT count(*) FROM doc_reads r WHERE r.card_number = m.card_number AND r.doc IN (SELECT value FROM json_each(?2)))
+                 FROM members m WHERE m.unit_code = ?1 AND m.active = 1 ORDER BY m.name_key, m.card_number",
+            )?;
+            let rows = q.query_map(params![cell.as_str(), docs], |r| {
+                Ok(RosterEntry {
+                    card_number: r.get(0)?,
+                    full_name: r.get(1)?,
+                    status: r.get(2)?,
+                    role: r.get(3)?,
+                    smartphone: r.get(4)?,
+                    registered: r.get(5)?,
+                    read_docs: r.get(6)?,
+                })
+            })?;
+            let list = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            let name: Option<String> = c
+                .query_row("SELECT name FROM units WHERE code = ?1", [cell.as_str()], |r| r.get(0))
+                .optional()?;
+            Ok((CellRef { code: cell.to_string(), name: name.unwrap_or_default() }, list))
+        })
+    }
+
+    fn cell_size(&self, cell: UnitCode) -> impl Future<Output = Result<u32>> + Send {
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM members WHERE unit_code = ?1 AND active = 1",
+                [cell.as_str()],
+                |r| r.get(0),
+            )?)
+        })
     }
 }

@@ -34,6 +34,27 @@ fn sqlite_to_postgres_keeps_everything() {
         &json!({"events": [{"id": "00000000-0000-4000-8000-000000000005", "type": "view", "doc": "dieu-le", "at": now}]}),
     );
     assert_eq!(r.status, 200, "{}", r.text());
+    // A schedule and a record with lists (which replaces the event's).
+    let month = &now[..7];
+    let put = |path: String, body: serde_json::Value| {
+        let r = request(
+            s.addr,
+            "PUT",
+            &path,
+            &[("authorization", &format!("Bearer {t1}"))],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+    };
+    put(
+        format!("/api/v1/meetings/{month}/schedule"),
+        json!({"starts_at": format!("{}T19:30", &now[..10]), "place": "Nhà văn hóa"}),
+    );
+    let today = sotay_sync_server::model::format_date(sotay_sync_server::model::today_vn());
+    put(
+        format!("/api/v1/meetings/{}", &today[..7]),
+        json!({"held_on": today, "present": ["10000001"], "excused": ["10000002"], "docs": ["dieu-le"]}),
+    );
     let root = admin(&s, "TU");
     let report = |srv: &Server| {
         let r = request(
@@ -60,7 +81,8 @@ fn sqlite_to_postgres_keeps_everything() {
         "devices",
         "events",
         "member_days",
-        "cell_meetings",
+        "meetings",
+        "meeting_schedules",
         "doc_reads",
         "admin_tokens",
     ] {
@@ -85,6 +107,20 @@ fn sqlite_to_postgres_keeps_everything() {
     // resending an event it sent before the move gets "duplicate".
     let p = on_database(&pg);
     assert_eq!(report(&p), before);
+    let meeting = |srv: &Server| {
+        let r = request(
+            srv.addr,
+            "GET",
+            &format!("/api/v1/meetings/{}", &today[..7]),
+            &[("authorization", &format!("Bearer {t1}"))],
+            b"",
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    let m = meeting(&s);
+    assert_eq!(m["meeting"]["excused_cards"], json!(["10000002"]), "{m}");
+    assert_eq!(meeting(&p), m, "the record and schedule moved as they were");
     let again = post_json(
         p.addr,
         "/api/v1/events",

@@ -195,7 +195,7 @@ fn registration_matches_the_roster_and_says_nothing_about_why_not() {
         201
     );
 
-    let wrong_name = register(s.addr, "10000003", "Lê Văn Cương", "1980-03-04", "CB2");
+    let wrong_name = register(s.addr, "10000003", "Lê Văn Hùng", "1980-03-04", "CB2");
     let wrong_date = register(s.addr, "10000003", "Lê Văn Cường", "1980-03-05", "CB2");
     let wrong_unit = register(s.addr, "10000003", "Lê Văn Cường", "1980-03-04", "CB1");
     let unknown = register(s.addr, "19999999", "Lê Văn Cường", "1980-03-04", "CB2");
@@ -203,8 +203,17 @@ fn registration_matches_the_roster_and_says_nothing_about_why_not() {
         assert_eq!(r.status, 401);
         assert_eq!(r.body, wrong_name.body, "one generic answer");
     }
+    let message = wrong_name.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        message.contains("không khớp") && !message.contains("match") && !message.contains("roster"),
+        "Vietnamese only: {message}"
+    );
     // Malformed requests.
     for (body, code) in [
+        (json!({"card_number": "10000003", "full_name": "A", "birth_date": "1960-01-02", "unit_code": "CB 1"}).to_string().into_bytes(), "invalid_unit_code"),
         (b"{nope".to_vec(), "invalid_json"),
         (b"[]".to_vec(), "invalid_request"),
         (json!({"card_number": 10000001, "full_name": "A", "birth_date": "1960-01-02", "unit_code": "CB1"}).to_string().into_bytes(), "invalid_request"),
@@ -215,6 +224,14 @@ fn registration_matches_the_roster_and_says_nothing_about_why_not() {
         let r = request(s.addr, "POST", "/api/v1/register", &[("content-type", "application/json")], &body);
         assert_eq!(r.json()["error"]["code"].as_str(), Some(code), "{}", r.text());
         assert!(r.status == 400 || r.status == 413);
+        if code.starts_with("invalid_") && code != "invalid_json" {
+            // What the member typed wrong, said in Vietnamese.
+            let m = r.json()["error"]["message"].as_str().unwrap_or("").to_string();
+            assert!(
+                m.contains("Số thẻ") || m.contains("Ngày sinh") || m.contains("Mã chi bộ") || m.contains("Thiếu"),
+                "{code}: {m}"
+            );
+        }
     }
     assert_eq!(get(s.addr, "/api/v1/register").status, 405);
 
@@ -242,6 +259,41 @@ fn registration_matches_the_roster_and_says_nothing_about_why_not() {
 }
 
 #[test]
+fn registration_accepts_what_phones_type() {
+    let s = start();
+    // What a phone keyboard gives (DESIGN.md, "Registration matching"): dots and spaces in the
+    // card number, the cell code in any case with spaces around it (Android capitalises the
+    // first letter), the name without diacritics, in capitals, with runs of spaces.
+    for (card, name, unit) in [
+        ("10.000.003", "Lê Văn Cường", "CB2"),
+        ("10000003", "Le Van Cuong", "cb2"),
+        ("1000 0003", "LE VAN CUONG", " Cb2 "),
+        ("10000003", "lê  văn   cường", "cB2"),
+        ("10000003", "Lê Văn Cương", "CB2"),
+    ] {
+        let r = register(s.addr, card, name, "1980-03-04", unit);
+        assert_eq!(r.status, 201, "{card:?} {name:?} {unit:?}: {}", r.text());
+        assert_eq!(
+            r.json()["member"]["unit_code"],
+            "CB2",
+            "the roster's spelling"
+        );
+        assert_eq!(r.json()["member"]["unit_name"], "Chi bộ thôn 2");
+        assert_eq!(r.json()["member"]["full_name"], "Lê Văn Cường");
+    }
+
+    // Folding stops at letters: half a name, or words joined differently, is not the name.
+    // (Card 10000003 has had its five tries per quarter hour; these use member 2.)
+    let half_name = register(s.addr, "10000002", "Trần Thị", "1975-05-06", "CB1");
+    let joined_name = register(s.addr, "10000002", "Trầnthị Bình", "1975-05-06", "CB1");
+    let wrong_date = register(s.addr, "10000002", "Tran Thi Binh", "1975-06-05", "cb1");
+    for r in [&half_name, &joined_name, &wrong_date] {
+        assert_eq!(r.status, 401, "{}", r.text());
+        assert_eq!(r.body, half_name.body, "one generic answer");
+    }
+}
+
+#[test]
 fn registration_is_rate_limited_per_card() {
     let s = start();
     let mut statuses = Vec::new();
@@ -254,8 +306,22 @@ fn registration_is_rate_limited_per_card() {
         limited.status, 429,
         "even the right details wait once the card is locked"
     );
-    assert!(limited.header("retry-after").is_some());
+    let retry: u64 = limited
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
     assert_eq!(limited.json()["error"]["code"], "rate_limited");
+    // The member is told when to try again, in minutes (or seconds under a minute).
+    let when = if retry < 60 {
+        format!("sau {retry} giây")
+    } else {
+        format!("sau {} phút", retry.div_ceil(60))
+    };
+    let message = limited.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(message.contains(&when), "{message} (Retry-After {retry})");
 }
 
 #[test]
@@ -269,7 +335,7 @@ fn events_are_validated_idempotent_and_private() {
         {"id": id(1), "type": "view", "doc": "dieu-le", "version": "abc", "at": now, "ms": 1200},
         {"id": id(2), "type": "read", "doc": "dieu-le", "at": now, "ms": 90000},
         {"id": id(3), "type": "feedback", "doc": "dieu-le", "at": now, "text": "Góp ý: nên có thêm ví dụ."},
-        {"id": id(4), "type": "meeting_held", "doc": "dieu-le", "at": now, "attendees": 14},
+        {"id": id(4), "type": "meeting_held", "doc": "dieu-le", "at": now, "attendees": 2},
         {"id": id(5), "type": "view", "doc": "khong-co", "at": now},
         {"id": "not-a-uuid", "type": "view", "doc": "dieu-le", "at": now},
         {"id": id(6), "type": "like", "doc": "dieu-le", "at": now},
@@ -343,7 +409,7 @@ fn events_are_validated_idempotent_and_private() {
         4
     );
     assert_eq!(
-        count("SELECT count(*) FROM cell_meetings WHERE unit_code = 'CB1'"),
+        count("SELECT count(*) FROM meetings WHERE unit_code = 'CB1' AND present = 2"),
         1
     );
     assert_eq!(
@@ -619,6 +685,10 @@ mod postgres {
     #[test]
     fn registration_is_rate_limited_per_card() {
         on_postgres(super::registration_is_rate_limited_per_card)
+    }
+    #[test]
+    fn registration_accepts_what_phones_type() {
+        on_postgres(super::registration_accepts_what_phones_type)
     }
     #[test]
     fn events_are_validated_idempotent_and_private() {

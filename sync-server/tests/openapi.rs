@@ -169,9 +169,37 @@ fn check(doc: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String
     }
 }
 
+/// The described path a request's path falls under: itself, or a template whose `{name}`
+/// segments stand for any one non-empty segment (`/api/v1/meetings/{month}`).
+fn template(doc: &Value, path: &str) -> Option<String> {
+    let paths = doc["paths"].as_object()?;
+    if paths.contains_key(path) {
+        return Some(path.to_string());
+    }
+    let segs: Vec<&str> = path.split('/').collect();
+    paths
+        .keys()
+        .find(|t| {
+            let ts: Vec<&str> = t.split('/').collect();
+            ts.len() == segs.len()
+                && ts.iter().zip(&segs).all(|(t, s)| {
+                    (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
+                })
+        })
+        .cloned()
+}
+
 /// The described operation of a request, if any.
 fn operation<'a>(doc: &'a Value, method: &str, path: &str) -> Option<&'a Value> {
-    doc["paths"].get(path)?.get(method.to_lowercase())
+    doc["paths"]
+        .get(template(doc, path)?)?
+        .get(method.to_lowercase())
+}
+
+/// A described path with its parameters filled in: a month is this month.
+fn concrete(path: &str) -> String {
+    let month = &sotay_sync_server::model::format_date(sotay_sync_server::model::today_vn())[..7];
+    path.replace("{month}", month)
 }
 
 /// Holds a real response to the description of its operation (or, for a method or path the
@@ -395,7 +423,7 @@ fn described_routes_are_answered_and_answered_routes_are_described() {
             let r = send(
                 &s,
                 method,
-                &format!("{path}{query}"),
+                &format!("{}{query}", concrete(path)),
                 auth.as_deref(),
                 b"{}",
             );
@@ -433,6 +461,7 @@ fn described_routes_are_answered_and_answered_routes_are_described() {
         include_str!("../src/api.rs"),
         include_str!("../src/report_api.rs"),
         include_str!("../src/http.rs"),
+        include_str!("../src/meeting_api.rs"),
     ];
     let mut candidates = BTreeSet::new();
     for lit in sources.iter().flat_map(|src| literals(src)) {
@@ -488,9 +517,10 @@ fn a_scripted_session_matches_the_description() {
         let auth = auth.map(|t| format!("Bearer {t}"));
         let r = send(&s, method, path, auth.as_deref(), &bytes);
         conforms(&doc, method, path, &r);
+        let p = path.split('?').next().unwrap_or("");
         seen.insert(format!(
             "{method} {} {}",
-            path.split('?').next().unwrap_or(""),
+            template(&doc, p).unwrap_or_else(|| p.to_string()),
             r.status
         ));
         r
@@ -586,7 +616,7 @@ fn a_scripted_session_matches_the_description() {
         {"id": id(1), "type": "view", "doc": "dieu-le", "at": at, "ms": 1200, "version": "abc"},
         {"id": id(2), "type": "read", "doc": "dieu-le", "at": at},
         {"id": id(3), "type": "feedback", "doc": "dieu-le", "at": at, "text": "Rõ ràng, dễ hiểu."},
-        {"id": id(4), "type": "meeting_held", "doc": "dieu-le", "at": at, "attendees": 12},
+        {"id": id(4), "type": "meeting_held", "doc": "dieu-le", "at": at, "attendees": 2},
         {"id": id(5), "type": "view", "doc": "khong-co", "at": at},
         {"type": "view"},
         7,
@@ -730,6 +760,84 @@ fn a_scripted_session_matches_the_description() {
             "{p}"
         );
     }
+
+    // Cell meetings: the secretary of CB1 schedules and records; CB2's member reads its own.
+    let today = sotay_sync_server::model::format_date(sotay_sync_server::model::today_vn());
+    let month = &today[..7];
+    let m = format!("/api/v1/meetings/{month}");
+    // The meeting_held event above made a record without lists.
+    let r = call("GET", &m, Some(&secretary), Value::Null);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["meeting"]["present_cards"], Value::Null);
+    let sched = json!({"starts_at": format!("{today}T19:30"), "place": "Nhà văn hóa thôn 1"});
+    assert_eq!(
+        call(
+            "PUT",
+            &format!("{m}/schedule"),
+            Some(&secretary),
+            sched.clone()
+        )
+        .status,
+        200
+    );
+    let rec = json!({"held_on": today, "place": "Nhà văn hóa thôn 1", "present": ["10000001"], "excused": ["10000002"], "docs": ["dieu-le"]});
+    assert_eq!(call("PUT", &m, Some(&secretary), rec.clone()).status, 200);
+    let r = call("GET", &m, Some(&secretary), Value::Null);
+    assert_eq!(r.json()["meeting"]["present"], 1);
+    assert!(!r.json()["schedule"].is_null());
+    assert_eq!(
+        call("GET", &m, Some(&cb2_member), Value::Null).json()["meeting"],
+        Value::Null
+    );
+    let r = call(
+        "GET",
+        &format!("{m}/members"),
+        Some(&secretary),
+        Value::Null,
+    );
+    assert_eq!(r.json()["members"].as_array().map(Vec::len), Some(2));
+    for (method, path, who, body) in [
+        ("PUT", m.clone(), &cb2_member, rec.clone()),
+        ("PUT", format!("{m}/schedule"), &cb2_member, sched.clone()),
+        ("GET", format!("{m}/members"), &cb2_member, Value::Null),
+    ] {
+        assert_eq!(
+            call(method, &path, Some(who), body.clone()).status,
+            403,
+            "{path}"
+        );
+        assert_eq!(call(method, &path, None, body).status, 401, "{path}");
+    }
+    for bad in [
+        json!({"held_on": today, "present": ["10000003"], "excused": [], "docs": []}),
+        json!({"held_on": today, "present": ["10000001"], "excused": ["10000001"], "docs": []}),
+        json!({"held_on": "2020-01-01", "present": [], "excused": [], "docs": []}),
+        json!({"present": []}),
+    ] {
+        assert_eq!(call("PUT", &m, Some(&secretary), bad).status, 400);
+    }
+    assert_eq!(
+        call(
+            "PUT",
+            &format!("{m}/schedule"),
+            Some(&secretary),
+            json!({"place": "x"})
+        )
+        .status,
+        400
+    );
+    for p in [
+        "/api/v1/meetings/2026-13",
+        "/api/v1/meetings/2026-13/members",
+    ] {
+        assert_eq!(
+            call("GET", p, Some(&secretary), Value::Null).status,
+            400,
+            "{p}"
+        );
+    }
+    let big = json!({"held_on": today, "present": [], "excused": [], "docs": [], "place": "x".repeat(70_000)});
+    assert_eq!(call("PUT", &m, Some(&secretary), big).status, 413);
 
     // What no route has: another method, another path.
     assert_eq!(

@@ -151,11 +151,12 @@ fn row(
     views: u64,
     smart: (u64, u64, bool),
     mmet: bool,
+    apct: f64,
 ) -> serde_json::Value {
     json!({
         "members": members, "registered": registered, "registered_pct": pct,
         "not_registered_by_status": {"chinh-thuc": nr[0], "du-bi": nr[1], "mien-sinh-hoat": nr[2]},
-        "active": active, "cells": cells, "cells_meeting": meeting, "cells_meeting_pct": mpct, "views": views,
+        "active": active, "cells": cells, "cells_meeting": meeting, "cells_meeting_pct": mpct, "meeting_attendance_pct": apct, "views": views,
         "smartphone_members": smart.0, "smartphone_registered": smart.1,
         "registration_target_pct": if smart.0 == 0 { 0.0 } else { (smart.1 as f64 * 1000.0 / smart.0 as f64).round() / 10.0 },
         "registration_target_met": smart.2, "meeting_target_met": mmet,
@@ -190,17 +191,57 @@ fn the_table_computed_by_hand() {
     // CB3: G only (H moved away). G registered, viewed 3 days ago; no meeting.
     assert_eq!(
         strip(rows[0].clone()),
-        row(1, 1, 100.0, [0, 0, 0], 1, 1, 0, 0.0, 1, (1, 1, true), false)
+        row(
+            1,
+            1,
+            100.0,
+            [0, 0, 0],
+            1,
+            1,
+            0,
+            0.0,
+            1,
+            (1, 1, true),
+            false,
+            0.0
+        )
     );
     // DB1: A (two phones), B (active only before the period), C, D (exempt, no phone),
-    // E, F (no phone), H (moved in). Meetings in both cells.
+    // E, F (no phone), H (moved in). Meetings in both cells: 3 of CB1's 4 members, 2 of
+    // CB2's 2 (H joined it after): 5 of 6.
     assert_eq!(
         strip(rows[1].clone()),
-        row(7, 5, 71.4, [1, 0, 1], 3, 2, 2, 100.0, 4, (5, 5, true), true)
+        row(
+            7,
+            5,
+            71.4,
+            [1, 0, 1],
+            3,
+            2,
+            2,
+            100.0,
+            4,
+            (5, 5, true),
+            true,
+            83.3
+        )
     );
     assert_eq!(
         strip(v["total"].clone()),
-        row(8, 6, 75.0, [1, 0, 1], 4, 3, 2, 66.7, 5, (6, 6, true), false)
+        row(
+            8,
+            6,
+            75.0,
+            [1, 0, 1],
+            4,
+            3,
+            2,
+            66.7,
+            5,
+            (6, 6, true),
+            false,
+            83.3
+        )
     );
 
     // A period that ends before anyone registered counts nobody registered.

@@ -243,3 +243,128 @@ fn postgres_keeps_the_contract() {
     let pg = PgDb::new();
     contract(DbUrl::Postgres(pg.url.clone()));
 }
+
+/// A database written before meeting records (SQLite schema 3, PostgreSQL 1): its
+/// `meeting_held` events become one record per cell and month on opening — the last event of
+/// the month, its attendees at most the cell's members — and the reports count them.
+fn old_meeting_events_become_records(url: DbUrl, downgrade: impl FnOnce()) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let (june, june_later, july) = (1_780_300_000, 1_780_400_000, 1_783_000_000);
+    rt.block_on(async {
+        let store: Db = url.open().await.expect("open");
+        store
+            .import_roster(roster(dir.path(), MEMBERS), NOW)
+            .await
+            .expect("import");
+        let a = store
+            .register(
+                reg("10000001", "Nguyễn Văn An", "1960-01-02", "CB1", None, "t"),
+                NOW,
+            )
+            .await
+            .expect("reg")
+            .expect("matched");
+        let meeting = |n: u128, at: i64, attendees: u32| NewEvent {
+            data: Some(format!("{{\"attendees\":{attendees}}}")),
+            ..ev(n, EventType::MeetingHeld, at)
+        };
+        store
+            .append_events(
+                a,
+                vec![
+                    meeting(1, june, 1),
+                    meeting(2, june_later, 200),
+                    meeting(3, july, 1),
+                ],
+                NOW,
+            )
+            .await
+            .expect("events");
+    });
+    downgrade();
+    rt.block_on(async {
+        let store: Db = url.open().await.expect("reopen");
+        let idx = store.load_reports().await.expect("load").index;
+        let day = sotay_sync_server::reports::day_of_unix;
+        let r = serde_json::to_value(
+            idx.usage("CB1", day(june) - 1, day(june_later))
+                .expect("usage"),
+        )
+        .expect("json");
+        assert_eq!(r["total"]["cells_meeting"], 1, "{r}");
+        assert_eq!(
+            r["total"]["meeting_attendance_pct"], 100.0,
+            "200 claimed, 2 members: {r}"
+        );
+        let cb1 = UnitCode::parse("CB1").expect("u");
+        let m = |at: i64| {
+            sotay_sync_server::model::Month::parse(&sotay_sync_server::store::day_of(at)[..7])
+                .expect("m")
+        };
+        let (rec, schedule) = store.meeting(cb1.clone(), m(june)).await.expect("june");
+        let rec = rec.expect("a record for June");
+        assert_eq!(schedule, None);
+        assert_eq!(
+            rec.held_on,
+            sotay_sync_server::store::day_of(june_later),
+            "the month's last event"
+        );
+        assert_eq!(
+            (rec.present, rec.members, rec.present_cards.clone()),
+            (2, 2, None)
+        );
+        let (rec, _) = store.meeting(cb1, m(july)).await.expect("july");
+        assert_eq!(rec.map(|r| (r.present, r.members)), Some((1, 2)));
+    });
+}
+
+#[test]
+fn sqlite_old_meeting_events_become_records() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("db.sqlite");
+    let p2 = path.clone();
+    old_meeting_events_become_records(DbUrl::Sqlite(path), move || {
+        // Schema 3 as it was: cell_meetings instead of meetings and schedules.
+        let c = rusqlite::Connection::open(&p2).expect("db");
+        c.busy_timeout(std::time::Duration::from_secs(10))
+            .expect("timeout");
+        c.execute_batch(
+            "DROP TABLE meetings; DROP TABLE meeting_schedules;
+             CREATE TABLE cell_meetings (unit_code TEXT NOT NULL, day TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (unit_code, day, event_id)) WITHOUT ROWID;
+             INSERT INTO cell_meetings SELECT unit_code, day, id FROM events WHERE type = 'meeting_held';
+             PRAGMA user_version = 3;",
+        )
+        .expect("downgrade");
+    });
+}
+
+#[test]
+fn postgres_old_meeting_events_become_records() {
+    let pg = PgDb::new();
+    let url = pg.url.clone();
+    old_meeting_events_become_records(DbUrl::Postgres(pg.url.clone()), move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("rt");
+        rt.block_on(async {
+            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(conn);
+            c.batch_execute(
+                "DROP TABLE meetings; DROP TABLE meeting_schedules;
+                 CREATE TABLE cell_meetings (unit_code TEXT NOT NULL, day TEXT NOT NULL, event_id UUID NOT NULL, PRIMARY KEY (unit_code, day, event_id));
+                 INSERT INTO cell_meetings SELECT unit_code, day, id FROM events WHERE type = 'meeting_held';
+                 DELETE FROM sotay_migrations WHERE version > 1;",
+            )
+            .await
+            .expect("downgrade");
+        });
+    });
+}

@@ -61,3 +61,28 @@ export async function run(main) {
     process.exit(1);
   }
 }
+
+/** A context like a cheap Android phone: 360×740 CSS pixels, deviceScaleFactor 2, touch. */
+export function phone(b, options = {}) {
+  return b.newContext({
+    viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    locale: "vi-VN", ...options,
+  });
+}
+
+/** Where screenshots go: tests/artifacts/ (ignored by git), kept after the test for people to
+ *  look at. */
+export const ARTIFACTS = path.join(path.dirname(new URL(import.meta.url).pathname), "..", "artifacts");
+
+/** Saves a screenshot of what the page shows as tests/artifacts/NAME.png; `full` for the whole
+ *  page. Returns the file's path. */
+export async function shot(page, name, full = false) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, name + ".png");
+  await page.screenshot({ path: file, fullPage: full });
+  return file;
+}
+
+/** English words that must never reach a member: any of them on a page is a message that was
+ *  not translated. */
+export const ENGLISH = /\b(the|and|does|not|match|roster|required|retry|error|invalid|please|details|must|saved|failed|unknown|code|network)\b/i;

@@ -281,27 +281,141 @@
   }
 
   // ---- registration page -------------------------------------------------------------
+  // The member types what is on the party card, on a phone keyboard: the form checks what it
+  // can (in Vietnamese, next to the field), the server matches the rest (DESIGN.md,
+  // "Registration matching"), and every answer is said in the member's words with what to do.
+
+  /** A birth date as typed ("2/9/1968", "02.09.1968", "02091968", "1968-09-02") -> YYYY-MM-DD. */
+  function parseBirthDate(s) {
+    s = String(s || "").trim();
+    var d, m, y, p;
+    if ((p = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s))) { y = +p[1]; m = +p[2]; d = +p[3]; }
+    else if ((p = /^(\d{2})(\d{2})(\d{4})$/.exec(s))) { d = +p[1]; m = +p[2]; y = +p[3]; }
+    else {
+      p = s.split(/[^0-9]+/).filter(Boolean);
+      if (p.length !== 3 || p[2].length !== 4) return null;
+      d = +p[0]; m = +p[1]; y = +p[2];
+    }
+    var t = new Date(Date.UTC(y, m - 1, d));
+    if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return null;
+    if (y < 1900 || t.getTime() > Date.now()) return null;
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return y + "-" + two(m) + "-" + two(d);
+  }
+
+  /** "1968-09-02" -> "02/09/1968", as members write it. */
+  function viDate(iso) {
+    var p = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    return p ? p[3] + "/" + p[2] + "/" + p[1] : iso || "";
+  }
+
+  /** How long until `at` (ms since 1970), in words: "12 phút", "40 giây", "2 giờ 5 phút". */
+  function waitWords(at) {
+    var s = Math.max(1, Math.ceil((at - Date.now()) / 1000));
+    if (s < 60) return s + " giây";
+    var min = Math.ceil(s / 60);
+    if (min < 60) return min + " phút";
+    return Math.floor(min / 60) + " giờ" + (min % 60 ? " " + (min % 60) + " phút" : "");
+  }
+  function clock(at) {
+    var t = new Date(at);
+    return t.getHours() + ":" + (t.getMinutes() < 10 ? "0" : "") + t.getMinutes();
+  }
+
+  var REGISTER_CHECKS = {
+    card_number: function (v) {
+      var digits = v.replace(/[\s.\-]/g, "");
+      return /^[0-9]{6,20}$/.test(digits) ? null : "Số thẻ đảng viên là dãy số in trên thẻ (từ 6 đến 20 chữ số; có thể gõ cả dấu chấm, dấu cách).";
+    },
+    full_name: function (v) {
+      return v.trim() ? null : "Nhập họ và tên như trên thẻ đảng viên.";
+    },
+    birth_date: function (v) {
+      return parseBirthDate(v) ? null : "Ngày sinh chưa đúng. Viết ngày/tháng/năm, ví dụ 02/09/1968.";
+    },
+    unit_code: function (v) {
+      return /^[A-Za-z0-9._\-]{1,64}$/.test(v.trim()) ? null : "Mã chi bộ chỉ gồm chữ, số và dấu chấm, ví dụ TU.01.01.01. Nếu chưa biết mã, hỏi bí thư chi bộ.";
+    },
+  };
+
+  /** The server's refusal of a registration (kept by outbox.js), in the member's words. */
+  function registrationAnswer(e) {
+    if (!e || typeof e !== "object") return "Đăng ký chưa thành công. Đồng chí kiểm tra lại thông tin và gửi lại.";
+    if (e.status === 429) {
+      var at = e.retry_at || Date.now() + 15 * 60 * 1000;
+      if (at <= Date.now()) return "Đồng chí có thể đăng ký lại ngay bây giờ.";
+      return "Đồng chí đã thử đăng ký nhiều lần liên tiếp. Để bảo vệ thông tin đảng viên, máy chủ tạm khóa: vui lòng thử lại sau " + waitWords(at) + " (sau " + clock(at) + ").";
+    }
+    if (e.status === 401) return "Thông tin chưa khớp với danh sách đảng viên của chi bộ. Đồng chí kiểm tra lại số thẻ, họ và tên, ngày sinh và mã chi bộ; nếu vẫn không được, liên hệ bí thư chi bộ.";
+    if (e.code === "invalid_card_number") return REGISTER_CHECKS.card_number("");
+    if (e.code === "invalid_birth_date") return REGISTER_CHECKS.birth_date("");
+    if (e.code === "invalid_unit_code") return REGISTER_CHECKS.unit_code("");
+    return "Đăng ký chưa thành công: thông tin gửi đi chưa đúng dạng. Đồng chí kiểm tra lại và gửi lại.";
+  }
+
   function setupRegister() {
     var form = $("form.register");
     if (!form || !Outbox) return;
-    var out = $(".register-status");
+    var out = $(".register-status"), done = $(".register-done"), formBox = $(".register-form");
+    var button = $("button[type=submit]", form);
+    var f = form.elements;
+
+    function fieldError(name, text) {
+      var input = f[name], el = document.getElementById(input.id + "-error");
+      if (text) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+      if (el) { el.textContent = text || ""; el.hidden = !text; }
+    }
+    f.birth_date.addEventListener("blur", function () {
+      var iso = parseBirthDate(f.birth_date.value);
+      if (iso) f.birth_date.value = viDate(iso);
+    });
+
     function show() {
       return Promise.all([Outbox.get("member"), Outbox.get("registration"), Outbox.get("registration_error")]).then(function (v) {
-        if (v[0]) { out.textContent = "Máy này đã đăng ký cho đồng chí " + v[0].full_name + " (" + v[0].unit_code + ")."; }
-        else if (v[1]) { out.textContent = "Thông tin đăng ký đã được lưu trên máy và sẽ được gửi khi có mạng."; }
-        else if (v[2]) { out.textContent = v[2]; }
+        var member = v[0], pending = v[1], error = v[2];
+        button.disabled = false;
+        if (member) {
+          $(".register-who", done).textContent = "Máy này đã đăng ký cho đồng chí " + member.full_name +
+            (member.unit_name ? ", " + member.unit_name : "") + " (mã chi bộ " + member.unit_code + ").";
+          done.hidden = false;
+          formBox.hidden = true;
+          out.textContent = "";
+        } else if (pending) {
+          out.textContent = navigator.onLine === false
+            ? "Điện thoại đang không có mạng. Thông tin đăng ký đã được lưu trên máy và sẽ tự gửi khi có mạng; đồng chí không cần nhập lại."
+            : "Chưa gửi được (mạng yếu hoặc máy chủ đang bận). Thông tin đăng ký đã được lưu trên máy và sẽ tự gửi lại; đồng chí không cần nhập lại.";
+        } else if (error) {
+          out.textContent = registrationAnswer(error);
+          if (out.scrollIntoView) out.scrollIntoView({ block: "nearest" });
+          // What was typed stays, so that only the wrong part is typed again.
+          var typed = error.form || {};
+          Object.keys(REGISTER_CHECKS).forEach(function (k) {
+            if (!f[k].value && typed[k]) f[k].value = k === "birth_date" ? viDate(typed[k]) : typed[k];
+          });
+        }
       });
     }
     show();
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var f = form.elements;
-      var reg = { card_number: f.card_number.value.trim(), full_name: f.full_name.value.trim(), birth_date: f.birth_date.value, unit_code: f.unit_code.value.trim() };
-      Outbox.register(reg).then(function () {
-        out.textContent = "Đang gửi…";
-        nextTry = 0;
-        return flush();
-      }).then(show);
+      var first = null;
+      Object.keys(REGISTER_CHECKS).forEach(function (k) {
+        var problem = REGISTER_CHECKS[k](f[k].value);
+        fieldError(k, problem);
+        if (problem && !first) first = f[k];
+      });
+      if (first) { first.focus(); out.textContent = "Đồng chí xem lại ô được đánh dấu."; return; }
+      var reg = {
+        card_number: f.card_number.value.trim(), full_name: f.full_name.value.trim(),
+        birth_date: parseBirthDate(f.birth_date.value), unit_code: f.unit_code.value.trim(),
+      };
+      button.disabled = true;
+      out.textContent = "Đang gửi…";
+      // A flush already under way (the page's own, at load) may have passed the registration
+      // by: then one more, for this one.
+      function send() { nextTry = 0; return flush(); }
+      Outbox.register(reg).then(send).then(function () { return Outbox.get("registration"); })
+        .then(function (r) { return r ? send() : null; }).then(show, show);
     });
   }
 

@@ -92,6 +92,24 @@
 
   function Retry(msg) { this.message = msg; }
 
+  // The server answered a registration and it is not one: details that do not match (401),
+  // malformed (400), too large (413), too many attempts (429). Sending it again would get the
+  // same answer, so it leaves the outbox; the answer is kept for the registration page (which
+  // words it for the member) with what was typed, so that only the wrong part is typed again.
+  var REFUSED = { 400: true, 401: true, 413: true, 429: true };
+  function refused(res, reg) {
+    var retry = parseInt(res.headers.get("retry-after") || "", 10);
+    return res.json().catch(function () { return {}; }).then(function (v) {
+      var e = (v && v.error) || {};
+      var answer = {
+        status: res.status, code: String(e.code || ""), message: String(e.message || ""),
+        retry_at: retry > 0 ? Date.now() + retry * 1000 : null,
+        form: { card_number: reg.card_number, full_name: reg.full_name, birth_date: reg.birth_date, unit_code: reg.unit_code },
+      };
+      return set("registration_error", answer).then(function () { return del("registration"); });
+    });
+  }
+
   var flushing = null;
   /** Sends what waits; resolves to {sent, pending}; rejects with Retry when it should be tried
    *  later. The page and the service worker may both flush: a Web Lock makes them take turns,
@@ -116,12 +134,7 @@
             return set("token", v.token).then(function () { return set("member", v.member); }).then(function () { return del("registration"); });
           });
         }
-        if (res.status === 401 || res.status === 400) {
-          return res.json().catch(function () { return {}; }).then(function (v) {
-            var msg = (v && v.error && v.error.message) || "Đăng ký không thành công.";
-            return set("registration_error", msg).then(function () { return del("registration"); });
-          });
-        }
+        if (REFUSED[res.status]) return refused(res, reg);
         throw new Retry("register " + res.status);
       });
     }).then(function () {
