@@ -5,6 +5,7 @@
 //! connections — silent, a handshake trickled, slow and oversized bodies, a flood — over TLS.
 //! Timeouts are checked with the margins of tests/hostile.rs; nothing here measures speed.
 
+mod common;
 mod loopback;
 mod pki;
 
@@ -24,6 +25,8 @@ struct Env {
     dir: tempfile::TempDir,
     db: PathBuf,
     ca: pki::Ca,
+    /// The SHA-256 of the first certificate's key (base64), for Chromium.
+    spki: String,
     log: PathBuf,
     server: Server,
 }
@@ -52,7 +55,8 @@ fn setup(args: &[&str], env: &[(&str, &str)]) -> Env {
     let db = dir.path().join("db.sqlite");
     import_roster(dir.path(), &db_url(&db));
     let ca = pki::Ca::new();
-    let (cert, key) = certbot_install(&dir.path().join("tls"), &ca, &ca.issue(), 1);
+    let issued = ca.issue();
+    let (cert, key) = certbot_install(&dir.path().join("tls"), &ca, &issued, 1);
     let log = dir.path().join("server.log");
     let server = start_https(
         &site,
@@ -67,6 +71,7 @@ fn setup(args: &[&str], env: &[(&str, &str)]) -> Env {
         dir,
         db,
         ca,
+        spki: issued.spki_sha256,
         log,
         server,
     }
@@ -203,6 +208,13 @@ fn https_of_its_own_http2_hsts_redirect_and_acme_challenges() {
     ] {
         assert_eq!(get(plain, p).status, 404, "{p}");
     }
+}
+
+#[test]
+fn chromium_installs_the_handbook_over_https_of_its_own_and_reads_offline() {
+    let env = setup(&[], &[]);
+    let base = format!("https://127.0.0.1:{}/", env.server.addr.port());
+    common::installs_over_https_and_reads_offline(&base, &env.spki, true);
 }
 
 #[test]

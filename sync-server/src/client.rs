@@ -185,9 +185,14 @@ pub fn raw(to: impl Into<Target>, request: &[u8]) -> Reply {
     try_raw(&to, request).unwrap_or_else(|e| panic!("request to {to} failed: {e}"))
 }
 
-fn build(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+fn build(to: &Target, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    // HTTPS: the name the certificate is for (a proxy chooses its site by it); else any.
+    let host = match &to.tls {
+        Some((ServerName::DnsName(name), _)) => name.as_ref().to_string(),
+        _ => "test".to_string(),
+    };
     let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\ncontent-length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
@@ -206,7 +211,8 @@ pub fn try_request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> io::Result<Reply> {
-    try_raw(to, &build(method, path, headers, body))
+    let to = to.into();
+    try_raw(&to, &build(&to, method, path, headers, body))
 }
 
 pub fn request(
@@ -216,7 +222,8 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Reply {
-    raw(to, &build(method, path, headers, body))
+    let to = to.into();
+    raw(&to, &build(&to, method, path, headers, body))
 }
 
 pub fn get(to: impl Into<Target>, path: &str) -> Reply {

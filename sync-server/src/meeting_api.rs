@@ -89,7 +89,10 @@ pub async fn handle<S: Storage>(
         )
     })?;
     if let Err(retry) = app
-        .check_limit(&app.limits.events_by_addr, &crate::limits::address_key(client))
+        .check_limit(
+            &app.limits.events_by_addr,
+            &crate::limits::address_key(client),
+        )
         .await
     {
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);

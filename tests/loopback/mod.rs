@@ -36,6 +36,33 @@ pub fn build_site(dir: &Path) -> PathBuf {
     site
 }
 
+/// A copy of the sample site's sources (content/, sotay.yaml) in `root`, built for `base_url`.
+pub fn copy_sample(root: &Path, base_url: &str) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("read_dir") {
+            let p = e.expect("entry").path();
+            let t = to.join(p.file_name().expect("name"));
+            if p.is_dir() {
+                copy(&p, &t);
+            } else {
+                std::fs::copy(&p, &t).expect("copy");
+            }
+        }
+    }
+    copy(&repo().join("content"), &root.join("content"));
+    let config = std::fs::read_to_string(repo().join("sotay.yaml")).expect("sotay.yaml");
+    let config: String = config
+        .lines()
+        .map(|l| match l.starts_with("base_url:") {
+            true => format!("base_url: {base_url}\n"),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    assert!(config.contains(base_url));
+    std::fs::write(root.join("sotay.yaml"), config).expect("write");
+}
+
 pub fn db_url(db: &Path) -> String {
     format!("sqlite://{}", db.display())
 }
