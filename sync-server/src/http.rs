@@ -547,7 +547,7 @@ fn client_of<S: Storage>(
 /// For the log: the proxy a request came through, or "-".
 fn via(client: &crate::proxy::Client, peer: SocketAddr) -> String {
     match client.forwarded {
-        true => peer.ip().to_string(),
+        true => peer.ip().to_canonical().to_string(),
         false => "-".to_string(),
     }
 }
