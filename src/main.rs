@@ -28,8 +28,11 @@ Usage:
                                               reloading them when they change, and plain HTTP on
                                               --http-redirect sends browsers there; FILE (YAML)
                                               holds the same settings and the rate limits
-  sotay roster import --units FILE --members FILE [--db URL] [--format text|json]
-                                              import/replace the roster, with a data-quality report
+  sotay roster import (--units FILE --members FILE | --workbook FILE) [--db URL] [--format text|json]
+                                              import/replace the roster, with a data-quality report;
+                                              FILE is CSV or Excel (.xlsx); a workbook has the sheets
+                                              \"Đơn vị\" and \"Đảng viên\"
+  sotay roster template --out FILE.xlsx        write the Excel template (headers and an example)
   sotay roster sample --out DIR [--members N]  write a synthetic roster (units.csv, members.csv)
   sotay admin create --unit CODE [--db URL]   create an admin token for that unit's subtree
   sotay report usage [--unit CODE] [--from D] [--to D] [--format table|csv|xlsx|json] [--db URL] [--out FILE]
@@ -296,6 +299,9 @@ fn search(
     if json {
         println!("{}", serde_json::to_string(&results).unwrap_or_default());
     } else {
+        if let Some(sg) = &results.suggestion {
+            eprintln!("no match for \"{query}\"; showing the results of \"{sg}\"");
+        }
         eprintln!(
             "{} document{} found",
             results.total,
@@ -382,24 +388,41 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
     let sub = match parser.next()? {
         Some(Value(v)) => v.string()?,
         Some(arg) => return Err(arg.unexpected()),
-        None => return Err("roster needs a subcommand: import or sample".into()),
+        None => return Err("roster needs a subcommand: import, template or sample".into()),
     };
     match sub.as_str() {
         "import" => {
-            let (mut units, mut members, mut db, mut json) = (None, None, None, false);
+            let (mut units, mut members, mut workbook, mut db, mut json) =
+                (None, None, None, None, false);
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("units") => units = Some(PathBuf::from(parser.value()?)),
                     Long("members") => members = Some(PathBuf::from(parser.value()?)),
+                    Long("workbook") => workbook = Some(PathBuf::from(parser.value()?)),
                     Long("db") => db = Some(parser.value()?.string()?),
                     Long("format") => json = format_is_json(parser.value()?.string()?)?,
                     _ => return Err(arg.unexpected()),
                 }
             }
-            let units = units.ok_or("--units FILE is required")?;
-            let members = members.ok_or("--members FILE is required")?;
+            use sotay_sync_server::run::RosterFiles;
+            let files = match (units, members, workbook) {
+                (None, None, Some(w)) => RosterFiles::Workbook(w),
+                (Some(units), Some(members), None) => RosterFiles::Pair { units, members },
+                (_, _, Some(_)) => {
+                    return Err(
+                        "--workbook FILE replaces --units and --members: give one or the other"
+                            .into(),
+                    )
+                }
+                (None, _, None) => {
+                    return Err("--units FILE is required (or --workbook FILE)".into())
+                }
+                (_, None, None) => {
+                    return Err("--members FILE is required (or --workbook FILE)".into())
+                }
+            };
             let db = db_or_default(db)?;
-            let (report, result) = sotay_sync_server::run::import_roster(&db, &units, &members);
+            let (report, result) = sotay_sync_server::run::import_roster(&db, &files);
             let imported = match &result {
                 Ok(Some(s)) => Some(s.clone()),
                 _ => None,
@@ -416,10 +439,10 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
                 match (&result, &imported) {
                     (Err(e), _) => eprintln!("sotay: {e}"),
                     (_, Some(s)) => eprintln!(
-                        "imported {} units and {} members ({} new, {} no longer in the roster, {} registered members kept); {} warnings",
+                        "đã nhập {} đơn vị và {} đảng viên ({} mới, {} không còn trong danh sách, giữ đăng ký của {} đảng viên); {} cảnh báo",
                         s.units, s.members, s.members_added, s.members_removed, s.registrations_kept, report.warnings()
                     ),
-                    (_, None) => eprintln!("nothing imported: {} errors, {} warnings; fix the files and import again", report.errors(), report.warnings()),
+                    (_, None) => eprintln!("chưa nhập gì: {} lỗi, {} cảnh báo; hãy sửa tệp rồi nhập lại", report.errors(), report.warnings()),
                 }
             }
             Ok(if imported.is_some() {
@@ -427,6 +450,17 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        "template" => {
+            let mut out = None;
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("out") => out = Some(PathBuf::from(parser.value()?)),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            let out = out.ok_or("--out FILE.xlsx is required")?;
+            Ok(done(sotay_sync_server::run::roster_template(&out)))
         }
         "sample" => {
             let (mut out, mut n) = (None, 30_000usize);
@@ -446,7 +480,9 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
             };
             Ok(done(write().map_err(|e| format!("{}: {e}", out.display()))))
         }
-        other => Err(format!("unknown roster subcommand \"{other}\" (import or sample)").into()),
+        other => Err(
+            format!("unknown roster subcommand \"{other}\" (import, template or sample)").into(),
+        ),
     }
 }
 

@@ -5,7 +5,7 @@
 #
 # 1. makes a synthetic national-size dataset: `sotay roster sample --members 1000000`, imported
 #    with `sotay roster import`, then 20,000,000 events of the last 12 months and everything the
-#    server derives from them (devices, events, member_days, cell_meetings, doc_reads) written
+#    server derives from them (devices, events, member_days, meetings, doc_reads) written
 #    straight into SQLite by gen_dataset.py (see its header for what the data looks like);
 # 2. starts `sotay server` on it RESTARTS times and reads the cold start, the time to load the
 #    report aggregate, from its log ("reports loaded ms=...");

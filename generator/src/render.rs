@@ -1,5 +1,5 @@
 //! Pages from templates: the home page, sections, documents, lists by kind, tag, issuer and
-//! year, "Mới cập nhật", and 404. Each page gets a context built here from the loaded content
+//! year, "Mới cập nhật", 404, and the printed packet of each month's cell meeting material. Each page gets a context built here from the loaded content
 //! and the rendered Markdown; the theme's templates decide how it looks.
 
 use crate::content::{Page, PageIdx, PageKind};
@@ -84,6 +84,8 @@ struct DocumentCtx {
     tags: Vec<Link>,
     summary: Option<String>,
     meeting: Option<String>,
+    /// The month of cell meeting material, `YYYY-MM`.
+    meeting_month: Option<String>,
     html: String,
     superseded_by: Vec<Link>,
     supersedes: Vec<Link>,
@@ -122,6 +124,25 @@ pub enum Job {
     Search,
     /// A page made by the theme alone: (template, URL, title).
     Fixed(&'static str, &'static str, &'static str),
+    /// The printed packet of a month's cell meeting material.
+    MeetingPrint(crate::frontmatter::Month),
+}
+
+/// The URL of the printed packet of `month`'s cell meeting material (the phone's
+/// meeting.js links it the same way).
+pub fn meeting_print_url(month: crate::frontmatter::Month) -> String {
+    format!("/ban-in/sinh-hoat-{month}/")
+}
+
+/// A document in the printed packet.
+#[derive(Serialize)]
+struct PacketDoc<'a> {
+    id: &'a str,
+    title: &'a str,
+    number: Option<&'a str>,
+    summary: Option<&'a str>,
+    url: String,
+    html: &'a str,
 }
 
 /// Pages every site has, made from the theme alone.
@@ -343,6 +364,9 @@ impl<'a> Pages<'a> {
             jobs.extend((1..=n).map(|k| Job::List(i, k)));
         }
         jobs.extend((0..self.terms.len()).map(Job::Terms));
+        if self.theme.tera.contains_template("meeting_print.html") {
+            jobs.extend(meeting_months(c).into_iter().map(Job::MeetingPrint));
+        }
         jobs
     }
 
@@ -363,6 +387,7 @@ impl<'a> Pages<'a> {
             Job::Document(i) => c.pages[*i].url.clone(),
             Job::List(i, n) => paged_url(&self.lists[*i].url, *n),
             Job::Terms(i) => self.terms[*i].url.clone(),
+            Job::MeetingPrint(m) => meeting_print_url(*m),
         })
     }
 
@@ -401,6 +426,7 @@ impl<'a> Pages<'a> {
                     kids,
                     recent,
                     meeting,
+                    month.map(|m| m.to_string()),
                 ))
             }
             Job::Section(i, n) => {
@@ -499,6 +525,19 @@ impl<'a> Pages<'a> {
                 crate::hash::of(&(self.global_fp, "terms", &t.url, &t.title, &t.terms))
             }
             Job::Search => crate::hash::of(&(self.global_fp, self.path(job), &self.search_index)),
+            Job::MeetingPrint(m) => {
+                let docs: Vec<(u64, u64, &str)> = meeting_docs(c, *m)
+                    .into_iter()
+                    .map(|i| {
+                        (
+                            self.item_fp[i],
+                            self.rendered[i].html_hash,
+                            c.pages[i].id.as_str(),
+                        )
+                    })
+                    .collect();
+                crate::hash::of(&(self.global_fp, "print", m.to_string(), docs))
+            }
             Job::NotFound | Job::Fixed(..) => crate::hash::of(&(self.global_fp, self.path(job))),
         }
     }
@@ -513,6 +552,7 @@ impl<'a> Pages<'a> {
             Job::Document(i) => self.document(&mut cx, *i),
             Job::List(i, n) => self.list(&mut cx, *i, *n),
             Job::Terms(i) => self.terms(&mut cx, *i),
+            Job::MeetingPrint(m) => self.meeting_print(&mut cx, *m),
             Job::Search => {
                 cx.insert(
                     "page",
@@ -633,7 +673,43 @@ impl<'a> Pages<'a> {
         cx.insert("recent", &recent);
         cx.insert("meeting", &meeting);
         cx.insert("meeting_month", &month.map(|m| m.vi()));
+        cx.insert("meeting_key", &month.map(|m| m.to_string()));
         ("index.html", "/".into())
+    }
+
+    /// The printed packet of `month`: its agenda (the documents in order), each document in
+    /// full, and an attendance sheet (its names filled in on the phone, from the roster).
+    fn meeting_print(
+        &self,
+        cx: &mut tera::Context,
+        month: crate::frontmatter::Month,
+    ) -> (&'static str, String) {
+        let c = self.ctx.content;
+        let docs: Vec<PacketDoc> = meeting_docs(c, month)
+            .into_iter()
+            .map(|i| {
+                let p = &c.pages[i];
+                PacketDoc {
+                    id: &p.id,
+                    title: &p.fm.title,
+                    number: p.fm.number.as_deref(),
+                    summary: p.fm.summary.as_deref(),
+                    url: self.ctx.href(&p.url),
+                    html: &self.rendered[i].html,
+                }
+            })
+            .collect();
+        let url = meeting_print_url(month);
+        let title = format!("Tài liệu sinh hoạt chi bộ {} (bản in)", month.vi());
+        cx.insert(
+            "page",
+            &self.info(&title, &url, &title, "meeting-print", Vec::new(), ""),
+        );
+        cx.insert(
+            "packet",
+            &serde_json::json!({"month": month.to_string(), "month_vi": month.vi(), "docs": docs}),
+        );
+        ("meeting_print.html", url)
     }
 
     fn section(&self, cx: &mut tera::Context, i: PageIdx, n: usize) -> (&'static str, String) {
@@ -720,6 +796,7 @@ impl<'a> Pages<'a> {
                 .collect(),
             summary: fm.summary.clone(),
             meeting: fm.meeting.map(|m| m.vi()),
+            meeting_month: fm.meeting.map(|m| m.to_string()),
             html: self.rendered[i].html.clone(),
             superseded_by: self
                 .superseded_by
@@ -893,6 +970,26 @@ fn count_docs(c: &crate::content::Content, i: PageIdx) -> usize {
             }
         })
         .sum()
+}
+
+/// The months that have cell meeting material, in order.
+fn meeting_months(c: &crate::content::Content) -> Vec<crate::frontmatter::Month> {
+    let set: std::collections::BTreeSet<crate::frontmatter::Month> = c
+        .pages
+        .iter()
+        .filter(|p| p.kind == PageKind::Document)
+        .filter_map(|p| p.fm.meeting)
+        .collect();
+    set.into_iter().collect()
+}
+
+/// The documents of `month`'s meeting, in the order the `meeting` directive lists them.
+fn meeting_docs(c: &crate::content::Content, month: crate::frontmatter::Month) -> Vec<PageIdx> {
+    let mut docs: Vec<PageIdx> = (0..c.pages.len())
+        .filter(|&i| c.pages[i].kind == PageKind::Document && c.pages[i].fm.meeting == Some(month))
+        .collect();
+    docs.sort_by(|&a, &b| crate::content::order(&c.pages[a], &c.pages[b]));
+    docs
 }
 
 fn link(ctx: &Ctx, p: &Page) -> Link {

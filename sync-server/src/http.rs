@@ -184,9 +184,9 @@ impl<S: Storage> App<S> {
             if ch.version == version {
                 if let Ok(mut g) = self.reports.lock() {
                     if let Some(r) = g.as_mut() {
-                        for (card, cell, kind, doc, at) in &ch.events {
+                        for (card, _cell, kind, doc, at) in &ch.events {
                             r.index
-                                .event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);
+                                .event(card, crate::reports::day_of_unix(*at), *kind, doc);
                         }
                         for (card, at) in &ch.registrations {
                             r.index.registered(card, crate::reports::day_of_unix(*at));

@@ -86,6 +86,16 @@ impl UnitKind {
     pub fn is_cell(self) -> bool {
         matches!(self, UnitKind::ChiBo | UnitKind::ChiBoCoSo)
     }
+    /// As staff write it in a roster file.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnitKind::TinhUy => "Tỉnh ủy",
+            UnitKind::DangBo => "Đảng bộ",
+            UnitKind::DangBoCoSo => "Đảng bộ cơ sở",
+            UnitKind::ChiBoCoSo => "Chi bộ cơ sở",
+            UnitKind::ChiBo => "Chi bộ",
+        }
+    }
 }
 
 slug_enum!(
@@ -93,12 +103,32 @@ slug_enum!(
     MemberStatus { ChinhThuc = "chinh-thuc", DuBi = "du-bi", MienSinhHoat = "mien-sinh-hoat" }
 );
 
+impl MemberStatus {
+    /// As staff write it in a roster file.
+    pub fn label(self) -> &'static str {
+        match self {
+            MemberStatus::ChinhThuc => "Chính thức",
+            MemberStatus::DuBi => "Dự bị",
+            MemberStatus::MienSinhHoat => "Miễn sinh hoạt",
+        }
+    }
+}
+
 slug_enum!(
     /// A member's role in their cell.
     Role { DangVien = "dang-vien", BiThu = "bi-thu", PhoBiThu = "pho-bi-thu", CapUyVien = "cap-uy-vien" }
 );
 
 impl Role {
+    /// As staff write it in a roster file.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::DangVien => "Đảng viên",
+            Role::BiThu => "Bí thư",
+            Role::PhoBiThu => "Phó bí thư",
+            Role::CapUyVien => "Cấp ủy viên",
+        }
+    }
     /// Secretaries and deputies record that the cell's meeting used the handbook.
     pub fn may_record_meeting(self) -> bool {
         matches!(self, Role::BiThu | Role::PhoBiThu)
@@ -153,6 +183,17 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
 pub fn format_date(d: time::Date) -> String {
     let f = time::macros::format_description!("[year]-[month]-[day]");
     d.format(&f).unwrap_or_default()
+}
+
+/// Serde for a date as `YYYY-MM-DD` (`#[serde(with = "crate::model::iso_date")]`).
+pub mod iso_date {
+    pub fn serialize<S: serde::Serializer>(d: &time::Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_date(*d))
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<time::Date, D::Error> {
+        let s: String = serde::Deserialize::deserialize(d)?;
+        super::parse_date(&s).ok_or_else(|| serde::de::Error::custom("a date YYYY-MM-DD"))
+    }
 }
 
 /// Vietnam's time zone: days and months of events are counted in local time.

@@ -1090,7 +1090,7 @@ async fn import(
         let units: Vec<&str> = chunk.iter().map(|m| m.unit.as_str()).collect();
         let statuses: Vec<&str> = chunk.iter().map(|m| m.status.as_str()).collect();
         let roles: Vec<&str> = chunk.iter().map(|m| m.role.as_str()).collect();
-        let phones: Vec<bool> = chunk.iter().map(|m| m.smartphone).collect();
+        let phones: Vec<bool> = chunk.iter().map(|m| m.has_smartphone()).collect();
         tx.execute(
             "INSERT INTO members (card_number, full_name, name_key, birth_date, unit_code, status, role, smartphone, active, updated_at)
              SELECT c, n, k, b, u, s, r, p, true, $9 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[]) AS t(c, n, k, b, u, s, r, p)

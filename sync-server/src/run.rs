@@ -265,13 +265,22 @@ fn reload_on_sighup(cert: Arc<crate::tls::Certificate>) {
     let _ = cert;
 }
 
+/// The files of `sotay roster import`: units and members (each CSV or Excel), or one
+/// workbook with both.
+pub enum RosterFiles {
+    Pair { units: PathBuf, members: PathBuf },
+    Workbook(PathBuf),
+}
+
 /// `sotay roster import`: the report, and what was imported if there was no error.
 pub fn import_roster(
     db: &DbUrl,
-    units: &Path,
-    members: &Path,
+    files: &RosterFiles,
 ) -> (Report, Result<Option<ImportSummary>, String>) {
-    let (roster, report) = roster::read(units, members);
+    let (roster, report) = match files {
+        RosterFiles::Pair { units, members } => roster::read(units, members),
+        RosterFiles::Workbook(book) => roster::read_workbook(book),
+    };
     let Some(roster) = roster else {
         return (report, Ok(None));
     };
@@ -286,6 +295,12 @@ pub fn import_roster(
         })
     });
     (report, result)
+}
+
+/// `sotay roster template`: the Excel template staff fill in.
+pub fn roster_template(out: &Path) -> Result<(), String> {
+    let bytes = roster::xlsx::template()?;
+    std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.display()))
 }
 
 /// `sotay admin create`: a new admin token for `unit`'s subtree.

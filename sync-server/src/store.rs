@@ -890,7 +890,7 @@ impl Storage for Sqlite {
                         m.unit.as_str(),
                         m.status.as_str(),
                         m.role.as_str(),
-                        m.smartphone,
+                        m.has_smartphone(),
                         now
                     ])?;
                     mark.execute([m.card.as_str()])?;

@@ -611,7 +611,15 @@ const MEMBER_COLUMNS: &[&str] = &[
 ];
 
 /// The whole-file problems, which have line 0.
-const FILE_LEVEL: &[&str] = &["not UTF-8", "cannot read", "no root unit"];
+const FILE_LEVEL: &[&str] = &[
+    "không phải văn bản UTF-8",
+    "không đọc được tệp",
+    "không có đơn vị gốc",
+    "không có cột \"Điện thoại thông minh\"",
+    "chưa có bí thư",
+    "chưa có đảng viên",
+    "tệp không có",
+];
 
 proptest! {
     #![proptest_config(config())]

@@ -1,6 +1,7 @@
 // The committee's dashboard (/quan-tri/): the usage report of the admin's unit and period, a
-// bar chart of registration rates, the weekly trend of active members, drill-down to any unit
-// of the subtree down to a cell's members, and CSV/Excel export. The token is kept only for
+// bar chart of registration rates, the weekly trend of active members, the cell meetings of
+// the year month by month, drill-down to any unit of the subtree down to a cell's members, and
+// CSV/Excel export. The token is kept only for
 // this browser session.
 (function () {
   "use strict";
@@ -33,9 +34,11 @@
     errBox.hidden = true;
     var unit = current();
     var p = period(); p.unit = unit.code;
-    Promise.all([api("usage", p), api("trend", { unit: unit.code, to: state.to || "", weeks: 12 })]).then(function (v) {
+    var year = (state.to || new Date(Date.now() + 7 * 3600 * 1000).toISOString()).slice(0, 4);
+    Promise.all([api("usage", p), api("trend", { unit: unit.code, to: state.to || "", weeks: 12 }), api("year", { unit: unit.code, year: year })]).then(function (v) {
       render(v[0]);
       trend(v[1].weeks);
+      meetings(v[2]);
       if (v[0].rows.length === 1 && v[0].rows[0].unit_code === v[0].unit.code) members(unit.code); else $(".admin-members").hidden = true;
     }).catch(function (e) { fail(e.message); });
   }
@@ -72,7 +75,7 @@
     var table = $("table.report");
     var head = ["STT", "Đơn vị", "Tổng số đảng viên", "Đã đăng ký", "Tỷ lệ %"];
     Object.keys(t.not_registered_by_status).forEach(function (s) { head.push("Chưa đăng ký: " + (STATUS[s] || s)); });
-    head.push("Đang sử dụng", "Số chi bộ", "Chi bộ sử dụng trong sinh hoạt", "Tỷ lệ %", "Lượt truy cập", "Mục tiêu");
+    head.push("Đang sử dụng", "Số chi bộ", "Chi bộ sử dụng trong sinh hoạt", "Tỷ lệ %", "Tỷ lệ đảng viên dự sinh hoạt %", "Lượt truy cập", "Mục tiêu");
     var thead = table.tHead; thead.textContent = "";
     var hr = thead.insertRow();
     head.forEach(function (h) { var th = el("th", h); th.scope = "col"; hr.appendChild(th); });
@@ -88,7 +91,7 @@
       tr.appendChild(name);
       var cells = [x.members, x.registered, x.registered_pct.toFixed(1)];
       Object.keys(t.not_registered_by_status).forEach(function (s) { cells.push(x.not_registered_by_status[s] || 0); });
-      cells.push(x.active, x.cells, x.cells_meeting, x.cells_meeting_pct.toFixed(1), x.views, x.registration_target_met && x.meeting_target_met ? "Đạt" : "Chưa đạt");
+      cells.push(x.active, x.cells, x.cells_meeting, x.cells_meeting_pct.toFixed(1), x.cells_meeting ? x.meeting_attendance_pct.toFixed(1) : "—", x.views, x.registration_target_met && x.meeting_target_met ? "Đạt" : "Chưa đạt");
       cells.forEach(function (c) { tr.appendChild(el("td", String(c), "num")); });
     }
     var tbody = table.tBodies[0]; tbody.textContent = "";
@@ -129,6 +132,37 @@
     var last = svg("text", { x: w, y: h + 25, "font-size": 11, "text-anchor": "end" }); last.textContent = weeks.length ? weeks[weeks.length - 1].to + " (" + weeks[weeks.length - 1].active + ")" : "";
     s.appendChild(first); s.appendChild(last);
     box.appendChild(s);
+  }
+
+  // The year's cell meetings: per row (a cell, or a unit and its cells), the months with a
+  // meeting record: ✓ for a unit of one cell, "met/cells" otherwise.
+  function meetings(y) {
+    var sec = $(".admin-meetings");
+    if (!sec) return;
+    $(".admin-meetings-year", sec).textContent = String(y.year);
+    var table = $("table.meetings", sec);
+    var hr = table.tHead.rows[0] || table.tHead.insertRow();
+    hr.textContent = "";
+    var th = el("th", "Đơn vị"); th.scope = "col"; hr.appendChild(th);
+    for (var m = 1; m <= 12; m++) { th = el("th", "T" + m, "num"); th.scope = "col"; th.title = "Tháng " + m; hr.appendChild(th); }
+    var tb = table.tBodies[0];
+    tb.textContent = "";
+    y.rows.forEach(function (r) {
+      if (r.total && y.rows.length > 1) return;
+      var tr = tb.insertRow();
+      tr.setAttribute("data-unit", r.unit_code);
+      tr.appendChild(el("th", r.unit_name));
+      r.months.forEach(function (x) {
+        var text = x.cells === 1 ? (x.cells_meeting ? "✓" : "—") : (x.cells ? x.cells_meeting + "/" + x.cells : "");
+        var td = el("td", text, "num" + (x.cells && x.cells_meeting === x.cells ? " ok" : ""));
+        if (x.cells_meeting) td.title = "Tháng " + x.month + ": " + x.cells_meeting + "/" + x.cells + " chi bộ đã sinh hoạt; " + x.meeting_attendance_pct.toFixed(1) + "% đảng viên dự";
+        tr.appendChild(td);
+      });
+    });
+    sec.hidden = false;
+    // The latest months first in view (the names stay, see meeting.css).
+    var wrap = table.closest(".table-wrap");
+    if (wrap) wrap.scrollLeft = wrap.scrollWidth;
   }
 
   function members(code) {

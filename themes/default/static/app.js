@@ -1,6 +1,7 @@
 // sotay's page script. Every page works without it; with it the handbook works offline
 // (service worker), records reading for the committee's report (outbox.js), and offers the
-// member's tools: font size, "Đọc sau", reading position, "Nghe", "Góp ý", quizzes.
+// member's tools: font size, "Đọc sau", reading position, "Nghe", "Góp ý", quizzes. The cell
+// meeting (schedule, attendance, record) is meeting.js.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -257,29 +258,6 @@
     });
   }
 
-  // ---- the cell meeting: secretaries record that it used the handbook -----------------
-  function setupMeetings() {
-    var cards = $$(".meeting-card[data-doc]");
-    if (!cards.length || !Outbox) return;
-    Outbox.get("member").then(function (m) {
-      if (!m || (m.role !== "bi-thu" && m.role !== "pho-bi-thu")) return;
-      cards.forEach(function (card) {
-        var form = document.createElement("form");
-        form.className = "meeting-record";
-        form.innerHTML = '<label>Số đảng viên dự họp <input name="attendees" type="number" min="0" max="1000" inputmode="numeric" required></label> <button type="submit" class="button">Ghi nhận chi bộ đã sinh hoạt bằng sổ tay</button><p class="meta" aria-live="polite"></p>';
-        card.appendChild(form);
-        form.addEventListener("submit", function (e) {
-          e.preventDefault();
-          var n = parseInt(form.elements.attendees.value, 10);
-          if (!(n >= 0)) return;
-          queue({ type: "meeting_held", doc: card.getAttribute("data-doc"), attendees: n }).then(function () {
-            $("p", form).textContent = "Đã ghi nhận buổi sinh hoạt (" + n + " đảng viên dự).";
-          });
-        });
-      });
-    });
-  }
-
   // ---- registration page -------------------------------------------------------------
   // The member types what is on the party card, on a phone keyboard: the form checks what it
   // can (in Vietnamese, next to the field), the server matches the rest (DESIGN.md,
@@ -472,7 +450,6 @@
   setupQuizzes();
   setupServiceWorker();
   setupDocument();
-  setupMeetings();
   setupRegister();
   setupBookmarks();
   setupInstall();

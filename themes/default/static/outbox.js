@@ -1,10 +1,11 @@
-// The phone's outbox: registration and reading events are written to IndexedDB first and
-// sent when the network allows, from the page or from the service worker (Background Sync).
+// The phone's outbox: registration, reading events and a few requests (a cell meeting's
+// record and schedule) are written to IndexedDB first and sent when the network allows, from
+// the page or from the service worker (Background Sync).
 // An event leaves the outbox only when the server has answered for it; the server ignores
 // an event it already has (same id), so a batch sent twice is never counted twice.
 (function (g) {
   "use strict";
-  var DB = "sotay", VERSION = 1, MAX_BATCH = 500;
+  var DB = "sotay", VERSION = 2, MAX_BATCH = 500;
 
   function base() {
     if (g.registration && g.registration.scope) return new URL(g.registration.scope).pathname;
@@ -21,8 +22,14 @@
           var d = r.result;
           if (!d.objectStoreNames.contains("outbox")) d.createObjectStore("outbox", { keyPath: "id" });
           if (!d.objectStoreNames.contains("kv")) d.createObjectStore("kv");
+          // Requests to send, one per "METHOD path": a newer one replaces a waiting one.
+          if (!d.objectStoreNames.contains("requests")) d.createObjectStore("requests", { keyPath: "key" });
         };
-        r.onsuccess = function () { resolve(r.result); };
+        r.onsuccess = function () {
+          // A newer page (a new version of this file) upgrading the database: let it.
+          r.result.onversionchange = function () { r.result.close(); dbPromise = null; };
+          resolve(r.result);
+        };
         r.onerror = function () { dbPromise = null; reject(r.error); };
       });
     }
@@ -67,6 +74,17 @@
     return run("outbox", "readwrite", function (s) { return s.put(ev); }).then(function () { return ev.id; });
   }
 
+  /** Keeps a request (`PUT api/v1/meetings/2026-12` and its JSON body) to send; one that was
+   *  waiting for the same method and path is replaced. `flush` sends it; the server's answer
+   *  is kept as "answer:METHOD path" ({meeting: ...} or {error: {code, message}}). */
+  function request(method, path, body) {
+    var key = method + " " + path;
+    return run("requests", "readwrite", function (s) { return s.put({ key: key, method: method, path: path, body: body, at: new Date().toISOString() }); })
+      .then(function () { return key; });
+  }
+  /** The request waiting for "METHOD path", if any. */
+  function pendingRequest(key) { return run("requests", "readonly", function (s) { return s.get(key); }); }
+
   /** This phone's id: sent with the registration, so that sending it twice counts one phone. */
   function device() {
     return get("device").then(function (d) {
@@ -84,10 +102,37 @@
     }).then(function () { return del("registration_error"); });
   }
 
-  function post(path, body, token) {
+  function post(path, body, token, method) {
     var headers = { "content-type": "application/json" };
     if (token) headers.authorization = "Bearer " + token;
-    return fetch(base() + path, { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin", cache: "no-store" });
+    return fetch(base() + path, { method: method || "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin", cache: "no-store" });
+  }
+
+  /** Sends the waiting requests, oldest first. An answer the server gave (2xx, or a refusal
+   *  it will give again: 400, 403, 404, 413) ends a request and is kept; anything else is
+   *  tried again later. Resolves false when the server no longer knows this phone. */
+  function sendRequests(token) {
+    return run("requests", "readonly", function (s) { return s.getAll(); }).then(function (all) {
+      all.sort(function (a, b) { return a.at < b.at ? -1 : a.at > b.at ? 1 : 0; });
+      return all.reduce(function (chain, r) {
+        return chain.then(function (known) {
+          if (!known) return false;
+          return post(r.path, r.body, token, r.method).then(function (res) {
+            if (res.status === 401) return false;
+            if (!res.ok && [400, 403, 404, 413].indexOf(res.status) < 0) throw new Retry(r.key + " " + res.status);
+            return res.json().catch(function () { return { error: { code: "unknown", message: "Lỗi " + res.status } }; }).then(function (v) {
+              return set("answer:" + r.key, v).then(function () {
+                // A newer request for the same path may have come in meanwhile: keep it.
+                return run("requests", "readwrite", function (s) {
+                  var q = s.get(r.key);
+                  q.onsuccess = function () { if (q.result && q.result.at === r.at) s.delete(r.key); };
+                });
+              }).then(function () { return true; });
+            });
+          });
+        });
+      }, Promise.resolve(true));
+    });
   }
 
   function Retry(msg) { this.message = msg; }
@@ -139,6 +184,12 @@
       });
     }).then(function () {
       return get("token");
+    }).then(function (token) {
+      if (!token) return token;
+      return sendRequests(token).then(function (known) {
+        if (known) return token;
+        return del("token").then(function () { return del("member"); }).then(function () { return null; });
+      });
     }).then(function loop(token) {
       if (!token) return count().then(function (n) { return { sent: sent, pending: n }; });
       return pending(MAX_BATCH).then(function (batch) {
@@ -169,5 +220,5 @@
     });
   }
 
-  g.SotayOutbox = { add: add, register: register, flush: flush, get: get, set: set, del: del, count: count, uuid: uuid, Retry: Retry };
+  g.SotayOutbox = { add: add, register: register, request: request, pendingRequest: pendingRequest, flush: flush, get: get, set: set, del: del, count: count, uuid: uuid, Retry: Retry };
 })(self);

@@ -1,0 +1,1105 @@
+//! The roster as committee staff keep it — `units.csv`/`members.csv` of DESIGN.md, or Excel
+//! workbooks with Vietnamese headers — read and checked before anything is stored: every
+//! problem is reported at its place (`members.csv:14`, `Đảng viên!C14`), and a roster with
+//! errors is not imported at all.
+//!
+//! Reading goes in steps: `table` turns a file into rows and finds the header; [`parse`]
+//! turns rows into units and members, checking each value; [`assemble`] checks the tree and
+//! where members belong, for the whole roster or for one unit's subtree (against the roster
+//! as stored, [`update::Current`]); `quality` adds the data-quality warnings; `update`
+//! computes what an upload would change. `xlsx` writes the template and exports.
+
+pub mod quality;
+pub mod table;
+pub mod update;
+pub mod xlsx;
+
+use crate::model::{clean_name, spelling_key, CardNumber, MemberStatus, Role, UnitCode, UnitKind};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use table::{Field, Place, Record, Table, Value, MEMBER_FIELDS, UNIT_FIELDS};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Unit {
+    pub code: UnitCode,
+    pub name: String,
+    pub parent: Option<UnitCode>,
+    pub kind: UnitKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Member {
+    pub card: CardNumber,
+    pub full_name: String,
+    #[serde(with = "crate::model::iso_date")]
+    pub birth_date: time::Date,
+    pub unit: UnitCode,
+    pub status: MemberStatus,
+    pub role: Role,
+    /// Whether the member has a smartphone; `None`: the file did not say (counted as yes,
+    /// DESIGN.md's default, and shown in the data-quality view as an answer to get).
+    pub smartphone: Option<bool>,
+}
+
+impl Member {
+    pub fn has_smartphone(&self) -> bool {
+        self.smartphone.unwrap_or(true)
+    }
+}
+
+/// A checked roster, ready to import: units ordered parents first.
+#[derive(Debug, Clone, Default)]
+pub struct Roster {
+    pub units: Vec<Unit>,
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// Where a table came from: a file, and its sheet for a workbook.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub struct Source {
+    pub file: String,
+    pub sheet: Option<String>,
+}
+
+impl Source {
+    /// `Đảng viên!C14` for a sheet, `dòng 14` for a CSV file.
+    pub fn place(&self, p: Place) -> String {
+        match (&self.sheet, p.col) {
+            _ if p.line == 0 => String::new(),
+            (Some(s), Some(c)) => format!("{s}!{}{}", table::col_letters(c), p.line),
+            (Some(s), None) => format!("{s}!{}:{}", p.line, p.line),
+            (None, _) => format!("dòng {}", p.line),
+        }
+    }
+
+    pub fn push(&self, report: &mut Report, p: Place, level: Level, message: String) {
+        report.problems.push(Problem {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            line: p.line,
+            col: p.col,
+            column: p
+                .col
+                .filter(|_| self.sheet.is_some())
+                .map(table::col_letters),
+            place: self.place(p),
+            level,
+            message,
+        });
+    }
+}
+
+/// One data-quality finding: its file, and in it a CSV line or a sheet's cell (line 0: the
+/// file as a whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub sheet: Option<String>,
+    pub line: usize,
+    #[serde(skip)]
+    pub col: Option<u32>,
+    /// The cell's column letters, for a sheet.
+    pub column: Option<String>,
+    /// The place as people read it: `Đảng viên!C14`, `dòng 14`, or empty for the whole file.
+    pub place: String,
+    pub level: Level,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lvl = match self.level {
+            Level::Error => "lỗi",
+            Level::Warning => "cảnh báo",
+        };
+        match (&self.sheet, self.line) {
+            (_, 0) => write!(f, "{}: {lvl}: {}", self.file, self.message),
+            (Some(_), _) => write!(f, "{}: {}: {lvl}: {}", self.file, self.place, self.message),
+            (None, l) => write!(f, "{}:{l}: {lvl}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// The data-quality report of a roster.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub problems: Vec<Problem>,
+    pub units: usize,
+    pub members: usize,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| p.level == Level::Error)
+            .count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.problems.len() - self.errors()
+    }
+    /// A problem with a whole file.
+    pub fn push_file(&mut self, file: &str, level: Level, message: String) {
+        Source {
+            file: file.to_string(),
+            sheet: None,
+        }
+        .push(self, Place::default(), level, message);
+    }
+    /// Sorted by file, sheet, place; errors before warnings at one place.
+    pub fn sort(&mut self) {
+        // A CSV line's problems stay in the order they were found; a sheet's go by cell.
+        let key = |p: &Problem| (p.sheet.is_some().then_some(p.col).flatten(), p.level);
+        self.problems.sort_by(|a, b| {
+            (&a.file, &a.sheet, a.line, key(a)).cmp(&(&b.file, &b.sheet, b.line, key(b)))
+        });
+    }
+}
+
+/// Items read from one table, with the table's place and the column of each field.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Part<T> {
+    pub src: Source,
+    /// Column of each field (`UNIT_FIELDS` or `MEMBER_FIELDS`), if the table has it.
+    pub cols: Vec<Option<u32>>,
+    /// Each item with its line.
+    pub items: Vec<(usize, T)>,
+}
+
+impl<T> Part<T> {
+    /// The place of field `f` (by key) of the item on `line`.
+    pub fn at(&self, line: usize, key: &str) -> Place {
+        let fields = if self.cols.len() == UNIT_FIELDS.len() {
+            UNIT_FIELDS
+        } else {
+            MEMBER_FIELDS
+        };
+        let col = fields
+            .iter()
+            .position(|f| f.key == key)
+            .and_then(|i| self.cols.get(i).copied().flatten());
+        Place { line, col }
+    }
+    pub fn push(&self, report: &mut Report, line: usize, key: &str, level: Level, msg: String) {
+        self.src.push(report, self.at(line, key), level, msg);
+    }
+}
+
+/// The files read: units (absent when a subtree update leaves its units as they are) and
+/// members, each value checked; the tree is not checked yet. Kept (serialized) between an
+/// upload's preview and its application.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Parsed {
+    pub units: Option<Part<Unit>>,
+    pub members: Part<Member>,
+    /// Whether the members' table has a smartphone column.
+    pub smartphone_column: bool,
+}
+
+// ---- reading files ------------------------------------------------------------------------
+
+fn read_bytes(path: &Path, report: &mut Report) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            report.push_file(
+                &path.display().to_string(),
+                Level::Error,
+                format!("không đọc được tệp: {}", io_error(&e)),
+            );
+            None
+        }
+    }
+}
+
+fn io_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "không có tệp này".into(),
+        std::io::ErrorKind::PermissionDenied => "không có quyền đọc".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// How a sheet may be found when none has the name asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Otherwise {
+    /// The first sheet (a file given for one table).
+    First,
+    /// The only sheet, if there is one.
+    Only,
+    /// None (a workbook must have both sheets).
+    Nothing,
+}
+
+/// Which sheet of a workbook holds a table: the one named `name`, else as `otherwise` says.
+fn pick_sheet(
+    book: &table::Workbook,
+    name: &str,
+    otherwise: Otherwise,
+    report: &mut Report,
+) -> Option<String> {
+    if let Some(s) = book.find(name) {
+        return Some(s);
+    }
+    let fallback = match otherwise {
+        Otherwise::First => book.sheets.first(),
+        Otherwise::Only if book.sheets.len() == 1 => book.sheets.first(),
+        _ => None,
+    };
+    if let Some(s) = fallback {
+        return Some(s.clone());
+    }
+    report.push_file(
+        &book.file,
+        Level::Error,
+        format!(
+            "không có trang \"{name}\"; các trang của tệp: {}",
+            book.sheets
+                .iter()
+                .map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    None
+}
+
+/// The table of one file: CSV, or a sheet of a workbook (`sheet`, else the first).
+fn file_table(path: &Path, sheet: &str, report: &mut Report) -> Option<Table> {
+    let bytes = read_bytes(path, report)?;
+    let name = path.display().to_string();
+    if table::is_spreadsheet(&bytes) {
+        let mut book = table::Workbook::open(bytes, &name, report)?;
+        let s = pick_sheet(&book, sheet, Otherwise::First, report)?;
+        book.table(&s, report)
+    } else {
+        let text = table::csv_text(bytes, &name, report)?;
+        Some(table::csv_table(&text, &name, report))
+    }
+}
+
+/// Reads and checks the units and members files (CSV or Excel: a workbook's sheet "Đơn vị"
+/// or "Đảng viên", or its first sheet). The roster is `Some` only when there is no error.
+pub fn read(units_path: &Path, members_path: &Path) -> (Option<Roster>, Report) {
+    let mut report = Report::default();
+    let units = file_table(units_path, "Đơn vị", &mut report);
+    let members = file_table(members_path, "Đảng viên", &mut report);
+    finish(units, members, report)
+}
+
+/// Reads and checks a workbook with the sheets "Đơn vị" and "Đảng viên".
+pub fn read_workbook(path: &Path) -> (Option<Roster>, Report) {
+    let mut report = Report::default();
+    let Some(bytes) = read_bytes(path, &mut report) else {
+        return (None, report);
+    };
+    let name = path.display().to_string();
+    if !table::is_spreadsheet(&bytes) {
+        report.push_file(
+            &name,
+            Level::Error,
+            "--workbook cần một tệp Excel (.xlsx) có hai trang \"Đơn vị\" và \"Đảng viên\"".into(),
+        );
+        return (None, report);
+    }
+    let Some(mut book) = table::Workbook::open(bytes, &name, &mut report) else {
+        return (None, report);
+    };
+    let mut both = [None, None];
+    for (slot, sheet) in both.iter_mut().zip(["Đơn vị", "Đảng viên"]) {
+        if let Some(s) = pick_sheet(&book, sheet, Otherwise::Nothing, &mut report) {
+            *slot = book.table(&s, &mut report);
+        }
+    }
+    let [units, members] = both;
+    finish(units, members, report)
+}
+
+fn finish(
+    units: Option<Table>,
+    members: Option<Table>,
+    mut report: Report,
+) -> (Option<Roster>, Report) {
+    let (Some(units), Some(members)) = (units, members) else {
+        report.sort();
+        return (None, report);
+    };
+    let parsed = parse(Some(&units), &members, &mut report);
+    let roster = assemble(parsed, &Scope::Whole, &mut report);
+    (roster, report)
+}
+
+/// An upload from the dashboard: a workbook (sheet "Đảng viên", or its only sheet, and
+/// optionally "Đơn vị") or a members CSV file. Returns the parsed files and their report.
+pub fn parse_upload(bytes: Vec<u8>, file: &str) -> (Option<Parsed>, Report) {
+    let mut report = Report::default();
+    if table::is_spreadsheet(&bytes) {
+        let Some(mut book) = table::Workbook::open(bytes, file, &mut report) else {
+            return (None, report);
+        };
+        let units = book
+            .find("Đơn vị")
+            .and_then(|s| book.table(&s, &mut report));
+        let members = match pick_sheet(&book, "Đảng viên", Otherwise::Only, &mut report) {
+            Some(s) => book.table(&s, &mut report),
+            None => None,
+        };
+        let Some(members) = members else {
+            report.sort();
+            return (None, report);
+        };
+        let parsed = parse(units.as_ref(), &members, &mut report);
+        (Some(parsed), report)
+    } else {
+        let Some(text) = table::csv_text(bytes, file, &mut report) else {
+            return (None, report);
+        };
+        let members = table::csv_table(&text, file, &mut report);
+        let parsed = parse(None, &members, &mut report);
+        (Some(parsed), report)
+    }
+}
+
+// ---- checking values ----------------------------------------------------------------------
+
+fn slug(s: &str) -> String {
+    sotay_generator::text::slug(s)
+}
+
+fn parse_kind(s: &str) -> Option<UnitKind> {
+    UnitKind::parse(&slug(s)).or(match slug(s).as_str() {
+        "dang-bo-truc-thuoc" => Some(UnitKind::DangBo),
+        "chi-bo-truc-thuoc" => Some(UnitKind::ChiBo),
+        _ => None,
+    })
+}
+
+fn parse_status(s: &str) -> Option<MemberStatus> {
+    let s = slug(s);
+    MemberStatus::parse(s.strip_prefix("dang-vien-").unwrap_or(&s))
+}
+
+fn parse_role(s: &str) -> Option<Role> {
+    let s = slug(s);
+    Role::parse(s.strip_suffix("-chi-bo").unwrap_or(&s)).or(match s.as_str() {
+        "chi-uy-vien" | "dang-uy-vien" | "uy-vien" => Some(Role::CapUyVien),
+        _ => None,
+    })
+}
+
+/// `Some(None)`: no answer; `None`: not an answer.
+fn parse_smartphone(v: Option<&Value>) -> Option<Option<bool>> {
+    match v {
+        None => Some(None),
+        Some(Value::Bool(b)) => Some(Some(*b)),
+        Some(Value::Number(n)) if *n == 1.0 => Some(Some(true)),
+        Some(Value::Number(n)) if *n == 0.0 => Some(Some(false)),
+        Some(v) => match slug(&v.text()).as_str() {
+            "" => Some(None),
+            "co" | "x" | "yes" | "true" => Some(Some(true)),
+            "khong" | "no" | "false" => Some(Some(false)),
+            _ => None,
+        },
+    }
+}
+
+fn kinds_list() -> String {
+    UnitKind::ALL
+        .iter()
+        .map(|k| format!("{} ({k})", k.label()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Units and members from their tables, each value checked (field errors and name
+/// warnings); duplicates within each table are errors.
+pub fn parse(units: Option<&Table>, members: &Table, report: &mut Report) -> Parsed {
+    let units = units.map(|t| parse_units(t, report));
+    let (members, smartphone_column) = parse_members(members, report);
+    Parsed {
+        units,
+        members,
+        smartphone_column,
+    }
+}
+
+fn cols(recs: &[Record], fields: &[Field]) -> Vec<Option<u32>> {
+    match recs.first() {
+        Some(r) => r.values.iter().map(|v| v.1).collect(),
+        None => vec![None; fields.len()],
+    }
+}
+
+fn parse_units(t: &Table, report: &mut Report) -> Part<Unit> {
+    const CODE: usize = 0;
+    const NAME: usize = 1;
+    const PARENT: usize = 2;
+    const KIND: usize = 3;
+    let recs = table::records(t, UNIT_FIELDS, report);
+    let mut part = Part {
+        src: t.src.clone(),
+        cols: cols(&recs, UNIT_FIELDS),
+        items: Vec::new(),
+    };
+    let mut first: HashMap<UnitCode, Place> = HashMap::new();
+    for r in &recs {
+        let err = |report: &mut Report, f: usize, msg: String| {
+            t.push(report, r.place(f), Level::Error, msg)
+        };
+        let raw_code = r.text(CODE);
+        let Some(code) = UnitCode::parse(&raw_code) else {
+            err(
+                report,
+                CODE,
+                if raw_code.is_empty() {
+                    "thiếu mã đơn vị".into()
+                } else {
+                    format!("mã đơn vị \"{raw_code}\" không hợp lệ (chỉ gồm chữ không dấu, số và . _ -)")
+                },
+            );
+            continue;
+        };
+        let raw_name = r.text(NAME);
+        let name = clean_name(&raw_name);
+        if name.chars().any(char::is_control) {
+            err(
+                report,
+                NAME,
+                format!("tên đơn vị {code} có ký tự điều khiển (một ký tự ẩn như NUL)"),
+            );
+            continue;
+        }
+        if name.is_empty() {
+            err(report, NAME, format!("đơn vị {code} chưa có tên"));
+        } else if name != raw_name {
+            t.push(
+                report,
+                r.place(NAME),
+                Level::Warning,
+                format!("tên đơn vị {code} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""),
+            );
+        }
+        let parent = match r.text(PARENT).as_str() {
+            "" => None,
+            p => match UnitCode::parse(p) {
+                Some(p) => Some(p),
+                None => {
+                    err(
+                        report,
+                        PARENT,
+                        format!("mã đơn vị cấp trên \"{p}\" không hợp lệ"),
+                    );
+                    continue;
+                }
+            },
+        };
+        let Some(kind) = parse_kind(&r.text(KIND)) else {
+            err(
+                report,
+                KIND,
+                format!(
+                    "loại đơn vị \"{}\" không hợp lệ; dùng một trong: {}",
+                    r.text(KIND),
+                    kinds_list()
+                ),
+            );
+            continue;
+        };
+        if let Some(at) = first.get(&code) {
+            err(
+                report,
+                CODE,
+                format!("mã đơn vị {code} bị trùng (đã có ở {})", t.src.place(*at)),
+            );
+            continue;
+        }
+        first.insert(code.clone(), r.place(CODE));
+        part.items.push((
+            r.line,
+            Unit {
+                code,
+                name,
+                parent,
+                kind,
+            },
+        ));
+    }
+    part
+}
+
+fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
+    const CARD: usize = 0;
+    const NAME: usize = 1;
+    const BIRTH: usize = 2;
+    const UNIT: usize = 3;
+    const STATUS: usize = 4;
+    const ROLE: usize = 5;
+    const PHONE: usize = 6;
+    let recs = table::records(t, MEMBER_FIELDS, report);
+    let smartphone_column = recs.first().is_some_and(|r| r.has(PHONE));
+    let mut part = Part {
+        src: t.src.clone(),
+        cols: cols(&recs, MEMBER_FIELDS),
+        items: Vec::new(),
+    };
+    let mut first: HashMap<CardNumber, Place> = HashMap::new();
+    let mut name_forms: HashMap<(String, UnitCode), (String, Place)> = HashMap::new();
+    // Card numbers typed into number cells, which lose their leading zeros.
+    let mut numeric_cards: Vec<(Place, usize)> = Vec::new();
+    // The longest card number, to say how many numeric ones are shorter.
+    let mut longest_card = 0;
+    for r in &recs {
+        let mut ok = true;
+        let mut err = |report: &mut Report, f: usize, msg: String| {
+            t.push(report, r.place(f), Level::Error, msg);
+            ok = false;
+        };
+        let raw_card = r.text(CARD);
+        let card = CardNumber::parse(&raw_card);
+        match &card {
+            None if raw_card.is_empty() => err(report, CARD, "thiếu số thẻ đảng viên".into()),
+            None => err(
+                report,
+                CARD,
+                format!("số thẻ đảng viên \"{raw_card}\" không hợp lệ (6 đến 20 chữ số)"),
+            ),
+            Some(c) => {
+                longest_card = longest_card.max(c.as_str().len());
+                if matches!(r.value(CARD), Some(Value::Number(_))) {
+                    numeric_cards.push((r.place(CARD), c.as_str().len()));
+                }
+            }
+        }
+        let raw_name = r.text(NAME);
+        let name = clean_name(&raw_name);
+        if name.is_empty() {
+            err(report, NAME, "thiếu họ và tên".into());
+        } else if name.chars().any(char::is_control) {
+            err(
+                report,
+                NAME,
+                "họ và tên có ký tự điều khiển (một ký tự ẩn như NUL hoặc tab)".into(),
+            );
+        }
+        let birth = match r.value(BIRTH) {
+            None => None,
+            Some(Value::Date(d)) => Some(*d),
+            Some(Value::Number(n)) => table::excel_serial(*n),
+            Some(v) => table::parse_date_vn(&v.text()),
+        };
+        match birth {
+            None if r.value(BIRTH).is_none() => err(report, BIRTH, "thiếu ngày sinh".into()),
+            None => err(
+                report,
+                BIRTH,
+                format!(
+                    "ngày sinh \"{}\" không hợp lệ (ngày/tháng/năm như 02/01/1960, một ngày có thật)",
+                    r.text(BIRTH)
+                ),
+            ),
+            Some(d) if d.year() < 1900 || d.year() > 2015 => err(
+                report,
+                BIRTH,
+                format!(
+                    "ngày sinh {} không hợp lý",
+                    crate::model::format_date(d)
+                ),
+            ),
+            _ => {}
+        }
+        let raw_unit = r.text(UNIT);
+        let unit = UnitCode::parse(&raw_unit);
+        if unit.is_none() {
+            err(
+                report,
+                UNIT,
+                if raw_unit.is_empty() {
+                    "thiếu mã chi bộ".into()
+                } else {
+                    format!("mã chi bộ \"{raw_unit}\" không hợp lệ")
+                },
+            );
+        }
+        let status = parse_status(&r.text(STATUS));
+        if status.is_none() {
+            err(
+                report,
+                STATUS,
+                format!(
+                    "tình trạng \"{}\" không hợp lệ; dùng một trong: {}",
+                    r.text(STATUS),
+                    MemberStatus::ALL
+                        .iter()
+                        .map(|s| s.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        let role = parse_role(&r.text(ROLE));
+        if role.is_none() {
+            err(
+                report,
+                ROLE,
+                format!(
+                    "chức vụ \"{}\" không hợp lệ; dùng một trong: {}",
+                    r.text(ROLE),
+                    Role::ALL
+                        .iter()
+                        .map(|s| s.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        let smartphone = parse_smartphone(r.value(PHONE));
+        if smartphone.is_none() {
+            err(
+                report,
+                PHONE,
+                format!(
+                    "điện thoại thông minh ghi \"có\" hoặc \"không\", không phải \"{}\"",
+                    r.text(PHONE)
+                ),
+            );
+        }
+        if let Some(c) = &card {
+            if let Some(at) = first.get(c) {
+                err(
+                    report,
+                    CARD,
+                    format!("số thẻ {c} bị trùng (đã có ở {})", t.src.place(*at)),
+                );
+            } else {
+                first.insert(c.clone(), r.place(CARD));
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let (Some(card), Some(birth), Some(unit), Some(status), Some(role), Some(smartphone)) =
+            (card, birth, unit, status, role, smartphone)
+        else {
+            continue;
+        };
+        if name != raw_name {
+            t.push(
+                report,
+                r.place(NAME),
+                Level::Warning,
+                format!("họ và tên của {card} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""),
+            );
+        }
+        let key = (spelling_key(&name), unit.clone());
+        match name_forms.get(&key) {
+            Some((other, at)) if *other != raw_name => t.push(
+                report,
+                r.place(NAME),
+                Level::Warning,
+                format!(
+                    "\"{raw_name}\" và \"{other}\" ({}) ở {unit} chỉ khác nhau về dạng Unicode, chữ hoa, chữ thường hoặc khoảng trắng; kiểm tra xem có phải hai người",
+                    t.src.place(*at)
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                name_forms.insert(key, (raw_name.clone(), r.place(NAME)));
+            }
+        }
+        part.items.push((
+            r.line,
+            Member {
+                card,
+                full_name: name,
+                birth_date: birth,
+                unit,
+                status,
+                role,
+                smartphone,
+            },
+        ));
+    }
+    if let Some((at, _)) = numeric_cards.first() {
+        let shorter = numeric_cards
+            .iter()
+            .filter(|(_, len)| *len < longest_card)
+            .count();
+        t.push(
+            report,
+            *at,
+            Level::Warning,
+            format!(
+                "{} số thẻ được lưu dạng số: Excel bỏ số 0 ở đầu số thẻ{}; hãy định dạng cột Số thẻ đảng viên là Văn bản (Text) và kiểm tra lại các số thẻ này",
+                numeric_cards.len(),
+                if shorter > 0 {
+                    format!(" ({shorter} số thẻ ngắn hơn {longest_card} chữ số)")
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
+    (part, smartphone_column)
+}
+
+// ---- checking the tree --------------------------------------------------------------------
+
+/// What a roster file covers: the whole roster, or one unit's subtree (its units, if the
+/// upload has them, and the members of its cells), checked against the roster as stored.
+pub enum Scope<'a> {
+    Whole,
+    Subtree {
+        unit: &'a UnitCode,
+        current: &'a update::Current,
+    },
+}
+
+/// Checks the tree and where members belong; adds the data-quality warnings. The roster
+/// (units parents first: for a subtree, its units including the scope's own) is `Some` only
+/// when there is no error.
+pub fn assemble(parsed: Parsed, scope: &Scope, report: &mut Report) -> Option<Roster> {
+    let units = match scope {
+        Scope::Whole => match &parsed.units {
+            Some(part) => whole_tree(part, report),
+            None => Vec::new(),
+        },
+        Scope::Subtree { unit, current } => subtree_units(&parsed, unit, current, report),
+    };
+    let by_code: HashMap<&UnitCode, &Unit> = units.iter().map(|u| (&u.code, u)).collect();
+    let mp = &parsed.members;
+    let mut members = Vec::with_capacity(mp.items.len());
+    let mut has_members: HashSet<&UnitCode> = HashSet::new();
+    for (line, m) in &mp.items {
+        let place_unit = |report: &mut Report, msg: String| {
+            mp.push(report, *line, "unit_code", Level::Error, msg)
+        };
+        match by_code.get(&m.unit) {
+            None => match scope {
+                Scope::Subtree { unit, current } => match current.unit(&m.unit) {
+                    Some(u) => place_unit(
+                        report,
+                        format!(
+                            "{} ({}) không thuộc {}: chỉ cập nhật được các chi bộ trong phạm vi này",
+                            u.name,
+                            m.unit,
+                            current.unit_name(unit)
+                        ),
+                    ),
+                    None => place_unit(
+                        report,
+                        format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
+                    ),
+                },
+                Scope::Whole => place_unit(
+                    report,
+                    format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
+                ),
+            },
+            Some(u) if !u.kind.is_cell() => place_unit(
+                report,
+                format!(
+                    "{} ({}) là {}, không phải chi bộ: đảng viên sinh hoạt tại chi bộ (Chi bộ hoặc Chi bộ cơ sở)",
+                    u.name,
+                    u.code,
+                    u.kind.label().to_lowercase()
+                ),
+            ),
+            Some(_) => {}
+        }
+        if let Scope::Subtree { unit, current } = scope {
+            if let Some(now) = current.member(&m.card) {
+                if !current.within(&now.unit, unit) {
+                    mp.push(
+                        report,
+                        *line,
+                        "card_number",
+                        Level::Error,
+                        format!(
+                            "số thẻ {}: đảng viên {} đang sinh hoạt tại {}: việc chuyển sinh hoạt do cấp trên thực hiện",
+                            m.card,
+                            now.full_name,
+                            current.unit_path_names(&now.unit)
+                        ),
+                    );
+                }
+            }
+        }
+        has_members.insert(&m.unit);
+        members.push(m.clone());
+    }
+    if let Some(part) = parsed.units.as_ref().filter(|_| !mp.items.is_empty()) {
+        for (line, u) in &part.items {
+            if u.kind.is_cell() && !has_members.contains(&u.code) {
+                part.push(
+                    report,
+                    *line,
+                    "code",
+                    Level::Warning,
+                    format!("chi bộ {} chưa có đảng viên", u.code),
+                );
+            }
+        }
+    }
+    if matches!(scope, Scope::Whole) {
+        // Importing nothing would take everyone off the roster (said only of a file that has
+        // no other error, such as a header it could not find).
+        let clean = |report: &Report, file: &str| {
+            !report
+                .problems
+                .iter()
+                .any(|p| p.level == Level::Error && p.file == file)
+        };
+        let ufile = parsed.units.as_ref().map_or(&mp.src.file, |p| &p.src.file);
+        if units.is_empty() && clean(report, ufile) {
+            report.push_file(ufile, Level::Error, "tệp không có đơn vị nào".into());
+        }
+        if mp.items.is_empty() && clean(report, &mp.src.file) {
+            report.push_file(
+                &mp.src.file,
+                Level::Error,
+                "tệp không có đảng viên nào".into(),
+            );
+        }
+    }
+    let others = match scope {
+        Scope::Whole => None,
+        Scope::Subtree { unit, current } => Some((*unit, *current)),
+    };
+    quality::warn_upload(&parsed, &units, &members, others, report);
+    report.units = units.len();
+    report.members = members.len();
+    report.sort();
+    (report.errors() == 0).then_some(Roster { units, members })
+}
+
+/// Units parents first: those whose parent is not among them come first (the root, or the
+/// units right under a subtree's top), then each one's children, depth first, siblings in
+/// their order. Units in a cycle never come (they are errors already).
+fn parents_first(units: Vec<Unit>) -> Vec<Unit> {
+    let inside: HashSet<UnitCode> = units.iter().map(|u| u.code.clone()).collect();
+    let mut children: HashMap<UnitCode, Vec<Unit>> = HashMap::new();
+    let mut stack = Vec::new();
+    for u in units {
+        match &u.parent {
+            Some(p) if inside.contains(p) => children.entry(p.clone()).or_default().push(u),
+            _ => stack.push(u),
+        }
+    }
+    stack.reverse();
+    let mut out = Vec::with_capacity(inside.len());
+    while let Some(u) = stack.pop() {
+        if let Some(list) = children.remove(&u.code) {
+            stack.extend(list.into_iter().rev());
+        }
+        out.push(u);
+    }
+    out
+}
+
+fn whole_tree(part: &Part<Unit>, report: &mut Report) -> Vec<Unit> {
+    let units: Vec<&(usize, Unit)> = part.items.iter().collect();
+    let by_code: HashMap<&UnitCode, &Unit> = units.iter().map(|(_, u)| (&u.code, u)).collect();
+    let roots: Vec<&&(usize, Unit)> = units.iter().filter(|(_, u)| u.parent.is_none()).collect();
+    if roots.is_empty() && !units.is_empty() {
+        report.push_file(
+            &part.src.file,
+            Level::Error,
+            "không có đơn vị gốc: đúng một đơn vị để trống mã đơn vị cấp trên".into(),
+        );
+    }
+    for (line, u) in roots.iter().skip(1) {
+        part.push(
+            report,
+            *line,
+            "parent_code",
+            Level::Error,
+            format!(
+                "đơn vị {} không có đơn vị cấp trên, nhưng {} đã là đơn vị gốc; đảng viên của đơn vị này sẽ nằm ngoài mọi báo cáo",
+                u.code, roots[0].1.code
+            ),
+        );
+    }
+    check_links(part, &by_code, None, report);
+    parents_first(units.iter().map(|(_, u)| u.clone()).collect())
+}
+
+/// Parents known, no cycles, nothing under a cell. `top`: the unit a subtree's units may
+/// hang from without being in the file.
+fn check_links(
+    part: &Part<Unit>,
+    by_code: &HashMap<&UnitCode, &Unit>,
+    top: Option<&Unit>,
+    report: &mut Report,
+) {
+    let n = by_code.len();
+    for (line, u) in &part.items {
+        let Some(p) = &u.parent else { continue };
+        if top.is_some_and(|t| t.code == u.code) {
+            continue;
+        }
+        let parent = by_code.get(p).copied().or(top.filter(|t| &t.code == p));
+        let Some(parent) = parent else {
+            part.push(
+                report,
+                *line,
+                "parent_code",
+                Level::Error,
+                match top {
+                    Some(t) => format!(
+                        "đơn vị {} có đơn vị cấp trên {p} không có trong tệp và không phải {} ({})",
+                        u.code, t.name, t.code
+                    ),
+                    None => format!(
+                        "đơn vị {} có đơn vị cấp trên {p} không có trong danh sách đơn vị",
+                        u.code
+                    ),
+                },
+            );
+            continue;
+        };
+        // Walk up; a walk longer than the number of units is a cycle.
+        let mut cur = p;
+        let mut steps = 0;
+        while let Some(up) = by_code
+            .get(cur)
+            .filter(|_| top.is_none_or(|t| &t.code != cur))
+            .and_then(|x| x.parent.as_ref())
+        {
+            steps += 1;
+            if up == &u.code || steps > n {
+                part.push(
+                    report,
+                    *line,
+                    "parent_code",
+                    Level::Error,
+                    format!("đơn vị {} là cấp trên của chính nó (vòng qua {p})", u.code),
+                );
+                break;
+            }
+            cur = up;
+        }
+        if parent.kind.is_cell() {
+            part.push(
+                report,
+                *line,
+                "parent_code",
+                Level::Error,
+                format!(
+                    "đơn vị {} trực thuộc {p}, là một chi bộ; chi bộ không có đơn vị trực thuộc",
+                    u.code
+                ),
+            );
+        }
+    }
+}
+
+/// The units of `scope`'s subtree after an upload: those of the file (checked against the
+/// roster as stored), or the stored ones when the upload has no units table.
+fn subtree_units(
+    parsed: &Parsed,
+    scope: &UnitCode,
+    current: &update::Current,
+    report: &mut Report,
+) -> Vec<Unit> {
+    let Some(top) = current.unit(scope).cloned() else {
+        report.push_file(
+            &parsed.members.src.file,
+            Level::Error,
+            format!("không có đơn vị {scope} trong danh sách hiện tại"),
+        );
+        return Vec::new();
+    };
+    let Some(part) = &parsed.units else {
+        return current.subtree(scope).into_iter().cloned().collect();
+    };
+    let mut top_row = top.clone();
+    for (line, u) in &part.items {
+        if u.code == top.code {
+            if u.parent
+                .as_ref()
+                .is_some_and(|p| Some(p) != top.parent.as_ref())
+            {
+                part.push(
+                    report,
+                    *line,
+                    "parent_code",
+                    Level::Error,
+                    format!(
+                        "đơn vị cấp trên của {} do cấp trên quản lý: để trống hoặc ghi {}",
+                        top.name,
+                        top.parent.as_ref().map(|p| p.as_str()).unwrap_or("")
+                    ),
+                );
+            }
+            if u.kind != top.kind {
+                part.push(
+                    report,
+                    *line,
+                    "kind",
+                    Level::Error,
+                    format!(
+                        "loại của {} ({}) do cấp trên quản lý, không đổi thành {}",
+                        top.name,
+                        top.kind.label(),
+                        u.kind.label()
+                    ),
+                );
+            }
+            top_row.name = u.name.clone();
+            continue;
+        }
+        if let Some(other) = current.unit(&u.code) {
+            if !current.within(&u.code, scope) {
+                part.push(
+                    report,
+                    *line,
+                    "code",
+                    Level::Error,
+                    format!(
+                        "mã đơn vị {} đang là mã của {}, ngoài phạm vi {}",
+                        u.code,
+                        current.unit_path_names(&other.code),
+                        top.name
+                    ),
+                );
+                continue;
+            }
+        }
+        if u.parent.is_none() {
+            part.push(
+                report,
+                *line,
+                "parent_code",
+                Level::Error,
+                format!(
+                    "đơn vị {} cần mã đơn vị cấp trên (một đơn vị trong tệp, hoặc {})",
+                    u.code, top.code
+                ),
+            );
+        }
+    }
+    let inside: Vec<&(usize, Unit)> = part
+        .items
+        .iter()
+        .filter(|(_, u)| u.code != top.code)
+        .collect();
+    let mut by_code: HashMap<&UnitCode, &Unit> = inside.iter().map(|(_, u)| (&u.code, u)).collect();
+    by_code.insert(&top.code, &top);
+    check_links(part, &by_code, Some(&top), report);
+    let mut units = vec![top_row];
+    units.extend(parents_first(
+        inside.iter().map(|(_, u)| u.clone()).collect(),
+    ));
+    units
+}
+
+#[cfg(test)]
+mod tests;
