@@ -139,8 +139,8 @@ impl TrustedProxies {
             }
             return direct;
         }
-        let forwarded = read_header(headers, "forwarded").map(|v| self.rightmost(&v, true));
-        let xff = read_header(headers, "x-forwarded-for").map(|v| self.rightmost(&v, false));
+        let forwarded = read_header(headers, "forwarded").map(|v| self.rightmost(v, true));
+        let xff = read_header(headers, "x-forwarded-for").map(|v| self.rightmost(v, false));
         let found = match (forwarded, xff) {
             (None, None) => return direct,
             (Some(a), None) | (None, Some(a)) => a,
@@ -163,52 +163,54 @@ impl TrustedProxies {
         }
     }
 
-    /// The rightmost address of a header's chain that is not a trusted proxy; the leftmost
-    /// if all are. Only the part right of it is read: what a client wrote further left
-    /// cannot make the header unreadable.
-    fn rightmost(&self, value: &Result<String, String>, rfc7239: bool) -> Result<IpAddr, String> {
-        let value = value.as_ref().map_err(Clone::clone)?;
+    /// The rightmost address of a header's chain (its fields, in order) that is not a trusted
+    /// proxy; the leftmost if all are. Only the part right of it is read, field by field from
+    /// the last: what a client wrote further left cannot make the header unreadable.
+    fn rightmost(
+        &self,
+        fields: Result<Vec<&str>, String>,
+        rfc7239: bool,
+    ) -> Result<IpAddr, String> {
         let name = if rfc7239 {
             "Forwarded"
         } else {
             "X-Forwarded-For"
         };
-        let elements = if rfc7239 {
-            forwarded_fors(value)
-        } else {
-            Ok(value
-                .split(',')
-                .map(|e| Some(e.trim().to_string()))
-                .collect())
-        }
-        .map_err(|e| format!("{name}: {e}"))?;
         let mut last = None;
-        for element in elements.iter().rev() {
-            let node = element
-                .as_deref()
-                .ok_or_else(|| format!("{name}: an element without for="))?;
-            let ip = parse_node(node)
-                .map(canonical)
-                .ok_or_else(|| format!("{name}: \"{}\" is not an address", clip(node)))?;
-            if !self.contains(ip) {
-                return Ok(ip);
+        for field in fields?.iter().rev() {
+            let elements = if rfc7239 {
+                forwarded_fors(field)
+            } else {
+                Ok(field
+                    .split(',')
+                    .map(|e| Some(e.trim().to_string()))
+                    .collect())
             }
-            last = Some(ip);
+            .map_err(|e| format!("{name}: {e}"))?;
+            for element in elements.iter().rev() {
+                let node = element
+                    .as_deref()
+                    .ok_or_else(|| format!("{name}: an element without for="))?;
+                let ip = parse_node(node)
+                    .map(canonical)
+                    .ok_or_else(|| format!("{name}: \"{}\" is not an address", clip(node)))?;
+                if !self.contains(ip) {
+                    return Ok(ip);
+                }
+                last = Some(ip);
+            }
         }
         last.ok_or_else(|| format!("{name} is empty"))
     }
 }
 
-/// All fields of a header joined by commas, as RFC 9110 says a list header may be; `Err` if
-/// a field is not text.
-fn read_header(headers: &HeaderMap, name: &str) -> Option<Result<String, String>> {
+/// The fields of a header, in order (a list header may come in several); `Err` if a field is
+/// not text.
+fn read_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<Result<Vec<&'h str>, String>> {
     let mut fields = headers.get_all(name).iter().peekable();
     fields.peek()?;
     let text: Result<Vec<&str>, _> = fields.map(HeaderValue::to_str).collect();
-    Some(
-        text.map(|t| t.join(","))
-            .map_err(|_| format!("{name}: not ASCII text")),
-    )
+    Some(text.map_err(|_| format!("{name}: not ASCII text")))
 }
 
 fn clip(s: &str) -> &str {
@@ -369,245 +371,65 @@ mod tests {
 
     /// (peer, headers, client, read from the headers, a problem logged)
     #[test]
+    #[rustfmt::skip]
     fn the_client_is_the_rightmost_untrusted_address() {
         let p = proxies(&["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
-        let xff = "x-forwarded-for";
-        for (peer, hs, client, forwarded, problem) in [
+        let (xff, fwd) = ("x-forwarded-for", "forwarded");
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, bool, bool);
+        let cases: &[Case] = &[
             // No proxy in front: the headers are the client's own words, ignored.
-            (
-                "203.0.113.5",
-                vec![(xff, "198.51.100.1")],
-                "203.0.113.5",
-                false,
-                false,
-            ),
-            (
-                "203.0.113.5",
-                vec![("forwarded", "for=198.51.100.1")],
-                "203.0.113.5",
-                false,
-                false,
-            ),
+            ("203.0.113.5", &[(xff, "198.51.100.1")], "203.0.113.5", false, false),
+            ("203.0.113.5", &[(fwd, "for=198.51.100.1")], "203.0.113.5", false, false),
             // Through the proxy.
-            ("127.0.0.1", vec![], "127.0.0.1", false, false),
-            (
-                "127.0.0.1",
-                vec![(xff, "198.51.100.1")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            (
-                "::ffff:127.0.0.1",
-                vec![(xff, "198.51.100.1")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            (
-                "::1",
-                vec![(xff, "2001:db8::7")],
-                "2001:db8::7",
-                true,
-                false,
-            ),
+            ("127.0.0.1", &[], "127.0.0.1", false, false),
+            ("127.0.0.1", &[(xff, "198.51.100.1")], "198.51.100.1", true, false),
+            ("::ffff:127.0.0.1", &[(xff, "198.51.100.1")], "198.51.100.1", true, false),
+            ("::1", &[(xff, "2001:db8::7")], "2001:db8::7", true, false),
             // The client's own X-Forwarded-For is left of what the proxy appended.
-            (
-                "127.0.0.1",
-                vec![(xff, "1.1.1.1, 198.51.100.1")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            (
-                "127.0.0.1",
-                vec![(xff, "garbage;;, 198.51.100.1")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
+            ("127.0.0.1", &[(xff, "1.1.1.1, 198.51.100.1")], "198.51.100.1", true, false),
+            ("127.0.0.1", &[(xff, "garbage;;, 198.51.100.1")], "198.51.100.1", true, false),
             // Chains of trusted proxies are skipped, from the right.
-            (
-                "127.0.0.1",
-                vec![(xff, "198.51.100.1, 10.1.1.1,10.2.2.2")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            (
-                "127.0.0.1",
-                vec![(xff, "198.51.100.1"), (xff, "10.2.2.2")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            (
-                "127.0.0.1",
-                vec![(xff, "10.9.9.9, 10.2.2.2")],
-                "10.9.9.9",
-                true,
-                false,
-            ),
+            ("127.0.0.1", &[(xff, "198.51.100.1, 10.1.1.1,10.2.2.2")], "198.51.100.1", true, false),
+            ("127.0.0.1", &[(xff, "198.51.100.1"), (xff, "10.2.2.2")], "198.51.100.1", true, false),
+            ("127.0.0.1", &[(xff, "10.9.9.9, 10.2.2.2")], "10.9.9.9", true, false),
             // Ports and brackets, as some proxies write them.
-            (
-                "127.0.0.1",
-                vec![(xff, "198.51.100.1:5123")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            (
-                "127.0.0.1",
-                vec![(xff, "[2001:db8::7]:443")],
-                "2001:db8::7",
-                true,
-                false,
-            ),
+            ("127.0.0.1", &[(xff, "198.51.100.1:5123")], "198.51.100.1", true, false),
+            ("127.0.0.1", &[(xff, "[2001:db8::7]:443")], "2001:db8::7", true, false),
             // RFC 7239.
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=198.51.100.1;proto=https;by=127.0.0.1")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=1.1.1.1, For=\"198.51.100.1:80\"")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=\"[2001:db8:cafe::17]:4711\"")],
-                "2001:db8:cafe::17",
-                true,
-                false,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "proto=https;for=198.51.100.1, for=10.0.0.2")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=\"a,b\";by=x, for=198.51.100.1")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            // Both headers, agreeing.
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=198.51.100.1"), (xff, "198.51.100.1")],
-                "198.51.100.1",
-                true,
-                false,
-            ),
-            // Malformed: the peer's address, and a line in the log.
-            ("127.0.0.1", vec![(xff, "")], "127.0.0.1", false, true),
-            (
-                "127.0.0.1",
-                vec![(xff, "198.51.100.1, nonsense")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![(xff, "198.51.100.1,")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![(xff, "unknown")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![(xff, "2001:db8::1:99999")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=unknown")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=_hidden")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "proto=https")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=\"198.51.100.1")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=1.2.3.4;for=5.6.7.8")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for 1.2.3.4")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
+            ("127.0.0.1", &[(fwd, "for=198.51.100.1;proto=https;by=127.0.0.1")], "198.51.100.1", true, false),
+            ("127.0.0.1", &[(fwd, "for=1.1.1.1, For=\"198.51.100.1:80\"")], "198.51.100.1", true, false),
+            ("127.0.0.1", &[(fwd, "for=\"[2001:db8:cafe::17]:4711\"")], "2001:db8:cafe::17", true, false),
+            ("127.0.0.1", &[(fwd, "proto=https;for=198.51.100.1, for=10.0.0.2")], "198.51.100.1", true, false),
+            ("127.0.0.1", &[(fwd, "for=\"a,b\";by=x, for=198.51.100.1")], "198.51.100.1", true, false),
             // Unquoted and unbracketed, against the RFC, but unambiguous.
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=2001:db8::1")],
-                "2001:db8::1",
-                true,
-                false,
-            ),
+            ("127.0.0.1", &[(fwd, "for=2001:db8::1")], "2001:db8::1", true, false),
+            // A client's broken field, left of the proxy's own, is not read.
+            ("127.0.0.1", &[(fwd, "for=\"1.2.3.4"), (fwd, "for=198.51.100.1")], "198.51.100.1", true, false),
+            // Both headers, agreeing.
+            ("127.0.0.1", &[(fwd, "for=198.51.100.1"), (xff, "198.51.100.1")], "198.51.100.1", true, false),
+            // Malformed: the peer's address, and a line in the log.
+            ("127.0.0.1", &[(xff, "")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(xff, "198.51.100.1, nonsense")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(xff, "198.51.100.1,")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(xff, "unknown")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(xff, "2001:db8::1:99999")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(fwd, "for=unknown")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(fwd, "for=_hidden")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(fwd, "proto=https")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(fwd, "for=\"198.51.100.1")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(fwd, "for=198.51.100.1"), (fwd, "for=\"1.2.3.4")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(fwd, "for=1.2.3.4;for=5.6.7.8")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(fwd, "for 1.2.3.4")], "127.0.0.1", false, true),
+            ("127.0.0.1", &[(fwd, "for=")], "127.0.0.1", false, true),
             // A client's own Forwarded passed through a proxy that sets X-Forwarded-For.
-            (
-                "127.0.0.1",
-                vec![("forwarded", "for=1.1.1.1"), (xff, "198.51.100.1")],
-                "127.0.0.1",
-                false,
-                true,
-            ),
-        ] {
-            let got = p.client(peer.parse().expect(peer), &headers(&hs));
+            ("127.0.0.1", &[(fwd, "for=1.1.1.1"), (xff, "198.51.100.1")], "127.0.0.1", false, true),
+        ];
+        for (peer, hs, client, forwarded, problem) in cases {
+            let got = p.client(peer.parse().expect(peer), &headers(hs));
             let want: IpAddr = client.parse().expect(client);
             assert_eq!(
                 (got.addr, got.forwarded, got.problem.is_some()),
-                (want, forwarded, problem),
+                (want, *forwarded, *problem),
                 "{peer} {hs:?}: {:?}",
                 got.problem
             );
