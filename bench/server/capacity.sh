@@ -10,8 +10,8 @@
 #   2. registrations with a member's right details (a durable write each)          register.lua
 #   3. the search API over the queries of bench/server/run.sh                        search.lua
 #   4. a static page, plain HTTP and HTTPS of its own, kept-alive connections       static.lua
-#   5. new HTTPS connections: one request each (a full TLS handshake, as a phone coming back
-#      after its session expired), sotay's own TLS and nginx terminating TLS in front of it
+#   5. new HTTPS connections with a full handshake each (`openssl s_time -new`, one client:
+#      a phone whose session expired), sotay's own TLS and nginx in front of it
 #   6. through nginx (TLS, the DEPLOYMENT.md configuration) to sotay: a static page, and
 #      registration attempts that match nobody
 # The load generator shares the cores with the server: these are lower bounds. Prints a
@@ -58,7 +58,7 @@ if [[ ${1:-} != --locked ]]; then
     rm -rf "$WORK/site" "$WORK/site.index" "$WORK/roster"
     "${NICE[@]}" "$WORK/sotay" build --root "$ROOT" --out "$WORK/site" >&2
     "$WORK/sotay" roster sample --out "$WORK/roster" --members "$MEMBERS" >&2
-    sed -n '/^cat >"$WORK\/queries.txt"/,/^EOF/p' "$BENCH/run.sh" | sed '1d;$d' >"$WORK/queries.txt"
+    sed -n '/cat >"$WORK\/queries.txt"/,/^EOF/p' "$BENCH/run.sh" | sed '1d;$d' >"$WORK/queries.txt"
     [[ -s $WORK/queries.txt ]] || die "no queries found in run.sh"
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
         -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -subj /CN=localhost \
@@ -101,7 +101,7 @@ measure() { # NAME URL SCRIPT [ARGS...] [-- wrk extra]: one wrk run, one table r
     local name=$1 url=$2 script=$3; shift 3
     local out=$WORK/$(echo "$name" | tr -c 'a-z0-9\n' '-').txt
     say "$name"
-    wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" "${WRK_EXTRA[@]}" -s "$BENCH/$script" "$url" -- "$@" >"$out" 2>&1 || true
+    wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" -s "$BENCH/$script" "$url" -- "$@" >"$out" 2>&1 || true
     local line req dur
     line=$(grep '^RESULT' "$out" || true)
     [[ -n $line ]] || die "$name: no result ($(tail -3 "$out"))"
@@ -110,7 +110,6 @@ measure() { # NAME URL SCRIPT [ARGS...] [-- wrk extra]: one wrk run, one table r
     rate=$(python3 -c "print(f'{$req / ($dur / 1e6):,.0f}')")
     ROWS+=("| $name | **$rate/s** | $(kv latency_p50_ms <<<"$line") ms | $(kv latency_p99_ms <<<"$line") ms | $(sed 's/.*latency_p99_ms=[^ ]*//' <<<"$line" | xargs) |")
 }
-WRK_EXTRA=()
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 page=/dieu-le/dieu-le-mau/
@@ -126,9 +125,6 @@ stop_server
 start_server --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem"
 SOTAY_TLS=$PORT
 measure "static page, sotay's HTTPS, kept alive" "https://127.0.0.1:$PORT" static.lua "$WORK/page.txt"
-WRK_EXTRA=(-H "Connection: close")
-measure "static page, sotay's HTTPS, a new connection each" "https://127.0.0.1:$PORT" static.lua "$WORK/page.txt"
-WRK_EXTRA=()
 stop_server
 
 # nginx in front, configured as DEPLOYMENT.md says (the tested snippet, its addresses replaced).
@@ -161,9 +157,20 @@ NGINX_PID=$!
 for _ in $(seq 100); do curl -ksf "https://127.0.0.1:$NGINX_PORT/healthz" >/dev/null && break; sleep 0.1; done
 measure "static page, nginx's HTTPS in front, kept alive" "https://127.0.0.1:$NGINX_PORT" static.lua "$WORK/page.txt"
 measure "registration attempts through nginx" "https://127.0.0.1:$NGINX_PORT" register.lua
-WRK_EXTRA=(-H "Connection: close")
-measure "static page, nginx's HTTPS in front, a new connection each" "https://127.0.0.1:$NGINX_PORT" static.lua "$WORK/page.txt"
-WRK_EXTRA=()
+
+full_handshakes() { # NAME PORT: openssl s_time, a full handshake for every connection
+    local out=$WORK/$(echo "$1" | tr -c 'a-z0-9\n' '-').txt n secs
+    say "$1"
+    openssl s_time -connect "127.0.0.1:$2" -new -time "$SECONDS_EACH" >"$out" 2>&1 || true
+    read -r n secs < <(sed -n 's/^\([0-9]*\) connections in \([0-9.]*\)s;.*/\1 \2/p' "$out" | head -1)
+    [[ -n ${n:-} ]] || die "$1: no result ($(tail -3 "$out"))"
+    ROWS+=("| $1 | **$(python3 -c "print(f'{$n / $secs:,.0f}')")/s** | | | one client, new session each |")
+}
+full_handshakes "new HTTPS connections, full handshake, nginx's TLS" "$NGINX_PORT"
+kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true; NGINX_PID=""
+stop_server
+start_server --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem"
+full_handshakes "new HTTPS connections, full handshake, sotay's TLS" "$PORT"
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 {

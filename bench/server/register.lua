@@ -16,7 +16,7 @@ end
 
 local members = {}
 local i = 0
-local counts = {}
+counts = {}  -- a global: done() reads it from each thread
 
 function init(args)
   if args[1] then
