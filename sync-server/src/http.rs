@@ -318,6 +318,9 @@ async fn serve_on<S: Storage>(
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(app.max_connections));
+    // Closed connections still reading what their client sends after an early answer
+    // (linger.rs); as many as connections served, beyond that they close at once.
+    let drains = Arc::new(Semaphore::new(app.max_connections));
     let mut builder = ConnBuilder::new(TokioExecutor::new());
     builder
         .http1()
@@ -351,6 +354,8 @@ async fn serve_on<S: Storage>(
                 let watcher = graceful.watcher();
                 let (app, builder) = (app.clone(), builder.clone());
                 let tls = tls.as_ref().map(|t| t.accept.clone());
+                // Under TLS too: draining reads the client's records and throws them away.
+                let stream = crate::linger::Linger::new(stream, drains.clone());
                 tokio::spawn(async move {
                     connection(app, &builder, watcher, stream, peer, tls).await;
                     drop(permit);
@@ -376,7 +381,7 @@ async fn connection<S: Storage>(
     app: Arc<App<S>>,
     builder: &ConnBuilder,
     watcher: hyper_util::server::graceful::Watcher,
-    stream: tokio::net::TcpStream,
+    stream: crate::linger::Linger,
     peer: SocketAddr,
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
