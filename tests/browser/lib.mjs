@@ -38,20 +38,21 @@ export function serve(root) {
   });
 }
 
-function chromiumOptions() {
+function chromiumOptions(extra = []) {
   const exe = process.env.CHROMIUM || "/usr/bin/chromium";
   if (!fs.existsSync(exe)) throw new Error(`Chromium not found at ${exe}: install Debian's chromium package (.ci/run does)`);
   return {
     executablePath: exe,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+      "--disable-component-update", "--disable-sync", ...extra],
   };
 }
 
-/** Chromium from Debian, headless, with a fresh profile. Fails loudly if it is missing. */
-export async function browser() {
-  return chromium.launch(chromiumOptions());
+/** Chromium from Debian, headless, with a fresh profile and `extra` flags. Fails loudly if it
+ * is missing. */
+export async function browser(extra = []) {
+  return chromium.launch(chromiumOptions(extra));
 }
 
 /** Chromium from Debian, headless, with its profile kept in `dir`: closing the context is
