@@ -4,6 +4,7 @@
 //! - `usage` (`.csv`, `.xlsx`): the usage report of DESIGN.md, with the directive's targets
 //! - `members`: a cell's members, who registered and who has not
 //! - `year`: month by month, when each unit reached the targets
+//! - `annual` (`.csv`, `.xlsx`): a grassroots organisation's annual sheet for its rating
 //! - `trend`: active members per week
 //! - `coverage`: who read a document, per unit
 //! - `feedback`: members' comments on documents
@@ -219,6 +220,22 @@ pub async fn handle<S: Storage>(
                     None => made_on.year(),
                 };
                 Ok(json_response(StatusCode::OK, &idx.year(&unit, year).ok_or_else(not_found)?))
+            }
+            "annual" | "annual.csv" | "annual.xlsx" => {
+                let year = match p.get("year").filter(|s| !s.is_empty()) {
+                    Some(y) => y.parse::<i32>().ok().filter(|y| (2020..=2100).contains(y)).ok_or_else(|| error(StatusCode::BAD_REQUEST, "invalid_parameter", "year phải là một năm, ví dụ 2026"))?,
+                    None => made_on.year(),
+                };
+                let r = idx.annual(&unit, year, reports::today()).map_err(|m| error(StatusCode::BAD_REQUEST, "not_grassroots", &m))?;
+                let file = format!("danh-gia-so-tay-{}-{}", r.unit.code, r.year);
+                match name.as_str() {
+                    "annual.csv" => Ok(download(reports::annual_csv(&r), "text/csv; charset=utf-8", &format!("{file}.csv"))),
+                    "annual.xlsx" => {
+                        let bytes = reports::annual_xlsx(&r, made_on).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e))?;
+                        Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{file}.xlsx")))
+                    }
+                    _ => Ok(json_response(StatusCode::OK, &serde_json::to_value(&r).unwrap_or_default())),
+                }
             }
             "trend" => {
                 let (_, to) = period(&p)?;
