@@ -860,6 +860,22 @@ fn a_scripted_session_matches_the_description() {
         404
     );
 
+    // The annual sheet is for grassroots organisations: this roster has none (its 200 is
+    // exercised in tests/reports.rs), so a described 400, and 401 and 403.
+    for path in ["annual", "annual.csv", "annual.xlsx"] {
+        let p = format!("/api/v1/reports/{path}?year=2026");
+        let r = call("GET", &p, Some(&admin_tu), Value::Null);
+        assert_eq!(r.status, 400, "{p}");
+        assert_eq!(r.json()["error"]["code"], "not_grassroots");
+        assert_eq!(call("GET", &p, None, Value::Null).status, 401, "{p}");
+        let p = format!("/api/v1/reports/{path}?unit=CB1");
+        assert_eq!(
+            call("GET", &p, Some(&admin_cb2), Value::Null).status,
+            403,
+            "{p}"
+        );
+    }
+
     // The rate limits' answer (the server's own limits are on here): 5 tries per card.
     let mut limited = None;
     for _ in 0..8 {
