@@ -574,7 +574,7 @@ fn annual_sheet_of_a_grassroots_organisation() {
         lines[1].starts_with(&format!("Kỳ báo cáo,Năm {year}")),
         "{text}"
     );
-    assert!(text.contains(&format!(",1,1,100.0,100.0,Đạt")), "{text}");
+    assert!(text.contains(",1,1,100.0,100.0,Đạt"), "{text}");
 
     // The Excel form, read by LibreOffice: the same figures.
     let xlsx = get_with(
