@@ -341,7 +341,7 @@ fn pct(a: u64, b: u64) -> f64 {
 }
 
 /// Counts from a set of members and cells, before percentages.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Acc {
     members: u64,
     registered: u64,
@@ -359,6 +359,24 @@ struct Acc {
 }
 
 impl Acc {
+    /// Adds the counts of a disjoint set of members and cells.
+    fn merge(&mut self, o: &Acc) {
+        self.members += o.members;
+        self.registered += o.registered;
+        for (k, v) in &o.not_registered {
+            *self.not_registered.entry(k.clone()).or_default() += v;
+        }
+        self.active += o.active;
+        self.views += o.views;
+        self.cells += o.cells;
+        self.cells_meeting += o.cells_meeting;
+        self.meeting_present += o.meeting_present;
+        self.meeting_members += o.meeting_members;
+        self.smart += o.smart;
+        self.smart_reg += o.smart_reg;
+        self.active_registered += o.active_registered;
+    }
+
     fn row(self, code: &str, name: &str, t: &Targets) -> Row {
         let mut not_reg: BTreeMap<String, u64> = MemberStatus::NAMES
             .iter()
@@ -441,6 +459,11 @@ impl ReportIndex {
 
     /// Adds the counts of `u`'s subtree to `acc`.
     fn accumulate(&self, u: u32, from: u16, to: u16, acc: &mut Acc) {
+        self.accumulate_in(u, from, to, acc, true)
+    }
+
+    /// Adds the counts of `u`, and of its subtree if `descend`, to `acc`.
+    fn accumulate_in(&self, u: u32, from: u16, to: u16, acc: &mut Acc, descend: bool) {
         let mut stack = vec![u];
         while let Some(x) = stack.pop() {
             let unit = &self.units[x as usize];
@@ -495,7 +518,9 @@ impl ReportIndex {
                     }
                 }
             }
-            stack.extend(unit.children.iter().copied());
+            if descend {
+                stack.extend(unit.children.iter().copied());
+            }
         }
     }
 
@@ -511,10 +536,22 @@ impl ReportIndex {
     pub fn usage(&self, unit: &str, from: u16, to: u16) -> Option<UsageReport> {
         let &u = self.unit_by_code.get(unit)?;
         let x = &self.units[u as usize];
+        // One pass: the total is the children's counts and the unit's own.
+        let mut total = Acc::default();
+        self.accumulate_in(u, from, to, &mut total, false);
         let rows = if x.children.is_empty() {
-            vec![self.row(u, from, to)]
+            vec![total.clone().row(&x.code, &x.name, &self.targets)]
         } else {
-            x.children.iter().map(|&c| self.row(c, from, to)).collect()
+            x.children
+                .iter()
+                .map(|&c| {
+                    let mut acc = Acc::default();
+                    self.accumulate(c, from, to, &mut acc);
+                    total.merge(&acc);
+                    let y = &self.units[c as usize];
+                    acc.row(&y.code, &y.name, &self.targets)
+                })
+                .collect()
         };
         Some(UsageReport {
             targets: self.targets,
@@ -522,7 +559,7 @@ impl ReportIndex {
             from: crate::model::format_date(date_of(from)),
             to: crate::model::format_date(date_of(to)),
             rows,
-            total: self.row(u, from, to),
+            total: total.row(&x.code, &x.name, &self.targets),
         })
     }
 
@@ -564,49 +601,131 @@ impl ReportIndex {
         Some(out)
     }
 
+    /// Per month of `year` (12), the counts of `u` (and its subtree if `descend`): active
+    /// members and views in the month, registration by its last day, cells that met in it.
+    /// One pass over the members' days.
+    fn year_accs(&self, u: u32, year: i32, descend: bool) -> Vec<Acc> {
+        let bounds: Vec<(u16, u16)> = (1..=12u8)
+            .map(|m| {
+                let month = time::Month::try_from(m).unwrap_or(time::Month::January);
+                let first =
+                    time::Date::from_calendar_date(year, month, 1).unwrap_or(time::Date::MIN);
+                let last = first.replace_day(month.length(year)).unwrap_or(first);
+                (day_number(first), day_number(last))
+            })
+            .collect();
+        let (start, end) = (bounds[0].0, bounds[11].1);
+        let month_of_day = |d: u16| bounds.iter().position(|&(a, b)| a <= d && d <= b);
+        let mut accs = vec![Acc::default(); 12];
+        let mut stack = vec![u];
+        while let Some(x) = stack.pop() {
+            let unit = &self.units[x as usize];
+            if !unit.active {
+                continue;
+            }
+            if unit.kind.is_cell() {
+                let mut met = [false; 12];
+                let i = unit.meetings.partition_point(|m| m.day < start);
+                for m in unit.meetings[i..].iter().take_while(|m| m.day <= end) {
+                    if let Some(k) = month_of_day(m.day) {
+                        met[k] = true;
+                        accs[k].meeting_present += u64::from(m.present);
+                        accs[k].meeting_members += u64::from(m.members);
+                    }
+                }
+                for (k, acc) in accs.iter_mut().enumerate() {
+                    acc.cells += 1;
+                    acc.cells_meeting += u64::from(met[k]);
+                }
+            }
+            for &m in &unit.members {
+                let m = &self.members[m as usize];
+                let smart = m.smartphone && m.status != MemberStatus::MienSinhHoat;
+                let mut active = [false; 12];
+                let i = m.days.partition_point(|&(d, _)| d < start);
+                for &(d, v) in m.days[i..].iter().take_while(|&&(d, _)| d <= end) {
+                    if let Some(k) = month_of_day(d) {
+                        active[k] = true;
+                        accs[k].views += u64::from(v);
+                    }
+                }
+                for (k, acc) in accs.iter_mut().enumerate() {
+                    let reg = m.first_reg.is_some_and(|d| d <= bounds[k].1);
+                    acc.members += 1;
+                    if reg {
+                        acc.registered += 1;
+                    } else {
+                        *acc.not_registered
+                            .entry(m.status.as_str().to_string())
+                            .or_default() += 1;
+                    }
+                    if smart {
+                        acc.smart += 1;
+                        acc.smart_reg += u64::from(reg);
+                    }
+                    if active[k] {
+                        acc.active += 1;
+                        acc.active_registered += u64::from(reg);
+                    }
+                }
+            }
+            if descend {
+                stack.extend(unit.children.iter().copied());
+            }
+        }
+        accs
+    }
+
     /// Month by month of `year`: each child's two target rates at the end of the month.
     pub fn year(&self, unit: &str, year: i32) -> Option<serde_json::Value> {
         let &u = self.unit_by_code.get(unit)?;
         let x = &self.units[u as usize];
-        let kids: Vec<u32> = if x.children.is_empty() {
-            vec![u]
-        } else {
-            x.children.clone()
-        };
-        let mut rows = Vec::new();
-        for &c in kids.iter().chain(std::iter::once(&u)) {
-            let mut months = Vec::new();
-            let (mut reached_reg, mut reached_meet) = (None, None);
-            for m in 1..=12u8 {
-                let Ok(month) = time::Month::try_from(m) else {
-                    continue;
-                };
-                let Ok(first) = time::Date::from_calendar_date(year, month, 1) else {
-                    continue;
-                };
-                let last = first.replace_day(month.length(year)).unwrap_or(first);
-                let row = self.row(c, day_number(first), day_number(last));
-                if row.registration_target_met && reached_reg.is_none() {
-                    reached_reg = Some(m);
+        // One pass: the unit's total is its children's counts and its own.
+        let mut per: Vec<(u32, Vec<Acc>)> = Vec::new();
+        let mut total = self.year_accs(u, year, false);
+        if !x.children.is_empty() {
+            for &c in &x.children {
+                let accs = self.year_accs(c, year, true);
+                for (t, a) in total.iter_mut().zip(&accs) {
+                    t.merge(a);
                 }
-                if row.meeting_target_met && reached_meet.is_none() {
-                    reached_meet = Some(m);
-                }
-                months.push(serde_json::json!({
-                    "month": m,
-                    "cells": row.cells,
-                    "cells_meeting": row.cells_meeting,
-                    "meeting_attendance_pct": row.meeting_attendance_pct,
-                    "registration_target_pct": row.registration_target_pct,
-                    "registration_target_met": row.registration_target_met,
-                    "cells_meeting_pct": row.cells_meeting_pct,
-                    "meeting_target_met": row.meeting_target_met,
-                    "active": row.active,
-                }));
+                per.push((c, accs));
             }
-            let unit = &self.units[c as usize];
-            rows.push(serde_json::json!({"unit_code": unit.code, "unit_name": unit.name, "total": c == u, "months": months, "registration_target_reached_month": reached_reg, "meeting_target_reached_month": reached_meet}));
         }
+        per.push((u, total));
+        let rows: Vec<serde_json::Value> = per
+            .into_iter()
+            .map(|(c, accs)| {
+                let unit = &self.units[c as usize];
+                let (mut reached_reg, mut reached_meet) = (None, None);
+                let months: Vec<serde_json::Value> = accs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, acc)| {
+                        let m = k as u8 + 1;
+                        let row = acc.row(&unit.code, &unit.name, &self.targets);
+                        if row.registration_target_met && reached_reg.is_none() {
+                            reached_reg = Some(m);
+                        }
+                        if row.meeting_target_met && reached_meet.is_none() {
+                            reached_meet = Some(m);
+                        }
+                        serde_json::json!({
+                            "month": m,
+                            "cells": row.cells,
+                            "cells_meeting": row.cells_meeting,
+                            "meeting_attendance_pct": row.meeting_attendance_pct,
+                            "registration_target_pct": row.registration_target_pct,
+                            "registration_target_met": row.registration_target_met,
+                            "cells_meeting_pct": row.cells_meeting_pct,
+                            "meeting_target_met": row.meeting_target_met,
+                            "active": row.active,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({"unit_code": unit.code, "unit_name": unit.name, "total": c == u, "months": months, "registration_target_reached_month": reached_reg, "meeting_target_reached_month": reached_meet})
+            })
+            .collect();
         Some(serde_json::json!({"unit": self.unit_ref(u), "year": year, "rows": rows}))
     }
 
@@ -1637,6 +1756,62 @@ mod tests {
                 .map(|w| w["active"].as_u64().unwrap_or(0))
                 .sum::<u64>(),
             6
+        );
+    }
+
+    #[test]
+    fn one_pass_year_and_usage_count_as_a_pass_per_month_does() {
+        let idx = small();
+        for unit in ["TU", "CS", "C1"] {
+            let y = idx.year(unit, 2025).expect("year");
+            let rows = y["rows"].as_array().expect("rows");
+            for r in rows {
+                let code = r["unit_code"].as_str().expect("code");
+                let &c = idx.unit_by_code.get(code).expect("unit");
+                for (k, m) in r["months"].as_array().expect("months").iter().enumerate() {
+                    let month = time::Month::try_from(k as u8 + 1).expect("month");
+                    let first = time::Date::from_calendar_date(2025, month, 1).expect("date");
+                    let last = first.replace_day(month.length(2025)).expect("date");
+                    let row = idx.row(c, day_number(first), day_number(last));
+                    assert_eq!(m["active"], row.active, "{code} {k}");
+                    assert_eq!(m["cells"], row.cells, "{code} {k}");
+                    assert_eq!(m["cells_meeting"], row.cells_meeting, "{code} {k}");
+                    assert_eq!(
+                        m["registration_target_pct"], row.registration_target_pct,
+                        "{code} {k}"
+                    );
+                    assert_eq!(
+                        m["meeting_attendance_pct"], row.meeting_attendance_pct,
+                        "{code} {k}"
+                    );
+                }
+            }
+            assert_eq!(
+                rows.last().map(|r| r["total"].clone()),
+                Some(serde_json::json!(true))
+            );
+            for (from, to) in [
+                ("2025-01-01", "2025-12-31"),
+                ("2025-12-01", "2025-12-31"),
+                ("2020-01-01", "2026-06-30"),
+            ] {
+                let u = idx.usage(unit, d(from), d(to)).expect("usage");
+                let &c = idx.unit_by_code.get(unit).expect("unit");
+                let whole = idx.row(c, d(from), d(to));
+                assert_eq!(u.total, whole, "{unit} {from}..{to}");
+            }
+        }
+        assert_eq!(
+            idx.year("CS", 2025).expect("year")["rows"]
+                .as_array()
+                .map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(
+            idx.year("C1", 2025).expect("year")["rows"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
         );
     }
 }

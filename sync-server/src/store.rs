@@ -523,6 +523,9 @@ const MIGRATIONS: &[&str] = &[
         set_at INTEGER NOT NULL,
         PRIMARY KEY (unit_code, month)
     ) WITHOUT ROWID;",
+    // 5: the committee's feedback list reads the period's feedback events only (without it, a
+    // scan of every event: 2.5 s at 20,000,000 events). PostgreSQL has had it from the start.
+    "CREATE INDEX events_feedback ON events(day) WHERE type = 'feedback';",
 ];
 
 /// Embedded SQLite.

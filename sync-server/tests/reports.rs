@@ -631,8 +631,8 @@ fn annual_sheet_of_a_grassroots_organisation() {
 
     // Only grassroots organisations; within the token's scope; not a year to come.
     let not = get_with(&s, "/api/v1/reports/annual?unit=DB1", &root);
-    assert_eq!(not.status, 400);
-    assert_eq!(not.json()["error"]["code"], "not_grassroots");
+    assert_eq!(not.status, 404);
+    assert_eq!(not.json()["error"]["code"], "no_annual_sheet");
     assert!(not.json()["error"]["message"]
         .as_str()
         .is_some_and(|m| m.contains("tổ chức cơ sở đảng")));
@@ -647,7 +647,7 @@ fn annual_sheet_of_a_grassroots_organisation() {
     );
     assert_eq!(
         get_with(&s, "/api/v1/reports/annual?unit=CB3&year=2099", &root).status,
-        400
+        404
     );
     assert_eq!(
         get_with(&s, "/api/v1/reports/annual?unit=CB3&year=abc", &root).status,

@@ -329,12 +329,13 @@ fn sqlite_old_meeting_events_become_records() {
     let path = dir.path().join("db.sqlite");
     let p2 = path.clone();
     old_meeting_events_become_records(DbUrl::Sqlite(path), move || {
-        // Schema 3 as it was: cell_meetings instead of meetings and schedules.
+        // Schema 3 as it was: cell_meetings instead of meetings and schedules (and what later
+        // migrations add dropped).
         let c = rusqlite::Connection::open(&p2).expect("db");
         c.busy_timeout(std::time::Duration::from_secs(10))
             .expect("timeout");
         c.execute_batch(
-            "DROP TABLE meetings; DROP TABLE meeting_schedules;
+            "DROP TABLE meetings; DROP TABLE meeting_schedules; DROP INDEX events_feedback;
              CREATE TABLE cell_meetings (unit_code TEXT NOT NULL, day TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (unit_code, day, event_id)) WITHOUT ROWID;
              INSERT INTO cell_meetings SELECT unit_code, day, id FROM events WHERE type = 'meeting_held';
              PRAGMA user_version = 3;",
