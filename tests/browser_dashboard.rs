@@ -275,6 +275,26 @@ fn dashboard_login_drill_down_and_export() {
             .is_some_and(|t| t.contains("quý ")),
         "{v}"
     );
+    // Tokens from the dashboard.
+    let t = &wide["tokens"];
+    let created = t["created"].as_str().unwrap_or("");
+    assert!(created.starts_with("a_") && created.len() == 66, "{t}");
+    assert!(
+        t["options"].as_array().is_some_and(|o| o.len() >= 2),
+        "the unit and its children: {t}"
+    );
+    assert_eq!(t["before"], 200, "a new token works at once: {t}");
+    assert_eq!(t["after"], 401, "a revoked token is refused at once: {t}");
+    let log = t["log"].as_str().unwrap_or("");
+    assert!(
+        log.contains("được cấp bởi mã") && log.contains("bị thu hồi bởi mã"),
+        "{log}"
+    );
+    assert!(
+        !t["rows"].to_string().contains(created),
+        "the list never shows a token: {t}"
+    );
+    assert_eq!(t["axe"].as_array().map(Vec::len), Some(0), "{t}");
     let narrow = &v["narrow"];
     assert!(
         narrow["cards"]

@@ -119,6 +119,28 @@ run(async () => {
     await page.click(".admin-period button");
     await page.waitForFunction(() => document.querySelector(".admin-title").textContent.includes("quý"));
     wide.quarterTitle = await page.textContent(".admin-title");
+
+    // Tokens from the dashboard: one for a child unit, shown once, working at once; revoked,
+    // refused at once; both in the log.
+    await page.click(".admin-tokens > summary");
+    await page.waitForSelector("table.tokens tbody tr");
+    const options = await page.$$eval(".token-form select option", (o) => o.map((x) => x.value));
+    await page.selectOption(".token-form select", options[1] || options[0]);
+    await page.fill(".token-form input[name=holder]", "Nguyễn Văn Thử");
+    await page.click(".token-form button");
+    await page.waitForSelector(".token-new:not([hidden])");
+    const created = (await page.textContent(".token-value")).trim();
+    await page.waitForFunction(() => [...document.querySelectorAll("table.tokens tbody tr")].some((tr) => tr.textContent.includes("Nguyễn Văn Thử")));
+    const tokensAxe = await axe(page);
+    await page.screenshot({ path: path.join(artifacts, "dashboard-tokens.png"), fullPage: true });
+    const meWith = (t) => page.evaluate(async (t) => (await fetch("/api/v1/reports/me", { headers: { authorization: "Bearer " + t } })).status, t);
+    const before = await meWith(created);
+    page.once("dialog", (d) => d.accept());
+    await page.click("table.tokens tbody tr:has-text('Nguyễn Văn Thử') button");
+    await page.waitForFunction(() => [...document.querySelectorAll("table.tokens tbody tr")].some((tr) => tr.textContent.includes("Nguyễn Văn Thử") && tr.textContent.includes("Đã thu hồi")));
+    const after = await meWith(created);
+    wide.tokens = { options, created, before, after, axe: tokensAxe, log: await page.textContent(".token-log"),
+      rows: await page.locator("table.tokens tbody tr").allTextContents() };
     await ctx.close();
 
     // ---- a 360×740 phone ----------------------------------------------------------------------

@@ -3,8 +3,9 @@
 // (a sortable table of at most 8 columns, the rest behind "Thêm cột"; one card per unit on a
 // phone), the registration chart (labels wrap, never cut) and the weekly trend (y-axis,
 // dd/mm), each chart with its data as a table for screen readers; the year's cell meetings;
-// drill-down to a cell's members; CSV/Excel export. The token is kept only for this browser
-// session.
+// drill-down to a cell's members; CSV/Excel export; the annual sheet of a grassroots
+// organisation; admin tokens of the subtree (create, shown once; revoke; the log). The token is
+// kept only for this browser session.
 (function () {
   "use strict";
   var $ = function (s, el) { return (el || document).querySelector(s); };
@@ -278,6 +279,7 @@
     var grassroots = r.unit.kind === "dang-bo-co-so" || r.unit.kind === "chi-bo-co-so";
     $(".annual-exports").hidden = !grassroots;
     $(".annual-year").textContent = state.to.slice(0, 4);
+    tokenUnits();
   }
 
   // ---- charts --------------------------------------------------------------------------------
@@ -425,6 +427,65 @@
     download("usage." + kind, q, "thong-ke-so-tay-" + current().code + "-" + state.from + "-" + state.to + "." + kind);
   }
 
+  // ---- admin tokens ----------------------------------------------------------------------
+  // Created for the unit shown or one of its children, shown once; revoked at once.
+  function tokenApi(method, path, body) {
+    var init = { method: method, headers: { authorization: "Bearer " + state.token }, cache: "no-store" };
+    if (body) { init.body = JSON.stringify(body); init.headers["content-type"] = "application/json"; }
+    return fetch(BASE + "api/v1/admin/tokens" + path, init).then(function (r) {
+      if (r.status === 401) { logout(); throw new Error("Mã quản trị không đúng hoặc đã bị thu hồi."); }
+      return r.json().then(function (v) {
+        if (!r.ok) throw new Error((v.error && v.error.message) || "Lỗi " + r.status);
+        return v;
+      });
+    });
+  }
+  function when(unix) {
+    var d = new Date((unix + 7 * 3600) * 1000).toISOString();
+    return d.slice(8, 10) + "/" + d.slice(5, 7) + "/" + d.slice(0, 4) + " " + d.slice(11, 16);
+  }
+  function shortId(id) { return id ? id.slice(0, 8) : ""; }
+  function tokenUnits() {
+    var sel = $(".token-form select"), r = state.report;
+    if (!sel || !r) return;
+    sel.textContent = "";
+    [r.unit].concat(r.rows.filter(function (x) { return x.unit_code !== r.unit.code; }).map(function (x) { return { code: x.unit_code, name: x.unit_name }; }))
+      .forEach(function (u) { var o = el("option", u.name + " (" + u.code + ")"); o.value = u.code; sel.appendChild(o); });
+  }
+  function tokens() {
+    var box = $(".admin-tokens");
+    if (!box || !box.open) return;
+    tokenUnits();
+    tokenApi("GET", "").then(function (v) {
+      var tb = $("table.tokens tbody");
+      tb.textContent = "";
+      v.tokens.forEach(function (t) {
+        var tr = tb.insertRow();
+        tr.setAttribute("data-id", t.id);
+        [shortId(t.id) + (t.id === v.you ? " (mã đang dùng)" : ""), t.unit_name, t.holder || "—", when(t.created_at), t.created_by ? shortId(t.created_by) : "lệnh quản trị"].forEach(function (c) { tr.appendChild(el("td", c)); });
+        var st = el("td");
+        if (t.revoked_at) st.appendChild(el("span", "Đã thu hồi " + when(t.revoked_at) + (t.revoked_by ? " (bởi " + shortId(t.revoked_by) + ")" : ""), "not-ok"));
+        else {
+          st.appendChild(el("span", "Đang dùng ", "ok"));
+          var b = el("button", "Thu hồi", "button button-light");
+          b.type = "button";
+          b.setAttribute("aria-label", "Thu hồi mã " + shortId(t.id) + " của " + (t.holder || t.unit_name));
+          b.onclick = function () {
+            if (!window.confirm("Thu hồi mã " + shortId(t.id) + " của " + (t.holder || t.unit_name) + "? Mã hết hiệu lực ngay.")) return;
+            tokenApi("DELETE", "/" + t.id).then(function () { if (t.id === v.you) logout(); else tokens(); }).catch(function (e) { fail(e.message); });
+          };
+          st.appendChild(b);
+        }
+        tr.appendChild(st);
+      });
+      var log = $(".token-log");
+      log.textContent = "";
+      v.log.slice(0, 50).forEach(function (e) {
+        log.appendChild(el("li", when(e.at) + ": mã " + shortId(e.token_id) + " (" + e.unit_code + ") " + (e.action === "revoke" ? "bị thu hồi" : "được cấp") + (e.by ? " bởi mã " + shortId(e.by) + " (" + e.by_unit + ")" : " bằng lệnh quản trị")));
+      });
+    }).catch(function (e) { fail(e.message); });
+  }
+
   function start() {
     api("me", {}).then(function (v) {
       sessionStorage.setItem("sotay.admin", state.token);
@@ -436,6 +497,8 @@
   function logout() {
     sessionStorage.removeItem("sotay.admin");
     state.token = "";
+    $(".token-new").hidden = true;
+    $(".token-value").textContent = "";
     panel.hidden = true;
     $(".admin-login-box").hidden = false;
     $(".admin-logout").hidden = true;
@@ -468,6 +531,19 @@
   });
   document.querySelectorAll("[data-export]").forEach(function (b) { b.addEventListener("click", function () { exportFile(b.getAttribute("data-export")); }); });
   $(".admin-logout").addEventListener("click", logout);
+  $(".admin-tokens").addEventListener("toggle", tokens);
+  $(".token-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var f = this, unit = f.elements.unit.value, holder = f.elements.holder.value.trim();
+    if (!holder) return fail("Nhập họ tên người nhận mã.");
+    tokenApi("POST", "", { unit: unit, holder: holder }).then(function (v) {
+      $(".token-new-unit").textContent = v.unit_name + " (" + v.holder + ")";
+      $(".token-value").textContent = v.token;
+      $(".token-new").hidden = false;
+      f.elements.holder.value = "";
+      tokens();
+    }).catch(function (e) { fail(e.message); });
+  });
   $(".more-cols").addEventListener("click", function () {
     var on = this.getAttribute("aria-pressed") !== "true";
     this.setAttribute("aria-pressed", String(on));
