@@ -1128,8 +1128,8 @@ impl Storage for Sqlite {
                 by.as_ref(),
                 now,
             )?;
-            Ok(sqlite_admin::get(tx, &id)?
-                .ok_or_else(|| StoreError::Unavailable("token not stored".into()))?)
+            sqlite_admin::get(tx, &id)?
+                .ok_or_else(|| StoreError::Unavailable("token not stored".into()))
         })
     }
 
