@@ -2,8 +2,9 @@
 //! certificate authority of the test's own: HTTP/2 through ALPN, HSTS, the plain-HTTP redirect
 //! and ACME challenges, a renewed certificate (certbot's layout of links) served to new
 //! connections without a restart while open ones go on, and the hostile-client cases about
-//! connections — silent, a handshake trickled, slow and oversized bodies, early answers to a
-//! client still sending, a flood — over TLS.
+//! connections — silent, a handshake trickled, HTTP/2 agreed but no request, an idle
+//! keep-alive, slow and oversized bodies and heads, early answers to a client still sending,
+//! a flood — over TLS.
 //! Timeouts are checked with the margins of tests/hostile.rs; nothing here measures speed.
 
 mod common;
@@ -285,12 +286,7 @@ fn a_renewed_certificate_reaches_new_connections_without_a_restart() {
 /// How a connection ended: what was received and after how long. Reads until the server
 /// closes it (a read timeout is not a close), writing `trickle` a byte after each read
 /// timeout (the stream's own, e.g. half a second); panics past `limit`.
-fn until_closed(
-    s: &mut dyn Read,
-    tcp_write: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
-    trickle: &[u8],
-    limit: Duration,
-) -> (Duration, Vec<u8>) {
+fn until_closed(s: &mut dyn Stream, trickle: &[u8], limit: Duration) -> (Duration, Vec<u8>) {
     let start = Instant::now();
     let mut received = Vec::new();
     let mut next = trickle.iter().cycle();
@@ -306,7 +302,7 @@ fn until_closed(
             Ok(n) => received.extend_from_slice(&buf[..n]),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 if let Some(b) = next.next() {
-                    if tcp_write(&[*b]).is_err() {
+                    if s.write_all(&[*b]).and_then(|_| s.flush()).is_err() {
                         return (start.elapsed(), received);
                     }
                 }
@@ -314,6 +310,22 @@ fn until_closed(
             Err(_) => return (start.elapsed(), received),
         }
     }
+}
+
+/// A TLS connection to `t` offering `alpn`, its handshake done and the protocol agreed, with
+/// `tick` as its read timeout.
+fn connect_alpn(t: &Target, ca_pem: &str, alpn: &[&[u8]], tick: Duration) -> Box<dyn Stream> {
+    let config = sotay_sync_server::client::tls_config(ca_pem.as_bytes(), alpn).expect("config");
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let conn = rustls::ClientConnection::new(config, name).expect("client");
+    let tcp = t.tcp().expect("connect");
+    let mut s = rustls::StreamOwned::new(conn, tcp);
+    while s.conn.is_handshaking() {
+        s.conn.complete_io(&mut s.sock).expect("handshake");
+    }
+    assert_eq!(s.conn.alpn_protocol(), alpn.first().copied(), "ALPN");
+    s.sock.set_read_timeout(Some(tick)).expect("timeout");
+    Box::new(s)
 }
 
 fn status_of(received: &[u8]) -> Option<u16> {
@@ -349,50 +361,87 @@ fn slow_silent_and_oversized_clients_over_tls() {
     let body_limit = BODY_TIMEOUT + MARGIN;
     let events_head = format!("POST /api/v1/events HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{\"events\": [");
 
-    // Each case: a name, the bytes trickled over TCP before TLS (none: a full handshake
-    // first), then sent over TLS, and how long the server may take to close.
-    type Case = (&'static str, Option<Vec<u8>>, Vec<u8>, Duration);
+    // Each case: a name, how it connects (over TCP alone, its bytes trickled before any TLS;
+    // or a TLS handshake offering these ALPN protocols), the bytes sent at once, the bytes
+    // then trickled, and how long the server may take to close.
+    const H2: &[&[u8]] = &[b"h2"];
+    const H1: &[&[u8]] = &[b"http/1.1"];
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    type Case = (
+        &'static str,
+        Option<&'static [&'static [u8]]>,
+        Vec<u8>,
+        Vec<u8>,
+        Duration,
+    );
     let cases: Vec<Case> = vec![
         (
             "silent, no handshake",
-            Some(Vec::new()),
+            None,
+            Vec::new(),
             Vec::new(),
             head_limit,
         ),
-        ("ClientHello trickled", Some(hello), Vec::new(), head_limit),
-        ("handshake, then silence", None, Vec::new(), head_limit),
+        ("ClientHello trickled", None, Vec::new(), hello, head_limit),
+        (
+            "handshake, then silence",
+            Some(&[]),
+            Vec::new(),
+            Vec::new(),
+            head_limit,
+        ),
         (
             "handshake, head never finished",
-            None,
+            Some(&[]),
             b"GET / HTTP/1.1\r\nhost: x\r\n".to_vec(),
+            b"x-slow: aaaaaaaaaaaaaaaaaaaaaa\r\n".to_vec(),
+            head_limit,
+        ),
+        (
+            "h2 agreed, preface trickled",
+            Some(H2),
+            Vec::new(),
+            PREFACE.to_vec(),
+            head_limit,
+        ),
+        (
+            "h2 agreed, preface and settings, no request",
+            Some(H2),
+            [PREFACE, b"\0\0\0\x04\0\0\0\0\0"].concat(),
+            Vec::new(),
+            head_limit,
+        ),
+        (
+            "http/1.1 agreed, kept alive, idle",
+            Some(H1),
+            b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n".to_vec(),
+            Vec::new(),
             head_limit,
         ),
         (
             "events body never finished",
-            None,
+            Some(&[]),
             events_head.into_bytes(),
+            Vec::new(),
             body_limit,
         ),
     ];
     let threads: Vec<_> = cases
         .into_iter()
-        .map(|(name, before, after, limit)| {
-            let t = t.clone();
+        .map(|(name, alpn, first, trickle, limit)| {
+            let (t, ca) = (t.clone(), env.ca.pem());
             std::thread::spawn(move || {
-                let ended = match before {
-                    Some(trickle) => {
-                        let mut tcp = t.tcp().expect("connect");
-                        tcp.set_read_timeout(Some(tick)).expect("timeout");
-                        let mut w = tcp.try_clone().expect("clone");
-                        until_closed(&mut tcp, &mut |b| w.write_all(b), &trickle, limit)
-                    }
+                let mut s: Box<dyn Stream> = match alpn {
                     None => {
-                        let mut s = t.connect().expect("handshake");
-                        s.write_all(&after).expect("write");
-                        until_closed(&mut s, &mut |_| Ok(()), &[], limit)
+                        let tcp = t.tcp().expect("connect");
+                        tcp.set_read_timeout(Some(tick)).expect("timeout");
+                        Box::new(tcp)
                     }
+                    Some(alpn) => connect_alpn(&t, &ca, alpn, tick),
                 };
-                (name, ended)
+                s.write_all(&first).expect("write");
+                s.flush().expect("flush");
+                (name, until_closed(&mut *s, &trickle, limit))
             })
         })
         .collect();
@@ -424,6 +473,43 @@ fn slow_silent_and_oversized_clients_over_tls() {
         (r.status, r.json()["error"]["code"].clone()),
         (413, json!("too_many_events"))
     );
+    // Oversized heads over TLS: 431 (or 414, 400), or the connection closed; never served.
+    for (name, head) in [
+        (
+            "a 70 KB header",
+            format!(
+                "GET / HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n",
+                "a".repeat(70 * 1024)
+            ),
+        ),
+        (
+            "200 headers",
+            format!(
+                "GET / HTTP/1.1\r\nhost: x\r\n{}\r\n",
+                (0..200)
+                    .map(|i| format!("x-h{i}: v\r\n"))
+                    .collect::<String>()
+            ),
+        ),
+        (
+            "a 1 MB request line",
+            format!(
+                "GET /{} HTTP/1.1\r\nhost: x\r\n\r\n",
+                "a".repeat(1024 * 1024)
+            ),
+        ),
+    ] {
+        let mut s = t.connect().expect("connect");
+        let _ = s.write_all(head.as_bytes());
+        let mut got = Vec::new();
+        let _ = s.read_to_end(&mut got);
+        eprintln!("{name}: {:?}", status_of(&got));
+        assert!(
+            matches!(status_of(&got), None | Some(431) | Some(414) | Some(400)),
+            "{name}: {:?}",
+            status_of(&got)
+        );
+    }
 
     for th in threads {
         let (name, (after, received)) = th.join().expect("client thread");
@@ -442,7 +528,13 @@ fn slow_silent_and_oversized_clients_over_tls() {
                 "{name}: {}",
                 String::from_utf8_lossy(&received)
             ),
-            // Before TLS nothing HTTP can be answered: the connection is closed.
+            "http/1.1 agreed, kept alive, idle" => {
+                assert_eq!(status_of(&received), Some(200), "{name}");
+                // Closed by the timeout, not right after the answer.
+                assert!(after >= HEADER_TIMEOUT / 2, "{name}: {after:?}");
+            }
+            // Before TLS nothing HTTP can be answered, nor before an HTTP/2 request: the
+            // connection is closed.
             _ => assert!(
                 !String::from_utf8_lossy(&received).contains("HTTP/1.1 200"),
                 "{name}"
