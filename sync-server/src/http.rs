@@ -360,6 +360,7 @@ fn route_class(path: &str) -> usize {
         "/api/v1/events" => 3,
         p if p.starts_with("/api/v1/reports") => 4,
         p if p.starts_with("/api/v1/meetings/") => 7,
+        p if p.starts_with("/api/v1/notices") => 8,
         "/healthz" | "/metrics" => 5,
         p if p.starts_with("/api/") => 6,
         _ => 0,

@@ -4,7 +4,8 @@
 //!
 //! Where data enters: `api` (JSON from phones), `roster` (CSV from committee staff). Where it
 //! is kept: `store`. Where it leaves: `api` (search results, reports) and `files` (the site).
-//! Cell meetings (records, schedules, the attendance list) are `meeting_api`.
+//! Cell meetings (records, schedules, the attendance list) are `meeting_api`; notices from
+//! committees `notice_api` (storage in `notice_db`).
 //! `http` ties them together and is the only place that knows about connections.
 
 pub mod api;
@@ -18,6 +19,8 @@ pub mod log;
 pub mod meeting_api;
 pub mod metrics;
 pub mod model;
+pub mod notice_api;
+pub mod notice_db;
 pub mod pg;
 pub mod report_api;
 pub mod reports;

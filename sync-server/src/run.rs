@@ -233,6 +233,67 @@ pub fn create_admin(db: &DbUrl, unit: &str) -> Result<String, String> {
     Ok(token)
 }
 
+/// `sotay notice post`: a notice to `unit`'s members, checked as the API checks one; returns
+/// it as JSON (NOTICE of DESIGN.md).
+pub fn post_notice(
+    db: &DbUrl,
+    unit: &str,
+    title: &str,
+    body: &str,
+    expires_on: Option<&str>,
+) -> Result<String, String> {
+    use serde_json::json;
+    let unit = crate::model::UnitCode::parse(unit)
+        .ok_or_else(|| format!("\"{unit}\" is not a unit code"))?;
+    let title = crate::notice_api::clean_title(Some(&json!(title))).map_err(|e| e.message)?;
+    let body = crate::notice_api::clean_body(Some(&json!(body))).map_err(|e| e.message)?;
+    let expires_on = crate::notice_api::clean_expiry(
+        expires_on.map(|d| json!(d)).as_ref(),
+        crate::model::today_vn(),
+    )
+    .map_err(|e| e.message)?;
+    let id = crate::notice_api::new_id().map_err(|e| e.message)?;
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        let notice = store
+            .post_notice(
+                crate::notice_db::NewNotice {
+                    id,
+                    unit: unit.clone(),
+                    title,
+                    body,
+                    expires_on,
+                    posted_by: unit.clone(),
+                },
+                now(),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::Invalid(_) => format!(
+                    "no unit {unit} in the roster; import the roster first (sotay roster import)"
+                ),
+                e => e.to_string(),
+            })?;
+        serde_json::to_string_pretty(&notice).map_err(|e| e.to_string())
+    })
+}
+
+/// `sotay notice withdraw`: withdraws a notice by id.
+pub fn withdraw_notice(db: &DbUrl, id: &str) -> Result<(), String> {
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        if store
+            .withdraw_notice(id.to_string(), now())
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Ok(())
+        } else {
+            Err(format!("no notice {id}"))
+        }
+    })
+}
+
 /// Output formats of `sotay report usage`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
