@@ -29,6 +29,7 @@ fn priority(path: &str) -> u8 {
             "tim-kiem/",
             "dang-ky/",
             "doc-sau/",
+            "thong-bao/",
             "huong-dan-cai-dat/",
         ]
         .iter()

@@ -190,7 +190,8 @@ pub fn clean_title(v: Option<&Value>) -> Result<String, ApiError> {
     if t.is_empty() {
         return Err(refuse("Cần tiêu đề của thông báo (\"title\")."));
     }
-    if t.chars().count() > MAX_TITLE {
+    // Counted as sent, as the API's description states it.
+    if s.chars().count() > MAX_TITLE {
         return Err(refuse(&format!(
             "Tiêu đề dài quá: tối đa {MAX_TITLE} ký tự."
         )));
@@ -217,7 +218,8 @@ pub fn clean_body(v: Option<&Value>) -> Result<String, ApiError> {
     if body.trim().is_empty() {
         return Err(refuse("Cần nội dung của thông báo (\"body\")."));
     }
-    let n = body.chars().count();
+    // Counted as sent, as the API's description states it.
+    let n = s.chars().count();
     if n > MAX_BODY {
         return Err(refuse(&format!(
             "Nội dung dài quá: {n} ký tự, tối đa {MAX_BODY}. Văn bản dài nên đăng trong sổ tay và dẫn đường liên kết trong thông báo."
@@ -231,7 +233,6 @@ pub fn clean_body(v: Option<&Value>) -> Result<String, ApiError> {
 pub fn clean_expiry(v: Option<&Value>, today: time::Date) -> Result<Option<time::Date>, ApiError> {
     let s = match v {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
         Some(Value::String(s)) => s,
         Some(_) => {
             return Err(bad(
@@ -599,7 +600,7 @@ mod tests {
         let today = parse_date("2026-12-10").expect("d");
         let e = |v: Value| clean_expiry(Some(&v), today).map_err(|e| e.code);
         assert_eq!(e(Value::Null), Ok(None));
-        assert_eq!(e(json!("")), Ok(None));
+        assert_eq!(e(json!("")), Err("invalid_expires_on"));
         assert_eq!(e(json!("2026-12-10")), Ok(parse_date("2026-12-10")));
         assert_eq!(e(json!("2026-12-09")), Err("expired"));
         assert_eq!(e(json!("2026-13-01")), Err("invalid_expires_on"));

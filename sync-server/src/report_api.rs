@@ -166,6 +166,8 @@ pub async fn handle<S: Storage>(
             let limit = number(&p, "limit", 50, 1, 500)? as usize;
             return crate::notice_api::report(app, unit, limit).await;
         }
+        // The period is not applied to a notice's replies, but a malformed one is refused.
+        period(&p)?;
         let limit = number(&p, "limit", 200, 0, 1000)? as usize;
         let notice = p.get("notice").map(String::as_str).unwrap_or("");
         return crate::notice_api::replies(app, unit, notice, limit).await;

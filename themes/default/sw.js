@@ -210,5 +210,8 @@ self.addEventListener("message", (event) => {
 });
 
 self.addEventListener("sync", (event) => {
-  if (event.tag === "sotay-outbox") event.waitUntil(self.SotayOutbox.flush());
+  // Once what waited is sent, the committees' notices are asked for (conditionally).
+  if (event.tag === "sotay-outbox") {
+    event.waitUntil(self.SotayOutbox.flush().then((r) => self.SotayOutbox.refreshNotices().catch(() => null).then(() => r)));
+  }
 });
