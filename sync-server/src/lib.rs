@@ -6,7 +6,8 @@
 //! is kept: `store`. Where it leaves: `api` (search results, reports) and `files` (the site).
 //! Cell meetings (records, schedules, the attendance list) are `meeting_api`; notices from
 //! committees `notice_api` (storage in `notice_db`).
-//! `http` ties them together and is the only place that knows about connections.
+//! `http` ties them together and is the only place that knows about connections (`linger`: how
+//! they close, so that an early answer is not lost).
 
 pub mod api;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod db;
 pub mod files;
 pub mod http;
 pub mod limits;
+pub mod linger;
 pub mod log;
 pub mod meeting_api;
 pub mod metrics;
