@@ -4,8 +4,9 @@
 //! phone goes offline and still opens it, its body shown as text (HTML as written, links only to
 //! the handbook's pages); reading it offline is counted once after the phone is back online;
 //! the member's reply reaches the committee; a withdrawn notice leaves the phone; another
-//! cell's member never sees it. Screenshots (360×740) are kept in
-//! target/test-artifacts/notices/.
+//! cell's member never sees it. The committee's page shows the notice's reach per unit and the
+//! reply, refuses a bad notice, sends one and withdraws one. Screenshots (360×740, 1280×800) are
+//! kept in target/test-artifacts/notices/.
 
 mod common;
 
@@ -243,11 +244,43 @@ fn a_notice_reaches_the_phone_and_is_read_offline() {
         serde_json::json!(["Chỉ cho thôn Tây"]),
         "{r}"
     );
-    // Withdrawn: gone from the phone.
-    assert_eq!(r["withdrawn"], 204);
-    assert!(
-        text("afterWithdraw").contains("Chưa có thông báo nào"),
+    // The committee's page: the notice's reach (1 of the cell's 2), per unit, the reply.
+    assert_eq!(r["dashEnglish"], serde_json::Value::Null, "{r}");
+    let card = &r["card"];
+    assert_eq!(card["reach"], "Đã đọc: 1/2 đảng viên (50.0%)", "{r}");
+    assert_eq!(
+        card["rows"],
+        serde_json::json!([["Chi bộ thôn Đông", "2", "1", "50.0"]]),
         "{r}"
+    );
+    assert_eq!(card["state"], "Đang hiển thị");
+    assert_eq!(card["html"], 0, "the body is text on the dashboard too");
+    assert!(
+        card["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("<script>alert(1)</script>")),
+        "{r}"
+    );
+    assert!(
+        text("replyShown").contains("Phạm Thị Thu") && text("replyShown").contains("thêm ghế"),
+        "{r}"
+    );
+    assert_eq!(r["units"], serde_json::json!(["TU", "CB1", "CB2"]), "{r}");
+    assert!(text("refused").contains("Cần tiêu đề"), "{r}");
+    assert!(text("sent").contains("Lịch họp tháng"), "{r}");
+    assert!(
+        r["dashWide"].as_u64().is_some_and(|w| w <= 360),
+        "no sideways scrolling at 360: {r}"
+    );
+    // Withdrawn from the dashboard: gone from the phone; the new one arrived.
+    assert_eq!(
+        r["afterWithdraw"],
+        serde_json::json!(["Lịch họp tháng"]),
+        "{r}"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM notices WHERE withdrawn_at IS NOT NULL"),
+        1
     );
     assert_eq!(r["posted"]["unit"]["code"], "CB1");
 }

@@ -153,6 +153,11 @@ const FIXED: &[(&str, &str, &str)] = &[
     ("offline.html", "/ngoai-tuyen/", "Không có mạng"),
     ("install.html", "/huong-dan-cai-dat/", "Hướng dẫn cài đặt"),
     ("admin.html", "/quan-tri/", "Thống kê sử dụng sổ tay"),
+    (
+        "notices_admin.html",
+        "/quan-tri/thong-bao/",
+        "Thông báo của cấp ủy",
+    ),
 ];
 
 pub struct Pages<'a> {

@@ -4,7 +4,9 @@
 // goes offline and the notice still opens from what was kept, its body shown as text; reading
 // it offline is queued and reaches the server once the phone is back online (counted once,
 // however often it is opened); the member's reply reaches the committee; a withdrawn notice
-// leaves the phone. Another cell's member never gets the cell's notice.
+// leaves the phone. Another cell's member never gets the cell's notice. The committee's page
+// (/quan-tri/thong-bao/) shows the notice's reach per unit and the reply, refuses a bad notice
+// in Vietnamese, sends one from its form and withdraws the first.
 // Usage: node notices.mjs SERVER_URL SOTAY_BIN DB_URL ADMIN_TOKEN OUT_DIR
 import fs from "node:fs";
 import path from "node:path";
@@ -142,18 +144,74 @@ run(async () => {
       return t.length ? t : null;
     });
 
-    // Withdrawn: it leaves the phone the next time it asks.
-    const withdrawn = await api("DELETE", "/api/v1/notices/" + posted.id);
+    // The committee's page: the notice with its reach per unit and the reply beside it; a bad
+    // notice refused in Vietnamese; a new one sent from the form; the first one withdrawn.
+    const desk = await b.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN" });
+    const admin1 = await desk.newPage();
+    admin1.on("pageerror", (e) => problems.push("admin: " + String(e)));
+    admin1.on("console", (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push("admin: " + m.text()); });
+    admin1.on("dialog", (d) => d.accept());
+    await admin1.goto(url + "/quan-tri/");
+    const fromDashboard = await admin1.getAttribute(".admin-notices-link a", "href");
+    await admin1.goto(url + fromDashboard);
+    await admin1.fill("#n-token", admin);
+    await admin1.click(".notices-login button[type=submit]");
+    const cardSel = `.notice-card[data-id="${posted.id}"]`;
+    await admin1.waitForSelector(cardSel);
+    const card = await admin1.$eval(cardSel, (c) => ({
+      reach: c.querySelector(".notice-reach").textContent,
+      rows: Array.from(c.querySelectorAll("tbody tr")).map((tr) => Array.from(tr.cells).map((td) => td.textContent)),
+      text: c.querySelector(".notice-text").textContent,
+      state: c.querySelector(".notice-state").textContent,
+      html: c.querySelector(".notice-text").children.length,
+    }));
+    await admin1.click(cardSel + " .notice-show-replies");
+    const replyShown = await until("the reply beside the notice", async () => {
+      const t = await admin1.$eval(cardSel, (c) => { const u = c.querySelector(".notice-replies"); return u ? u.innerText : ""; });
+      return t || null;
+    });
+    const units = await admin1.$$eval("select[name=unit] option", (os) => os.map((o) => o.value));
+    await shot(admin1, "notices-dashboard-1280");
+    await admin1.selectOption("select[name=unit]", "TU");
+    await admin1.fill("#n-title", "   ");
+    await admin1.fill("#n-body", "Nội dung");
+    await admin1.click(".notice-form button[type=submit]");
+    const refused = await until("the refusal", async () => {
+      const t = await admin1.textContent(".notice-form-status");
+      return /Cần tiêu đề/.test(t) ? t : null;
+    });
+    await admin1.fill("#n-title", "Lịch họp tháng");
+    await admin1.fill("#n-body", "Các chi bộ sinh hoạt trước ngày 10.\nXem /sinh-hoat-chi-bo/");
+    await admin1.click(".notice-form button[type=submit]");
+    const sent = await until("sent from the form", async () => {
+      const t = await admin1.textContent(".notice-form-status");
+      return /Đã gửi thông báo/.test(t) ? t : null;
+    });
+    const titlesOnDesk = await until("the new notice listed", async () => {
+      const t = await admin1.$$eval(".notice-card h3", (hs) => hs.map((h) => h.textContent));
+      return t[0] === "Lịch họp tháng" ? t : null;
+    });
+    await admin1.click(cardSel + " .notice-withdraw");
+    await until("withdrawn on the dashboard", async () => /Đã thu hồi/.test(await admin1.$eval(cardSel, (c) => c.querySelector(".notice-state").textContent)));
+    // The same page on a phone's width.
+    await admin1.setViewportSize({ width: 360, height: 740 });
+    await shot(admin1, "notices-dashboard-360");
+    const dashWide = await admin1.evaluate(() => document.documentElement.scrollWidth);
+    const dashText = await admin1.evaluate(() => document.querySelector("main").innerText);
+
+    // On the phone: the withdrawn one is gone, the new one arrived.
     await thu.page.goto(url + "/thong-bao/");
-    const afterWithdraw = await until("the empty list", async () => {
-      const s = await thu.page.textContent(".notices-status");
-      return /Chưa có thông báo/.test(s) ? s : null;
+    const afterWithdraw = await until("the list after the withdrawal", async () => {
+      const t = await thu.page.$$eval(".notice-item a", (as) => as.map((a) => a.textContent));
+      return t.length === 1 && t[0] === "Lịch họp tháng" ? t : null;
     });
 
     return {
       problems, shots, posted, otherStatus: other.status, before, online, statuses, list, view, queuedOffline,
-      offlineBadge, serverOffline, serverOnline, replies, minhList, withdrawn: withdrawn.status, afterWithdraw,
+      offlineBadge, serverOffline, serverOnline, replies, minhList, afterWithdraw,
+      card, replyShown, units, refused, sent, titlesOnDesk, dashWide,
       english: ENGLISH.test(view.page) ? view.page.match(ENGLISH)[0] : null,
+      dashEnglish: ENGLISH.test(dashText) ? dashText.match(ENGLISH)[0] : null,
     };
   } finally {
     await b.close();
