@@ -17,8 +17,10 @@ Usage:
                                               port with embedded SQLite (loads the sample roster
                                               into an empty database)
   sotay server --site DIR --db URL [--listen ADDR] [--index DIR] [--no-rate-limits]
+               [--push-contact mailto:ADDRESS]
                                               production: serve a built site and the API;
-                                              URL is sqlite://PATH or postgres://USER:PASS@HOST/DB
+                                              URL is sqlite://PATH or postgres://USER:PASS@HOST/DB;
+                                              --push-contact turns on Web Push for new notices
   sotay roster import (--units FILE --members FILE | --workbook FILE) [--db URL] [--format text|json]
                                               import/replace the roster, with a data-quality report;
                                               FILE is CSV or Excel (.xlsx); a workbook has the sheets
@@ -133,6 +135,7 @@ fn run() -> Result<ExitCode, lexopt::Error> {
         "server" => {
             let (mut site, mut db, mut listen, mut index, mut rate_limits) =
                 (None, None, "127.0.0.1:8080".to_string(), None, true);
+            let mut push_contact = None;
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("site") => site = Some(PathBuf::from(parser.value()?)),
@@ -140,6 +143,11 @@ fn run() -> Result<ExitCode, lexopt::Error> {
                     Long("listen") => listen = parser.value()?.string()?,
                     Long("index") => index = Some(PathBuf::from(parser.value()?)),
                     Long("no-rate-limits") => rate_limits = false,
+                    Long("push-contact") => {
+                        push_contact = Some(sotay_sync_server::run::push_contact(
+                            &parser.value()?.string()?,
+                        )?)
+                    }
                     _ => return Err(arg.unexpected()),
                 }
             }
@@ -157,6 +165,7 @@ fn run() -> Result<ExitCode, lexopt::Error> {
                     listen,
                     index,
                     rate_limits,
+                    push_contact,
                 },
             )))
         }

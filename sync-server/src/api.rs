@@ -169,6 +169,7 @@ async fn route<S: Storage>(
         (_, p) if crate::notice_api::allowed(p).is_some() => {
             crate::notice_api::handle(app, req, peer, p).await
         }
+        (_, p) if crate::push::allowed(p).is_some() => crate::push::handle(app, req, p).await,
         (
             _,
             "/api/v1/search"
@@ -196,6 +197,9 @@ fn allowed(path: &str) -> &'static str {
         return a;
     }
     if let Some(a) = crate::notice_api::allowed(path) {
+        return a;
+    }
+    if let Some(a) = crate::push::allowed(path) {
         return a;
     }
     match path {

@@ -4,6 +4,7 @@
 
 use crate::model::{CardNumber, Month, UnitCode};
 use crate::notice_db::{NewNotice, Notice, NoticeRow};
+use crate::push_db::PushSubscription;
 use crate::pg::Postgres;
 use crate::roster::Roster;
 use crate::store::{
@@ -221,5 +222,20 @@ impl Storage for Db {
         limit: usize,
     ) -> Result<Vec<Feedback>> {
         both!(self, s => s.notice_replies(unit, notice, limit))
+    }
+    async fn push_key(&self, generated: String, now: i64) -> Result<String> {
+        both!(self, s => s.push_key(generated, now))
+    }
+    async fn push_subscribe(&self, card: CardNumber, sub: PushSubscription, now: i64) -> Result<()> {
+        both!(self, s => s.push_subscribe(card, sub, now))
+    }
+    async fn push_unsubscribe(&self, card: CardNumber, endpoint: String) -> Result<bool> {
+        both!(self, s => s.push_unsubscribe(card, endpoint))
+    }
+    async fn push_subscriptions(&self, unit: UnitCode) -> Result<Vec<PushSubscription>> {
+        both!(self, s => s.push_subscriptions(unit))
+    }
+    async fn push_gone(&self, endpoint: String) -> Result<()> {
+        both!(self, s => s.push_gone(endpoint))
     }
 }

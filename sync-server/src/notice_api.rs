@@ -121,7 +121,7 @@ pub(crate) async fn admin<S: Storage>(
         })
 }
 
-async fn member<S: Storage>(
+pub(crate) async fn member<S: Storage>(
     app: &Arc<App<S>>,
     req: &Request<Incoming>,
 ) -> Result<MemberRef, ApiError> {
@@ -324,6 +324,7 @@ async fn post<S: Storage>(app: &Arc<App<S>>, req: Request<Incoming>) -> Result<R
         Err(e) => return Err(store_error(e)),
     };
     app.metrics.notices_posted.fetch_add(1, Ordering::Relaxed);
+    crate::push::notify(app, &notice);
     Ok(json_response(
         StatusCode::CREATED,
         &json!({ "notice": notice }),

@@ -21,6 +21,7 @@
 
 use crate::model::{CardNumber, EventType, Month, UnitCode};
 use crate::notice_db::{NewNotice, Notice, NoticeRow};
+use crate::push_db::PushSubscription;
 use crate::roster::Roster;
 use crate::store::{
     attendees_of, check_cards, day_of, meeting_row, rfc3339_vn, CellRef, Changes, Feedback,
@@ -180,6 +181,20 @@ const MIGRATIONS: &[&str] = &[
         at BIGINT NOT NULL,
         PRIMARY KEY (notice_id, card_number)
     );",
+    // 4: Web Push for notices, as on SQLite (migration 6 there).
+    "CREATE TABLE push_keys (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        private_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX push_subscriptions_member ON push_subscriptions(card_number);",
 ];
 
 /// The schema version a database opened by this build has.
@@ -1059,6 +1074,31 @@ impl Storage for Postgres {
         crate::notice_db::pg::replies(&**c, unit.as_str(), &notice, limit).await
     }
 
+    async fn push_key(&self, generated: String, now: i64) -> Result<String> {
+        let c = self.client().await?;
+        crate::push_db::pg::key(&**c, &generated, now).await
+    }
+
+    async fn push_subscribe(&self, card: CardNumber, sub: PushSubscription, now: i64) -> Result<()> {
+        let c = self.client().await?;
+        crate::push_db::pg::subscribe(&**c, card.as_str(), &sub, now).await
+    }
+
+    async fn push_unsubscribe(&self, card: CardNumber, endpoint: String) -> Result<bool> {
+        let c = self.client().await?;
+        crate::push_db::pg::unsubscribe(&**c, card.as_str(), &endpoint).await
+    }
+
+    async fn push_subscriptions(&self, unit: UnitCode) -> Result<Vec<PushSubscription>> {
+        let c = self.client().await?;
+        crate::push_db::pg::under(&**c, unit.as_str()).await
+    }
+
+    async fn push_gone(&self, endpoint: String) -> Result<()> {
+        let c = self.client().await?;
+        crate::push_db::pg::gone(&**c, &endpoint).await
+    }
+
     async fn cell_size(&self, cell: UnitCode) -> Result<u32> {
         let c = self.client().await?;
         let n: i64 = c
@@ -1349,6 +1389,24 @@ const COPY_TABLES: &[CopyTable] = &[
             ("notice_id", "text"),
             ("card_number", "text"),
             ("at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "push_keys",
+        cols: &[
+            ("id", "integer"),
+            ("private_key", "text"),
+            ("created_at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "push_subscriptions",
+        cols: &[
+            ("endpoint", "text"),
+            ("card_number", "text"),
+            ("p256dh", "text"),
+            ("auth", "text"),
+            ("created_at", "bigint"),
         ],
     },
     CopyTable {

@@ -121,6 +121,25 @@ pub struct ServerOptions {
     pub index: Option<PathBuf>,
     /// Rate limits on (the default); off only for load tests.
     pub rate_limits: bool,
+    /// `--push-contact`: Web Push for new notices, signed with this contact (VAPID `sub`).
+    pub push_contact: Option<String>,
+}
+
+/// Checks `--push-contact`: the operator's address a push service may write to.
+pub fn push_contact(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let ok = match s.split_once(':') {
+        Some(("mailto", rest)) => rest.contains('@') && !rest.contains(char::is_whitespace),
+        Some(("https", rest)) => rest.starts_with("//") && rest.len() > 2 && !rest.contains(char::is_whitespace),
+        _ => false,
+    };
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "--push-contact wants mailto:ADDRESS or https://URL (how a push service reaches the operator), found \"{s}\""
+        ))
+    }
 }
 
 /// `sotay server`: serve a built site and the API in production.
@@ -147,6 +166,9 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
             .filter(|n| *n > 0)
         {
             app.max_connections = n;
+        }
+        if let Some(contact) = &opts.push_contact {
+            app.push = Some(Arc::new(crate::push::PushConfig::new(contact, false)));
         }
         if !opts.rate_limits {
             app.limits = crate::limits::Limits::off();

@@ -13,6 +13,7 @@
 
 use crate::model::{CardNumber, EventType, MemberStatus, Month, Role, UnitCode, UnitKind};
 use crate::notice_db::{NewNotice, Notice, NoticeRow};
+use crate::push_db::PushSubscription;
 use crate::roster::Roster;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
@@ -363,6 +364,29 @@ pub trait Storage: Send + Sync + 'static {
         notice: String,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Feedback>>> + Send;
+    /// The server's VAPID private key (base64url): the stored one, or `generated` stored first
+    /// if there is none yet (so that instances on one database agree).
+    fn push_key(&self, generated: String, now: i64) -> impl Future<Output = Result<String>> + Send;
+    /// Keeps a phone's push subscription for `card` (replacing one with the same endpoint).
+    fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Forgets `card`'s subscription with this endpoint; false if it had none.
+    fn push_unsubscribe(
+        &self,
+        card: CardNumber,
+        endpoint: String,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The subscriptions of the active members under `unit`.
+    fn push_subscriptions(
+        &self,
+        unit: UnitCode,
+    ) -> impl Future<Output = Result<Vec<PushSubscription>>> + Send;
+    /// Forgets a subscription the push service says is gone (404, 410).
+    fn push_gone(&self, endpoint: String) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// The attendees a `meeting_held` event claims (0 if it says nothing).
@@ -580,6 +604,20 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL,
         PRIMARY KEY (notice_id, card_number)
     ) WITHOUT ROWID;",
+    // 6: Web Push for notices (issue 19): the server's VAPID key and the phones' subscriptions.
+    "CREATE TABLE push_keys (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        private_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX push_subscriptions_member ON push_subscriptions(card_number);",
 ];
 
 /// Embedded SQLite.
@@ -1355,5 +1393,37 @@ impl Storage for Sqlite {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Feedback>>> + Send {
         self.read(move |c| crate::notice_db::sqlite::replies(c, unit.as_str(), &notice, limit))
+    }
+
+    fn push_key(&self, generated: String, now: i64) -> impl Future<Output = Result<String>> + Send {
+        self.write(move |tx| crate::push_db::sqlite::key(tx, &generated, now))
+    }
+
+    fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.write(move |tx| crate::push_db::sqlite::subscribe(tx, card.as_str(), &sub, now))
+    }
+
+    fn push_unsubscribe(
+        &self,
+        card: CardNumber,
+        endpoint: String,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.write(move |tx| crate::push_db::sqlite::unsubscribe(tx, card.as_str(), &endpoint))
+    }
+
+    fn push_subscriptions(
+        &self,
+        unit: UnitCode,
+    ) -> impl Future<Output = Result<Vec<PushSubscription>>> + Send {
+        self.read(move |c| crate::push_db::sqlite::under(c, unit.as_str()))
+    }
+
+    fn push_gone(&self, endpoint: String) -> impl Future<Output = Result<()>> + Send {
+        self.write(move |tx| crate::push_db::sqlite::gone(tx, &endpoint))
     }
 }

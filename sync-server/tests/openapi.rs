@@ -400,7 +400,9 @@ fn the_description_is_served_and_well_formed() {
 #[test]
 fn described_routes_are_answered_and_answered_routes_are_described() {
     let doc = spec();
-    let s = start_with_limits(UNITS, MEMBERS, Some(Limits::off()));
+    // Web Push on, so that its routes answer as described (off, they say `push_off`).
+    let push = sotay_sync_server::push::PushConfig::new("mailto:ops@example.vn", true);
+    let s = start_full(UNITS, MEMBERS, Some(Limits::off()), Some(push));
     let member = format!("Bearer {}", token(s.addr, "10000002"));
     let admin = format!("Bearer {}", admin(&s, "TU"));
     // A notice, for the path that names one.
@@ -473,6 +475,7 @@ fn described_routes_are_answered_and_answered_routes_are_described() {
         include_str!("../src/http.rs"),
         include_str!("../src/meeting_api.rs"),
         include_str!("../src/notice_api.rs"),
+        include_str!("../src/push.rs"),
     ];
     let mut candidates = BTreeSet::new();
     for lit in sources.iter().flat_map(|src| literals(src)) {
@@ -514,7 +517,8 @@ fn described_routes_are_answered_and_answered_routes_are_described() {
 #[test]
 fn a_scripted_session_matches_the_description() {
     let doc = spec();
-    let s = start();
+    let push = sotay_sync_server::push::PushConfig::new("mailto:ops@example.vn", true);
+    let s = start_full(UNITS, MEMBERS, None, Some(push));
     let admin_tu = admin(&s, "TU");
     let admin_cb2 = admin(&s, "CB2");
     let at = now_rfc3339();
@@ -981,6 +985,27 @@ fn a_scripted_session_matches_the_description() {
         )
         .status,
         404
+    );
+
+    // Web Push: the key, a subscription kept, refused, without a token, forgotten.
+    let r = call("GET", "/api/v1/push/key", None, Value::Null);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let push = "/api/v1/push/subscription";
+    let sub = json!({"endpoint": "http://127.0.0.1:9/push/x", "expirationTime": null, "keys": {
+        "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+        "auth": "tBHItJI5svbpez7KI4CCXg"}});
+    assert_eq!(call("PUT", push, Some(&secretary), sub.clone()).status, 204);
+    assert_eq!(
+        call("PUT", push, Some(&secretary), json!({"endpoint": 1})).status,
+        400
+    );
+    assert_eq!(call("PUT", push, None, sub).status, 401);
+    let gone = json!({"endpoint": "http://127.0.0.1:9/push/x"});
+    assert_eq!(call("DELETE", push, Some(&secretary), gone.clone()).status, 204);
+    assert_eq!(call("DELETE", push, None, gone).status, 401);
+    assert_eq!(
+        call("DELETE", push, Some(&secretary), json!({})).status,
+        400
     );
 
     // What no route has: another method, another path.
