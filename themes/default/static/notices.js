@@ -6,7 +6,9 @@
 // many are unread. Opening a notice records `notice_read` through the outbox (once per notice
 // on this phone, sent when the network allows); the member can answer with a "góp ý" (a
 // feedback event naming the notice). A notice's body is plain text: shown as text, line by
-// line, with links made only of the handbook's own paths and addresses.
+// line, with links made only of the handbook's own paths and addresses. Where the server has
+// Web Push on and the phone allows it, the notices page offers to show new notices as the
+// phone's notifications (the service worker shows them and opens the notice when tapped).
 (function () {
   "use strict";
   var Outbox = window.SotayOutbox;
@@ -209,6 +211,83 @@
     return form;
   }
 
+  // ---- Web Push: new notices shown as the phone's notifications, where it allows them ---------
+  /** base64url -> bytes (the server's VAPID key, for pushManager.subscribe). */
+  function bytes(s) {
+    var b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
+    var a = new Uint8Array(b.length);
+    for (var i = 0; i < b.length; i++) a[i] = b.charCodeAt(i);
+    return a;
+  }
+  function pushApi(method, sub) {
+    return Outbox.get("token").then(function (token) {
+      if (!token) throw new Error("chưa đăng ký");
+      return fetch(BASE + "api/v1/push/subscription", {
+        method: method, credentials: "same-origin", cache: "no-store",
+        headers: { authorization: "Bearer " + token, "content-type": "application/json" },
+        body: JSON.stringify(method === "DELETE" ? { endpoint: sub.endpoint } : sub),
+      });
+    }).then(function (res) { if (!res.ok) throw new Error("HTTP " + res.status); });
+  }
+  /** The notices page's box: offers to turn notifications on (once the server has push on and
+   *  the phone can), says when they are on, and turns them off. Hidden otherwise. */
+  function pushBox(page, st) {
+    var box = $("[data-push]", page);
+    if (!box || !st.registered || box.getAttribute("data-state") || offline()) return;
+    if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return;
+    box.setAttribute("data-state", "asking");
+    Promise.all([
+      navigator.serviceWorker.ready,
+      fetch(BASE + "api/v1/push/key", { cache: "no-store" }).then(function (r) { return r.ok ? r.json() : null; }),
+    ]).then(function (v) {
+      var key = v[1] && v[1].public_key;
+      if (!key) { box.setAttribute("data-state", "off"); return; }
+      return v[0].pushManager.getSubscription().then(function (sub) { renderPush(box, v[0], key, sub, ""); });
+    }).catch(function () { box.removeAttribute("data-state"); });
+  }
+  function renderPush(box, reg, key, sub, note) {
+    box.hidden = false;
+    box.textContent = "";
+    var denied = Notification.permission === "denied";
+    box.setAttribute("data-state", sub ? "on" : denied ? "denied" : "offer");
+    var msg = el("p", { class: "notice-push-status", role: "status" });
+    msg.textContent = note || (sub
+      ? "Điện thoại này nhận thông báo mới của cấp ủy ngay khi cấp ủy gửi."
+      : denied
+        ? "Điện thoại đang chặn thông báo của sổ tay. Muốn nhận, đồng chí cho phép thông báo trong cài đặt của trình duyệt."
+        : "Nhận thông báo mới của cấp ủy ngay trên điện thoại, không cần mở sổ tay.");
+    box.appendChild(msg);
+    if (denied && !sub) return;
+    var btn = el("button", { type: "button", class: "button" }, sub ? "Tắt nhận thông báo" : "Bật nhận thông báo");
+    box.appendChild(btn);
+    btn.addEventListener("click", function () {
+      btn.disabled = true;
+      if (sub) {
+        pushApi("DELETE", sub).then(function () { return sub.unsubscribe(); }).then(function () {
+          renderPush(box, reg, key, null, "Đã tắt nhận thông báo trên điện thoại này.");
+        }, function () {
+          renderPush(box, reg, key, sub, "Chưa tắt được: cần có mạng. Đồng chí thử lại sau.");
+        });
+        return;
+      }
+      Notification.requestPermission().then(function (p) {
+        if (p !== "granted") throw new Error("permission");
+        return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes(key) });
+      }).then(function (s) {
+        return pushApi("PUT", s.toJSON()).then(function () { return s; }, function (e) {
+          return s.unsubscribe().then(function () { throw e; }, function () { throw e; });
+        });
+      }).then(function (s) {
+        renderPush(box, reg, key, s, "Đã bật: thông báo mới của cấp ủy sẽ hiện trên điện thoại này.");
+      }, function (e) {
+        box.setAttribute("data-error", String(e && (e.name || e.message)));
+        renderPush(box, reg, key, null, String(e && e.message) === "permission"
+          ? "Chưa bật được: điện thoại chưa cho phép sổ tay hiện thông báo."
+          : "Chưa bật được nhận thông báo trên điện thoại này (trình duyệt hoặc mạng không cho phép). Thông báo vẫn hiện khi đồng chí mở sổ tay.");
+      });
+    });
+  }
+
   function show() {
     return state().then(function (st) {
       badge(st);
@@ -216,6 +295,7 @@
       if (!page) return;
       var id = new URLSearchParams(location.search).get("id");
       if (id) view(page, st, id); else list(page, st);
+      pushBox(page, st);
     });
   }
 
@@ -230,5 +310,11 @@
   window.addEventListener("sotay:synced", function () { refresh(60 * 1000); });
   // Another tab or the service worker changed what is kept.
   window.addEventListener("focus", function () { show(); });
+  // A push brought a new notice (the service worker has kept it already).
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (e) {
+      if (e.data && e.data.type === "notices") show();
+    });
+  }
   window.SotayNotices = { refresh: refresh, show: show };
 })();
