@@ -335,7 +335,7 @@ fn sqlite_old_meeting_events_become_records() {
         c.busy_timeout(std::time::Duration::from_secs(10))
             .expect("timeout");
         c.execute_batch(
-            "DROP TABLE meetings; DROP TABLE meeting_schedules; DROP TABLE notices; DROP TABLE notice_reads;
+            "DROP TABLE meetings; DROP TABLE meeting_schedules; DROP TABLE notices; DROP TABLE notice_reads; DROP TABLE push_keys; DROP TABLE push_subscriptions;
              CREATE TABLE cell_meetings (unit_code TEXT NOT NULL, day TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (unit_code, day, event_id)) WITHOUT ROWID;
              INSERT INTO cell_meetings SELECT unit_code, day, id FROM events WHERE type = 'meeting_held';
              PRAGMA user_version = 3;",
@@ -359,7 +359,7 @@ fn postgres_old_meeting_events_become_records() {
                 .expect("connect");
             tokio::spawn(conn);
             c.batch_execute(
-                "DROP TABLE meetings; DROP TABLE meeting_schedules; DROP TABLE notices; DROP TABLE notice_reads;
+                "DROP TABLE meetings; DROP TABLE meeting_schedules; DROP TABLE notices; DROP TABLE notice_reads; DROP TABLE push_keys; DROP TABLE push_subscriptions;
                  CREATE TABLE cell_meetings (unit_code TEXT NOT NULL, day TEXT NOT NULL, event_id UUID NOT NULL, PRIMARY KEY (unit_code, day, event_id));
                  INSERT INTO cell_meetings SELECT unit_code, day, id FROM events WHERE type = 'meeting_held';
                  DELETE FROM sotay_migrations WHERE version > 1;",
