@@ -10,7 +10,8 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const UNITS: &str = "code,name,parent_code,kind\nTU,Tỉnh,,tinh-uy\nCB1,Chi bộ thôn Đông,TU,chi-bo-co-so\n";
+const UNITS: &str =
+    "code,name,parent_code,kind\nTU,Tỉnh,,tinh-uy\nCB1,Chi bộ thôn Đông,TU,chi-bo-co-so\n";
 const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role,smartphone
 30000001,Phạm Thị Thu,1968-09-02,CB1,chinh-thuc,bi-thu,co
 ";
@@ -141,7 +142,11 @@ fn a_push_shows_the_notice_and_opens_it_offline() {
         "{r}"
     );
     // Kept by the service worker, counted unread on the home page.
-    assert_eq!(r["kept"], serde_json::json!(["Họp chi bộ bất thường"]), "{r}");
+    assert_eq!(
+        r["kept"],
+        serde_json::json!(["Họp chi bộ bất thường"]),
+        "{r}"
+    );
     assert_eq!(r["badge"], "1", "{r}");
     // Tapped offline: the notice, from what the phone kept; the notification closed.
     assert_eq!(r["opened"]["url"], format!("/thong-bao/?id={id}"), "{r}");

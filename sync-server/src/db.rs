@@ -4,8 +4,8 @@
 
 use crate::model::{CardNumber, Month, UnitCode};
 use crate::notice_db::{NewNotice, Notice, NoticeRow};
-use crate::push_db::PushSubscription;
 use crate::pg::Postgres;
+use crate::push_db::PushSubscription;
 use crate::roster::Roster;
 use crate::store::{
     CellRef, Changes, Feedback, ImportSummary, Loaded, Meeting, MemberRef, NewEvent, NewMeeting,
@@ -226,7 +226,12 @@ impl Storage for Db {
     async fn push_key(&self, generated: String, now: i64) -> Result<String> {
         both!(self, s => s.push_key(generated, now))
     }
-    async fn push_subscribe(&self, card: CardNumber, sub: PushSubscription, now: i64) -> Result<()> {
+    async fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> Result<()> {
         both!(self, s => s.push_subscribe(card, sub, now))
     }
     async fn push_unsubscribe(&self, card: CardNumber, endpoint: String) -> Result<bool> {

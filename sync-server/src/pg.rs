@@ -1079,7 +1079,12 @@ impl Storage for Postgres {
         crate::push_db::pg::key(&**c, &generated, now).await
     }
 
-    async fn push_subscribe(&self, card: CardNumber, sub: PushSubscription, now: i64) -> Result<()> {
+    async fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> Result<()> {
         let c = self.client().await?;
         crate::push_db::pg::subscribe(&**c, card.as_str(), &sub, now).await
     }

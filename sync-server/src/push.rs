@@ -96,10 +96,10 @@ impl PushConfig {
         #[allow(deprecated)]
         let provider = rustls::crypto::ring::default_provider();
         let mut c = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         c.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(self.tls.get_or_init(|| Arc::new(c)).clone())
     }
@@ -210,7 +210,8 @@ pub fn subscription(v: &Value, allow_insecure: bool) -> Result<PushSubscription,
     if endpoint.len() > MAX_ENDPOINT {
         return Err(bad("Địa chỉ nhận thông báo dài quá."));
     }
-    let wrong = || bad("Địa chỉ nhận thông báo không hợp lệ: cần một địa chỉ https của dịch vụ thông báo.");
+    let wrong =
+        || bad("Địa chỉ nhận thông báo không hợp lệ: cần một địa chỉ https của dịch vụ thông báo.");
     let uri: Uri = endpoint.parse().map_err(|_| wrong())?;
     let host = uri.host().ok_or_else(wrong)?;
     let https = uri.scheme_str() == Some("https");
@@ -292,7 +293,11 @@ pub async fn send_all<S: Storage>(
     let gate = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut set = tokio::task::JoinSet::new();
     for s in subs {
-        let permit = gate.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+        let permit = gate
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
         let (cfg, key, payload) = (cfg.clone(), key.clone(), payload.clone());
         set.spawn(async move {
             let _permit = permit;

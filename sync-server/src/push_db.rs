@@ -29,9 +29,11 @@ pub mod sqlite {
             "INSERT INTO push_keys (id, private_key, created_at) VALUES (1, ?1, ?2) ON CONFLICT (id) DO NOTHING",
             params![generated, now],
         )?;
-        Ok(c.query_row("SELECT private_key FROM push_keys WHERE id = 1", [], |r| {
-            r.get(0)
-        })?)
+        Ok(
+            c.query_row("SELECT private_key FROM push_keys WHERE id = 1", [], |r| {
+                r.get(0)
+            })?,
+        )
     }
 
     pub fn subscribe(c: &Connection, card: &str, s: &PushSubscription, now: i64) -> Result<()> {
@@ -107,10 +109,12 @@ pub mod pg {
         )
         .await
         .map_err(err)?;
-        Ok(c.query_one("SELECT private_key FROM push_keys WHERE id = 1", &[])
-            .await
-            .map_err(err)?
-            .get(0))
+        Ok(
+            c.query_one("SELECT private_key FROM push_keys WHERE id = 1", &[])
+                .await
+                .map_err(err)?
+                .get(0),
+        )
     }
 
     pub async fn subscribe<C: GenericClient>(
@@ -138,13 +142,12 @@ pub mod pg {
     }
 
     pub async fn unsubscribe<C: GenericClient>(c: &C, card: &str, endpoint: &str) -> Result<bool> {
-        Ok(c
-            .execute(
-                "DELETE FROM push_subscriptions WHERE endpoint = $1 AND card_number = $2",
-                &[&endpoint, &card],
-            )
-            .await
-            .map_err(err)?
+        Ok(c.execute(
+            "DELETE FROM push_subscriptions WHERE endpoint = $1 AND card_number = $2",
+            &[&endpoint, &card],
+        )
+        .await
+        .map_err(err)?
             > 0)
     }
 

@@ -130,7 +130,9 @@ pub fn push_contact(s: &str) -> Result<String, String> {
     let s = s.trim();
     let ok = match s.split_once(':') {
         Some(("mailto", rest)) => rest.contains('@') && !rest.contains(char::is_whitespace),
-        Some(("https", rest)) => rest.starts_with("//") && rest.len() > 2 && !rest.contains(char::is_whitespace),
+        Some(("https", rest)) => {
+            rest.starts_with("//") && rest.len() > 2 && !rest.contains(char::is_whitespace)
+        }
         _ => false,
     };
     if ok {

@@ -76,7 +76,10 @@ fn sqlite_to_postgres_keeps_everything() {
     assert_eq!(r.json()["results"][0]["status"], "stored", "{}", r.text());
     // The push key (made when first asked for) and a phone's subscription: a new key after the
     // move would silently end every subscription.
-    assert_eq!(request(s.addr, "GET", "/api/v1/push/key", &[], b"").status, 200);
+    assert_eq!(
+        request(s.addr, "GET", "/api/v1/push/key", &[], b"").status,
+        200
+    );
     let r = request(
         s.addr,
         "PUT",
@@ -136,7 +139,10 @@ fn sqlite_to_postgres_keeps_everything() {
     }
     assert_eq!(n("events"), Some(6));
     assert_eq!(n("notice_reads"), Some(1));
-    assert_eq!((n("push_keys"), n("push_subscriptions")), (Some(1), Some(1)));
+    assert_eq!(
+        (n("push_keys"), n("push_subscriptions")),
+        (Some(1), Some(1))
+    );
     assert_eq!(
         pg.count("SELECT count(*) FROM push_keys WHERE length(private_key) = 43"),
         1,

@@ -1001,7 +1001,10 @@ fn a_scripted_session_matches_the_description() {
     );
     assert_eq!(call("PUT", push, None, sub).status, 401);
     let gone = json!({"endpoint": "http://127.0.0.1:9/push/x"});
-    assert_eq!(call("DELETE", push, Some(&secretary), gone.clone()).status, 204);
+    assert_eq!(
+        call("DELETE", push, Some(&secretary), gone.clone()).status,
+        204
+    );
     assert_eq!(call("DELETE", push, None, gone).status, 401);
     assert_eq!(
         call("DELETE", push, Some(&secretary), json!({})).status,

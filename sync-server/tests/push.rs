@@ -143,8 +143,10 @@ impl Receiver {
                         body,
                     });
                     let _ = c.write_all(
-                        format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                            .as_bytes(),
+                        format!(
+                            "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                        )
+                        .as_bytes(),
                     );
                 });
             }
@@ -241,10 +243,9 @@ fn check_vapid(got: &Got, server_key: &str) {
         &Base64UrlUnpadded::decode_vec(k).expect("base64url"),
     )
     .expect("P-256 key");
-    let sig = p256::ecdsa::Signature::from_slice(
-        &Base64UrlUnpadded::decode_vec(sig).expect("base64url"),
-    )
-    .expect("signature");
+    let sig =
+        p256::ecdsa::Signature::from_slice(&Base64UrlUnpadded::decode_vec(sig).expect("base64url"))
+            .expect("signature");
     key.verify(signed.as_bytes(), &sig)
         .expect("the VAPID signature verifies");
     let claims: Value = serde_json::from_slice(
@@ -317,7 +318,14 @@ fn pushes() {
         let r = call(&s, "PUT", path, Some(&an), &body);
         assert_eq!(r.status, 400, "{body}: {}", r.text());
         assert_eq!(code(&r), "invalid_subscription");
-        assert!(r.json()["error"]["message"].as_str().unwrap_or("").contains(what), "{}", r.text());
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(what),
+            "{}",
+            r.text()
+        );
     }
     let r = request(
         s.addr,
@@ -328,7 +336,11 @@ fn pushes() {
     );
     assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(s.count("SELECT count(*) FROM push_subscriptions"), 0);
-    for (token, phone) in [(&an, &an_phone), (&binh, &binh_phone), (&giang, &giang_phone)] {
+    for (token, phone) in [
+        (&an, &an_phone),
+        (&binh, &binh_phone),
+        (&giang, &giang_phone),
+    ] {
         let r = call(&s, "PUT", path, Some(token), &phone.subscription());
         assert_eq!(r.status, 204, "{}", r.text());
     }
@@ -353,14 +365,20 @@ fn pushes() {
     let mut paths: Vec<&str> = got.iter().map(|g| g.path.as_str()).collect();
     paths.sort();
     assert_eq!(paths, ["/gone/binh", "/push/an"], "{got:?}");
-    let to_an = got.iter().find(|g| g.path == "/push/an").expect("An's push");
+    let to_an = got
+        .iter()
+        .find(|g| g.path == "/push/an")
+        .expect("An's push");
     let msg = an_phone.open(to_an, &key);
     assert_eq!(
         msg,
         json!({"notice": first, "title": "Họp chi bộ bất thường tối thứ Năm", "unit": "Đảng bộ huyện A"})
     );
     // Bình's push service said 410 (the phone unsubscribed): the subscription is forgotten.
-    let to_binh = got.iter().find(|g| g.path == "/gone/binh").expect("Bình's push");
+    let to_binh = got
+        .iter()
+        .find(|g| g.path == "/gone/binh")
+        .expect("Bình's push");
     assert_eq!(binh_phone.open(to_binh, &key)["notice"], first.as_str());
     let deadline = Instant::now() + Duration::from_secs(30);
     while s.count("SELECT count(*) FROM push_subscriptions WHERE endpoint LIKE '%/gone/%'") > 0 {
@@ -371,10 +389,22 @@ fn pushes() {
     assert_eq!(metric(&s, "sotay_pushes_failed_total"), 1);
 
     // The province's notice reaches everyone still subscribed; An unsubscribes first.
-    let r = call(&s, "DELETE", path, Some(&an), &json!({"endpoint": an_phone.endpoint}));
+    let r = call(
+        &s,
+        "DELETE",
+        path,
+        Some(&an),
+        &json!({"endpoint": an_phone.endpoint}),
+    );
     assert_eq!(r.status, 204, "{}", r.text());
     // Someone else's endpoint is not theirs to remove.
-    let r = call(&s, "DELETE", path, Some(&an), &json!({"endpoint": giang_phone.endpoint}));
+    let r = call(
+        &s,
+        "DELETE",
+        path,
+        Some(&an),
+        &json!({"endpoint": giang_phone.endpoint}),
+    );
     assert_eq!(r.status, 204, "{}", r.text());
     assert_eq!(s.count("SELECT count(*) FROM push_subscriptions"), 1);
     let r = call(
@@ -404,7 +434,12 @@ fn pushes() {
     assert_eq!(rx.got.lock().expect("lock").len(), 3);
     // The notices themselves are as ever: An's phone gets all three when it asks.
     let r = call(&s, "GET", "/api/v1/notices", Some(&an), &Value::Null);
-    assert_eq!(r.json()["notices"].as_array().map(Vec::len), Some(3), "{}", r.text());
+    assert_eq!(
+        r.json()["notices"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        r.text()
+    );
 }
 
 #[test]
@@ -425,7 +460,13 @@ fn push_off() {
     assert_eq!(r.status, 404, "{}", r.text());
     assert_eq!(code(&r), "push_off");
     let phone = Phone::new("https://push.example.com/x".into());
-    let r = call(&s, "PUT", "/api/v1/push/subscription", Some(&an), &phone.subscription());
+    let r = call(
+        &s,
+        "PUT",
+        "/api/v1/push/subscription",
+        Some(&an),
+        &phone.subscription(),
+    );
     assert_eq!(r.status, 404, "{}", r.text());
     let admin = admin(&s, "TU");
     let r = call(
@@ -469,7 +510,13 @@ fn two_instances_share_the_key() {
         assert_eq!(ka, kb);
         let an = reg(&a, "10000001");
         let phone = Phone::new(format!("{}/push/an", rx.base));
-        let r = call(&a, "PUT", "/api/v1/push/subscription", Some(&an), &phone.subscription());
+        let r = call(
+            &a,
+            "PUT",
+            "/api/v1/push/subscription",
+            Some(&an),
+            &phone.subscription(),
+        );
         assert_eq!(r.status, 204, "{}", r.text());
         let admin = admin(&b, "TU");
         let r = call(
@@ -492,7 +539,9 @@ fn endpoints_a_server_may_post_to() {
     let sub = |e: &str| json!({"endpoint": e, "keys": keys});
     let ok = |e: &str| sotay_sync_server::push::subscription(&sub(e), false).is_ok();
     assert!(ok("https://fcm.googleapis.com/fcm/send/abc:def"));
-    assert!(ok("https://updates.push.services.mozilla.com/wpush/v2/gAAA"));
+    assert!(ok(
+        "https://updates.push.services.mozilla.com/wpush/v2/gAAA"
+    ));
     assert!(ok("https://web.push.apple.com/QGx"));
     for e in [
         "http://fcm.googleapis.com/fcm/send/abc",
