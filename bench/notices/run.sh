@@ -12,9 +12,9 @@
 #    the server writes them);
 # 2. starts `sotay server --no-rate-limits` (the cold start loads the read bits with the reports);
 # 3. phones ask for their notices, GET /api/v1/notices, each phone once, in random order, at RATE
-#    requests/s (open loop: bench/server/loadgen --notices); then the same phones again with the
-#    ETag of their first answer (If-None-Match: 304, nothing re-sent); then as fast as one core
-#    of load generation can send (MAX_RATE);
+#    requests/s (open loop: bench/server/loadgen --notices); then AGAIN of them again with the
+#    ETag of their first answer (If-None-Match: 304, nothing re-sent); then MAX_PHONES of them as
+#    fast as one core of load generation can send (MAX_RATE);
 # 4. times the committee's report at the root, GET /api/v1/reports/notices?limit=500 (every notice
 #    of the dataset, each with its reach per unit under the root; REPEAT times: median and max),
 #    and checks the province's notice's counts against SQL.
@@ -28,6 +28,8 @@
 #   MEMBERS [100000]  REGISTERED [0.7]  CELLS [200]  READ_SHARE [0.6]  SEED [7]
 #   PHONES [30000]    phones that ask ("all": every registered phone, once each)
 #   RATE [1000]       requests/s of the first two rounds;  MAX_RATE [4000]
+#   AGAIN [20000]     phones of the second round (their ETags are fetched one by one first)
+#   MAX_PHONES [100000]  phones of the third round
 #   REPEAT [5]        SOTAY=path  use this binary instead of building target/release/sotay
 set -euo pipefail
 
@@ -45,6 +47,8 @@ PHONES=${PHONES:-30000}
 RATE=${RATE:-1000}
 MAX_RATE=${MAX_RATE:-4000}
 REPEAT=${REPEAT:-5}
+AGAIN=${AGAIN:-20000}
+MAX_PHONES=${MAX_PHONES:-100000}
 NICE=(nice -n 19)
 
 say() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -150,7 +154,8 @@ round() { # name rate phones-file -> loadgen JSON in $WORK
 say "round 1: $PHONES phones ask once at $RATE/s"
 round first "$RATE" "$DATA/phones.txt"
 say "the ETags of their answers (for round 2)"
-python3 - "$ADDR" "$DATA/phones.txt" "$DATA/phones-etag.txt" <<'PY'
+head -n "$AGAIN" "$DATA/phones.txt" >"$DATA/phones-again.txt"
+python3 - "$ADDR" "$DATA/phones-again.txt" "$DATA/phones-etag.txt" <<'PY'
 import http.client, sys
 addr, src, out = sys.argv[1:]
 host, port = addr.split(":")
@@ -166,7 +171,8 @@ PY
 say "round 2: the same phones again with If-None-Match at $RATE/s"
 round again "$RATE" "$DATA/phones-etag.txt"
 say "round 3: as fast as it goes ($MAX_RATE/s offered)"
-round max "$MAX_RATE" "$DATA/phones.txt"
+head -n "$MAX_PHONES" "$DATA/phones.txt" >"$DATA/phones-max.txt"
+round max "$MAX_RATE" "$DATA/phones-max.txt"
 
 # --- the committee's report at the root ----------------------------------------------------------
 : >"$DATA/report.times"
