@@ -19,7 +19,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -67,13 +67,13 @@ fn notice_id(s: &str) -> Option<String> {
 pub async fn handle<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
     path: &str,
 ) -> Result<Resp, ApiError> {
     let rest = path.strip_prefix("/api/v1/notices").unwrap_or("");
     let method = req.method().clone();
     match (rest, method) {
-        ("", Method::GET) => list(app, req, peer).await,
+        ("", Method::GET) => list(app, req, client).await,
         ("", Method::POST) => post(app, req).await,
         ("", _) => Err(not_allowed()),
         (r, m) if allowed(path).is_some() => {
@@ -394,10 +394,10 @@ pub fn none_match(header: Option<&str>, tag: &str) -> bool {
 async fn list<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> Result<Resp, ApiError> {
     if let Err(retry) = app
-        .check_limit(&app.limits.events_by_addr, &peer.ip().to_string())
+        .check_limit(&app.limits.events_by_addr, &client.to_string())
         .await
     {
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);

@@ -257,10 +257,27 @@ pub fn start_on_pg(pg: Arc<PgDb>) -> Server {
     start_on(Some(pg), None, None, None)
 }
 
+/// Like `start`, with these rate limits, believing the proxies in `trusted` (CIDR ranges).
+pub fn start_trusting(limits: sotay_sync_server::limits::Limits, trusted: &[&str]) -> Server {
+    let pg = (backend() == Backend::Postgres).then(|| Arc::new(PgDb::new()));
+    let ranges = trusted.iter().map(|r| r.parse().expect("range")).collect();
+    start_on_with(pg, Some((UNITS, MEMBERS)), Some(limits), ranges, None)
+}
+
 fn start_on(
     pg: Option<Arc<PgDb>>,
     roster: Option<(&str, &str)>,
     limits: Option<sotay_sync_server::limits::Limits>,
+    push: Option<sotay_sync_server::push::PushConfig>,
+) -> Server {
+    start_on_with(pg, roster, limits, Vec::new(), push)
+}
+
+fn start_on_with(
+    pg: Option<Arc<PgDb>>,
+    roster: Option<(&str, &str)>,
+    limits: Option<sotay_sync_server::limits::Limits>,
+    trusted: Vec<sotay_sync_server::proxy::Cidr>,
     push: Option<sotay_sync_server::push::PushConfig>,
 ) -> Server {
     let dir = tempfile::tempdir().expect("tmp");
@@ -297,6 +314,7 @@ fn start_on(
     if let Some(l) = limits {
         app.limits = l;
     }
+    app.trusted_proxies = sotay_sync_server::proxy::TrustedProxies::new(trusted);
     app.push = push.map(Arc::new);
     let app = Arc::new(app);
     let listener = rt
