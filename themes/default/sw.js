@@ -13,6 +13,7 @@
 //   connection is waited out (the pages say so); a file is saved only once it arrived whole,
 //   and an install that stopped resumes where it was, never downloading a saved file again.
 // - Background Sync flushes the outbox of reading events (outbox.js).
+// - Web Push: a committee's new notice shows a notification that opens it (see the end).
 "use strict";
 const VERSION = "__SOTAY_VERSION__";
 const MANIFEST = "__SOTAY_MANIFEST__";
@@ -32,6 +33,7 @@ const RETRY_MAX_MS = 15000;
 // Chromium ends an install event after 5 minutes: an install still waiting for the network
 // after this long stops; the page starts it again later, and it resumes (nothing saved is lost).
 const INSTALL_BUDGET_MS = 4 * 60 * 1000;
+const ICON = "__SOTAY_ICON__";
 importScripts("__SOTAY_OUTBOX__");
 
 async function notify(msg) {
@@ -302,5 +304,52 @@ self.addEventListener("message", (event) => {
 });
 
 self.addEventListener("sync", (event) => {
-  if (event.tag === "sotay-outbox") event.waitUntil(self.SotayOutbox.flush());
+  // Once what waited is sent, the committees' notices are asked for (conditionally).
+  if (event.tag === "sotay-outbox") {
+    event.waitUntil(self.SotayOutbox.flush().then((r) => self.SotayOutbox.refreshNotices().catch(() => null).then(() => r)));
+  }
+});
+
+// Web Push (a committee's new notice, sent by the server to a phone that subscribed on the
+// notices page): shows a notification, and keeps the phone's list of notices up to date so that
+// the notice opens offline too. The message is JSON {notice, title, unit}; anything else shows
+// a generic notification (the notices page says the rest).
+function noticeUrl(id) {
+  return self.registration.scope + "thong-bao/" + (id ? "?id=" + encodeURIComponent(id) : "");
+}
+
+self.addEventListener("push", (event) => {
+  let msg = {};
+  try { msg = event.data ? event.data.json() : {}; } catch (e) { msg = {}; }
+  const id = typeof msg.notice === "string" ? msg.notice : "";
+  const title = typeof msg.title === "string" && msg.title ? msg.title : "Thông báo mới của cấp ủy";
+  const body = typeof msg.unit === "string" && msg.unit ? msg.unit : "Mở sổ tay để xem thông báo.";
+  event.waitUntil(Promise.all([
+    self.registration.showNotification(title, {
+      body,
+      tag: "sotay-notice-" + id,
+      lang: "vi",
+      icon: ICON || undefined,
+      data: { url: noticeUrl(id) },
+    }),
+    self.SotayOutbox.refreshNotices().then(() => notify({ type: "notices" })).catch(() => null),
+  ]));
+});
+
+// Tapping the notification opens the notice: in a window of the handbook that is open, else in
+// a new one.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || noticeUrl("");
+  event.waitUntil((async () => {
+    const all = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const mine = all.filter((c) => c.url.startsWith(self.registration.scope));
+    for (const c of mine) {
+      try {
+        const opened = "navigate" in c ? await c.navigate(url) : null;
+        if (opened) return opened.focus ? opened.focus().catch(() => opened) : opened;
+      } catch (e) { /* not controlled by this worker: try the next, or a new window */ }
+    }
+    return self.clients.openWindow(url);
+  })());
 });

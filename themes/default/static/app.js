@@ -77,6 +77,7 @@
       nextTry = 0;
       lastFailure = null;
       updateMemberLine();
+      if (r && r.sent) window.dispatchEvent(new CustomEvent("sotay:synced", { detail: r }));
       return r;
     }, function (e) {
       lastFailure = e;
