@@ -184,7 +184,17 @@
       if (!token) return kept || null;
       var headers = { authorization: "Bearer " + token };
       if (kept && kept.etag) headers["if-none-match"] = kept.etag;
-      return fetch(base() + "api/v1/notices", { headers: headers, cache: "no-store", credentials: "same-origin" }).then(function (res) {
+      // On a stalled network it gives up after WAIT_MS (what was kept stays), never hangs.
+      var ctl = new AbortController(), timer = setTimeout(function () { ctl.abort(); }, WAIT_MS);
+      return fetch(base() + "api/v1/notices", { headers: headers, cache: "no-store", credentials: "same-origin", signal: ctl.signal }).then(function (res) {
+        return res.text().then(function (text) {
+          clearTimeout(timer);
+          return new Response(res.status === 304 ? null : text, { status: res.status, headers: res.headers });
+        });
+      }).catch(function () {
+        clearTimeout(timer);
+        throw new Retry("notices: " + (ctl.signal.aborted ? "no answer" : "network error"), ctl.signal.aborted ? "timeout" : "network");
+      }).then(function (res) {
         if (res.status === 304 && kept) {
           kept.checked = Date.now();
           return set("notices", kept).then(function () { return kept; });
