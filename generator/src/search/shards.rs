@@ -2,16 +2,17 @@
 //! hash, that the service worker precaches and `search.js` reads without a network. It holds
 //! what the tantivy index holds (see `terms`), cut so that
 //! - a query reads only the files its terms are in: each term is in one of G *groups*, by a
-//!   hash of its key (G grows with the site: about one group per 16 documents);
+//!   hash of its key (G grows with the site: about one group per 8 documents);
 //! - an edit changes only the groups of the terms it adds, removes or re-counts, the display
 //!   shard of its document, and the small root; the phone downloads only those.
 //!
 //! ```text
-//! search/index.<h>.json  root: {"v": 2, "n": N, "groups": "<h><h>...", "vocab": {"a": h, ...},
+//! search/index.<h>.json  root: {"v": 3, "n": N, "groups": "<g><g>...", "vocab": {"a": h, ...},
 //!                        "docs": [h], "per": P, "table": h, "fold": h, "kinds": {...}}
-//!                        (groups: the 16-digit hashes of the group files, one after the other)
+//!                        (groups: for each group, the first 8 hex digits of its file's hash)
 //! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
-//! search/t/<h>.bin       a group: "STG2" u32 header_len header postings...
+//! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
+//!                        the content: 8 digits keep the root small): "STG2" u32 header_len header postings...
 //!                        header = {"terms": [key], "vars": [[exact form]]} (forms of words,
 //!                        most frequent first); postings, per term in header order: varint
 //!                        byte_len, then the documents' gaps, frequency buckets and
@@ -38,6 +39,8 @@ const MAGIC: &[u8; 4] = b"STG2";
 pub const MAX_VARIANTS: usize = 32;
 /// Documents per display shard.
 pub const DOCS_PER_SHARD: usize = 128;
+/// Hex digits of a group file's hash in its name and in the root.
+const GROUP_HASH: usize = 8;
 
 /// About how many documents a group of terms serves (see [`groups_for`]).
 pub const GROUP_DOCS: usize = 8;
@@ -87,6 +90,17 @@ pub struct File {
 }
 
 impl File {
+    /// Group `i`'s file: named by its number and a short hash, which the root lists.
+    fn group(i: usize, bytes: Vec<u8>) -> File {
+        let mut hash = crate::hash::short(&bytes);
+        hash.truncate(GROUP_HASH);
+        File {
+            path: format!("search/t/{i}.{hash}.bin"),
+            bytes,
+            hash,
+        }
+    }
+
     fn new(dir: &str, ext: &str, bytes: Vec<u8>) -> File {
         let hash = crate::hash::short(&bytes);
         File {
@@ -242,7 +256,7 @@ pub fn build(
                 vars.push(v.iter().map(|&e| keys[e as usize].as_str()).collect());
                 i += 1;
             }
-            let f = File::new("t/", "bin", group_file(&names, &vars, &body));
+            let f = File::group(g as usize, group_file(&names, &vars, &body));
             group_names[g as usize] = f.hash.clone();
             files.push(f);
         }
@@ -251,10 +265,10 @@ pub fn build(
     drop(flat);
     drop(flat_forms);
     // Every group has a file, an empty one too: the root then names each by its hash alone.
-    for name in group_names.iter_mut().filter(|n| n.is_empty()) {
-        let f = File::new("t/", "bin", group_file(&[], &[], &[]));
-        *name = f.hash.clone();
-        if !files.iter().any(|x| x.path == f.path) {
+    for (i, name) in group_names.iter_mut().enumerate() {
+        if name.is_empty() {
+            let f = File::group(i, group_file(&[], &[], &[]));
+            *name = f.hash.clone();
             files.push(f);
         }
     }
@@ -292,7 +306,7 @@ pub fn build(
     struct Root<'a> {
         v: u32,
         n: usize,
-        /// The hashes of the groups' files (`t/<hash>.bin`), one after the other.
+        /// Per group i, the 8-digit hash in its file's name (`t/<i>.<hash>.bin`), one after the other.
         groups: String,
         vocab: BTreeMap<String, &'a str>,
         docs: Vec<&'a str>,
@@ -305,7 +319,7 @@ pub fn build(
         s.strip_prefix("search/").unwrap_or(s)
     }
     let head = Root {
-        v: 2,
+        v: 3,
         n,
         groups: group_names.concat(),
         vocab: vocab_names
@@ -601,13 +615,13 @@ impl OfflineIndex {
         let hashes: Vec<&str> = r
             .groups
             .as_bytes()
-            .chunks(16)
+            .chunks(GROUP_HASH)
             .filter_map(|c| std::str::from_utf8(c).ok())
             .collect();
         let mut terms = Vec::with_capacity(hashes.len());
-        for h in &hashes {
+        for (i, h) in hashes.iter().enumerate() {
             let mut m = HashMap::new();
-            let path = format!("search/t/{h}.bin");
+            let path = format!("search/t/{i}.{h}.bin");
             let b = get(&path)?;
             parse_group(&b, &mut m).ok_or_else(|| format!("{path}: not a group file"))?;
             terms.push(m);

@@ -8,6 +8,7 @@
   const WORD = /[\p{Alphabetic}\p{N}]/u;
   const MARK = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
   const MAGIC = "STG2";
+  const GROUP_HASH = 8;
   // terms.rs: the flags of a posting.
   const TF = 3, TITLE = 4, HEADING = 8;
   // mod.rs, `weight`.
@@ -65,9 +66,10 @@
     constructor(rootUrl, root) {
       this.url = new URL(rootUrl, location.href);
       this.n = root.n;
-      // The groups' files by hash, 16 hex digits each (shards.rs).
+      // Group i's file is t/<i>.<hash>.bin; the root lists the hashes, 8 hex digits each
+      // (shards.rs).
       this.groupHashes = root.groups;
-      this.nGroups = Math.max(1, root.groups.length / 16);
+      this.nGroups = Math.max(1, root.groups.length / GROUP_HASH);
       this.vocabNames = root.vocab;
       this.docNames = root.docs;
       this.per = root.per;
@@ -127,9 +129,9 @@
 
     async loadGroup(g) {
       if (this.groups.has(g)) return this.groups.get(g);
-      const hash = this.groupHashes.slice(16 * g, 16 * g + 16);
+      const hash = this.groupHashes.slice(GROUP_HASH * g, GROUP_HASH * (g + 1));
       const terms = new Map();
-      const b = await fetchBytes(this.file(`t/${hash}.bin`));
+      const b = await fetchBytes(this.file(`t/${g}.${hash}.bin`));
       if (String.fromCharCode(b[0], b[1], b[2], b[3]) !== MAGIC) throw new Error("not a group");
       const len = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
       const h = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + len)));
