@@ -167,6 +167,9 @@ async fn route<S: Storage>(
         (_, p) if p.starts_with("/api/v1/meetings/") => {
             crate::meeting_api::handle(app, req, client, p).await
         }
+        (_, p) if p.starts_with("/api/v1/admin/tokens") => {
+            crate::token_api::handle(app, req, p).await
+        }
         (
             _,
             "/api/v1/search"
@@ -191,6 +194,9 @@ async fn route<S: Storage>(
 /// The methods an API path answers, for the `Allow` header of a 405 (RFC 9110 requires it).
 fn allowed(path: &str) -> &'static str {
     if let Some(a) = crate::meeting_api::allowed(path) {
+        return a;
+    }
+    if let Some(a) = crate::token_api::allowed(path) {
         return a;
     }
     match path {
