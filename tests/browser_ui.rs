@@ -58,6 +58,20 @@ fn first_minutes_on_a_phone() {
             .is_some_and(|t| t.contains("Điều lệ") && t.contains('%')),
         "{first}"
     );
+    let progress = &r["home"]["progress"];
+    assert_eq!(progress["shown"], true, "{progress}");
+    assert!(
+        progress["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("40/179")),
+        "{progress}"
+    );
+    assert!(
+        progress["h"].as_i64().unwrap_or(999) <= 32,
+        "saving progress is one slim line: {progress}"
+    );
+    assert_eq!(progress["gap"], 0, "at the screen's foot: {progress}");
+    assert_eq!(progress["whole"], true, "not cut off at 360 px: {progress}");
     let on_page = r["home"]["sectionsOnPage"].as_array().expect("sections");
     assert!(
         on_page.len() >= 8 && on_page.iter().all(|v| v == true),
@@ -146,6 +160,11 @@ fn first_minutes_on_a_phone() {
         "some entry wraps at 360 px (what the bug needed): {doc}"
     );
     assert_eq!(doc["dock"]["fixed"], "fixed", "{doc}");
+    assert_eq!(doc["message"]["shown"], true, "{doc}");
+    assert!(
+        doc["message"]["messageBottom"].as_i64() <= doc["message"]["toolsTop"].as_i64(),
+        "a message sits above the dock: {doc}"
+    );
     assert!(doc["dock"]["bottom"].as_i64().unwrap_or(-1) >= 0, "{doc}");
     assert!(
         doc["contents"]["entries"].as_u64().unwrap_or(0) > 20,
@@ -185,6 +204,11 @@ fn first_minutes_on_a_phone() {
         "{sp}"
     );
     assert_eq!(sp["stopped"], true);
+    assert_eq!(sp["message"]["shown"], true, "{sp}");
+    assert!(
+        sp["message"]["messageBottom"].as_i64() <= sp["message"]["toolsTop"].as_i64(),
+        "a message sits above the read-aloud bar: {sp}"
+    );
     assert!(
         sp["noVoice"]["text"]
             .as_str()

@@ -58,6 +58,17 @@ async function axe(page) {
   });
 }
 
+/** A message at the foot of the screen ("the whole handbook is saved") and the reading tools
+ *  fixed there (`sel`): the message must sit above them, not under or over them. */
+async function overlap(page, sel) {
+  return page.evaluate((sel) => {
+    navigator.serviceWorker.dispatchEvent(new MessageEvent("message", { data: { type: "installed", total: 179, missing: 0 } }));
+    const m = document.querySelector(".app-status").getBoundingClientRect();
+    const t = document.querySelector(sel).getBoundingClientRect();
+    return { shown: !document.querySelector(".app-status").hidden, messageBottom: Math.round(m.bottom), toolsTop: Math.round(t.top) };
+  }, sel);
+}
+
 /** A fake Vietnamese voice: what is spoken is recorded; `__finish()` ends the utterance. */
 function fakeVoice() {
   window.__spoken = [];
@@ -132,6 +143,12 @@ run(async () => {
       };
     });
     R.home.first = first;
+    // While the handbook is being saved: one slim line at the foot, not a box over the card.
+    R.home.progress = await page.evaluate(() => {
+      navigator.serviceWorker.dispatchEvent(new MessageEvent("message", { data: { type: "progress", done: 40, total: 179 } }));
+      const s = document.querySelector(".app-status"), r = s.getBoundingClientRect();
+      return { text: s.textContent, shown: !s.hidden, h: Math.round(r.height), gap: Math.round(innerHeight - r.bottom), whole: s.scrollWidth <= s.clientWidth };
+    });
     await shot(page, "ui-home-first-screen");
     await shot(page, "ui-home-full", true);
     // Every section without sideways scrolling: on the page, and in the menu.
@@ -212,6 +229,7 @@ run(async () => {
       const r = document.querySelector("[data-dock=contents]").getBoundingClientRect();
       return { fixed: getComputedStyle(document.querySelector(".doc-dock")).position, bottom: Math.round(innerHeight - r.bottom), w: r.width, h: r.height };
     });
+    R.doc.message = await overlap(page, ".dock-buttons");
     await shot(page, "ui-doc-deep");
     await page.tap("[data-dock=contents]");
     await page.waitForSelector("dialog.contents-dialog[open]");
@@ -247,6 +265,7 @@ run(async () => {
     R.speech.second = await page.evaluate(() => window.__spoken[1]);
     await shot(page, "ui-speech");
     R.speech.label = await page.textContent(".speech-label");
+    R.speech.message = await overlap(page, ".speech-bar");
     await page.tap("[data-speech=next]");
     await until("next article", () => page.evaluate(() => window.__spoken.length > 2));
     R.speech.next = await page.evaluate(() => window.__spoken[2]);

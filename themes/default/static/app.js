@@ -15,8 +15,12 @@
   // ---- status line -------------------------------------------------------------------
   var statusEl = $(".app-status");
   var statusTimer = null;
-  function say(text, keep) {
+  function say(text, keep, progress) {
     if (!statusEl) return;
+    // Progress is one slim line at the screen's foot (the first screens stay readable while the
+    // handbook is saved); other messages are the larger box.
+    statusEl.classList.toggle("is-progress", !!progress);
+    if (progress) statusEl.style.setProperty("--done", Math.round(progress * 100) + "%");
     statusEl.textContent = text;
     statusEl.hidden = !text;
     clearTimeout(statusTimer);
@@ -260,7 +264,8 @@
     if (!("serviceWorker" in navigator)) return;
     navigator.serviceWorker.addEventListener("message", function (e) {
       var m = e.data || {};
-      if (m.type === "progress" || m.type === "stalled") say(downloadStatus(m), true);
+      if (m.type === "progress") say(downloadStatus(m), true, Math.max(0.01, m.total ? m.done / m.total : 0));
+      else if (m.type === "stalled") say(downloadStatus(m), true);
       else if (m.type === "installed") {
         if (m.missing) say("Bộ nhớ máy đã đầy: đã lưu " + m.saved + "/" + m.total + " trang; " + m.missing + " trang chưa được lưu để đọc khi không có mạng.", true);
         else say("Đã lưu toàn bộ sổ tay (" + m.total + " trang) để đọc khi không có mạng.");
