@@ -25,7 +25,9 @@ Usage:
                                               \"Đơn vị\" and \"Đảng viên\"
   sotay roster template --out FILE.xlsx        write the Excel template (headers and an example)
   sotay roster sample --out DIR [--members N]  write a synthetic roster (units.csv, members.csv)
-  sotay admin create --unit CODE [--db URL]   create an admin token for that unit's subtree
+  sotay admin create --unit CODE [--name NAME] [--db URL]
+                                              create an admin token for that unit's subtree (NAME:
+                                              who it is for, shown in the roster's change log)
   sotay report usage [--unit CODE] [--from D] [--to D] [--format table|csv|xlsx|json] [--db URL] [--out FILE]
                                               the per-unit usage report (dates YYYY-MM-DD; default
                                               this month; xlsx needs --out or a redirected stdout)
@@ -165,17 +167,18 @@ fn run() -> Result<ExitCode, lexopt::Error> {
                 Some(arg) => return Err(arg.unexpected()),
                 None => return Err("admin needs a subcommand: admin create --unit CODE".into()),
             }
-            let (mut unit, mut db) = (None, None);
+            let (mut unit, mut db, mut name) = (None, None, None);
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("unit") => unit = Some(parser.value()?.string()?),
+                    Long("name") => name = Some(parser.value()?.string()?),
                     Long("db") => db = Some(parser.value()?.string()?),
                     _ => return Err(arg.unexpected()),
                 }
             }
             let unit = unit.ok_or("--unit CODE is required")?;
             let db = db_or_default(db)?;
-            match sotay_sync_server::run::create_admin(&db, &unit) {
+            match sotay_sync_server::run::create_admin(&db, &unit, name.as_deref()) {
                 Ok(token) => {
                     println!("{token}");
                     eprintln!(
@@ -426,8 +429,8 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
                 match (&result, &imported) {
                     (Err(e), _) => eprintln!("sotay: {e}"),
                     (_, Some(s)) => eprintln!(
-                        "đã nhập {} đơn vị và {} đảng viên ({} mới, {} không còn trong danh sách, giữ đăng ký của {} đảng viên); {} cảnh báo",
-                        s.units, s.members, s.members_added, s.members_removed, s.registrations_kept, report.warnings()
+                        "đã nhập {} đơn vị và {} đảng viên ({} mới, {} không còn trong danh sách, {} chuyển chi bộ, {} đổi thông tin; giữ đăng ký của {} đảng viên); {} cảnh báo; lần cập nhật số {}",
+                        s.units, s.members, s.members_added, s.members_removed, s.members_moved, s.members_changed, s.registrations_kept, report.warnings(), s.change_id
                     ),
                     (_, None) => eprintln!("chưa nhập gì: {} lỗi, {} cảnh báo; hãy sửa tệp rồi nhập lại", report.errors(), report.warnings()),
                 }
