@@ -15,8 +15,11 @@
 # Settings (environment):
 #   SIZES="1000 10000"   corpus sizes, in documents
 #   RUNS=3               timed builds per generator and size
-#   GENERATORS="sotay hugo zola zola-flat"   (zola-flat: Zola with the taxonomies not paginated,
-#                        bench/zola-site/flat/config.toml; fewer pages, no quadratic term pages)
+#   GENERATORS="sotay hugo zola zola-flat zola-min"   (zola-flat: Zola with the taxonomies not
+#                        paginated, bench/zola-site/flat/config.toml; fewer pages, no quadratic
+#                        term pages; zola-min: a small Zola site, bench/zola-site/min/: no
+#                        taxonomies, no feed, no search index, a minimal theme — the simplest
+#                        honest peer)
 #   OUT_ROOT=dir         where the sites are written (default bench/work/out; /dev/shm/... to
 #                        leave the disk out of the comparison)
 #   SOTAY=path           a sotay binary to use (default: target/release/sotay, built if missing)
@@ -35,7 +38,7 @@ SIZES=${SIZES:-"1000 10000"}
 # generators without the disk, whose speed on a shared VM drifts during a run).
 OUT_ROOT=${OUT_ROOT:-$WORK/out}
 RUNS=${RUNS:-3}
-GENERATORS=${GENERATORS:-"sotay hugo zola zola-flat"}
+GENERATORS=${GENERATORS:-"sotay hugo zola zola-flat zola-min"}
 HUGO_VERSION=${HUGO_VERSION:-0.168.0}
 ZOLA_MIRROR=${ZOLA_MIRROR:-/work/.mirror/getzola+zola}
 NICE=(nice -n 19)
@@ -140,10 +143,10 @@ for g in $GENERATORS; do
         sotay) setup_sotay ;;
         hugo) setup_hugo ;;
         zola) setup_zola ;;
-        zola-flat)
+        zola-flat | zola-min)
             [[ -n ${AVAILABLE[zola]:-} ]] || setup_zola
-            [[ -n ${AVAILABLE[zola]:-} ]] && AVAILABLE[zola-flat]=1
-            REASON[zola-flat]=${REASON[zola]:-}
+            [[ -n ${AVAILABLE[zola]:-} ]] && AVAILABLE[$g]=1
+            REASON[$g]=${REASON[zola]:-}
             ;;
         *) say "unknown generator $g"; exit 2 ;;
     esac
@@ -184,6 +187,10 @@ corpus() {
             ln -sfn "$BENCH/zola-site/flat/config.toml" "$dir/config.toml"
         fi
     fi
+    if [[ $flavor == zola-min ]]; then
+        ln -sfn "$BENCH/zola-site/min/config.toml" "$dir/config.toml"
+        ln -sfn "$BENCH/zola-site/min/templates" "$dir/templates"
+    fi
     printf '%s\n' "$dir"
 }
 
@@ -195,7 +202,7 @@ build_cmd() {
         sotay) CMD=("$SOTAY" build --root "$2" --out "$3") ;;
         hugo) CMD=("$HUGO" build --source "$BENCH/hugo-site" --contentDir "$2/content" --destination "$3"
                    --cacheDir "$WORK/hugo-cache" --noBuildLock --quiet) ;;
-        zola | zola-flat) CMD=("$ZOLA" --root "$2" build --output-dir "$3" --force) ;;
+        zola | zola-flat | zola-min) CMD=("$ZOLA" --root "$2" build --output-dir "$3" --force) ;;
     esac
 }
 

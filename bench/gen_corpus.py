@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic synthetic Vietnamese handbook corpus for build benchmarks.
 
-    python3 bench/gen_corpus.py OUT_DIR --docs 1000 [--flavor sotay|hugo|zola] [--seed 20261]
+    python3 bench/gen_corpus.py OUT_DIR --docs 1000 [--flavor sotay|hugo|zola|zola-min] [--seed 20261]
 
 Writes OUT_DIR/content/ : a root `_index.md`, 20 sections `s01` ... `s20` (each with an
 `_index.md`) and DOCS documents `sNN/doc-NNNNN.md` of about 6 KB of Markdown each, spread
@@ -18,6 +18,8 @@ The three flavors hold the same documents (same titles, dates, tags, prose):
   taxonomies kinds/issuers/years that mirror sotay's generated lists), links as site-absolute
   URLs (`/s05/doc-00045/#dieu-3`); directive lines stay as plain text.
 - zola: TOML front matter (`+++`), `[taxonomies]`, the same absolute links; directives as text.
+- zola-min: the same without taxonomies and without paginated sections: a small Zola site
+  (bench/zola-site/min/).
 
 Every document has at least 6 articles ("Điều 1" ... "Điều K"), so `#dieu-1` to `#dieu-6` exist
 in every document; links point at `#dieu-N` with N <= the target's own K.
@@ -383,6 +385,19 @@ def front_matter(flavor, m, weight=None):
             "  kind: " + m["kind"],
             "---",
         ]
+    elif flavor == "zola-min":
+        lines = [
+            "+++",
+            "title = " + toml_str(m["title"]),
+            "date = " + m["date"],
+            "description = " + toml_str(m["summary"]),
+            "",
+            "[extra]",
+            "number = " + toml_str(m["number"]),
+            "issuer = " + toml_str(m["issuer"]),
+            "kind = " + toml_str(m["kind"]),
+            "+++",
+        ]
     else:
         lines = [
             "+++",
@@ -410,6 +425,9 @@ def section_index(flavor, title, summary, weight, intro):
         fm = "---\ntitle: %s\nsummary: %s\nweight: %d\n---\n" % (yaml_scalar(title), yaml_scalar(summary), weight)
     elif flavor == "hugo":
         fm = "---\ntitle: %s\ndescription: %s\nweight: %d\n---\n" % (yaml_scalar(title), yaml_scalar(summary), weight)
+    elif flavor == "zola-min":
+        fm = ('+++\ntitle = %s\ndescription = %s\nweight = %d\nsort_by = "date"\n+++\n'
+              % (toml_str(title), toml_str(summary), weight))
     else:
         fm = ('+++\ntitle = %s\ndescription = %s\nweight = %d\nsort_by = "date"\npaginate_by = 30\n+++\n'
               % (toml_str(title), toml_str(summary), weight))
@@ -432,6 +450,8 @@ def generate(out, n, flavor, seed):
                   "hỏi đáp và biểu mẫu. " + paragraph(r, 2))
     if flavor == "zola":
         root = ('+++\ntitle = "Sổ tay đảng viên"\nsort_by = "date"\npaginate_by = 30\n+++\n\n' + root_intro + "\n")
+    elif flavor == "zola-min":
+        root = ('+++\ntitle = "Sổ tay đảng viên"\n+++\n\n' + root_intro + "\n")
     elif flavor == "hugo":
         root = "---\ntitle: Sổ tay đảng viên\n---\n\n" + root_intro + "\n"
     else:
@@ -454,7 +474,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("out", help="site root to write (its content/ is replaced)")
     p.add_argument("--docs", type=int, default=1000)
-    p.add_argument("--flavor", choices=["sotay", "hugo", "zola"], default="sotay")
+    p.add_argument("--flavor", choices=["sotay", "hugo", "zola", "zola-min"], default="sotay")
     p.add_argument("--seed", type=int, default=SEED)
     a = p.parse_args(argv)
     if a.docs < 1:

@@ -11,7 +11,7 @@
 # - build: `sotay build` into an emptied folder (the full build), then again into an emptied
 #   folder with the tantivy index `<out>.index/` already there and unchanged (sotay then skips
 #   rewriting it): the difference is the tantivy index write. RUNS runs each, median. The
-#   offline index (search/index.*.bin) is part of both. The tantivy write is also timed alone,
+#   browser index (search/: root, groups, vocabulary, cards) is part of both. The tantivy write is also timed alone,
 #   in-process (bench/search-latency --index-write: `generate`, then `search::index::write`).
 #   Then `pagefind --site OUT`, timed.
 # - server query latency: bench/search-latency (its own cargo project) opens the tantivy index
@@ -19,7 +19,7 @@
 #   latency queries of bench/search-queries.json, REPS rounds;
 # - browser: bench/search-browser.mjs in Debian's headless Chromium: SotaySearch.load (fetch +
 #   parse) and `idx.search(q, {}, 0, 10)` per query; Pagefind's initial load and bytes per query;
-# - sizes: search/index.*.bin raw, gzip -6 and brotli 6 (what `sotay server` sends); the Pagefind
+# - sizes: the files of search/ raw, each gzip -6 and brotli 6 (what `sotay server` sends); the Pagefind
 #   folder;
 # - recall of queries typed without diacritics, for sotay and Pagefind (bench/search_report.py).
 # It prints a Markdown table, also written to bench/work/search-results.md.

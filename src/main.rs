@@ -292,6 +292,9 @@ fn search(
     if json {
         println!("{}", serde_json::to_string(&results).unwrap_or_default());
     } else {
+        if let Some(sg) = &results.suggestion {
+            eprintln!("no match for \"{query}\"; showing the results of \"{sg}\"");
+        }
         eprintln!(
             "{} document{} found",
             results.total,

@@ -39,6 +39,17 @@ fn offline_reading_and_updates() {
         r["search"]["first"], "/hoi-dap/dang-vien-du-bi/",
         "search works offline: {r}"
     );
+    assert!(
+        r["search"]["suggest"]
+            .as_str()
+            .unwrap_or("")
+            .contains("đảng viên dự bị"),
+        "typos are corrected offline: {r}"
+    );
+    assert_eq!(
+        r["search"]["passage"], "/dieu-le/dieu-le-mau/#dieu-3",
+        "hits land on their passage offline: {r}"
+    );
     assert_eq!(r["bookmarks"]["title"], r["bookmarks"]["expected"]);
     assert_eq!(r["unsaved"]["h1"], "Không có mạng");
 

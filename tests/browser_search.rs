@@ -23,14 +23,23 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
         "05-NQ/TU",
         "chi bo sinh hoat",
         "\"so tay dien tu\"",
+        "\"dang vien du bi\"",
+        "\"đảng viên dự bị\" quyền",
         "đảng phí",
         "hoà giải",
         "ĐẢNG VIÊN",
         "kiểm tra giám sát",
         "bí thư",
         "quyền của đảng viên",
+        "đảng viên dự bị có quyền biểu quyết không",
         "19:30",
         "đang",
+        "dang vien du bj",
+        "dang vien du bii",
+        "dangphi",
+        "dang vi en du bi",
+        "ket nap dang vien moii",
+        "\u{0111}a\u{0309}ng vie\u{0302}n du\u{031B}\u{0323} bi\u{0323}",
     ];
     let qfile = root.path().join("queries.json");
     std::fs::write(&qfile, serde_json::to_string(&queries).expect("json")).expect("write");
@@ -47,24 +56,47 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
             Some(server.total as u64),
             "total for {q:?}"
         );
-        let b: Vec<(String, String, f64)> = browser["hits"]
+        assert_eq!(
+            browser["suggestion"].as_str(),
+            server.suggestion.as_deref(),
+            "suggestion for {q:?}"
+        );
+        let b: Vec<(String, f64)> = browser["hits"]
             .as_array()
             .expect("hits")
             .iter()
             .map(|h| {
                 (
                     h["id"].as_str().unwrap_or("").to_string(),
-                    h["url"].as_str().unwrap_or("").to_string(),
                     h["score"].as_f64().unwrap_or(-1.0),
                 )
             })
             .collect();
-        let s: Vec<(String, String, f64)> = server
+        let s: Vec<(String, f64)> = server
             .hits
             .iter()
-            .map(|h| (h.id.clone(), h.url.clone(), h.score))
+            .map(|h| (h.id.clone(), h.score))
             .collect();
         assert_eq!(b, s, "top 10 for {q:?}");
+        // The top 3 land on the same passage, with the same snippet.
+        for (i, h) in server.hits.iter().take(3).enumerate() {
+            let bh = &browser["hits"][i];
+            assert_eq!(
+                bh["url"].as_str(),
+                Some(h.url.as_str()),
+                "passage of {q:?} #{i}"
+            );
+            assert_eq!(
+                bh["passage"].as_str(),
+                h.passage.as_deref(),
+                "heading of {q:?} #{i}"
+            );
+            assert_eq!(
+                bh["snippet"].as_str(),
+                Some(h.snippet.as_str()),
+                "snippet of {q:?} #{i}"
+            );
+        }
         assert!(server.total > 0, "{q:?} finds something");
     }
 
@@ -77,6 +109,27 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
     assert!(
         ui["marks"].as_u64().unwrap_or(0) >= 1,
         "matched words are marked: {ui}"
+    );
+    let suggest = ui["suggest"].as_str().unwrap_or("");
+    assert!(
+        suggest.contains("Có phải đồng chí muốn tìm: đảng viên dự bị?"),
+        "{ui}"
+    );
+    assert_eq!(
+        ui["suggestFirst"].as_str(),
+        Some("/hoi-dap/dang-vien-du-bi/"),
+        "{ui}"
+    );
+    assert!(
+        ui["asTyped"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Không tìm thấy"),
+        "{ui}"
+    );
+    assert!(
+        ui["question"].as_str().unwrap_or("").contains("#dieu-"),
+        "{ui}"
     );
     assert_eq!(
         ui["xss"].as_bool(),

@@ -35,6 +35,9 @@ pub struct Heading {
     pub level: u8,
     pub text: String,
     pub anchor: String,
+    /// Where the heading's text starts in [`Rendered::text`] (a byte offset): search cuts the
+    /// body into passages there.
+    pub at: usize,
 }
 
 /// A link to an anchor in another page, to be checked once every page is rendered.
@@ -323,7 +326,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
     ) -> Vec<Ev<'e>> {
         let mut out: Vec<Ev<'e>> = Vec::with_capacity(events.len());
         let mut opens: Vec<Open> = Vec::new();
-        let mut heading_start: Option<usize> = None;
+        let mut heading_start: Option<(usize, usize)> = None;
         let mut list_depth = 0usize;
         let mut para_text_start: Option<usize> = None;
         for (ev, range) in events {
@@ -354,7 +357,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                         classes.clear();
                         attrs.clear();
                     }
-                    heading_start = Some(out.len());
+                    heading_start = Some((out.len(), self.out.text.len()));
                     out.push((
                         Event::Start(Tag::Heading {
                             level,
@@ -366,7 +369,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     ));
                 }
                 Event::End(TagEnd::Heading(level)) => {
-                    if let Some(start) = heading_start.take() {
+                    if let Some((start, text_at)) = heading_start.take() {
                         let text = plain_text(&out[start + 1..]);
                         if let (Event::Start(Tag::Heading { id, .. }), _) = &mut out[start] {
                             let wanted = match id {
@@ -379,6 +382,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                                 level: level as u8,
                                 text: text.clone(),
                                 anchor,
+                                at: text_at,
                             });
                         }
                         self.out.text.push('\n');
@@ -482,9 +486,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     self.block(place, prep, idx, &mut opens, &mut out, at);
                 }
                 Event::Html(h) | Event::InlineHtml(h) => {
+                    // Search reads what the page shows: the HTML's text when it is trusted,
+                    // else the HTML itself, shown as text.
                     if self.ctx.config.allow_html {
+                        self.out.text.push_str(&strip_tags(&h));
                         out.push((Event::Html(h), at));
                     } else if !h.trim_start().starts_with("<!--") {
+                        self.out.text.push_str(&h);
                         out.push((Event::Text(h), at));
                     }
                 }
@@ -735,7 +743,12 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     });
                 }
                 Ok(spec) => {
-                    let (open, close) = widgets::callout(spec.name, title_of(d).as_deref());
+                    let title = title_of(d);
+                    if let Some(t) = &title {
+                        self.out.text.push_str(t);
+                        self.out.text.push('\n');
+                    }
+                    let (open, close) = widgets::callout(spec.name, title.as_deref());
                     out.push((Event::Html(open.into()), at));
                     opens.push(Open::Callout(close));
                 }

@@ -413,21 +413,19 @@ impl Builder {
         let (index, (atom, catalog)) = rayon::join(
             || {
                 let passes = if self.keep { 1 } else { 4 };
-                search::offline::build(&search_docs, terms, &config.kinds, passes)
+                search::shards::build(&search_docs, terms, &config.kinds, passes)
             },
             || (feeds::atom(&ctx, &rendered), feeds::catalog(&ctx)),
         );
         timer.step("offline index, feed and catalog");
-        let meta = FileMeta::of(&index);
-        let index_url = format!("/search/index.{}.bin", meta.hash);
-        put_meta(
-            index_url[1..].to_string(),
-            &index,
-            meta,
-            &mut files,
-            &mut changed,
-        )?;
-        drop(index);
+        let index_url = format!("/{}", index.root);
+        for f in index.files {
+            let meta = FileMeta {
+                hash: f.hash,
+                size: f.bytes.len() as u64,
+            };
+            put_meta(f.path, &f.bytes, meta, &mut files, &mut changed)?;
+        }
         let pages = match kept {
             Some(mut p) => {
                 p.set_search_index(&index_url);

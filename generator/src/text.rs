@@ -236,6 +236,51 @@ pub fn exact_into(word: &str, out: &mut String) {
     }
 }
 
+/// A word written again from its exact form, with the tone mark placed by the usual rule
+/// ("đang3" -> "đảng", "quyêt1" -> "quyết", "hoa2" -> "hòa"): for showing a corrected query.
+/// A form without a tone digit, or whose letters hold no vowel, is returned as it is.
+pub fn display_form(exact: &str) -> String {
+    const VOWELS: &str = "aăâeêioôơuưy";
+    const MARKED: &str = "ăâêôơư";
+    let mut chars: Vec<char> = exact.chars().collect();
+    let tone = match chars.last() {
+        Some(&d @ '1'..='5') if !chars[..chars.len() - 1].iter().any(char::is_ascii_digit) => {
+            d as u8 - b'0'
+        }
+        _ => return exact.to_string(),
+    };
+    chars.pop();
+    let is_vowel = |i: usize| {
+        let c = chars[i];
+        VOWELS.contains(c)
+            // "qu": the u is a consonant; "gi" before a vowel: the i is.
+            && !(c == 'u' && i > 0 && chars[i - 1] == 'q')
+            && !(c == 'i'
+                && i > 0
+                && chars[i - 1] == 'g'
+                && chars.get(i + 1).is_some_and(|n| VOWELS.contains(*n)))
+    };
+    let vowels: Vec<usize> = (0..chars.len()).filter(|&i| is_vowel(i)).collect();
+    let Some(&last) = vowels.last() else {
+        return exact.to_string();
+    };
+    let at = match vowels.iter().rev().find(|&&i| MARKED.contains(chars[i])) {
+        Some(&i) => i,
+        None if vowels.len() == 1 || last + 1 < chars.len() => last,
+        None if vowels.len() >= 3 => vowels[1],
+        None => vowels[0],
+    };
+    let mark = TONES[usize::from(tone - 1)].0;
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        out.push(*c);
+        if i == at {
+            out.push(mark);
+        }
+    }
+    nfc(&out).into_owned()
+}
+
 /// The exact form's letters and tone, by decomposition (any input, NFD included).
 fn exact_slow(word: &str) -> (String, u8) {
     let mut tone = 0u8;
@@ -393,6 +438,34 @@ mod tests {
         assert_eq!(exact("thuỷ"), exact("thủy"));
         assert_eq!(exact("\u{110}a\u{309}ng"), "đang3");
         assert_eq!(exact("dang"), "dang");
+    }
+
+    #[test]
+    fn display_forms_place_the_tone() {
+        let cases = [
+            ("đang3", "đảng"),
+            ("viên", "viên"),
+            ("dư5", "dự"),
+            ("bi5", "bị"),
+            ("phi1", "phí"),
+            ("quyêt1", "quyết"),
+            ("giai3", "giải"),
+            ("gi2", "gì"),
+            ("nghia4", "nghĩa"),
+            ("hoa2", "hòa"),
+            ("ngoai1", "ngoái"),
+            ("toan1", "toán"),
+            ("đươc5", "được"),
+            ("21", "21"),
+            ("nq21", "nq21"),
+            ("x2", "x2"),
+        ];
+        for (exact_form, want) in cases {
+            assert_eq!(display_form(exact_form), want, "{exact_form}");
+            if !want.is_ascii() {
+                assert_eq!(exact(want), exact_form, "round trip of {want}");
+            }
+        }
     }
 
     #[test]

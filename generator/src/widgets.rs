@@ -169,9 +169,15 @@ pub fn callout(name: &str, title: Option<&str>) -> (String, String) {
         "warning" => "Cảnh báo",
         _ => "Quan trọng",
     };
+    // An author's title is text of the page (search reads it); the default label is not.
+    let nosearch = if title.is_some() {
+        ""
+    } else {
+        " data-nosearch"
+    };
     (
         format!(
-            "<aside class=\"callout callout-{name}\"><p class=\"callout-title\">{}</p><div class=\"callout-body\">\n",
+            "<aside class=\"callout callout-{name}\"><p class=\"callout-title\"{nosearch}>{}</p><div class=\"callout-body\">\n",
             esc(title.unwrap_or(default))
         ),
         "</div></aside>\n".to_string(),
@@ -458,7 +464,7 @@ pub struct Question {
 pub fn quiz(n: usize, title: Option<&str>, questions: &[Question]) -> String {
     let title = title.unwrap_or("Câu hỏi tự kiểm tra");
     let mut s = format!(
-        "<section class=\"quiz\" id=\"quiz-{n}\" aria-labelledby=\"quiz-{n}-title\"><p class=\"quiz-title\" id=\"quiz-{n}-title\">{}</p><ol class=\"quiz-list\">",
+        "<section class=\"quiz\" id=\"quiz-{n}\" aria-labelledby=\"quiz-{n}-title\"><p class=\"quiz-title\" id=\"quiz-{n}-title\" data-nosearch>{}</p><ol class=\"quiz-list\">",
         esc(title)
     );
     for (qi, q) in questions.iter().enumerate() {
@@ -483,7 +489,7 @@ pub fn quiz(n: usize, title: Option<&str>, questions: &[Question]) -> String {
             .map(|(_, t)| esc(t))
             .collect();
         s.push_str(&format!(
-            "</fieldset><details class=\"quiz-answer\"><summary>Xem đáp án</summary><p><strong>Đáp án:</strong> {}</p>{}</details></li>",
+            "</fieldset><details class=\"quiz-answer\"><summary data-nosearch>Xem đáp án</summary><p data-nosearch><strong>Đáp án:</strong> {}</p>{}</details></li>",
             answers.join("; "),
             q.explanation
         ));
@@ -501,6 +507,7 @@ mod tests {
             level,
             text: a.to_uppercase(),
             anchor: a.into(),
+            at: 0,
         }
     }
 

@@ -104,7 +104,7 @@ Không **bỏ** họp.
         "&lt;script&gt;alert(1)&lt;/script&gt;",
         "Họp lúc 7:30.",
         "<legend>Chi bộ họp mấy lần?</legend><label class=\"quiz-opt\"><input type=\"radio\" name=\"quiz-1-0\" value=\"0\"> <span>Hai tháng một lần</span></label><label class=\"quiz-opt\"><input type=\"radio\" name=\"quiz-1-0\" value=\"1\" data-correct> <span>Mỗi tháng một lần</span></label>",
-        "<summary>Xem đáp án</summary><p><strong>Đáp án:</strong> Mỗi tháng một lần</p><p>Vì Điều lệ quy định.</p>",
+        "<summary data-nosearch>Xem đáp án</summary><p data-nosearch><strong>Đáp án:</strong> Mỗi tháng một lần</p><p>Vì Điều lệ quy định.</p>",
         "<input type=\"checkbox\" name=\"quiz-1-1\" value=\"0\" data-correct>",
         "<strong>Đáp án:</strong> A; B</p>",
         "class=\"footnote-definition\"",
@@ -429,6 +429,12 @@ fn a_site_under_a_path_links_only_to_its_own_files() {
         let Ok(text) = std::str::from_utf8(bytes) else {
             continue;
         };
+        // The browser's search index holds documents' URLs relative to the base path, as the
+        // search API gives them; search.js puts the base path before them (the search tests
+        // follow those links in Chromium).
+        if name.starts_with("search/") {
+            continue;
+        }
         for url in urls_in(text) {
             let path = if let Some(rest) = url.strip_prefix(origin) {
                 absolute += 1;

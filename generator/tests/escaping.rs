@@ -555,39 +555,39 @@ fn hostile_strings_stay_text() {
     assert!(!sw.contains("alert("), "{sw}");
 
     // The offline search documents: the strings as text (not HTML); search.js escapes them.
-    let (index_path, header) = search_header(&site.files);
-    let docs = header["docs"].as_array().expect("docs");
-    let a = docs
+    let root = search_root(&site.files);
+    let cards: Vec<serde_json::Value> = site
+        .files
+        .keys()
+        .filter(|p| p.starts_with("search/d/"))
+        .flat_map(|p| {
+            serde_json::from_str::<Vec<serde_json::Value>>(&text(&site.files, p)).expect("cards")
+        })
+        .collect();
+    let a = cards
         .iter()
         .find(|d| d["id"] == "nq-01")
         .expect("document nq-01 in the offline index");
     assert_eq!(a["title"].as_str(), Some(hostile("title").as_str()));
-    search_js_escapes(&site.files, &index_path);
+    search_js_escapes(&site.files, &root);
 }
 
-/// The offline index's path and its JSON header.
-fn search_header(files: &BTreeMap<String, Output>) -> (String, serde_json::Value) {
-    let path = files
+/// The path of the browser index's root, as the search page names it.
+fn search_root(files: &BTreeMap<String, Output>) -> String {
+    files
         .keys()
-        .find(|p| p.starts_with("search/index.") && p.ends_with(".bin"))
-        .expect("offline index")
-        .clone();
-    let bytes = match files.get(&path) {
-        Some(Output::Bytes(b)) => b.clone(),
-        Some(Output::Copy(p)) => std::fs::read(p).expect("read"),
-        None => unreachable!(),
-    };
-    assert_eq!(&bytes[..4], b"STX1");
-    let len = u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes")) as usize;
-    let header = serde_json::from_slice(&bytes[8..8 + len]).expect("header JSON");
-    (path, header)
+        .find(|p| p.starts_with("search/index.") && p.ends_with(".json"))
+        .expect("offline index root")
+        .clone()
 }
 
-/// Runs the theme's search.js in Node, as the search page does (a stand-in for the few DOM
-/// objects it touches), on queries that hit the hostile document, and reads the HTML it
-/// puts into the results list tag by tag. Needs `node` (as the browser tests do; `.ci/run`
-/// installs it): without it the test fails and says so.
-fn search_js_escapes(files: &BTreeMap<String, Output>, index_path: &str) {
+/// Runs the theme's search.js in Node (its index read from the site's files, no DOM: the page
+/// itself is tested in Chromium by tests/browser_search.rs) on queries that hit the hostile
+/// document, and reads the HTML that search.js makes for the results list — the marked
+/// title, the snippet, the snippet of a passage whose heading and text are hostile — tag by
+/// tag. Needs `node` (as the browser tests do; `.ci/run` installs it): without it the test
+/// fails and says so.
+fn search_js_escapes(files: &BTreeMap<String, Output>, root: &str) {
     let Some(js_path) = files
         .keys()
         .find(|p| p.starts_with("static/search.") && p.ends_with(".js"))
@@ -596,32 +596,43 @@ fn search_js_escapes(files: &BTreeMap<String, Output>, index_path: &str) {
         panic!("no search.js in the site");
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let index_file = dir.path().join("index.bin");
-    let bytes = match files.get(index_path) {
-        Some(Output::Bytes(b)) => b.clone(),
-        Some(Output::Copy(p)) => std::fs::read(p).expect("read"),
-        None => unreachable!(),
-    };
-    std::fs::write(&index_file, bytes).expect("write index");
+    for (p, o) in files {
+        if p.starts_with("search/") {
+            let bytes = match o {
+                Output::Bytes(b) => b.clone(),
+                Output::Copy(c) => std::fs::read(c).expect("read"),
+            };
+            let f = dir.path().join("site").join(p);
+            std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+            std::fs::write(f, bytes).expect("write");
+        }
+    }
     std::fs::write(dir.path().join("search.js"), text(files, &js_path)).expect("write js");
+    std::fs::write(dir.path().join("hostile.txt"), hostile("passage")).expect("write");
     let harness = r#"
 const fs = require("fs");
-const [indexFile, query] = process.argv.slice(2);
-const results = { innerHTML: "" };
-const el = (v) => ({ value: v, textContent: "", setAttribute() {}, getAttribute(n) {
-  return n === "data-index" ? "/index.bin" : n === "data-base" ? "/" : null; },
-  addEventListener() {}, querySelector(s) { return s.startsWith("input") ? input : kind; } });
-const input = el(""), kind = el("");
-const form = el("");
+const path = require("path");
+const [root, query] = process.argv.slice(2);
 globalThis.window = globalThis;
-globalThis.location = new URL("http://localhost/tim-kiem/?q=" + encodeURIComponent(query));
-globalThis.history = { replaceState() {} };
-globalThis.fetch = async () => ({ ok: true, arrayBuffer: async () => {
-  const b = fs.readFileSync(indexFile); return b.buffer.slice(b.byteOffset, b.byteOffset + b.length); } });
-globalThis.document = { readyState: "complete", querySelector(s) {
-  return s === "form.search-page" ? form : s === ".search-results" ? results : el(""); } };
+globalThis.location = new URL("http://localhost/tim-kiem/");
+globalThis.document = { readyState: "complete", querySelector() { return null; } };
+globalThis.fetch = async (url) => {
+  const file = path.join("site", new URL(url, "http://localhost/").pathname);
+  const b = fs.readFileSync(file);
+  return { ok: true, arrayBuffer: async () => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) };
+};
 require("./search.js");
-setTimeout(() => { process.stdout.write(results.innerHTML); }, 500);
+(async () => {
+  const idx = await window.SotaySearch.load("/" + root);
+  const r = await idx.search(query, {}, 0, 10);
+  const bad = fs.readFileSync("hostile.txt", "utf8");
+  let out = "<ol>";
+  for (const h of r.hits) {
+    const passage = idx.snippetOf({ anchor: "x", heading: bad, text: bad }, r.seq, h.summary);
+    out += `<li><a>${idx.mark(h.title, r.seq)}</a><p>${h.snippet}</p><p>${passage}</p></li>`;
+  }
+  process.stdout.write(out + "</ol>");
+})().catch((e) => { console.error(e); process.exit(1); });
 "#;
     std::fs::write(dir.path().join("harness.js"), harness).expect("write harness");
     let mut ran = 0;
@@ -629,7 +640,7 @@ setTimeout(() => { process.stdout.write(results.innerHTML); }, 500);
         let out = match std::process::Command::new("node")
             .current_dir(dir.path())
             .arg("harness.js")
-            .arg(&index_file)
+            .arg(root)
             .arg(q)
             .output()
         {
@@ -646,7 +657,9 @@ setTimeout(() => { process.stdout.write(results.innerHTML); }, 500);
         let html = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(html.contains("<li"), "query {q:?} found nothing: {html:?}");
         assert!(
-            html.contains("&lt;script&gt;alert("),
+            html.replace("<mark>", "")
+                .replace("</mark>", "")
+                .contains("&lt;script&gt;alert("),
             "query {q:?}: the hostile text is not in the results as text: {html}"
         );
         let bad = problems(

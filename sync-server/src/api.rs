@@ -286,7 +286,9 @@ fn run_search<S: Storage>(
             "the search index is not built yet",
         ));
     };
-    Ok(index.search(q, &filter, offset, limit))
+    // `correct=0`: the words as typed, even when they find little ("Vẫn tìm ...").
+    let correct = p.get("correct").map(String::as_str) != Some("0");
+    Ok(index.search_with(q, &filter, offset, limit, correct))
 }
 
 fn search<S: Storage>(
@@ -318,7 +320,7 @@ pub fn search_page<S: Storage>(app: &Arc<App<S>>, req: &Request<Incoming>) -> Op
     let html = String::from_utf8_lossy(&page.bytes).into_owned();
     let base = app.site_base();
     let results = match run_search(app, &p) {
-        Ok(r) => render_results(&r, &base),
+        Ok(r) => render_results(&r, &base, p.get("q").map_or("", |q| q.trim())),
         Err(_) => "<p>Chưa tìm được. Vui lòng thử lại.</p>".to_string(),
     };
     let html = html.replacen("<!--sotay:search-results-->", &results, 1);
@@ -331,15 +333,26 @@ pub fn search_page<S: Storage>(app: &Arc<App<S>>, req: &Request<Incoming>) -> Op
     )
 }
 
-fn render_results(r: &Results, base: &str) -> String {
+fn render_results(r: &Results, base: &str, asked: &str) -> String {
     use sotay_generator::html::esc;
     if r.total == 0 {
         return "<p class=\"search-status\">Không tìm thấy văn bản nào. Hãy thử từ khóa khác, có dấu hoặc không dấu.</p>".into();
     }
-    let mut s = format!(
+    let mut s = String::new();
+    if let Some(sg) = &r.suggestion {
+        let page = format!("{}/tim-kiem/", base.trim_end_matches('/'));
+        s.push_str(&format!(
+            "<p class=\"search-suggest\">Có phải đồng chí muốn tìm: <a href=\"{page}?q={}\"><em>{}</em></a>? Kết quả dưới đây là của từ khóa này. <a href=\"{page}?q={}&amp;correct=0\">Vẫn tìm “{}”</a></p>",
+            esc(&url_encode(sg)),
+            esc(sg),
+            esc(&url_encode(asked)),
+            esc(asked),
+        ));
+    }
+    s.push_str(&format!(
         "<p class=\"meta\">Tìm thấy {} văn bản</p><ol class=\"results\">",
         r.total
-    );
+    ));
     for h in &r.hits {
         let meta: Vec<String> = [h.number.clone(), h.date.clone()]
             .into_iter()
@@ -361,6 +374,21 @@ fn render_results(r: &Results, base: &str) -> String {
     }
     s.push_str("</ol>");
     s
+}
+
+/// Percent-encodes a query for a URL's query string.
+fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 pub(crate) async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, ApiError> {
@@ -644,7 +672,7 @@ async fn events<S: Storage>(
                     for ((kind, doc, at, data), st) in kinds.iter().zip(&stored) {
                         if *st == Stored::Stored {
                             let day = crate::reports::day_of_unix(*at);
-                            r.event(card, cell, day, *kind, doc);
+                            r.event(card, day, *kind, doc);
                             if *kind == EventType::MeetingHeld {
                                 let n = crate::store::attendees_of(data.as_deref());
                                 r.meeting_event(cell, day, n, cell_size.unwrap_or(0));

@@ -180,9 +180,9 @@ impl<S: Storage> App<S> {
             if ch.version == version {
                 if let Ok(mut g) = self.reports.lock() {
                     if let Some(r) = g.as_mut() {
-                        for (card, cell, kind, doc, at) in &ch.events {
+                        for (card, _cell, kind, doc, at) in &ch.events {
                             r.index
-                                .event(card, cell, crate::reports::day_of_unix(*at), *kind, doc);
+                                .event(card, crate::reports::day_of_unix(*at), *kind, doc);
                         }
                         for (card, at) in &ch.registrations {
                             r.index.registered(card, crate::reports::day_of_unix(*at));
@@ -281,6 +281,9 @@ pub async fn serve<S: Storage>(
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(app.max_connections));
+    // Closed connections still reading what their client sends after an early answer
+    // (linger.rs); as many as connections served, beyond that they close at once.
+    let drains = Arc::new(Semaphore::new(app.max_connections));
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -319,7 +322,8 @@ pub async fn serve<S: Storage>(
                     asked2.store(true, Ordering::Relaxed);
                     async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
                 });
-                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                let io = TokioIo::new(crate::linger::Linger::new(stream, drains.clone()));
+                let conn = builder.serve_connection(io, service).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let end = tokio::time::Instant::now() + Duration::from_secs(3600);

@@ -5,7 +5,8 @@
 //! Where data enters: `api` (JSON from phones), `roster` (CSV from committee staff). Where it
 //! is kept: `store`. Where it leaves: `api` (search results, reports) and `files` (the site).
 //! Cell meetings (records, schedules, the attendance list) are `meeting_api`.
-//! `http` ties them together and is the only place that knows about connections.
+//! `http` ties them together and is the only place that knows about connections (`linger`: how
+//! they close, so that an early answer is not lost).
 
 pub mod api;
 pub mod auth;
@@ -14,6 +15,7 @@ pub mod db;
 pub mod files;
 pub mod http;
 pub mod limits;
+pub mod linger;
 pub mod log;
 pub mod meeting_api;
 pub mod metrics;

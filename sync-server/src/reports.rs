@@ -624,16 +624,8 @@ impl ReportIndex {
     /// A stored event of member `card` on `day`; `view` adds a page view; `read` records who
     /// read `doc`. (The meeting record a `meeting_held` event makes comes through
     /// [`ReportIndex::meeting_event`] or [`ReportIndex::set_meeting`].)
-    pub fn event(
-        &mut self,
-        card: &str,
-        cell: &str,
-        day: u16,
-        kind: crate::model::EventType,
-        doc: &str,
-    ) {
+    pub fn event(&mut self, card: &str, day: u16, kind: crate::model::EventType, doc: &str) {
         use crate::model::EventType;
-        let _ = cell;
         let Some(&m) = self.member_by_card.get(card) else {
             return;
         };
@@ -701,20 +693,6 @@ impl ReportIndex {
         }
         let i = mt.partition_point(|m| m.day < rec.day);
         mt.insert(i, rec);
-    }
-
-    /// The months (1–12) of `year` in which `cell` has a meeting record.
-    pub fn meeting_months(&self, cell: &str, year: i32) -> Vec<u8> {
-        let Some(&c) = self.unit_by_code.get(cell) else {
-            return Vec::new();
-        };
-        self.units[c as usize]
-            .meetings
-            .iter()
-            .map(|m| date_of(m.day))
-            .filter(|d| d.year() == year)
-            .map(|d| u8::from(d.month()))
-            .collect()
     }
 
     /// Loading: member `card` left cell `from_unit` for another on `day` (moves in the order

@@ -209,6 +209,11 @@ pub fn run<S: Storage>(
                 let mut pages_done = |changed: &[String]| {
                     if !changed.is_empty() || failing {
                         app.files.clear();
+                        // The pages are good again: a page that reloads now and connects must
+                        // not be shown the errors of the last failed rebuild.
+                        if let Ok(mut e) = app.build_errors.lock() {
+                            e.clear();
+                        }
                         let _ = app.reloads.send(reload_message(changed));
                         reloaded = true;
                     }

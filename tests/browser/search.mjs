@@ -1,5 +1,7 @@
 // Offline search in Chromium. Usage: node search.mjs SITE_DIR QUERIES_JSON
-// Prints {"results": {query: {total, hits}}, "ms": {query: time}, "ui": {...}}.
+// For each query: what search.js answers (total, suggestion, the top 10 with their scores,
+// the top 3 with the passage found in their pages), then the page itself as a member uses it.
+// Prints {"results": {query: {...}}, "ui": {...}}.
 import fs from "node:fs";
 import { serve, browser, run } from "./lib.mjs";
 
@@ -14,31 +16,49 @@ run(async () => {
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(srv.url + "/tim-kiem/");
     const indexUrl = await page.getAttribute("form.search-page", "data-index");
-    const out = await page.evaluate(async ({ indexUrl, queries }) => {
+    const results = await page.evaluate(async ({ indexUrl, queries }) => {
       const idx = await window.SotaySearch.load(indexUrl);
-      const results = {}, ms = {};
+      const out = {};
       for (const q of queries) {
-        idx.search(q, {}, 0, 10); // warm up
-        const t0 = performance.now();
-        const reps = 5;
-        for (let i = 0; i < reps; i++) results[q] = idx.search(q, {}, 0, 10);
-        ms[q] = (performance.now() - t0) / reps;
+        const r = await idx.search(q, {}, 0, 10);
+        const hits = [];
+        for (const [i, h] of r.hits.entries()) {
+          const hit = { id: h.id, url: h.url, score: h.score };
+          if (i < 3) {
+            const p = await idx.passage(h, r.seq, "");
+            Object.assign(hit, { url: p.url, passage: p.passage, snippet: p.snippet });
+          }
+          hits.push(hit);
+        }
+        out[q] = { total: r.total, suggestion: r.suggestion, hits };
       }
-      return { results, ms };
+      return out;
     }, { indexUrl, queries });
 
-    // The page itself: type a query, results appear as you type.
+    // The page itself: type a query, results appear as you type, each links to its passage.
     await page.fill("#q2", queries[0]);
-    await page.waitForSelector(".results li", { timeout: 5000 });
+    await page.waitForSelector(".results li[data-passage]", { timeout: 5000 });
     const ui = {
       count: await page.locator(".results li").count(),
       first: await page.locator(".results li a").first().getAttribute("href"),
       status: await page.textContent(".search-status"),
       marks: await page.locator(".results mark").count(),
       xss: await page.evaluate(() => window.__xss === true),
-      errors,
     };
-    return { ...out, ui };
+    // A typo: the suggestion, as a link, and its results; "Vẫn tìm" searches as typed.
+    await page.fill("#q2", "dang vien du bj");
+    await page.waitForSelector(".search-suggest", { timeout: 5000 });
+    ui.suggest = await page.textContent(".search-suggest");
+    ui.suggestFirst = await page.locator(".results li a").first().getAttribute("href");
+    await page.click("a[data-action=as-typed]");
+    await page.waitForFunction(() => !document.querySelector(".search-suggest"), null, { timeout: 5000 });
+    ui.asTyped = await page.textContent(".search-status");
+    // A question lands on the article that answers it.
+    await page.fill("#q2", "đảng viên dự bị có quyền biểu quyết không");
+    await page.waitForSelector(".results li[data-passage*='#']", { timeout: 5000 });
+    ui.question = await page.locator(".results li[data-passage*='#']").first().getAttribute("data-passage");
+    ui.errors = errors;
+    return { results, ui };
   } finally {
     await b.close();
     srv.close();

@@ -2,6 +2,7 @@
 //!
 //!     sotay-search-latency INDEX_DIR QUERIES_JSON [--reps N] [--budget-secs S] [--recall]
 //!     sotay-search-latency --index-write ROOT DIR
+//!     sotay-search-latency --known INDEX_DIR KNOWN_JSON OUT_JSON
 //!
 //! QUERIES_JSON is bench/search-queries.json: {"latency": [query, ...], "recall": [[with
 //! diacritics, without], ...]}. The index is opened once (`SearchIndex::open`), every latency
@@ -13,6 +14,10 @@
 //!
 //! With --recall, for each recall pair it also lists the ids of every document that matches the
 //! query with and without diacritics (`SearchIndex::rank`, all matches, no paging).
+//!
+//! With --known, KNOWN_JSON is what bench/known_item.py `queries` wrote: each query is searched
+//! once (`search(q, &Filter::default(), 0, 3)`, typos corrected as the API does) and OUT_JSON
+//! gets the URLs of its first three hits and its time, for `known_item.py score`.
 //!
 //! Prints one JSON object on stdout; times are milliseconds.
 
@@ -64,7 +69,7 @@ fn index_write(root: &str, dir: &str) {
     let dir = PathBuf::from(dir);
     let _ = std::fs::remove_dir_all(&dir);
     let t = Instant::now();
-    if let Err(e) = sotay_generator::search::index::write(&site.search_docs, &dir) {
+    if let Err(e) = sotay_generator::search::index::write(&site.search_docs, &dir, None) {
         eprintln!("{e}");
         std::process::exit(1);
     }
@@ -75,7 +80,43 @@ fn index_write(root: &str, dir: &str) {
     );
 }
 
+/// `--known INDEX_DIR KNOWN_JSON OUT_JSON`: the first three hits of each known-item query.
+fn known(dir: &str, queries: &str, out: &str) {
+    let idx = SearchIndex::open(std::path::Path::new(dir)).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1);
+    });
+    let spec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(queries).expect("read queries")).expect("JSON");
+    let qs: Vec<&str> = spec["queries"]
+        .as_array()
+        .expect("queries: [...]")
+        .iter()
+        .map(|q| q["q"].as_str().expect("q"))
+        .collect();
+    let filter = Filter::default();
+    let mut results = Vec::with_capacity(qs.len());
+    let mut times = Vec::with_capacity(qs.len());
+    for q in &qs {
+        let t = Instant::now();
+        let r = idx.search(q, &filter, 0, 3);
+        times.push(ms(t.elapsed()));
+        results.push(r.hits.into_iter().map(|h| h.url).collect::<Vec<_>>());
+    }
+    let v = serde_json::json!({"system": "sotay (server)", "results": results, "ms": times});
+    std::fs::write(out, v.to_string()).expect("write results");
+    println!("{}", serde_json::json!({"queries": qs.len(), "latency": stats(&times)}));
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--known") {
+        let a: Vec<String> = std::env::args().skip(2).collect();
+        if a.len() != 3 {
+            eprintln!("usage: sotay-search-latency --known INDEX_DIR KNOWN_JSON OUT_JSON");
+            std::process::exit(2);
+        }
+        return known(&a[0], &a[1], &a[2]);
+    }
     if std::env::args().nth(1).as_deref() == Some("--index-write") {
         let a: Vec<String> = std::env::args().skip(2).collect();
         if a.len() != 2 {

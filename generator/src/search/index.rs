@@ -1,18 +1,22 @@
-//! The search indexes of a build: the tantivy index beside the site (for the server and
-//! `sotay search`), and the facts both it and the offline index are made from.
+//! The search indexes of a build: the documents' terms (`TermCache`), and the tantivy index
+//! beside the site (for the server and `sotay search`) made from them.
 //!
 //! The tantivy index lives in `<site>.index/` (e.g. `public.index/`), outside what a static
-//! host publishes. It holds every document's words twice — folded (`all`) with positions, and
-//! exact (`all_exact`) — plus the stored plain text for snippets, and `docs.json`, the
-//! [`DocInfo`] table that ranking needs. It is rebuilt only when its inputs change.
+//! host publishes. Field `w` holds every document's terms (`terms`: words, adjacent pairs, its
+//! number), each posting's term frequency carrying its flags (frequency = flags + 1); field
+//! `x` the exact forms of its words, as `folded\u{1}exact`; `body` the stored plain text for
+//! passages and snippets; `docs.json` the [`DocInfo`] table. It is rebuilt only when its
+//! inputs change.
 
-use super::{rank, DocInfo, Filter, Hit, Postings, Query, Results};
+use super::terms::{self, Analyzed, Meta, Texts};
+use super::{passage, DocInfo, Filter, Hit, Postings, Query, Results};
 use crate::content::PageKind;
 use crate::markdown::Rendered;
 use crate::Ctx;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tantivy::postings::Postings as _;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
@@ -20,13 +24,14 @@ use tantivy::schema::{
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{doc, DocSet, Index, TantivyDocument, Term, TERMINATED};
 
-const FOLDED: &str = "vi_folded";
-const EXACT: &str = "vi_exact";
+const LINES: &str = "lines";
 const DOCS_FILE: &str = "docs.json";
 const STAMP_FILE: &str = "inputs.hash";
 const SLOTS_FILE: &str = "slots.json";
+/// Separates a word's folded and exact forms in field `x`.
+const FORM_SEP: char = '\u{1}';
 
-/// One document as search sees it: facts for ranking, and the text to index.
+/// One document as search sees it: facts for ranking, and its terms.
 pub struct SearchDoc {
     /// Shared with the cache of the next rebuild: an unchanged document costs no copy.
     pub info: Arc<DocInfo>,
@@ -34,19 +39,53 @@ pub struct SearchDoc {
     /// Title, number and issuer: searchable text outside the body.
     pub head: String,
     pub rendered: Arc<Rendered>,
-    /// Its distinct words as (folded, exact) ids of `TermCache`'s interner.
-    pub words: Arc<Vec<(u32, u32)>>,
+    /// Its terms as `TermCache` ids, packed: `id << 4 | flags`.
+    pub terms: Arc<Vec<u32>>,
+    /// Its distinct (folded, exact) word forms as `TermCache` ids.
+    pub forms: Arc<Vec<(u32, u32)>>,
 }
 
 impl SearchDoc {
-    /// The body's plain text, for snippets and key phrases.
+    /// The body's plain text, for passages and snippets.
     pub fn body(&self) -> &str {
         &self.rendered.text
     }
+
+    /// Its terms made again from its texts (what `terms` holds as ids).
+    pub fn analyze(&self) -> Analyzed {
+        texts_of(
+            &self.info,
+            self.issuer.as_deref(),
+            &self.rendered,
+            terms::analyze,
+        )
+    }
 }
 
-/// Interned words and, per document, what search made of it last time: rebuilding the search
-/// indexes after one edit re-reads one document, not all of them.
+/// Calls `f` with the texts of a document that search reads.
+fn texts_of<T>(
+    info: &DocInfo,
+    issuer: Option<&str>,
+    r: &Rendered,
+    f: impl FnOnce(&Texts) -> T,
+) -> T {
+    let headings: Vec<&str> = r
+        .headings
+        .iter()
+        .filter(|h| h.level <= 4)
+        .map(|h| h.text.as_str())
+        .collect();
+    f(&Texts {
+        title: &info.title,
+        number: info.number.as_deref(),
+        issuer,
+        body: &r.text,
+        headings: &headings,
+    })
+}
+
+/// Interned terms and word forms and, per document, what search made of it last time:
+/// rebuilding the search indexes after one edit re-reads one document, not all of them.
 #[derive(Default)]
 pub struct TermCache {
     ids: rustc_hash::FxHashMap<String, u32>,
@@ -55,8 +94,14 @@ pub struct TermCache {
 }
 
 /// What search made of a document: (key of its front matter and place, its rendered body,
-/// its facts, its words).
-type CachedDoc = (u64, Arc<Rendered>, Arc<DocInfo>, Arc<Vec<(u32, u32)>>);
+/// its facts, its terms, its forms).
+type CachedDoc = (
+    u64,
+    Arc<Rendered>,
+    Arc<DocInfo>,
+    Arc<Vec<u32>>,
+    Arc<Vec<(u32, u32)>>,
+);
 
 /// The id of word `w` in the interner (`ids`, `words`), added if new.
 fn intern(ids: &mut rustc_hash::FxHashMap<String, u32>, words: &mut Vec<String>, w: &str) -> u32 {
@@ -83,14 +128,14 @@ impl TermCache {
         let docs: Vec<usize> = (0..c.pages.len())
             .filter(|&i| c.pages[i].kind == PageKind::Document)
             .collect();
-        // What each document needs: the cached result, or its facts and words made afresh
-        // (in parallel: tokenising every body is the expensive part of a full build).
-        type Fresh = (Arc<DocInfo>, String);
+        // What each document needs: the cached result, or its facts and terms made afresh
+        // (in parallel: reading every body is the expensive part of a full build).
+        type Fresh = (Arc<DocInfo>, Analyzed);
         type Prepared = Vec<(u64, String, Option<CachedDoc>, Option<Fresh>)>;
         let mut out = Vec::with_capacity(docs.len());
         let mut seen = std::collections::HashSet::new();
-        // In chunks, so that the words of a national-size corpus are never all in memory as text;
-        // each chunk's words are interned (one thread, in order) while the next chunk is
+        // In chunks, so that the terms of a national-size corpus are never all in memory as
+        // text; each chunk's terms are interned (one thread, in order) while the next chunk is
         // analysed (the others).
         let TermCache {
             ids,
@@ -114,12 +159,11 @@ impl TermCache {
                         .collect();
                     if let Some(hit) = cache
                         .get(&p.src.path)
-                        .filter(|(k, cr, _, _)| *k == key && Arc::ptr_eq(cr, r))
+                        .filter(|(k, cr, ..)| *k == key && Arc::ptr_eq(cr, r))
                     {
                         return (key, head, Some(hit.clone()), None);
                     }
                     let summary = fm.summary.clone().unwrap_or_else(|| r.excerpt.clone());
-                    let (keyphrases, pairs) = super::analyze(&head, &r.text);
                     let info = DocInfo {
                         id: p.id.clone(),
                         url: p.url.clone(),
@@ -135,11 +179,11 @@ impl TermCache {
                             .headings
                             .iter()
                             .filter(|h| h.level <= 4)
-                            .map(|h| (h.anchor.clone(), h.text.clone()))
+                            .map(|h| (h.anchor.clone(), h.text.clone(), h.at as u32))
                             .collect(),
-                        keyphrases,
                     };
-                    (key, head, None, Some((Arc::new(info), pairs)))
+                    let analyzed = texts_of(&info, fm.issuer.as_deref(), r, terms::analyze);
+                    (key, head, None, Some((Arc::new(info), analyzed)))
                 })
                 .collect()
         };
@@ -158,25 +202,28 @@ impl TermCache {
                         let p = &c.pages[i];
                         let r = &rendered[i];
                         seen.insert(p.src.path.clone());
-                        let (info, words) = match (hit, fresh) {
-                            (Some((_, _, info, words)), _) => (info, words),
-                            (None, Some((info, pairs))) => {
-                                let mut it = pairs.split('\0');
-                                // Exactly sized: the words of every document are alive together.
-                                let n = pairs.bytes().filter(|&b| b == 0).count() / 2;
-                                let mut words: Vec<(u32, u32)> = Vec::with_capacity(n);
-                                while let (Some(f), Some(e)) = (it.next(), it.next()) {
-                                    words
-                                        .push((intern(ids, interned, f), intern(ids, interned, e)));
+                        let (info, dterms, forms) = match (hit, fresh) {
+                            (Some((_, _, info, t, f)), _) => (info, t, f),
+                            (None, Some((info, a))) => {
+                                // Exactly sized: the terms of every document are alive together.
+                                let mut t: Vec<u32> = Vec::with_capacity(a.meta.len());
+                                for (k, m) in a.terms() {
+                                    t.push(intern(ids, interned, k) << 4 | u32::from(m));
                                 }
-                                let words = Arc::new(words);
+                                let mut it = a.forms.split('\0');
+                                let n = a.forms.bytes().filter(|&b| b == 0).count() / 2;
+                                let mut f: Vec<(u32, u32)> = Vec::with_capacity(n);
+                                while let (Some(x), Some(e)) = (it.next(), it.next()) {
+                                    f.push((intern(ids, interned, x), intern(ids, interned, e)));
+                                }
+                                let (t, f) = (Arc::new(t), Arc::new(f));
                                 if keep {
                                     new_entries.push((
                                         p.src.path.clone(),
-                                        (key, r.clone(), info.clone(), words.clone()),
+                                        (key, r.clone(), info.clone(), t.clone(), f.clone()),
                                     ));
                                 }
-                                (info, words)
+                                (info, t, f)
                             }
                             (None, None) => continue,
                         };
@@ -185,7 +232,8 @@ impl TermCache {
                             issuer: p.fm.issuer.clone(),
                             head,
                             rendered: r.clone(),
-                            words,
+                            terms: dterms,
+                            forms,
                         });
                     }
                 },
@@ -210,44 +258,33 @@ pub fn index_dir(out: &Path) -> PathBuf {
 #[derive(Clone, Copy)]
 struct Fields {
     ord: Field,
-    all: Field,
-    all_exact: Field,
+    id: Field,
+    w: Field,
+    x: Field,
     body: Field,
-    kind: Field,
-    year: Field,
 }
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let folded = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(FOLDED)
-            .set_index_option(IndexRecordOption::WithFreqs),
-    );
-    let exact = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(EXACT)
-            .set_index_option(IndexRecordOption::Basic),
-    );
+    let lines = |record| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(LINES)
+                .set_index_option(record),
+        )
+    };
     let f = Fields {
         ord: b.add_u64_field("ord", INDEXED | FAST | STORED),
-        all: b.add_text_field("all", folded.clone()),
-        all_exact: b.add_text_field("all_exact", exact),
+        id: b.add_text_field("id", STRING | STORED),
+        w: b.add_text_field("w", lines(IndexRecordOption::WithFreqs)),
+        x: b.add_text_field("x", lines(IndexRecordOption::Basic)),
         body: b.add_text_field("body", STORED),
-        kind: b.add_text_field("kind", STRING | STORED),
-        year: b.add_u64_field("year", INDEXED | FAST | STORED),
     };
-    b.add_text_field("id", STRING | STORED);
-    b.add_text_field("title", folded.clone().set_stored());
-    b.add_text_field("number", folded.clone().set_stored());
-    b.add_text_field("issuer", folded.set_stored());
-    b.add_text_field("section", STRING | STORED);
     (b.build(), f)
 }
 
-/// A tokenizer for words already made: each line of the text is one term, as it is. Only
-/// [`write`] uses it (the index's tokenizer names stay those of [`VnTokenizer`], which opening
-/// the index registers for later additions).
+/// The tokenizer of both term fields: each line of the text is one term, as it is (the terms
+/// are made by `terms`, not by tantivy).
 #[derive(Clone)]
 struct Lines;
 
@@ -295,70 +332,8 @@ impl TokenStream for LineTokens<'_> {
     }
 }
 
-/// Tokenizers for tantivy, made from `crate::text` so the index and queries agree.
-#[derive(Clone)]
-struct VnTokenizer {
-    exact: bool,
-}
-
-/// Words pulled from the text one at a time into one reused [`Token`]: no allocation per word.
-struct VnTokens<'a> {
-    text: &'a str,
-    exact: bool,
-    /// Byte offset where the next word is looked for.
-    from: usize,
-    token: Token,
-}
-
-impl Tokenizer for VnTokenizer {
-    type TokenStream<'a> = VnTokens<'a>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VnTokens<'a> {
-        VnTokens {
-            text,
-            exact: self.exact,
-            from: 0,
-            token: Token {
-                position: usize::MAX,
-                ..Token::default()
-            },
-        }
-    }
-}
-
-impl TokenStream for VnTokens<'_> {
-    fn advance(&mut self) -> bool {
-        let Some((s, e)) = crate::text::next_word(self.text, self.from) else {
-            return false;
-        };
-        self.from = e;
-        let word = &self.text[s..e];
-        let t = &mut self.token;
-        t.offset_from = s;
-        t.offset_to = e;
-        t.position = t.position.wrapping_add(1);
-        t.position_length = 1;
-        if self.exact {
-            crate::text::exact_into(word, &mut t.text);
-        } else {
-            crate::text::fold_into(word, &mut t.text);
-        }
-        true
-    }
-    fn token(&self) -> &Token {
-        &self.token
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.token
-    }
-}
-
 fn register(index: &Index) {
-    index
-        .tokenizers()
-        .register(FOLDED, VnTokenizer { exact: false });
-    index
-        .tokenizers()
-        .register(EXACT, VnTokenizer { exact: true });
+    index.tokenizers().register(LINES, Lines);
 }
 
 /// What an indexed document was made from, as a short hash: its facts, head and body.
@@ -383,7 +358,7 @@ fn stamp_of<'a>(keys: impl Iterator<Item = &'a str>) -> String {
         all.push_str(k);
         all.push('\n');
     }
-    format!("v4 {}", crate::hash::short(all.as_bytes()))
+    format!("v5 {}", crate::hash::short(all.as_bytes()))
 }
 
 /// Where each document of `docs.json` is in tantivy: the `ord` field of its tantivy document
@@ -403,11 +378,9 @@ fn write_json_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Writes the tantivy index for `docs` into `dir`, unless the one there was made from the
-/// same input.
-///
-/// With `terms` (the interner the documents' `words` are ids of), each document's words are
-/// given to tantivy as they are instead of tokenizing its head and body again: the same words
-/// (both come from `text::next_word`), at a fraction of the cost.
+/// same input. With `terms` (the interner the documents' `terms` and `forms` are ids of),
+/// their terms are written as they are; without, each document is analysed again (the same
+/// terms: a test holds the two to each other).
 pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result<bool, String> {
     use rayon::prelude::*;
     let keys: Vec<String> = docs.par_iter().map(doc_key).collect();
@@ -426,17 +399,7 @@ pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result
     std::fs::create_dir_all(&tmp).map_err(|e| err(&e))?;
     let (schema, f) = schema();
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
-    match terms {
-        // The words come made (one per line): the same terms, without tokenizing again.
-        Some(_) => {
-            tokenizers.register(FOLDED, Lines);
-            tokenizers.register(EXACT, Lines);
-        }
-        None => {
-            tokenizers.register(FOLDED, VnTokenizer { exact: false });
-            tokenizers.register(EXACT, VnTokenizer { exact: true });
-        }
-    }
+    tokenizers.register(LINES, Lines);
     let directory = tantivy::directory::MmapDirectory::open(&tmp).map_err(|e| err(&e))?;
     // One build makes one segment, indexed in this thread as documents come: no queue of
     // pending documents (the multi-threaded writer's would hold them all) and no merging.
@@ -447,7 +410,7 @@ pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result
         .map_err(|e| err(&e))?;
     for (ord, d) in docs.iter().enumerate() {
         writer
-            .add_document(tantivy_doc(&schema, &f, d, ord as u64, terms).map_err(|e| err(&e))?)
+            .add_document(tantivy_doc(&f, d, ord as u64, terms))
             .map_err(|e| err(&e))?;
     }
     writer.finalize().map_err(|e| err(&e))?;
@@ -477,67 +440,59 @@ pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result
     Ok(true)
 }
 
-/// The tantivy document of one search document, in slot `slot`; its words from `terms` when
-/// given (see [`write`]), else from its head and body.
-fn tantivy_doc(
-    schema: &Schema,
-    f: &Fields,
-    d: &SearchDoc,
-    slot: u64,
-    terms: Option<&[String]>,
-) -> tantivy::Result<TantivyDocument> {
-    let id = schema.get_field("id")?;
-    let title = schema.get_field("title")?;
-    let number = schema.get_field("number")?;
-    let issuer = schema.get_field("issuer")?;
-    let section = schema.get_field("section")?;
-    {
-        let mut td = doc!(f.ord => slot, id => d.info.id.clone(), title => d.info.title.clone(), f.body => d.body());
-        match terms {
-            // One word per line, for the `Lines` tokenizer `write` then uses.
-            Some(terms) => {
-                let words = |pick: fn(&(u32, u32)) -> u32| {
-                    let mut w: Vec<u32> = d.words.iter().map(pick).collect();
-                    w.sort_unstable();
-                    w.dedup();
-                    let mut text = String::with_capacity(w.len() * 8);
-                    for id in w {
-                        if let Some(t) = terms.get(id as usize) {
-                            text.push_str(t);
-                            text.push('\n');
-                        }
-                    }
-                    text
-                };
-                td.add_text(f.all, words(|w| w.0));
-                td.add_text(f.all_exact, words(|w| w.1));
-            }
-            // The head and the body as two values of the same fields: the same words as the
-            // offline index, which reads them the same way.
-            None => {
-                for text in [d.head.as_str(), d.body()] {
-                    td.add_text(f.all, text);
-                    td.add_text(f.all_exact, text);
-                }
-            }
+/// The lines of field `w` for terms with flags: each term on `flags + 1` lines, so that its
+/// term frequency carries the flags. Sorted by key, so that both ways of making them agree.
+fn w_lines(mut t: Vec<(&str, Meta)>) -> String {
+    t.sort_unstable();
+    let mut text = String::with_capacity(t.len() * 12);
+    for (k, m) in t {
+        for _ in 0..=m {
+            text.push_str(k);
+            text.push('\n');
         }
-        if let Some(k) = &d.info.kind {
-            td.add_text(f.kind, k);
-        }
-        if let Some(y) = d.info.year {
-            td.add_u64(f.year, u64::from(y));
-        }
-        if let Some(n) = &d.info.number {
-            td.add_text(number, n);
-        }
-        if let Some(s) = &d.info.section {
-            td.add_text(section, s);
-        }
-        if let Some(i) = &d.issuer {
-            td.add_text(issuer, i);
-        }
-        Ok(td)
     }
+    text
+}
+
+fn x_lines(mut forms: Vec<(&str, &str)>) -> String {
+    forms.sort_unstable();
+    let mut text = String::with_capacity(forms.len() * 16);
+    for (f, x) in forms {
+        text.push_str(f);
+        text.push(FORM_SEP);
+        text.push_str(x);
+        text.push('\n');
+    }
+    text
+}
+
+/// The tantivy document of one search document, in slot `slot`; its terms from `terms` when
+/// given (see [`write`]), else analysed again.
+fn tantivy_doc(f: &Fields, d: &SearchDoc, slot: u64, terms: Option<&[String]>) -> TantivyDocument {
+    let (w, x) = match terms {
+        Some(words) => {
+            let word = |id: u32| words.get(id as usize).map_or("", String::as_str);
+            (
+                w_lines(
+                    d.terms
+                        .iter()
+                        .map(|&t| (word(t >> 4), (t & 0xf) as Meta))
+                        .collect(),
+                ),
+                x_lines(d.forms.iter().map(|&(a, b)| (word(a), word(b))).collect()),
+            )
+        }
+        None => {
+            let a = d.analyze();
+            let mut it = a.forms.split('\0');
+            let mut forms = Vec::new();
+            while let (Some(fo), Some(ex)) = (it.next(), it.next()) {
+                forms.push((fo, ex));
+            }
+            (w_lines(a.terms().collect()), x_lines(forms))
+        }
+    };
+    doc!(f.ord => slot, f.id => d.info.id.clone(), f.w => w, f.x => x, f.body => d.body())
 }
 
 /// Keeps the tantivy index of a site up to date across builds (`sotay serve`): after an edit,
@@ -595,6 +550,10 @@ impl IndexUpdater {
     /// The index on disk, opened for writing.
     fn open(&self) -> Result<Updating, String> {
         let err = |e: &dyn std::fmt::Display| format!("search index {}: {e}", self.dir.display());
+        let stamp = std::fs::read_to_string(self.dir.join(STAMP_FILE)).map_err(|e| err(&e))?;
+        if !stamp.starts_with("v5 ") {
+            return Err(err(&"made by another version"));
+        }
         let slots: SlotsFile =
             serde_json::from_slice(&std::fs::read(self.dir.join(SLOTS_FILE)).map_err(|e| err(&e))?)
                 .map_err(|e| err(&e))?;
@@ -630,8 +589,7 @@ impl IndexUpdater {
 
     fn incremental(&mut self, mut st: Updating, docs: &[SearchDoc]) -> Result<bool, String> {
         let err = |e: &dyn std::fmt::Display| format!("search index {}: {e}", self.dir.display());
-        let (schema, f) = schema();
-        let id_field = schema.get_field("id").map_err(|e| err(&e))?;
+        let (_, f) = schema();
         let mut changed = false;
         let mut seen = std::collections::HashSet::new();
         for d in docs {
@@ -652,11 +610,11 @@ impl IndexUpdater {
             }
             changed = true;
             st.writer
-                .delete_term(Term::from_field_text(id_field, &d.info.id));
+                .delete_term(Term::from_field_text(f.id, &d.info.id));
             let slot = st.next_slot;
             st.next_slot += 1;
             st.writer
-                .add_document(tantivy_doc(&schema, &f, d, slot, None).map_err(|e| err(&e))?)
+                .add_document(tantivy_doc(&f, d, slot, None))
                 .map_err(|e| err(&e))?;
             st.known.insert(
                 d.info.id.clone(),
@@ -675,7 +633,7 @@ impl IndexUpdater {
             .collect();
         for id in gone {
             changed = true;
-            st.writer.delete_term(Term::from_field_text(id_field, &id));
+            st.writer.delete_term(Term::from_field_text(f.id, &id));
             st.known.remove(&id);
         }
         let old_order: Option<Vec<u8>> = std::fs::read(self.dir.join(DOCS_FILE)).ok();
@@ -716,13 +674,12 @@ impl IndexUpdater {
 pub struct SearchIndex {
     fields: Fields,
     docs: Vec<DocInfo>,
-    facts: super::FactsTable,
     /// Tantivy address of each ordinal.
     addr: Vec<tantivy::DocAddress>,
     /// Ordinal of each tantivy document, per segment.
     ords: Vec<Vec<u32>>,
-    /// One segment whose document ids are the ordinals (how `build` writes it): postings
-    /// are then ordinals as they are, already sorted.
+    /// One segment whose document ids are the ordinals (how `write` writes it): postings
+    /// are then ordinals as they are, already sorted, and document frequencies exact.
     identity: bool,
     searcher: tantivy::Searcher,
 }
@@ -735,6 +692,11 @@ impl SearchIndex {
                 dir.display()
             )
         };
+        match std::fs::read_to_string(dir.join(STAMP_FILE)) {
+            Ok(s) if s.starts_with("v5 ") => {}
+            Ok(_) => return Err(err(&"it was made by another version of sotay")),
+            Err(e) => return Err(err(&e)),
+        }
         let index = Index::open_in_dir(dir).map_err(|e| err(&e))?;
         register(&index);
         let (_, fields) = schema();
@@ -742,8 +704,7 @@ impl SearchIndex {
         let docs: Vec<DocInfo> =
             serde_json::from_slice(&std::fs::read(dir.join(DOCS_FILE)).map_err(|e| err(&e))?)
                 .map_err(|e| err(&e))?;
-        // Slot (the `ord` field) -> position in docs.json. An index from before slots.json
-        // existed has slot = position.
+        // Slot (the `ord` field) -> position in docs.json.
         let slot_of: Option<Vec<u64>> = std::fs::read(dir.join(SLOTS_FILE))
             .ok()
             .and_then(|b| serde_json::from_slice::<SlotsFile>(&b).ok())
@@ -788,7 +749,6 @@ impl SearchIndex {
             }
             ords.push(seg_ords);
         }
-        let facts = super::FactsTable::new(&docs);
         let identity = !deletes
             && ords.len() == 1
             && ords[0].len() == docs.len()
@@ -797,7 +757,6 @@ impl SearchIndex {
             identity,
             fields,
             docs,
-            facts,
             addr,
             ords,
             searcher,
@@ -808,62 +767,95 @@ impl SearchIndex {
         &self.docs
     }
 
-    /// Ranked ordinals for a query (all of them).
-    pub fn rank(&self, query: &Query, filter: &Filter) -> Vec<super::Ranked> {
-        let p = TantivyPostings { idx: self };
-        rank(query, &self.docs, &self.facts, &p, filter)
+    fn postings(&self) -> TantivyPostings<'_> {
+        TantivyPostings { idx: self }
     }
 
-    /// A page of results with snippets.
+    /// Ranked ordinals for a query (all of them).
+    pub fn rank(&self, query: &Query, filter: &Filter) -> Vec<super::Ranked> {
+        super::rank(query, &self.docs, &self.postings(), filter)
+    }
+
+    /// The stored body text of a document.
+    fn body(&self, ord: u32) -> String {
+        self.addr
+            .get(ord as usize)
+            .and_then(|&a| self.searcher.doc::<TantivyDocument>(a).ok())
+            .and_then(|td| {
+                td.get_first(self.fields.body)
+                    .and_then(|v| v.as_str().map(str::to_string))
+            })
+            .unwrap_or_default()
+    }
+
+    /// A page of results with passages and snippets; a query that finds little is corrected
+    /// (see `correct`).
     pub fn search(&self, q: &str, filter: &Filter, offset: usize, limit: usize) -> Results {
-        let query = Query::parse(q);
-        let p = TantivyPostings { idx: self };
-        let (total, ranked) = super::top(
-            &query,
-            &self.docs,
-            &self.facts,
-            &p,
-            filter,
-            offset.saturating_add(limit),
-        );
-        let searcher = &self.searcher;
-        let folded: Vec<&str> = query.terms.iter().map(|t| t.folded.as_str()).collect();
+        self.search_with(q, filter, offset, limit, true)
+    }
+
+    /// [`SearchIndex::search`], with the correction of typos on or off.
+    pub fn search_with(
+        &self,
+        q: &str,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+        correct: bool,
+    ) -> Results {
+        let p = self.postings();
+        let k = offset.saturating_add(limit);
+        let mut query = Query::parse(q);
+        let (mut total, mut ranked) = super::top(&query, &self.docs, &p, filter, k);
+        let mut suggestion = None;
+        if correct {
+            if let Some(better) = super::correct::suggest(&query, total, &p) {
+                let (t, r) = super::top(&better, &self.docs, &p, filter, k);
+                if t > 0 {
+                    suggestion = Some(super::correct::display(&better, &p));
+                    (total, ranked, query) = (t, r, better);
+                }
+            }
+        }
+        let seq: Vec<&str> = query.terms.iter().map(|t| t.folded.as_str()).collect();
         let hits = ranked
             .iter()
             .skip(offset)
             .take(limit)
             .map(|r| {
                 let d = &self.docs[r.ord as usize];
-                let body = searcher
-                    .doc::<TantivyDocument>(self.addr[r.ord as usize])
-                    .ok()
-                    .and_then(|td| {
-                        td.get_first(self.fields.body)
-                            .and_then(|v| v.as_str().map(str::to_string))
-                    })
-                    .unwrap_or_default();
-                let heading = r.heading.and_then(|i| d.headings.get(i));
-                let mut snippet = String::new();
-                if let Some((_, h)) = heading {
-                    snippet = format!("<strong>{}</strong> ", super::snippet::mark(h, &folded));
-                }
-                snippet.push_str(&super::snippet::snippet(&body, &folded));
-                Hit {
-                    id: d.id.clone(),
-                    url: match heading {
-                        Some((a, _)) => format!("{}#{a}", d.url),
-                        None => d.url.clone(),
-                    },
-                    title: d.title.clone(),
-                    snippet,
-                    score: r.score,
-                    kind: d.kind.clone(),
-                    number: d.number.clone(),
-                    date: d.date.clone(),
-                }
+                let body = self.body(r.ord);
+                hit(d, &body, &seq, r.score)
             })
             .collect();
-        Results { total, hits }
+        Results {
+            total,
+            hits,
+            suggestion,
+        }
+    }
+}
+
+/// A hit: the document, the passage where the query stands, its snippet. A query that the
+/// title and number hold whole is about the document: its beginning.
+pub fn hit(d: &DocInfo, body: &str, seq: &[&str], score: f64) -> Hit {
+    let ps = passage::passages(body, &d.headings);
+    let head = format!("{} {}", d.title, d.number.as_deref().unwrap_or(""));
+    let whole = passage::holds_all(&head, seq);
+    let p = &ps[if whole { 0 } else { passage::best(&ps, seq) }];
+    Hit {
+        id: d.id.clone(),
+        url: match p.anchor {
+            Some(a) => format!("{}#{a}", d.url),
+            None => d.url.clone(),
+        },
+        title: d.title.clone(),
+        snippet: passage::snippet_of(p, seq, &d.summary),
+        score,
+        passage: p.heading.map(str::to_string),
+        kind: d.kind.clone(),
+        number: d.number.clone(),
+        date: d.date.clone(),
     }
 }
 
@@ -872,20 +864,23 @@ struct TantivyPostings<'a> {
 }
 
 impl TantivyPostings<'_> {
-    fn list(&self, field: Field, word: &str) -> Vec<u32> {
-        let term = Term::from_field_text(field, word);
+    /// (ordinal, term frequency) of a term's postings.
+    fn list(&self, field: Field, key: &str, record: IndexRecordOption) -> Vec<(u32, u32)> {
+        let term = Term::from_field_text(field, key);
         let mut out = Vec::new();
         for (si, seg) in self.idx.searcher.segment_readers().iter().enumerate() {
             let Ok(inv) = seg.inverted_index(field) else {
                 continue;
             };
-            let Ok(Some(mut postings)) = inv.read_postings(&term, IndexRecordOption::Basic) else {
+            let Ok(Some(mut postings)) = inv.read_postings(&term, record) else {
                 continue;
             };
+            let freqs = record == IndexRecordOption::WithFreqs;
             if self.idx.identity {
                 out.reserve(postings.doc_freq() as usize);
                 while postings.doc() != TERMINATED {
-                    out.push(postings.doc());
+                    let tf = if freqs { postings.term_freq() } else { 1 };
+                    out.push((postings.doc(), tf));
                     postings.advance();
                 }
                 return out;
@@ -896,7 +891,8 @@ impl TantivyPostings<'_> {
                     .get(postings.doc() as usize)
                     .filter(|&&o| o != u32::MAX)
                 {
-                    out.push(o);
+                    let tf = if freqs { postings.term_freq() } else { 1 };
+                    out.push((o, tf));
                 }
                 postings.advance();
             }
@@ -910,11 +906,57 @@ impl Postings for TantivyPostings<'_> {
     fn num_docs(&self) -> u32 {
         self.idx.docs.len() as u32
     }
-    fn docs(&self, folded: &str) -> Vec<u32> {
-        self.list(self.idx.fields.all, folded)
+    fn postings(&self, key: &str) -> Vec<(u32, Meta)> {
+        self.list(self.idx.fields.w, key, IndexRecordOption::WithFreqs)
+            .into_iter()
+            .map(|(d, tf)| (d, (tf.saturating_sub(1) & 0xf) as Meta))
+            .collect()
     }
-    fn exact_docs(&self, exact: &str, _folded: &str) -> Vec<u32> {
-        self.list(self.idx.fields.all_exact, exact)
+    fn exact_docs(&self, exact: &str, folded: &str) -> Vec<u32> {
+        let key = format!("{folded}{FORM_SEP}{exact}");
+        self.list(self.idx.fields.x, &key, IndexRecordOption::Basic)
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect()
+    }
+    fn df(&self, key: &str) -> u32 {
+        if self.idx.identity {
+            let term = Term::from_field_text(self.idx.fields.w, key);
+            self.idx.searcher.doc_freq(&term).unwrap_or(0) as u32
+        } else {
+            self.postings(key).len() as u32
+        }
+    }
+    fn common_form(&self, folded: &str) -> Option<String> {
+        // The forms of a word are the terms of `x` that start with `folded` + FORM_SEP: the
+        // most frequent, then the first (as the browser's index orders them).
+        let prefix = format!("{folded}{FORM_SEP}");
+        let mut best: Option<(u32, String)> = None;
+        for seg in self.idx.searcher.segment_readers() {
+            let Ok(inv) = seg.inverted_index(self.idx.fields.x) else {
+                continue;
+            };
+            let Ok(mut stream) = inv.terms().range().ge(prefix.as_bytes()).into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                let Some(rest) = stream.key().strip_prefix(prefix.as_bytes()) else {
+                    break;
+                };
+                let Ok(form) = std::str::from_utf8(rest) else {
+                    continue;
+                };
+                let df = stream.value().doc_freq;
+                let better = match &best {
+                    None => true,
+                    Some((bdf, bform)) => df > *bdf || (df == *bdf && form < bform.as_str()),
+                };
+                if better {
+                    best = Some((df, form.to_string()));
+                }
+            }
+        }
+        best.map(|(_, f)| f)
     }
 }
 
@@ -922,30 +964,17 @@ impl Postings for TantivyPostings<'_> {
 mod tests {
     use super::*;
 
-    fn tokens(exact: bool, text: &str) -> Vec<(usize, usize, usize, String)> {
-        let mut t = VnTokenizer { exact };
-        let mut s = t.token_stream(text);
-        let mut out = Vec::new();
-        while s.advance() {
-            let k = s.token();
-            out.push((k.position, k.offset_from, k.offset_to, k.text.clone()));
-        }
-        out
-    }
-
     #[test]
-    fn tokenizer_reuses_one_token_and_counts_positions() {
-        let text = "Đảng viên, lúc 7:30 — x\u{0301}y";
-        let folded = tokens(false, text);
-        let words: Vec<&str> = folded.iter().map(|t| t.3.as_str()).collect();
-        assert_eq!(words, ["dang", "vien", "luc", "7", "30", "xy"]);
-        let positions: Vec<usize> = folded.iter().map(|t| t.0).collect();
-        assert_eq!(positions, [0, 1, 2, 3, 4, 5]);
-        for (_, s, e, _) in &folded {
-            assert!(text.is_char_boundary(*s) && text.is_char_boundary(*e) && s < e);
+    fn lines_are_terms_and_flags_are_frequencies() {
+        let w = w_lines(vec![("vien", 0), ("dang vien", 2), ("dang", 1)]);
+        assert_eq!(w, "dang\ndang\ndang vien\ndang vien\ndang vien\nvien\n");
+        let mut t = Lines;
+        let mut s = t.token_stream(&w);
+        let mut got = Vec::new();
+        while s.advance() {
+            got.push((s.token().position, s.token().text.clone()));
         }
-        let exact: Vec<String> = tokens(true, text).into_iter().map(|t| t.3).collect();
-        assert_eq!(exact[..3], ["đang3", "viên", "luc1"]);
-        assert!(tokens(false, " ,;— ").is_empty());
+        assert_eq!(got.len(), 6);
+        assert_eq!(got[2], (2, "dang vien".to_string()));
     }
 }

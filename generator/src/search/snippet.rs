@@ -15,14 +15,24 @@ struct Word {
     hit: Option<usize>,
 }
 
-/// The window of `text` with the most distinct query words (folded), marked.
+/// How many words a window starts before the query word it is placed on.
+pub const LEAD: usize = 3;
+
+/// The window of `body` that best shows the query `seq` (its folded words, in order), marked.
 ///
-/// Words are folded one at a time into a reused buffer and compared with the query's few
-/// words: no allocation per word of the body (bodies are long, and a page of results has ten).
-pub fn snippet(body: &str, query_folded: &[&str]) -> String {
-    let mut want: Vec<&str> = query_folded.to_vec();
+/// A window of [`WINDOW`] words is tried [`LEAD`] words before each word of the text that the
+/// query holds; the best has the most of the query's adjacent pairs side by side, then the
+/// most distinct query words, then the most of them, then comes first. Words are folded one
+/// at a time into a reused buffer: no allocation per word of the body.
+pub fn snippet(body: &str, seq: &[&str]) -> String {
+    let mut want: Vec<&str> = seq.to_vec();
     want.sort_unstable();
     want.dedup();
+    let index = |w: &str| want.iter().position(|x| *x == w);
+    let pairs: Vec<(usize, usize)> = seq
+        .windows(2)
+        .filter_map(|w| Some((index(w[0])?, index(w[1])?)))
+        .collect();
     let mut toks: Vec<Word> = Vec::new();
     let mut buf = String::new();
     text::for_each_word(body, |start, end| {
@@ -33,39 +43,56 @@ pub fn snippet(body: &str, query_folded: &[&str]) -> String {
         toks.push(Word {
             start,
             end,
-            hit: want.iter().position(|w| *w == buf),
+            hit: index(&buf),
         });
     });
     if toks.is_empty() {
         return String::new();
     }
-    // Best window: most distinct matched words, then most matches, then earliest.
-    let mut best = (0usize, 0usize, 0usize);
+    // Whether token i and the next are one of the query's pairs.
+    let pair_at: Vec<bool> = (0..toks.len())
+        .map(
+            |i| match (toks[i].hit, toks.get(i + 1).and_then(|t| t.hit)) {
+                (Some(a), Some(b)) => pairs.contains(&(a, b)),
+                _ => false,
+            },
+        )
+        .collect();
+    let mut best: Option<(usize, usize, usize, std::cmp::Reverse<usize>)> = None;
     let mut best_start = 0;
-    let first = toks.iter().position(|t| t.hit.is_some()).unwrap_or(0);
-    // Start at the beginning when the first match is near it, else a few words before it.
-    let mut start = if first < WINDOW / 2 { 0 } else { first - 4 };
     let mut seen = vec![false; want.len()];
-    while start < toks.len() {
+    let mut last = usize::MAX;
+    for (i, t) in toks.iter().enumerate() {
+        if t.hit.is_none() {
+            continue;
+        }
+        // Full windows: near the end, the last WINDOW words.
+        let start = i
+            .saturating_sub(LEAD)
+            .min(toks.len().saturating_sub(WINDOW));
+        if start == last {
+            continue;
+        }
+        last = start;
         let end = (start + WINDOW).min(toks.len());
         seen.iter_mut().for_each(|s| *s = false);
         let mut count = 0;
-        for t in &toks[start..end] {
-            if let Some(i) = t.hit {
-                seen[i] = true;
+        let mut npairs = 0;
+        for (j, t) in toks[start..end].iter().enumerate() {
+            if let Some(h) = t.hit {
+                seen[h] = true;
                 count += 1;
+            }
+            if start + j + 1 < end && pair_at[start + j] {
+                npairs += 1;
             }
         }
         let distinct = seen.iter().filter(|&&s| s).count();
-        let key = (distinct, count, usize::MAX - start);
-        if key > best {
-            best = key;
+        let key = (npairs, distinct, count, std::cmp::Reverse(start));
+        if best.is_none_or(|b| key > b) {
+            best = Some(key);
             best_start = start;
         }
-        if distinct == want.len() || end == toks.len() {
-            break;
-        }
-        start += WINDOW / 2;
     }
     let end = (best_start + WINDOW).min(toks.len());
     let from = if best_start == 0 {
@@ -163,8 +190,18 @@ mod tests {
     fn picks_the_best_window() {
         let filler = "một hai ba bốn năm sáu bảy tám chín mười ".repeat(10);
         let body = format!("{filler} chi bộ họp {filler} chi bộ sinh hoạt đảng viên {filler}");
-        let s = snippet(&body, &["chi", "bo", "dang", "vien"]);
-        assert!(s.contains("<mark>đảng</mark> <mark>viên</mark>"), "{s}");
+        let s = snippet(&body, &["chi", "bo", "sinh", "hoat"]);
+        assert!(
+            s.contains("<mark>chi</mark> <mark>bộ</mark> <mark>sinh</mark>"),
+            "{s}"
+        );
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        // The window where the words stand together wins over an earlier one with them apart.
+        let body = format!("bộ chi họp {filler} chi bộ {filler}");
+        let s = snippet(&body, &["chi", "bo"]);
+        assert!(
+            s.starts_with("…tám chín mười <mark>chi</mark> <mark>bộ</mark>"),
+            "{s}"
+        );
     }
 }

@@ -160,6 +160,9 @@
       });
     });
     sec.hidden = false;
+    // The latest months first in view (the names stay, see meeting.css).
+    var wrap = table.closest(".table-wrap");
+    if (wrap) wrap.scrollLeft = wrap.scrollWidth;
   }
 
   function members(code) {

@@ -1,0 +1,85 @@
+// Browser half of the known-item benchmark (bench/known-item.sh): the queries of
+// bench/known_item.py, asked of sotay's offline search (search.js, in Debian's headless
+// Chromium, the site served from loopback) and of Pagefind on the same site.
+//
+//   node bench/known-item.mjs SITE_DIR KNOWN_JSON OUT_DIR [--pagefind]
+//
+// Writes OUT_DIR/browser.json and OUT_DIR/pagefind.json ({system, results: [[url x3]], ms})
+// and prints a summary: sotay's index load, the JS heap after all the queries, latency.
+// Service workers are blocked: the worker would precache the whole site behind the timings.
+import fs from "node:fs";
+import path from "node:path";
+import { serve, browser, run } from "../tests/browser/lib.mjs";
+
+const args = process.argv.slice(2);
+const [site, knownFile, outDir] = args.filter((a) => !a.startsWith("--"));
+const queries = JSON.parse(fs.readFileSync(knownFile, "utf8")).queries.map((q) => q.q);
+
+run(async () => {
+  const srv = await serve(path.resolve(site));
+  const b = await browser();
+  const summary = {};
+  try {
+    {
+      const ctx = await b.newContext({ serviceWorkers: "block" });
+      const page = await ctx.newPage();
+      await page.goto(srv.url + "/tim-kiem/");
+      const indexUrl = await page.getAttribute("form.search-page", "data-index");
+      const out = await page.evaluate(async ({ indexUrl, queries }) => {
+        const t0 = performance.now();
+        const idx = await window.SotaySearch.load(indexUrl);
+        const loadMs = performance.now() - t0;
+        const heapLoaded = performance.memory ? performance.memory.usedJSHeapSize / 1e6 : null;
+        const results = [], ms = [];
+        for (const q of queries) {
+          const t = performance.now();
+          const r = await idx.search(q, {}, 0, 3);
+          ms.push(performance.now() - t);
+          results.push(r.hits.map((h) => h.url));
+        }
+        // Again, now that every group these queries need is in memory: the time of the ranking
+        // itself, without the first fetch of each group from the cache.
+        const warm = [];
+        for (const q of queries) {
+          const t = performance.now();
+          await idx.search(q, {}, 0, 3);
+          warm.push(performance.now() - t);
+        }
+        return { loadMs, heapLoaded, results, ms, warm, groups: idx.groups.size,
+          heapMB: performance.memory ? performance.memory.usedJSHeapSize / 1e6 : null };
+      }, { indexUrl, queries });
+      fs.writeFileSync(path.join(outDir, "browser.json"),
+        JSON.stringify({ system: "sotay (browser)", results: out.results, ms: out.ms }));
+      fs.writeFileSync(path.join(outDir, "browser-warm.json"),
+        JSON.stringify({ system: "sotay (browser, groups in memory)", results: out.results, ms: out.warm }));
+      summary.sotay = { load_ms: out.loadMs, heap_loaded_mb: out.heapLoaded, heap_after_mb: out.heapMB,
+        groups_loaded: out.groups };
+      await ctx.close();
+    }
+    if (args.includes("--pagefind") && fs.existsSync(path.join(site, "pagefind"))) {
+      const ctx = await b.newContext({ serviceWorkers: "block" });
+      const page = await ctx.newPage();
+      await page.goto(srv.url + "/pagefind/pagefind-entry.json");
+      const out = await page.evaluate(async (queries) => {
+        const pf = await import("/pagefind/pagefind.js");
+        await pf.init();
+        const results = [], ms = [];
+        for (const q of queries) {
+          const t = performance.now();
+          const s = await pf.search(q);
+          const data = await Promise.all(s.results.slice(0, 3).map((r) => r.data()));
+          ms.push(performance.now() - t);
+          results.push(data.map((d) => new URL(d.url, location.href).pathname));
+        }
+        return { results, ms };
+      }, queries);
+      fs.writeFileSync(path.join(outDir, "pagefind.json"), JSON.stringify({ system: "Pagefind", ...out }));
+      summary.pagefind = { queries: out.results.length };
+      await ctx.close();
+    }
+  } finally {
+    await b.close();
+    srv.close();
+  }
+  return summary;
+});

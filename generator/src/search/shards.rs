@@ -1,0 +1,687 @@
+//! The browser's search index: files under `search/` in the site, named by their content's
+//! hash, that the service worker precaches and `search.js` reads without a network. It holds
+//! what the tantivy index holds (see `terms`), cut so that
+//! - a query reads only the files its terms are in: each term is in one of G *groups*, by a
+//!   hash of its key (G grows with the site: about one group per 16 documents);
+//! - an edit changes only the groups of the terms it adds, removes or re-counts, the display
+//!   shard of its document, and the small root; the phone downloads only those.
+//!
+//! ```text
+//! search/index.<h>.json  root: {"v": 2, "n": N, "groups": [h or ""], "vocab": {"a": h, ...},
+//!                        "docs": [h], "per": P, "table": h, "fold": {...}, "kinds": {...}}
+//! search/t/<h>.bin       a group: "STG2" u32 header_len header postings...
+//!                        header = {"terms": [key], "vars": [[exact form]]} (forms of words,
+//!                        most frequent first); postings, per term in header order: varint
+//!                        byte_len, varint count, count x (varint (doc_gap << 4 | meta)
+//!                        [, varint mask of the forms the document has, if vars has two or more])
+//! search/v/<h>.txt       the vocabulary (words only) starting with one letter: "word bucket\n"
+//!                        lines, bucket = 1 + ⌊log₂ df⌋ (for typo correction)
+//! search/d/<h>.json      display shard k: the cards of documents k·P .. (k+1)·P − 1
+//! search/table.<h>.bin   u32 header_len, header {"kinds": [..], "sections": [..]}, then per
+//!                        document 6 bytes: kind+1, section+1 (u16), year (u16), flags (1: no
+//!                        longer in force)
+//! ```
+//! Integers are little-endian; varints are LEB128. `fold` is the normaliser's table, generated
+//! from `crate::text`, so the browser folds queries exactly as the server does.
+
+use super::index::{SearchDoc, TermCache};
+use super::terms::{self, Kind, Meta};
+use super::{df_bucket, DocInfo, Postings};
+use std::collections::{BTreeMap, HashMap};
+
+const MAGIC: &[u8; 4] = b"STG2";
+/// At most this many exact forms per folded word carry a mask bit; rarer ones are dropped
+/// from both indexes' `exact_docs`.
+pub const MAX_VARIANTS: usize = 32;
+/// Documents per display shard.
+pub const DOCS_PER_SHARD: usize = 128;
+
+/// How many groups a site of `n` documents has: a power of two, about one per 16 documents.
+pub fn groups_for(n: usize) -> u32 {
+    (n.div_ceil(16)).next_power_of_two().clamp(1, 1 << 14) as u32
+}
+
+/// Which group holds a term.
+pub fn group_of(key: &str, groups: u32) -> u32 {
+    terms::fnv1a(key) % groups
+}
+
+/// The vocabulary file a word is in: its first letter or digit, else `_`.
+pub fn vocab_letter(word: &str) -> char {
+    match word.chars().next() {
+        Some(c) if c.is_ascii_alphanumeric() => c,
+        _ => '_',
+    }
+}
+
+/// What a display shard says of a document: what a hit shows, nothing ranking needs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Card {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// One file of the browser's index.
+pub struct File {
+    /// Path in the site ("search/t/<hash>.bin").
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// `crate::hash::short` of the bytes (the one in its name).
+    pub hash: String,
+}
+
+impl File {
+    fn new(dir: &str, ext: &str, bytes: Vec<u8>) -> File {
+        let hash = crate::hash::short(&bytes);
+        File {
+            path: format!("search/{dir}{hash}.{ext}"),
+            bytes,
+            hash,
+        }
+    }
+}
+
+/// The files of the browser's index; the root is the last.
+pub struct Built {
+    pub files: Vec<File>,
+    /// Path of the root file, which the search page names.
+    pub root: String,
+}
+
+/// Builds the browser's index from the documents' interned terms. `passes` (at least 1): how
+/// many times the documents' terms are read, each time for a share of the groups; more passes
+/// hold fewer postings at once (a one-shot build's peak memory).
+pub fn build(
+    docs: &[SearchDoc],
+    cache: &TermCache,
+    kinds: &[crate::config::Kind],
+    passes: usize,
+) -> Built {
+    let keys = &cache.words;
+    let n = docs.len();
+    let groups = groups_for(n);
+    let mut counts = vec![0usize; keys.len()];
+    for d in docs {
+        for &t in d.terms.iter() {
+            counts[(t >> 4) as usize] += 1;
+        }
+    }
+    // Terms in file order: by group, then key.
+    let mut order: Vec<(u32, u32)> = (0..keys.len() as u32)
+        .filter(|&t| counts[t as usize] > 0)
+        .map(|t| (group_of(&keys[t as usize], groups), t))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
+    });
+    let total: usize = counts.iter().sum();
+    let batch_target = total.div_ceil(passes.max(1)).max(1 << 20);
+    let mut files: Vec<File> = Vec::new();
+    let mut group_names = vec![String::new(); groups as usize];
+    let mut vocab: BTreeMap<char, String> = BTreeMap::new();
+    // Term id -> its place in the batch's flat arrays (usize::MAX: not in the batch).
+    let mut slot = vec![usize::MAX; keys.len()];
+    let mut form_slot = vec![usize::MAX; keys.len()];
+    let mut form_counts = vec![0usize; keys.len()];
+    for d in docs {
+        for &(f, _) in d.forms.iter() {
+            form_counts[f as usize] += 1;
+        }
+    }
+    let mut flat: Vec<(u32, Meta)> = Vec::new();
+    let mut flat_forms: Vec<(u32, u32)> = Vec::new();
+    let mut b0 = 0;
+    while b0 < order.len() {
+        // A batch: whole groups, about `batch_target` postings.
+        let mut b1 = b0;
+        let (mut size, mut fsize) = (0, 0);
+        while b1 < order.len() {
+            let g = order[b1].0;
+            let mut e = b1;
+            let mut s = 0;
+            while e < order.len() && order[e].0 == g {
+                s += counts[order[e].1 as usize];
+                e += 1;
+            }
+            if b1 > b0 && size + s > batch_target {
+                break;
+            }
+            for &(_, t) in &order[b1..e] {
+                slot[t as usize] = size;
+                size += counts[t as usize];
+                form_slot[t as usize] = fsize;
+                fsize += form_counts[t as usize];
+            }
+            b1 = e;
+        }
+        flat.clear();
+        flat.resize(size, (0, 0));
+        flat_forms.clear();
+        flat_forms.resize(fsize, (0, 0));
+        for (ord, d) in docs.iter().enumerate() {
+            for &t in d.terms.iter() {
+                let at = &mut slot[(t >> 4) as usize];
+                if *at != usize::MAX {
+                    flat[*at] = (ord as u32, (t & 0xf) as Meta);
+                    *at += 1;
+                }
+            }
+            for &(f, x) in d.forms.iter() {
+                let at = &mut form_slot[f as usize];
+                if *at != usize::MAX {
+                    flat_forms[*at] = (x, ord as u32);
+                    *at += 1;
+                }
+            }
+        }
+        let (mut start, mut fstart) = (0, 0);
+        let mut i = b0;
+        while i < b1 {
+            let g = order[i].0;
+            let mut names: Vec<&str> = Vec::new();
+            let mut vars: Vec<Vec<&str>> = Vec::new();
+            let mut body = Vec::new();
+            while i < b1 && order[i].0 == g {
+                let t = order[i].1 as usize;
+                let (c, fc) = (counts[t], form_counts[t]);
+                slot[t] = usize::MAX;
+                form_slot[t] = usize::MAX;
+                let postings = &flat[start..start + c];
+                let forms = &flat_forms[fstart..fstart + fc];
+                start += c;
+                fstart += fc;
+                let key = keys[t].as_str();
+                let v = variants(forms, keys);
+                encode_term(postings, forms, &v, &mut body);
+                if terms::kind(key) == Kind::Word {
+                    let line = vocab.entry(vocab_letter(key)).or_default();
+                    line.push_str(key);
+                    line.push(' ');
+                    line.push_str(&df_bucket(c as u32).to_string());
+                    line.push('\n');
+                }
+                names.push(key);
+                vars.push(v.iter().map(|&e| keys[e as usize].as_str()).collect());
+                i += 1;
+            }
+            let f = File::new("t/", "bin", group_file(&names, &vars, &body));
+            group_names[g as usize] = f.path.clone();
+            files.push(f);
+        }
+        b0 = b1;
+    }
+    drop(flat);
+    drop(flat_forms);
+
+    let mut vocab_names = BTreeMap::new();
+    for (letter, text) in vocab {
+        // Lines were added in group order: sort them (by word).
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.sort_unstable();
+        let mut bytes = lines.join("\n").into_bytes();
+        bytes.push(b'\n');
+        let f = File::new("v/", "txt", bytes);
+        vocab_names.insert(letter.to_string(), f.path.clone());
+        files.push(f);
+    }
+    let mut doc_names = Vec::new();
+    for chunk in docs.chunks(DOCS_PER_SHARD) {
+        let cards: Vec<Card> = chunk.iter().map(|d| card(&d.info)).collect();
+        let f = File::new("d/", "json", serde_json::to_vec(&cards).unwrap_or_default());
+        doc_names.push(f.path.clone());
+        files.push(f);
+    }
+    let table = File::new("table.", "bin", table_file(docs.iter().map(|d| &*d.info)));
+    let table_name = table.path.clone();
+    files.push(table);
+
+    #[derive(serde::Serialize)]
+    struct Root<'a> {
+        v: u32,
+        n: usize,
+        groups: Vec<&'a str>,
+        vocab: BTreeMap<String, &'a str>,
+        docs: Vec<&'a str>,
+        per: usize,
+        table: &'a str,
+        fold: BTreeMap<String, (String, String, u8)>,
+        kinds: BTreeMap<&'a str, &'a str>,
+    }
+    fn strip(s: &str) -> &str {
+        s.strip_prefix("search/").unwrap_or(s)
+    }
+    let head = Root {
+        v: 2,
+        n,
+        groups: group_names.iter().map(|s| strip(s)).collect(),
+        vocab: vocab_names
+            .iter()
+            .map(|(k, v)| (k.clone(), strip(v)))
+            .collect(),
+        docs: doc_names.iter().map(|s| strip(s)).collect(),
+        per: DOCS_PER_SHARD,
+        table: strip(&table_name),
+        fold: fold_table(),
+        kinds: kinds
+            .iter()
+            .map(|k| (k.id.as_str(), k.label.as_str()))
+            .collect(),
+    };
+    let f = File::new(
+        "index.",
+        "json",
+        serde_json::to_vec(&head).unwrap_or_default(),
+    );
+    let root = f.path.clone();
+    files.push(f);
+    Built { files, root }
+}
+
+/// The forms of a word, most frequent (by documents) first, then alphabetical: exact ids.
+/// `forms`: (exact, doc) pairs.
+fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
+    let mut v: Vec<(u32, usize)> = Vec::new();
+    for &(x, _) in forms.iter() {
+        match v.iter_mut().find(|(y, _)| *y == x) {
+            Some(e) => e.1 += 1,
+            None => v.push((x, 1)),
+        }
+    }
+    v.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| keys[a.0 as usize].cmp(&keys[b.0 as usize]))
+    });
+    v.truncate(MAX_VARIANTS);
+    v.into_iter().map(|(x, _)| x).collect()
+}
+
+/// One term's postings: count, then per document its gap and flags, and its forms' mask.
+fn encode_term(postings: &[(u32, Meta)], forms: &[(u32, u32)], vars: &[u32], out: &mut Vec<u8>) {
+    let mut p = Vec::with_capacity(postings.len() * 2);
+    varint(&mut p, postings.len() as u64);
+    let multi = vars.len() > 1;
+    // Forms come in document order; a document's forms are next to each other.
+    let mut f = 0;
+    let mut prev: Option<u32> = None;
+    for &(d, meta) in postings {
+        let gap = match prev {
+            None => d,
+            Some(x) => d - x,
+        };
+        prev = Some(d);
+        varint(&mut p, (u64::from(gap) << 4) | u64::from(meta & 0xf));
+        if multi {
+            let mut mask = 0u64;
+            while f < forms.len() && forms[f].1 < d {
+                f += 1;
+            }
+            while f < forms.len() && forms[f].1 == d {
+                if let Some(bit) = vars.iter().position(|&x| x == forms[f].0) {
+                    mask |= 1 << bit;
+                }
+                f += 1;
+            }
+            varint(&mut p, mask);
+        }
+    }
+    varint(out, p.len() as u64);
+    out.extend_from_slice(&p);
+}
+
+fn group_file(names: &[&str], vars: &[Vec<&str>], body: &[u8]) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Header<'a> {
+        terms: &'a [&'a str],
+        vars: &'a [Vec<&'a str>],
+    }
+    let header = serde_json::to_vec(&Header { terms: names, vars }).unwrap_or_default();
+    let mut out = Vec::with_capacity(8 + header.len() + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(body);
+    out
+}
+
+fn card(d: &DocInfo) -> Card {
+    Card {
+        id: d.id.clone(),
+        url: d.url.clone(),
+        title: d.title.clone(),
+        number: d.number.clone(),
+        kind: d.kind.clone(),
+        date: d.date.clone(),
+        summary: d.summary.clone(),
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TableHeader {
+    kinds: Vec<String>,
+    sections: Vec<String>,
+}
+
+fn table_file<'a>(docs: impl Iterator<Item = &'a DocInfo> + Clone) -> Vec<u8> {
+    let mut kinds: Vec<String> = docs.clone().filter_map(|d| d.kind.clone()).collect();
+    kinds.sort();
+    kinds.dedup();
+    let mut sections: Vec<String> = docs.clone().filter_map(|d| d.section.clone()).collect();
+    sections.sort();
+    sections.dedup();
+    let header = serde_json::to_vec(&TableHeader {
+        kinds: kinds.clone(),
+        sections: sections.clone(),
+    })
+    .unwrap_or_default();
+    let mut out = Vec::new();
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    for d in docs {
+        let k = d
+            .kind
+            .as_ref()
+            .and_then(|k| kinds.binary_search(k).ok())
+            .map_or(0, |i| i + 1);
+        let s = d
+            .section
+            .as_ref()
+            .and_then(|s| sections.binary_search(s).ok())
+            .map_or(0, |i| i + 1);
+        out.push(k.min(255) as u8);
+        out.extend_from_slice(&(s.min(65535) as u16).to_le_bytes());
+        out.extend_from_slice(&d.year.unwrap_or(0).to_le_bytes());
+        out.push(u8::from(d.inactive()));
+    }
+    out
+}
+
+/// For every letter the browser may meet in Vietnamese or other Latin text: its folded form,
+/// and its base (vowel marks kept, tone removed) with the tone digit. Generated from
+/// `crate::text`, the one implementation.
+pub fn fold_table() -> BTreeMap<String, (String, String, u8)> {
+    let ranges = [
+        '\u{00C0}'..='\u{024F}',
+        '\u{1E00}'..='\u{1EFF}',
+        '\u{0300}'..='\u{036F}',
+    ];
+    let mut t = BTreeMap::new();
+    for c in ranges.into_iter().flatten() {
+        let lower: String = c.to_lowercase().collect();
+        let mut folded = String::new();
+        for lc in lower.chars() {
+            crate::text::push_folded(lc, &mut folded);
+        }
+        let exact = crate::text::exact(&lower);
+        let (base, tone) = match exact.chars().last() {
+            Some(d @ '1'..='5') if !lower.ends_with(d) => {
+                (exact[..exact.len() - 1].to_string(), d as u8 - b'0')
+            }
+            _ => (exact, 0),
+        };
+        if folded != lower || base != lower || tone != 0 {
+            t.insert(c.to_string(), (folded, base, tone));
+        }
+    }
+    t
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        } else {
+            out.push(b | 0x80);
+        }
+    }
+}
+
+fn read_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let byte = *b.get(*pos)?;
+        *pos += 1;
+        v |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(v);
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+}
+
+/// The terms of one group: key -> (posting bytes, forms of the word).
+type Group = HashMap<String, (Vec<u8>, Vec<String>)>;
+
+/// A reader of the browser's index in Rust: what `search.js` does, for tests and tools. It
+/// reads every file at once (the browser reads groups as queries need them).
+pub struct OfflineIndex {
+    pub docs: Vec<DocInfo>,
+    pub cards: Vec<Card>,
+    groups: u32,
+    /// Per group: key -> (posting bytes, forms).
+    terms: Vec<Group>,
+    vocab: HashMap<String, u8>,
+    n: u32,
+}
+
+#[derive(serde::Deserialize)]
+struct RootIn {
+    n: u32,
+    groups: Vec<String>,
+    vocab: BTreeMap<String, String>,
+    docs: Vec<String>,
+    table: String,
+}
+
+impl OfflineIndex {
+    /// Reads the index whose root is `root` (a site path, "search/index.<h>.json") with
+    /// `read` (site path -> bytes).
+    pub fn open(
+        root: &str,
+        read: impl Fn(&str) -> Option<Vec<u8>>,
+    ) -> Result<OfflineIndex, String> {
+        let get = |p: &str| read(p).ok_or_else(|| format!("{p}: missing"));
+        let r: RootIn = serde_json::from_slice(&get(root)?).map_err(|e| format!("{root}: {e}"))?;
+        let mut terms = Vec::with_capacity(r.groups.len());
+        for g in &r.groups {
+            let mut m = HashMap::new();
+            if !g.is_empty() {
+                let path = format!("search/{g}");
+                let b = get(&path)?;
+                parse_group(&b, &mut m).ok_or_else(|| format!("{path}: not a group file"))?;
+            }
+            terms.push(m);
+        }
+        let mut vocab = HashMap::new();
+        for v in r.vocab.values() {
+            let text =
+                String::from_utf8(get(&format!("search/{v}"))?).map_err(|e| e.to_string())?;
+            for line in text.lines() {
+                if let Some((w, b)) = line.rsplit_once(' ') {
+                    vocab.insert(w.to_string(), b.parse().unwrap_or(0));
+                }
+            }
+        }
+        let mut cards = Vec::new();
+        for d in &r.docs {
+            let path = format!("search/{d}");
+            let c: Vec<Card> =
+                serde_json::from_slice(&get(&path)?).map_err(|e| format!("{path}: {e}"))?;
+            cards.extend(c);
+        }
+        let table = get(&format!("search/{}", r.table))?;
+        let docs = read_table(&table, &cards).ok_or("search table: truncated")?;
+        Ok(OfflineIndex {
+            docs,
+            cards,
+            groups: r.groups.len().max(1) as u32,
+            terms,
+            vocab,
+            n: r.n,
+        })
+    }
+
+    fn term(&self, key: &str) -> Option<&(Vec<u8>, Vec<String>)> {
+        self.terms
+            .get(group_of(key, self.groups) as usize)
+            .and_then(|m| m.get(key))
+    }
+
+    /// (doc, meta, mask) of a term.
+    fn decode(&self, key: &str) -> (Vec<(u32, Meta, u64)>, &[String]) {
+        let Some((b, vars)) = self.term(key) else {
+            return (Vec::new(), &[]);
+        };
+        let mut pos = 0;
+        let count = read_varint(b, &mut pos).unwrap_or(0);
+        let mut out = Vec::with_capacity(count as usize);
+        let mut doc = 0u32;
+        for i in 0..count {
+            let v = read_varint(b, &mut pos).unwrap_or(0);
+            let gap = (v >> 4) as u32;
+            doc = if i == 0 { gap } else { doc + gap };
+            let mask = if vars.len() > 1 {
+                read_varint(b, &mut pos).unwrap_or(0)
+            } else {
+                1
+            };
+            out.push((doc, (v & 0xf) as Meta, mask));
+        }
+        (out, vars)
+    }
+}
+
+fn parse_group(b: &[u8], out: &mut Group) -> Option<()> {
+    if b.get(..4)? != MAGIC {
+        return None;
+    }
+    let len = u32::from_le_bytes(b.get(4..8)?.try_into().ok()?) as usize;
+    #[derive(serde::Deserialize)]
+    struct Header {
+        terms: Vec<String>,
+        vars: Vec<Vec<String>>,
+    }
+    let h: Header = serde_json::from_slice(b.get(8..8 + len)?).ok()?;
+    let mut pos = 8 + len;
+    for (t, v) in h.terms.into_iter().zip(h.vars) {
+        let blen = read_varint(b, &mut pos)? as usize;
+        out.insert(t, (b.get(pos..pos + blen)?.to_vec(), v));
+        pos += blen;
+    }
+    Some(())
+}
+
+fn read_table(b: &[u8], cards: &[Card]) -> Option<Vec<DocInfo>> {
+    let len = u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize;
+    let h: TableHeader = serde_json::from_slice(b.get(4..4 + len)?).ok()?;
+    let mut out = Vec::with_capacity(cards.len());
+    for (i, c) in cards.iter().enumerate() {
+        let at = 4 + len + i * 6;
+        let row = b.get(at..at + 6)?;
+        let kind = (row[0] as usize)
+            .checked_sub(1)
+            .and_then(|k| h.kinds.get(k));
+        let section = (u16::from_le_bytes([row[1], row[2]]) as usize)
+            .checked_sub(1)
+            .and_then(|s| h.sections.get(s));
+        let year = u16::from_le_bytes([row[3], row[4]]);
+        out.push(DocInfo {
+            id: c.id.clone(),
+            url: c.url.clone(),
+            title: c.title.clone(),
+            number: c.number.clone(),
+            kind: kind.cloned(),
+            section: section.cloned(),
+            year: (year != 0).then_some(year),
+            status: if row[5] & 1 != 0 {
+                "expired".into()
+            } else {
+                "in-force".into()
+            },
+            date: c.date.clone(),
+            summary: c.summary.clone(),
+            headings: Vec::new(),
+        });
+    }
+    Some(out)
+}
+
+impl Postings for OfflineIndex {
+    fn num_docs(&self) -> u32 {
+        self.n
+    }
+    fn postings(&self, key: &str) -> Vec<(u32, Meta)> {
+        self.decode(key)
+            .0
+            .into_iter()
+            .map(|(d, m, _)| (d, m))
+            .collect()
+    }
+    fn exact_docs(&self, exact: &str, folded: &str) -> Vec<u32> {
+        let (list, vars) = self.decode(folded);
+        match vars.iter().position(|v| v == exact) {
+            Some(bit) => list
+                .into_iter()
+                .filter(|(_, _, m)| m & (1 << bit) != 0)
+                .map(|(d, _, _)| d)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+    fn word_bucket(&self, word: &str) -> u8 {
+        self.vocab.get(word).copied().unwrap_or(0)
+    }
+    fn common_form(&self, folded: &str) -> Option<String> {
+        self.term(folded).and_then(|(_, v)| v.first().cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_round_trip() {
+        for v in [0u64, 1, 127, 128, 300, 16_384, u32::MAX as u64] {
+            let mut b = Vec::new();
+            varint(&mut b, v);
+            let mut pos = 0;
+            assert_eq!(read_varint(&b, &mut pos), Some(v));
+            assert_eq!(pos, b.len());
+        }
+    }
+
+    #[test]
+    fn fold_table_covers_vietnamese() {
+        let t = fold_table();
+        assert_eq!(t["Đ"], ("d".to_string(), "đ".to_string(), 0));
+        assert_eq!(t["ả"], ("a".to_string(), "a".to_string(), 3));
+        assert_eq!(t["Ệ"], ("e".to_string(), "ê".to_string(), 5));
+        assert_eq!(t["ờ"], ("o".to_string(), "ơ".to_string(), 2));
+        assert_eq!(t["\u{0301}"], (String::new(), String::new(), 1));
+    }
+
+    #[test]
+    fn groups_grow_with_the_site() {
+        assert_eq!(groups_for(0), 1);
+        assert_eq!(groups_for(51), 4);
+        assert_eq!(groups_for(1000), 64);
+        assert_eq!(groups_for(10_000), 1024);
+    }
+}
