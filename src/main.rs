@@ -24,6 +24,9 @@ Usage:
                                               FILE is CSV or Excel (.xlsx); a workbook has the sheets
                                               \"Đơn vị\" and \"Đảng viên\"
   sotay roster template --out FILE.xlsx        write the Excel template (headers and an example)
+  sotay roster convert (--units FILE --members FILE | --workbook FILE) --out FILE.xlsx
+                                              check a roster and write it as the Excel workbook
+                                              staff keep (the template's layout)
   sotay roster sample --out DIR [--members N]  write a synthetic roster (units.csv, members.csv)
   sotay admin create --unit CODE [--name NAME] [--db URL]
                                               create an admin token for that unit's subtree (NAME:
@@ -381,7 +384,9 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
     let sub = match parser.next()? {
         Some(Value(v)) => v.string()?,
         Some(arg) => return Err(arg.unexpected()),
-        None => return Err("roster needs a subcommand: import, template or sample".into()),
+        None => {
+            return Err("roster needs a subcommand: import, convert, template or sample".into())
+        }
     };
     match sub.as_str() {
         "import" => {
@@ -444,6 +449,54 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
                 ExitCode::from(1)
             })
         }
+        "convert" => {
+            let (mut units, mut members, mut workbook, mut out) = (None, None, None, None);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("units") => units = Some(PathBuf::from(parser.value()?)),
+                    Long("members") => members = Some(PathBuf::from(parser.value()?)),
+                    Long("workbook") => workbook = Some(PathBuf::from(parser.value()?)),
+                    Long("out") => out = Some(PathBuf::from(parser.value()?)),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            use sotay_sync_server::run::RosterFiles;
+            let files = match (units, members, workbook) {
+                (None, None, Some(w)) => RosterFiles::Workbook(w),
+                (Some(units), Some(members), None) => RosterFiles::Pair { units, members },
+                _ => {
+                    return Err(
+                        "give --units FILE --members FILE, or --workbook FILE (not both)".into(),
+                    )
+                }
+            };
+            let out = out.ok_or("--out FILE.xlsx is required")?;
+            let (report, result) = sotay_sync_server::run::roster_convert(&files, &out);
+            for p in &report.problems {
+                eprintln!("{p}");
+            }
+            match result {
+                Ok(true) => {
+                    eprintln!(
+                        "đã ghi {}: {} đơn vị, {} đảng viên; {} cảnh báo",
+                        out.display(),
+                        report.units,
+                        report.members,
+                        report.warnings()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(false) => {
+                    eprintln!(
+                        "chưa ghi gì: {} lỗi, {} cảnh báo; hãy sửa tệp rồi chạy lại",
+                        report.errors(),
+                        report.warnings()
+                    );
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Ok(done(Err(e))),
+            }
+        }
         "template" => {
             let mut out = None;
             while let Some(arg) = parser.next()? {
@@ -473,9 +526,10 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
             };
             Ok(done(write().map_err(|e| format!("{}: {e}", out.display()))))
         }
-        other => Err(
-            format!("unknown roster subcommand \"{other}\" (import, template or sample)").into(),
-        ),
+        other => Err(format!(
+            "unknown roster subcommand \"{other}\" (import, convert, template or sample)"
+        )
+        .into()),
     }
 }
 

@@ -231,6 +231,36 @@ fn file_name(p: &Path) -> String {
     )
 }
 
+/// `sotay roster convert`: a roster (CSV or Excel) checked and written as the workbook staff
+/// keep (the template's layout: "Đơn vị" and "Đảng viên"). Returns the report; writes nothing
+/// if there is an error.
+pub fn roster_convert(files: &RosterFiles, out: &Path) -> (Report, Result<bool, String>) {
+    let (roster, report) = match files {
+        RosterFiles::Pair { units, members } => roster::read(units, members),
+        RosterFiles::Workbook(book) => roster::read_workbook(book),
+    };
+    let Some(r) = roster else {
+        return (report, Ok(false));
+    };
+    let names: std::collections::HashMap<crate::model::UnitCode, String> = r
+        .units
+        .iter()
+        .map(|u| (u.code.clone(), u.name.clone()))
+        .collect();
+    let name_of = |c: &crate::model::UnitCode| names.get(c).cloned().unwrap_or_default();
+    let title = r.units.first().map(|u| u.name.clone()).unwrap_or_default();
+    let result = roster::xlsx::workbook(&roster::xlsx::Content {
+        title,
+        units: &r.units,
+        members: &r.members,
+        findings: None,
+        unit_name: &name_of,
+    })
+    .and_then(|bytes| std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.display())))
+    .map(|()| true);
+    (report, result)
+}
+
 /// `sotay roster template`: the Excel template staff fill in.
 pub fn roster_template(out: &Path) -> Result<(), String> {
     let bytes = roster::xlsx::template()?;
