@@ -51,7 +51,11 @@ fn offline_reading_and_updates() {
         "hits land on their passage offline: {r}"
     );
     assert_eq!(r["bookmarks"]["title"], r["bookmarks"]["expected"]);
-    assert_eq!(r["unsaved"]["h1"], "Không có mạng");
+    // A page the handbook does not have: the saved "not found" page, not "no network".
+    assert_eq!(r["unsaved"]["h1"], "Không tìm thấy trang", "{r}");
+    assert_eq!(r["unsaved"]["status"], 404, "{r}");
+    // A page it has that this phone could not save: "no network".
+    assert_eq!(r["unsavedPage"]["h1"], "Không có mạng", "{r}");
 
     let up = &r["update"];
     let set = |v: &serde_json::Value| -> BTreeSet<String> {
@@ -82,6 +86,16 @@ fn offline_reading_and_updates() {
     assert!(up["banner"]
         .as_str()
         .is_some_and(|b| b.contains("Có nội dung mới")));
+    assert_eq!(
+        up["bannerPlace"],
+        serde_json::json!({"position": "fixed", "top": 0, "count": 1}),
+        "at the top of the screen, once: {up}"
+    );
+    assert_eq!(
+        r["later"],
+        serde_json::json!({"hidden": true, "afterNavigation": true, "stillWaiting": true}),
+        "'Để sau' puts it away for the visit: {r}"
+    );
     assert_eq!(up["cachesAfter"], 1);
     assert_eq!(
         up["version"]["downloaded"].as_u64(),
@@ -93,7 +107,7 @@ fn offline_reading_and_updates() {
         r["removedCached"].is_null(),
         "removed document still cached: {r}"
     );
-    assert_eq!(r["removedOffline"], "Không có mạng");
+    assert_eq!(r["removedOffline"], "Không tìm thấy trang");
     assert_eq!(r["errors"].as_array().map(Vec::len), Some(0), "{r}");
 }
 

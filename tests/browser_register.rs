@@ -106,6 +106,17 @@ fn registration_accepts_what_members_type_and_answers_in_vietnamese() {
         "not kept to send again: {limited}"
     );
     assert_eq!(limited["stored"]["status"], 429, "{limited}");
+    // The planned meeting on the home page's card.
+    assert_eq!(r["schedulePut"], 200, "{r}");
+    let schedule = r["schedule"].as_str().unwrap_or("");
+    assert!(
+        schedule.contains("19:30") && schedule.contains("Nhà văn hóa thôn Đông"),
+        "{schedule}"
+    );
+    assert_eq!(
+        r["scheduleOffline"], r["schedule"],
+        "kept on the phone: {r}"
+    );
     assert_eq!(
         r["problems"].as_array().map(Vec::len),
         Some(0),

@@ -14,14 +14,16 @@ use std::collections::BTreeMap;
 fn skip(path: &str) -> bool {
     matches!(
         path,
-        "sitemap.xml" | "atom.xml" | "404.html" | "sw.js" | "manifest.webmanifest"
+        "sitemap.xml" | "atom.xml" | "sw.js" | "manifest.webmanifest"
     ) || path.starts_with("precache.")
 }
 
 /// Download order: what makes the app usable first, then documents, then lists, then the
-/// (large) attachments. When storage runs out, the most useful part is already saved.
+/// (large) attachments. When storage runs out, the most useful part is already saved. The
+/// "not found" page is saved too: offline, a page the handbook does not have gets it.
 fn priority(path: &str) -> u8 {
     if path == "index.html"
+        || path == "404.html"
         || path.starts_with("static/")
         || path.starts_with("search/")
         || [
@@ -136,6 +138,8 @@ mod tests {
     #[test]
     fn priorities() {
         assert_eq!(priority("index.html"), 0);
+        assert_eq!(priority("404.html"), 0);
+        assert!(!skip("404.html"), "saved for offline");
         assert_eq!(priority("static/site.abc.css"), 0);
         assert_eq!(priority("nghi-quyet/nq-05/index.html"), 1);
         assert_eq!(priority("loai/nghi-quyet/index.html"), 2);

@@ -412,11 +412,16 @@ impl<'a> Pages<'a> {
                     .filter(|&i| c.pages[i].kind == PageKind::Document)
                     .collect();
                 sort_recent(c, &mut docs);
-                let month = c.pages.iter().filter_map(|p| p.fm.meeting).max();
-                let meeting: Vec<u64> = (0..c.pages.len())
-                    .filter(|&i| month.is_some() && c.pages[i].fm.meeting == month)
-                    .map(|i| self.item_fp[i])
-                    .collect();
+                let meeting: Vec<(String, Vec<u64>)> =
+                    crate::widgets::meeting_months(c, crate::widgets::MEETING_MONTHS)
+                        .into_iter()
+                        .map(|(m, docs)| {
+                            (
+                                m.to_string(),
+                                docs.iter().map(|&i| self.item_fp[i]).collect(),
+                            )
+                        })
+                        .collect();
                 let kids: Vec<u64> = home.children.iter().map(|&i| self.item_fp[i]).collect();
                 let recent: Vec<u64> = docs.iter().take(8).map(|&i| self.item_fp[i]).collect();
                 crate::hash::of(&(
@@ -427,7 +432,6 @@ impl<'a> Pages<'a> {
                     kids,
                     recent,
                     meeting,
-                    month.map(|m| m.to_string()),
                 ))
             }
             Job::Section(i, n) => {
@@ -644,17 +648,20 @@ impl<'a> Pages<'a> {
             .collect();
         sort_recent(c, &mut recent);
         let recent: Vec<Item> = recent.iter().take(8).map(|&i| self.item(i)).collect();
-        let month = c.pages.iter().filter_map(|p| p.fm.meeting).max();
-        let mut meeting_docs: Vec<&Page> = match month {
-            Some(m) => c.pages.iter().filter(|p| p.fm.meeting == Some(m)).collect(),
-            None => Vec::new(),
-        };
-        meeting_docs.sort_by(|a, b| crate::content::order(a, b));
-        let meeting: Vec<Item> = meeting_docs
-            .iter()
-            .map(|p| self.item(c.by_path[&p.src.path]))
-            .collect();
-        cx.insert("meeting_doc", &meeting_docs.first().map(|p| p.id.as_str()));
+        // The latest months' meeting material: the phone shows the month it is in.
+        let meetings: Vec<serde_json::Value> =
+            crate::widgets::meeting_months(c, crate::widgets::MEETING_MONTHS)
+                .into_iter()
+                .map(|(m, docs)| {
+                    let items: Vec<Item> = docs.iter().map(|&i| self.item(i)).collect();
+                    serde_json::json!({
+                        "month": m.to_string(),
+                        "label": m.vi(),
+                        "doc": docs.first().map(|&i| c.pages[i].id.as_str()),
+                        "items": items,
+                    })
+                })
+                .collect();
         cx.insert(
             "page",
             &self.info(
@@ -672,9 +679,7 @@ impl<'a> Pages<'a> {
         cx.insert("html", &self.rendered[0].html);
         cx.insert("sections", &sections);
         cx.insert("recent", &recent);
-        cx.insert("meeting", &meeting);
-        cx.insert("meeting_month", &month.map(|m| m.vi()));
-        cx.insert("meeting_key", &month.map(|m| m.to_string()));
+        cx.insert("meetings", &meetings);
         ("index.html", "/".into())
     }
 

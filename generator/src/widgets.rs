@@ -79,7 +79,7 @@ pub const SPECS: &[Spec] = &[
         name: "meeting",
         form: Form::Leaf,
         attrs: &["month"],
-        required: &["month"],
+        required: &[],
     },
     Spec {
         name: "form",
@@ -387,13 +387,79 @@ fn is_within(c: &Content, mut page: PageIdx, section: PageIdx) -> bool {
     false
 }
 
-/// `::meeting{month=YYYY-MM}`: the documents of that month's cell meeting.
+/// How many months of meeting material a "this month" card carries: the phone picks the one
+/// its date falls in, also weeks after the site was built.
+pub const MEETING_MONTHS: usize = 6;
+
+/// The latest `n` months that have cell meeting material (front matter `meeting`), newest
+/// first, each with its documents in section order.
+pub fn meeting_months(c: &Content, n: usize) -> Vec<(crate::frontmatter::Month, Vec<PageIdx>)> {
+    let mut months: Vec<crate::frontmatter::Month> =
+        c.pages.iter().filter_map(|p| p.fm.meeting).collect();
+    months.sort_unstable_by(|a, b| b.cmp(a));
+    months.dedup();
+    months.truncate(n);
+    months
+        .into_iter()
+        .map(|m| {
+            let mut docs: Vec<PageIdx> = (0..c.pages.len())
+                .filter(|&i| c.pages[i].fm.meeting == Some(m))
+                .collect();
+            docs.sort_by(|&a, &b| crate::content::order(&c.pages[a], &c.pages[b]));
+            (m, docs)
+        })
+        .collect()
+}
+
+/// One month's card: its documents, each linked, with its summary.
+fn meeting_card(
+    ctx: &Ctx,
+    month: crate::frontmatter::Month,
+    docs: &[&Page],
+    hidden: bool,
+) -> String {
+    let mut s = format!(
+        "<section class=\"meeting-card\" data-month=\"{month}\" data-doc=\"{}\" aria-label=\"Sinh hoạt chi bộ {m}\"{}><p class=\"meeting-title\">Sinh hoạt chi bộ {m}</p><ol>",
+        esc(docs.first().map_or("", |p| p.id.as_str())),
+        if hidden { " hidden" } else { "" },
+        m = month.vi()
+    );
+    for p in docs {
+        s.push_str(&format!(
+            "<li><a href=\"{}\">{}</a>",
+            esc(&ctx.href(&p.url)),
+            esc(&p.fm.title)
+        ));
+        if let Some(sum) = &p.fm.summary {
+            s.push_str(&format!("<br><span class=\"meta\">{}</span>", esc(sum)));
+        }
+        s.push_str("</li>");
+    }
+    s.push_str("</ol></section>");
+    s
+}
+
+/// `::meeting{month=YYYY-MM}`: the documents of that month's cell meeting. Without `month`:
+/// "this month's" card, chosen on the phone at view time among the latest
+/// [`MEETING_MONTHS`] months with material (the newest is shown until the script has chosen,
+/// and without it); a page built in November still shows December's material in December.
 pub fn meeting(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
+    let c = ctx.content;
     let Some(a) = d.attr("month") else {
-        return Err(vec![(
-            d.name_at,
-            "\"meeting\" needs the attribute month=...".into(),
-        )]);
+        let months = meeting_months(c, MEETING_MONTHS);
+        if months.is_empty() {
+            return Err(vec![(
+                d.name_at,
+                "no document is meeting material yet (front matter `meeting: YYYY-MM`)".into(),
+            )]);
+        }
+        let mut s = String::from("<div class=\"meeting-months\" data-meeting-months>");
+        for (i, (m, docs)) in months.iter().enumerate() {
+            let docs: Vec<&Page> = docs.iter().map(|&k| &c.pages[k]).collect();
+            s.push_str(&meeting_card(ctx, *m, &docs, i > 0));
+        }
+        s.push_str("<p class=\"meeting-note meta\" hidden></p></div>\n");
+        return Ok(s);
     };
     let Some(month) = crate::frontmatter::Month::parse(&a.value) else {
         return Err(vec![(
@@ -401,7 +467,6 @@ pub fn meeting(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
             format!("month must be written YYYY-MM, found \"{}\"", a.value),
         )]);
     };
-    let c = ctx.content;
     let mut docs: Vec<&Page> = c
         .pages
         .iter()
@@ -416,23 +481,8 @@ pub fn meeting(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
         )]);
     }
     docs.sort_by(|a, b| crate::content::order(a, b));
-    let mut s = format!(
-        "<section class=\"meeting-card\" data-month=\"{month}\" data-doc=\"{}\" aria-label=\"Sinh hoạt chi bộ {m}\"><p class=\"meeting-title\">Sinh hoạt chi bộ {m}</p><ol>",
-        esc(&docs[0].id),
-        m = month.vi()
-    );
-    for p in docs {
-        s.push_str(&format!(
-            "<li><a href=\"{}\">{}</a>",
-            esc(&ctx.href(&p.url)),
-            esc(&p.fm.title)
-        ));
-        if let Some(sum) = &p.fm.summary {
-            s.push_str(&format!("<br><span class=\"meta\">{}</span>", esc(sum)));
-        }
-        s.push_str("</li>");
-    }
-    s.push_str("</ol></section>\n");
+    let mut s = meeting_card(ctx, month, &docs, false);
+    s.push('\n');
     Ok(s)
 }
 

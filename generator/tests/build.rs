@@ -151,6 +151,74 @@ Không **bỏ** họp.
     );
 }
 
+/// `::meeting` without a month, and the home page: the latest six months' material, the newest
+/// shown (until the phone picks the month it is in), the others hidden; older months left out.
+#[test]
+fn this_months_meeting_carries_the_latest_months() {
+    let mut files: Vec<(String, Vec<u8>)> = (1..=8)
+        .map(|m| {
+            (
+                format!("content/sh/2026-{m:02}.md"),
+                format!("---\ntitle: Chuyên đề tháng {m}\nmeeting: 2026-{m:02}\n---\nNội dung.\n")
+                    .into_bytes(),
+            )
+        })
+        .collect();
+    files.push((
+        "content/sh/_index.md".into(),
+        b"---\ntitle: Sinh ho\xe1\xba\xa1t\n---\n## Th\xc3\xa1ng n\xc3\xa0y\n\n::meeting\n"
+            .to_vec(),
+    ));
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    let dir = site(&refs);
+    let site = generate(dir.path()).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    let section = text(&site.files, "sh/index.html");
+    assert!(
+        section.contains("<div class=\"meeting-months\" data-meeting-months>"),
+        "{section}"
+    );
+    let cards: Vec<&str> = section
+        .match_indices("<section class=\"meeting-card\" data-month=\"")
+        .map(|(i, _)| &section[i..i + 90])
+        .collect();
+    assert_eq!(cards.len(), 6, "{section}");
+    for (card, month) in cards.iter().zip(["08", "07", "06", "05", "04", "03"]) {
+        assert!(
+            card.contains(&format!("data-month=\"2026-{month}\"")),
+            "{card}"
+        );
+    }
+    assert!(
+        !section.contains("data-month=\"2026-02\""),
+        "older months are left out"
+    );
+    assert!(
+        section.contains("aria-label=\"Sinh hoạt chi bộ tháng 8/2026\"><p"),
+        "the newest is shown: {section}"
+    );
+    assert_eq!(
+        section
+            .matches("\" hidden><p class=\"meeting-title\">")
+            .count(),
+        5,
+        "the others hidden: {section}"
+    );
+    let home = text(&site.files, "index.html");
+    assert!(home.contains("data-meeting-months"), "{home}");
+    assert!(
+        home.contains("Sinh hoạt chi bộ tháng 8/2026</h2>"),
+        "{home}"
+    );
+    assert_eq!(home.matches("class=\"meeting-month\"").count(), 6, "{home}");
+    assert!(
+        home.contains("data-meeting-schedule"),
+        "the cell's schedule has its place"
+    );
+}
+
 #[test]
 fn raw_html_is_kept_when_the_site_trusts_it() {
     let dir = site(&[

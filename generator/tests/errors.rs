@@ -107,6 +107,11 @@ fn error_table() {
             &["content/a.md:4:17: error: no document is meeting material for 2026-11 (front matter `meeting: 2026-11`)"],
         ),
         (
+            "this month's meeting with no material at all",
+            "---\ntitle: T\n---\n::meeting\n",
+            &["content/a.md:4:3: error: no document is meeting material yet (front matter `meeting: YYYY-MM`)"],
+        ),
+        (
             "form with a missing file",
             "---\ntitle: T\n---\n::form[Mẫu]{file=\"mau.docx\"}\n",
             &["content/a.md:4:19: error: file \"mau.docx\" points to content/mau.docx, which does not exist"],

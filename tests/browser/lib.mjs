@@ -62,11 +62,12 @@ export async function run(main) {
   }
 }
 
-/** A context like a cheap Android phone: 360×740 CSS pixels, deviceScaleFactor 2, touch. */
+/** A context like a cheap Android phone in Vietnam: 360×740 CSS pixels, deviceScaleFactor 2,
+ *  touch, Vietnamese locale and time zone. */
 export function phone(b, options = {}) {
   return b.newContext({
     viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-    locale: "vi-VN", ...options,
+    locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh", ...options,
   });
 }
 

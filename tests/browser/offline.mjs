@@ -117,8 +117,14 @@ run(async () => {
     const own = (u) => u === "/sw.js" || u.startsWith("/precache.") || /^\/static\/outbox\.[0-9a-f]+\.js$/.test(u);
     const fetched = srv.requests.filter((u) => !own(u)).sort();
     result.update = { expected, fetched, other: srv.requests.filter(own).sort(), banner: await page.textContent(".update-banner") };
+    // Where it is seen: fixed at the top of the screen, also when the page is scrolled.
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    result.update.bannerPlace = await page.evaluate(() => {
+      const b = document.querySelector(".update-banner"), r = b.getBoundingClientRect();
+      return { position: getComputedStyle(b).position, top: Math.round(r.top), count: document.querySelectorAll(".update-banner").length };
+    });
     const nav = page.waitForEvent("framenavigated", { timeout: 10000 }).catch(() => null);
-    await page.click(".update-banner button");
+    await page.click(".update-banner [data-update=now]");
     await nav;
     await until("new version active", async () => { const s = await state(page); return s.caches.length === 1 && !s.waiting; });
     const after = await state(page);
@@ -131,6 +137,14 @@ run(async () => {
     execFileSync(sotay, ["build", "--root", root, "--out", out], { stdio: "ignore" });
     await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
     await until("removal installed", async () => (await state(page)).waiting);
+    // Once: "Để sau" puts the banner away for the visit, also across pages.
+    await page.waitForSelector(".update-banner:not([hidden])", { timeout: 10000 });
+    await page.click(".update-banner [data-update=later]");
+    result.later = { hidden: await page.evaluate(() => document.querySelector(".update-banner").hidden) };
+    await page.goto(srv.url + "/nghi-quyet/");
+    await sleep(1000);
+    result.later.afterNavigation = await page.evaluate(() => document.querySelector(".update-banner").hidden);
+    result.later.stillWaiting = (await state(page)).waiting;
     await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.waiting.postMessage({ type: "skipWaiting" })));
     await until("removal active", async () => { const s = await state(page); return s.caches.length === 1 && !s.waiting; });
     result.removedCached = await page.evaluate(async (u) => {
@@ -141,6 +155,12 @@ run(async () => {
     await ctx.setOffline(true);
     await page.goto(srv.url + removed);
     result.removedOffline = await page.textContent("h1");
+    // A page of the handbook that this phone could not save (storage full, say) is "no
+    // network", not "not found".
+    const lost = "/hoi-dap/ket-nap-lai/";
+    await page.evaluate(async (u) => { for (const n of await caches.keys()) await (await caches.open(n)).delete(u); }, lost);
+    const rLost = await page.goto(srv.url + lost);
+    result.unsavedPage = { status: rLost && rLost.status(), h1: await page.textContent("h1") };
     result.errors = errors.filter((e) => !/net::ERR_|Failed to fetch|ERR_INTERNET_DISCONNECTED|status of 404/.test(e));
     return result;
   } finally {

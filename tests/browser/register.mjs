@@ -57,7 +57,29 @@ run(async () => {
       await fill(page, ...v);
       await page.tap("form.register button[type=submit]");
       const a = await answer(page);
-      if (i === 0) await shot(page, "register-done");
+      if (i === 0) {
+        await shot(page, "register-done");
+        // The secretary plans this month's meeting (PUT .../schedule, as meeting.js does); the
+        // home page's card (filled by meeting.js) then shows it, also offline.
+        const token = await page.evaluate(() => window.SotayOutbox.get("token"));
+        const vn = new Date(Date.now() + 7 * 3600 * 1000);
+        const month = vn.toISOString().slice(0, 7);
+        const put = await fetch(url + "/api/v1/meetings/" + month + "/schedule", {
+          method: "PUT", headers: { "content-type": "application/json", authorization: "Bearer " + token },
+          body: JSON.stringify({ starts_at: month + "-20T19:30", place: "Nhà văn hóa thôn Đông" }),
+        });
+        result.schedulePut = put.status;
+        await page.goto(url + "/");
+        const planned = () => /19:30/.test((document.querySelector("[data-meeting-schedule] .meeting-schedule") || {}).textContent || "");
+        await page.waitForFunction(planned, null, { timeout: 10000 });
+        result.schedule = await page.textContent("[data-meeting-schedule] .meeting-schedule");
+        await shot(page, "register-home-schedule");
+        await ctx.setOffline(true);
+        await page.reload();
+        await page.waitForFunction(planned, null, { timeout: 10000 });
+        result.scheduleOffline = await page.textContent("[data-meeting-schedule] .meeting-schedule");
+        await ctx.setOffline(false);
+      }
       // A new page: the menu says who is registered, and the form stays gone.
       await page.goto(url + "/dang-ky/");
       await page.waitForFunction(() => !document.querySelector(".register-done").hidden, null, { timeout: 5000 }).catch(() => null);

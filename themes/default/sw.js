@@ -5,7 +5,8 @@
 //   copied from the previous version instead of downloaded again.
 // - The new version is used only once it is complete: until then the old one keeps serving.
 // - Pages come from the network with a short timeout, then from the cache, then the offline
-//   page: a slow connection never leaves a blank screen.
+//   page: a slow connection never leaves a blank screen. Offline, a page that is not in the
+//   saved handbook at all gets the saved "not found" page (404), not "no network".
 // - When storage runs out, installing keeps what fits (the most useful files come first) and
 //   says how much is missing; pages the member read and sections they chose stay saved.
 // - Background Sync flushes the outbox of reading events (outbox.js).
@@ -18,6 +19,7 @@ const RUNTIME = "sotay-runtime";
 const PINNED = "sotay-pinned";
 const STATE = BASE + "__sotay/state.json";
 const OFFLINE = BASE + "ngoai-tuyen/";
+const NOT_FOUND = BASE + "404.html";
 const NAV_TIMEOUT_MS = 3000;
 const RUNTIME_MAX = 300;
 importScripts("__SOTAY_OUTBOX__");
@@ -157,11 +159,37 @@ async function navigate(event) {
     if (cached) return cached;
     return await network;
   } catch (e) {
-    return (await lookup(key)) || (await lookup(OFFLINE)) ||
-      new Response("<!doctype html><meta charset=utf-8><title>Không có mạng</title><p>Không có mạng và trang này chưa được lưu.", {
-        status: 503, headers: { "content-type": "text/html; charset=utf-8" },
-      });
+    return (await lookup(key)) || (await notSaved(url));
   }
+}
+
+// The pages of the saved version (its precache list), once the whole handbook is saved:
+// null while it is not, since then a page may exist without being saved yet.
+let savedPages = null;
+async function saved() {
+  if (savedPages) return savedPages;
+  const st = await (await caches.open(CACHE)).match(STATE);
+  if (!st) return null;
+  savedPages = new Set((await st.json()).entries.map((e) => e[0]));
+  return savedPages;
+}
+
+// Offline and not in the caches: the saved 404 page for a page the handbook does not have;
+// the page itself for a folder asked for without its slash; else the offline page.
+async function notSaved(url) {
+  const pages = await saved();
+  if (pages && !pages.has(url.pathname)) {
+    if (!url.pathname.endsWith("/") && pages.has(url.pathname + "/")) {
+      const page = await lookup(url.origin + url.pathname + "/");
+      if (page) return page;
+    }
+    const nf = await lookup(NOT_FOUND);
+    if (nf) return new Response(nf.body, { status: 404, statusText: "Not Found", headers: nf.headers });
+  }
+  return (await lookup(OFFLINE)) ||
+    new Response("<!doctype html><meta charset=utf-8><title>Không có mạng</title><p>Không có mạng và trang này chưa được lưu.", {
+      status: 503, headers: { "content-type": "text/html; charset=utf-8" },
+    });
 }
 
 async function cacheFirst(request) {

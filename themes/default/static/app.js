@@ -97,24 +97,132 @@
       return id;
     });
   }
+  // At the top of the menu: who this phone is registered for, and their cell.
   function updateMemberLine() {
     var el = $(".member-line");
     if (!el || !Outbox) return;
     Promise.all([Outbox.get("member"), Outbox.count(), Outbox.get("registration")]).then(function (v) {
       var m = v[0], n = v[1], reg = v[2];
       var parts = [];
-      if (m) parts.push("Đã đăng ký: " + m.full_name);
+      if (m) parts.push("Đồng chí " + m.full_name + (m.unit_name ? " · " + m.unit_name : "") + " (" + m.unit_code + ")");
       else if (reg) parts.push("Đăng ký đang chờ gửi");
       if (n) parts.push(n + " lượt đọc chờ gửi");
       el.textContent = parts.join(" · ");
       el.hidden = !parts.length;
+      el.classList.toggle("is-registered", !!m);
+      $$(".menu-register").forEach(function (li) { li.hidden = !!m; });
     }).catch(function () { /* storage unavailable */ });
+  }
+
+  // ---- menu --------------------------------------------------------------------------
+  // A <details>: it opens and closes without the script; with it, Escape and a tap outside
+  // close it too.
+  function setupMenu() {
+    var menu = $(".menu");
+    if (!menu) return;
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open) { menu.open = false; $("summary", menu).focus(); }
+    });
+    document.addEventListener("click", function (e) {
+      if (menu.open && !menu.contains(e.target)) menu.open = false;
+    });
+  }
+
+  // ---- offline indicator ---------------------------------------------------------------
+  // A small mark in the header while the phone has no network, and one sentence the first
+  // time, saying that saved pages still open.
+  function setupNetStatus() {
+    var mark = $(".net-status");
+    if (!mark) return;
+    function show(first) {
+      var off = navigator.onLine === false;
+      mark.hidden = !off;
+      if (off && !first) say("Điện thoại đang không có mạng. Các trang đã lưu vẫn đọc được.");
+      if (!off && !first) say("Đã có mạng trở lại.");
+    }
+    show(true);
+    window.addEventListener("offline", function () { show(false); });
+    window.addEventListener("online", function () { show(false); });
+  }
+
+  // ---- "continue reading" ----------------------------------------------------------------
+  // Documents record where the member is (recordLastRead); the home page offers to go back.
+  var LAST_READ = "sotay.last";
+  function recordLastRead(title, fraction) {
+    try {
+      localStorage.setItem(LAST_READ, JSON.stringify({ url: location.pathname, title: title, pos: fraction, at: Date.now() }));
+    } catch (e) { /* storage full or blocked */ }
+  }
+  function setupContinueReading() {
+    var link = $(".continue-reading");
+    if (!link) return;
+    var last = null;
+    try { last = JSON.parse(localStorage.getItem(LAST_READ) || "null"); } catch (e) { last = null; }
+    if (!last || !last.url || !last.title || !(last.pos > 0.02) || last.pos > 0.98) return;
+    link.href = last.url;
+    $(".continue-title", link).textContent = last.title;
+    $(".continue-where", link).textContent = "(đã đọc " + Math.round(last.pos * 100) + "%)";
+    link.hidden = false;
+  }
+
+  // ---- register / install prompts, only while not done -------------------------------
+  function installed() {
+    var standalone = window.matchMedia && window.matchMedia("(display-mode: standalone)").matches;
+    var flag = false;
+    try { flag = localStorage.getItem("sotay.installed") === "1"; } catch (e) { /* blocked */ }
+    return standalone || navigator.standalone === true || flag;
+  }
+  function setupPrompts() {
+    var reg = $(".prompt-register"), inst = $(".prompt-install");
+    if (inst && !installed()) inst.hidden = false;
+    if (reg && Outbox) {
+      Promise.all([Outbox.get("member"), Outbox.get("registration")]).then(function (v) {
+        reg.hidden = !!(v[0] || v[1]);
+      }).catch(function () { reg.hidden = false; });
+    }
+    window.addEventListener("appinstalled", function () {
+      try { localStorage.setItem("sotay.installed", "1"); } catch (e) { /* blocked */ }
+      if (inst) inst.hidden = true;
+    });
+  }
+
+  // ---- "this month's" meeting material ------------------------------------------------
+  // The page carries the latest months' material; the month is the phone's, at view time
+  // (a site built in November shows December's material in December).
+  function monthOf(d) { return d.getFullYear() + "-" + (d.getMonth() < 9 ? "0" : "") + (d.getMonth() + 1); }
+  function viMonth(m) { var p = m.split("-"); return "tháng " + parseInt(p[1], 10) + "/" + p[0]; }
+  function setupMeetingMonths() {
+    var now = monthOf(new Date());
+    $$("[data-meeting-months]").forEach(function (box) {
+      var panels = $$("[data-month]", box).filter(function (p) { return p.parentNode === box && !p.hasAttribute("data-meeting-panel"); });
+      if (!panels.length) return;
+      var months = panels.map(function (p) { return p.getAttribute("data-month"); });
+      // This month's; else the newest before it; else (a clock behind the material) the oldest.
+      var pick = months.indexOf(now);
+      if (pick < 0) {
+        var past = months.filter(function (m) { return m < now; }).sort();
+        pick = past.length ? months.indexOf(past[past.length - 1]) : months.indexOf(months.slice().sort()[0]);
+      }
+      // The others go, so that meeting.js (which runs next) works on this month only.
+      var chosen = panels[pick], month = months[pick];
+      chosen.hidden = false;
+      panels.forEach(function (p) { if (p !== chosen) p.parentNode.removeChild(p); });
+      $$("[data-meeting-panel]", box).forEach(function (p) { p.setAttribute("data-month", month); });
+      var label = $("[data-meeting-label]", box);
+      if (label) label.textContent = "Sinh hoạt chi bộ " + viMonth(month);
+      if (chosen.getAttribute("data-doc")) box.setAttribute("data-doc", chosen.getAttribute("data-doc"));
+      box.setAttribute("data-shown-month", month);
+      var note = $(".meeting-note", box);
+      if (note) {
+        note.textContent = month === now ? "" : "Chưa có tài liệu " + viMonth(now) + "; đây là tài liệu gần nhất.";
+        note.hidden = month === now;
+      }
+    });
   }
 
   // ---- service worker: offline, progress, updates -------------------------------------
   function setupServiceWorker() {
     if (!("serviceWorker" in navigator)) return;
-    var banner = $(".update-banner");
     navigator.serviceWorker.addEventListener("message", function (e) {
       var m = e.data || {};
       if (m.type === "progress") say("Đã lưu " + m.done + "/" + m.total + " trang để đọc khi không có mạng", true);
@@ -125,22 +233,39 @@
       } else if (m.type === "pinned") say("Đã lưu " + m.saved + " trang của mục này" + (m.failed ? "; " + m.failed + " trang chưa lưu được" : "") + ".");
     });
     navigator.serviceWorker.register(BASE + "sw.js", { scope: BASE }).then(function (reg) {
-      function waiting(w) {
-        if (!banner || !w || !navigator.serviceWorker.controller) return;
-        banner.hidden = false;
-        $("button", banner).onclick = function () { w.postMessage({ type: "skipWaiting" }); };
-      }
-      if (reg.waiting) waiting(reg.waiting);
+      if (reg.waiting) updateBanner(reg.waiting);
       reg.addEventListener("updatefound", function () {
         var w = reg.installing;
         if (!w) return;
-        w.addEventListener("statechange", function () { if (w.state === "installed") waiting(w); });
+        w.addEventListener("statechange", function () { if (w.state === "installed") updateBanner(w); });
       });
     }).catch(function () { /* e.g. http on a non-localhost host: online only */ });
-    var reloading = false;
-    navigator.serviceWorker.addEventListener("controllerchange", function () {
-      if (banner && !banner.hidden && !reloading) { reloading = true; location.reload(); }
-    });
+  }
+
+  // ---- "new content" banner --------------------------------------------------------------
+  // Fixed at the top of the screen where it is seen, shown once: "Để sau" puts it away for
+  // the rest of the visit (the new version is used the next time the handbook is opened).
+  var updating = false;
+  function updateBanner(w) {
+    var banner = $(".update-banner");
+    if (!banner || !w || !navigator.serviceWorker.controller) return;
+    try { if (sessionStorage.getItem("sotay.update-later") === "1") return; } catch (e) { /* blocked */ }
+    function fit() { body.style.paddingTop = banner.hidden ? "" : banner.offsetHeight + "px"; }
+    banner.hidden = false;
+    fit();
+    window.addEventListener("resize", fit);
+    $("[data-update=now]", banner).onclick = function () { updating = true; w.postMessage({ type: "skipWaiting" }); };
+    $("[data-update=later]", banner).onclick = function () {
+      banner.hidden = true;
+      fit();
+      try { sessionStorage.setItem("sotay.update-later", "1"); } catch (e) { /* blocked */ }
+    };
+    if (!updateBanner.listening) {
+      updateBanner.listening = true;
+      navigator.serviceWorker.addEventListener("controllerchange", function () {
+        if (updating) { updating = false; location.reload(); }
+      });
+    }
   }
 
   // ---- documents: reading events, bookmarks, position, read aloud, feedback ------------
@@ -201,40 +326,232 @@
       clearTimeout(posTimer);
       posTimer = setTimeout(function () {
         var h = document.documentElement.scrollHeight - innerHeight;
-        try { localStorage.setItem(key, String(h > 0 ? scrollY / h : 0)); } catch (e) { /* full */ }
+        var pos = h > 0 ? scrollY / h : 0;
+        try { localStorage.setItem(key, String(pos)); } catch (e) { /* full */ }
+        recordLastRead(title, pos);
       }, 800);
     }, { passive: true });
 
     setupSpeech(article);
+    setupReadingTools(article);
     setupFeedback(article, doc, version);
   }
 
+  // ---- long documents: the contents at hand, back to the top ---------------------------
+  // A dock at the bottom right once the member has scrolled into the text: "Mục lục" opens the
+  // document's headings (the one being read marked) in a dialog, "Lên đầu" goes back up.
+  function headingsOf(article) {
+    return $$(".doc-body h2[id], .doc-body h3[id]", article).filter(function (h) { return !h.closest(".toc, .quiz"); });
+  }
+  function dock() {
+    var d = $(".doc-dock");
+    if (d) return d;
+    d = document.createElement("div");
+    d.className = "doc-dock";
+    document.body.appendChild(d);
+    return d;
+  }
+  function setupReadingTools(article) {
+    var heads = headingsOf(article);
+    var long = document.documentElement.scrollHeight > innerHeight * 2.5;
+    if (!long) return;
+    var box = document.createElement("div");
+    box.className = "dock-buttons";
+    box.hidden = true;
+    box.innerHTML = (heads.length > 1 ? '<button type="button" class="dock-button" data-dock="contents" aria-haspopup="dialog"><span aria-hidden="true">☰</span> Mục lục</button>' : "") +
+      '<button type="button" class="dock-button" data-dock="top"><span aria-hidden="true">↑</span> Lên đầu</button>';
+    dock().appendChild(box);
+    var start = $(".doc-body", article);
+    function place() { box.hidden = !start || start.getBoundingClientRect().top > 0 && scrollY < innerHeight; }
+    window.addEventListener("scroll", place, { passive: true });
+    place();
+    $("[data-dock=top]", box).addEventListener("click", function () {
+      window.scrollTo({ top: 0, behavior: "smooth" });
+      var h1 = $("h1", article);
+      if (h1) { h1.setAttribute("tabindex", "-1"); h1.focus({ preventScroll: true }); }
+    });
+    var open = $("[data-dock=contents]", box);
+    if (!open) return;
+    var dialog = document.createElement("dialog");
+    dialog.className = "contents-dialog";
+    dialog.setAttribute("aria-labelledby", "contents-title");
+    dialog.innerHTML = '<div class="contents-head"><h2 id="contents-title">Mục lục</h2><button type="button" class="button button-light" data-close>Đóng</button></div><ol class="contents-list"></ol>';
+    var list = $(".contents-list", dialog);
+    heads.forEach(function (h) {
+      var li = document.createElement("li");
+      li.className = "level-" + h.tagName.charAt(1);
+      var a = document.createElement("a");
+      a.href = "#" + h.id;
+      a.textContent = h.textContent.trim();
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    document.body.appendChild(dialog);
+    function close() { if (dialog.open) dialog.close(); }
+    $("[data-close]", dialog).addEventListener("click", close);
+    dialog.addEventListener("click", function (e) {
+      if (e.target === dialog) close(); // the backdrop
+      var a = e.target.closest("a");
+      if (a) close();
+    });
+    dialog.addEventListener("close", function () { open.focus({ preventScroll: true }); });
+    open.addEventListener("click", function () {
+      // The heading the member is reading: the last one above the middle of the screen.
+      var current = 0;
+      heads.forEach(function (h, i) { if (h.getBoundingClientRect().top < innerHeight * 0.4) current = i; });
+      $$("a", list).forEach(function (a, i) {
+        if (i === current) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+      });
+      if (dialog.showModal) dialog.showModal(); else dialog.setAttribute("open", "");
+      var cur = $$("a", list)[current];
+      if (cur) { cur.scrollIntoView({ block: "center" }); cur.focus({ preventScroll: true }); }
+    });
+  }
+
+  // ---- read aloud ----------------------------------------------------------------------
+  // From the article on the screen, one paragraph at a time (short utterances, which phones
+  // speak reliably and can be stopped between), with pause, previous and next article. Where
+  // the phone has no Vietnamese voice, the member is told so and where to get one.
+  function vietnameseVoice(synth) {
+    return synth.getVoices().filter(function (v) { return /^vi(-|_|$)/i.test(v.lang); })[0] || null;
+  }
+  function waitForVoice(synth, ms) {
+    return new Promise(function (resolve) {
+      var v = vietnameseVoice(synth);
+      if (v || !synth.addEventListener) return resolve(v);
+      var done = false;
+      function check() { var w = vietnameseVoice(synth); if (w && !done) { done = true; resolve(w); } }
+      synth.addEventListener("voiceschanged", check);
+      setTimeout(function () { if (!done) { done = true; resolve(vietnameseVoice(synth)); } }, ms);
+    });
+  }
   function setupSpeech(article) {
     var btn = $("[data-action=speak]", article);
-    if (!btn || !("speechSynthesis" in window)) return;
-    var synth = window.speechSynthesis;
-    function voice() {
-      return synth.getVoices().filter(function (v) { return /^vi(-|_|$)/i.test(v.lang); })[0] || null;
+    if (!btn) return;
+    btn.hidden = false;
+    var synth = window.speechSynthesis || null;
+    var note = document.createElement("p");
+    note.className = "speech-note";
+    note.hidden = true;
+    note.setAttribute("role", "status");
+    btn.parentNode.parentNode.insertBefore(note, btn.parentNode.nextSibling);
+    function noVoice() {
+      note.innerHTML = "";
+      note.appendChild(document.createTextNode("Điện thoại này chưa có giọng đọc tiếng Việt nên chưa nghe được. "));
+      var a = document.createElement("a");
+      a.href = BASE + "huong-dan-cai-dat/#giong-doc";
+      a.textContent = "Xem cách cài thêm giọng đọc tiếng Việt";
+      note.appendChild(a);
+      note.appendChild(document.createTextNode("."));
+      note.hidden = false;
     }
-    function offer() { btn.hidden = !voice(); }
-    offer();
-    if (synth.addEventListener) synth.addEventListener("voiceschanged", offer);
-    btn.addEventListener("click", function () {
-      if (synth.speaking) { synth.cancel(); btn.textContent = "Nghe"; return; }
-      var v = voice();
-      if (!v) return;
-      var parts = $$(".doc-body h2, .doc-body h3, .doc-body p, .doc-body li", article).map(function (el) { return el.textContent.trim(); }).filter(Boolean);
-      parts.unshift($("h1", article).textContent);
-      parts.forEach(function (t, i) {
-        var u = new SpeechSynthesisUtterance(t);
-        u.voice = v;
-        u.lang = v.lang;
-        u.rate = 0.9;
-        if (i === parts.length - 1) u.onend = function () { btn.textContent = "Nghe"; };
-        synth.speak(u);
-      });
-      btn.textContent = "Dừng đọc";
+    // What is read: headings and paragraphs of the text (not the contents list, not quizzes'
+    // answers), each once.
+    var blocks = $$(".doc-body h2, .doc-body h3, .doc-body h4, .doc-body p, .doc-body li", article).filter(function (el) {
+      return !el.closest(".toc, .quiz, .form-card") && !$("p, li", el) && el.textContent.trim();
     });
+    var starts = [];
+    blocks.forEach(function (el, i) { if (/^H[234]$/.test(el.tagName)) starts.push(i); });
+    if (!starts.length || starts[0] !== 0) starts.unshift(0);
+    var bar = null, label = null, pauseBtn = null;
+    var cur = 0, gen = 0, playing = false, voice = null;
+    function articleOf(i) { var a = 0; starts.forEach(function (s, k) { if (s <= i) a = k; }); return a; }
+    function mark() {
+      $$(".speaking", article).forEach(function (el) { el.classList.remove("speaking"); });
+      var el = blocks[cur];
+      if (!el) return;
+      el.classList.add("speaking");
+      var r = el.getBoundingClientRect();
+      if (r.top < 0 || r.bottom > innerHeight - 120) el.scrollIntoView({ block: "center", behavior: "smooth" });
+      var head = blocks[starts[articleOf(cur)]];
+      label.textContent = "Đang đọc: " + (head && /^H/.test(head.tagName) ? head.textContent.trim() : $("h1", article).textContent.trim());
+    }
+    function speak() {
+      var my = gen;
+      var el = blocks[cur];
+      if (!el) { stop(); return; }
+      mark();
+      var u = new SpeechSynthesisUtterance(el.textContent.trim());
+      u.voice = voice;
+      u.lang = voice.lang;
+      u.rate = 0.9;
+      u.onend = function () { if (my !== gen || !playing) return; cur++; if (cur < blocks.length) speak(); else stop(); };
+      u.onerror = u.onend;
+      synth.speak(u);
+    }
+    function play(i) {
+      gen++;
+      synth.cancel();
+      cur = Math.max(0, Math.min(i, blocks.length - 1));
+      playing = true;
+      pauseBtn.textContent = "Tạm dừng";
+      bar.hidden = false;
+      document.body.classList.add("is-speaking");
+      btn.textContent = "Dừng nghe";
+      speak();
+    }
+    function pause() {
+      gen++;
+      playing = false;
+      synth.cancel();
+      pauseBtn.textContent = "Đọc tiếp";
+    }
+    function stop() {
+      gen++;
+      playing = false;
+      synth.cancel();
+      if (bar) bar.hidden = true;
+      document.body.classList.remove("is-speaking");
+      $$(".speaking", article).forEach(function (el) { el.classList.remove("speaking"); });
+      btn.textContent = "Nghe";
+    }
+    function firstOnScreen() {
+      // The article on the screen: the last heading above the upper part of the screen, or
+      // the first paragraph in view before any heading.
+      var top = innerHeight * 0.4, pick = -1;
+      starts.forEach(function (s) { if (blocks[s].getBoundingClientRect().top <= top) pick = s; });
+      if (pick >= 0 && /^H/.test(blocks[pick].tagName)) return pick;
+      for (var i = 0; i < blocks.length; i++) if (blocks[i].getBoundingClientRect().bottom > 0) return i;
+      return 0;
+    }
+    function makeBar() {
+      bar = document.createElement("div");
+      bar.className = "speech-bar";
+      bar.setAttribute("role", "region");
+      bar.setAttribute("aria-label", "Nghe đọc");
+      bar.hidden = true;
+      bar.innerHTML = '<p class="speech-label" aria-live="polite"></p><div class="speech-buttons">' +
+        '<button type="button" data-speech="prev">‹ Điều trước</button>' +
+        '<button type="button" data-speech="pause">Tạm dừng</button>' +
+        '<button type="button" data-speech="next">Điều sau ›</button>' +
+        '<button type="button" data-speech="stop" aria-label="Thôi nghe">✕</button></div>';
+      dock().insertBefore(bar, dock().firstChild);
+      label = $(".speech-label", bar);
+      pauseBtn = $("[data-speech=pause]", bar);
+      bar.addEventListener("click", function (e) {
+        var b = e.target.closest("button[data-speech]");
+        if (!b) return;
+        var what = b.getAttribute("data-speech"), a = articleOf(cur);
+        if (what === "pause") { if (playing) pause(); else play(cur); }
+        else if (what === "next") play(a + 1 < starts.length ? starts[a + 1] : blocks.length - 1);
+        else if (what === "prev") play(starts[Math.max(0, a - 1)]);
+        else stop();
+      });
+    }
+    btn.addEventListener("click", function () {
+      if (playing || (bar && !bar.hidden)) { stop(); return; }
+      if (!synth || typeof SpeechSynthesisUtterance === "undefined" || !blocks.length) { noVoice(); return; }
+      btn.disabled = true;
+      waitForVoice(synth, 1500).then(function (v) {
+        btn.disabled = false;
+        if (!v) { noVoice(); return; }
+        voice = v;
+        note.hidden = true;
+        if (!bar) makeBar();
+        play(firstOnScreen());
+      });
+    });
+    window.addEventListener("pagehide", function () { if (playing) synth.cancel(); });
   }
 
   function setupFeedback(article, doc, version) {
@@ -397,22 +714,44 @@
     });
   }
 
-  // ---- bookmarks page ----------------------------------------------------------------
+  // ---- bookmarks page ("Đọc sau") -----------------------------------------------------
+  // The list kept on the phone; each entry can be removed.
   function setupBookmarks() {
     var list = $(".bookmark-list");
     if (!list || !Outbox) return;
-    Outbox.get("bookmarks").then(function (b) {
-      b = b || [];
-      $(".bookmark-empty").hidden = b.length > 0;
+    var empty = $(".bookmark-empty");
+    function render(b) {
+      list.innerHTML = "";
+      empty.hidden = b.length > 0;
       b.forEach(function (x) {
         var li = document.createElement("li");
+        li.className = "bookmark";
         var a = document.createElement("a");
         a.href = x.url;
         a.textContent = x.title;
+        var rm = document.createElement("button");
+        rm.type = "button";
+        rm.className = "button button-light bookmark-remove";
+        rm.textContent = "Bỏ";
+        rm.setAttribute("aria-label", "Bỏ “" + x.title + "” khỏi danh sách Đọc sau");
+        rm.addEventListener("click", function () { remove(x.url, x.title); });
         li.appendChild(a);
+        li.appendChild(rm);
         list.appendChild(li);
       });
-    });
+    }
+    function remove(url, title) {
+      Outbox.get("bookmarks").then(function (b) {
+        b = (b || []).filter(function (x) { return x.url !== url; });
+        return Outbox.set("bookmarks", b).then(function () {
+          render(b);
+          say("Đã bỏ “" + title + "” khỏi danh sách Đọc sau.");
+          var next = $(".bookmark a", list) || $("h1");
+          if (next) { if (next.tagName === "H1") next.setAttribute("tabindex", "-1"); next.focus(); }
+        });
+      });
+    }
+    Outbox.get("bookmarks").then(function (b) { render(b || []); });
   }
 
   // ---- install -----------------------------------------------------------------------
@@ -447,6 +786,11 @@
   }
 
   setupFontSize();
+  setupMenu();
+  setupNetStatus();
+  setupContinueReading();
+  setupPrompts();
+  setupMeetingMonths();
   setupQuizzes();
   setupServiceWorker();
   setupDocument();
