@@ -2,7 +2,8 @@
 //! server: the data-quality table and drill-down, an upload refused with its problems at their
 //! cells, the good upload's preview and "Áp dụng" (a registered member moved between cells
 //! keeps the registration), the change log and the state before; screenshots at 1280×800 and
-//! 360×740 in target/test-artifacts/.
+//! 360×740 in target/test-artifacts/, and no serious or critical axe-core finding on any screen
+//! at either width.
 
 mod common;
 
@@ -264,6 +265,15 @@ fn upload_preview_apply_on_the_member_database_page() {
         );
     }
     assert_eq!(v["problems"].as_array().map(Vec::len), Some(0), "{v}");
+    let access = v["access"].as_object().expect("axe-core results");
+    assert_eq!(access.len(), 10, "five screens at two widths: {v}");
+    for (shot, found) in access {
+        assert_eq!(
+            found.as_array().map(Vec::len),
+            Some(0),
+            "axe-core, serious or critical, on {shot}: {found}"
+        );
+    }
     assert!(
         v["top"]["crumbs"]
             .as_str()

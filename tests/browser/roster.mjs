@@ -1,11 +1,26 @@
 // The member database page in Chromium: log in with an admin token, the data-quality table,
 // drill down to the unit given, upload a file with an error (its problems at their cells),
-// then the good file: preview, "Áp dụng", the change log; screenshots at 1280×800 and 360×740.
+// then the good file: preview, "Áp dụng", the change log; screenshots at 1280×800 and 360×740,
+// and axe-core's serious and critical findings at both widths for each screen.
 // Usage: node roster.mjs SERVER_URL ADMIN_TOKEN UNIT_PATH BAD_FILE GOOD_FILE ARTIFACT_DIR
 // (UNIT_PATH: the codes from below the root down to the unit to update, comma-separated).
 import fs from "node:fs";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { browser, run } from "./lib.mjs";
+
+const require = createRequire(import.meta.url);
+const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's serious and critical violations on the page as it is now. */
+async function axe(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
+  });
+}
 
 run(async () => {
   const [url, token, unitPath, bad, good, artifacts] = process.argv.slice(2);
@@ -18,13 +33,16 @@ run(async () => {
     page.on("pageerror", (e) => problems.push(String(e)));
     page.on("console", (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text()); });
     const wide = {};
+    const access = {};
     const shot = async (name) => {
       // The offline download's notice comes and goes over the page: not in the pictures.
       await page.waitForSelector(".app-status", { state: "hidden", timeout: 15000 }).catch(() => {});
       await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+      access[name] = await axe(page);
       await page.setViewportSize({ width: 360, height: 740 });
       wide[name] = await page.evaluate(() => [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 362 && !e.closest(".table-wrap, .site-nav")).slice(0, 8).map((e) => e.tagName + "." + e.className + ":" + Math.round(e.getBoundingClientRect().right)));
       await page.screenshot({ path: path.join(artifacts, `${name}-360.png`), fullPage: true });
+      access[`${name}-360`] = await axe(page);
       await page.setViewportSize({ width: 1280, height: 800 });
     };
     await page.goto(url + "/quan-tri/danh-sach/");
@@ -105,7 +123,7 @@ run(async () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.locator("table.history tbody tr").first().locator(".link-button").click()]);
     const before = path.join(artifacts, download.suggestedFilename());
     await download.saveAs(before);
-    return { top, unit, cell, updateUnit, noFile, chosen, refused, preview, applied, history, before, problems, wide };
+    return { top, unit, cell, updateUnit, noFile, chosen, refused, preview, applied, history, before, problems, wide, access };
   } finally {
     await b.close();
   }
