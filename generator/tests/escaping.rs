@@ -628,8 +628,8 @@ require("./search.js");
   const bad = fs.readFileSync("hostile.txt", "utf8");
   let out = "<ol>";
   for (const h of r.hits) {
-    const passage = idx.snippetOf({ anchor: "x", heading: bad, text: bad }, r.seq, h.summary);
-    out += `<li><a>${idx.mark(h.title, r.seq)}</a><p>${h.snippet}</p><p>${passage}</p></li>`;
+    const passage = idx.snippetOf([{ anchor: "x", heading: bad, text: bad }], 0, r.seq);
+    out += `<li><a>${idx.mark(h.title, r.seq)}</a><p>${passage}</p></li>`;
   }
   process.stdout.write(out + "</ol>");
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -441,10 +441,9 @@ pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result
 }
 
 /// The lines of field `w` for terms with flags: each term on `flags + 1` lines, so that its
-/// term frequency carries the flags. Sorted by key, so that both ways of making them agree.
-fn w_lines(mut t: Vec<(&str, Meta)>) -> String {
-    t.sort_unstable();
-    let mut text = String::with_capacity(t.len() * 12);
+/// term frequency carries the flags. (In any order: the index keeps no positions.)
+fn w_lines<'a>(t: impl Iterator<Item = (&'a str, Meta)>) -> String {
+    let mut text = String::with_capacity(8192);
     for (k, m) in t {
         for _ in 0..=m {
             text.push_str(k);
@@ -454,9 +453,8 @@ fn w_lines(mut t: Vec<(&str, Meta)>) -> String {
     text
 }
 
-fn x_lines(mut forms: Vec<(&str, &str)>) -> String {
-    forms.sort_unstable();
-    let mut text = String::with_capacity(forms.len() * 16);
+fn x_lines<'a>(forms: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut text = String::with_capacity(4096);
     for (f, x) in forms {
         text.push_str(f);
         text.push(FORM_SEP);
@@ -473,13 +471,8 @@ fn tantivy_doc(f: &Fields, d: &SearchDoc, slot: u64, terms: Option<&[String]>) -
         Some(words) => {
             let word = |id: u32| words.get(id as usize).map_or("", String::as_str);
             (
-                w_lines(
-                    d.terms
-                        .iter()
-                        .map(|&t| (word(t >> 4), (t & 0xf) as Meta))
-                        .collect(),
-                ),
-                x_lines(d.forms.iter().map(|&(a, b)| (word(a), word(b))).collect()),
+                w_lines(d.terms.iter().map(|&t| (word(t >> 4), (t & 0xf) as Meta))),
+                x_lines(d.forms.iter().map(|&(a, b)| (word(a), word(b)))),
             )
         }
         None => {
@@ -489,7 +482,7 @@ fn tantivy_doc(f: &Fields, d: &SearchDoc, slot: u64, terms: Option<&[String]>) -
             while let (Some(fo), Some(ex)) = (it.next(), it.next()) {
                 forms.push((fo, ex));
             }
-            (w_lines(a.terms().collect()), x_lines(forms))
+            (w_lines(a.terms()), x_lines(forms.into_iter()))
         }
     };
     doc!(f.ord => slot, f.id => d.info.id.clone(), f.w => w, f.x => x, f.body => d.body())
@@ -842,7 +835,8 @@ pub fn hit(d: &DocInfo, body: &str, seq: &[&str], score: f64) -> Hit {
     let ps = passage::passages(body, &d.headings);
     let head = format!("{} {}", d.title, d.number.as_deref().unwrap_or(""));
     let whole = passage::holds_all(&head, seq);
-    let p = &ps[if whole { 0 } else { passage::best(&ps, seq) }];
+    let at = if whole { 0 } else { passage::best(&ps, seq) };
+    let p = &ps[at];
     Hit {
         id: d.id.clone(),
         url: match p.anchor {
@@ -850,7 +844,7 @@ pub fn hit(d: &DocInfo, body: &str, seq: &[&str], score: f64) -> Hit {
             None => d.url.clone(),
         },
         title: d.title.clone(),
-        snippet: passage::snippet_of(p, seq, &d.summary),
+        snippet: passage::snippet_of(&ps, at, seq),
         score,
         passage: p.heading.map(str::to_string),
         kind: d.kind.clone(),
@@ -966,7 +960,7 @@ mod tests {
 
     #[test]
     fn lines_are_terms_and_flags_are_frequencies() {
-        let w = w_lines(vec![("vien", 0), ("dang vien", 2), ("dang", 1)]);
+        let w = w_lines([("dang", 1), ("dang vien", 2), ("vien", 0)].into_iter());
         assert_eq!(w, "dang\ndang\ndang vien\ndang vien\ndang vien\nvien\n");
         let mut t = Lines;
         let mut s = t.token_stream(&w);

@@ -100,16 +100,19 @@ pub fn holds_all(text: &str, seq: &[&str]) -> bool {
     seq.iter().all(|w| words.iter().any(|x| x == w))
 }
 
-/// The snippet of a hit: the passage's heading in bold, then the best window of its text, the
-/// query's words marked; the summary when the passage has no text.
-pub fn snippet_of(p: &Passage, seq: &[&str], summary: &str) -> String {
-    let body = snippet::snippet(p.text, seq);
-    let body = if body.is_empty() {
-        snippet::mark(summary, seq)
-    } else {
-        body
-    };
-    match p.heading {
+/// The snippet of a hit shown at passage `i`: its heading in bold, then the best window of its
+/// text, the query's words marked. A passage with no text of its own (a heading right before
+/// another, a document that starts with its first heading) shows the text that follows.
+pub fn snippet_of(passages: &[Passage], i: usize, seq: &[&str]) -> String {
+    let text = passages
+        .get(i..)
+        .unwrap_or(&[])
+        .iter()
+        .map(|p| p.text)
+        .find(|t| !t.trim().is_empty())
+        .unwrap_or("");
+    let body = snippet::snippet(text, seq);
+    match passages.get(i).and_then(|p| p.heading) {
         Some(h) => format!("<strong>{}</strong> {body}", snippet::mark(h, seq)),
         None => body,
     }
@@ -146,7 +149,19 @@ mod tests {
         assert_eq!(best(&ps, &q), 2);
         assert_eq!(best(&ps, &["mo", "dau"]), 0);
         assert_eq!(best(&ps, &["khong", "co"]), 1);
-        let s = snippet_of(&ps[2], &q[..4], "");
+        let s = snippet_of(&ps, 2, &q[..4]);
         assert!(s.starts_with("<strong>Điều 2. <mark>Đảng</mark>"), "{s}");
+        // A passage with no text of its own shows the next one's.
+        let body = "Điều 1. Chung\nĐiều 2. Riêng\nNội dung riêng.\n";
+        let hs = heads(
+            body,
+            &[("dieu-1", "Điều 1. Chung"), ("dieu-2", "Điều 2. Riêng")],
+        );
+        let ps = passages(body, &hs);
+        assert_eq!(snippet_of(&ps, 0, &["noi"]), "<mark>Nội</mark> dung riêng.");
+        assert_eq!(
+            snippet_of(&ps, 1, &["noi"]),
+            "<strong>Điều 1. Chung</strong> <mark>Nội</mark> dung riêng."
+        );
     }
 }

@@ -2,18 +2,21 @@
 //! hash, that the service worker precaches and `search.js` reads without a network. It holds
 //! what the tantivy index holds (see `terms`), cut so that
 //! - a query reads only the files its terms are in: each term is in one of G *groups*, by a
-//!   hash of its key (G grows with the site: about one group per 16 documents);
+//!   hash of its key (G grows with the site: about one group per 8 documents);
 //! - an edit changes only the groups of the terms it adds, removes or re-counts, the display
 //!   shard of its document, and the small root; the phone downloads only those.
 //!
 //! ```text
-//! search/index.<h>.json  root: {"v": 2, "n": N, "groups": [h or ""], "vocab": {"a": h, ...},
-//!                        "docs": [h], "per": P, "table": h, "fold": {...}, "kinds": {...}}
-//! search/t/<h>.bin       a group: "STG2" u32 header_len header postings...
+//! search/index.<h>.json  root: {"v": 3, "n": N, "groups": "<g><g>...", "vocab": {"a": h, ...},
+//!                        "docs": [h], "per": P, "table": h, "fold": h, "kinds": {...}}
+//!                        (groups: for each group, the first 8 hex digits of its file's hash)
+//! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
+//! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
+//!                        the content: 8 digits keep the root small): "STG2" u32 header_len header postings...
 //!                        header = {"terms": [key], "vars": [[exact form]]} (forms of words,
 //!                        most frequent first); postings, per term in header order: varint
-//!                        byte_len, varint count, count x (varint (doc_gap << 4 | meta)
-//!                        [, varint mask of the forms the document has, if vars has two or more])
+//!                        byte_len, then the documents' gaps, frequency buckets and
+//!                        exceptions (flags, forms) in streams (see `encode_term`)
 //! search/v/<h>.txt       the vocabulary (words only) starting with one letter: "word bucket\n"
 //!                        lines, bucket = 1 + ⌊log₂ df⌋ (for typo correction)
 //! search/d/<h>.json      display shard k: the cards of documents k·P .. (k+1)·P − 1
@@ -21,8 +24,9 @@
 //!                        document 6 bytes: kind+1, section+1 (u16), year (u16), flags (1: no
 //!                        longer in force)
 //! ```
-//! Integers are little-endian; varints are LEB128. `fold` is the normaliser's table, generated
-//! from `crate::text`, so the browser folds queries exactly as the server does.
+//! Integers are little-endian; varints are LEB128. The fold table is generated from
+//! `crate::text`, so the browser folds queries exactly as the server does; it is a file of its
+//! own, unchanged from one build to the next.
 
 use super::index::{SearchDoc, TermCache};
 use super::terms::{self, Kind, Meta};
@@ -35,10 +39,18 @@ const MAGIC: &[u8; 4] = b"STG2";
 pub const MAX_VARIANTS: usize = 32;
 /// Documents per display shard.
 pub const DOCS_PER_SHARD: usize = 128;
+/// Hex digits of a group file's hash in its name and in the root.
+const GROUP_HASH: usize = 8;
 
-/// How many groups a site of `n` documents has: a power of two, about one per 16 documents.
+/// About how many documents a group of terms serves (see [`groups_for`]).
+pub const GROUP_DOCS: usize = 8;
+
+/// How many groups a site of `n` documents has: a power of two, about one per
+/// [`GROUP_DOCS`] documents.
 pub fn groups_for(n: usize) -> u32 {
-    (n.div_ceil(16)).next_power_of_two().clamp(1, 1 << 14) as u32
+    (n.div_ceil(GROUP_DOCS))
+        .next_power_of_two()
+        .clamp(1, 1 << 14) as u32
 }
 
 /// Which group holds a term.
@@ -66,8 +78,6 @@ pub struct Card {
     pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    #[serde(default)]
-    pub summary: String,
 }
 
 /// One file of the browser's index.
@@ -80,6 +90,17 @@ pub struct File {
 }
 
 impl File {
+    /// Group `i`'s file: named by its number and a short hash, which the root lists.
+    fn group(i: usize, bytes: Vec<u8>) -> File {
+        let mut hash = crate::hash::short(&bytes);
+        hash.truncate(GROUP_HASH);
+        File {
+            path: format!("search/t/{i}.{hash}.bin"),
+            bytes,
+            hash,
+        }
+    }
+
     fn new(dir: &str, ext: &str, bytes: Vec<u8>) -> File {
         let hash = crate::hash::short(&bytes);
         File {
@@ -124,6 +145,14 @@ pub fn build(
         a.0.cmp(&b.0)
             .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
     });
+    // How many documents hold each word: a pair held by exactly the documents that hold one of
+    // its words (a syllable that only appears in that compound, a word of one document) is
+    // written as a reference to that word's postings.
+    let word_df: HashMap<&str, usize> = order
+        .iter()
+        .map(|&(_, t)| (keys[t as usize].as_str(), counts[t as usize]))
+        .filter(|(k, _)| terms::kind(k) == Kind::Word)
+        .collect();
     let total: usize = counts.iter().sum();
     let batch_target = total.div_ceil(passes.max(1)).max(1 << 20);
     let mut files: Vec<File> = Vec::new();
@@ -202,7 +231,20 @@ pub fn build(
                 fstart += fc;
                 let key = keys[t].as_str();
                 let v = variants(forms, keys);
-                encode_term(postings, forms, &v, &mut body);
+                let kind = terms::kind(key);
+                let same_as = match (kind, key.split_once(' ')) {
+                    (Kind::Pair, Some((a, b))) => {
+                        if word_df.get(a) == Some(&c) {
+                            1
+                        } else if word_df.get(b) == Some(&c) {
+                            2
+                        } else {
+                            0
+                        }
+                    }
+                    _ => 0,
+                };
+                encode_term(kind, same_as, postings, forms, &v, &mut body);
                 if terms::kind(key) == Kind::Word {
                     let line = vocab.entry(vocab_letter(key)).or_default();
                     line.push_str(key);
@@ -214,14 +256,29 @@ pub fn build(
                 vars.push(v.iter().map(|&e| keys[e as usize].as_str()).collect());
                 i += 1;
             }
-            let f = File::new("t/", "bin", group_file(&names, &vars, &body));
-            group_names[g as usize] = f.path.clone();
+            let f = File::group(g as usize, group_file(&names, &vars, &body));
+            group_names[g as usize] = f.hash.clone();
             files.push(f);
         }
         b0 = b1;
     }
     drop(flat);
     drop(flat_forms);
+    // Every group has a file, an empty one too: the root then names each by its hash alone.
+    for (i, name) in group_names.iter_mut().enumerate() {
+        if name.is_empty() {
+            let f = File::group(i, group_file(&[], &[], &[]));
+            *name = f.hash.clone();
+            files.push(f);
+        }
+    }
+    let fold = File::new(
+        "fold.",
+        "json",
+        serde_json::to_vec(&fold_table()).unwrap_or_default(),
+    );
+    let fold_name = fold.path.clone();
+    files.push(fold);
 
     let mut vocab_names = BTreeMap::new();
     for (letter, text) in vocab {
@@ -249,21 +306,22 @@ pub fn build(
     struct Root<'a> {
         v: u32,
         n: usize,
-        groups: Vec<&'a str>,
+        /// Per group i, the 8-digit hash in its file's name (`t/<i>.<hash>.bin`), one after the other.
+        groups: String,
         vocab: BTreeMap<String, &'a str>,
         docs: Vec<&'a str>,
         per: usize,
         table: &'a str,
-        fold: BTreeMap<String, (String, String, u8)>,
+        fold: &'a str,
         kinds: BTreeMap<&'a str, &'a str>,
     }
     fn strip(s: &str) -> &str {
         s.strip_prefix("search/").unwrap_or(s)
     }
     let head = Root {
-        v: 2,
+        v: 3,
         n,
-        groups: group_names.iter().map(|s| strip(s)).collect(),
+        groups: group_names.concat(),
         vocab: vocab_names
             .iter()
             .map(|(k, v)| (k.clone(), strip(v)))
@@ -271,7 +329,7 @@ pub fn build(
         docs: doc_names.iter().map(|s| strip(s)).collect(),
         per: DOCS_PER_SHARD,
         table: strip(&table_name),
-        fold: fold_table(),
+        fold: strip(&fold_name),
         kinds: kinds
             .iter()
             .map(|k| (k.id.as_str(), k.label.as_str()))
@@ -305,33 +363,90 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
     v.into_iter().map(|(x, _)| x).collect()
 }
 
-/// One term's postings: count, then per document its gap and flags, and its forms' mask.
-fn encode_term(postings: &[(u32, Meta)], forms: &[(u32, u32)], vars: &[u32], out: &mut Vec<u8>) {
+/// One term's postings, in streams that compress well: `count`, the documents' gaps, then
+/// - a word: its frequency buckets, two bits each, four to a byte; then its *exceptions*:
+///   `n`, and `n` times (gap between their posting indexes, `mask << 2 | flags`) for the
+///   documents with a flag (1 title, 2 heading) or other forms than only the most frequent
+///   (`mask`, when the word has two or more forms);
+/// - a pair: its exceptions, (index gap, flags);
+/// - a number: nothing more.
+///
+/// All varints. Separate streams cost less than flags beside each gap: a gap then fits a byte
+/// up to 127. A pair held by exactly the documents of its first (`same_as` 1) or second (2)
+/// word has count 0, then `same_as`, instead of its documents: the word's postings are its
+/// own (a query reads the words of its pairs anyway).
+fn encode_term(
+    kind: Kind,
+    same_as: u8,
+    postings: &[(u32, Meta)],
+    forms: &[(u32, u32)],
+    vars: &[u32],
+    out: &mut Vec<u8>,
+) {
     let mut p = Vec::with_capacity(postings.len() * 2);
-    varint(&mut p, postings.len() as u64);
-    let multi = vars.len() > 1;
-    // Forms come in document order; a document's forms are next to each other.
-    let mut f = 0;
+    if same_as != 0 {
+        varint(&mut p, 0);
+        varint(&mut p, u64::from(same_as));
+    } else {
+        varint(&mut p, postings.len() as u64);
+    }
     let mut prev: Option<u32> = None;
-    for &(d, meta) in postings {
-        let gap = match prev {
-            None => d,
-            Some(x) => d - x,
-        };
+    for &(d, _) in postings.iter().filter(|_| same_as == 0) {
+        varint(
+            &mut p,
+            u64::from(match prev {
+                None => d,
+                Some(x) => d - x,
+            }),
+        );
         prev = Some(d);
-        varint(&mut p, (u64::from(gap) << 4) | u64::from(meta & 0xf));
-        if multi {
-            let mut mask = 0u64;
-            while f < forms.len() && forms[f].1 < d {
-                f += 1;
+    }
+    if kind == Kind::Word {
+        for chunk in postings.chunks(4) {
+            let mut byte = 0u8;
+            for (i, &(_, m)) in chunk.iter().enumerate() {
+                byte |= (m & terms::TF) << (2 * i);
             }
-            while f < forms.len() && forms[f].1 == d {
-                if let Some(bit) = vars.iter().position(|&x| x == forms[f].0) {
-                    mask |= 1 << bit;
+            p.push(byte);
+        }
+    }
+    if kind != Kind::Number {
+        let multi = vars.len() > 1;
+        // Forms come in document order; a document's forms are next to each other.
+        let mut f = 0;
+        let mut extra: Vec<(usize, u64)> = Vec::new();
+        for (i, &(d, meta)) in postings.iter().enumerate() {
+            let mut mask = 1u64;
+            if multi {
+                mask = 0;
+                while f < forms.len() && forms[f].1 < d {
+                    f += 1;
                 }
-                f += 1;
+                while f < forms.len() && forms[f].1 == d {
+                    if let Some(bit) = vars.iter().position(|&x| x == forms[f].0) {
+                        mask |= 1 << bit;
+                    }
+                    f += 1;
+                }
             }
-            varint(&mut p, mask);
+            let flags = u64::from(meta >> 2);
+            if flags != 0 || mask != 1 {
+                extra.push((
+                    i,
+                    if kind == Kind::Word {
+                        mask << 2 | flags
+                    } else {
+                        flags
+                    },
+                ));
+            }
+        }
+        varint(&mut p, extra.len() as u64);
+        let mut last = 0;
+        for (i, v) in extra {
+            varint(&mut p, (i - last) as u64);
+            varint(&mut p, v);
+            last = i;
         }
     }
     varint(out, p.len() as u64);
@@ -361,7 +476,6 @@ fn card(d: &DocInfo) -> Card {
         number: d.number.clone(),
         kind: d.kind.clone(),
         date: d.date.clone(),
-        summary: d.summary.clone(),
     }
 }
 
@@ -483,7 +597,7 @@ pub struct OfflineIndex {
 #[derive(serde::Deserialize)]
 struct RootIn {
     n: u32,
-    groups: Vec<String>,
+    groups: String,
     vocab: BTreeMap<String, String>,
     docs: Vec<String>,
     table: String,
@@ -498,14 +612,18 @@ impl OfflineIndex {
     ) -> Result<OfflineIndex, String> {
         let get = |p: &str| read(p).ok_or_else(|| format!("{p}: missing"));
         let r: RootIn = serde_json::from_slice(&get(root)?).map_err(|e| format!("{root}: {e}"))?;
-        let mut terms = Vec::with_capacity(r.groups.len());
-        for g in &r.groups {
+        let hashes: Vec<&str> = r
+            .groups
+            .as_bytes()
+            .chunks(GROUP_HASH)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        let mut terms = Vec::with_capacity(hashes.len());
+        for (i, h) in hashes.iter().enumerate() {
             let mut m = HashMap::new();
-            if !g.is_empty() {
-                let path = format!("search/{g}");
-                let b = get(&path)?;
-                parse_group(&b, &mut m).ok_or_else(|| format!("{path}: not a group file"))?;
-            }
+            let path = format!("search/t/{i}.{h}.bin");
+            let b = get(&path)?;
+            parse_group(&b, &mut m).ok_or_else(|| format!("{path}: not a group file"))?;
             terms.push(m);
         }
         let mut vocab = HashMap::new();
@@ -530,7 +648,7 @@ impl OfflineIndex {
         Ok(OfflineIndex {
             docs,
             cards,
-            groups: r.groups.len().max(1) as u32,
+            groups: hashes.len().max(1) as u32,
             terms,
             vocab,
             n: r.n,
@@ -543,25 +661,58 @@ impl OfflineIndex {
             .and_then(|m| m.get(key))
     }
 
-    /// (doc, meta, mask) of a term.
+    /// (doc, meta, mask) of a term (see `encode_term`).
     fn decode(&self, key: &str) -> (Vec<(u32, Meta, u64)>, &[String]) {
         let Some((b, vars)) = self.term(key) else {
             return (Vec::new(), &[]);
         };
+        let kind = terms::kind(key);
         let mut pos = 0;
-        let count = read_varint(b, &mut pos).unwrap_or(0);
-        let mut out = Vec::with_capacity(count as usize);
+        let count = read_varint(b, &mut pos).unwrap_or(0) as usize;
+        let mut out = Vec::with_capacity(count);
+        if count == 0 {
+            // A pair held by exactly the documents of one of its words.
+            let side = read_varint(b, &mut pos).unwrap_or(0);
+            let word = key
+                .split_once(' ')
+                .map(|(a, b)| if side == 1 { a } else { b });
+            if let Some(w) = word.filter(|_| kind == Kind::Pair) {
+                out = self
+                    .decode(w)
+                    .0
+                    .into_iter()
+                    .map(|(d, _, _)| (d, 0, 1))
+                    .collect();
+            }
+        }
         let mut doc = 0u32;
         for i in 0..count {
-            let v = read_varint(b, &mut pos).unwrap_or(0);
-            let gap = (v >> 4) as u32;
+            let gap = read_varint(b, &mut pos).unwrap_or(0) as u32;
             doc = if i == 0 { gap } else { doc + gap };
-            let mask = if vars.len() > 1 {
-                read_varint(b, &mut pos).unwrap_or(0)
-            } else {
-                1
-            };
-            out.push((doc, (v & 0xf) as Meta, mask));
+            out.push((doc, 0, 1));
+        }
+        if kind == Kind::Word {
+            for (i, o) in out.iter_mut().enumerate() {
+                let byte = b.get(pos + i / 4).copied().unwrap_or(0);
+                o.1 = (byte >> (2 * (i % 4))) & terms::TF;
+            }
+            pos += count.div_ceil(4);
+        }
+        if kind != Kind::Number {
+            let n = read_varint(b, &mut pos).unwrap_or(0);
+            let mut at = 0usize;
+            for _ in 0..n {
+                at += read_varint(b, &mut pos).unwrap_or(0) as usize;
+                let v = read_varint(b, &mut pos).unwrap_or(0);
+                if let Some(o) = out.get_mut(at) {
+                    if kind == Kind::Word {
+                        o.1 |= ((v & 3) as Meta) << 2;
+                        o.2 = v >> 2;
+                    } else {
+                        o.1 |= ((v & 3) as Meta) << 2;
+                    }
+                }
+            }
         }
         (out, vars)
     }
@@ -615,7 +766,7 @@ fn read_table(b: &[u8], cards: &[Card]) -> Option<Vec<DocInfo>> {
                 "in-force".into()
             },
             date: c.date.clone(),
-            summary: c.summary.clone(),
+            summary: String::new(),
             headings: Vec::new(),
         });
     }
@@ -680,8 +831,8 @@ mod tests {
     #[test]
     fn groups_grow_with_the_site() {
         assert_eq!(groups_for(0), 1);
-        assert_eq!(groups_for(51), 4);
-        assert_eq!(groups_for(1000), 64);
-        assert_eq!(groups_for(10_000), 1024);
+        assert_eq!(groups_for(51), 8);
+        assert_eq!(groups_for(1000), 128);
+        assert_eq!(groups_for(10_000), 2048);
     }
 }

@@ -8,6 +8,7 @@
   const WORD = /[\p{Alphabetic}\p{N}]/u;
   const MARK = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
   const MAGIC = "STG2";
+  const GROUP_HASH = 8;
   // terms.rs: the flags of a posting.
   const TF = 3, TITLE = 4, HEADING = 8;
   // mod.rs, `weight`.
@@ -65,12 +66,16 @@
     constructor(rootUrl, root) {
       this.url = new URL(rootUrl, location.href);
       this.n = root.n;
-      this.groupNames = root.groups;
+      // Group i's file is t/<i>.<hash>.bin; the root lists the hashes, 8 hex digits each
+      // (shards.rs).
+      this.groupHashes = root.groups;
+      this.nGroups = Math.max(1, root.groups.length / GROUP_HASH);
       this.vocabNames = root.vocab;
       this.docNames = root.docs;
       this.per = root.per;
       this.tableName = root.table;
-      this.fold = root.fold;
+      this.foldName = root.fold;
+      this.fold = null;
       this.kinds = root.kinds || {};
       this.groups = new Map(); // group number -> Map(key -> [bytes, start, end, vars])
       this.vocab = null; // Map(word -> bucket), once needed
@@ -81,12 +86,17 @@
     static async load(rootUrl) {
       const root = await fetchBytes(rootUrl).then((b) => JSON.parse(new TextDecoder().decode(b)));
       const idx = new Index(rootUrl, root);
-      await idx.loadTable();
+      await Promise.all([idx.loadTable(), idx.loadFold()]);
       return idx;
     }
 
     file(name) {
       return new URL(name, this.url).href;
+    }
+
+    async loadFold() {
+      const b = await fetchBytes(this.file(this.foldName));
+      this.fold = JSON.parse(new TextDecoder().decode(b));
     }
 
     async loadTable() {
@@ -106,30 +116,30 @@
     }
 
     groupOf(key) {
-      return fnv1a(key) % Math.max(1, this.groupNames.length);
+      return fnv1a(key) % this.nGroups;
     }
 
     // Fetches the groups that hold these terms (once each).
     async need(keys) {
-      const want = new Set(keys.map((k) => this.groupOf(k)));
+      // A pair may refer to one of its words' postings: those come too.
+      const all = keys.flatMap((k) => (k.includes(" ") && !k.startsWith("#") ? [k, ...k.split(" ")] : [k]));
+      const want = new Set(all.map((k) => this.groupOf(k)));
       await Promise.all([...want].map((g) => this.loadGroup(g)));
     }
 
     async loadGroup(g) {
       if (this.groups.has(g)) return this.groups.get(g);
-      const name = this.groupNames[g];
+      const hash = this.groupHashes.slice(GROUP_HASH * g, GROUP_HASH * (g + 1));
       const terms = new Map();
-      if (name) {
-        const b = await fetchBytes(this.file(name));
-        if (String.fromCharCode(b[0], b[1], b[2], b[3]) !== MAGIC) throw new Error("not a group");
-        const len = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
-        const h = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + len)));
-        const st = { pos: 8 + len };
-        for (let i = 0; i < h.terms.length; i++) {
-          const blen = readVarint(b, st);
-          terms.set(h.terms[i], [b, st.pos, st.pos + blen, h.vars[i]]);
-          st.pos += blen;
-        }
+      const b = await fetchBytes(this.file(`t/${g}.${hash}.bin`));
+      if (String.fromCharCode(b[0], b[1], b[2], b[3]) !== MAGIC) throw new Error("not a group");
+      const len = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
+      const h = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + len)));
+      const st = { pos: 8 + len };
+      for (let i = 0; i < h.terms.length; i++) {
+        const blen = readVarint(b, st);
+        terms.set(h.terms[i], [b, st.pos, st.pos + blen, h.vars[i]]);
+        st.pos += blen;
       }
       this.groups.set(g, terms);
       return terms;
@@ -154,21 +164,42 @@
       return g ? g.get(key) : undefined;
     }
 
-    // [[doc, meta, mask]] of a term (its group must be loaded).
+    // [[doc, meta, mask]] of a term (its group must be loaded); shards.rs `encode_term`.
     decode(key) {
       const t = this.term(key);
       if (!t) return { list: [], vars: [] };
       const [b, start, , vars] = t;
+      const kind = key.startsWith("#") ? "number" : key.includes(" ") ? "pair" : "word";
       const st = { pos: start };
       const count = readVarint(b, st);
-      const list = [];
+      let list = [];
+      if (count === 0 && kind === "pair") {
+        // A pair held by exactly the documents of one of its words (shards.rs `encode_term`).
+        const side = readVarint(b, st), sp = key.indexOf(" ");
+        const word = side === 1 ? key.slice(0, sp) : key.slice(sp + 1);
+        list = this.decode(word).list.map((p) => [p[0], 0, 1]);
+      }
       let doc = 0;
       for (let i = 0; i < count; i++) {
-        const v = readVarint(b, st);
-        const gap = Math.floor(v / 16);
+        const gap = readVarint(b, st);
         doc = i === 0 ? gap : doc + gap;
-        const mask = vars.length > 1 ? readVarint(b, st) : 1;
-        list.push([doc, v % 16, mask]);
+        list.push([doc, 0, 1]);
+      }
+      if (kind === "word") {
+        for (let i = 0; i < count; i++) list[i][1] = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & TF;
+        st.pos += Math.ceil(count / 4);
+      }
+      if (kind !== "number") {
+        const n = readVarint(b, st);
+        let at = 0;
+        for (let k = 0; k < n; k++) {
+          at += readVarint(b, st);
+          const v = readVarint(b, st);
+          const o = list[at];
+          if (!o) continue;
+          o[1] |= (v % 4) * 4;
+          if (kind === "word") o[2] = Math.floor(v / 4);
+        }
       }
       return { list, vars };
     }
@@ -187,7 +218,11 @@
     df(key) {
       const t = this.term(key);
       if (!t) return 0;
-      return readVarint(t[0], { pos: t[1] });
+      const st = { pos: t[1] };
+      const count = readVarint(t[0], st);
+      if (count > 0 || !key.includes(" ")) return count;
+      const side = readVarint(t[0], st), sp = key.indexOf(" ");
+      return this.df(side === 1 ? key.slice(0, sp) : key.slice(sp + 1));
     }
 
     wordBucket(word) {
@@ -199,7 +234,7 @@
       return t && t[3].length ? t[3][0] : null;
     }
 
-    // The display cards of documents (id, url, title, number, kind, date, summary).
+    // The display cards of documents (id, url, title, number, kind, date).
     async cards(ords) {
       const shards = [...new Set(ords.map((o) => Math.floor(o / this.per)))];
       await Promise.all(shards.map(async (s) => {
@@ -633,10 +668,12 @@
       return out + esc(s.slice(pos));
     }
 
-    snippetOf(p, seq, summary) {
-      let body = this.snippet(p.text, seq);
-      if (!body) body = this.mark(summary, seq);
-      return p.heading !== null ? `<strong>${this.mark(p.heading, seq)}</strong> ${body}` : body;
+    // passage::snippet_of: a passage with no text of its own shows the text that follows.
+    snippetOf(passages, i, seq) {
+      const next = passages.slice(i).find((p) => p.text.trim() !== "");
+      const body = this.snippet(next ? next.text : "", seq);
+      const p = passages[i];
+      return p && p.heading !== null ? `<strong>${this.mark(p.heading, seq)}</strong> ${body}` : body;
     }
 
     // ---- search ------------------------------------------------------------------------------
@@ -666,8 +703,8 @@
       const hits = page.map((r, i) => {
         const c = cards[i];
         return {
-          id: c.id, url: c.url, title: c.title, snippet: this.mark(c.summary || "", seq), score: r.score,
-          kind: c.kind, number: c.number, date: c.date, summary: c.summary || "",
+          id: c.id, url: c.url, title: c.title, snippet: "", score: r.score,
+          kind: c.kind, number: c.number, date: c.date,
         };
       });
       return { total, hits, suggestion, seq };
@@ -683,11 +720,12 @@
       const ps = pagePassages(doc);
       // passage::holds_all: a query that the title and number hold whole is about the document.
       const head = new Set(this.tokens(`${hit.title} ${hit.number || ""}`).map((t) => t.folded));
-      const p = ps[seq.every((w) => head.has(w)) ? 0 : this.best(ps, seq)];
+      const at = seq.every((w) => head.has(w)) ? 0 : this.best(ps, seq);
+      const p = ps[at];
       return {
         url: p.anchor ? `${hit.url}#${p.anchor}` : hit.url,
         passage: p.heading,
-        snippet: this.snippetOf(p, seq, hit.summary),
+        snippet: this.snippetOf(ps, at, seq),
       };
     }
   }
@@ -850,7 +888,7 @@
             a.href = base + p.url;
             snip.innerHTML = p.snippet;
             li.setAttribute("data-passage", p.url);
-          }).catch(() => { /* the summary stays */ });
+          }).catch(() => { /* the page is not at hand: the title and its details stay */ });
         }
         out.push(list);
       }
