@@ -16,9 +16,18 @@ Usage:
                                               build, then serve site, search and sync API on one
                                               port with embedded SQLite (loads the sample roster
                                               into an empty database)
-  sotay server --site DIR --db URL [--listen ADDR] [--index DIR] [--no-rate-limits]
+  sotay server --site DIR --db URL [--listen ADDR] [--index DIR] [--trusted-proxy CIDR]...
+               [--tls-cert FILE --tls-key FILE [--http-redirect ADDR [--acme-webroot DIR]]]
+               [--config FILE] [--no-rate-limits]
                                               production: serve a built site and the API;
-                                              URL is sqlite://PATH or postgres://USER:PASS@HOST/DB
+                                              URL is sqlite://PATH or postgres://USER:PASS@HOST/DB;
+                                              behind a proxy in a --trusted-proxy range (e.g.
+                                              127.0.0.1/32) the client is the one its
+                                              Forwarded / X-Forwarded-For names; with
+                                              --tls-cert/--tls-key (PEM) it serves HTTPS itself,
+                                              reloading them when they change, and plain HTTP on
+                                              --http-redirect sends browsers there; FILE (YAML)
+                                              holds the same settings and the rate limits
   sotay roster import (--units FILE --members FILE | --workbook FILE) [--db URL] [--format text|json]
                                               import/replace the roster, with a data-quality report;
                                               FILE is CSV or Excel (.xlsx); a workbook has the sheets
@@ -132,34 +141,35 @@ fn run() -> Result<ExitCode, lexopt::Error> {
             Ok(done(sotay_sync_server::run::serve(opts)))
         }
         "server" => {
-            let (mut site, mut db, mut listen, mut index, mut rate_limits) =
-                (None, None, "127.0.0.1:8080".to_string(), None, true);
+            let mut flags = sotay_sync_server::config::ServerConfig::default();
+            let mut file = None;
             while let Some(arg) = parser.next()? {
                 match arg {
-                    Long("site") => site = Some(PathBuf::from(parser.value()?)),
-                    Long("db") => db = Some(parser.value()?.string()?),
-                    Long("listen") => listen = parser.value()?.string()?,
-                    Long("index") => index = Some(PathBuf::from(parser.value()?)),
-                    Long("no-rate-limits") => rate_limits = false,
+                    Long("config") => file = Some(PathBuf::from(parser.value()?)),
+                    Long("site") => flags.site = Some(PathBuf::from(parser.value()?)),
+                    Long("db") => flags.db = Some(parser.value()?.string()?),
+                    Long("listen") => flags.listen = Some(parser.value()?.string()?),
+                    Long("index") => flags.index = Some(PathBuf::from(parser.value()?)),
+                    Long("trusted-proxy") => flags.trusted_proxies.push(parser.value()?.string()?),
+                    Long("no-rate-limits") => flags.rate_limits = Some(false),
+                    Long("tls-cert") => flags.tls_cert = Some(PathBuf::from(parser.value()?)),
+                    Long("tls-key") => flags.tls_key = Some(PathBuf::from(parser.value()?)),
+                    Long("http-redirect") => flags.http_redirect = Some(parser.value()?.string()?),
+                    Long("acme-webroot") => {
+                        flags.acme_webroot = Some(PathBuf::from(parser.value()?))
+                    }
                     _ => return Err(arg.unexpected()),
                 }
             }
-            let site = site.ok_or("--site DIR is required")?;
-            let db = sotay_sync_server::run::DbUrl::parse(
-                &db.ok_or("--db URL is required (sqlite://PATH)")?,
-            )?;
-            let listen = listen.parse().map_err(|_| {
-                format!("--listen wants an address such as 0.0.0.0:8080, found \"{listen}\"")
-            })?;
-            Ok(done(sotay_sync_server::run::server(
-                sotay_sync_server::run::ServerOptions {
-                    site,
-                    db,
-                    listen,
-                    index,
-                    rate_limits,
+            let settings = match file {
+                Some(f) => match sotay_sync_server::config::ServerConfig::load(&f) {
+                    Ok(c) => c,
+                    Err(e) => return Ok(done(Err(e))),
                 },
-            )))
+                None => sotay_sync_server::config::ServerConfig::default(),
+            };
+            let opts = settings.with_flags(flags).into_options()?;
+            Ok(done(sotay_sync_server::run::server(opts)))
         }
         "roster" => roster(&mut parser),
         "db" => db(&mut parser),

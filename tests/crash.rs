@@ -3,13 +3,16 @@
 //! batches that got no answer are sent again (and are not counted twice), and the database
 //! passes SQLite's integrity check.
 //!
+//! The same runs over HTTPS of the server's own (`--tls-cert`), with fewer kills.
+//!
 //! `SOTAY_CRASH_CYCLES=200 cargo test --test crash` runs more cycles than the default's few
 //! (RELIABILITY.md has the figures of a long run).
 
 mod common;
+mod pki;
 
 use serde_json::json;
-use sotay_sync_server::client::{post_json, try_post_json};
+use sotay_sync_server::client::{post_json, try_post_json, Target};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -30,21 +33,28 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(dir: &std::path::Path, addr: SocketAddr) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sotay"))
-        .args(["server", "--no-rate-limits", "--site"])
+/// Starts the server on `to`'s address, with HTTPS when `to` is (the certificate and key
+/// are `dir/tls/fullchain.pem` and `privkey.pem`).
+fn start(dir: &std::path::Path, to: &Target, https: bool) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sotay"));
+    cmd.args(["server", "--no-rate-limits", "--site"])
         .arg(dir.join("public"))
         .arg("--db")
         .arg(format!("sqlite://{}", dir.join("db.sqlite").display()))
-        .args(["--listen", &addr.to_string()])
+        .args(["--listen", &to.addr.to_string()])
         .env("SOTAY_LOG", "quiet")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
+        .stderr(Stdio::null());
+    if https {
+        cmd.arg("--tls-cert")
+            .arg(dir.join("tls/fullchain.pem"))
+            .arg("--tls-key")
+            .arg(dir.join("tls/privkey.pem"));
+    }
+    let mut child = cmd.spawn().expect("start server");
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        if sotay_sync_server::client::try_request(addr, "GET", "/healthz", &[], b"")
+        if sotay_sync_server::client::try_request(to, "GET", "/healthz", &[], b"")
             .is_ok_and(|r| r.status == 200)
         {
             return child;
@@ -70,6 +80,15 @@ fn batch(thread: usize, seq: usize, now: &str) -> (Vec<String>, serde_json::Valu
 
 #[test]
 fn acknowledged_events_survive_sigkill_exactly_once() {
+    crash_and_restart(false, CYCLES);
+}
+
+#[test]
+fn acknowledged_events_survive_sigkill_exactly_once_over_tls() {
+    crash_and_restart(true, CYCLES / 2);
+}
+
+fn crash_and_restart(https: bool, default_cycles: usize) {
     let dir = tempfile::tempdir().expect("tmp");
     sotay_generator::build(&common::repo(), &dir.path().join("public"))
         .unwrap_or_else(|d| panic!("{:?}", d.sorted()));
@@ -105,10 +124,17 @@ fn acknowledged_events_survive_sigkill_exactly_once() {
     );
 
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
-    let mut server = start(dir.path(), addr);
+    let target = if https {
+        let ca = pki::Ca::new();
+        ca.issue().install(&ca, &dir.path().join("tls"));
+        Target::https(addr, "localhost", ca.pem().as_bytes()).expect("target")
+    } else {
+        Target::from(addr)
+    };
+    let mut server = start(dir.path(), &target, https);
     let tokens: Vec<String> = (0..THREADS)
         .map(|t| {
-            let r = post_json(addr, "/api/v1/register", None, &json!({"card_number": format!("2000000{t}"), "full_name": format!("Đảng Viên Số {t}"), "birth_date": format!("1970-01-0{}", t + 1), "unit_code": "CB1"}));
+            let r = post_json(&target, "/api/v1/register", None, &json!({"card_number": format!("2000000{t}"), "full_name": format!("Đảng Viên Số {t}"), "birth_date": format!("1970-01-0{}", t + 1), "unit_code": "CB1"}));
             assert_eq!(r.status, 201, "{}", r.text());
             r.json()["token"].as_str().expect("token").to_string()
         })
@@ -122,18 +148,19 @@ fn acknowledged_events_survive_sigkill_exactly_once() {
     let running = Arc::new(AtomicBool::new(true));
     let workers: Vec<_> = (0..THREADS)
         .map(|t| {
-            let (acked, unanswered, running, token, now) = (
+            let (acked, unanswered, running, token, now, target) = (
                 acked.clone(),
                 unanswered.clone(),
                 running.clone(),
                 tokens[t].clone(),
                 now.clone(),
+                target.clone(),
             );
             std::thread::spawn(move || {
                 let mut seq = 0;
                 while running.load(Ordering::SeqCst) {
                     let (ids, body) = batch(t, seq, &now);
-                    match try_post_json(addr, "/api/v1/events", Some(&token), &body) {
+                    match try_post_json(&target, "/api/v1/events", Some(&token), &body) {
                         Ok(r) if r.status == 200 => {
                             let res = r.json()["results"].clone();
                             for (i, id) in ids.iter().enumerate() {
@@ -166,13 +193,13 @@ fn acknowledged_events_survive_sigkill_exactly_once() {
                 .parse::<usize>()
                 .unwrap_or_else(|_| panic!("SOTAY_CRASH_CYCLES is a number of cycles, not {v:?}"))
         })
-        .unwrap_or(CYCLES);
+        .unwrap_or(default_cycles);
     let started = Instant::now();
     for cycle in 0..cycles {
         std::thread::sleep(Duration::from_millis(300 + 97 * (cycle as u64 % 5)));
         server.kill().expect("SIGKILL");
         server.wait().expect("wait");
-        server = start(dir.path(), addr);
+        server = start(dir.path(), &target, https);
     }
     std::thread::sleep(Duration::from_millis(300));
     running.store(false, Ordering::SeqCst);
@@ -183,7 +210,7 @@ fn acknowledged_events_survive_sigkill_exactly_once() {
     let pending: Vec<((usize, usize), String)> = unanswered.lock().expect("lock").drain().collect();
     for ((t, seq), token) in &pending {
         let (ids, body) = batch(*t, *seq, &now);
-        let r = post_json(addr, "/api/v1/events", Some(token), &body);
+        let r = post_json(&target, "/api/v1/events", Some(token), &body);
         assert_eq!(r.status, 200, "{}", r.text());
         acked.lock().expect("lock").extend(ids);
     }
@@ -228,7 +255,8 @@ fn acknowledged_events_survive_sigkill_exactly_once() {
         "aggregates agree with the events after crashes"
     );
     eprintln!(
-        "crash test: {cycles} SIGKILLs in {:.1} s, {} events acknowledged and checked, {} batches resent",
+        "crash test{}: {cycles} SIGKILLs in {:.1} s, {} events acknowledged and checked, {} batches resent",
+        if https { " over TLS" } else { "" },
         started.elapsed().as_secs_f64(),
         acked.len(),
         pending.len()

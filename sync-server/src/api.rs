@@ -4,6 +4,7 @@
 
 use crate::auth;
 use crate::http::{full, internal, App, Resp};
+use crate::limits::address_key;
 use crate::model::{name_key, parse_date, CardNumber, EventType, UnitCode};
 use crate::store::{NewEvent, Registration, Storage, StoreError, Stored};
 use bytes::Bytes;
@@ -14,7 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 use sotay_generator::search::{Filter, Results};
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,10 +126,10 @@ pub(crate) fn store_error(e: StoreError) -> ApiError {
 pub async fn handle<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> Result<Resp, ApiError> {
     let path = req.uri().path().to_string();
-    match route(app, req, peer).await {
+    match route(app, req, client).await {
         Err(e) if e.status == StatusCode::METHOD_NOT_ALLOWED => {
             let mut r = e.response();
             r.headers_mut()
@@ -142,7 +143,7 @@ pub async fn handle<S: Storage>(
 async fn route<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> Result<Resp, ApiError> {
     let path = req.uri().path().to_string();
     let m = req.method().clone();
@@ -160,12 +161,12 @@ async fn route<S: Storage>(
             .header(header::CACHE_CONTROL, "no-cache")
             .body(full(OPENAPI))
             .unwrap_or_else(|_| internal())),
-        (Method::GET, "/api/v1/search") => search(app, &req, peer),
-        (Method::POST, "/api/v1/register") => register(app, req, peer).await,
-        (Method::POST, "/api/v1/events") => events(app, req, peer).await,
+        (Method::GET, "/api/v1/search") => search(app, &req, client),
+        (Method::POST, "/api/v1/register") => register(app, req, client).await,
+        (Method::POST, "/api/v1/events") => events(app, req, client).await,
         (_, p) if p.starts_with("/api/v1/reports/") => crate::report_api::handle(app, req, p).await,
         (_, p) if p.starts_with("/api/v1/meetings/") => {
-            crate::meeting_api::handle(app, req, peer, p).await
+            crate::meeting_api::handle(app, req, client, p).await
         }
         (_, p) if p.starts_with("/api/v1/roster/") => crate::roster_api::handle(app, req, p).await,
         (
@@ -294,12 +295,12 @@ fn run_search<S: Storage>(
 fn search<S: Storage>(
     app: &Arc<App<S>>,
     req: &Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> Result<Resp, ApiError> {
     // Per instance even on a shared database: search reads no member data and no database,
     // and this limit protects each instance's CPU; a shared bucket would put a database
     // write in front of every search.
-    if let Err(retry) = app.limits.search_by_addr.check(&peer.ip().to_string()) {
+    if let Err(retry) = app.limits.search_by_addr.check(&address_key(client)) {
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
         return Err(limited(retry, "searches"));
     }
@@ -447,7 +448,7 @@ pub(crate) fn now() -> i64 {
 async fn register<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> Result<Resp, ApiError> {
     let body = read_body(req, MAX_REGISTER_BODY).await?;
     let v = parse_json(&body)?;
@@ -501,7 +502,7 @@ async fn register<S: Storage>(
     };
     // Limits come before the roster is looked at, so guessing costs the guesser.
     for (lim, key) in [
-        (&app.limits.register_by_addr, peer.ip().to_string()),
+        (&app.limits.register_by_addr, address_key(client)),
         (&app.limits.register_by_card, card.to_string()),
     ] {
         if let Err(retry) = app.check_limit(lim, &key).await {
@@ -560,10 +561,10 @@ async fn register<S: Storage>(
 async fn events<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> Result<Resp, ApiError> {
     if let Err(retry) = app
-        .check_limit(&app.limits.events_by_addr, &peer.ip().to_string())
+        .check_limit(&app.limits.events_by_addr, &address_key(client))
         .await
     {
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);

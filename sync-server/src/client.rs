@@ -1,10 +1,152 @@
 //! A minimal blocking HTTP/1.1 client (one request per connection) for tests, benchmarks and
 //! scripts that must also send malformed or hostile requests a real client would refuse to.
+//! It speaks plain HTTP to a `SocketAddr`, or HTTPS and a chosen source address to a `Target`.
 //! `try_*` functions return errors; the others panic, which is what tests want.
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Where a request goes: an address, over plain HTTP or HTTPS, from a chosen local address.
+#[derive(Clone)]
+pub struct Target {
+    pub addr: SocketAddr,
+    /// Connect from this local address (e.g. one of 127.0.0.0/8: one client among many).
+    pub source: Option<IpAddr>,
+    /// HTTPS: the name the certificate must carry, and the roots it must lead to.
+    tls: Option<(ServerName<'static>, Arc<rustls::ClientConfig>)>,
+}
+
+impl From<SocketAddr> for Target {
+    fn from(addr: SocketAddr) -> Target {
+        Target {
+            addr,
+            source: None,
+            tls: None,
+        }
+    }
+}
+
+impl From<&Target> for Target {
+    fn from(t: &Target) -> Target {
+        t.clone()
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        write!(f, "{scheme}://{}", self.addr)?;
+        if let Some(s) = self.source {
+            write!(f, " (from {s})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A connection of the client, plain or TLS.
+pub trait Stream: Read + Write + Send {}
+impl<T: Read + Write + Send> Stream for T {}
+
+/// The TLS client configuration trusting only the certificates in `roots_pem`, offering
+/// `alpn` (empty: HTTP/1.1 without ALPN).
+pub fn tls_config(roots_pem: &[u8], alpn: &[&[u8]]) -> io::Result<Arc<rustls::ClientConfig>> {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(roots_pem) {
+        let c = c.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+        roots
+            .add(c)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    }
+    #[allow(deprecated)] // see tls::Certificate::load on *ring*
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(Arc::new(config))
+}
+
+impl Target {
+    /// HTTPS to `addr`, whose certificate must be for `name` and issued by one of `roots_pem`.
+    pub fn https(addr: SocketAddr, name: &str, roots_pem: &[u8]) -> io::Result<Target> {
+        let name = ServerName::try_from(name.to_string())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        Ok(Target {
+            addr,
+            source: None,
+            tls: Some((name, tls_config(roots_pem, &[])?)),
+        })
+    }
+
+    /// The same target, connected to from `source`.
+    pub fn from_source(&self, source: IpAddr) -> Target {
+        Target {
+            source: Some(source),
+            ..self.clone()
+        }
+    }
+
+    /// A TCP connection to the target, from its source address if it has one.
+    pub fn tcp(&self) -> io::Result<TcpStream> {
+        let sock = socket2::Socket::new(
+            socket2::Domain::for_address(self.addr),
+            socket2::Type::STREAM,
+            None,
+        )?;
+        if let Some(s) = self.source {
+            sock.bind(&SocketAddr::new(s, 0).into())?;
+        }
+        sock.connect_timeout(&self.addr.into(), Duration::from_secs(10))?;
+        let tcp: TcpStream = sock.into();
+        tcp.set_read_timeout(Some(Duration::from_secs(20)))?;
+        Ok(tcp)
+    }
+
+    /// A connection to the target, its TLS handshake done.
+    pub fn connect(&self) -> io::Result<Box<dyn Stream>> {
+        let tcp = self.tcp()?;
+        match &self.tls {
+            None => Ok(Box::new(tcp)),
+            Some((name, config)) => {
+                let conn = rustls::ClientConnection::new(config.clone(), name.clone())
+                    .map_err(io::Error::other)?;
+                let mut s = rustls::StreamOwned::new(conn, tcp);
+                while s.conn.is_handshaking() {
+                    s.conn.complete_io(&mut s.sock)?;
+                }
+                Ok(Box::new(s))
+            }
+        }
+    }
+
+    /// The certificate the server presents (the first of its chain, DER), and the protocol
+    /// it chose among `alpn`.
+    pub fn handshake(&self, alpn: &[&[u8]]) -> io::Result<(Vec<u8>, Option<Vec<u8>>)> {
+        let Some((name, config)) = &self.tls else {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not HTTPS"));
+        };
+        let mut config = (**config).clone();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        let mut conn = rustls::ClientConnection::new(Arc::new(config), name.clone())
+            .map_err(io::Error::other)?;
+        let mut tcp = self.tcp()?;
+        while conn.is_handshaking() {
+            conn.complete_io(&mut tcp)?;
+        }
+        let cert = conn
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .map(|c| c.to_vec())
+            .unwrap_or_default();
+        Ok((cert, conn.alpn_protocol().map(|p| p.to_vec())))
+    }
+}
 
 pub struct Reply {
     pub status: u16,
@@ -29,9 +171,8 @@ impl Reply {
 }
 
 /// Sends raw bytes and reads the whole response (the request should ask to close).
-pub fn try_raw(addr: SocketAddr, request: &[u8]) -> io::Result<Reply> {
-    let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+pub fn try_raw(to: impl Into<Target>, request: &[u8]) -> io::Result<Reply> {
+    let mut s = to.into().connect()?;
     s.write_all(request)?;
     let mut buf = Vec::new();
     // A server that closes after answering may reset the connection: what was read counts.
@@ -39,13 +180,19 @@ pub fn try_raw(addr: SocketAddr, request: &[u8]) -> io::Result<Reply> {
     parse(&buf).ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "no HTTP response"))
 }
 
-pub fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
-    try_raw(addr, request).unwrap_or_else(|e| panic!("request to {addr} failed: {e}"))
+pub fn raw(to: impl Into<Target>, request: &[u8]) -> Reply {
+    let to = to.into();
+    try_raw(&to, request).unwrap_or_else(|e| panic!("request to {to} failed: {e}"))
 }
 
-fn build(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+fn build(to: &Target, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    // HTTPS: the name the certificate is for (a proxy chooses its site by it); else any.
+    let host = match &to.tls {
+        Some((ServerName::DnsName(name), _)) => name.as_ref().to_string(),
+        _ => "test".to_string(),
+    };
     let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\ncontent-length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
@@ -58,31 +205,33 @@ fn build(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec
 }
 
 pub fn try_request(
-    addr: SocketAddr,
+    to: impl Into<Target>,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> io::Result<Reply> {
-    try_raw(addr, &build(method, path, headers, body))
+    let to = to.into();
+    try_raw(&to, &build(&to, method, path, headers, body))
 }
 
 pub fn request(
-    addr: SocketAddr,
+    to: impl Into<Target>,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Reply {
-    raw(addr, &build(method, path, headers, body))
+    let to = to.into();
+    raw(&to, &build(&to, method, path, headers, body))
 }
 
-pub fn get(addr: SocketAddr, path: &str) -> Reply {
-    request(addr, "GET", path, &[], b"")
+pub fn get(to: impl Into<Target>, path: &str) -> Reply {
+    request(to, "GET", path, &[], b"")
 }
 
 pub fn try_post_json(
-    addr: SocketAddr,
+    to: impl Into<Target>,
     path: &str,
     token: Option<&str>,
     body: &serde_json::Value,
@@ -92,16 +241,16 @@ pub fn try_post_json(
     if let Some(a) = &auth {
         h.push(("authorization", a));
     }
-    try_request(addr, "POST", path, &h, body.to_string().as_bytes())
+    try_request(to, "POST", path, &h, body.to_string().as_bytes())
 }
 
 pub fn post_json(
-    addr: SocketAddr,
+    to: impl Into<Target>,
     path: &str,
     token: Option<&str>,
     body: &serde_json::Value,
 ) -> Reply {
-    try_post_json(addr, path, token, body).unwrap_or_else(|e| panic!("POST {path} failed: {e}"))
+    try_post_json(to, path, token, body).unwrap_or_else(|e| panic!("POST {path} failed: {e}"))
 }
 
 fn parse(buf: &[u8]) -> Option<Reply> {

@@ -7,6 +7,7 @@ use crate::api;
 use crate::files::{negotiate, Encoding, Files, Lookup};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
+use crate::proxy::TrustedProxies;
 use crate::store::Storage;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
@@ -18,7 +19,7 @@ use sotay_generator::search::index::SearchIndex;
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -60,6 +61,8 @@ pub struct App<S: Storage> {
     pub meeting_docs: RwLock<Arc<std::collections::HashMap<String, Vec<String>>>>,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// Proxies whose word on the client's address is taken (`--trusted-proxy`).
+    pub trusted_proxies: TrustedProxies,
     /// Connections served at once (`MAX_CONNECTIONS`; tests lower it).
     pub max_connections: usize,
     pub started: Instant,
@@ -89,6 +92,7 @@ impl<S: Storage> App<S> {
             meeting_docs: RwLock::new(Arc::new(std::collections::HashMap::new())),
             metrics: Metrics::default(),
             limits: Limits::default(),
+            trusted_proxies: TrustedProxies::default(),
             max_connections: MAX_CONNECTIONS,
             started: Instant::now(),
             reloads: broadcast::channel(16).0,
@@ -279,12 +283,45 @@ pub async fn serve<S: Storage>(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    serve_on(app, listener, None, shutdown).await
+}
+
+/// Like `serve`, over HTTPS with `cert` (see `tls`): each response also carries HSTS.
+pub async fn serve_tls<S: Storage>(
+    app: Arc<App<S>>,
+    listener: TcpListener,
+    cert: &Arc<crate::tls::Certificate>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let tls = Tls {
+        accept: cert.acceptor(true).map_err(std::io::Error::other)?,
+        refuse: cert.acceptor(false).map_err(std::io::Error::other)?,
+    };
+    serve_on(app, listener, Some(tls), shutdown).await
+}
+
+/// HTTPS: the acceptor of connections, and one offering HTTP/1.1 alone for those refused
+/// with a 503 written by hand.
+#[derive(Clone)]
+struct Tls {
+    accept: tokio_rustls::TlsAcceptor,
+    refuse: tokio_rustls::TlsAcceptor,
+}
+
+type ConnBuilder = hyper_util::server::conn::auto::Builder<TokioExecutor>;
+
+async fn serve_on<S: Storage>(
+    app: Arc<App<S>>,
+    listener: TcpListener,
+    tls: Option<Tls>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(app.max_connections));
     // Closed connections still reading what their client sends after an early answer
     // (linger.rs); as many as connections served, beyond that they close at once.
     let drains = Arc::new(Semaphore::new(app.max_connections));
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let mut builder = ConnBuilder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
@@ -311,31 +348,16 @@ pub async fn serve<S: Storage>(
                 let _ = stream.set_nodelay(true);
                 let Ok(permit) = permits.clone().try_acquire_owned() else {
                     app.metrics.rate_limited.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tokio::spawn(refuse(stream));
+                    tokio::spawn(refuse(stream, tls.as_ref().map(|t| t.refuse.clone())));
                     continue;
                 };
-                let app = app.clone();
-                let asked = Arc::new(AtomicBool::new(false));
-                let asked2 = asked.clone();
-                let service = hyper::service::service_fn(move |req| {
-                    let app = app.clone();
-                    asked2.store(true, Ordering::Relaxed);
-                    async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
-                });
-                let io = TokioIo::new(crate::linger::Linger::new(stream, drains.clone()));
-                let conn = builder.serve_connection(io, service).into_owned();
-                let conn = graceful.watch(conn);
+                let watcher = graceful.watcher();
+                let (app, builder) = (app.clone(), builder.clone());
+                let tls = tls.as_ref().map(|t| t.accept.clone());
+                // Under TLS too: draining reads the client's records and throws them away.
+                let stream = crate::linger::Linger::new(stream, drains.clone());
                 tokio::spawn(async move {
-                    let end = tokio::time::Instant::now() + Duration::from_secs(3600);
-                    tokio::pin!(conn);
-                    // Until the first request, the connection is in no protocol's hands yet:
-                    // hyper's header timeout starts only once HTTP/1 is recognised, so a client
-                    // sending nothing, or the HTTP/2 preface a byte at a time, would hold its
-                    // place for the hour. It gets HEADER_TIMEOUT for its first request.
-                    let first = tokio::time::timeout(HEADER_TIMEOUT, &mut conn).await;
-                    if first.is_err() && asked.load(Ordering::Relaxed) {
-                        let _ = tokio::time::timeout_at(end, conn).await;
-                    }
+                    connection(app, &builder, watcher, stream, peer, tls).await;
                     drop(permit);
                 });
             }
@@ -350,11 +372,81 @@ pub async fn serve<S: Storage>(
     Ok(())
 }
 
-async fn refuse(mut stream: tokio::net::TcpStream) {
+/// One connection: its TLS handshake if any, then its requests until it closes. Until the
+/// first request the connection is in no protocol's hands yet: hyper's header timeout starts
+/// only once HTTP/1 is recognised, so a client sending nothing, the HTTP/2 preface a byte at
+/// a time or a TLS handshake that never ends would hold its place for the hour. Handshake
+/// and first request get HEADER_TIMEOUT together.
+async fn connection<S: Storage>(
+    app: Arc<App<S>>,
+    builder: &ConnBuilder,
+    watcher: hyper_util::server::graceful::Watcher,
+    stream: crate::linger::Linger,
+    peer: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
+    let first = tokio::time::Instant::now() + HEADER_TIMEOUT;
+    match tls {
+        None => {
+            let io = TokioIo::new(stream);
+            requests(app, builder, watcher, io, peer, false, first).await
+        }
+        Some(acceptor) => {
+            if let Ok(Ok(stream)) = tokio::time::timeout_at(first, acceptor.accept(stream)).await {
+                let io = TokioIo::new(stream);
+                requests(app, builder, watcher, io, peer, true, first).await;
+            }
+        }
+    }
+}
+
+/// Serves the requests of a connection (`io`, plain or TLS), the first by `first`.
+async fn requests<S, I>(
+    app: Arc<App<S>>,
+    builder: &ConnBuilder,
+    watcher: hyper_util::server::graceful::Watcher,
+    io: I,
+    peer: SocketAddr,
+    tls: bool,
+    first: tokio::time::Instant,
+) where
+    S: Storage,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let asked = Arc::new(AtomicBool::new(false));
+    let asked2 = asked.clone();
+    let service = hyper::service::service_fn(move |req| {
+        let app = app.clone();
+        asked2.store(true, Ordering::Relaxed);
+        async move { Ok::<_, Infallible>(handle(app, req, peer, tls).await) }
+    });
+    let conn = watcher.watch(builder.serve_connection(io, service).into_owned());
+    let end = tokio::time::Instant::now() + Duration::from_secs(3600);
+    tokio::pin!(conn);
+    let done = tokio::time::timeout_at(first, &mut conn).await;
+    if done.is_err() && asked.load(Ordering::Relaxed) {
+        let _ = tokio::time::timeout_at(end, conn).await;
+    }
+}
+
+async fn refuse(stream: tokio::net::TcpStream, tls: Option<tokio_rustls::TlsAcceptor>) {
     use tokio::io::AsyncWriteExt;
     let body = r#"{"error":{"code":"overloaded","message":"too many connections, retry later"}}"#;
     let msg = format!("HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 5\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
-    let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(msg.as_bytes())).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), async move {
+        match tls {
+            None => {
+                let mut stream = stream;
+                stream.write_all(msg.as_bytes()).await
+            }
+            Some(acceptor) => {
+                let mut stream = acceptor.accept(stream).await?;
+                stream.write_all(msg.as_bytes()).await?;
+                stream.shutdown().await
+            }
+        }
+    })
+    .await;
 }
 
 fn route_class(path: &str) -> usize {
@@ -370,12 +462,18 @@ fn route_class(path: &str) -> usize {
     }
 }
 
-async fn handle<S: Storage>(app: Arc<App<S>>, req: Request<Incoming>, peer: SocketAddr) -> Resp {
+async fn handle<S: Storage>(
+    app: Arc<App<S>>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    tls: bool,
+) -> Resp {
     let start = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let class = route_class(&path);
-    let mut resp = match route(&app, req, peer).await {
+    let client = client_of(&app, peer, &req);
+    let mut resp = match route(&app, req, client.addr).await {
         Ok(r) => r,
         Err(e) => e.response(),
     };
@@ -401,6 +499,12 @@ async fn handle<S: Storage>(app: Arc<App<S>>, req: Request<Incoming>, peer: Sock
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
+    if tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(crate::tls::HSTS),
+        );
+    }
     let took = start.elapsed();
     let status = resp.status().as_u16();
     app.metrics.observe(class, status, took);
@@ -414,25 +518,57 @@ async fn handle<S: Storage>(app: Arc<App<S>>, req: Request<Incoming>, peer: Sock
                 ("path", &path),
                 ("status", &status),
                 ("ms", &ms),
-                ("peer", &peer.ip()),
+                ("client", &client.addr),
+                ("via", &via(&client, peer)),
             ],
         );
     }
     resp
 }
 
+/// The client of a request: its TCP peer, or, when the peer is a trusted proxy, the client
+/// the proxy names. A forwarding header that cannot be read leaves the peer's address and a
+/// log line; the member gets an answer as usual.
+fn client_of<S: Storage>(
+    app: &App<S>,
+    peer: SocketAddr,
+    req: &Request<Incoming>,
+) -> crate::proxy::Client {
+    let client = app.trusted_proxies.client(peer.ip(), req.headers());
+    if let Some(problem) = &client.problem {
+        crate::log::log(
+            "warn",
+            "forwarding header unreadable; the request counts as the proxy's",
+            &[
+                ("problem", problem),
+                ("peer", &peer.ip()),
+                ("path", &req.uri().path()),
+            ],
+        );
+    }
+    client
+}
+
+/// For the log: the proxy a request came through, or "-".
+fn via(client: &crate::proxy::Client, peer: SocketAddr) -> String {
+    match client.forwarded {
+        true => peer.ip().to_canonical().to_string(),
+        false => "-".to_string(),
+    }
+}
+
 /// Routes a request. `Err` carries an error response, to keep handlers short with `?`.
 async fn route<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> Result<Resp, api::ApiError> {
     let path = req.uri().path();
     if app.dev && path.starts_with("/__sotay/") {
         return Ok(dev_route(app, path));
     }
     if path.starts_with("/api/") || path == "/healthz" || path == "/metrics" {
-        return api::handle(app, req, peer).await;
+        return api::handle(app, req, client).await;
     }
     match *req.method() {
         Method::GET | Method::HEAD => Ok(static_file(app, &req)),

@@ -2,8 +2,24 @@
 //! can enumerate the roster through registration or flood the event endpoint.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
+
+/// The key of a client address in the per-address limits: an IPv4 address, or the /64
+/// network of an IPv6 address (a phone is given a whole /64 and may use any address in it).
+pub fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let net = std::net::Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64));
+                format!("{net}/64")
+            }
+        },
+    }
+}
 
 /// A bucket of `burst` tokens refilled at `per_sec` tokens a second.
 #[derive(Debug, Clone, Copy)]
@@ -81,15 +97,20 @@ pub struct Limits {
     pub search_by_addr: Limiter,
 }
 
+/// The defaults, sized for real traffic (DEPLOYMENT.md, "Rate limits", has the figures): a
+/// per-address limit is a flood guard, sized for a mobile carrier's address that thousands of
+/// phones share (carrier-grade NAT); guessing a member's details is stopped per card number and
+/// by the one answer every mismatch gets.
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            // 10 attempts, then one every 6 s, from one address.
+            // A hall of 500 members registering at once behind one carrier address, then
+            // 5 a second (3,000 in ten minutes): ~1/100 of what one server registers.
             register_by_addr: Limiter::named(
                 "register_by_addr",
                 Rule {
-                    burst: 10.0,
-                    per_sec: 1.0 / 6.0,
+                    burst: 500.0,
+                    per_sec: 5.0,
                 },
             ),
             // 5 attempts, then one every 12 minutes, for one card number.
@@ -100,12 +121,13 @@ impl Default for Limits {
                     per_sec: 1.0 / 720.0,
                 },
             ),
-            // Offices share addresses: generous per address, tighter per member.
+            // 10,000 phones behind one address sending their outbox within a minute; a member
+            // gets far less (below).
             events_by_addr: Limiter::named(
                 "events_by_addr",
                 Rule {
                     burst: 2000.0,
-                    per_sec: 1000.0,
+                    per_sec: 200.0,
                 },
             ),
             events_by_member: Limiter::named(
@@ -115,11 +137,13 @@ impl Default for Limits {
                     per_sec: 2.0,
                 },
             ),
+            // Phones search in their own index; the server's search is for pages without
+            // JavaScript and API clients: a tenth of a server's CPU for one address.
             search_by_addr: Limiter::named(
                 "search_by_addr",
                 Rule {
-                    burst: 60.0,
-                    per_sec: 20.0,
+                    burst: 200.0,
+                    per_sec: 50.0,
                 },
             ),
         }
@@ -127,6 +151,31 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Every limit with the name it has in the server's settings (`limits:` in the file).
+    pub fn named_mut(&mut self) -> [(&'static str, &mut Limiter); 5] {
+        [
+            ("register_per_address", &mut self.register_by_addr),
+            ("register_per_card", &mut self.register_by_card),
+            ("events_per_address", &mut self.events_by_addr),
+            ("events_per_member", &mut self.events_by_member),
+            ("search_per_address", &mut self.search_by_addr),
+        ]
+    }
+
+    /// Replaces the rule of the limit called `name` in the settings.
+    pub fn set(&mut self, name: &str, rule: Rule) -> Result<(), String> {
+        let mut all = self.named_mut();
+        let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
+        let names = names.join(", ");
+        match all.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, limiter)) => {
+                limiter.rule = rule;
+                Ok(())
+            }
+            None => Err(format!("no limit named \"{name}\"; the limits are {names}")),
+        }
+    }
+
     /// No limits: for load tests on a private machine only.
     pub fn off() -> Limits {
         let none = || {
@@ -160,5 +209,15 @@ mod tests {
         }
         assert_eq!(l.check("a"), Err(2));
         assert_eq!(l.check("b"), Ok(()));
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_is_one_key() {
+        let key = |s: &str| address_key(s.parse().expect(s));
+        assert_eq!(key("203.0.113.5"), "203.0.113.5");
+        assert_eq!(key("::ffff:203.0.113.5"), "203.0.113.5");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
     }
 }

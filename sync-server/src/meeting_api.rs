@@ -15,7 +15,7 @@ use hyper::body::Incoming;
 use hyper::header;
 use hyper::{Method, Request, StatusCode};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -59,7 +59,7 @@ fn bad(code: &'static str, message: &str) -> ApiError {
 pub async fn handle<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
     path: &str,
 ) -> Result<Resp, ApiError> {
     let rest = path.strip_prefix("/api/v1/meetings/").unwrap_or("");
@@ -89,7 +89,10 @@ pub async fn handle<S: Storage>(
         )
     })?;
     if let Err(retry) = app
-        .check_limit(&app.limits.events_by_addr, &peer.ip().to_string())
+        .check_limit(
+            &app.limits.events_by_addr,
+            &crate::limits::address_key(client),
+        )
         .await
     {
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);

@@ -114,13 +114,21 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
     })
 }
 
+/// What `sotay server` runs with (`config::ServerConfig` checks and gives it).
 pub struct ServerOptions {
     pub site: PathBuf,
     pub db: DbUrl,
     pub listen: SocketAddr,
     pub index: Option<PathBuf>,
-    /// Rate limits on (the default); off only for load tests.
-    pub rate_limits: bool,
+    pub limits: crate::limits::Limits,
+    /// Proxies whose word on the client's address is taken.
+    pub trusted_proxies: Vec<crate::proxy::Cidr>,
+    /// HTTPS of its own: the certificate chain and key (PEM).
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// With `tls`: plain HTTP on this address, sending browsers to HTTPS.
+    pub http_redirect: Option<SocketAddr>,
+    /// With `http_redirect`: where certbot's `--webroot` puts its ACME challenges.
+    pub acme_webroot: Option<PathBuf>,
 }
 
 /// `sotay server`: serve a built site and the API in production.
@@ -148,14 +156,15 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
         {
             app.max_connections = n;
         }
-        if !opts.rate_limits {
-            app.limits = crate::limits::Limits::off();
+        if opts.limits.register_by_addr.is_off() {
             crate::log::log(
                 "warn",
                 "rate limits are off (--no-rate-limits): for load tests only",
                 &[],
             );
         }
+        app.limits = opts.limits;
+        app.trusted_proxies = crate::proxy::TrustedProxies::new(opts.trusted_proxies);
         let app = Arc::new(app);
         let started = std::time::Instant::now();
         app.refresh_reports().await.map_err(|e| e.to_string())?;
@@ -167,17 +176,93 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(opts.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+        // One signal stops every listener.
+        let (stop, stopped) = tokio::sync::watch::channel(());
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(());
+        });
+        let until_stopped = |mut rx: tokio::sync::watch::Receiver<()>| async move {
+            let _ = rx.changed().await;
+        };
+        let cert = match &opts.tls {
+            Some(files) => Some(crate::tls::Certificate::load(files.clone())?),
+            None => None,
+        };
+        // Kept for as long as the server runs: dropping it would end the watch.
+        let _watch = match &cert {
+            Some(c) => {
+                reload_on_sighup(c.clone());
+                c.watch()
+                    .map_err(|e| {
+                        crate::log::log(
+                            "warn",
+                            "the certificate will be reloaded on SIGHUP only",
+                            &[("error", &e)],
+                        )
+                    })
+                    .ok()
+            }
+            None => None,
+        };
+        if let Some(addr) = opts.http_redirect {
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            let redirect = crate::tls::Redirect {
+                https_port: opts.listen.port(),
+                acme_webroot: opts.acme_webroot.clone(),
+            };
+            crate::log::log("info", "redirecting to HTTPS", &[("addr", &addr)]);
+            tokio::spawn(crate::tls::serve_redirect(
+                l,
+                redirect,
+                until_stopped(stopped.clone()),
+            ));
+        }
+        let proxies: Vec<String> = app
+            .trusted_proxies
+            .ranges()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
         crate::log::log(
             "info",
             "listening",
-            &[("addr", &opts.listen), ("site", &opts.site.display())],
+            &[
+                ("addr", &opts.listen),
+                ("https", &cert.is_some()),
+                ("site", &opts.site.display()),
+                ("trusted_proxies", &proxies.join(",")),
+            ],
         );
-        serve_http(app, listener, shutdown_signal())
-            .await
-            .map_err(|e| e.to_string())?;
+        match &cert {
+            Some(c) => crate::http::serve_tls(app, listener, c, until_stopped(stopped)).await,
+            None => serve_http(app, listener, until_stopped(stopped)).await,
+        }
+        .map_err(|e| e.to_string())?;
         crate::log::log("info", "stopped", &[]);
         Ok(())
     })
+}
+
+/// `systemctl reload` (SIGHUP) reads the certificate again, whatever the file watch saw.
+fn reload_on_sighup(cert: Arc<crate::tls::Certificate>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                let cert = cert.clone();
+                let _ = tokio::task::spawn_blocking(move || cert.reload()).await;
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = cert;
 }
 
 /// The files of `sotay roster import`: units and members (each CSV or Excel), or one

@@ -231,10 +231,26 @@ pub fn start_on_pg(pg: Arc<PgDb>) -> Server {
     start_on(Some(pg), None, None)
 }
 
+/// Like `start`, with these rate limits, believing the proxies in `trusted` (CIDR ranges).
+pub fn start_trusting(limits: sotay_sync_server::limits::Limits, trusted: &[&str]) -> Server {
+    let pg = (backend() == Backend::Postgres).then(|| Arc::new(PgDb::new()));
+    let ranges = trusted.iter().map(|r| r.parse().expect("range")).collect();
+    start_on_with(pg, Some((UNITS, MEMBERS)), Some(limits), ranges)
+}
+
 fn start_on(
     pg: Option<Arc<PgDb>>,
     roster: Option<(&str, &str)>,
     limits: Option<sotay_sync_server::limits::Limits>,
+) -> Server {
+    start_on_with(pg, roster, limits, Vec::new())
+}
+
+fn start_on_with(
+    pg: Option<Arc<PgDb>>,
+    roster: Option<(&str, &str)>,
+    limits: Option<sotay_sync_server::limits::Limits>,
+    trusted: Vec<sotay_sync_server::proxy::Cidr>,
 ) -> Server {
     let dir = tempfile::tempdir().expect("tmp");
     let site = dir.path().join("public");
@@ -270,6 +286,7 @@ fn start_on(
     if let Some(l) = limits {
         app.limits = l;
     }
+    app.trusted_proxies = sotay_sync_server::proxy::TrustedProxies::new(trusted);
     let app = Arc::new(app);
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

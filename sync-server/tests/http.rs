@@ -582,6 +582,82 @@ fn nul_and_control_characters_never_reach_the_database_raw() {
     assert_eq!(s.count("SELECT count(*) FROM events"), 1);
 }
 
+/// A registration attempt with wrong details for a fresh card, sent with `headers`: its
+/// status (401 when let through, 429 when limited).
+fn attempt(s: &Server, n: &mut u32, headers: &[(&str, &str)]) -> u16 {
+    *n += 1;
+    let body = json!({"card_number": format!("{}", 30_000_000 + *n), "full_name": "Ai Đó", "birth_date": "1970-01-01", "unit_code": "CB1"});
+    let mut h = vec![("content-type", "application/json")];
+    h.extend_from_slice(headers);
+    request(
+        s.addr,
+        "POST",
+        "/api/v1/register",
+        &h,
+        body.to_string().as_bytes(),
+    )
+    .status
+}
+
+#[test]
+fn clients_behind_a_trusted_proxy_are_limited_each_on_their_own() {
+    let limits = || {
+        let mut l = sotay_sync_server::limits::Limits::default();
+        let rule = sotay_sync_server::limits::Rule {
+            burst: 3.0,
+            per_sec: 1e-6,
+        };
+        l.set("register_per_address", rule).expect("limit");
+        l
+    };
+    let n = &mut 0;
+    // The proxy (this test, on 127.0.0.1) names ten clients: each gets its own 3 attempts.
+    let s = start_trusting(limits(), &["127.0.0.1/32"]);
+    for c in 0..10 {
+        let ip = format!("198.51.100.{c}");
+        let got: Vec<u16> = (0..3)
+            .map(|_| attempt(&s, n, &[("x-forwarded-for", &ip)]))
+            .collect();
+        assert_eq!(got, [401; 3], "client {ip}");
+    }
+    // The fourth of one client is limited, whatever it wrote left of what the proxy added,
+    // in either header; an IPv6 client is limited by its /64.
+    for h in [
+        ("x-forwarded-for", "10.9.9.9, 198.51.100.0"),
+        ("forwarded", "for=198.51.100.0;proto=https"),
+    ] {
+        assert_eq!(attempt(&s, n, &[h]), 429, "{h:?}");
+    }
+    for (i, ip) in [
+        "2001:db8:5:6::1",
+        "2001:db8:5:6::2",
+        "2001:db8:5:6:ffff::3",
+        "2001:db8:5:6::4",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let want = if i < 3 { 401 } else { 429 };
+        assert_eq!(attempt(&s, n, &[("x-forwarded-for", ip)]), want, "{ip}");
+    }
+    // Headers the server cannot read count as the proxy's address: 3, then limited; the
+    // member gets the same answers as anyone.
+    let bad: Vec<u16> = ["nonsense", "198.51.100.77,", "unknown", "1.2.3.4:x"]
+        .iter()
+        .map(|v| attempt(&s, n, &[("x-forwarded-for", v)]))
+        .collect();
+    assert_eq!(bad, [401, 401, 401, 429]);
+    assert_eq!(attempt(&s, n, &[("x-forwarded-for", "198.51.100.9")]), 429);
+    assert_eq!(attempt(&s, n, &[("x-forwarded-for", "203.0.113.1")]), 401);
+
+    // A server that trusts no proxy ignores the headers: every client is this test's address.
+    let s = start_trusting(limits(), &[]);
+    let got: Vec<u16> = (0..5)
+        .map(|c| attempt(&s, n, &[("x-forwarded-for", &format!("198.51.100.{c}"))]))
+        .collect();
+    assert_eq!(got, [401, 401, 401, 429, 429]);
+}
+
 /// How a client that sends its whole request before reading saw the answer: the status, or
 /// what went wrong (a reset while sending is what a phone's browser reports as a failure).
 fn send_then_read(
@@ -699,6 +775,10 @@ fn early_answers_reach_a_client_still_sending() {
 
 /// The same tests with the server on PostgreSQL.
 mod postgres {
+    #[test]
+    fn clients_behind_a_trusted_proxy_are_limited_each_on_their_own() {
+        on_postgres(super::clients_behind_a_trusted_proxy_are_limited_each_on_their_own)
+    }
     #[test]
     fn nul_and_control_characters_never_reach_the_database_raw() {
         on_postgres(super::nul_and_control_characters_never_reach_the_database_raw)

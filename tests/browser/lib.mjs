@@ -38,15 +38,16 @@ export function serve(root) {
   });
 }
 
-/** Chromium from Debian, headless, with a fresh profile. Fails loudly if it is missing. */
-export async function browser() {
+/** Chromium from Debian, headless, with a fresh profile and `extra` flags. Fails loudly if it
+ * is missing. */
+export async function browser(extra = []) {
   const exe = process.env.CHROMIUM || "/usr/bin/chromium";
   if (!fs.existsSync(exe)) throw new Error(`Chromium not found at ${exe}: install Debian's chromium package (.ci/run does)`);
   return chromium.launch({
     executablePath: exe,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+      "--disable-component-update", "--disable-sync", ...extra],
   });
 }
 

@@ -65,3 +65,30 @@ pub fn node(script: &str, args: &[&str]) -> serde_json::Value {
         )
     })
 }
+
+/// Chromium, trusting the server certificate whose key has SHA-256 `spki` (base64), opens
+/// `base` over HTTPS (HTTP/2; HSTS when `hsts`), installs the handbook with its service worker
+/// and reads it with the network cut (tests/browser/https.mjs).
+pub fn installs_over_https_and_reads_offline(base: &str, spki: &str, hsts: bool) {
+    let r = node("https.mjs", &[base, spki]);
+    assert_eq!(r["status"], 200, "{r}");
+    assert_eq!(r["secure"], true, "a secure context: {r}");
+    assert_eq!(r["protocol"], "h2", "{r}");
+    if hsts {
+        assert_eq!(r["hsts"], "max-age=31536000", "{r}");
+    }
+    assert!(
+        r["installed"]["total"].as_u64().unwrap_or(0) > 100,
+        "the whole handbook saved: {r}"
+    );
+    assert_eq!(r["installed"]["scope"], base, "{r}");
+    assert_eq!(r["controlled"], true, "{r}");
+    assert_eq!(r["api"], 200, "the API under the same path: {r}");
+    let offline = r["offline"].as_object().expect("offline pages");
+    assert_eq!(offline.len(), 5);
+    for (page, v) in offline {
+        assert_eq!(v["status"], 200, "{page} offline: {r}");
+        assert_ne!(v["h1"], "Không có mạng", "{page} was saved: {r}");
+    }
+    assert_eq!(r["errors"].as_array().map(Vec::len), Some(0), "{r}");
+}

@@ -36,6 +36,33 @@ pub fn build_site(dir: &Path) -> PathBuf {
     site
 }
 
+/// A copy of the sample site's sources (content/, sotay.yaml) in `root`, built for `base_url`.
+pub fn copy_sample(root: &Path, base_url: &str) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("read_dir") {
+            let p = e.expect("entry").path();
+            let t = to.join(p.file_name().expect("name"));
+            if p.is_dir() {
+                copy(&p, &t);
+            } else {
+                std::fs::copy(&p, &t).expect("copy");
+            }
+        }
+    }
+    copy(&repo().join("content"), &root.join("content"));
+    let config = std::fs::read_to_string(repo().join("sotay.yaml")).expect("sotay.yaml");
+    let config: String = config
+        .lines()
+        .map(|l| match l.starts_with("base_url:") {
+            true => format!("base_url: {base_url}\n"),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    assert!(config.contains(base_url));
+    std::fs::write(root.join("sotay.yaml"), config).expect("write");
+}
+
 pub fn db_url(db: &Path) -> String {
     format!("sqlite://{}", db.display())
 }
@@ -85,6 +112,8 @@ pub fn free_port() -> u16 {
 /// A running `sotay server`; killed (SIGKILL) when dropped.
 pub struct Server {
     pub addr: SocketAddr,
+    /// Where requests go: `addr` over HTTP, or over HTTPS for `start_https`.
+    pub target: Target,
     pub child: Child,
 }
 
@@ -116,6 +145,41 @@ pub fn start_logged(
     log: Option<&Path>,
 ) -> Server {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    start_at(addr.into(), site, db, args, env, log)
+}
+
+/// Like `start_logged`, serving HTTPS itself with the certificate chain and key in `tls`,
+/// which the client trusts through `ca_pem`.
+pub fn start_https(
+    site: &Path,
+    db: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    log: Option<&Path>,
+    tls: (&Path, &Path),
+    ca_pem: &str,
+) -> Server {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let target = Target::https(addr, "localhost", ca_pem.as_bytes()).expect("target");
+    let mut all = vec![
+        "--tls-cert",
+        tls.0.to_str().expect("utf-8"),
+        "--tls-key",
+        tls.1.to_str().expect("utf-8"),
+    ];
+    all.extend_from_slice(args);
+    start_at(target, site, db, &all, env, log)
+}
+
+fn start_at(
+    target: Target,
+    site: &Path,
+    db: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    log: Option<&Path>,
+) -> Server {
+    let addr = target.addr;
     let mut cmd = Command::new(bin());
     cmd.args(["server", "--site"])
         .arg(site)
@@ -132,11 +196,12 @@ pub fn start_logged(
     }
     let mut server = Server {
         addr,
+        target: target.clone(),
         child: cmd.spawn().expect("start sotay server"),
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if try_request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200) {
+        if try_request(&target, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200) {
             return server;
         }
         assert!(server.alive(), "sotay server exited at start");
@@ -146,10 +211,10 @@ pub fn start_logged(
 }
 
 /// A member's token from registration (panics unless 201).
-pub fn register(addr: SocketAddr, who: usize) -> String {
+pub fn register(to: impl Into<Target>, who: usize) -> String {
     let (card, name, birth, unit) = PEOPLE[who];
     let r = post_json(
-        addr,
+        to,
         "/api/v1/register",
         None,
         &serde_json::json!({"card_number": card, "full_name": name, "birth_date": birth, "unit_code": unit}),
