@@ -3,7 +3,8 @@
 #
 #   bench/roster.sh
 #
-# A synthetic roster of MEMBERS members (`sotay roster sample`) is imported, and the root's
+# A synthetic roster of MEMBERS members (`sotay roster sample`) is imported, REGISTER of them
+# (spread over the roster) register a phone through the API, and the root's
 # admin updates it from the dashboard's API with a workbook of the whole province in which
 # bench/roster_edit.py moved MOVES members between cells, removed REMOVES, added ADDS and
 # changed CHANGES (smartphone answers, names), as staff would: the file made by `sotay roster
@@ -23,7 +24,8 @@
 # bench/work/roster/ (gitignored). Measures under `flock /tmp/sotay-bench.lock`.
 #
 # Settings (environment), defaults in brackets:
-#   MEMBERS [100000]  MOVES [1000]  REMOVES [500]  ADDS [500]  CHANGES [1000]  REPEAT [3]
+#   MEMBERS [100000]  REGISTER [10000]  MOVES [1000]  REMOVES [500]  ADDS [500]  CHANGES [1000]
+#   REPEAT [3]
 #   PG_URL []   SOTAY=path   use this binary instead of building target/release/sotay
 set -euo pipefail
 
@@ -33,6 +35,7 @@ WORK=$ROOT/bench/work/roster
 RESULTS=$ROOT/bench/work/roster-results.md
 LOCK=/tmp/sotay-bench.lock
 MEMBERS=${MEMBERS:-100000}
+REGISTER=${REGISTER:-10000}
 MOVES=${MOVES:-1000}
 REMOVES=${REMOVES:-500}
 ADDS=${ADDS:-500}
@@ -72,11 +75,25 @@ median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1
 maxof() { sort -n | tail -1 | awk '{printf "%.2f", $1}'; }
 now() { date +%s.%N; }
 
-# A database with the baseline roster, copied for each round.
+# REGISTER members register a phone on database URL $1 (a server started for it).
+register_on() {
+    local db=$1 p pid
+    p=$(port)
+    SOTAY_LOG=quiet "$S" server --site "$WORK/site" --db "$db" --listen "127.0.0.1:$p" --no-rate-limits \
+        >"$WORK/register.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 200); do curl -sf "http://127.0.0.1:$p/healthz" >/dev/null && break; sleep 0.1; done
+    python3 "$BENCH/server/prep.py" register --addr "127.0.0.1:$p" --members "$WORK/roster/members.csv" \
+        --n "$REGISTER" --out "$WORK/tokens.txt" || { kill "$pid"; die "registrations"; }
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+# A database with the baseline roster and its registered phones, copied for each round.
 base_sqlite() {
     rm -f "$WORK/base.sqlite"*
     "$S" roster import --units "$WORK/roster/units.csv" --members "$WORK/roster/members.csv" \
         --db "sqlite://$WORK/base.sqlite" 2>"$WORK/import.log" || { tail "$WORK/import.log" >&2; die "import"; }
+    register_on "sqlite://$WORK/base.sqlite"
 }
 
 # One round on database URL $1: the server started, the upload, apply, report, quality.
@@ -117,7 +134,9 @@ run_backend() {
         say "$name: round $r of $REPEAT"
         if [[ $name == sqlite ]]; then
             rm -f "$WORK/run.sqlite"*
+            # The import's pages may still be in its write-ahead log: copy both.
             cp "$WORK/base.sqlite" "$WORK/run.sqlite"
+            [[ -f $WORK/base.sqlite-wal ]] && cp "$WORK/base.sqlite-wal" "$WORK/run.sqlite-wal"
             round "sqlite://$WORK/run.sqlite" "$out"
         else
             local db="sotay_bench_roster_$$"
@@ -126,6 +145,7 @@ run_backend() {
             local url=${PG_URL%/*}/$db
             "$S" roster import --units "$WORK/roster/units.csv" --members "$WORK/roster/members.csv" \
                 --db "$url" 2>>"$WORK/import.log" || die "pg import"
+            register_on "$url"
             round "$url" "$out"
             psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
         fi
@@ -150,7 +170,7 @@ done
 
 col() { awk -v c="$2" '{print $c}' "$1"; }
 {
-    echo "Roster updates, $(cat "$WORK/members.count") members in $(wc -l <"$WORK/roster/units.csv") units ($(du -h "$WORK/update.xlsx" | cut -f1) .xlsx; $MOVES moved, $REMOVES removed, $ADDS added, $CHANGES changed), $REPEAT rounds, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)"
+    echo "Roster updates, $(cat "$WORK/members.count") members ($REGISTER with a registered phone) in $(($(wc -l <"$WORK/roster/units.csv") - 1)) units ($(du -h "$WORK/update.xlsx" | cut -f1) .xlsx; $MOVES moved, $REMOVES removed, $ADDS added, $CHANGES changed), $REPEAT rounds, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)"
     echo
     echo "| step | backend | median s | max s |"
     echo "|---|---|---:|---:|"
