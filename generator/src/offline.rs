@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 fn skip(path: &str) -> bool {
     matches!(
         path,
-        "sitemap.xml" | "atom.xml" | "sw.js" | "manifest.webmanifest"
+        "sitemap.xml" | "atom.xml" | "sw.js" | "manifest.webmanifest" | "report-targets.json"
     ) || path.starts_with("precache.")
 }
 

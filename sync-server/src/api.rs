@@ -169,6 +169,9 @@ async fn route<S: Storage>(
             crate::meeting_api::handle(app, req, client, p).await
         }
         (_, p) if p.starts_with("/api/v1/roster/") => crate::roster_api::handle(app, req, p).await,
+        (_, p) if p.starts_with("/api/v1/admin/tokens") => {
+            crate::token_api::handle(app, req, p).await
+        }
         (
             _,
             "/api/v1/search"
@@ -196,6 +199,9 @@ fn allowed(path: &str) -> &'static str {
         return a;
     }
     if let Some(a) = crate::roster_api::allowed(path) {
+        return a;
+    }
+    if let Some(a) = crate::token_api::allowed(path) {
         return a;
     }
     match path {

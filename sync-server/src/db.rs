@@ -145,6 +145,34 @@ impl Storage for Db {
     async fn admin_for_token(&self, token_hash: Vec<u8>) -> Result<Option<UnitCode>> {
         both!(self, s => s.admin_for_token(token_hash))
     }
+    async fn create_admin_token(
+        &self,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        holder: String,
+        by: Option<(String, UnitCode)>,
+        now: i64,
+    ) -> Result<crate::store::AdminToken> {
+        both!(self, s => s.create_admin_token(unit, token_hash, holder, by, now))
+    }
+    async fn admin_tokens(
+        &self,
+        scope: UnitCode,
+    ) -> Result<(
+        Vec<crate::store::AdminToken>,
+        Vec<crate::store::AdminLogEntry>,
+    )> {
+        both!(self, s => s.admin_tokens(scope))
+    }
+    async fn revoke_admin_token(
+        &self,
+        id: String,
+        scope: UnitCode,
+        by: (String, UnitCode),
+        now: i64,
+    ) -> Result<Option<crate::store::AdminToken>> {
+        both!(self, s => s.revoke_admin_token(id, scope, by, now))
+    }
     async fn roster_version(&self) -> Result<i64> {
         both!(self, s => s.roster_version())
     }

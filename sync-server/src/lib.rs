@@ -4,7 +4,8 @@
 //!
 //! Where data enters: `api` (JSON from phones), `roster` (CSV from committee staff). Where it
 //! is kept: `store`. Where it leaves: `api` (search results, reports) and `files` (the site).
-//! Cell meetings (records, schedules, the attendance list) are `meeting_api`.
+//! Cell meetings (records, schedules, the attendance list) are `meeting_api`; admin tokens
+//! managed from the dashboard are `token_api`.
 //! `http` ties them together and is the only place that knows about connections (`linger`: how
 //! they close, so that an early answer is not lost).
 
@@ -32,4 +33,5 @@ pub mod run;
 pub mod sample;
 pub mod store;
 pub mod tls;
+pub mod token_api;
 pub mod watch;

@@ -161,9 +161,26 @@ const MIGRATIONS: &[&str] = &[
         set_at BIGINT NOT NULL,
         PRIMARY KEY (unit_code, month)
     );",
-    // 3: roster updates from the dashboard, as on SQLite (migration 5 there).
+    // Admin tokens managed from the dashboard: a public id, whom each was given to, who made
+    // and who revoked it, and the log of both (SQLite's migration 6).
+    "ALTER TABLE admin_tokens ADD COLUMN id TEXT;
+    ALTER TABLE admin_tokens ADD COLUMN holder TEXT;
+    ALTER TABLE admin_tokens ADD COLUMN created_by TEXT;
+    ALTER TABLE admin_tokens ADD COLUMN revoked_at BIGINT;
+    ALTER TABLE admin_tokens ADD COLUMN revoked_by TEXT;
+    UPDATE admin_tokens SET id = encode(substring(token_hash from 1 for 8), 'hex');
+    CREATE UNIQUE INDEX admin_tokens_id ON admin_tokens(id);
+    CREATE TABLE admin_token_log (
+        seq BIGSERIAL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        action TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        unit_code TEXT NOT NULL,
+        by_token TEXT,
+        by_unit TEXT
+    );",
+    // Roster updates from the dashboard, as on SQLite (migration 7 there).
     "ALTER TABLE members ADD COLUMN smartphone_answered BOOLEAN NOT NULL DEFAULT true;
-    ALTER TABLE admin_tokens ADD COLUMN name TEXT;
     CREATE TABLE member_moves (
         card_number TEXT NOT NULL,
         day TEXT NOT NULL,
@@ -718,13 +735,113 @@ impl Storage for Postgres {
                         "no unit {unit} in the roster; import the roster first (sotay roster import)"
                     )));
                 }
-                tx.execute(
-                    "INSERT INTO admin_tokens (token_hash, unit_code, created_at, name) VALUES ($1, $2, $3, $4)",
-                    &[token_hash, &unit.as_str(), &now, name],
-                )
-                .await
-                .map_err(pg_err)?;
+                pg_admin::insert(tx, token_hash, unit.as_str(), name.as_ref(), None, now).await?;
                 Ok(())
+            })
+        })
+    }
+
+    fn create_admin_token(
+        &self,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        holder: String,
+        by: Option<(String, UnitCode)>,
+        now: i64,
+    ) -> impl Future<Output = Result<crate::store::AdminToken>> + Send {
+        let args = Arc::new((unit, token_hash, holder, by));
+        self.write(move |tx| {
+            let args = args.clone();
+            Box::pin(async move {
+                let (unit, token_hash, holder, by) = &*args;
+                let path = |code: String| async move {
+                    tx.query_opt(
+                        "SELECT path FROM units WHERE code = $1 AND active",
+                        &[&code],
+                    )
+                    .await
+                    .map_err(pg_err)
+                    .map(|r| r.map(|r| r.get::<_, String>(0)))
+                };
+                let Some(target) = path(unit.to_string()).await? else {
+                    return Err(StoreError::Invalid(crate::store::OUTSIDE_SCOPE.into()));
+                };
+                if let Some((_, scope)) = by {
+                    if !path(scope.to_string())
+                        .await?
+                        .is_some_and(|p| target.starts_with(&p))
+                    {
+                        return Err(StoreError::Invalid(crate::store::OUTSIDE_SCOPE.into()));
+                    }
+                }
+                let id = pg_admin::insert(
+                    tx,
+                    token_hash,
+                    unit.as_str(),
+                    Some(holder),
+                    by.as_ref(),
+                    now,
+                )
+                .await?;
+                pg_admin::get(tx, &id)
+                    .await?
+                    .ok_or_else(|| StoreError::Unavailable("token not stored".into()))
+            })
+        })
+    }
+
+    async fn admin_tokens(
+        &self,
+        scope: UnitCode,
+    ) -> Result<(
+        Vec<crate::store::AdminToken>,
+        Vec<crate::store::AdminLogEntry>,
+    )> {
+        let c = self.client().await?;
+        pg_admin::list(&**c, scope.as_str()).await
+    }
+
+    fn revoke_admin_token(
+        &self,
+        id: String,
+        scope: UnitCode,
+        by: (String, UnitCode),
+        now: i64,
+    ) -> impl Future<Output = Result<Option<crate::store::AdminToken>>> + Send {
+        let args = Arc::new((id, scope, by));
+        self.write(move |tx| {
+            let args = args.clone();
+            Box::pin(async move {
+                let (id, scope, by) = &*args;
+                let Some(t) = pg_admin::get(tx, id).await? else {
+                    return Ok(None);
+                };
+                let within = tx
+                    .query_opt(
+                        "SELECT 1 FROM units a, units s WHERE a.code = $1 AND s.code = $2 AND a.path LIKE s.path || '%'",
+                        &[&t.unit_code, &scope.as_str()],
+                    )
+                    .await
+                    .map_err(pg_err)?
+                    .is_some();
+                if !within {
+                    return Ok(None);
+                }
+                if t.revoked_at.is_none() {
+                    tx.execute(
+                        "UPDATE admin_tokens SET revoked_at = $1, revoked_by = $2 WHERE id = $3",
+                        &[&now, &by.0, id],
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                    tx.execute(
+                        "INSERT INTO admin_token_log (at, action, token_id, unit_code, by_token, by_unit) VALUES ($1, 'revoke', $2, $3, $4, $5)",
+                        &[&now, id, &t.unit_code, &by.0, &by.1.as_str()],
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                }
+                pg_admin::get(tx, id).await
             })
         })
     }
@@ -733,7 +850,7 @@ impl Storage for Postgres {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "SELECT unit_code FROM admin_tokens WHERE token_hash = $1",
+                "SELECT unit_code FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
                 &[&token_hash],
             )
             .await
@@ -1223,7 +1340,22 @@ const COPY_TABLES: &[CopyTable] = &[
             ("token_hash", "bytea"),
             ("unit_code", "text"),
             ("created_at", "bigint"),
-            ("name", "text"),
+            ("id", "text"),
+            ("holder", "text"),
+            ("created_by", "text"),
+            ("revoked_at", "bigint"),
+            ("revoked_by", "text"),
+        ],
+    },
+    CopyTable {
+        name: "admin_token_log",
+        cols: &[
+            ("at", "bigint"),
+            ("action", "text"),
+            ("token_id", "text"),
+            ("unit_code", "text"),
+            ("by_token", "text"),
+            ("by_unit", "text"),
         ],
     },
     CopyTable {
@@ -1413,5 +1545,110 @@ impl Postgres {
         tx.commit().await.map_err(|e| pg_err(e).to_string())?;
         let _ = src.execute_batch("COMMIT");
         Ok(copied)
+    }
+}
+
+/// Admin tokens in PostgreSQL (see [`Storage::create_admin_token`]).
+mod pg_admin {
+    use super::pg_err;
+    use crate::store::{AdminLogEntry, AdminToken, Result};
+    use tokio_postgres::GenericClient;
+
+    /// Stores a token (and logs its creation); returns its public id.
+    pub async fn insert<C: GenericClient>(
+        c: &C,
+        hash: &[u8],
+        unit: &str,
+        holder: Option<&String>,
+        by: Option<&(String, crate::model::UnitCode)>,
+        now: i64,
+    ) -> Result<String> {
+        let id = crate::auth::public_id(hash);
+        let (by_token, by_unit) = (by.map(|b| b.0.as_str()), by.map(|b| b.1.as_str()));
+        c.execute(
+            "INSERT INTO admin_tokens (token_hash, unit_code, created_at, id, holder, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&hash, &unit, &now, &id, &holder, &by_token],
+        )
+        .await
+        .map_err(pg_err)?;
+        c.execute(
+            "INSERT INTO admin_token_log (at, action, token_id, unit_code, by_token, by_unit) VALUES ($1, 'create', $2, $3, $4, $5)",
+            &[&now, &id, &unit, &by_token, &by_unit],
+        )
+        .await
+        .map_err(pg_err)?;
+        Ok(id)
+    }
+
+    const COLS: &str = "t.id, t.unit_code, coalesce(u.name, t.unit_code), t.holder, t.created_at, t.created_by, t.revoked_at, t.revoked_by";
+
+    fn token(r: &tokio_postgres::Row) -> AdminToken {
+        AdminToken {
+            id: r.get(0),
+            unit_code: r.get(1),
+            unit_name: r.get(2),
+            holder: r.get(3),
+            created_at: r.get(4),
+            created_by: r.get(5),
+            revoked_at: r.get(6),
+            revoked_by: r.get(7),
+        }
+    }
+
+    pub async fn get<C: GenericClient>(c: &C, id: &str) -> Result<Option<AdminToken>> {
+        Ok(c
+            .query_opt(
+                &format!("SELECT {COLS} FROM admin_tokens t LEFT JOIN units u ON u.code = t.unit_code WHERE t.id = $1"),
+                &[&id],
+            )
+            .await
+            .map_err(pg_err)?
+            .map(|r| token(&r)))
+    }
+
+    pub async fn list<C: GenericClient>(
+        c: &C,
+        scope: &str,
+    ) -> Result<(Vec<AdminToken>, Vec<AdminLogEntry>)> {
+        let Some(path) = c
+            .query_opt("SELECT path FROM units WHERE code = $1", &[&scope])
+            .await
+            .map_err(pg_err)?
+            .map(|r| r.get::<_, String>(0))
+        else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let tokens = c
+            .query(
+                &format!(
+                    "SELECT {COLS} FROM admin_tokens t JOIN units u ON u.code = t.unit_code
+                     WHERE u.path LIKE $1 || '%' ORDER BY t.created_at DESC, t.id"
+                ),
+                &[&path],
+            )
+            .await
+            .map_err(pg_err)?
+            .iter()
+            .map(token)
+            .collect();
+        let log = c
+            .query(
+                "SELECT l.at, l.action, l.token_id, l.unit_code, l.by_token, l.by_unit FROM admin_token_log l JOIN units u ON u.code = l.unit_code
+                 WHERE u.path LIKE $1 || '%' ORDER BY l.at DESC, l.seq DESC LIMIT 500",
+                &[&path],
+            )
+            .await
+            .map_err(pg_err)?
+            .iter()
+            .map(|r| AdminLogEntry {
+                at: r.get(0),
+                action: r.get(1),
+                token_id: r.get(2),
+                unit_code: r.get(3),
+                by: r.get(4),
+                by_unit: r.get(5),
+            })
+            .collect();
+        Ok((tokens, log))
     }
 }

@@ -443,7 +443,7 @@ pub mod sqlite {
     pub fn admin(c: &Connection, hash: &[u8]) -> Result<Option<AdminInfo>> {
         let row: Option<(String, Option<String>)> = c
             .query_row(
-                "SELECT unit_code, name FROM admin_tokens WHERE token_hash = ?1",
+                "SELECT unit_code, holder FROM admin_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
                 [hash],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -774,7 +774,7 @@ pub mod pg {
     pub async fn admin(c: &tokio_postgres::Client, hash: &[u8]) -> Result<Option<AdminInfo>> {
         let row = c
             .query_opt(
-                "SELECT unit_code, name FROM admin_tokens WHERE token_hash = $1",
+                "SELECT unit_code, holder FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
                 &[&hash],
             )
             .await

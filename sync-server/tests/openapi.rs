@@ -428,7 +428,8 @@ fn described_routes_are_answered_and_answered_routes_are_described() {
                 b"{}",
             );
             // A 404 whose code is not `not_found` is the route's own answer (no such upload or
-            // change): the route is there.
+            // change, `no_annual_sheet`: no sheet for this unit, `no_such_token`): the route is
+            // there.
             let no_route =
                 r.status == 405 || (r.status == 404 && r.json()["error"]["code"] == "not_found");
             if described.contains(method) {
@@ -865,6 +866,81 @@ fn a_scripted_session_matches_the_description() {
         call("GET", "/api/v1/reports/nope", Some(&admin_tu), Value::Null).status,
         404
     );
+
+    // Admin tokens from the dashboard: created (shown once), listed, refused above the scope,
+    // revoked.
+    let made = call(
+        "POST",
+        "/api/v1/admin/tokens",
+        Some(&admin_tu),
+        json!({"unit": "CB1", "holder": "Nguyễn Văn An"}),
+    );
+    assert_eq!(made.status, 201, "{}", made.text());
+    let id = made.json()["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        call(
+            "POST",
+            "/api/v1/admin/tokens",
+            Some(&admin_cb2),
+            json!({"unit": "TU", "holder": "A"})
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/v1/admin/tokens",
+            Some(&admin_tu),
+            json!({"unit": "CB1"})
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        call("POST", "/api/v1/admin/tokens", None, json!({})).status,
+        401
+    );
+    assert_eq!(
+        call("GET", "/api/v1/admin/tokens", Some(&admin_tu), Value::Null).status,
+        200
+    );
+    assert_eq!(
+        call("GET", "/api/v1/admin/tokens", None, Value::Null).status,
+        401
+    );
+    let del = format!("/api/v1/admin/tokens/{id}");
+    assert_eq!(
+        call("DELETE", &del, Some(&admin_cb2), Value::Null).status,
+        404
+    );
+    assert_eq!(
+        call("DELETE", &del, Some(&admin_tu), Value::Null).status,
+        200
+    );
+    assert_eq!(call("DELETE", &del, None, Value::Null).status, 401);
+
+    // The annual sheet is for grassroots organisations: this roster has none (its 200 is
+    // exercised in tests/reports.rs), so a described 404, and 400, 401 and 403.
+    for path in ["annual", "annual.csv", "annual.xlsx"] {
+        let p = format!("/api/v1/reports/{path}?year=2026");
+        let r = call("GET", &p, Some(&admin_tu), Value::Null);
+        assert_eq!(r.status, 404, "{p}");
+        assert_eq!(r.json()["error"]["code"], "no_annual_sheet");
+        let bad = format!("/api/v1/reports/{path}?year=abc");
+        assert_eq!(
+            call("GET", &bad, Some(&admin_tu), Value::Null).status,
+            400,
+            "{bad}"
+        );
+        assert_eq!(call("GET", &p, None, Value::Null).status, 401, "{p}");
+        let p = format!("/api/v1/reports/{path}?unit=CB1");
+        assert_eq!(
+            call("GET", &p, Some(&admin_cb2), Value::Null).status,
+            403,
+            "{p}"
+        );
+    }
 
     // The rate limits' answer (the server's own limits are on here): 5 tries per card.
     let mut limited = None;
