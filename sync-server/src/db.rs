@@ -3,7 +3,9 @@
 //! operation to the backend the URL named.
 
 use crate::model::{CardNumber, Month, UnitCode};
+use crate::notice_db::{NewNotice, Notice, NoticeRow};
 use crate::pg::Postgres;
+use crate::push_db::PushSubscription;
 use crate::roster::update::{Current, RosterChange};
 use crate::roster::Roster;
 use crate::roster_db::{AdminInfo, Applied, ChangeEntry, Upload};
@@ -241,5 +243,61 @@ impl Storage for Db {
     }
     async fn cell_size(&self, cell: UnitCode) -> Result<u32> {
         both!(self, s => s.cell_size(cell))
+    }
+    async fn post_notice(&self, n: NewNotice, now: i64) -> Result<Notice> {
+        both!(self, s => s.post_notice(n, now))
+    }
+    async fn notice(&self, id: String) -> Result<Option<NoticeRow>> {
+        both!(self, s => s.notice(id))
+    }
+    async fn withdraw_notice(&self, id: String, now: i64) -> Result<bool> {
+        both!(self, s => s.withdraw_notice(id, now))
+    }
+    async fn member_notices(
+        &self,
+        card: CardNumber,
+        unit: UnitCode,
+        today: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<NoticeRow>> {
+        both!(self, s => s.member_notices(card, unit, today, limit))
+    }
+    async fn unit_notices(&self, unit: UnitCode, limit: usize) -> Result<Vec<NoticeRow>> {
+        both!(self, s => s.unit_notices(unit, limit))
+    }
+    async fn notice_reply_counts(
+        &self,
+        unit: UnitCode,
+        notices: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, u64>> {
+        both!(self, s => s.notice_reply_counts(unit, notices))
+    }
+    async fn notice_replies(
+        &self,
+        unit: UnitCode,
+        notice: String,
+        limit: usize,
+    ) -> Result<Vec<Feedback>> {
+        both!(self, s => s.notice_replies(unit, notice, limit))
+    }
+    async fn push_key(&self, generated: String, now: i64) -> Result<String> {
+        both!(self, s => s.push_key(generated, now))
+    }
+    async fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> Result<()> {
+        both!(self, s => s.push_subscribe(card, sub, now))
+    }
+    async fn push_unsubscribe(&self, card: CardNumber, endpoint: String) -> Result<bool> {
+        both!(self, s => s.push_unsubscribe(card, endpoint))
+    }
+    async fn push_subscriptions(&self, unit: UnitCode) -> Result<Vec<PushSubscription>> {
+        both!(self, s => s.push_subscriptions(unit))
+    }
+    async fn push_gone(&self, endpoint: String) -> Result<()> {
+        both!(self, s => s.push_gone(endpoint))
     }
 }

@@ -80,6 +80,8 @@ pub struct App<S: Storage> {
     pub dev: bool,
     /// The errors of the last failed rebuild, for pages that connect while they last.
     pub build_errors: std::sync::Mutex<Vec<String>>,
+    /// Web Push for new notices (`--push-contact`); `None`: off.
+    pub push: Option<Arc<crate::push::PushConfig>>,
 }
 
 impl<S: Storage> App<S> {
@@ -103,6 +105,7 @@ impl<S: Storage> App<S> {
             reports_gate: tokio::sync::RwLock::new(()),
             dev: false,
             build_errors: std::sync::Mutex::new(Vec::new()),
+            push: None,
         };
         app.reload();
         Ok(app)
@@ -478,6 +481,7 @@ fn route_class(path: &str) -> usize {
         "/api/v1/events" => 3,
         p if p.starts_with("/api/v1/reports") => 4,
         p if p.starts_with("/api/v1/meetings/") => 7,
+        p if p.starts_with("/api/v1/notices") || p.starts_with("/api/v1/push/") => 8,
         "/healthz" | "/metrics" => 5,
         p if p.starts_with("/api/") => 6,
         _ => 0,

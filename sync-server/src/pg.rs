@@ -20,6 +20,8 @@
 //!   race.
 
 use crate::model::{CardNumber, EventType, Month, UnitCode};
+use crate::notice_db::{NewNotice, Notice, NoticeRow};
+use crate::push_db::PushSubscription;
 use crate::roster::update::{Current, RosterChange};
 use crate::roster::Roster;
 use crate::roster_db::{AdminInfo, Applied, ChangeEntry, Upload};
@@ -179,7 +181,41 @@ const MIGRATIONS: &[&str] = &[
         by_token TEXT,
         by_unit TEXT
     );",
-    // Roster updates from the dashboard, as on SQLite (migration 7 there).
+    // 4: notices from committees (issue 19) and who opened each, as on SQLite (migration 7
+    // there). Reads need no transaction id: the `notice_read` events that write them have one,
+    // and the reports' catch-up reads those.
+    "CREATE TABLE notices (
+        id TEXT PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        expires_on TEXT,
+        created_at BIGINT NOT NULL,
+        posted_by TEXT NOT NULL,
+        withdrawn_at BIGINT
+    );
+    CREATE INDEX notices_unit ON notices(unit_code, created_at);
+    CREATE TABLE notice_reads (
+        notice_id TEXT NOT NULL,
+        card_number TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (notice_id, card_number)
+    );",
+    // 5: Web Push for notices, as on SQLite (migration 8 there).
+    "CREATE TABLE push_keys (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        private_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX push_subscriptions_member ON push_subscriptions(card_number);",
+    // 6: roster updates from the dashboard, as on SQLite (migration 9 there).
     "ALTER TABLE members ADD COLUMN smartphone_answered BOOLEAN NOT NULL DEFAULT true;
     CREATE TABLE member_moves (
         card_number TEXT NOT NULL,
@@ -648,7 +684,7 @@ impl Storage for Postgres {
                            INSERT INTO events (id, card_number, unit_code, type, doc, version, at, day, ms, data, received_at)
                            SELECT id::uuid, $9, $10, type, doc, version, at, day, ms, data, $11 FROM input
                            ON CONFLICT (id) DO NOTHING
-                           RETURNING id, type, doc, day
+                           RETURNING id, type, doc, day, at
                          ), md AS (
                            INSERT INTO member_days (card_number, day, unit_code, views)
                            SELECT $9, day, $10, count(*) FILTER (WHERE type = 'view') FROM ins GROUP BY day ORDER BY day
@@ -656,6 +692,10 @@ impl Storage for Postgres {
                          ), dr AS (
                            INSERT INTO doc_reads (doc, card_number, day)
                            SELECT doc, $9, min(day) FROM ins WHERE type = 'read' GROUP BY doc ORDER BY doc
+                           ON CONFLICT DO NOTHING
+                         ), nr AS (
+                           INSERT INTO notice_reads (notice_id, card_number, at)
+                           SELECT doc, $9, min(at) FROM ins WHERE type = 'notice_read' GROUP BY doc ORDER BY doc
                            ON CONFLICT DO NOTHING
                          )
                          SELECT id::text FROM ins",
@@ -944,6 +984,16 @@ impl Storage for Postgres {
             },
         )
         .await?;
+        Self::each_row(
+            &tx,
+            "SELECT notice_id, card_number FROM notice_reads",
+            none,
+            |r| {
+                idx.load_notice_read(r.get(0), r.get(1));
+                Ok(())
+            },
+        )
+        .await?;
         tx.commit().await.map_err(pg_err)?;
         Ok(Loaded {
             index: b.finish(),
@@ -1179,6 +1229,99 @@ impl Storage for Postgres {
         Ok((cell, list))
     }
 
+    fn post_notice(&self, n: NewNotice, now: i64) -> impl Future<Output = Result<Notice>> + Send {
+        let n = Arc::new(n);
+        self.write(move |tx| {
+            let n = n.clone();
+            Box::pin(async move { crate::notice_db::pg::post(tx, &n, now).await })
+        })
+    }
+
+    async fn notice(&self, id: String) -> Result<Option<NoticeRow>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::one(&**c, &id).await
+    }
+
+    fn withdraw_notice(&self, id: String, now: i64) -> impl Future<Output = Result<bool>> + Send {
+        let id = Arc::new(id);
+        self.write(move |tx| {
+            let id = id.clone();
+            Box::pin(async move { crate::notice_db::pg::withdraw(tx, &id, now).await })
+        })
+    }
+
+    async fn member_notices(
+        &self,
+        card: CardNumber,
+        unit: UnitCode,
+        today: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<NoticeRow>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::for_member(
+            &**c,
+            card.as_str(),
+            unit.as_str(),
+            today.as_deref(),
+            limit,
+        )
+        .await
+    }
+
+    async fn unit_notices(&self, unit: UnitCode, limit: usize) -> Result<Vec<NoticeRow>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::for_unit(&**c, unit.as_str(), limit).await
+    }
+
+    async fn notice_reply_counts(
+        &self,
+        unit: UnitCode,
+        notices: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, u64>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::reply_counts(&**c, unit.as_str(), &notices).await
+    }
+
+    async fn notice_replies(
+        &self,
+        unit: UnitCode,
+        notice: String,
+        limit: usize,
+    ) -> Result<Vec<Feedback>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::replies(&**c, unit.as_str(), &notice, limit).await
+    }
+
+    async fn push_key(&self, generated: String, now: i64) -> Result<String> {
+        let c = self.client().await?;
+        crate::push_db::pg::key(&**c, &generated, now).await
+    }
+
+    async fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> Result<()> {
+        let c = self.client().await?;
+        crate::push_db::pg::subscribe(&**c, card.as_str(), &sub, now).await
+    }
+
+    async fn push_unsubscribe(&self, card: CardNumber, endpoint: String) -> Result<bool> {
+        let c = self.client().await?;
+        crate::push_db::pg::unsubscribe(&**c, card.as_str(), &endpoint).await
+    }
+
+    async fn push_subscriptions(&self, unit: UnitCode) -> Result<Vec<PushSubscription>> {
+        let c = self.client().await?;
+        crate::push_db::pg::under(&**c, unit.as_str()).await
+    }
+
+    async fn push_gone(&self, endpoint: String) -> Result<()> {
+        let c = self.client().await?;
+        crate::push_db::pg::gone(&**c, &endpoint).await
+    }
+
     async fn cell_size(&self, cell: UnitCode) -> Result<u32> {
         let c = self.client().await?;
         let n: i64 = c
@@ -1226,7 +1369,7 @@ async fn snapshot(
 }
 
 /// `path` with LIKE's wildcards escaped.
-fn like_prefix(path: &str) -> String {
+pub(crate) fn like_prefix(path: &str) -> String {
     path.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
@@ -1333,6 +1476,45 @@ const COPY_TABLES: &[CopyTable] = &[
     CopyTable {
         name: "doc_reads",
         cols: &[("doc", "text"), ("card_number", "text"), ("day", "text")],
+    },
+    CopyTable {
+        name: "notices",
+        cols: &[
+            ("id", "text"),
+            ("unit_code", "text"),
+            ("title", "text"),
+            ("body", "text"),
+            ("expires_on", "text"),
+            ("created_at", "bigint"),
+            ("posted_by", "text"),
+            ("withdrawn_at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "notice_reads",
+        cols: &[
+            ("notice_id", "text"),
+            ("card_number", "text"),
+            ("at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "push_keys",
+        cols: &[
+            ("id", "integer"),
+            ("private_key", "text"),
+            ("created_at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "push_subscriptions",
+        cols: &[
+            ("endpoint", "text"),
+            ("card_number", "text"),
+            ("p256dh", "text"),
+            ("auth", "text"),
+            ("created_at", "bigint"),
+        ],
     },
     CopyTable {
         name: "admin_tokens",

@@ -9,7 +9,8 @@
 //! - `annual` (`.csv`, `.xlsx`): a grassroots organisation's annual sheet for its rating
 //! - `trend`: active members per week
 //! - `coverage`: who read a document, per unit
-//! - `feedback`: members' comments on documents
+//! - `feedback`: members' comments on documents (`notice=`: the replies to a notice)
+//! - `notices`: per notice, how many members it reached and how many opened it (`notice_api`)
 //! - `me`: the admin's own unit
 
 use crate::api::{error, json_response, ApiError};
@@ -157,6 +158,23 @@ pub async fn handle<S: Storage>(
     })?;
     let p = params(&req);
     let name = path.trim_start_matches("/api/v1/reports/").to_string();
+    if name == "notices" || (name == "feedback" && p.contains_key("notice")) {
+        let unit = with_index(app, {
+            let p = p.clone();
+            let admin = admin.clone();
+            move |idx| scoped(&p, &admin, idx)
+        })
+        .await??;
+        if name == "notices" {
+            let limit = number(&p, "limit", 50, 1, 500)? as usize;
+            return crate::notice_api::report(app, unit, limit).await;
+        }
+        // The period is not applied to a notice's replies, but a malformed one is refused.
+        period(&p)?;
+        let limit = number(&p, "limit", 200, 0, 1000)? as usize;
+        let notice = p.get("notice").map(String::as_str).unwrap_or("");
+        return crate::notice_api::replies(app, unit, notice, limit).await;
+    }
     if name == "feedback" {
         let (from, to) = period(&p)?;
         let unit = with_index(app, {

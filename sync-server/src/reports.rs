@@ -111,6 +111,9 @@ pub struct ReportIndex {
     members: Vec<Member>,
     member_by_card: HashMap<String, u32>,
     reads: HashMap<String, HashSet<u32>>,
+    /// Who opened each notice at least once: a bit per member (a root notice of a million
+    /// members costs 125 KB, not a hash set of a million entries).
+    notice_reads: HashMap<String, Bits>,
     root: Option<u32>,
     /// The thresholds "Đạt" is judged against.
     pub targets: Targets,
@@ -168,6 +171,49 @@ impl Targets {
             .iter()
             .all(|p| (0.0..=100.0).contains(p))
     }
+}
+
+/// A set of members as bits, grown as needed.
+#[derive(Default, Clone)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn insert(&mut self, i: u32) {
+        let (w, b) = ((i / 64) as usize, i % 64);
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << b;
+    }
+    fn contains(&self, i: u32) -> bool {
+        self.0
+            .get((i / 64) as usize)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
+/// How a notice reached the members of a unit: `recipients` members under it, `read` of them
+/// opened it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Reach {
+    pub recipients: u64,
+    pub read: u64,
+}
+
+/// A notice's reach within a unit, and per child unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoticeReach {
+    pub recipients: u64,
+    pub read: u64,
+    pub units: Vec<UnitReach>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitReach {
+    pub code: String,
+    pub name: String,
+    pub recipients: u64,
+    pub read: u64,
 }
 
 /// Builds a [`ReportIndex`] from rows, in any order (members after units).
@@ -1022,6 +1068,13 @@ impl ReportIndex {
         if kind == EventType::Read {
             self.reads.entry(doc.to_string()).or_default().insert(m);
         }
+        // A notice's events carry its id where a document's would be.
+        if kind == EventType::NoticeRead {
+            self.notice_reads
+                .entry(doc.to_string())
+                .or_default()
+                .insert(m);
+        }
         let days = &mut self.members[m as usize].days;
         let add = u32::from(kind == EventType::View);
         match days.binary_search_by_key(&day, |&(d, _)| d) {
@@ -1107,6 +1160,85 @@ impl ReportIndex {
         if let Some(&m) = self.member_by_card.get(card) {
             self.reads.entry(doc.to_string()).or_default().insert(m);
         }
+    }
+
+    /// Loading: member `card` opened notice `notice`.
+    pub fn load_notice_read(&mut self, notice: &str, card: &str) {
+        if let Some(&m) = self.member_by_card.get(card) {
+            self.notice_reads
+                .entry(notice.to_string())
+                .or_default()
+                .insert(m);
+        }
+    }
+
+    /// The members under `u` (active units only), and how many of them are in `readers`.
+    fn reach_of(&self, u: u32, readers: Option<&Bits>) -> Reach {
+        let mut r = Reach::default();
+        let mut stack = vec![u];
+        while let Some(y) = stack.pop() {
+            let unit = &self.units[y as usize];
+            if !unit.active {
+                continue;
+            }
+            r.recipients += unit.members.len() as u64;
+            if let Some(b) = readers {
+                r.read += unit.members.iter().filter(|&&m| b.contains(m)).count() as u64;
+            }
+            stack.extend(unit.children.iter().copied());
+        }
+        r
+    }
+
+    /// How notice `notice`, sent to `sent_to`, reached the members of `unit`: those under both
+    /// (the notice's unit when it is in `unit`'s subtree, `unit` when the notice came from above
+    /// it), in total and per child unit of `unit` it reached (`unit` itself if it has none).
+    /// `None` when either unit is unknown or neither is under the other.
+    pub fn notice_reach(&self, unit: &str, sent_to: &str, notice: &str) -> Option<NoticeReach> {
+        let &u = self.unit_by_code.get(unit)?;
+        let &n = self.unit_by_code.get(sent_to)?;
+        let scope = if self.within(sent_to, unit) {
+            n
+        } else if self.within(unit, sent_to) {
+            u
+        } else {
+            return None;
+        };
+        let readers = self.notice_reads.get(notice);
+        let total = self.reach_of(scope, readers);
+        let x = &self.units[u as usize];
+        let kids: Vec<u32> = if x.children.is_empty() {
+            vec![u]
+        } else {
+            x.children.clone()
+        };
+        let scope_code = self.units[scope as usize].code.as_str();
+        let units = kids
+            .into_iter()
+            .filter_map(|c| {
+                let code = self.units[c as usize].code.as_str();
+                // The part of the child the notice reached: all of it, or the notice's unit.
+                let part = if self.within(code, scope_code) {
+                    c
+                } else if self.within(scope_code, code) {
+                    scope
+                } else {
+                    return None;
+                };
+                let r = self.reach_of(part, readers);
+                Some(UnitReach {
+                    code: code.to_string(),
+                    name: self.units[c as usize].name.clone(),
+                    recipients: r.recipients,
+                    read: r.read,
+                })
+            })
+            .collect();
+        Some(NoticeReach {
+            recipients: total.recipients,
+            read: total.read,
+            units,
+        })
     }
 }
 

@@ -12,6 +12,8 @@
 //! (`meeting_schedules`).
 
 use crate::model::{CardNumber, EventType, MemberStatus, Month, Role, UnitCode, UnitKind};
+use crate::notice_db::{NewNotice, Notice, NoticeRow};
+use crate::push_db::PushSubscription;
 use crate::roster::update::{ChangeKind, Current, RosterChange};
 use crate::roster::Roster;
 use crate::roster_db::{AdminInfo, Applied, ChangeEntry, Upload};
@@ -120,11 +122,14 @@ pub enum Stored {
     Conflict,
 }
 
-/// A member's comment on a document ("góp ý").
+/// A member's comment ("góp ý") on a document or, answering a notice, on that notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Feedback {
     pub at: String,
-    pub doc: String,
+    /// The document commented on (`None` for a reply to a notice).
+    pub doc: Option<String>,
+    /// The notice answered (`None` for a comment on a document).
+    pub notice: Option<String>,
     pub text: String,
     pub card_number: String,
     pub full_name: String,
@@ -457,6 +462,64 @@ pub trait Storage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(CellRef, Vec<RosterEntry>)>> + Send;
     /// How many active members a cell has.
     fn cell_size(&self, cell: UnitCode) -> impl Future<Output = Result<u32>> + Send;
+    /// Stores a new notice; `Invalid` (in Vietnamese) when its unit is not in the roster.
+    fn post_notice(&self, n: NewNotice, now: i64) -> impl Future<Output = Result<Notice>> + Send;
+    /// A notice by id, withdrawn or not.
+    fn notice(&self, id: String) -> impl Future<Output = Result<Option<NoticeRow>>> + Send;
+    /// Withdraws a notice (the first withdrawal's time stays); false if there is no such notice.
+    fn withdraw_notice(&self, id: String, now: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// The notices of the units from the root to `unit` (the member's cell), newest first, with
+    /// whether `card` opened each: with `today` (YYYY-MM-DD) only those shown that day.
+    fn member_notices(
+        &self,
+        card: CardNumber,
+        unit: UnitCode,
+        today: Option<String>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<NoticeRow>>> + Send;
+    /// The notices of `unit`'s subtree and of the units above it, withdrawn ones too, newest
+    /// first.
+    fn unit_notices(
+        &self,
+        unit: UnitCode,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<NoticeRow>>> + Send;
+    /// How many replies each of `notices` has from members of `unit`'s subtree.
+    fn notice_reply_counts(
+        &self,
+        unit: UnitCode,
+        notices: Vec<String>,
+    ) -> impl Future<Output = Result<std::collections::HashMap<String, u64>>> + Send;
+    /// The replies to a notice from members of `unit`'s subtree, newest first.
+    fn notice_replies(
+        &self,
+        unit: UnitCode,
+        notice: String,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Feedback>>> + Send;
+    /// The server's VAPID private key (base64url): the stored one, or `generated` stored first
+    /// if there is none yet (so that instances on one database agree).
+    fn push_key(&self, generated: String, now: i64) -> impl Future<Output = Result<String>> + Send;
+    /// Keeps a phone's push subscription for `card` (replacing one with the same endpoint).
+    fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Forgets `card`'s subscription with this endpoint; false if it had none.
+    fn push_unsubscribe(
+        &self,
+        card: CardNumber,
+        endpoint: String,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The subscriptions of the active members under `unit`.
+    fn push_subscriptions(
+        &self,
+        unit: UnitCode,
+    ) -> impl Future<Output = Result<Vec<PushSubscription>>> + Send;
+    /// Forgets a subscription the push service says is gone (404, 410).
+    fn push_gone(&self, endpoint: String) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// The attendees a `meeting_held` event claims (0 if it says nothing).
@@ -676,7 +739,39 @@ const MIGRATIONS: &[&str] = &[
         by_token TEXT,
         by_unit TEXT
     );",
-    // 7: roster updates from the dashboard (issue 22): whether a member's smartphone answer
+    // 7: notices from committees (issue 19) and who opened each at least once.
+    "CREATE TABLE notices (
+        id TEXT PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        expires_on TEXT,
+        created_at INTEGER NOT NULL,
+        posted_by TEXT NOT NULL,
+        withdrawn_at INTEGER
+    );
+    CREATE INDEX notices_unit ON notices(unit_code, created_at);
+    CREATE TABLE notice_reads (
+        notice_id TEXT NOT NULL,
+        card_number TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (notice_id, card_number)
+    ) WITHOUT ROWID;",
+    // 8: Web Push for notices (issue 19): the server's VAPID key and the phones' subscriptions.
+    "CREATE TABLE push_keys (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        private_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX push_subscriptions_member ON push_subscriptions(card_number);",
+    // 9: roster updates from the dashboard (issue 22): whether a member's smartphone answer
     // was given, members' moves between cells (reports count their reading in
     // the cell of each day), the change log with the state before each change, and uploads
     // waiting for "Áp dụng".
@@ -1016,10 +1111,16 @@ pub fn feedback_row(
     full_name: String,
     unit_code: String,
 ) -> Feedback {
+    let reply = crate::notice_db::is_reply(data.as_deref());
     let text = data
         .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
         .and_then(|v| v["text"].as_str().map(str::to_string))
         .unwrap_or_default();
+    let (doc, notice) = if reply {
+        (None, Some(doc))
+    } else {
+        (Some(doc), None)
+    };
     Feedback {
         at: time::OffsetDateTime::from_unix_timestamp(at)
             .ok()
@@ -1030,6 +1131,7 @@ pub fn feedback_row(
             })
             .unwrap_or_default(),
         doc,
+        notice,
         text,
         card_number,
         full_name,
@@ -1171,6 +1273,7 @@ impl Storage for Sqlite {
             // The old event makes a record without lists, replacing only such a record.
             let mut meet = tx.prepare_cached(&format!("{LEGACY_MEETING} WHERE meetings.present_cards IS NULL"))?;
             let mut read = tx.prepare_cached("INSERT OR IGNORE INTO doc_reads (doc, card_number, day) VALUES (?1, ?2, ?3)")?;
+            let mut notice_read = tx.prepare_cached("INSERT OR IGNORE INTO notice_reads (notice_id, card_number, at) VALUES (?1, ?2, ?3)")?;
             let card = member.card_number.as_str();
             let unit = member.unit_code.as_str();
             for e in &events {
@@ -1188,6 +1291,9 @@ impl Storage for Sqlite {
                 }
                 if e.kind == EventType::Read {
                     read.execute(params![e.doc, card, day])?;
+                }
+                if e.kind == EventType::NoticeRead {
+                    notice_read.execute(params![e.doc, card, e.at])?;
                 }
                 out.push(Stored::Stored);
             }
@@ -1364,6 +1470,11 @@ impl Storage for Sqlite {
                     idx.load_move(&r.get::<_, String>(0)?, d, &r.get::<_, String>(2)?);
                 }
             }
+            let mut q = c.prepare("SELECT notice_id, card_number FROM notice_reads")?;
+            let mut rows = q.query([])?;
+            while let Some(r) = rows.next()? {
+                idx.load_notice_read(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?);
+            }
             Ok(Loaded { index: b.finish(), version, mark: None })
         })
     }
@@ -1503,6 +1614,93 @@ impl Storage for Sqlite {
                 |r| r.get(0),
             )?)
         })
+    }
+
+    fn post_notice(&self, n: NewNotice, now: i64) -> impl Future<Output = Result<Notice>> + Send {
+        self.write(move |tx| crate::notice_db::sqlite::post(tx, &n, now))
+    }
+
+    fn notice(&self, id: String) -> impl Future<Output = Result<Option<NoticeRow>>> + Send {
+        self.read(move |c| crate::notice_db::sqlite::one(c, &id))
+    }
+
+    fn withdraw_notice(&self, id: String, now: i64) -> impl Future<Output = Result<bool>> + Send {
+        self.write(move |tx| crate::notice_db::sqlite::withdraw(tx, &id, now))
+    }
+
+    fn member_notices(
+        &self,
+        card: CardNumber,
+        unit: UnitCode,
+        today: Option<String>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<NoticeRow>>> + Send {
+        self.read(move |c| {
+            crate::notice_db::sqlite::for_member(
+                c,
+                card.as_str(),
+                unit.as_str(),
+                today.as_deref(),
+                limit,
+            )
+        })
+    }
+
+    fn unit_notices(
+        &self,
+        unit: UnitCode,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<NoticeRow>>> + Send {
+        self.read(move |c| crate::notice_db::sqlite::for_unit(c, unit.as_str(), limit))
+    }
+
+    fn notice_reply_counts(
+        &self,
+        unit: UnitCode,
+        notices: Vec<String>,
+    ) -> impl Future<Output = Result<std::collections::HashMap<String, u64>>> + Send {
+        self.read(move |c| crate::notice_db::sqlite::reply_counts(c, unit.as_str(), &notices))
+    }
+
+    fn notice_replies(
+        &self,
+        unit: UnitCode,
+        notice: String,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Feedback>>> + Send {
+        self.read(move |c| crate::notice_db::sqlite::replies(c, unit.as_str(), &notice, limit))
+    }
+
+    fn push_key(&self, generated: String, now: i64) -> impl Future<Output = Result<String>> + Send {
+        self.write(move |tx| crate::push_db::sqlite::key(tx, &generated, now))
+    }
+
+    fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.write(move |tx| crate::push_db::sqlite::subscribe(tx, card.as_str(), &sub, now))
+    }
+
+    fn push_unsubscribe(
+        &self,
+        card: CardNumber,
+        endpoint: String,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.write(move |tx| crate::push_db::sqlite::unsubscribe(tx, card.as_str(), &endpoint))
+    }
+
+    fn push_subscriptions(
+        &self,
+        unit: UnitCode,
+    ) -> impl Future<Output = Result<Vec<PushSubscription>>> + Send {
+        self.read(move |c| crate::push_db::sqlite::under(c, unit.as_str()))
+    }
+
+    fn push_gone(&self, endpoint: String) -> impl Future<Output = Result<()>> + Send {
+        self.write(move |tx| crate::push_db::sqlite::gone(tx, &endpoint))
     }
 }
 

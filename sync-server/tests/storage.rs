@@ -244,7 +244,8 @@ fn postgres_keeps_the_contract() {
     contract(DbUrl::Postgres(pg.url.clone()));
 }
 
-/// A database written before meeting records (SQLite schema 3, PostgreSQL 1): its
+/// A database written before meeting records (SQLite schema 3, PostgreSQL 1; the later tables
+/// dropped too): its
 /// `meeting_held` events become one record per cell and month on opening — the last event of
 /// the month, its attendees at most the cell's members — and the reports count them.
 fn old_meeting_events_become_records(url: DbUrl, downgrade: impl FnOnce()) {
@@ -336,6 +337,7 @@ fn sqlite_old_meeting_events_become_records() {
             .expect("timeout");
         c.execute_batch(
             "DROP TABLE meetings; DROP TABLE meeting_schedules; DROP INDEX events_feedback;
+             DROP TABLE notices; DROP TABLE notice_reads; DROP TABLE push_keys; DROP TABLE push_subscriptions;
              DROP INDEX admin_tokens_id; DROP TABLE admin_token_log;
              ALTER TABLE admin_tokens DROP COLUMN id; ALTER TABLE admin_tokens DROP COLUMN holder;
              ALTER TABLE admin_tokens DROP COLUMN created_by; ALTER TABLE admin_tokens DROP COLUMN revoked_at;
@@ -366,6 +368,7 @@ fn postgres_old_meeting_events_become_records() {
             tokio::spawn(conn);
             c.batch_execute(
                 "DROP TABLE meetings; DROP TABLE meeting_schedules;
+                 DROP TABLE notices; DROP TABLE notice_reads; DROP TABLE push_keys; DROP TABLE push_subscriptions;
                  DROP TABLE admin_token_log;
                  ALTER TABLE admin_tokens DROP COLUMN id, DROP COLUMN holder, DROP COLUMN created_by, DROP COLUMN revoked_at, DROP COLUMN revoked_by;
                  DROP TABLE member_moves; DROP TABLE roster_changes; DROP TABLE roster_uploads;
