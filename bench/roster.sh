@@ -27,6 +27,8 @@
 #   MEMBERS [100000]  REGISTER [10000]  MOVES [1000]  REMOVES [500]  ADDS [500]  CHANGES [1000]
 #   REPEAT [3]
 #   PG_URL []   SOTAY=path   use this binary instead of building target/release/sotay
+#   SITE_ROOT [the repository]   the content and theme the site is built from (with SOTAY of
+#   another commit, that commit's tree: `git archive COMMIT content themes sotay.yaml`)
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,8 +58,8 @@ if [[ ${1:-} != --locked ]]; then
         SOTAY=$ROOT/target/release/sotay
     fi
     cp "$SOTAY" "$WORK/sotay.new" && mv "$WORK/sotay.new" "$WORK/sotay"
-    rm -rf "$WORK/site" "$WORK/site.index" "$WORK/roster" "$WORK"/*.xlsx "$WORK"/*.sqlite*
-    "${NICE[@]}" "$WORK/sotay" build --root "$ROOT" --out "$WORK/site" >&2
+    rm -rf "$WORK/site" "$WORK/site.index" "$WORK/roster" "$WORK"/*.xlsx "$WORK"/*.sqlite* "$WORK"/*.times
+    "${NICE[@]}" "$WORK/sotay" build --root "${SITE_ROOT:-$ROOT}" --out "$WORK/site" >&2
     "$WORK/sotay" roster sample --out "$WORK/roster" --members "$MEMBERS" >&2
     python3 "$BENCH/roster_edit.py" --roster "$WORK/roster" --moves "$MOVES" --removes "$REMOVES" \
         --adds "$ADDS" --changes "$CHANGES" --out "$WORK/roster/members-update.csv" >&2
