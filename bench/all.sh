@@ -39,5 +39,6 @@ run "Usage reports (1,000,000 members, 20,000,000 events)" bench/work/reports-re
 run "PostgreSQL next to SQLite (ingest, copy, reports)" bench/work/pg-results.md self bench/pg/run.sh
 run "Notices (phones asking, read counts at the root)" bench/work/notices-results.md self \
     env MEMBERS=1000000 PHONES=all SOTAY="$PWD/target/release/sotay" bench/notices/run.sh
+run "Roster updates (100,000 members from Excel)" bench/work/roster-results.md self bench/roster.sh
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out"
 echo "all results: $out" >&2

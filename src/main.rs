@@ -34,8 +34,13 @@ Usage:
                                               FILE is CSV or Excel (.xlsx); a workbook has the sheets
                                               \"Đơn vị\" and \"Đảng viên\"
   sotay roster template --out FILE.xlsx        write the Excel template (headers and an example)
+  sotay roster convert (--units FILE --members FILE | --workbook FILE) --out FILE.xlsx
+                                              check a roster and write it as the Excel workbook
+                                              staff keep (the template's layout)
   sotay roster sample --out DIR [--members N]  write a synthetic roster (units.csv, members.csv)
-  sotay admin create --unit CODE [--db URL]   create an admin token for that unit's subtree
+  sotay admin create --unit CODE [--name NAME] [--db URL]
+                                              create an admin token for that unit's subtree (NAME:
+                                              who it is for, shown in the roster's change log)
   sotay notice post --unit CODE --title TEXT --body-file FILE [--expires-on D] [--db URL]
                                               send a notice to the members of that unit's subtree
                                               (plain text, line breaks kept; prints it as JSON)
@@ -182,17 +187,18 @@ fn run() -> Result<ExitCode, lexopt::Error> {
                 Some(arg) => return Err(arg.unexpected()),
                 None => return Err("admin needs a subcommand: admin create --unit CODE".into()),
             }
-            let (mut unit, mut db) = (None, None);
+            let (mut unit, mut db, mut name) = (None, None, None);
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("unit") => unit = Some(parser.value()?.string()?),
+                    Long("name") => name = Some(parser.value()?.string()?),
                     Long("db") => db = Some(parser.value()?.string()?),
                     _ => return Err(arg.unexpected()),
                 }
             }
             let unit = unit.ok_or("--unit CODE is required")?;
             let db = db_or_default(db)?;
-            match sotay_sync_server::run::create_admin(&db, &unit) {
+            match sotay_sync_server::run::create_admin(&db, &unit, name.as_deref()) {
                 Ok(token) => {
                     println!("{token}");
                     eprintln!(
@@ -395,7 +401,9 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
     let sub = match parser.next()? {
         Some(Value(v)) => v.string()?,
         Some(arg) => return Err(arg.unexpected()),
-        None => return Err("roster needs a subcommand: import, template or sample".into()),
+        None => {
+            return Err("roster needs a subcommand: import, convert, template or sample".into())
+        }
     };
     match sub.as_str() {
         "import" => {
@@ -446,8 +454,8 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
                 match (&result, &imported) {
                     (Err(e), _) => eprintln!("sotay: {e}"),
                     (_, Some(s)) => eprintln!(
-                        "đã nhập {} đơn vị và {} đảng viên ({} mới, {} không còn trong danh sách, giữ đăng ký của {} đảng viên); {} cảnh báo",
-                        s.units, s.members, s.members_added, s.members_removed, s.registrations_kept, report.warnings()
+                        "đã nhập {} đơn vị và {} đảng viên ({} mới, {} không còn trong danh sách, {} chuyển chi bộ, {} đổi thông tin; giữ đăng ký của {} đảng viên); {} cảnh báo; lần cập nhật số {}",
+                        s.units, s.members, s.members_added, s.members_removed, s.members_moved, s.members_changed, s.registrations_kept, report.warnings(), s.change_id
                     ),
                     (_, None) => eprintln!("chưa nhập gì: {} lỗi, {} cảnh báo; hãy sửa tệp rồi nhập lại", report.errors(), report.warnings()),
                 }
@@ -457,6 +465,54 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        "convert" => {
+            let (mut units, mut members, mut workbook, mut out) = (None, None, None, None);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("units") => units = Some(PathBuf::from(parser.value()?)),
+                    Long("members") => members = Some(PathBuf::from(parser.value()?)),
+                    Long("workbook") => workbook = Some(PathBuf::from(parser.value()?)),
+                    Long("out") => out = Some(PathBuf::from(parser.value()?)),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            use sotay_sync_server::run::RosterFiles;
+            let files = match (units, members, workbook) {
+                (None, None, Some(w)) => RosterFiles::Workbook(w),
+                (Some(units), Some(members), None) => RosterFiles::Pair { units, members },
+                _ => {
+                    return Err(
+                        "give --units FILE --members FILE, or --workbook FILE (not both)".into(),
+                    )
+                }
+            };
+            let out = out.ok_or("--out FILE.xlsx is required")?;
+            let (report, result) = sotay_sync_server::run::roster_convert(&files, &out);
+            for p in &report.problems {
+                eprintln!("{p}");
+            }
+            match result {
+                Ok(true) => {
+                    eprintln!(
+                        "đã ghi {}: {} đơn vị, {} đảng viên; {} cảnh báo",
+                        out.display(),
+                        report.units,
+                        report.members,
+                        report.warnings()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(false) => {
+                    eprintln!(
+                        "chưa ghi gì: {} lỗi, {} cảnh báo; hãy sửa tệp rồi chạy lại",
+                        report.errors(),
+                        report.warnings()
+                    );
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Ok(done(Err(e))),
+            }
         }
         "template" => {
             let mut out = None;
@@ -487,9 +543,10 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
             };
             Ok(done(write().map_err(|e| format!("{}: {e}", out.display()))))
         }
-        other => Err(
-            format!("unknown roster subcommand \"{other}\" (import, template or sample)").into(),
-        ),
+        other => Err(format!(
+            "unknown roster subcommand \"{other}\" (import, convert, template or sample)"
+        )
+        .into()),
     }
 }
 

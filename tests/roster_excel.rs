@@ -557,3 +557,73 @@ fn the_template_from_the_command_line_imports_as_it_is() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn convert_writes_the_workbook_staff_keep_and_it_imports_the_same() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let roster = dir.path().join("r");
+    assert!(
+        sotay(&["roster", "sample", "--members", "300", "--out", s(&roster)])
+            .status
+            .success()
+    );
+    let book = dir.path().join("r.xlsx");
+    let out = sotay(&[
+        "roster",
+        "convert",
+        "--units",
+        s(&roster.join("units.csv")),
+        "--members",
+        s(&roster.join("members.csv")),
+        "--out",
+        s(&book),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (a, b) = (dir.path().join("a.sqlite"), dir.path().join("b.sqlite"));
+    let from_csv = sotay(&[
+        "roster",
+        "import",
+        "--units",
+        s(&roster.join("units.csv")),
+        "--members",
+        s(&roster.join("members.csv")),
+        "--db",
+        &format!("sqlite://{}", s(&a)),
+    ]);
+    assert!(from_csv.status.success());
+    let from_xlsx = sotay(&[
+        "roster",
+        "import",
+        "--workbook",
+        s(&book),
+        "--db",
+        &format!("sqlite://{}", s(&b)),
+    ]);
+    assert!(
+        from_xlsx.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_xlsx.stderr)
+    );
+    assert_eq!(members(&a), members(&b));
+    assert_eq!(units(&a), units(&b));
+    assert!(members(&a).len() >= 300);
+    // A roster with errors is not written.
+    std::fs::write(roster.join("members.csv"), "card_number,full_name\n1,x\n").expect("w");
+    let bad = dir.path().join("bad.xlsx");
+    let out = sotay(&[
+        "roster",
+        "convert",
+        "--units",
+        s(&roster.join("units.csv")),
+        "--members",
+        s(&roster.join("members.csv")),
+        "--out",
+        s(&bad),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!bad.exists());
+}

@@ -140,6 +140,15 @@ include-path-regex = "^/api/v1/meetings/"
 include-method = "PUT"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
+# An uploaded roster file is checked for what no schema says (a readable workbook or UTF-8 CSV,
+# with the header, values, tree and scope rules of the roster): a schema-valid body (any bytes)
+# is refused with the described 400 (empty) or 422 (the report). Every other check still runs;
+# sync-server/tests/roster_updates.rs and tests/roster_excel.rs hold each rule.
+[[operations]]
+include-path-regex = "^/api/v1/roster/uploads$"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
+
 [auth.openapi.memberToken]
 bearer = "${{SOTAY_MEMBER_TOKEN}}"
 

@@ -153,6 +153,7 @@ const FIXED: &[(&str, &str, &str)] = &[
     ("offline.html", "/ngoai-tuyen/", "Không có mạng"),
     ("install.html", "/huong-dan-cai-dat/", "Hướng dẫn cài đặt"),
     ("admin.html", "/quan-tri/", "Thống kê sử dụng sổ tay"),
+    ("roster.html", "/quan-tri/danh-sach/", "Danh sách đảng viên"),
     (
         "notices_admin.html",
         "/quan-tri/thong-bao/",

@@ -111,6 +111,7 @@ fn register_limited(retry: u64) -> ApiError {
 pub(crate) fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::Invalid(m) => error(StatusCode::BAD_REQUEST, "invalid", &m),
+        StoreError::Conflict(m) => error(StatusCode::CONFLICT, "conflict", &m),
         StoreError::Unavailable(m) => {
             crate::log::log("error", "storage unavailable", &[("error", &m)]);
             error(
@@ -167,6 +168,7 @@ async fn route<S: Storage>(
         (_, p) if p.starts_with("/api/v1/meetings/") => {
             crate::meeting_api::handle(app, req, client, p).await
         }
+        (_, p) if p.starts_with("/api/v1/roster/") => crate::roster_api::handle(app, req, p).await,
         (_, p) if p.starts_with("/api/v1/admin/tokens") => {
             crate::token_api::handle(app, req, p).await
         }
@@ -198,6 +200,9 @@ async fn route<S: Storage>(
 /// The methods an API path answers, for the `Allow` header of a 405 (RFC 9110 requires it).
 fn allowed(path: &str) -> &'static str {
     if let Some(a) = crate::meeting_api::allowed(path) {
+        return a;
+    }
+    if let Some(a) = crate::roster_api::allowed(path) {
         return a;
     }
     if let Some(a) = crate::token_api::allowed(path) {

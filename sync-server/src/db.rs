@@ -6,10 +6,12 @@ use crate::model::{CardNumber, Month, UnitCode};
 use crate::notice_db::{NewNotice, Notice, NoticeRow};
 use crate::pg::Postgres;
 use crate::push_db::PushSubscription;
+use crate::roster::update::{Current, RosterChange};
 use crate::roster::Roster;
+use crate::roster_db::{AdminInfo, Applied, ChangeEntry, Upload};
 use crate::store::{
-    CellRef, Changes, Feedback, ImportSummary, Loaded, Meeting, MemberRef, NewEvent, NewMeeting,
-    Registration, Result, RosterEntry, Schedule, Sqlite, Storage, Stored,
+    CellRef, Changes, Feedback, Loaded, Meeting, MemberRef, NewEvent, NewMeeting, Registration,
+    Result, RosterEntry, Schedule, Sqlite, Storage, Stored,
 };
 use std::path::PathBuf;
 
@@ -92,8 +94,29 @@ macro_rules! both {
 }
 
 impl Storage for Db {
-    async fn import_roster(&self, roster: Roster, now: i64) -> Result<ImportSummary> {
-        both!(self, s => s.import_roster(roster, now))
+    async fn change_roster(&self, change: RosterChange, now: i64) -> Result<Applied> {
+        both!(self, s => s.change_roster(change, now))
+    }
+    async fn load_roster(&self) -> Result<Current> {
+        both!(self, s => s.load_roster())
+    }
+    async fn save_upload(&self, upload: Upload) -> Result<()> {
+        both!(self, s => s.save_upload(upload))
+    }
+    async fn upload(&self, id: String) -> Result<Option<Upload>> {
+        both!(self, s => s.upload(id))
+    }
+    async fn roster_changes(&self, unit: UnitCode, limit: usize) -> Result<Vec<ChangeEntry>> {
+        both!(self, s => s.roster_changes(unit, limit))
+    }
+    async fn roster_before(&self, id: i64) -> Result<Option<(ChangeEntry, Roster, String)>> {
+        both!(self, s => s.roster_before(id))
+    }
+    async fn unit_path(&self, unit: UnitCode) -> Result<Option<String>> {
+        both!(self, s => s.unit_path(unit))
+    }
+    async fn admin_info(&self, token_hash: Vec<u8>) -> Result<Option<AdminInfo>> {
+        both!(self, s => s.admin_info(token_hash))
     }
     async fn roster_is_empty(&self) -> Result<bool> {
         both!(self, s => s.roster_is_empty())
@@ -112,8 +135,14 @@ impl Storage for Db {
     ) -> Result<Vec<Stored>> {
         both!(self, s => s.append_events(member, events, now))
     }
-    async fn create_admin(&self, unit: UnitCode, token_hash: Vec<u8>, now: i64) -> Result<()> {
-        both!(self, s => s.create_admin(unit, token_hash, now))
+    async fn create_admin_named(
+        &self,
+        unit: UnitCode,
+        name: Option<String>,
+        token_hash: Vec<u8>,
+        now: i64,
+    ) -> Result<()> {
+        both!(self, s => s.create_admin_named(unit, name, token_hash, now))
     }
     async fn admin_for_token(&self, token_hash: Vec<u8>) -> Result<Option<UnitCode>> {
         both!(self, s => s.admin_for_token(token_hash))

@@ -33,6 +33,8 @@ pub mod push_db;
 pub mod report_api;
 pub mod reports;
 pub mod roster;
+pub mod roster_api;
+pub mod roster_db;
 pub mod run;
 pub mod sample;
 pub mod store;

@@ -22,11 +22,13 @@
 use crate::model::{CardNumber, EventType, Month, UnitCode};
 use crate::notice_db::{NewNotice, Notice, NoticeRow};
 use crate::push_db::PushSubscription;
+use crate::roster::update::{Current, RosterChange};
 use crate::roster::Roster;
+use crate::roster_db::{AdminInfo, Applied, ChangeEntry, Upload};
 use crate::store::{
-    attendees_of, check_cards, day_of, meeting_row, rfc3339_vn, CellRef, Changes, Feedback,
-    ImportSummary, Loaded, Meeting, MemberRef, NewEvent, NewMeeting, Registration, Result,
-    RosterEntry, Schedule, Storage, StoreError, Stored,
+    attendees_of, check_cards, day_of, meeting_row, rfc3339_vn, CellRef, Changes, Feedback, Loaded,
+    Meeting, MemberRef, NewEvent, NewMeeting, Registration, Result, RosterEntry, Schedule, Storage,
+    StoreError, Stored,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::future::Future;
@@ -213,6 +215,41 @@ const MIGRATIONS: &[&str] = &[
         created_at BIGINT NOT NULL
     );
     CREATE INDEX push_subscriptions_member ON push_subscriptions(card_number);",
+    // 6: roster updates from the dashboard, as on SQLite (migration 9 there).
+    "ALTER TABLE members ADD COLUMN smartphone_answered BOOLEAN NOT NULL DEFAULT true;
+    CREATE TABLE member_moves (
+        card_number TEXT NOT NULL,
+        day TEXT NOT NULL,
+        from_unit TEXT NOT NULL,
+        to_unit TEXT NOT NULL,
+        change_id BIGINT NOT NULL,
+        at BIGINT NOT NULL
+    );
+    CREATE INDEX member_moves_card ON member_moves(card_number, at);
+    CREATE TABLE roster_changes (
+        id BIGSERIAL PRIMARY KEY,
+        version BIGINT NOT NULL,
+        unit_code TEXT NOT NULL,
+        scope_path TEXT NOT NULL,
+        whole BOOLEAN NOT NULL,
+        who TEXT NOT NULL,
+        source TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        counts TEXT NOT NULL,
+        before BYTEA NOT NULL
+    );
+    CREATE INDEX roster_changes_version ON roster_changes(version);
+    CREATE TABLE roster_uploads (
+        id TEXT PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        admin TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        base_version BIGINT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        data BYTEA NOT NULL,
+        applied_change BIGINT
+    );",
 ];
 
 /// The schema version a database opened by this build has.
@@ -487,16 +524,66 @@ async fn read_schedule<C: tokio_postgres::GenericClient>(
 }
 
 impl Storage for Postgres {
-    fn import_roster(
+    fn change_roster(
         &self,
-        roster: Roster,
+        change: RosterChange,
         now: i64,
-    ) -> impl Future<Output = Result<ImportSummary>> + Send {
-        let roster = Arc::new(roster);
+    ) -> impl Future<Output = Result<Applied>> + Send {
+        let change = Arc::new(change);
         self.write(move |tx| {
-            let roster = roster.clone();
-            Box::pin(async move { import(tx, &roster, now).await })
+            let change = change.clone();
+            Box::pin(async move { crate::roster_db::pg::apply(tx, &change, now).await })
         })
+    }
+
+    async fn load_roster(&self) -> Result<Current> {
+        let mut c = self.client().await?;
+        let tx = c
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(pg_err)?;
+        let current = crate::roster_db::pg::current(&tx).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(current)
+    }
+
+    fn save_upload(&self, upload: Upload) -> impl Future<Output = Result<()>> + Send {
+        let upload = Arc::new(upload);
+        self.write(move |tx| {
+            let upload = upload.clone();
+            Box::pin(async move { crate::roster_db::pg::save_upload(tx, &upload).await })
+        })
+    }
+
+    async fn upload(&self, id: String) -> Result<Option<Upload>> {
+        let c = self.client().await?;
+        crate::roster_db::pg::upload(&c, &id).await
+    }
+
+    async fn roster_changes(&self, unit: UnitCode, limit: usize) -> Result<Vec<ChangeEntry>> {
+        let c = self.client().await?;
+        match crate::roster_db::pg::path(&c, unit.as_str()).await? {
+            Some(path) => crate::roster_db::pg::changes(&c, &path, limit).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn roster_before(&self, id: i64) -> Result<Option<(ChangeEntry, Roster, String)>> {
+        let c = self.client().await?;
+        crate::roster_db::pg::before(&c, id).await
+    }
+
+    async fn unit_path(&self, unit: UnitCode) -> Result<Option<String>> {
+        let c = self.client().await?;
+        crate::roster_db::pg::path(&c, unit.as_str()).await
+    }
+
+    async fn admin_info(&self, token_hash: Vec<u8>) -> Result<Option<AdminInfo>> {
+        let c = self.client().await?;
+        crate::roster_db::pg::admin(&c, &token_hash).await
     }
 
     async fn roster_is_empty(&self) -> Result<bool> {
@@ -663,17 +750,18 @@ impl Storage for Postgres {
         })
     }
 
-    fn create_admin(
+    fn create_admin_named(
         &self,
         unit: UnitCode,
+        name: Option<String>,
         token_hash: Vec<u8>,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send {
-        let args = Arc::new((unit, token_hash));
+        let args = Arc::new((unit, token_hash, name));
         self.write(move |tx| {
             let args = args.clone();
             Box::pin(async move {
-                let (unit, token_hash) = &*args;
+                let (unit, token_hash, name) = &*args;
                 let exists = tx
                     .query_opt(
                         "SELECT 1 FROM units WHERE code = $1 AND active",
@@ -687,7 +775,7 @@ impl Storage for Postgres {
                         "no unit {unit} in the roster; import the roster first (sotay roster import)"
                     )));
                 }
-                pg_admin::insert(tx, token_hash, unit.as_str(), None, None, now).await?;
+                pg_admin::insert(tx, token_hash, unit.as_str(), name.as_ref(), None, now).await?;
                 Ok(())
             })
         })
@@ -883,6 +971,18 @@ impl Storage for Postgres {
             idx.load_read(r.get(0), r.get(1));
             Ok(())
         })
+        .await?;
+        Self::each_row(
+            &tx,
+            "SELECT card_number, day, from_unit FROM member_moves ORDER BY at, change_id",
+            none,
+            |r| {
+                if let Some(d) = crate::reports::parse_day(r.get(1)) {
+                    idx.load_move(r.get(0), d, r.get(2));
+                }
+                Ok(())
+            },
+        )
         .await?;
         Self::each_row(
             &tx,
@@ -1275,123 +1375,6 @@ pub(crate) fn like_prefix(path: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A unit as written: code, name, parent, kind, path, depth.
-type UnitRow = (String, String, Option<String>, String, String, i32);
-
-async fn import(
-    tx: &tokio_postgres::Transaction<'_>,
-    roster: &Roster,
-    now: i64,
-) -> Result<ImportSummary> {
-    let mut s = ImportSummary {
-        units: roster.units.len(),
-        members: roster.members.len(),
-        ..Default::default()
-    };
-    tx.execute("UPDATE units SET active = false", &[])
-        .await
-        .map_err(pg_err)?;
-    let rows: Vec<UnitRow> = roster
-        .units
-        .iter()
-        .zip(crate::store::unit_paths(roster)?)
-        .map(|(u, (path, depth))| {
-            (
-                u.code.as_str().to_string(),
-                u.name.clone(),
-                u.parent.as_ref().map(|p| p.as_str().to_string()),
-                u.kind.as_str().to_string(),
-                path,
-                depth as i32,
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(CHUNK) {
-        let col = |f: fn(&UnitRow) -> String| chunk.iter().map(f).collect::<Vec<String>>();
-        let codes = col(|r| r.0.clone());
-        let names = col(|r| r.1.clone());
-        let parents: Vec<Option<String>> = chunk.iter().map(|r| r.2.clone()).collect();
-        let kinds = col(|r| r.3.clone());
-        let upaths = col(|r| r.4.clone());
-        let depths: Vec<i32> = chunk.iter().map(|r| r.5).collect();
-        tx.execute(
-            "INSERT INTO units (code, name, parent_code, kind, path, depth, active)
-             SELECT *, true FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, kind = excluded.kind, path = excluded.path, depth = excluded.depth, active = true",
-            &[&codes, &names, &parents, &kinds, &upaths, &depths],
-        )
-        .await
-        .map_err(pg_err)?;
-    }
-    tx.batch_execute(
-        "CREATE TEMP TABLE IF NOT EXISTS import_cards (card_number TEXT PRIMARY KEY) ON COMMIT DROP; DELETE FROM import_cards;",
-    )
-    .await
-    .map_err(pg_err)?;
-    for chunk in roster.members.chunks(CHUNK) {
-        let cards: Vec<&str> = chunk.iter().map(|m| m.card.as_str()).collect();
-        let added: i64 = tx
-            .query_one(
-                "SELECT count(*) FROM unnest($1::text[]) c(card) WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.card_number = c.card AND m.active)",
-                &[&cards],
-            )
-            .await
-            .map_err(pg_err)?
-            .get(0);
-        s.members_added += added as usize;
-        let names: Vec<&str> = chunk.iter().map(|m| m.full_name.as_str()).collect();
-        let keys: Vec<String> = chunk
-            .iter()
-            .map(|m| crate::model::name_key(&m.full_name))
-            .collect();
-        let births: Vec<String> = chunk
-            .iter()
-            .map(|m| crate::model::format_date(m.birth_date))
-            .collect();
-        let units: Vec<&str> = chunk.iter().map(|m| m.unit.as_str()).collect();
-        let statuses: Vec<&str> = chunk.iter().map(|m| m.status.as_str()).collect();
-        let roles: Vec<&str> = chunk.iter().map(|m| m.role.as_str()).collect();
-        let phones: Vec<bool> = chunk.iter().map(|m| m.has_smartphone()).collect();
-        tx.execute(
-            "INSERT INTO members (card_number, full_name, name_key, birth_date, unit_code, status, role, smartphone, active, updated_at)
-             SELECT c, n, k, b, u, s, r, p, true, $9 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[]) AS t(c, n, k, b, u, s, r, p)
-             ON CONFLICT (card_number) DO UPDATE SET full_name = excluded.full_name, name_key = excluded.name_key, birth_date = excluded.birth_date, unit_code = excluded.unit_code, status = excluded.status, role = excluded.role, smartphone = excluded.smartphone, active = true, updated_at = excluded.updated_at",
-            &[&cards, &names, &keys, &births, &units, &statuses, &roles, &phones, &now],
-        )
-        .await
-        .map_err(pg_err)?;
-        tx.execute(
-            "INSERT INTO import_cards (card_number) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-            &[&cards],
-        )
-        .await
-        .map_err(pg_err)?;
-    }
-    tx.execute(
-        "UPDATE meta SET value = value + 1 WHERE key = 'roster_version'",
-        &[],
-    )
-    .await
-    .map_err(pg_err)?;
-    s.members_removed = tx
-        .execute(
-            "UPDATE members SET active = false, updated_at = $1 WHERE active AND NOT EXISTS (SELECT 1 FROM import_cards i WHERE i.card_number = members.card_number)",
-            &[&now],
-        )
-        .await
-        .map_err(pg_err)? as usize;
-    let kept: i64 = tx
-        .query_one(
-            "SELECT count(DISTINCT d.card_number) FROM devices d JOIN members m ON m.card_number = d.card_number WHERE m.active",
-            &[],
-        )
-        .await
-        .map_err(pg_err)?
-        .get(0);
-    s.registrations_kept = kept as usize;
-    Ok(s)
-}
-
 /// A table as `sotay db copy` moves it: its columns with their PostgreSQL types, read from
 /// SQLite as text (blobs as hex) and cast on the way in.
 struct CopyTable {
@@ -1425,6 +1408,7 @@ const COPY_TABLES: &[CopyTable] = &[
             ("smartphone", "bool"),
             ("active", "bool"),
             ("updated_at", "bigint"),
+            ("smartphone_answered", "bool"),
         ],
     },
     CopyTable {
@@ -1554,6 +1538,46 @@ const COPY_TABLES: &[CopyTable] = &[
             ("unit_code", "text"),
             ("by_token", "text"),
             ("by_unit", "text"),
+        ],
+    },
+    CopyTable {
+        name: "member_moves",
+        cols: &[
+            ("card_number", "text"),
+            ("day", "text"),
+            ("from_unit", "text"),
+            ("to_unit", "text"),
+            ("change_id", "bigint"),
+            ("at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "roster_changes",
+        cols: &[
+            ("id", "bigint"),
+            ("version", "bigint"),
+            ("unit_code", "text"),
+            ("scope_path", "text"),
+            ("whole", "bool"),
+            ("who", "text"),
+            ("source", "text"),
+            ("at", "bigint"),
+            ("counts", "text"),
+            ("before", "bytea"),
+        ],
+    },
+    CopyTable {
+        name: "roster_uploads",
+        cols: &[
+            ("id", "text"),
+            ("unit_code", "text"),
+            ("admin", "text"),
+            ("file_name", "text"),
+            ("created_at", "bigint"),
+            ("base_version", "bigint"),
+            ("fingerprint", "text"),
+            ("data", "bytea"),
+            ("applied_change", "bigint"),
         ],
     },
 ];
@@ -1690,6 +1714,13 @@ impl Postgres {
         tx.execute(
             "UPDATE meta SET value = $1 WHERE key = 'roster_version'",
             &[&rv],
+        )
+        .await
+        .map_err(|e| pg_err(e).to_string())?;
+        // The change log's ids were copied as they were: new ones follow them.
+        tx.execute(
+            "SELECT setval(pg_get_serial_sequence('roster_changes', 'id'), coalesce(max(id), 0) + 1, false) FROM roster_changes",
+            &[],
         )
         .await
         .map_err(|e| pg_err(e).to_string())?;

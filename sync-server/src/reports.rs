@@ -7,8 +7,10 @@
 //! date as writes are committed, so a report never scans the events table: the root of a
 //! national roster is a pass over its members, a cell a pass over a few dozen.
 //!
-//! Attribution: a member counts, with all their reading, for the cell they belong to in the
-//! current roster; a meeting counts for the cell where it was held, once per month (its
+//! Attribution: a member counts (registered, status, smartphone) for the cell they belong to
+//! in the current roster; their reading counts, day by day, for the cell they belonged to that
+//! day: a member moved between cells (a roster update) counts in the new cell from the day of
+//! the move on, and before it in the old one. A meeting counts for the cell where it was held, once per month (its
 //! record), with the attendance it recorded.
 
 use crate::model::{MemberStatus, Role, UnitKind, VN};
@@ -50,6 +52,9 @@ struct Unit {
     children: Vec<u32>,
     /// Members of a cell.
     members: Vec<u32>,
+    /// Members who belonged to this cell before a move (their reading of those days counts
+    /// here).
+    former: Vec<u32>,
     /// The meeting records of a cell, one per month, sorted by the day held.
     meetings: Vec<MeetingRec>,
     active: bool,
@@ -80,6 +85,22 @@ struct Member {
     first_reg: Option<u16>,
     /// (day, views that day), sorted by day.
     days: Vec<(u16, u32)>,
+    /// The cell now.
+    cell: u32,
+    /// Earlier cells, from moves: (the day the member left it, the cell), sorted by day. A
+    /// day before the first entry's day was spent in its cell, and so on; a day on or after
+    /// the last entry's day in `cell`. Almost always empty.
+    past: Vec<(u16, u32)>,
+}
+
+impl Member {
+    /// The cell the member belonged to on `day`.
+    fn cell_on(&self, day: u16) -> u32 {
+        self.past
+            .iter()
+            .find(|&&(until, _)| day < until)
+            .map_or(self.cell, |&(_, c)| c)
+    }
 }
 
 /// The in-memory aggregate reports are computed from.
@@ -212,6 +233,7 @@ impl Builder {
             parent: None,
             children: Vec::new(),
             members: Vec::new(),
+            former: Vec::new(),
             meetings: Vec::new(),
             active,
         });
@@ -266,6 +288,8 @@ impl Builder {
             smartphone,
             first_reg: None,
             days: Vec::new(),
+            cell,
+            past: Vec::new(),
         });
         self.idx.units[cell as usize].members.push(i);
         self.idx.member_by_card.insert(card.to_string(), i);
@@ -510,6 +534,7 @@ impl ReportIndex {
 
     /// Adds the counts of `u`, and of its subtree if `descend`, to `acc`.
     fn accumulate_in(&self, u: u32, from: u16, to: u16, acc: &mut Acc, descend: bool) {
+        let mut former_seen: Option<HashSet<u32>> = None;
         let mut stack = vec![u];
         while let Some(x) = stack.pop() {
             let unit = &self.units[x as usize];
@@ -548,26 +573,62 @@ impl ReportIndex {
                         acc.smart_reg += 1;
                     }
                 }
-                let i = m.days.partition_point(|&(d, _)| d < from);
-                let mut any = false;
-                for &(d, v) in &m.days[i..] {
-                    if d > to {
-                        break;
-                    }
-                    any = true;
-                    acc.views += u64::from(v);
+                self.activity(m, u, from, to, reg, acc);
+            }
+            // Members who moved away: their days here count here (once, if they were in
+            // several cells of this subtree, and not at all if they are in it still, where
+            // their current cell counts them).
+            for &f in &unit.former {
+                let m = &self.members[f as usize];
+                if self.within_idx(m.cell, u) || !former_seen.get_or_insert_default().insert(f) {
+                    continue;
                 }
-                if any {
-                    acc.active += 1;
-                    if reg {
-                        acc.active_registered += 1;
-                    }
-                }
+                self.activity(m, u, from, to, m.first_reg.is_some_and(|d| d <= to), acc);
             }
             if descend {
                 stack.extend(unit.children.iter().copied());
             }
         }
+    }
+
+    /// Adds a member's reading in days `from..=to` spent in cells of `u`'s subtree (`reg`:
+    /// registered by `to`).
+    fn activity(&self, m: &Member, u: u32, from: u16, to: u16, reg: bool, acc: &mut Acc) {
+        let i = m.days.partition_point(|&(d, _)| d < from);
+        let mut any = false;
+        for &(d, v) in &m.days[i..] {
+            if d > to {
+                break;
+            }
+            if !m.past.is_empty() && !self.within_idx(m.cell_on(d), u) {
+                continue;
+            }
+            any = true;
+            acc.views += u64::from(v);
+        }
+        if any {
+            acc.active += 1;
+            if reg {
+                acc.active_registered += 1;
+            }
+        }
+    }
+
+    /// Whether unit `x` is `scope` or under it.
+    fn within_idx(&self, x: u32, scope: u32) -> bool {
+        let mut cur = Some(x);
+        let mut steps = 0;
+        while let Some(c) = cur {
+            if c == scope {
+                return true;
+            }
+            steps += 1;
+            if steps > self.units.len() {
+                return false;
+            }
+            cur = self.units[c as usize].parent;
+        }
+        false
     }
 
     fn row(&self, u: u32, from: u16, to: u16) -> Row {
@@ -599,6 +660,12 @@ impl ReportIndex {
                 })
                 .collect()
         };
+        // A member who moved between two of the children is active in each child's row but
+        // once in the unit's: with moves, the total is a pass of its own over the subtree.
+        if !x.children.is_empty() && self.members.iter().any(|m| !m.past.is_empty()) {
+            total = Acc::default();
+            self.accumulate(u, from, to, &mut total);
+        }
         Some(UsageReport {
             targets: self.targets,
             unit: self.unit_ref(u),
@@ -1069,6 +1136,24 @@ impl ReportIndex {
         }
         let i = mt.partition_point(|m| m.day < rec.day);
         mt.insert(i, rec);
+    }
+
+    /// Loading: member `card` left cell `from_unit` for another on `day` (moves in the order
+    /// they were made).
+    pub fn load_move(&mut self, card: &str, day: u16, from_unit: &str) {
+        let (Some(&m), Some(&c)) = (
+            self.member_by_card.get(card),
+            self.unit_by_code.get(from_unit),
+        ) else {
+            return;
+        };
+        let mem = &mut self.members[m as usize];
+        let i = mem.past.partition_point(|&(d, _)| d <= day);
+        mem.past.insert(i, (day, c));
+        let former = &mut self.units[c as usize].former;
+        if !former.contains(&m) {
+            former.push(m);
+        }
     }
 
     pub fn load_read(&mut self, doc: &str, card: &str) {
@@ -1726,6 +1811,66 @@ fn vi_date(iso: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A member moved from CB1 to CB2 on day 15, reading on days 10 (2 views) and 20 (3):
+    /// day 10 counts in CB1, day 20 in CB2, both once in DB1; a member who moved in from
+    /// outside the district counts there only from the move on.
+    #[test]
+    fn reading_counts_in_the_cell_of_its_day() {
+        let mut b = Builder::default();
+        b.unit("TU", "Tỉnh", None, "tinh-uy", true);
+        b.unit("DB1", "Huyện 1", Some("TU"), "dang-bo", true);
+        b.unit("CB1", "Chi bộ 1", Some("DB1"), "chi-bo", true);
+        b.unit("CB2", "Chi bộ 2", Some("DB1"), "chi-bo", true);
+        b.unit("CB3", "Chi bộ 3", Some("TU"), "chi-bo-co-so", true);
+        b.member("1", "An", "CB2", "chinh-thuc", "dang-vien", true);
+        b.member("2", "Bình", "CB1", "chinh-thuc", "dang-vien", true);
+        {
+            let idx = b.index();
+            idx.load_day("1", 10, 2);
+            idx.load_day("1", 20, 3);
+            idx.load_move("1", 15, "CB1");
+            idx.load_day("2", 12, 1);
+            idx.load_day("2", 22, 1);
+            idx.load_move("2", 18, "CB3");
+        }
+        let idx = b.finish();
+        let r = idx.usage("DB1", 0, 30).expect("report");
+        let cb = |code: &str| {
+            r.rows
+                .iter()
+                .find(|x| x.unit_code == code)
+                .expect("row")
+                .clone()
+        };
+        assert_eq!(
+            (cb("CB1").views, cb("CB1").active, cb("CB1").members),
+            (3, 2, 1),
+            "1's day 10 and 2's day 22"
+        );
+        assert_eq!(
+            (cb("CB2").views, cb("CB2").active, cb("CB2").members),
+            (3, 1, 1)
+        );
+        assert_eq!(
+            (r.total.views, r.total.active),
+            (6, 2),
+            "each member once in DB1"
+        );
+        let before = idx.usage("DB1", 0, 14).expect("report");
+        assert_eq!(
+            before.rows.iter().map(|x| x.views).collect::<Vec<_>>(),
+            [2, 0]
+        );
+        let province = idx.usage("TU", 0, 30).expect("report");
+        assert_eq!((province.total.views, province.total.active), (7, 2));
+        let cb3 = idx.usage("CB3", 0, 30).expect("report");
+        assert_eq!(
+            (cb3.total.views, cb3.total.active, cb3.total.members),
+            (1, 1, 0),
+            "2's day 12, in CB3 then"
+        );
+    }
 
     #[test]
     fn days() {

@@ -308,16 +308,65 @@ pub fn import_roster(
     let Some(roster) = roster else {
         return (report, Ok(None));
     };
+    let source = match files {
+        RosterFiles::Pair { units, members } if units == members => file_name(units),
+        RosterFiles::Pair { units, members } => {
+            format!("{}, {}", file_name(units), file_name(members))
+        }
+        RosterFiles::Workbook(book) => file_name(book),
+    };
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
             let store = db.open().await?;
+            let change = crate::roster::update::RosterChange {
+                kind: crate::roster::update::ChangeKind::Whole(roster),
+                who: "sotay roster import (dòng lệnh)".into(),
+                source,
+            };
             store
-                .import_roster(roster, now())
+                .change_roster(change, now())
                 .await
-                .map(Some)
+                .map(|a| Some(ImportSummary::from(a)))
                 .map_err(|e| e.to_string())
         })
     });
+    (report, result)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// `sotay roster convert`: a roster (CSV or Excel) checked and written as the workbook staff
+/// keep (the template's layout: "Đơn vị" and "Đảng viên"). Returns the report; writes nothing
+/// if there is an error.
+pub fn roster_convert(files: &RosterFiles, out: &Path) -> (Report, Result<bool, String>) {
+    let (roster, report) = match files {
+        RosterFiles::Pair { units, members } => roster::read(units, members),
+        RosterFiles::Workbook(book) => roster::read_workbook(book),
+    };
+    let Some(r) = roster else {
+        return (report, Ok(false));
+    };
+    let names: std::collections::HashMap<crate::model::UnitCode, String> = r
+        .units
+        .iter()
+        .map(|u| (u.code.clone(), u.name.clone()))
+        .collect();
+    let name_of = |c: &crate::model::UnitCode| names.get(c).cloned().unwrap_or_default();
+    let title = r.units.first().map(|u| u.name.clone()).unwrap_or_default();
+    let result = roster::xlsx::workbook(&roster::xlsx::Content {
+        title,
+        units: &r.units,
+        members: &r.members,
+        findings: None,
+        unit_name: &name_of,
+    })
+    .and_then(|bytes| std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.display())))
+    .map(|()| true);
     (report, result)
 }
 
@@ -327,15 +376,21 @@ pub fn roster_template(out: &Path) -> Result<(), String> {
     std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.display()))
 }
 
-/// `sotay admin create`: a new admin token for `unit`'s subtree.
-pub fn create_admin(db: &DbUrl, unit: &str) -> Result<String, String> {
+/// `sotay admin create`: a new admin token for `unit`'s subtree, with the name of the person
+/// it is for (shown in the roster's change log).
+pub fn create_admin(db: &DbUrl, unit: &str, name: Option<&str>) -> Result<String, String> {
     let unit = crate::model::UnitCode::parse(unit)
         .ok_or_else(|| format!("\"{unit}\" is not a unit code"))?;
     let token = crate::auth::new_token("a_")?;
     runtime()?.block_on(async {
         let store = db.open().await?;
         store
-            .create_admin(unit, crate::auth::hash(&token), now())
+            .create_admin_named(
+                unit,
+                name.map(crate::model::clean_name).filter(|n| !n.is_empty()),
+                crate::auth::hash(&token),
+                now(),
+            )
             .await
             .map_err(|e| e.to_string())
     })?;

@@ -14,7 +14,9 @@
 use crate::model::{CardNumber, EventType, MemberStatus, Month, Role, UnitCode, UnitKind};
 use crate::notice_db::{NewNotice, Notice, NoticeRow};
 use crate::push_db::PushSubscription;
+use crate::roster::update::{ChangeKind, Current, RosterChange};
 use crate::roster::Roster;
+use crate::roster_db::{AdminInfo, Applied, ChangeEntry, Upload};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use std::future::Future;
@@ -23,11 +25,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::oneshot;
 
-/// A storage failure. `Unavailable` means "try again later" (disk full, database locked).
+/// A storage failure. `Unavailable` means "try again later" (disk full, database locked);
+/// `Conflict`, that what was asked no longer fits the data (a roster upload previewed before
+/// another change), with a message for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
     Unavailable(String),
     Invalid(String),
+    Conflict(String),
 }
 
 /// The `Invalid` message of a token creation for a unit outside the creator's subtree.
@@ -66,7 +71,7 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Unavailable(m) => write!(f, "storage unavailable: {m}"),
-            StoreError::Invalid(m) => write!(f, "{m}"),
+            StoreError::Invalid(m) | StoreError::Conflict(m) => write!(f, "{m}"),
         }
     }
 }
@@ -163,7 +168,28 @@ pub struct ImportSummary {
     pub members: usize,
     pub members_added: usize,
     pub members_removed: usize,
+    /// Members who stay (by card number) with a registered phone.
     pub registrations_kept: usize,
+    /// Members moved to another cell, and members whose other fields changed.
+    pub members_moved: usize,
+    pub members_changed: usize,
+    /// The change's entry in the change log.
+    pub change_id: i64,
+}
+
+impl From<crate::roster_db::Applied> for ImportSummary {
+    fn from(a: crate::roster_db::Applied) -> Self {
+        ImportSummary {
+            units: a.counts.units,
+            members: a.counts.members,
+            members_added: a.counts.added,
+            members_removed: a.counts.removed,
+            registrations_kept: a.counts.registrations_kept,
+            members_moved: a.counts.moved,
+            members_changed: a.counts.changed,
+            change_id: a.id,
+        }
+    }
 }
 
 /// A cell meeting as the secretary records it, checked for form (the cards are checked
@@ -261,11 +287,47 @@ pub struct Changes {
 /// The operations the server needs from its database: embedded SQLite ([`Sqlite`]) or
 /// PostgreSQL ([`crate::pg::Postgres`]), with the same contract.
 pub trait Storage: Send + Sync + 'static {
+    /// Replaces the whole roster (`sotay roster import`): a [`change_roster`] of the whole.
+    ///
+    /// [`change_roster`]: Storage::change_roster
     fn import_roster(
         &self,
         roster: Roster,
         now: i64,
-    ) -> impl Future<Output = Result<ImportSummary>> + Send;
+    ) -> impl Future<Output = Result<ImportSummary>> + Send {
+        let change = RosterChange {
+            kind: ChangeKind::Whole(roster),
+            who: "sotay roster import".into(),
+            source: String::new(),
+        };
+        let f = self.change_roster(change, now);
+        async move { f.await.map(ImportSummary::from) }
+    }
+    /// Applies a roster change in one transaction, or nothing (see [`crate::roster_db`]):
+    /// `Conflict` when a subtree upload no longer applies as previewed.
+    fn change_roster(
+        &self,
+        change: RosterChange,
+        now: i64,
+    ) -> impl Future<Output = Result<Applied>> + Send;
+    /// The roster as stored, in one snapshot.
+    fn load_roster(&self) -> impl Future<Output = Result<Current>> + Send;
+    /// Keeps an upload for its "Áp dụng" (and forgets those older than a day).
+    fn save_upload(&self, upload: Upload) -> impl Future<Output = Result<()>> + Send;
+    fn upload(&self, id: String) -> impl Future<Output = Result<Option<Upload>>> + Send;
+    /// The change log of the subtrees overlapping `unit`'s, newest first.
+    fn roster_changes(
+        &self,
+        unit: UnitCode,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<ChangeEntry>>> + Send;
+    /// A logged change, the roster of its scope before it, and its scope's path.
+    fn roster_before(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<(ChangeEntry, Roster, String)>>> + Send;
+    /// The path of a unit (`/TU/DB1/`), active or not.
+    fn unit_path(&self, unit: UnitCode) -> impl Future<Output = Result<Option<String>>> + Send;
     fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send;
     /// Registers a phone if the card, name key, birth date and unit match an active member.
     /// A phone that registers again (same `device`) replaces its old token.
@@ -289,11 +351,26 @@ pub trait Storage: Send + Sync + 'static {
         unit: UnitCode,
         token_hash: Vec<u8>,
         now: i64,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.create_admin_named(unit, None, token_hash, now)
+    }
+    /// An admin token with the name of the person it is given to (shown in the change log).
+    fn create_admin_named(
+        &self,
+        unit: UnitCode,
+        name: Option<String>,
+        token_hash: Vec<u8>,
+        now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
     fn admin_for_token(
         &self,
         token_hash: Vec<u8>,
     ) -> impl Future<Output = Result<Option<UnitCode>>> + Send;
+    /// An admin token's unit, name and short id.
+    fn admin_info(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<AdminInfo>>> + Send;
     /// A token for `unit` given to `holder`, made by admin `by` (its id and unit; `None`: the
     /// command line), logged; `Invalid(OUTSIDE_SCOPE)` if `unit` is not in `by`'s subtree.
     fn create_admin_token(
@@ -694,6 +771,44 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL
     );
     CREATE INDEX push_subscriptions_member ON push_subscriptions(card_number);",
+    // 9: roster updates from the dashboard (issue 22): whether a member's smartphone answer
+    // was given, members' moves between cells (reports count their reading in
+    // the cell of each day), the change log with the state before each change, and uploads
+    // waiting for "Áp dụng".
+    "ALTER TABLE members ADD COLUMN smartphone_answered INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE member_moves (
+        card_number TEXT NOT NULL,
+        day TEXT NOT NULL,
+        from_unit TEXT NOT NULL,
+        to_unit TEXT NOT NULL,
+        change_id INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX member_moves_card ON member_moves(card_number, at);
+    CREATE TABLE roster_changes (
+        id INTEGER PRIMARY KEY,
+        version INTEGER NOT NULL,
+        unit_code TEXT NOT NULL,
+        scope_path TEXT NOT NULL,
+        whole INTEGER NOT NULL,
+        who TEXT NOT NULL,
+        source TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        before BLOB NOT NULL
+    );
+    CREATE INDEX roster_changes_version ON roster_changes(version);
+    CREATE TABLE roster_uploads (
+        id TEXT PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        admin TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        base_version INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        data BLOB NOT NULL,
+        applied_change INTEGER
+    );",
 ];
 
 /// Embedded SQLite.
@@ -1033,53 +1148,60 @@ pub fn day_of(unix: i64) -> String {
 }
 
 impl Storage for Sqlite {
-    fn import_roster(
+    fn change_roster(
         &self,
-        roster: Roster,
+        change: RosterChange,
         now: i64,
-    ) -> impl Future<Output = Result<ImportSummary>> + Send {
-        self.write(move |tx| {
-            let mut s = ImportSummary { units: roster.units.len(), members: roster.members.len(), ..Default::default() };
-            tx.execute("UPDATE units SET active = 0", [])?;
-            {
-                let mut up = tx.prepare("INSERT INTO units (code, name, parent_code, kind, path, depth, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
-                    ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, kind = excluded.kind, path = excluded.path, depth = excluded.depth, active = 1")?;
-                for (u, (path, depth)) in roster.units.iter().zip(unit_paths(&roster)?) {
-                    up.execute(params![u.code.as_str(), u.name, u.parent.as_ref().map(|p| p.as_str()), u.kind.as_str(), path, depth])?;
-                }
-            }
-            let before: i64 = tx.query_row("SELECT count(*) FROM members WHERE active = 1", [], |r| r.get(0))?;
-            tx.execute("CREATE TEMP TABLE IF NOT EXISTS import_cards (card_number TEXT PRIMARY KEY)", [])?;
-            tx.execute("DELETE FROM import_cards", [])?;
-            {
-                let mut known = tx.prepare("SELECT 1 FROM members WHERE card_number = ?1 AND active = 1")?;
-                let mut up = tx.prepare("INSERT INTO members (card_number, full_name, name_key, birth_date, unit_code, status, role, smartphone, active, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)
-                    ON CONFLICT(card_number) DO UPDATE SET full_name = excluded.full_name, name_key = excluded.name_key, birth_date = excluded.birth_date, unit_code = excluded.unit_code, status = excluded.status, role = excluded.role, smartphone = excluded.smartphone, active = 1, updated_at = excluded.updated_at")?;
-                let mut mark = tx.prepare("INSERT INTO import_cards (card_number) VALUES (?1)")?;
-                for m in &roster.members {
-                    if !known.exists([m.card.as_str()])? {
-                        s.members_added += 1;
-                    }
-                    up.execute(params![
-                        m.card.as_str(),
-                        m.full_name,
-                        crate::model::name_key(&m.full_name),
-                        crate::model::format_date(m.birth_date),
-                        m.unit.as_str(),
-                        m.status.as_str(),
-                        m.role.as_str(),
-                        m.has_smartphone(),
-                        now
-                    ])?;
-                    mark.execute([m.card.as_str()])?;
-                }
-            }
-            tx.execute("UPDATE meta SET value = value + 1 WHERE key = 'roster_version'", [])?;
-            s.members_removed = tx.execute("UPDATE members SET active = 0, updated_at = ?1 WHERE active = 1 AND card_number NOT IN (SELECT card_number FROM import_cards)", [now])?;
-            let _ = before;
-            s.registrations_kept = tx.query_row("SELECT count(DISTINCT d.card_number) FROM devices d JOIN members m ON m.card_number = d.card_number WHERE m.active = 1", [], |r| r.get::<_, i64>(0))? as usize;
-            Ok(s)
+    ) -> impl Future<Output = Result<Applied>> + Send {
+        self.write(move |tx| crate::roster_db::sqlite::apply(tx, &change, now))
+    }
+
+    fn load_roster(&self) -> impl Future<Output = Result<Current>> + Send {
+        self.read(|c| {
+            let tx = c.unchecked_transaction()?;
+            let current = crate::roster_db::sqlite::current(&tx)?;
+            tx.commit()?;
+            Ok(current)
         })
+    }
+
+    fn save_upload(&self, upload: Upload) -> impl Future<Output = Result<()>> + Send {
+        self.write(move |tx| crate::roster_db::sqlite::save_upload(tx, &upload))
+    }
+
+    fn upload(&self, id: String) -> impl Future<Output = Result<Option<Upload>>> + Send {
+        self.read(move |c| crate::roster_db::sqlite::upload(c, &id))
+    }
+
+    fn roster_changes(
+        &self,
+        unit: UnitCode,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<ChangeEntry>>> + Send {
+        self.read(
+            move |c| match crate::roster_db::sqlite::path(c, unit.as_str())? {
+                Some(path) => crate::roster_db::sqlite::changes(c, &path, limit),
+                None => Ok(Vec::new()),
+            },
+        )
+    }
+
+    fn roster_before(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<(ChangeEntry, Roster, String)>>> + Send {
+        self.read(move |c| crate::roster_db::sqlite::before(c, id))
+    }
+
+    fn unit_path(&self, unit: UnitCode) -> impl Future<Output = Result<Option<String>>> + Send {
+        self.read(move |c| crate::roster_db::sqlite::path(c, unit.as_str()))
+    }
+
+    fn admin_info(
+        &self,
+        token_hash: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<AdminInfo>>> + Send {
+        self.read(move |c| crate::roster_db::sqlite::admin(c, &token_hash))
     }
 
     fn roster_is_empty(&self) -> impl Future<Output = Result<bool>> + Send {
@@ -1179,9 +1301,10 @@ impl Storage for Sqlite {
         })
     }
 
-    fn create_admin(
+    fn create_admin_named(
         &self,
         unit: UnitCode,
+        name: Option<String>,
         token_hash: Vec<u8>,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send {
@@ -1196,7 +1319,7 @@ impl Storage for Sqlite {
                     "no unit {unit} in the roster; import the roster first (sotay roster import)"
                 )));
             }
-            sqlite_admin::insert(tx, &token_hash, unit.as_str(), None, None, now)?;
+            sqlite_admin::insert(tx, &token_hash, unit.as_str(), name.as_deref(), None, now)?;
             Ok(())
         })
     }
@@ -1339,6 +1462,13 @@ impl Storage for Sqlite {
             let mut rows = q.query([])?;
             while let Some(r) = rows.next()? {
                 idx.load_read(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?);
+            }
+            let mut q = c.prepare("SELECT card_number, day, from_unit FROM member_moves ORDER BY at, change_id")?;
+            let mut rows = q.query([])?;
+            while let Some(r) = rows.next()? {
+                if let Some(d) = crate::reports::parse_day(&r.get::<_, String>(1)?) {
+                    idx.load_move(&r.get::<_, String>(0)?, d, &r.get::<_, String>(2)?);
+                }
             }
             let mut q = c.prepare("SELECT notice_id, card_number FROM notice_reads")?;
             let mut rows = q.query([])?;

@@ -57,6 +57,31 @@ fn sqlite_to_postgres_keeps_everything() {
         json!({"held_on": today, "present": ["10000001"], "excused": ["10000002"], "docs": ["dieu-le"]}),
     );
     let root = admin(&s, "TU");
+    // A roster update from the dashboard: 10000002 moves to CB2 (a move, a change log entry
+    // with the state before, an applied upload).
+    let moved = "card_number,full_name,birth_date,unit_code,status,role\n10000001,Nguyễn Văn An,1960-01-02,CB1,chinh-thuc,bi-thu\n10000002,Trần Thị Bình,1975-05-06,CB2,chinh-thuc,dang-vien\n10000003,Lê Văn Cường,1980-03-04,CB2,du-bi,dang-vien\n";
+    let apply_csv = |srv: &Server, csv: &str| {
+        let auth = format!("Bearer {root}");
+        let r = request(
+            srv.addr,
+            "POST",
+            "/api/v1/roster/uploads?unit=DB1&name=ds.csv",
+            &[("authorization", &auth)],
+            csv.as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let id = r.json()["upload"]["id"].as_str().expect("id").to_string();
+        let r = request(
+            srv.addr,
+            "POST",
+            &format!("/api/v1/roster/uploads/{id}/apply"),
+            &[("authorization", &auth)],
+            b"",
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()["change"]["id"].as_i64().expect("change id")
+    };
+    assert_eq!(apply_csv(&s, moved), 2, "the import was change 1");
     // A notice, read once.
     let r = request(
         s.addr,
@@ -121,6 +146,9 @@ fn sqlite_to_postgres_keeps_everything() {
         "meeting_schedules",
         "doc_reads",
         "admin_tokens",
+        "member_moves",
+        "roster_changes",
+        "roster_uploads",
         "notices",
         "notice_reads",
         "push_keys",
@@ -210,6 +238,14 @@ fn sqlite_to_postgres_keeps_everything() {
     );
     assert_eq!(fb.status, 200, "{}", fb.text());
     assert!(fb.text().contains("Góp ý: thêm ví dụ."), "{}", fb.text());
+
+    // The change log goes on from where it was.
+    let back = moved.replace(
+        "10000002,Trần Thị Bình,1975-05-06,CB2",
+        "10000002,Trần Thị Bình,1975-05-06,CB1",
+    );
+    assert_eq!(apply_csv(&p, &back), 3);
+    assert_eq!(pg.count("SELECT count(*) FROM member_moves"), 2);
 
     // Copying again into the now non-empty database is refused, and changes nothing.
     let err = sotay_sync_server::run::db_copy(&from, &to).expect_err("second copy");

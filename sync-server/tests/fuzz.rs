@@ -712,3 +712,50 @@ fn roster_unit_row_shorter_than_the_header_is_an_error_with_its_line() {
 fn api_answers_every_body_with_json_and_never_5xx_on_postgres() {
     on_postgres(api_answers_every_body_with_json_and_never_5xx)
 }
+
+/// A valid workbook (the roster template) with bytes changed, cut short or spliced: what a
+/// broken download or a hostile admin could upload.
+fn mangled_workbook() -> impl Strategy<Value = Vec<u8>> {
+    let template = sotay_sync_server::roster::xlsx::template().expect("template");
+    let len = template.len();
+    (
+        prop::collection::vec((0..len, any::<u8>()), 0..12),
+        prop::option::weighted(0.3, 0..len),
+        prop::option::weighted(0.2, prop::collection::vec(any::<u8>(), 0..64)),
+    )
+        .prop_map(move |(flips, cut, tail)| {
+            let mut b = template.clone();
+            for (i, x) in flips {
+                b[i] = x;
+            }
+            if let Some(c) = cut {
+                b.truncate(c.max(4));
+            }
+            if let Some(t) = tail {
+                b.extend(t);
+            }
+            b
+        })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// `roster::parse_upload` (what the dashboard's upload runs first) never panics on a
+    /// damaged workbook; whatever it reads, every problem it reports is placed in the file.
+    #[test]
+    fn roster_uploads_never_panic(bytes in mangled_workbook()) {
+        let read = std::panic::catch_unwind(|| sotay_sync_server::roster::parse_upload(bytes, "x.xlsx"));
+        let (parsed, report) = match read {
+            Ok(r) => r,
+            Err(_) => return Err(TestCaseError::fail("parse_upload panicked")),
+        };
+        if parsed.is_none() {
+            prop_assert!(report.errors() > 0, "nothing read and no error: {:?}", report.problems);
+        }
+        for p in &report.problems {
+            prop_assert_eq!(&p.file, "x.xlsx");
+            prop_assert!(p.line > 0 || p.place.is_empty(), "{}", p);
+        }
+    }
+}

@@ -439,12 +439,13 @@ fn described_routes_are_answered_and_answered_routes_are_described() {
                 auth.as_deref(),
                 b"{}",
             );
+            // A 404 whose code is not `not_found` is the route's own answer (no such upload or
+            // change, `no_annual_sheet`: no sheet for this unit, `no_such_token`): the route is
+            // there.
+            let no_route =
+                r.status == 405 || (r.status == 404 && r.json()["error"]["code"] == "not_found");
             if described.contains(method) {
-                // A 404 of the route itself (`no_annual_sheet`: no sheet for this unit;
-                // `no_such_token`) is an answer; the router's `not_found` is not.
-                let unrouted = r.status == 405
-                    || (r.status == 404 && r.json()["error"]["code"] == "not_found");
-                if unrouted {
+                if no_route {
                     problems.push(format!(
                         "{method} {path} is described, answered {}",
                         r.status
@@ -478,6 +479,7 @@ fn described_routes_are_answered_and_answered_routes_are_described() {
         include_str!("../src/report_api.rs"),
         include_str!("../src/http.rs"),
         include_str!("../src/meeting_api.rs"),
+        include_str!("../src/roster_api.rs"),
         include_str!("../src/notice_api.rs"),
         include_str!("../src/push.rs"),
     ];
@@ -493,6 +495,7 @@ fn described_routes_are_answered_and_answered_routes_are_described() {
         {
             candidates.insert(format!("/api/v1/{lit}"));
             candidates.insert(format!("/api/v1/reports/{lit}"));
+            candidates.insert(format!("/api/v1/roster/{lit}"));
         }
     }
     assert!(
@@ -1127,6 +1130,169 @@ fn a_scripted_session_matches_the_description() {
     }
     let limited = limited.expect("registration is rate limited");
     assert!(limited.header("retry-after").is_some());
+
+    // The roster's member database: an upload of DB1's members (10000002 moves to CB2), its
+    // application, the change log and the state before, the data-quality view and exports.
+    let mut raw = |method: &str, path: &str, auth: Option<&String>, body: &[u8]| -> Reply {
+        let mut h = Vec::new();
+        let bearer = auth.map(|t| format!("Bearer {t}"));
+        if let Some(b) = &bearer {
+            h.push(("authorization", b.as_str()));
+        }
+        h.push(("content-type", "text/csv"));
+        let r = request(s.addr, method, path, &h, body);
+        conforms(&doc, method, path, &r);
+        let p = path.split('?').next().unwrap_or("");
+        seen.insert(format!(
+            "{method} {} {}",
+            template(&doc, p).unwrap_or_else(|| p.to_string()),
+            r.status
+        ));
+        r
+    };
+    let csv = b"card_number,full_name,birth_date,unit_code,status,role,smartphone\n10000001,Nguy\xe1\xbb\x85n V\xc4\x83n An,1960-01-02,CB1,chinh-thuc,bi-thu,co\n10000002,Tr\xe1\xba\xa7n Th\xe1\xbb\x8b B\xc3\xacnh,1975-05-06,CB2,chinh-thuc,dang-vien,\n10000003,L\xc3\xaa V\xc4\x83n C\xc6\xb0\xe1\xbb\x9dng,1980-03-04,CB2,du-bi,bi-thu,khong\n";
+    let up = raw(
+        "POST",
+        "/api/v1/roster/uploads?unit=DB1&name=ds.csv",
+        Some(&admin_tu),
+        csv,
+    );
+    assert_eq!(up.status, 200, "{}", up.text());
+    assert_eq!(up.json()["preview"]["counts"]["moved"], 1, "{}", up.text());
+    let bad = b"card_number,full_name,birth_date,unit_code,status,role\n10000001,An,1960-01-02,CB9,chinh-thuc,bi-thu\n";
+    assert_eq!(
+        raw(
+            "POST",
+            "/api/v1/roster/uploads?unit=DB1",
+            Some(&admin_tu),
+            bad
+        )
+        .status,
+        422
+    );
+    assert_eq!(
+        raw(
+            "POST",
+            "/api/v1/roster/uploads?unit=DB1",
+            Some(&admin_tu),
+            b""
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        raw(
+            "POST",
+            "/api/v1/roster/uploads?unit=DB1",
+            Some(&admin_cb2),
+            csv
+        )
+        .status,
+        403
+    );
+    assert_eq!(raw("POST", "/api/v1/roster/uploads", None, csv).status, 401);
+    let id = up.json()["upload"]["id"].as_str().expect("id").to_string();
+    let apply = format!("/api/v1/roster/uploads/{id}/apply");
+    assert_eq!(raw("POST", &apply, Some(&admin_tu), b"").status, 200);
+    assert_eq!(raw("POST", &apply, Some(&admin_tu), b"").status, 409);
+    assert_eq!(
+        raw(
+            "POST",
+            "/api/v1/roster/uploads/00ff/apply",
+            Some(&admin_tu),
+            b""
+        )
+        .status,
+        404
+    );
+    assert_eq!(raw("POST", &apply, None, b"").status, 401);
+    let log = raw(
+        "GET",
+        "/api/v1/roster/changes?unit=DB1",
+        Some(&admin_tu),
+        b"",
+    );
+    assert_eq!(log.status, 200);
+    let change = log.json()["changes"][0]["id"].as_i64().expect("change");
+    assert_eq!(
+        raw(
+            "GET",
+            "/api/v1/roster/changes?unit=NOPE",
+            Some(&admin_tu),
+            b""
+        )
+        .status,
+        403
+    );
+    assert_eq!(raw("GET", "/api/v1/roster/changes", None, b"").status, 401);
+    let before = format!("/api/v1/roster/changes/{change}/before.xlsx");
+    assert_eq!(raw("GET", &before, Some(&admin_tu), b"").status, 200);
+    assert_eq!(
+        raw(
+            "GET",
+            "/api/v1/roster/changes/999/before.xlsx",
+            Some(&admin_tu),
+            b""
+        )
+        .status,
+        404
+    );
+    assert_eq!(raw("GET", &before, None, b"").status, 401);
+    for q in ["", "?unit=CB1", "?unit=TU"] {
+        assert_eq!(
+            raw(
+                "GET",
+                &format!("/api/v1/roster/quality{q}"),
+                Some(&admin_tu),
+                b""
+            )
+            .status,
+            200
+        );
+    }
+    assert_eq!(
+        raw(
+            "GET",
+            "/api/v1/roster/quality?unit=TU",
+            Some(&admin_cb2),
+            b""
+        )
+        .status,
+        403
+    );
+    assert_eq!(raw("GET", "/api/v1/roster/quality", None, b"").status, 401);
+    assert_eq!(
+        raw(
+            "GET",
+            "/api/v1/roster/quality.xlsx?unit=DB1",
+            Some(&admin_tu),
+            b""
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        raw(
+            "GET",
+            "/api/v1/roster/quality.xlsx?unit=TU",
+            Some(&admin_cb2),
+            b""
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        raw("GET", "/api/v1/roster/quality.xlsx", None, b"").status,
+        401
+    );
+    assert_eq!(
+        raw("GET", "/api/v1/roster/template.xlsx", Some(&admin_tu), b"").status,
+        200
+    );
+    assert_eq!(
+        raw("GET", "/api/v1/roster/template.xlsx", None, b"").status,
+        401
+    );
 
     // Every described operation was called at least once, with at least one described status.
     let doc = spec();

@@ -331,7 +331,7 @@ fn sqlite_old_meeting_events_become_records() {
     let p2 = path.clone();
     old_meeting_events_become_records(DbUrl::Sqlite(path), move || {
         // Schema 3 as it was: cell_meetings instead of meetings and schedules (and what later
-        // migrations add dropped).
+        // migrations add dropped: 5 and 6's index and token columns, 7's roster tables).
         let c = rusqlite::Connection::open(&p2).expect("db");
         c.busy_timeout(std::time::Duration::from_secs(10))
             .expect("timeout");
@@ -342,6 +342,8 @@ fn sqlite_old_meeting_events_become_records() {
              ALTER TABLE admin_tokens DROP COLUMN id; ALTER TABLE admin_tokens DROP COLUMN holder;
              ALTER TABLE admin_tokens DROP COLUMN created_by; ALTER TABLE admin_tokens DROP COLUMN revoked_at;
              ALTER TABLE admin_tokens DROP COLUMN revoked_by;
+             DROP TABLE member_moves; DROP TABLE roster_changes; DROP TABLE roster_uploads;
+             ALTER TABLE members DROP COLUMN smartphone_answered;
              CREATE TABLE cell_meetings (unit_code TEXT NOT NULL, day TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (unit_code, day, event_id)) WITHOUT ROWID;
              INSERT INTO cell_meetings SELECT unit_code, day, id FROM events WHERE type = 'meeting_held';
              PRAGMA user_version = 3;",
@@ -369,6 +371,8 @@ fn postgres_old_meeting_events_become_records() {
                  DROP TABLE notices; DROP TABLE notice_reads; DROP TABLE push_keys; DROP TABLE push_subscriptions;
                  DROP TABLE admin_token_log;
                  ALTER TABLE admin_tokens DROP COLUMN id, DROP COLUMN holder, DROP COLUMN created_by, DROP COLUMN revoked_at, DROP COLUMN revoked_by;
+                 DROP TABLE member_moves; DROP TABLE roster_changes; DROP TABLE roster_uploads;
+                 ALTER TABLE members DROP COLUMN smartphone_answered;
                  CREATE TABLE cell_meetings (unit_code TEXT NOT NULL, day TEXT NOT NULL, event_id UUID NOT NULL, PRIMARY KEY (unit_code, day, event_id));
                  INSERT INTO cell_meetings SELECT unit_code, day, id FROM events WHERE type = 'meeting_held';
                  DELETE FROM sotay_migrations WHERE version > 1;",

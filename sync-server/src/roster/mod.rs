@@ -49,7 +49,7 @@ impl Member {
 }
 
 /// A checked roster, ready to import: units ordered parents first.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Roster {
     pub units: Vec<Unit>,
     pub members: Vec<Member>,
@@ -333,7 +333,7 @@ fn finish(
         return (None, report);
     };
     let parsed = parse(Some(&units), &members, &mut report);
-    let roster = assemble(parsed, &Scope::Whole, &mut report);
+    let roster = assemble(&parsed, &Scope::Whole, &mut report);
     (roster, report)
 }
 
@@ -765,13 +765,13 @@ pub enum Scope<'a> {
 /// Checks the tree and where members belong; adds the data-quality warnings. The roster
 /// (units parents first: for a subtree, its units including the scope's own) is `Some` only
 /// when there is no error.
-pub fn assemble(parsed: Parsed, scope: &Scope, report: &mut Report) -> Option<Roster> {
+pub fn assemble(parsed: &Parsed, scope: &Scope, report: &mut Report) -> Option<Roster> {
     let units = match scope {
         Scope::Whole => match &parsed.units {
             Some(part) => whole_tree(part, report),
             None => Vec::new(),
         },
-        Scope::Subtree { unit, current } => subtree_units(&parsed, unit, current, report),
+        Scope::Subtree { unit, current } => subtree_units(parsed, unit, current, report),
     };
     let by_code: HashMap<&UnitCode, &Unit> = units.iter().map(|u| (&u.code, u)).collect();
     let mp = &parsed.members;
@@ -873,7 +873,7 @@ pub fn assemble(parsed: Parsed, scope: &Scope, report: &mut Report) -> Option<Ro
         Scope::Whole => None,
         Scope::Subtree { unit, current } => Some((*unit, *current)),
     };
-    quality::warn_upload(&parsed, &units, &members, others, report);
+    quality::warn_upload(parsed, &units, &members, others, report);
     report.units = units.len();
     report.members = members.len();
     report.sort();

@@ -429,6 +429,140 @@ fn fingerprint(p: &Plan) -> String {
     d.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// A roster change to apply in one transaction.
+#[derive(Debug, Clone)]
+pub enum ChangeKind {
+    /// `sotay roster import`: the whole roster replaced by a checked one.
+    Whole(Roster),
+    /// An upload of one unit's subtree, as it was previewed: applied only if nothing that
+    /// overlaps the subtree changed since `base_version` and the plan computed again has the
+    /// preview's `fingerprint`.
+    Subtree {
+        scope: UnitCode,
+        parsed: Box<super::Parsed>,
+        base_version: i64,
+        fingerprint: String,
+        /// The upload's id, marked applied in the same transaction.
+        upload: String,
+    },
+}
+
+/// A roster change with who made it and from which file.
+#[derive(Debug, Clone)]
+pub struct RosterChange {
+    pub kind: ChangeKind,
+    pub who: String,
+    pub source: String,
+}
+
+/// A change already in the log, as the conflict check needs it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub version: i64,
+    pub scope_path: String,
+    pub who: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// Whether two subtrees (by path) overlap: one is in the other.
+pub fn overlap(a: &str, b: &str) -> bool {
+    a.starts_with(b) || b.starts_with(a)
+}
+
+/// The path a change's scope is logged with: its unit's path, or `/` for the whole roster
+/// (which overlaps everything).
+pub fn scope_path(current: &Current, plan: &Plan) -> String {
+    if plan.whole {
+        "/".into()
+    } else {
+        current
+            .path(&plan.scope)
+            .map_or_else(|| format!("/{}/", plan.scope), |(p, _)| p)
+    }
+}
+
+/// The plan of a change against the roster as it is now (read inside the writing
+/// transaction), or why it cannot be applied: for a subtree, another change that overlaps it
+/// was applied since its preview (`since`: the changes logged after the preview's version),
+/// or the plan is not the one previewed.
+pub fn plan_change(current: &Current, kind: &ChangeKind, since: &[Logged]) -> Result<Plan, String> {
+    match kind {
+        ChangeKind::Whole(roster) => {
+            let root = roster
+                .units
+                .first()
+                .map(|u| u.code.clone())
+                .ok_or("a roster without units")?;
+            Ok(plan(current, roster, &root, true))
+        }
+        ChangeKind::Subtree {
+            scope,
+            parsed,
+            fingerprint,
+            ..
+        } => {
+            let path = current.path(scope).map(|(p, _)| p).ok_or_else(|| {
+                format!(
+                    "{} không còn trong danh sách đơn vị",
+                    current.unit_name(scope)
+                )
+            })?;
+            if let Some(other) = since.iter().find(|c| overlap(&c.scope_path, &path)) {
+                return Err(format!(
+                    "danh sách đã được cập nhật lúc {} bởi {} sau khi bạn xem trước, ở phạm vi trùng với {}: chưa áp dụng gì; hãy tải tệp lên lại để xem những gì sẽ thay đổi",
+                    crate::store::rfc3339_vn(other.at).replace('T', " ").get(..16).unwrap_or(""),
+                    other.who,
+                    current.unit_name(scope)
+                ));
+            }
+            let mut report = super::Report::default();
+            let roster = super::assemble(
+                parsed,
+                &super::Scope::Subtree {
+                    unit: scope,
+                    current,
+                },
+                &mut report,
+            );
+            let Some(roster) = roster else {
+                let first = report
+                    .problems
+                    .iter()
+                    .find(|p| p.level == super::Level::Error)
+                    .map(|p| p.to_string())
+                    .unwrap_or_default();
+                return Err(format!(
+                    "danh sách đã thay đổi từ lúc xem trước và tệp không còn áp dụng được ({first}): chưa áp dụng gì; hãy tải tệp lên lại"
+                ));
+            };
+            let p = plan(current, &roster, scope, false);
+            if &p.fingerprint != fingerprint {
+                return Err(
+                    "danh sách đã thay đổi từ lúc xem trước nên những gì sẽ thay đổi không còn như đã xem: chưa áp dụng gì; hãy tải tệp lên lại để xem trước"
+                        .into(),
+                );
+            }
+            Ok(p)
+        }
+    }
+}
+
+/// `v` as gzipped JSON, to keep in the database (uploads waiting for "Áp dụng", the state
+/// before a change).
+pub fn pack<T: Serialize>(v: &T) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    let json = serde_json::to_vec(v).map_err(|e| e.to_string())?;
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    z.write_all(&json).map_err(|e| e.to_string())?;
+    z.finish().map_err(|e| e.to_string())
+}
+
+pub fn unpack<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let z = flate2::read::GzDecoder::new(bytes);
+    serde_json::from_reader(std::io::BufReader::new(z)).map_err(|e| e.to_string())
+}
+
 /// A preview of a plan for the dashboard: the counts and the first `limit` of each list.
 pub fn preview(p: &Plan, current: &Current, limit: usize) -> serde_json::Value {
     use serde_json::json;
