@@ -37,5 +37,7 @@ run "Editors' loop (sotay serve)" bench/work/reload-results.md lock \
 run "Sync server (ingest, mixed latency, static vs nginx, memory)" bench/work/server-results.md self bench/server/run.sh
 run "Usage reports (1,000,000 members, 20,000,000 events)" bench/work/reports-results.md self bench/reports/run.sh
 run "PostgreSQL next to SQLite (ingest, copy, reports)" bench/work/pg-results.md self bench/pg/run.sh
+run "Notices (phones asking, read counts at the root)" bench/work/notices-results.md self \
+    env MEMBERS=1000000 PHONES=all SOTAY="$PWD/target/release/sotay" bench/notices/run.sh
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out"
 echo "all results: $out" >&2

@@ -18,7 +18,7 @@ Usage:
                                               into an empty database)
   sotay server --site DIR --db URL [--listen ADDR] [--index DIR] [--trusted-proxy CIDR]...
                [--tls-cert FILE --tls-key FILE [--http-redirect ADDR [--acme-webroot DIR]]]
-               [--config FILE] [--no-rate-limits]
+               [--push-contact mailto:ADDRESS] [--config FILE] [--no-rate-limits]
                                               production: serve a built site and the API;
                                               URL is sqlite://PATH or postgres://USER:PASS@HOST/DB;
                                               behind a proxy in a --trusted-proxy range (e.g.
@@ -27,7 +27,8 @@ Usage:
                                               --tls-cert/--tls-key (PEM) it serves HTTPS itself,
                                               reloading them when they change, and plain HTTP on
                                               --http-redirect sends browsers there; FILE (YAML)
-                                              holds the same settings and the rate limits
+                                              holds the same settings and the rate limits;
+                                              --push-contact turns on Web Push for new notices
   sotay roster import (--units FILE --members FILE | --workbook FILE) [--db URL] [--format text|json]
                                               import/replace the roster, with a data-quality report;
                                               FILE is CSV or Excel (.xlsx); a workbook has the sheets
@@ -35,6 +36,10 @@ Usage:
   sotay roster template --out FILE.xlsx        write the Excel template (headers and an example)
   sotay roster sample --out DIR [--members N]  write a synthetic roster (units.csv, members.csv)
   sotay admin create --unit CODE [--db URL]   create an admin token for that unit's subtree
+  sotay notice post --unit CODE --title TEXT --body-file FILE [--expires-on D] [--db URL]
+                                              send a notice to the members of that unit's subtree
+                                              (plain text, line breaks kept; prints it as JSON)
+  sotay notice withdraw ID [--db URL]         withdraw a notice: phones stop showing it
   sotay report usage [--unit CODE] [--from D] [--to D] [--format table|csv|xlsx|json] [--db URL] [--out FILE]
                                               the per-unit usage report (dates YYYY-MM-DD; default
                                               this month; xlsx needs --out or a redirected stdout)
@@ -153,6 +158,7 @@ fn run() -> Result<ExitCode, lexopt::Error> {
                     Long("acme-webroot") => {
                         flags.acme_webroot = Some(PathBuf::from(parser.value()?))
                     }
+                    Long("push-contact") => flags.push_contact = Some(parser.value()?.string()?),
                     _ => return Err(arg.unexpected()),
                 }
             }
@@ -169,6 +175,7 @@ fn run() -> Result<ExitCode, lexopt::Error> {
         "roster" => roster(&mut parser),
         "db" => db(&mut parser),
         "report" => report(&mut parser),
+        "notice" => notice(&mut parser),
         "admin" => {
             match parser.next()? {
                 Some(Value(v)) if v == "create" => {}
@@ -483,6 +490,62 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
         other => Err(
             format!("unknown roster subcommand \"{other}\" (import, template or sample)").into(),
         ),
+    }
+}
+
+fn notice(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let sub = match parser.next()? {
+        Some(Value(v)) if v == "post" || v == "withdraw" => v.string()?,
+        Some(arg) => return Err(arg.unexpected()),
+        None => {
+            return Err(
+                "notice needs a subcommand: notice post --unit CODE --title TEXT --body-file FILE, or notice withdraw ID"
+                    .into(),
+            )
+        }
+    };
+    let (mut unit, mut title, mut body_file, mut expires, mut db, mut id) =
+        (None, None, None, None, None, None);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("unit") if sub == "post" => unit = Some(parser.value()?.string()?),
+            Long("title") if sub == "post" => title = Some(parser.value()?.string()?),
+            Long("body-file") if sub == "post" => body_file = Some(PathBuf::from(parser.value()?)),
+            Long("expires-on") if sub == "post" => expires = Some(parser.value()?.string()?),
+            Long("db") => db = Some(parser.value()?.string()?),
+            Value(v) if sub == "withdraw" && id.is_none() => id = Some(v.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let db = db_or_default(db)?;
+    if sub == "withdraw" {
+        let id = id.ok_or("notice withdraw needs the notice's id")?;
+        return Ok(match sotay_sync_server::run::withdraw_notice(&db, &id) {
+            Ok(()) => {
+                eprintln!("notice {id} withdrawn");
+                ExitCode::SUCCESS
+            }
+            Err(e) => done(Err(e)),
+        });
+    }
+    let unit = unit.ok_or("--unit CODE is required")?;
+    let title = title.ok_or("--title TEXT is required")?;
+    let file = body_file.ok_or("--body-file FILE is required (the notice's text, UTF-8)")?;
+    let body = match std::fs::read(&file) {
+        Ok(b) => match String::from_utf8(b) {
+            Ok(s) => s,
+            Err(_) => return Ok(done(Err(format!("{}: not UTF-8 text", file.display())))),
+        },
+        Err(e) => return Ok(done(Err(format!("{}: {e}", file.display())))),
+    };
+    match sotay_sync_server::run::post_notice(&db, &unit, &title, &body, expires.as_deref()) {
+        Ok(json) => {
+            println!("{json}");
+            eprintln!("notice posted to the members of unit {unit}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(done(Err(e))),
     }
 }
 

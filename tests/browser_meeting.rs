@@ -335,14 +335,15 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
         .iter()
         .map(|h| h.as_str().unwrap_or(""))
         .collect();
+    // A header is its name and what it counts ("Dự sinh hoạt %" is behind "Thêm cột").
     let col = |name: &str| {
         head.iter()
-            .position(|h| *h == name)
+            .position(|h| h.starts_with(name))
             .unwrap_or_else(|| panic!("{name} in {head:?}"))
     };
     let (met, att) = (
-        col("Chi bộ sử dụng trong sinh hoạt"),
-        col("Tỷ lệ đảng viên dự sinh hoạt %"),
+        col("Chi bộ sinh hoạt có dùng sổ tay"),
+        col("Dự sinh hoạt %"),
     );
     let rows = d["rows"].as_array().expect("rows");
     let row = |unit: &str| -> Vec<String> {
@@ -354,7 +355,7 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
                     .map(|c| c.as_str().unwrap_or("").to_string())
                     .collect::<Vec<_>>()
             })
-            .find(|r| r[1] == unit)
+            .find(|r| r[0] == unit)
             .unwrap_or_else(|| panic!("{unit} in {rows:?}"))
     };
     assert_eq!(
@@ -362,7 +363,7 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
             row("Chi bộ thôn Đông")[met].as_str(),
             row("Chi bộ thôn Đông")[att].as_str()
         ),
-        ("1", "66.7"),
+        ("1/1 (100,0%)", "66,7%"),
         "{d}"
     );
     assert_eq!(
@@ -370,7 +371,7 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
             row("Chi bộ thôn Tây")[met].as_str(),
             row("Chi bộ thôn Tây")[att].as_str()
         ),
-        ("0", "—"),
+        ("0/1 (0,0%)", "—"),
         "{d}"
     );
     let m: usize = month[5..].parse().expect("month");

@@ -249,7 +249,8 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
     std::fs::write(&tmp, t).expect("write");
     std::fs::rename(&tmp, &target).expect("rename");
     assert_eq!(srv.next()["type"], "built");
-    assert!(srv.quiet(600).is_none(), "one save, one rebuild");
+    let extra = srv.quiet(600);
+    assert!(extra.is_none(), "one save, one rebuild: {extra:?}");
     compare_with_clean_build(&srv, r, work.path(), "rename-on-save");
 
     // Swap files come and go without a rebuild of any page.

@@ -18,6 +18,14 @@ const FIELDS: &[&str] = &[
     "allow_html",
     "page_size",
     "feed_limit",
+    "targets",
+];
+
+/// The keys of `targets:` (percent, 0–100) and the JSON field each becomes.
+const TARGETS: &[(&str, &str)] = &[
+    ("registration", "registration_pct"),
+    ("usage", "usage_pct"),
+    ("meetings", "meetings_pct"),
 ];
 
 /// The document kinds a site has when `sotay.yaml` names none: slug and Vietnamese label.
@@ -63,6 +71,10 @@ pub struct Config {
     pub page_size: usize,
     /// Entries in the Atom feed.
     pub feed_limit: usize,
+    /// The directive's targets the committee's reports judge against, in percent
+    /// (registration, usage, meetings); 100 each unless `targets:` says otherwise. Written
+    /// into the site as `report-targets.json`, which the sync server reads.
+    pub targets: [f64; 3],
 }
 
 impl Default for Config {
@@ -86,11 +98,22 @@ impl Default for Config {
             allow_html: false,
             page_size: 30,
             feed_limit: 30,
+            targets: [100.0; 3],
         }
     }
 }
 
 impl Config {
+    /// `report-targets.json`: the targets as the sync server reads them.
+    pub fn targets_json(&self) -> Vec<u8> {
+        let m: serde_json::Map<String, serde_json::Value> = TARGETS
+            .iter()
+            .zip(self.targets)
+            .map(|((_, field), v)| (field.to_string(), serde_json::json!(v)))
+            .collect();
+        serde_json::to_vec_pretty(&m).unwrap_or_default()
+    }
+
     pub fn kind_ids(&self) -> Vec<&str> {
         self.kinds.iter().map(|k| k.id.as_str()).collect()
     }
@@ -219,6 +242,35 @@ impl Config {
                 "\"kinds\" must be a mapping of `slug: Label` lines",
             ),
         }
+        match y.get("targets") {
+            None | Some(serde_yaml::Value::Null) => {}
+            Some(serde_yaml::Value::Mapping(m)) => {
+                for (k, v) in m {
+                    let key = scalar_string(k).unwrap_or_default();
+                    let Some(i) = TARGETS.iter().position(|(name, _)| *name == key) else {
+                        diags.error(
+                            FILE,
+                            y.value_pos("targets", &key),
+                            format!("unknown target \"{key}\"; the targets are registration, usage and meetings"),
+                        );
+                        continue;
+                    };
+                    match v.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
+                        Some(p) => c.targets[i] = p,
+                        None => diags.error(
+                            FILE,
+                            y.value_pos("targets", &key),
+                            format!("target \"{key}\" must be a percentage from 0 to 100"),
+                        ),
+                    }
+                }
+            }
+            Some(_) => diags.error(
+                FILE,
+                y.key_pos("targets"),
+                "\"targets\" must be a mapping such as `registration: 100` (percent)",
+            ),
+        }
         c
     }
 }
@@ -238,6 +290,28 @@ mod tests {
         assert!(c.sample);
         assert_eq!(c.kind_ids(), ["nghi-quyet", "cong-van"]);
         assert_eq!(Config::default().base_path, "/");
+    }
+
+    #[test]
+    fn targets() {
+        let mut d = Diagnostics::new();
+        let c = Config::parse("targets:\n  registration: 90\n  meetings: 75.5\n", &mut d);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.targets, [90.0, 100.0, 75.5]);
+        let j: serde_json::Value = serde_json::from_slice(&c.targets_json()).expect("json");
+        assert_eq!(
+            j,
+            serde_json::json!({"registration_pct": 90.0, "usage_pct": 100.0, "meetings_pct": 75.5})
+        );
+        assert_eq!(Config::default().targets, [100.0; 3]);
+        let mut d = Diagnostics::new();
+        let c = Config::parse("targets:\n  registration: 120\n  reading: 50\n", &mut d);
+        let text = format!("{d:?}");
+        assert!(
+            text.contains("from 0 to 100") && text.contains("unknown target"),
+            "{text}"
+        );
+        assert_eq!(c.targets, [100.0; 3]);
     }
 
     #[test]

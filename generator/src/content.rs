@@ -26,6 +26,7 @@ pub const RESERVED: &[&str] = &[
     "tim-kiem",
     "dang-ky",
     "doc-sau",
+    "thong-bao",
     "quan-tri",
     "ngoai-tuyen",
     "huong-dan-cai-dat",

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 fn skip(path: &str) -> bool {
     matches!(
         path,
-        "sitemap.xml" | "atom.xml" | "sw.js" | "manifest.webmanifest"
+        "sitemap.xml" | "atom.xml" | "sw.js" | "manifest.webmanifest" | "report-targets.json"
     ) || path.starts_with("precache.")
 }
 
@@ -31,6 +31,7 @@ fn priority(path: &str) -> u8 {
             "tim-kiem/",
             "dang-ky/",
             "doc-sau/",
+            "thong-bao/",
             "huong-dan-cai-dat/",
         ]
         .iter()
@@ -121,11 +122,17 @@ pub fn service_worker(
             .asset_url("outbox.js")
             .map(|u| ctx.href(u))
             .unwrap_or_default();
+        // The icon of a notification (Web Push for notices).
+        let icon = theme
+            .asset_url("icons/icon-192.png")
+            .map(|u| ctx.href(u))
+            .unwrap_or_default();
         let sw = sw
             .replace("__SOTAY_VERSION__", &version)
             .replace("__SOTAY_MANIFEST__", &ctx.href(&format!("/{precache}")))
             .replace("__SOTAY_BASE__", &ctx.href("/"))
-            .replace("__SOTAY_OUTBOX__", &outbox);
+            .replace("__SOTAY_OUTBOX__", &outbox)
+            .replace("__SOTAY_ICON__", &icon);
         out.push(("sw.js".into(), sw.into_bytes()));
     }
     Ok(out)

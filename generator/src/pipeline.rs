@@ -309,6 +309,12 @@ impl Builder {
             &mut files,
             &mut changed,
         )?;
+        put(
+            "report-targets.json".into(),
+            &ctx.config.targets_json(),
+            &mut files,
+            &mut changed,
+        )?;
         for a in &content.assets {
             let path = a.url.trim_start_matches('/').to_string();
             let m = std::fs::metadata(&a.file).map_err(|e| fail(&a.path, e))?;

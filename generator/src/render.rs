@@ -149,9 +149,15 @@ struct PacketDoc<'a> {
 const FIXED: &[(&str, &str, &str)] = &[
     ("register.html", "/dang-ky/", "Đăng ký sử dụng sổ tay"),
     ("bookmarks.html", "/doc-sau/", "Đọc sau"),
+    ("notices.html", "/thong-bao/", "Thông báo của cấp ủy"),
     ("offline.html", "/ngoai-tuyen/", "Không có mạng"),
     ("install.html", "/huong-dan-cai-dat/", "Hướng dẫn cài đặt"),
     ("admin.html", "/quan-tri/", "Thống kê sử dụng sổ tay"),
+    (
+        "notices_admin.html",
+        "/quan-tri/thong-bao/",
+        "Thông báo của cấp ủy",
+    ),
 ];
 
 pub struct Pages<'a> {
@@ -281,6 +287,7 @@ impl<'a> Pages<'a> {
                 "recent_url": ctx.href("/moi-cap-nhat/"),
                 "register_url": ctx.href("/dang-ky/"),
                 "bookmarks_url": ctx.href("/doc-sau/"),
+                "notices_url": ctx.href("/thong-bao/"),
                 "install_url": ctx.href("/huong-dan-cai-dat/"),
             }),
         );

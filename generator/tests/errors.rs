@@ -247,7 +247,7 @@ fn structural_errors() {
         [
             "content/_q.md:1:17: error: include cycle: content/e.md -> content/_p.md -> content/_q.md -> content/_p.md",
             "content/bad.md: error: not valid UTF-8 text (at byte 1); save the file as UTF-8",
-            "content/loai/a.md: error: the top-level name \"loai\" is reserved for generated pages; reserved names: loai, chu-de, co-quan, nam, moi-cap-nhat, tim-kiem, dang-ky, doc-sau, quan-tri, ngoai-tuyen, huong-dan-cai-dat, static, api",
+            "content/loai/a.md: error: the top-level name \"loai\" is reserved for generated pages; reserved names: loai, chu-de, co-quan, nam, moi-cap-nhat, tim-kiem, dang-ky, doc-sau, thong-bao, quan-tri, ngoai-tuyen, huong-dan-cai-dat, static, api",
             "content/nghi-quyet-21.md: error: its URL /nghi-quyet-21/ is already used by content/Nghị quyết 21.md; rename one of them",
             "content/x/extra.md: error: a page bundle (a folder with index.md) can hold only index.md and attachments; move this file out, or start its name with _ to make it a partial",
         ]

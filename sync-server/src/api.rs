@@ -167,6 +167,13 @@ async fn route<S: Storage>(
         (_, p) if p.starts_with("/api/v1/meetings/") => {
             crate::meeting_api::handle(app, req, client, p).await
         }
+        (_, p) if p.starts_with("/api/v1/admin/tokens") => {
+            crate::token_api::handle(app, req, p).await
+        }
+        (_, p) if crate::notice_api::allowed(p).is_some() => {
+            crate::notice_api::handle(app, req, client, p).await
+        }
+        (_, p) if crate::push::allowed(p).is_some() => crate::push::handle(app, req, p).await,
         (
             _,
             "/api/v1/search"
@@ -191,6 +198,15 @@ async fn route<S: Storage>(
 /// The methods an API path answers, for the `Allow` header of a 405 (RFC 9110 requires it).
 fn allowed(path: &str) -> &'static str {
     if let Some(a) = crate::meeting_api::allowed(path) {
+        return a;
+    }
+    if let Some(a) = crate::token_api::allowed(path) {
+        return a;
+    }
+    if let Some(a) = crate::notice_api::allowed(path) {
+        return a;
+    }
+    if let Some(a) = crate::push::allowed(path) {
         return a;
     }
     match path {
@@ -628,6 +644,14 @@ async fn events<S: Storage>(
     } else {
         None
     };
+    // Events about notices may name only the notices sent to the member's path.
+    let notices = if list.iter().any(|e| {
+        e.get("type").and_then(Value::as_str) == Some("notice_read") || e.get("notice").is_some()
+    }) {
+        Some(crate::notice_api::ids_for(app, &member).await?)
+    } else {
+        None
+    };
     // Validate each event; keep the valid ones for one write.
     let mut results: Vec<Value> = Vec::with_capacity(list.len());
     let mut valid: Vec<(usize, NewEvent)> = Vec::new();
@@ -637,7 +661,7 @@ async fn events<S: Storage>(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        match validate(app, &member, e, now, cell_size) {
+        match validate(app, &member, e, now, cell_size, notices.as_ref()) {
             Ok(ev) => {
                 valid.push((results.len(), ev));
                 results.push(json!({"id": raw_id, "status": "pending"}));
@@ -717,6 +741,7 @@ fn validate<S: Storage>(
     e: &Value,
     now: i64,
     cell_size: Option<u32>,
+    notices: Option<&std::collections::HashSet<String>>,
 ) -> Result<NewEvent, String> {
     let obj = e.as_object().ok_or("an event is an object")?;
     let id = obj
@@ -730,13 +755,35 @@ fn validate<S: Storage>(
         .ok_or("\"type\" is required")?;
     let kind = EventType::parse(kind)
         .ok_or_else(|| format!("unknown type; one of: {}", EventType::NAMES.join(", ")))?;
-    let doc = obj
-        .get("doc")
-        .and_then(Value::as_str)
-        .ok_or("\"doc\" (a document id) is required")?;
-    if doc.len() > 200 || !app.knows_doc(doc) {
-        return Err("unknown document".into());
-    }
+    // A notice's events name it instead of a document (and keep its id where a document's
+    // would be); a reply ("góp ý") names one or the other.
+    let notice = match obj.get("notice") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(n)) if notices.is_some_and(|ns| ns.contains(n)) => Some(n.as_str()),
+        Some(_) => return Err("unknown notice".into()),
+    };
+    let doc = match (kind, notice) {
+        (EventType::NoticeRead, None) => {
+            return Err("notice_read needs \"notice\" (a notice's id)".into())
+        }
+        (EventType::NoticeRead | EventType::Feedback, Some(n)) => {
+            if obj.get("doc").is_some_and(|d| !d.is_null()) {
+                return Err("an event names a document or a notice, not both".into());
+            }
+            n
+        }
+        (_, Some(_)) => return Err("only notice_read and feedback name a notice".into()),
+        (_, None) => {
+            let doc = obj
+                .get("doc")
+                .and_then(Value::as_str)
+                .ok_or("\"doc\" (a document id) is required")?;
+            if doc.len() > 200 || !app.knows_doc(doc) {
+                return Err("unknown document".into());
+            }
+            doc
+        }
+    };
     let version = match obj.get("version") {
         None | Some(Value::Null) => None,
         // No control characters: PostgreSQL's text refuses NUL, and no version has them.
@@ -774,7 +821,11 @@ fn validate<S: Storage>(
             if text.chars().count() > 2000 {
                 return Err("feedback \"text\" has at most 2000 characters".into());
             }
-            Some(json!({"text": sotay_generator::text::nfc(text)}).to_string())
+            let text = sotay_generator::text::nfc(text);
+            Some(match notice {
+                Some(_) => crate::notice_db::reply_data(&text),
+                None => json!({ "text": text }).to_string(),
+            })
         }
         EventType::MeetingHeld => {
             if !member.role.may_record_meeting() || !member.in_cell {

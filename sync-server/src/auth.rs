@@ -20,6 +20,12 @@ pub fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// The public id of a token, from its stored hash: the first 8 bytes in hex. Shown on the
+/// dashboard and in logs; it tells nothing about the token itself.
+pub fn public_id(hash: &[u8]) -> String {
+    hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 /// The token of an `Authorization: Bearer ...` header, if it is well formed.
 pub fn bearer(header: Option<&str>, prefix: &str) -> Option<String> {
     let h = header?.trim();

@@ -40,6 +40,9 @@ pub struct ServerConfig {
     /// certbot's `--webroot` folder, whose ACME challenges the plain-HTTP listener answers
     /// (`--acme-webroot`).
     pub acme_webroot: Option<PathBuf>,
+    /// Web Push for new notices, signed with this contact (`--push-contact mailto:...`): how a
+    /// push service reaches the operator. Without it push is off.
+    pub push_contact: Option<String>,
 }
 
 /// One limit: `burst` requests at once, refilled at `per_second`, `per_minute` or `per_hour`.
@@ -98,6 +101,7 @@ impl ServerConfig {
         self.tls_key = flags.tls_key.or(self.tls_key);
         self.http_redirect = flags.http_redirect.or(self.http_redirect);
         self.acme_webroot = flags.acme_webroot.or(self.acme_webroot);
+        self.push_contact = flags.push_contact.or(self.push_contact);
         self
     }
 
@@ -157,6 +161,11 @@ impl ServerConfig {
                 "--acme-webroot is answered by the --http-redirect listener: give both".into(),
             );
         }
+        let push_contact = self
+            .push_contact
+            .as_deref()
+            .map(crate::run::push_contact)
+            .transpose()?;
         Ok(ServerOptions {
             site,
             db,
@@ -167,6 +176,7 @@ impl ServerConfig {
             tls,
             http_redirect,
             acme_webroot: self.acme_webroot,
+            push_contact,
         })
     }
 }
@@ -210,7 +220,7 @@ mod tests {
     fn errors() {
         assert_eq!(
             load("site: x\ntrusted_proxy: [1.2.3.4]\n").map(|_| ()).unwrap_err(),
-            "F:2:1: error: unknown field `trusted_proxy`, expected one of `site`, `index`, `db`, `listen`, `trusted_proxies`, `limits`, `rate_limits`, `tls_cert`, `tls_key`, `http_redirect`, `acme_webroot` at line 2 column 1"
+            "F:2:1: error: unknown field `trusted_proxy`, expected one of `site`, `index`, `db`, `listen`, `trusted_proxies`, `limits`, `rate_limits`, `tls_cert`, `tls_key`, `http_redirect`, `acme_webroot`, `push_contact` at line 2 column 1"
         );
         let opts = |text: &str| {
             load(&format!("site: s\ndb: sqlite:///x.db\n{text}"))
@@ -234,6 +244,11 @@ mod tests {
             "limit search_per_address: burst must be at least 1 and the rate above 0"
         );
         assert!(opts("").is_ok());
+        assert!(opts("push_contact: mailto:vanphong@tinhuy.example.vn").is_ok());
+        assert!(opts("push_contact: https://tinhuy.example.vn/lien-he").is_ok());
+        assert!(opts("push_contact: vanphong")
+            .unwrap_err()
+            .starts_with("--push-contact wants mailto:ADDRESS or https://URL"));
         assert_eq!(
             opts("tls_cert: c.pem").unwrap_err(),
             "--tls-cert and --tls-key go together: the certificate chain and its private key (PEM)"

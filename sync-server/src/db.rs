@@ -3,7 +3,9 @@
 //! operation to the backend the URL named.
 
 use crate::model::{CardNumber, Month, UnitCode};
+use crate::notice_db::{NewNotice, Notice, NoticeRow};
 use crate::pg::Postgres;
+use crate::push_db::PushSubscription;
 use crate::roster::Roster;
 use crate::store::{
     CellRef, Changes, Feedback, ImportSummary, Loaded, Meeting, MemberRef, NewEvent, NewMeeting,
@@ -116,6 +118,34 @@ impl Storage for Db {
     async fn admin_for_token(&self, token_hash: Vec<u8>) -> Result<Option<UnitCode>> {
         both!(self, s => s.admin_for_token(token_hash))
     }
+    async fn create_admin_token(
+        &self,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        holder: String,
+        by: Option<(String, UnitCode)>,
+        now: i64,
+    ) -> Result<crate::store::AdminToken> {
+        both!(self, s => s.create_admin_token(unit, token_hash, holder, by, now))
+    }
+    async fn admin_tokens(
+        &self,
+        scope: UnitCode,
+    ) -> Result<(
+        Vec<crate::store::AdminToken>,
+        Vec<crate::store::AdminLogEntry>,
+    )> {
+        both!(self, s => s.admin_tokens(scope))
+    }
+    async fn revoke_admin_token(
+        &self,
+        id: String,
+        scope: UnitCode,
+        by: (String, UnitCode),
+        now: i64,
+    ) -> Result<Option<crate::store::AdminToken>> {
+        both!(self, s => s.revoke_admin_token(id, scope, by, now))
+    }
     async fn roster_version(&self) -> Result<i64> {
         both!(self, s => s.roster_version())
     }
@@ -184,5 +214,61 @@ impl Storage for Db {
     }
     async fn cell_size(&self, cell: UnitCode) -> Result<u32> {
         both!(self, s => s.cell_size(cell))
+    }
+    async fn post_notice(&self, n: NewNotice, now: i64) -> Result<Notice> {
+        both!(self, s => s.post_notice(n, now))
+    }
+    async fn notice(&self, id: String) -> Result<Option<NoticeRow>> {
+        both!(self, s => s.notice(id))
+    }
+    async fn withdraw_notice(&self, id: String, now: i64) -> Result<bool> {
+        both!(self, s => s.withdraw_notice(id, now))
+    }
+    async fn member_notices(
+        &self,
+        card: CardNumber,
+        unit: UnitCode,
+        today: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<NoticeRow>> {
+        both!(self, s => s.member_notices(card, unit, today, limit))
+    }
+    async fn unit_notices(&self, unit: UnitCode, limit: usize) -> Result<Vec<NoticeRow>> {
+        both!(self, s => s.unit_notices(unit, limit))
+    }
+    async fn notice_reply_counts(
+        &self,
+        unit: UnitCode,
+        notices: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, u64>> {
+        both!(self, s => s.notice_reply_counts(unit, notices))
+    }
+    async fn notice_replies(
+        &self,
+        unit: UnitCode,
+        notice: String,
+        limit: usize,
+    ) -> Result<Vec<Feedback>> {
+        both!(self, s => s.notice_replies(unit, notice, limit))
+    }
+    async fn push_key(&self, generated: String, now: i64) -> Result<String> {
+        both!(self, s => s.push_key(generated, now))
+    }
+    async fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> Result<()> {
+        both!(self, s => s.push_subscribe(card, sub, now))
+    }
+    async fn push_unsubscribe(&self, card: CardNumber, endpoint: String) -> Result<bool> {
+        both!(self, s => s.push_unsubscribe(card, endpoint))
+    }
+    async fn push_subscriptions(&self, unit: UnitCode) -> Result<Vec<PushSubscription>> {
+        both!(self, s => s.push_subscriptions(unit))
+    }
+    async fn push_gone(&self, endpoint: String) -> Result<()> {
+        both!(self, s => s.push_gone(endpoint))
     }
 }

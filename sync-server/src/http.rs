@@ -71,6 +71,8 @@ pub struct App<S: Storage> {
     /// The aggregate reports are computed from, the roster version it was built from and,
     /// on a shared database, the mark of what it has seen.
     pub reports: Arc<std::sync::Mutex<Option<Reports>>>,
+    /// The directive's targets as the site configures them (`report-targets.json`).
+    pub targets: std::sync::RwLock<crate::reports::Targets>,
     /// Writers that update `reports` hold this for reading from before their commit until the
     /// update is applied; a reload holds it for writing, so no write is missed or counted twice.
     pub reports_gate: tokio::sync::RwLock<()>,
@@ -78,6 +80,8 @@ pub struct App<S: Storage> {
     pub dev: bool,
     /// The errors of the last failed rebuild, for pages that connect while they last.
     pub build_errors: std::sync::Mutex<Vec<String>>,
+    /// Web Push for new notices (`--push-contact`); `None`: off.
+    pub push: Option<Arc<crate::push::PushConfig>>,
 }
 
 impl<S: Storage> App<S> {
@@ -97,9 +101,11 @@ impl<S: Storage> App<S> {
             started: Instant::now(),
             reloads: broadcast::channel(16).0,
             reports: Arc::new(std::sync::Mutex::new(None)),
+            targets: std::sync::RwLock::new(crate::reports::Targets::default()),
             reports_gate: tokio::sync::RwLock::new(()),
             dev: false,
             build_errors: std::sync::Mutex::new(Vec::new()),
+            push: None,
         };
         app.reload();
         Ok(app)
@@ -107,9 +113,27 @@ impl<S: Storage> App<S> {
 
     /// Re-reads the catalog and the search index, and forgets cached files: after a build.
     pub fn reload(&self) {
+        self.reload_targets();
         self.reload_catalog();
         self.reload_search();
         self.files.clear();
+    }
+
+    /// Re-reads the report targets of the site, also into the loaded aggregate.
+    pub fn reload_targets(&self) {
+        let t = crate::reports::Targets::of_site(&self.site_dir);
+        if let Ok(mut g) = self.targets.write() {
+            *g = t;
+        }
+        if let Ok(mut g) = self.reports.lock() {
+            if let Some(r) = g.as_mut() {
+                r.index.targets = t;
+            }
+        }
+    }
+
+    pub fn current_targets(&self) -> crate::reports::Targets {
+        self.targets.read().map(|t| *t).unwrap_or_default()
     }
 
     /// Re-reads `catalog.json` (the documents events may name).
@@ -200,7 +224,8 @@ impl<S: Storage> App<S> {
                 return Ok(());
             }
         }
-        let loaded = self.store.load_reports().await?;
+        let mut loaded = self.store.load_reports().await?;
+        loaded.index.targets = self.current_targets();
         if let Ok(mut g) = self.reports.lock() {
             *g = Some(Reports {
                 version: loaded.version,
@@ -456,6 +481,7 @@ fn route_class(path: &str) -> usize {
         "/api/v1/events" => 3,
         p if p.starts_with("/api/v1/reports") => 4,
         p if p.starts_with("/api/v1/meetings/") => 7,
+        p if p.starts_with("/api/v1/notices") || p.starts_with("/api/v1/push/") => 8,
         "/healthz" | "/metrics" => 5,
         p if p.starts_with("/api/") => 6,
         _ => 0,

@@ -4,7 +4,10 @@
 //!
 //! Where data enters: `api` (JSON from phones), `roster` (CSV from committee staff). Where it
 //! is kept: `store`. Where it leaves: `api` (search results, reports) and `files` (the site).
-//! Cell meetings (records, schedules, the attendance list) are `meeting_api`.
+//! Cell meetings (records, schedules, the attendance list) are `meeting_api`; admin tokens
+//! managed from the dashboard are `token_api`; notices from committees `notice_api` (storage in
+//! `notice_db`), and Web Push to phones for a new notice `push` (subscriptions and the VAPID key
+//! in `push_db`).
 //! `http` ties them together and is the only place that knows about connections (`linger`: how
 //! they close, so that an early answer is not lost).
 
@@ -21,8 +24,12 @@ pub mod log;
 pub mod meeting_api;
 pub mod metrics;
 pub mod model;
+pub mod notice_api;
+pub mod notice_db;
 pub mod pg;
 pub mod proxy;
+pub mod push;
+pub mod push_db;
 pub mod report_api;
 pub mod reports;
 pub mod roster;
@@ -30,4 +37,5 @@ pub mod run;
 pub mod sample;
 pub mod store;
 pub mod tls;
+pub mod token_api;
 pub mod watch;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// Request classes, for labels.
 pub const ROUTES: &[&str] = &[
-    "static", "search", "register", "events", "reports", "health", "other", "meetings",
+    "static", "search", "register", "events", "reports", "health", "other", "meetings", "notices",
 ];
 const BUCKETS_MS: &[f64] = &[1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0];
 
@@ -27,6 +27,11 @@ pub struct Metrics {
     pub registrations: AtomicU64,
     pub registrations_refused: AtomicU64,
     pub rate_limited: AtomicU64,
+    pub notices_posted: AtomicU64,
+    /// Phones that asked for their notices and had them all already (304).
+    pub notices_not_modified: AtomicU64,
+    pub pushes_sent: AtomicU64,
+    pub pushes_failed: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -39,6 +44,10 @@ impl Default for Metrics {
             registrations: AtomicU64::new(0),
             registrations_refused: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
+            notices_posted: AtomicU64::new(0),
+            notices_not_modified: AtomicU64::new(0),
+            pushes_sent: AtomicU64::new(0),
+            pushes_failed: AtomicU64::new(0),
         }
     }
 }
@@ -132,6 +141,26 @@ impl Metrics {
                 "sotay_rate_limited_total",
                 "Requests refused by a rate limit.",
                 &self.rate_limited,
+            ),
+            (
+                "sotay_notices_posted_total",
+                "Notices posted by committees.",
+                &self.notices_posted,
+            ),
+            (
+                "sotay_notices_not_modified_total",
+                "Requests for a phone's notices answered 304 (nothing new).",
+                &self.notices_not_modified,
+            ),
+            (
+                "sotay_pushes_sent_total",
+                "Web Push messages accepted by a push service.",
+                &self.pushes_sent,
+            ),
+            (
+                "sotay_pushes_failed_total",
+                "Web Push messages a push service refused or could not be reached for.",
+                &self.pushes_failed,
             ),
         ] {
             let _ = writeln!(

@@ -137,7 +137,7 @@ impl Role {
 
 slug_enum!(
     /// What a reading event records.
-    EventType { View = "view", Read = "read", Bookmark = "bookmark", MeetingHeld = "meeting_held", Feedback = "feedback" }
+    EventType { View = "view", Read = "read", Bookmark = "bookmark", MeetingHeld = "meeting_held", Feedback = "feedback", NoticeRead = "notice_read" }
 );
 
 /// How a name typed at registration is compared with the roster (DESIGN.md, "Registration

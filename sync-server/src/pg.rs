@@ -20,6 +20,8 @@
 //!   race.
 
 use crate::model::{CardNumber, EventType, Month, UnitCode};
+use crate::notice_db::{NewNotice, Notice, NoticeRow};
+use crate::push_db::PushSubscription;
 use crate::roster::Roster;
 use crate::store::{
     attendees_of, check_cards, day_of, meeting_row, rfc3339_vn, CellRef, Changes, Feedback,
@@ -159,6 +161,58 @@ const MIGRATIONS: &[&str] = &[
         set_at BIGINT NOT NULL,
         PRIMARY KEY (unit_code, month)
     );",
+    // Admin tokens managed from the dashboard: a public id, whom each was given to, who made
+    // and who revoked it, and the log of both (SQLite's migration 6).
+    "ALTER TABLE admin_tokens ADD COLUMN id TEXT;
+    ALTER TABLE admin_tokens ADD COLUMN holder TEXT;
+    ALTER TABLE admin_tokens ADD COLUMN created_by TEXT;
+    ALTER TABLE admin_tokens ADD COLUMN revoked_at BIGINT;
+    ALTER TABLE admin_tokens ADD COLUMN revoked_by TEXT;
+    UPDATE admin_tokens SET id = encode(substring(token_hash from 1 for 8), 'hex');
+    CREATE UNIQUE INDEX admin_tokens_id ON admin_tokens(id);
+    CREATE TABLE admin_token_log (
+        seq BIGSERIAL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        action TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        unit_code TEXT NOT NULL,
+        by_token TEXT,
+        by_unit TEXT
+    );",
+    // 4: notices from committees (issue 19) and who opened each, as on SQLite (migration 7
+    // there). Reads need no transaction id: the `notice_read` events that write them have one,
+    // and the reports' catch-up reads those.
+    "CREATE TABLE notices (
+        id TEXT PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        expires_on TEXT,
+        created_at BIGINT NOT NULL,
+        posted_by TEXT NOT NULL,
+        withdrawn_at BIGINT
+    );
+    CREATE INDEX notices_unit ON notices(unit_code, created_at);
+    CREATE TABLE notice_reads (
+        notice_id TEXT NOT NULL,
+        card_number TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (notice_id, card_number)
+    );",
+    // 5: Web Push for notices, as on SQLite (migration 8 there).
+    "CREATE TABLE push_keys (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        private_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        card_number TEXT NOT NULL,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX push_subscriptions_member ON push_subscriptions(card_number);",
 ];
 
 /// The schema version a database opened by this build has.
@@ -176,7 +230,7 @@ pub struct Postgres {
     depth: Arc<AtomicUsize>,
 }
 
-fn pg_err(e: tokio_postgres::Error) -> StoreError {
+pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
     // Constraint violations are the caller's fault; everything else is "try again".
     match e.code() {
         Some(c) if c.code().starts_with("23") => StoreError::Invalid(e.to_string()),
@@ -543,7 +597,7 @@ impl Storage for Postgres {
                            INSERT INTO events (id, card_number, unit_code, type, doc, version, at, day, ms, data, received_at)
                            SELECT id::uuid, $9, $10, type, doc, version, at, day, ms, data, $11 FROM input
                            ON CONFLICT (id) DO NOTHING
-                           RETURNING id, type, doc, day
+                           RETURNING id, type, doc, day, at
                          ), md AS (
                            INSERT INTO member_days (card_number, day, unit_code, views)
                            SELECT $9, day, $10, count(*) FILTER (WHERE type = 'view') FROM ins GROUP BY day ORDER BY day
@@ -551,6 +605,10 @@ impl Storage for Postgres {
                          ), dr AS (
                            INSERT INTO doc_reads (doc, card_number, day)
                            SELECT doc, $9, min(day) FROM ins WHERE type = 'read' GROUP BY doc ORDER BY doc
+                           ON CONFLICT DO NOTHING
+                         ), nr AS (
+                           INSERT INTO notice_reads (notice_id, card_number, at)
+                           SELECT doc, $9, min(at) FROM ins WHERE type = 'notice_read' GROUP BY doc ORDER BY doc
                            ON CONFLICT DO NOTHING
                          )
                          SELECT id::text FROM ins",
@@ -629,13 +687,113 @@ impl Storage for Postgres {
                         "no unit {unit} in the roster; import the roster first (sotay roster import)"
                     )));
                 }
-                tx.execute(
-                    "INSERT INTO admin_tokens (token_hash, unit_code, created_at) VALUES ($1, $2, $3)",
-                    &[token_hash, &unit.as_str(), &now],
-                )
-                .await
-                .map_err(pg_err)?;
+                pg_admin::insert(tx, token_hash, unit.as_str(), None, None, now).await?;
                 Ok(())
+            })
+        })
+    }
+
+    fn create_admin_token(
+        &self,
+        unit: UnitCode,
+        token_hash: Vec<u8>,
+        holder: String,
+        by: Option<(String, UnitCode)>,
+        now: i64,
+    ) -> impl Future<Output = Result<crate::store::AdminToken>> + Send {
+        let args = Arc::new((unit, token_hash, holder, by));
+        self.write(move |tx| {
+            let args = args.clone();
+            Box::pin(async move {
+                let (unit, token_hash, holder, by) = &*args;
+                let path = |code: String| async move {
+                    tx.query_opt(
+                        "SELECT path FROM units WHERE code = $1 AND active",
+                        &[&code],
+                    )
+                    .await
+                    .map_err(pg_err)
+                    .map(|r| r.map(|r| r.get::<_, String>(0)))
+                };
+                let Some(target) = path(unit.to_string()).await? else {
+                    return Err(StoreError::Invalid(crate::store::OUTSIDE_SCOPE.into()));
+                };
+                if let Some((_, scope)) = by {
+                    if !path(scope.to_string())
+                        .await?
+                        .is_some_and(|p| target.starts_with(&p))
+                    {
+                        return Err(StoreError::Invalid(crate::store::OUTSIDE_SCOPE.into()));
+                    }
+                }
+                let id = pg_admin::insert(
+                    tx,
+                    token_hash,
+                    unit.as_str(),
+                    Some(holder),
+                    by.as_ref(),
+                    now,
+                )
+                .await?;
+                pg_admin::get(tx, &id)
+                    .await?
+                    .ok_or_else(|| StoreError::Unavailable("token not stored".into()))
+            })
+        })
+    }
+
+    async fn admin_tokens(
+        &self,
+        scope: UnitCode,
+    ) -> Result<(
+        Vec<crate::store::AdminToken>,
+        Vec<crate::store::AdminLogEntry>,
+    )> {
+        let c = self.client().await?;
+        pg_admin::list(&**c, scope.as_str()).await
+    }
+
+    fn revoke_admin_token(
+        &self,
+        id: String,
+        scope: UnitCode,
+        by: (String, UnitCode),
+        now: i64,
+    ) -> impl Future<Output = Result<Option<crate::store::AdminToken>>> + Send {
+        let args = Arc::new((id, scope, by));
+        self.write(move |tx| {
+            let args = args.clone();
+            Box::pin(async move {
+                let (id, scope, by) = &*args;
+                let Some(t) = pg_admin::get(tx, id).await? else {
+                    return Ok(None);
+                };
+                let within = tx
+                    .query_opt(
+                        "SELECT 1 FROM units a, units s WHERE a.code = $1 AND s.code = $2 AND a.path LIKE s.path || '%'",
+                        &[&t.unit_code, &scope.as_str()],
+                    )
+                    .await
+                    .map_err(pg_err)?
+                    .is_some();
+                if !within {
+                    return Ok(None);
+                }
+                if t.revoked_at.is_none() {
+                    tx.execute(
+                        "UPDATE admin_tokens SET revoked_at = $1, revoked_by = $2 WHERE id = $3",
+                        &[&now, &by.0, id],
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                    tx.execute(
+                        "INSERT INTO admin_token_log (at, action, token_id, unit_code, by_token, by_unit) VALUES ($1, 'revoke', $2, $3, $4, $5)",
+                        &[&now, id, &t.unit_code, &by.0, &by.1.as_str()],
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                }
+                pg_admin::get(tx, id).await
             })
         })
     }
@@ -644,7 +802,7 @@ impl Storage for Postgres {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "SELECT unit_code FROM admin_tokens WHERE token_hash = $1",
+                "SELECT unit_code FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
                 &[&token_hash],
             )
             .await
@@ -725,6 +883,16 @@ impl Storage for Postgres {
             idx.load_read(r.get(0), r.get(1));
             Ok(())
         })
+        .await?;
+        Self::each_row(
+            &tx,
+            "SELECT notice_id, card_number FROM notice_reads",
+            none,
+            |r| {
+                idx.load_notice_read(r.get(0), r.get(1));
+                Ok(())
+            },
+        )
         .await?;
         tx.commit().await.map_err(pg_err)?;
         Ok(Loaded {
@@ -961,6 +1129,99 @@ impl Storage for Postgres {
         Ok((cell, list))
     }
 
+    fn post_notice(&self, n: NewNotice, now: i64) -> impl Future<Output = Result<Notice>> + Send {
+        let n = Arc::new(n);
+        self.write(move |tx| {
+            let n = n.clone();
+            Box::pin(async move { crate::notice_db::pg::post(tx, &n, now).await })
+        })
+    }
+
+    async fn notice(&self, id: String) -> Result<Option<NoticeRow>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::one(&**c, &id).await
+    }
+
+    fn withdraw_notice(&self, id: String, now: i64) -> impl Future<Output = Result<bool>> + Send {
+        let id = Arc::new(id);
+        self.write(move |tx| {
+            let id = id.clone();
+            Box::pin(async move { crate::notice_db::pg::withdraw(tx, &id, now).await })
+        })
+    }
+
+    async fn member_notices(
+        &self,
+        card: CardNumber,
+        unit: UnitCode,
+        today: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<NoticeRow>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::for_member(
+            &**c,
+            card.as_str(),
+            unit.as_str(),
+            today.as_deref(),
+            limit,
+        )
+        .await
+    }
+
+    async fn unit_notices(&self, unit: UnitCode, limit: usize) -> Result<Vec<NoticeRow>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::for_unit(&**c, unit.as_str(), limit).await
+    }
+
+    async fn notice_reply_counts(
+        &self,
+        unit: UnitCode,
+        notices: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, u64>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::reply_counts(&**c, unit.as_str(), &notices).await
+    }
+
+    async fn notice_replies(
+        &self,
+        unit: UnitCode,
+        notice: String,
+        limit: usize,
+    ) -> Result<Vec<Feedback>> {
+        let c = self.client().await?;
+        crate::notice_db::pg::replies(&**c, unit.as_str(), &notice, limit).await
+    }
+
+    async fn push_key(&self, generated: String, now: i64) -> Result<String> {
+        let c = self.client().await?;
+        crate::push_db::pg::key(&**c, &generated, now).await
+    }
+
+    async fn push_subscribe(
+        &self,
+        card: CardNumber,
+        sub: PushSubscription,
+        now: i64,
+    ) -> Result<()> {
+        let c = self.client().await?;
+        crate::push_db::pg::subscribe(&**c, card.as_str(), &sub, now).await
+    }
+
+    async fn push_unsubscribe(&self, card: CardNumber, endpoint: String) -> Result<bool> {
+        let c = self.client().await?;
+        crate::push_db::pg::unsubscribe(&**c, card.as_str(), &endpoint).await
+    }
+
+    async fn push_subscriptions(&self, unit: UnitCode) -> Result<Vec<PushSubscription>> {
+        let c = self.client().await?;
+        crate::push_db::pg::under(&**c, unit.as_str()).await
+    }
+
+    async fn push_gone(&self, endpoint: String) -> Result<()> {
+        let c = self.client().await?;
+        crate::push_db::pg::gone(&**c, &endpoint).await
+    }
+
     async fn cell_size(&self, cell: UnitCode) -> Result<u32> {
         let c = self.client().await?;
         let n: i64 = c
@@ -1008,7 +1269,7 @@ async fn snapshot(
 }
 
 /// `path` with LIKE's wildcards escaped.
-fn like_prefix(path: &str) -> String {
+pub(crate) fn like_prefix(path: &str) -> String {
     path.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
@@ -1233,11 +1494,66 @@ const COPY_TABLES: &[CopyTable] = &[
         cols: &[("doc", "text"), ("card_number", "text"), ("day", "text")],
     },
     CopyTable {
+        name: "notices",
+        cols: &[
+            ("id", "text"),
+            ("unit_code", "text"),
+            ("title", "text"),
+            ("body", "text"),
+            ("expires_on", "text"),
+            ("created_at", "bigint"),
+            ("posted_by", "text"),
+            ("withdrawn_at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "notice_reads",
+        cols: &[
+            ("notice_id", "text"),
+            ("card_number", "text"),
+            ("at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "push_keys",
+        cols: &[
+            ("id", "integer"),
+            ("private_key", "text"),
+            ("created_at", "bigint"),
+        ],
+    },
+    CopyTable {
+        name: "push_subscriptions",
+        cols: &[
+            ("endpoint", "text"),
+            ("card_number", "text"),
+            ("p256dh", "text"),
+            ("auth", "text"),
+            ("created_at", "bigint"),
+        ],
+    },
+    CopyTable {
         name: "admin_tokens",
         cols: &[
             ("token_hash", "bytea"),
             ("unit_code", "text"),
             ("created_at", "bigint"),
+            ("id", "text"),
+            ("holder", "text"),
+            ("created_by", "text"),
+            ("revoked_at", "bigint"),
+            ("revoked_by", "text"),
+        ],
+    },
+    CopyTable {
+        name: "admin_token_log",
+        cols: &[
+            ("at", "bigint"),
+            ("action", "text"),
+            ("token_id", "text"),
+            ("unit_code", "text"),
+            ("by_token", "text"),
+            ("by_unit", "text"),
         ],
     },
 ];
@@ -1380,5 +1696,110 @@ impl Postgres {
         tx.commit().await.map_err(|e| pg_err(e).to_string())?;
         let _ = src.execute_batch("COMMIT");
         Ok(copied)
+    }
+}
+
+/// Admin tokens in PostgreSQL (see [`Storage::create_admin_token`]).
+mod pg_admin {
+    use super::pg_err;
+    use crate::store::{AdminLogEntry, AdminToken, Result};
+    use tokio_postgres::GenericClient;
+
+    /// Stores a token (and logs its creation); returns its public id.
+    pub async fn insert<C: GenericClient>(
+        c: &C,
+        hash: &[u8],
+        unit: &str,
+        holder: Option<&String>,
+        by: Option<&(String, crate::model::UnitCode)>,
+        now: i64,
+    ) -> Result<String> {
+        let id = crate::auth::public_id(hash);
+        let (by_token, by_unit) = (by.map(|b| b.0.as_str()), by.map(|b| b.1.as_str()));
+        c.execute(
+            "INSERT INTO admin_tokens (token_hash, unit_code, created_at, id, holder, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&hash, &unit, &now, &id, &holder, &by_token],
+        )
+        .await
+        .map_err(pg_err)?;
+        c.execute(
+            "INSERT INTO admin_token_log (at, action, token_id, unit_code, by_token, by_unit) VALUES ($1, 'create', $2, $3, $4, $5)",
+            &[&now, &id, &unit, &by_token, &by_unit],
+        )
+        .await
+        .map_err(pg_err)?;
+        Ok(id)
+    }
+
+    const COLS: &str = "t.id, t.unit_code, coalesce(u.name, t.unit_code), t.holder, t.created_at, t.created_by, t.revoked_at, t.revoked_by";
+
+    fn token(r: &tokio_postgres::Row) -> AdminToken {
+        AdminToken {
+            id: r.get(0),
+            unit_code: r.get(1),
+            unit_name: r.get(2),
+            holder: r.get(3),
+            created_at: r.get(4),
+            created_by: r.get(5),
+            revoked_at: r.get(6),
+            revoked_by: r.get(7),
+        }
+    }
+
+    pub async fn get<C: GenericClient>(c: &C, id: &str) -> Result<Option<AdminToken>> {
+        Ok(c
+            .query_opt(
+                &format!("SELECT {COLS} FROM admin_tokens t LEFT JOIN units u ON u.code = t.unit_code WHERE t.id = $1"),
+                &[&id],
+            )
+            .await
+            .map_err(pg_err)?
+            .map(|r| token(&r)))
+    }
+
+    pub async fn list<C: GenericClient>(
+        c: &C,
+        scope: &str,
+    ) -> Result<(Vec<AdminToken>, Vec<AdminLogEntry>)> {
+        let Some(path) = c
+            .query_opt("SELECT path FROM units WHERE code = $1", &[&scope])
+            .await
+            .map_err(pg_err)?
+            .map(|r| r.get::<_, String>(0))
+        else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let tokens = c
+            .query(
+                &format!(
+                    "SELECT {COLS} FROM admin_tokens t JOIN units u ON u.code = t.unit_code
+                     WHERE u.path LIKE $1 || '%' ORDER BY t.created_at DESC, t.id"
+                ),
+                &[&path],
+            )
+            .await
+            .map_err(pg_err)?
+            .iter()
+            .map(token)
+            .collect();
+        let log = c
+            .query(
+                "SELECT l.at, l.action, l.token_id, l.unit_code, l.by_token, l.by_unit FROM admin_token_log l JOIN units u ON u.code = l.unit_code
+                 WHERE u.path LIKE $1 || '%' ORDER BY l.at DESC, l.seq DESC LIMIT 500",
+                &[&path],
+            )
+            .await
+            .map_err(pg_err)?
+            .iter()
+            .map(|r| AdminLogEntry {
+                at: r.get(0),
+                action: r.get(1),
+                token_id: r.get(2),
+                unit_code: r.get(3),
+                by: r.get(4),
+                by_unit: r.get(5),
+            })
+            .collect();
+        Ok((tokens, log))
     }
 }

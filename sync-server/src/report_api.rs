@@ -1,12 +1,16 @@
 //! The committee's report API under `/api/v1/reports/`, for admin tokens only: an admin sees
 //! their unit's subtree and nothing else (401 without a valid token, 403 outside its scope).
+//! Reports are computed on one report thread at a lower CPU priority, never on the threads
+//! that serve members.
 //!
 //! - `usage` (`.csv`, `.xlsx`): the usage report of DESIGN.md, with the directive's targets
 //! - `members`: a cell's members, who registered and who has not
 //! - `year`: month by month, when each unit reached the targets
+//! - `annual` (`.csv`, `.xlsx`): a grassroots organisation's annual sheet for its rating
 //! - `trend`: active members per week
 //! - `coverage`: who read a document, per unit
-//! - `feedback`: members' comments on documents
+//! - `feedback`: members' comments on documents (`notice=`: the replies to a notice)
+//! - `notices`: per notice, how many members it reached and how many opened it (`notice_api`)
 //! - `me`: the admin's own unit
 
 use crate::api::{error, json_response, ApiError};
@@ -154,6 +158,23 @@ pub async fn handle<S: Storage>(
     })?;
     let p = params(&req);
     let name = path.trim_start_matches("/api/v1/reports/").to_string();
+    if name == "notices" || (name == "feedback" && p.contains_key("notice")) {
+        let unit = with_index(app, {
+            let p = p.clone();
+            let admin = admin.clone();
+            move |idx| scoped(&p, &admin, idx)
+        })
+        .await??;
+        if name == "notices" {
+            let limit = number(&p, "limit", 50, 1, 500)? as usize;
+            return crate::notice_api::report(app, unit, limit).await;
+        }
+        // The period is not applied to a notice's replies, but a malformed one is refused.
+        period(&p)?;
+        let limit = number(&p, "limit", 200, 0, 1000)? as usize;
+        let notice = p.get("notice").map(String::as_str).unwrap_or("");
+        return crate::notice_api::replies(app, unit, notice, limit).await;
+    }
     if name == "feedback" {
         let (from, to) = period(&p)?;
         let unit = with_index(app, {
@@ -220,6 +241,22 @@ pub async fn handle<S: Storage>(
                 };
                 Ok(json_response(StatusCode::OK, &idx.year(&unit, year).ok_or_else(not_found)?))
             }
+            "annual" | "annual.csv" | "annual.xlsx" => {
+                let year = match p.get("year").filter(|s| !s.is_empty()) {
+                    Some(y) => y.parse::<i32>().ok().filter(|y| (2020..=2100).contains(y)).ok_or_else(|| error(StatusCode::BAD_REQUEST, "invalid_parameter", "year phải là một năm, ví dụ 2026"))?,
+                    None => made_on.year(),
+                };
+                let r = idx.annual(&unit, year, reports::today()).map_err(|m| error(StatusCode::NOT_FOUND, "no_annual_sheet", &m))?;
+                let file = format!("danh-gia-so-tay-{}-{}", r.unit.code, r.year);
+                match name.as_str() {
+                    "annual.csv" => Ok(download(reports::annual_csv(&r), "text/csv; charset=utf-8", &format!("{file}.csv"))),
+                    "annual.xlsx" => {
+                        let bytes = reports::annual_xlsx(&r, made_on).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e))?;
+                        Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{file}.xlsx")))
+                    }
+                    _ => Ok(json_response(StatusCode::OK, &serde_json::to_value(&r).unwrap_or_default())),
+                }
+            }
             "trend" => {
                 let (_, to) = period(&p)?;
                 let weeks = number(&p, "weeks", 12, 1, 104)? as u16;
@@ -235,13 +272,13 @@ pub async fn handle<S: Storage>(
     .await?
 }
 
-/// Runs `f` on the loaded aggregate off the async threads.
+/// Runs `f` on the loaded aggregate on the report thread (see [`on_report_thread`]).
 async fn with_index<S: Storage, T: Send + 'static>(
     app: &Arc<App<S>>,
     f: impl FnOnce(&ReportIndex) -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     let reports = app.reports.clone();
-    tokio::task::spawn_blocking(move || {
+    on_report_thread(move || {
         let g = reports.lock().map_err(|_| {
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -259,13 +296,87 @@ async fn with_index<S: Storage, T: Send + 'static>(
         }
     })
     .await
-    .unwrap_or_else(|_| {
+    .unwrap_or_else(|| {
         Err(error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "report failed",
         ))
     })
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The one thread that computes reports, at a lower CPU priority: a report at the root of a
+/// national roster is a pass over a million members, and however many admins ask at once,
+/// they queue here for one core while the runtime's threads keep serving members' pages.
+static REPORT_THREAD: std::sync::OnceLock<Option<std::sync::mpsc::Sender<Job>>> =
+    std::sync::OnceLock::new();
+
+/// Runs `f` on the report thread (started on first use); `None` if it panicked. Without the
+/// thread (it could not be started), on tokio's blocking pool.
+pub async fn on_report_thread<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let tx = REPORT_THREAD.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sotay-reports".into())
+            .spawn(move || {
+                lower_priority();
+                for job in rx {
+                    // A panicking report is logged and answered 500; the thread goes on.
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                        crate::log::log("error", "a report panicked", &[]);
+                    }
+                }
+            })
+            .map_err(|e| {
+                crate::log::log(
+                    "warn",
+                    "no report thread; reports run on the blocking pool",
+                    &[("error", &e)],
+                );
+            })
+            .ok()
+            .map(|_| tx)
+    });
+    let (otx, orx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = otx.send(f());
+    });
+    match tx {
+        Some(tx) => match tx.send(job) {
+            Ok(()) => orx.await.ok(),
+            Err(e) => {
+                tokio::task::spawn_blocking(e.0).await.ok()?;
+                orx.await.ok()
+            }
+        },
+        None => {
+            tokio::task::spawn_blocking(job).await.ok()?;
+            orx.await.ok()
+        }
+    }
+}
+
+/// Gives the calling thread a lower CPU priority (nice 10): members' requests come first.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread's own id; no memory is shared.
+        let rc = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, 10)
+        };
+        if rc != 0 {
+            crate::log::log(
+                "warn",
+                "cannot lower the report thread's priority",
+                &[("error", &std::io::Error::last_os_error())],
+            );
+        }
+    }
 }
 
 fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> Resp {

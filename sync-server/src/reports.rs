@@ -90,7 +90,109 @@ pub struct ReportIndex {
     members: Vec<Member>,
     member_by_card: HashMap<String, u32>,
     reads: HashMap<String, HashSet<u32>>,
+    /// Who opened each notice at least once: a bit per member (a root notice of a million
+    /// members costs 125 KB, not a hash set of a million entries).
+    notice_reads: HashMap<String, Bits>,
     root: Option<u32>,
+    /// The thresholds "Đạt" is judged against.
+    pub targets: Targets,
+}
+
+/// The directive's targets, in percent: registration (of members in activity with a
+/// smartphone), usage (of registered members, active in the period) and meetings (of cells
+/// that held a meeting recorded in the handbook). Configured in `sotay.yaml` (`targets:`);
+/// each defaults to the directive's 100%.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Targets {
+    pub registration_pct: f64,
+    pub usage_pct: f64,
+    pub meetings_pct: f64,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            registration_pct: 100.0,
+            usage_pct: 100.0,
+            meetings_pct: 100.0,
+        }
+    }
+}
+
+impl Targets {
+    /// Whether `part` of `whole` reaches `target` percent (nothing of nothing does not).
+    pub fn met(part: u64, whole: u64, target: f64) -> bool {
+        whole > 0 && part as f64 * 100.0 >= target * whole as f64 - 1e-9
+    }
+
+    /// The targets a built site carries (`report-targets.json`, written from `sotay.yaml`);
+    /// the defaults if it has none, or a bad one (logged).
+    pub fn of_site(site: &std::path::Path) -> Targets {
+        match std::fs::read(site.join("report-targets.json")) {
+            Ok(bytes) => serde_json::from_slice::<Targets>(&bytes)
+                .ok()
+                .filter(Targets::valid)
+                .unwrap_or_else(|| {
+                    crate::log::log(
+                        "warn",
+                        "report-targets.json is not valid; using the directive's 100%",
+                        &[],
+                    );
+                    Targets::default()
+                }),
+            Err(_) => Targets::default(),
+        }
+    }
+
+    pub fn valid(&self) -> bool {
+        [self.registration_pct, self.usage_pct, self.meetings_pct]
+            .iter()
+            .all(|p| (0.0..=100.0).contains(p))
+    }
+}
+
+/// A set of members as bits, grown as needed.
+#[derive(Default, Clone)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn insert(&mut self, i: u32) {
+        let (w, b) = ((i / 64) as usize, i % 64);
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << b;
+    }
+    fn contains(&self, i: u32) -> bool {
+        self.0
+            .get((i / 64) as usize)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
+/// How a notice reached the members of a unit: `recipients` members under it, `read` of them
+/// opened it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Reach {
+    pub recipients: u64,
+    pub read: u64,
+}
+
+/// A notice's reach within a unit, and per child unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoticeReach {
+    pub recipients: u64,
+    pub read: u64,
+    pub units: Vec<UnitReach>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitReach {
+    pub code: String,
+    pub name: String,
+    pub recipients: u64,
+    pub read: u64,
 }
 
 /// Builds a [`ReportIndex`] from rows, in any order (members after units).
@@ -207,9 +309,14 @@ pub struct Row {
     pub smartphone_members: u64,
     pub smartphone_registered: u64,
     pub registration_target_pct: f64,
-    /// "Đạt" when every such member registered.
+    /// "Đạt" when the registration target is reached (by default: every such member).
     pub registration_target_met: bool,
     pub meeting_target_met: bool,
+    /// Active in the period / registered by its end, 0–100.
+    pub usage_pct: f64,
+    pub usage_target_met: bool,
+    /// Registered members active in the period (the usage rate's numerator).
+    pub active_registered: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -222,11 +329,53 @@ pub struct UnitRef {
 /// The usage report of a unit for a period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UsageReport {
+    pub targets: Targets,
     pub unit: UnitRef,
     pub from: String,
     pub to: String,
     pub rows: Vec<Row>,
     pub total: Row,
+}
+
+/// One handbook criterion of a grassroots organisation's annual rating.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Criterion {
+    pub code: &'static str,
+    pub name: String,
+    pub part: u64,
+    pub whole: u64,
+    pub pct: f64,
+    pub target_pct: f64,
+    pub met: bool,
+}
+
+/// A cell's meetings of the year in the annual sheet: per month, whether one was recorded in
+/// the handbook (`None` for months not yet due).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnualCell {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub months: Vec<Option<bool>>,
+    pub held: u32,
+    pub due: u32,
+    pub pct: f64,
+    pub met: bool,
+}
+
+/// The annual sheet of a grassroots organisation (`dang-bo-co-so`, `chi-bo-co-so`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnualReport {
+    pub unit: UnitRef,
+    pub year: i32,
+    /// The last day counted: the year's last, or today while the year runs.
+    pub as_of: String,
+    pub targets: Targets,
+    pub members: u64,
+    pub registered: u64,
+    pub criteria: Vec<Criterion>,
+    pub cells: Vec<AnnualCell>,
+    /// Every criterion met.
+    pub met: bool,
 }
 
 fn pct(a: u64, b: u64) -> f64 {
@@ -238,7 +387,7 @@ fn pct(a: u64, b: u64) -> f64 {
 }
 
 /// Counts from a set of members and cells, before percentages.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Acc {
     members: u64,
     registered: u64,
@@ -251,10 +400,30 @@ struct Acc {
     meeting_members: u64,
     smart: u64,
     smart_reg: u64,
+    /// Registered members active in the period.
+    active_registered: u64,
 }
 
 impl Acc {
-    fn row(self, code: &str, name: &str) -> Row {
+    /// Adds the counts of a disjoint set of members and cells.
+    fn merge(&mut self, o: &Acc) {
+        self.members += o.members;
+        self.registered += o.registered;
+        for (k, v) in &o.not_registered {
+            *self.not_registered.entry(k.clone()).or_default() += v;
+        }
+        self.active += o.active;
+        self.views += o.views;
+        self.cells += o.cells;
+        self.cells_meeting += o.cells_meeting;
+        self.meeting_present += o.meeting_present;
+        self.meeting_members += o.meeting_members;
+        self.smart += o.smart;
+        self.smart_reg += o.smart_reg;
+        self.active_registered += o.active_registered;
+    }
+
+    fn row(self, code: &str, name: &str, t: &Targets) -> Row {
         let mut not_reg: BTreeMap<String, u64> = MemberStatus::NAMES
             .iter()
             .map(|s| (s.to_string(), 0))
@@ -276,8 +445,11 @@ impl Acc {
             smartphone_members: self.smart,
             smartphone_registered: self.smart_reg,
             registration_target_pct: pct(self.smart_reg, self.smart),
-            registration_target_met: self.smart > 0 && self.smart_reg == self.smart,
-            meeting_target_met: self.cells > 0 && self.cells_meeting == self.cells,
+            registration_target_met: Targets::met(self.smart_reg, self.smart, t.registration_pct),
+            meeting_target_met: Targets::met(self.cells_meeting, self.cells, t.meetings_pct),
+            usage_pct: pct(self.active_registered, self.registered),
+            usage_target_met: Targets::met(self.active_registered, self.registered, t.usage_pct),
+            active_registered: self.active_registered,
         }
     }
 }
@@ -333,6 +505,11 @@ impl ReportIndex {
 
     /// Adds the counts of `u`'s subtree to `acc`.
     fn accumulate(&self, u: u32, from: u16, to: u16, acc: &mut Acc) {
+        self.accumulate_in(u, from, to, acc, true)
+    }
+
+    /// Adds the counts of `u`, and of its subtree if `descend`, to `acc`.
+    fn accumulate_in(&self, u: u32, from: u16, to: u16, acc: &mut Acc, descend: bool) {
         let mut stack = vec![u];
         while let Some(x) = stack.pop() {
             let unit = &self.units[x as usize];
@@ -382,9 +559,14 @@ impl ReportIndex {
                 }
                 if any {
                     acc.active += 1;
+                    if reg {
+                        acc.active_registered += 1;
+                    }
                 }
             }
-            stack.extend(unit.children.iter().copied());
+            if descend {
+                stack.extend(unit.children.iter().copied());
+            }
         }
     }
 
@@ -392,7 +574,7 @@ impl ReportIndex {
         let mut acc = Acc::default();
         self.accumulate(u, from, to, &mut acc);
         let x = &self.units[u as usize];
-        acc.row(&x.code, &x.name)
+        acc.row(&x.code, &x.name, &self.targets)
     }
 
     /// The usage report of `unit` for days `from..=to`: a row per child unit (the unit itself
@@ -400,17 +582,30 @@ impl ReportIndex {
     pub fn usage(&self, unit: &str, from: u16, to: u16) -> Option<UsageReport> {
         let &u = self.unit_by_code.get(unit)?;
         let x = &self.units[u as usize];
+        // One pass: the total is the children's counts and the unit's own.
+        let mut total = Acc::default();
+        self.accumulate_in(u, from, to, &mut total, false);
         let rows = if x.children.is_empty() {
-            vec![self.row(u, from, to)]
+            vec![total.clone().row(&x.code, &x.name, &self.targets)]
         } else {
-            x.children.iter().map(|&c| self.row(c, from, to)).collect()
+            x.children
+                .iter()
+                .map(|&c| {
+                    let mut acc = Acc::default();
+                    self.accumulate(c, from, to, &mut acc);
+                    total.merge(&acc);
+                    let y = &self.units[c as usize];
+                    acc.row(&y.code, &y.name, &self.targets)
+                })
+                .collect()
         };
         Some(UsageReport {
+            targets: self.targets,
             unit: self.unit_ref(u),
             from: crate::model::format_date(date_of(from)),
             to: crate::model::format_date(date_of(to)),
             rows,
-            total: self.row(u, from, to),
+            total: total.row(&x.code, &x.name, &self.targets),
         })
     }
 
@@ -452,63 +647,184 @@ impl ReportIndex {
         Some(out)
     }
 
+    /// Per month of `year` (12), the counts of `u` (and its subtree if `descend`): active
+    /// members and views in the month, registration by its last day, cells that met in it.
+    /// One pass over the members' days.
+    fn year_accs(&self, u: u32, year: i32, descend: bool) -> Vec<Acc> {
+        let bounds: Vec<(u16, u16)> = (1..=12u8)
+            .map(|m| {
+                let month = time::Month::try_from(m).unwrap_or(time::Month::January);
+                let first =
+                    time::Date::from_calendar_date(year, month, 1).unwrap_or(time::Date::MIN);
+                let last = first.replace_day(month.length(year)).unwrap_or(first);
+                (day_number(first), day_number(last))
+            })
+            .collect();
+        let (start, end) = (bounds[0].0, bounds[11].1);
+        let month_of_day = |d: u16| bounds.iter().position(|&(a, b)| a <= d && d <= b);
+        let mut accs = vec![Acc::default(); 12];
+        let mut stack = vec![u];
+        while let Some(x) = stack.pop() {
+            let unit = &self.units[x as usize];
+            if !unit.active {
+                continue;
+            }
+            if unit.kind.is_cell() {
+                let mut met = [false; 12];
+                let i = unit.meetings.partition_point(|m| m.day < start);
+                for m in unit.meetings[i..].iter().take_while(|m| m.day <= end) {
+                    if let Some(k) = month_of_day(m.day) {
+                        met[k] = true;
+                        accs[k].meeting_present += u64::from(m.present);
+                        accs[k].meeting_members += u64::from(m.members);
+                    }
+                }
+                for (k, acc) in accs.iter_mut().enumerate() {
+                    acc.cells += 1;
+                    acc.cells_meeting += u64::from(met[k]);
+                }
+            }
+            for &m in &unit.members {
+                let m = &self.members[m as usize];
+                let smart = m.smartphone && m.status != MemberStatus::MienSinhHoat;
+                let mut active = [false; 12];
+                let i = m.days.partition_point(|&(d, _)| d < start);
+                for &(d, v) in m.days[i..].iter().take_while(|&&(d, _)| d <= end) {
+                    if let Some(k) = month_of_day(d) {
+                        active[k] = true;
+                        accs[k].views += u64::from(v);
+                    }
+                }
+                for (k, acc) in accs.iter_mut().enumerate() {
+                    let reg = m.first_reg.is_some_and(|d| d <= bounds[k].1);
+                    acc.members += 1;
+                    if reg {
+                        acc.registered += 1;
+                    } else {
+                        *acc.not_registered
+                            .entry(m.status.as_str().to_string())
+                            .or_default() += 1;
+                    }
+                    if smart {
+                        acc.smart += 1;
+                        acc.smart_reg += u64::from(reg);
+                    }
+                    if active[k] {
+                        acc.active += 1;
+                        acc.active_registered += u64::from(reg);
+                    }
+                }
+            }
+            if descend {
+                stack.extend(unit.children.iter().copied());
+            }
+        }
+        accs
+    }
+
     /// Month by month of `year`: each child's two target rates at the end of the month.
     pub fn year(&self, unit: &str, year: i32) -> Option<serde_json::Value> {
         let &u = self.unit_by_code.get(unit)?;
         let x = &self.units[u as usize];
-        let kids: Vec<u32> = if x.children.is_empty() {
-            vec![u]
-        } else {
-            x.children.clone()
-        };
-        let mut rows = Vec::new();
-        for &c in kids.iter().chain(std::iter::once(&u)) {
-            let mut months = Vec::new();
-            let (mut reached_reg, mut reached_meet) = (None, None);
-            for m in 1..=12u8 {
-                let Ok(month) = time::Month::try_from(m) else {
-                    continue;
-                };
-                let Ok(first) = time::Date::from_calendar_date(year, month, 1) else {
-                    continue;
-                };
-                let last = first.replace_day(month.length(year)).unwrap_or(first);
-                let row = self.row(c, day_number(first), day_number(last));
-                if row.registration_target_met && reached_reg.is_none() {
-                    reached_reg = Some(m);
+        // One pass: the unit's total is its children's counts and its own.
+        let mut per: Vec<(u32, Vec<Acc>)> = Vec::new();
+        let mut total = self.year_accs(u, year, false);
+        if !x.children.is_empty() {
+            for &c in &x.children {
+                let accs = self.year_accs(c, year, true);
+                for (t, a) in total.iter_mut().zip(&accs) {
+                    t.merge(a);
                 }
-                if row.meeting_target_met && reached_meet.is_none() {
-                    reached_meet = Some(m);
-                }
-                months.push(serde_json::json!({
-                    "month": m,
-                    "cells": row.cells,
-                    "cells_meeting": row.cells_meeting,
-                    "meeting_attendance_pct": row.meeting_attendance_pct,
-                    "registration_target_pct": row.registration_target_pct,
-                    "registration_target_met": row.registration_target_met,
-                    "cells_meeting_pct": row.cells_meeting_pct,
-                    "meeting_target_met": row.meeting_target_met,
-                    "active": row.active,
-                }));
+                per.push((c, accs));
             }
-            let unit = &self.units[c as usize];
-            rows.push(serde_json::json!({"unit_code": unit.code, "unit_name": unit.name, "total": c == u, "months": months, "registration_target_reached_month": reached_reg, "meeting_target_reached_month": reached_meet}));
         }
+        per.push((u, total));
+        let rows: Vec<serde_json::Value> = per
+            .into_iter()
+            .map(|(c, accs)| {
+                let unit = &self.units[c as usize];
+                let (mut reached_reg, mut reached_meet) = (None, None);
+                let months: Vec<serde_json::Value> = accs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, acc)| {
+                        let m = k as u8 + 1;
+                        let row = acc.row(&unit.code, &unit.name, &self.targets);
+                        if row.registration_target_met && reached_reg.is_none() {
+                            reached_reg = Some(m);
+                        }
+                        if row.meeting_target_met && reached_meet.is_none() {
+                            reached_meet = Some(m);
+                        }
+                        serde_json::json!({
+                            "month": m,
+                            "cells": row.cells,
+                            "cells_meeting": row.cells_meeting,
+                            "meeting_attendance_pct": row.meeting_attendance_pct,
+                            "registration_target_pct": row.registration_target_pct,
+                            "registration_target_met": row.registration_target_met,
+                            "cells_meeting_pct": row.cells_meeting_pct,
+                            "meeting_target_met": row.meeting_target_met,
+                            "active": row.active,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({"unit_code": unit.code, "unit_name": unit.name, "total": c == u, "months": months, "registration_target_reached_month": reached_reg, "meeting_target_reached_month": reached_meet})
+            })
+            .collect();
         Some(serde_json::json!({"unit": self.unit_ref(u), "year": year, "rows": rows}))
     }
 
-    /// Active members per week, for the last `weeks` weeks ending on `to`.
+    /// Active members per week, for the last `weeks` weeks ending on `to`: one pass over the
+    /// subtree's members (not one per week).
     pub fn trend(&self, unit: &str, to: u16, weeks: u16) -> Option<Vec<serde_json::Value>> {
         let &u = self.unit_by_code.get(unit)?;
-        let mut out = Vec::new();
-        for w in (0..weeks).rev() {
-            let end = to.saturating_sub(w * 7);
-            let start = end.saturating_sub(6);
-            let row = self.row(u, start, end);
-            out.push(serde_json::json!({"from": crate::model::format_date(date_of(start)), "to": crate::model::format_date(date_of(end)), "active": row.active, "views": row.views}));
+        let n = usize::from(weeks);
+        // Week w (0 = the oldest) ends on `ends[w]`; a week cut at day 0 starts there.
+        let ends: Vec<u16> = (0..weeks).rev().map(|w| to.saturating_sub(w * 7)).collect();
+        let first = ends.first().map_or(to, |e| e.saturating_sub(6));
+        let (mut active, mut views) = (vec![0u64; n], vec![0u64; n]);
+        let mut seen = vec![false; n];
+        let mut stack = vec![u];
+        while let Some(x) = stack.pop() {
+            let unit = &self.units[x as usize];
+            if !unit.active {
+                continue;
+            }
+            for &m in &unit.members {
+                let days = &self.members[m as usize].days;
+                let i = days.partition_point(|&(d, _)| d < first);
+                seen.iter_mut().for_each(|s| *s = false);
+                let mut w = 0;
+                for &(d, v) in &days[i..] {
+                    if d > to {
+                        break;
+                    }
+                    while w < n && d > ends[w] {
+                        w += 1;
+                    }
+                    // Days before a week's start (a week cut at day 0) are none of its.
+                    if w == n || d < ends[w].saturating_sub(6) {
+                        continue;
+                    }
+                    views[w] += u64::from(v);
+                    if !seen[w] {
+                        seen[w] = true;
+                        active[w] += 1;
+                    }
+                }
+            }
+            stack.extend(unit.children.iter().copied());
         }
-        Some(out)
+        Some(
+            ends.iter()
+                .enumerate()
+                .map(|(w, &end)| {
+                    let start = end.saturating_sub(6);
+                    serde_json::json!({"from": crate::model::format_date(date_of(start)), "to": crate::model::format_date(date_of(end)), "active": active[w], "views": views[w]})
+                })
+                .collect(),
+        )
     }
 
     /// For document `doc`: per child unit, how many of its members read it (by `to`).
@@ -552,6 +868,119 @@ impl ReportIndex {
         )
     }
 
+    /// The annual sheet of grassroots organisation `unit` (`dang-bo-co-so` or `chi-bo-co-so`)
+    /// for `year`, as of `today` (the year's last day once it is over): the handbook criteria
+    /// of its rating. `Err` says in Vietnamese why there is none.
+    pub fn annual(&self, unit: &str, year: i32, today: u16) -> Result<AnnualReport, String> {
+        let &u = self
+            .unit_by_code
+            .get(unit)
+            .ok_or_else(|| "không có đơn vị này".to_string())?;
+        let x = &self.units[u as usize];
+        if !matches!(x.kind, UnitKind::DangBoCoSo | UnitKind::ChiBoCoSo) {
+            return Err(format!(
+                "biểu đánh giá năm dành cho tổ chức cơ sở đảng (đảng bộ cơ sở, chi bộ cơ sở); {} là {}",
+                x.name,
+                x.kind.label().to_lowercase()
+            ));
+        }
+        let first = time::Date::from_calendar_date(year, time::Month::January, 1)
+            .map_err(|_| "năm không hợp lệ".to_string())?;
+        let last = time::Date::from_calendar_date(year, time::Month::December, 31)
+            .map_err(|_| "năm không hợp lệ".to_string())?;
+        if day_number(first) > today {
+            return Err(format!("năm {year} chưa bắt đầu"));
+        }
+        let as_of = day_number(last).min(today);
+        let end = date_of(as_of);
+        let due = u8::from(end.month());
+        let month_start = day_number(end.replace_day(1).unwrap_or(end));
+        let reg = self.row(u, 0, as_of);
+        let usage = self.row(u, month_start, as_of);
+        let t = self.targets;
+        // The cells of the organisation and their months.
+        let mut cells = Vec::new();
+        let mut stack = vec![u];
+        while let Some(c) = stack.pop() {
+            let unit = &self.units[c as usize];
+            if !unit.active {
+                continue;
+            }
+            if unit.kind.is_cell() {
+                let mut months = Vec::with_capacity(12);
+                let mut held = 0u32;
+                for m in 1..=12u8 {
+                    if m > due {
+                        months.push(None);
+                        continue;
+                    }
+                    let any = unit.meetings.iter().any(|r| {
+                        let d = date_of(r.day);
+                        d.year() == year && u8::from(d.month()) == m
+                    });
+                    held += u32::from(any);
+                    months.push(Some(any));
+                }
+                cells.push(AnnualCell {
+                    unit_code: unit.code.clone(),
+                    unit_name: unit.name.clone(),
+                    months,
+                    held,
+                    due: u32::from(due),
+                    pct: pct(u64::from(held), u64::from(due)),
+                    met: Targets::met(u64::from(held), u64::from(due), t.meetings_pct),
+                });
+            }
+            stack.extend(unit.children.iter().rev().copied());
+        }
+        let (held, owed) = cells.iter().fold((0u64, 0u64), |(h, d), c| {
+            (h + u64::from(c.held), d + u64::from(c.due))
+        });
+        let month_label = format!("{}/{}", due, year);
+        let criteria = vec![
+            Criterion {
+                code: "registration",
+                name: "Đảng viên có điện thoại thông minh, đang sinh hoạt, đã đăng ký sử dụng sổ tay".into(),
+                part: reg.smartphone_registered,
+                whole: reg.smartphone_members,
+                pct: reg.registration_target_pct,
+                target_pct: t.registration_pct,
+                met: reg.registration_target_met,
+            },
+            Criterion {
+                code: "usage",
+                name: format!("Đảng viên đã đăng ký có sử dụng sổ tay trong tháng {month_label}"),
+                part: usage.active_registered,
+                whole: usage.registered,
+                pct: usage.usage_pct,
+                target_pct: t.usage_pct,
+                met: usage.usage_target_met,
+            },
+            Criterion {
+                code: "meetings",
+                name: format!(
+                    "Sinh hoạt chi bộ hằng tháng có dùng sổ tay (số tháng có sinh hoạt của các chi bộ, tháng 1–{due})"
+                ),
+                part: held,
+                whole: owed,
+                pct: pct(held, owed),
+                target_pct: t.meetings_pct,
+                met: Targets::met(held, owed, t.meetings_pct),
+            },
+        ];
+        Ok(AnnualReport {
+            unit: self.unit_ref(u),
+            year,
+            as_of: crate::model::format_date(end),
+            targets: t,
+            members: reg.members,
+            registered: reg.registered,
+            met: criteria.iter().all(|c| c.met),
+            criteria,
+            cells,
+        })
+    }
+
     // ---- keeping it up to date -------------------------------------------------------
 
     pub fn registered(&mut self, card: &str, day: u16) {
@@ -571,6 +1000,13 @@ impl ReportIndex {
         };
         if kind == EventType::Read {
             self.reads.entry(doc.to_string()).or_default().insert(m);
+        }
+        // A notice's events carry its id where a document's would be.
+        if kind == EventType::NoticeRead {
+            self.notice_reads
+                .entry(doc.to_string())
+                .or_default()
+                .insert(m);
         }
         let days = &mut self.members[m as usize].days;
         let add = u32::from(kind == EventType::View);
@@ -639,6 +1075,85 @@ impl ReportIndex {
         if let Some(&m) = self.member_by_card.get(card) {
             self.reads.entry(doc.to_string()).or_default().insert(m);
         }
+    }
+
+    /// Loading: member `card` opened notice `notice`.
+    pub fn load_notice_read(&mut self, notice: &str, card: &str) {
+        if let Some(&m) = self.member_by_card.get(card) {
+            self.notice_reads
+                .entry(notice.to_string())
+                .or_default()
+                .insert(m);
+        }
+    }
+
+    /// The members under `u` (active units only), and how many of them are in `readers`.
+    fn reach_of(&self, u: u32, readers: Option<&Bits>) -> Reach {
+        let mut r = Reach::default();
+        let mut stack = vec![u];
+        while let Some(y) = stack.pop() {
+            let unit = &self.units[y as usize];
+            if !unit.active {
+                continue;
+            }
+            r.recipients += unit.members.len() as u64;
+            if let Some(b) = readers {
+                r.read += unit.members.iter().filter(|&&m| b.contains(m)).count() as u64;
+            }
+            stack.extend(unit.children.iter().copied());
+        }
+        r
+    }
+
+    /// How notice `notice`, sent to `sent_to`, reached the members of `unit`: those under both
+    /// (the notice's unit when it is in `unit`'s subtree, `unit` when the notice came from above
+    /// it), in total and per child unit of `unit` it reached (`unit` itself if it has none).
+    /// `None` when either unit is unknown or neither is under the other.
+    pub fn notice_reach(&self, unit: &str, sent_to: &str, notice: &str) -> Option<NoticeReach> {
+        let &u = self.unit_by_code.get(unit)?;
+        let &n = self.unit_by_code.get(sent_to)?;
+        let scope = if self.within(sent_to, unit) {
+            n
+        } else if self.within(unit, sent_to) {
+            u
+        } else {
+            return None;
+        };
+        let readers = self.notice_reads.get(notice);
+        let total = self.reach_of(scope, readers);
+        let x = &self.units[u as usize];
+        let kids: Vec<u32> = if x.children.is_empty() {
+            vec![u]
+        } else {
+            x.children.clone()
+        };
+        let scope_code = self.units[scope as usize].code.as_str();
+        let units = kids
+            .into_iter()
+            .filter_map(|c| {
+                let code = self.units[c as usize].code.as_str();
+                // The part of the child the notice reached: all of it, or the notice's unit.
+                let part = if self.within(code, scope_code) {
+                    c
+                } else if self.within(scope_code, code) {
+                    scope
+                } else {
+                    return None;
+                };
+                let r = self.reach_of(part, readers);
+                Some(UnitReach {
+                    code: code.to_string(),
+                    name: self.units[c as usize].name.clone(),
+                    recipients: r.recipients,
+                    read: r.read,
+                })
+            })
+            .collect();
+        Some(NoticeReach {
+            recipients: total.recipients,
+            read: total.read,
+            units,
+        })
     }
 }
 
@@ -709,7 +1224,15 @@ fn fmt_pct(p: f64) -> String {
 
 /// CSV in UTF-8 with a BOM, so that Excel shows Vietnamese correctly.
 pub fn to_csv(r: &UsageReport) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let _ = w.write_record(["Đơn vị", &format!("{} ({})", r.unit.name, r.unit.code)]);
+    let _ = w.write_record([
+        "Thời gian",
+        &format!("từ ngày {} đến ngày {}", vi_date(&r.from), vi_date(&r.to)),
+    ]);
+    let _ = w.write_record([""]);
     let _ = w.write_record(header(MemberStatus::NAMES));
     for (i, row) in r.rows.iter().enumerate() {
         let _ = w.write_record(cells(Some(i + 1), row));
@@ -881,7 +1404,267 @@ pub fn to_xlsx(r: &UsageReport, made_on: time::Date) -> Result<Vec<u8>, String> 
         row += 1;
     }
     write_row(ws, row, None, &r.total, true)?;
-    let sig = row + 2;
+    signature(ws, row + 2, ncols, made_on)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    wb.save_to_buffer().map_err(e)
+}
+
+/// "Đạt" / "Chưa đạt".
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "Đạt"
+    } else {
+        "Chưa đạt"
+    }
+}
+
+/// What the annual sheet's period says: the year, and the last day counted while it runs.
+fn annual_period(r: &AnnualReport) -> String {
+    if r.as_of.ends_with("-12-31") {
+        format!("Năm {}", r.year)
+    } else {
+        format!("Năm {} (số liệu đến ngày {})", r.year, vi_date(&r.as_of))
+    }
+}
+
+/// The columns of the annual sheet's criteria table.
+const ANNUAL_HEAD: [&str; 7] = [
+    "STT",
+    "Tiêu chí",
+    "Đạt được",
+    "Tổng số",
+    "Tỷ lệ %",
+    "Mục tiêu %",
+    "Kết quả",
+];
+
+/// A cell's months as the sheet writes them: "x" held, "-" not held, "" not yet due.
+fn month_mark(m: Option<bool>) -> &'static str {
+    match m {
+        Some(true) => "x",
+        Some(false) => "-",
+        None => "",
+    }
+}
+
+fn cells_head() -> Vec<String> {
+    let mut h = vec!["STT".to_string(), "Chi bộ".into()];
+    h.extend((1..=12).map(|m| format!("T{m}")));
+    h.extend([
+        "Số tháng có sinh hoạt".to_string(),
+        "Số tháng phải sinh hoạt".into(),
+        "Tỷ lệ %".into(),
+        "Mục tiêu %".into(),
+        "Kết quả".into(),
+    ]);
+    h
+}
+
+/// The annual sheet as CSV (UTF-8 with a BOM): the unit and the period on the first lines,
+/// then the criteria with their targets and verdicts, then the cells month by month.
+pub fn annual_csv(r: &AnnualReport) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let _ = w.write_record(["Đơn vị", &format!("{} ({})", r.unit.name, r.unit.code)]);
+    let _ = w.write_record(["Kỳ báo cáo", &annual_period(r)]);
+    let _ = w.write_record([
+        "Biểu",
+        "Tiêu chí sổ tay đảng viên điện tử phục vụ đánh giá, xếp loại tổ chức cơ sở đảng",
+    ]);
+    let _ = w.write_record([""]);
+    let _ = w.write_record(ANNUAL_HEAD);
+    for (i, c) in r.criteria.iter().enumerate() {
+        let _ = w.write_record([
+            (i + 1).to_string(),
+            c.name.clone(),
+            c.part.to_string(),
+            c.whole.to_string(),
+            fmt_pct(c.pct),
+            fmt_pct(c.target_pct),
+            verdict(c.met).to_string(),
+        ]);
+    }
+    let _ = w.write_record([
+        "",
+        "Kết luận (đạt cả các tiêu chí)",
+        "",
+        "",
+        "",
+        "",
+        verdict(r.met),
+    ]);
+    let _ = w.write_record([""]);
+    let _ = w.write_record(cells_head());
+    for (i, c) in r.cells.iter().enumerate() {
+        let mut row = vec![(i + 1).to_string(), c.unit_name.clone()];
+        row.extend(c.months.iter().map(|m| month_mark(*m).to_string()));
+        row.extend([
+            c.held.to_string(),
+            c.due.to_string(),
+            fmt_pct(c.pct),
+            fmt_pct(r.targets.meetings_pct),
+            verdict(c.met).to_string(),
+        ]);
+        let _ = w.write_record(row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The annual sheet as an Excel file in the form style of [`to_xlsx`]: title, unit, period,
+/// the criteria table with targets and verdicts, the cells' months, the signature block.
+pub fn annual_xlsx(r: &AnnualReport, made_on: time::Date) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+    let e = |x: rust_xlsxwriter::XlsxError| x.to_string();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(format!("Năm {}", r.year)).map_err(e)?;
+    let ncols = 19u16;
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let center = Format::new().set_align(FormatAlign::Center);
+    let bold = Format::new().set_bold();
+    let th = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color("#F2F2F2");
+    let td = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
+    let mid = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center);
+    let num = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("#,##0");
+    let pctf = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("0.0");
+    let total = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_bold()
+        .set_align(FormatAlign::Center);
+    ws.set_row_height(0, 40).map_err(e)?;
+    ws.merge_range(
+        0,
+        0,
+        0,
+        ncols - 1,
+        "BIỂU TIÊU CHÍ SỔ TAY ĐẢNG VIÊN ĐIỆN TỬ PHỤC VỤ ĐÁNH GIÁ, XẾP LOẠI TỔ CHỨC CƠ SỞ ĐẢNG",
+        &title,
+    )
+    .map_err(e)?;
+    ws.merge_range(
+        1,
+        0,
+        1,
+        ncols - 1,
+        &format!("Đơn vị: {} ({})", r.unit.name, r.unit.code),
+        &center,
+    )
+    .map_err(e)?;
+    ws.merge_range(2, 0, 2, ncols - 1, &annual_period(r), &center)
+        .map_err(e)?;
+    ws.set_column_width(0, 5).map_err(e)?;
+    ws.set_column_width(1, 40).map_err(e)?;
+    for c in 2..14 {
+        ws.set_column_width(c, 5).map_err(e)?;
+    }
+    for c in 14..ncols {
+        ws.set_column_width(c, 11).map_err(e)?;
+    }
+    ws.set_column_width(ncols - 1, 12).map_err(e)?;
+    // Criteria: the name spans the month columns.
+    let top = 4u32;
+    ws.write_string_with_format(top - 1, 0, "I. Các tiêu chí", &bold)
+        .map_err(e)?;
+    ws.set_row_height(top, 30).map_err(e)?;
+    ws.write_string_with_format(top, 0, ANNUAL_HEAD[0], &th)
+        .map_err(e)?;
+    ws.merge_range(top, 1, top, 13, ANNUAL_HEAD[1], &th)
+        .map_err(e)?;
+    for (k, h) in ANNUAL_HEAD[2..].iter().enumerate() {
+        ws.write_string_with_format(top, 14 + k as u16, *h, &th)
+            .map_err(e)?;
+    }
+    let mut row = top + 1;
+    for (i, c) in r.criteria.iter().enumerate() {
+        ws.set_row_height(row, 30).map_err(e)?;
+        ws.write_number_with_format(row, 0, (i + 1) as f64, &mid)
+            .map_err(e)?;
+        ws.merge_range(row, 1, row, 13, &c.name, &td).map_err(e)?;
+        ws.write_number_with_format(row, 14, c.part as f64, &num)
+            .map_err(e)?;
+        ws.write_number_with_format(row, 15, c.whole as f64, &num)
+            .map_err(e)?;
+        ws.write_number_with_format(row, 16, c.pct, &pctf)
+            .map_err(e)?;
+        ws.write_number_with_format(row, 17, c.target_pct, &pctf)
+            .map_err(e)?;
+        ws.write_string_with_format(row, 18, verdict(c.met), &mid)
+            .map_err(e)?;
+        row += 1;
+    }
+    ws.merge_range(row, 0, row, 17, "Kết luận (đạt cả các tiêu chí)", &total)
+        .map_err(e)?;
+    ws.write_string_with_format(row, 18, verdict(r.met), &total)
+        .map_err(e)?;
+    // The cells, month by month.
+    row += 2;
+    ws.write_string_with_format(
+        row,
+        0,
+        "II. Sinh hoạt chi bộ có dùng sổ tay theo tháng (x: có; -: không)",
+        &bold,
+    )
+    .map_err(e)?;
+    row += 1;
+    ws.set_row_height(row, 45).map_err(e)?;
+    for (c, h) in cells_head().iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, h, &th)
+            .map_err(e)?;
+    }
+    for (i, c) in r.cells.iter().enumerate() {
+        row += 1;
+        ws.write_number_with_format(row, 0, (i + 1) as f64, &mid)
+            .map_err(e)?;
+        ws.write_string_with_format(row, 1, &c.unit_name, &td)
+            .map_err(e)?;
+        for (m, v) in c.months.iter().enumerate() {
+            ws.write_string_with_format(row, 2 + m as u16, month_mark(*v), &mid)
+                .map_err(e)?;
+        }
+        ws.write_number_with_format(row, 14, f64::from(c.held), &num)
+            .map_err(e)?;
+        ws.write_number_with_format(row, 15, f64::from(c.due), &num)
+            .map_err(e)?;
+        ws.write_number_with_format(row, 16, c.pct, &pctf)
+            .map_err(e)?;
+        ws.write_number_with_format(row, 17, r.targets.meetings_pct, &pctf)
+            .map_err(e)?;
+        ws.write_string_with_format(row, 18, verdict(c.met), &mid)
+            .map_err(e)?;
+    }
+    signature(ws, row + 2, ncols, made_on)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    wb.save_to_buffer().map_err(e)
+}
+
+/// The date line and the signature block of the committee's forms, from row `sig`.
+fn signature(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    sig: u32,
+    ncols: u16,
+    made_on: time::Date,
+) -> Result<(), String> {
+    use rust_xlsxwriter::{Format, FormatAlign};
+    let e = |x: rust_xlsxwriter::XlsxError| x.to_string();
     let half = ncols / 2;
     let bold_c = Format::new().set_bold().set_align(FormatAlign::Center);
     let ital_c = Format::new().set_italic().set_align(FormatAlign::Center);
@@ -928,9 +1711,7 @@ pub fn to_xlsx(r: &UsageReport, made_on: time::Date) -> Result<Vec<u8>, String> 
         &ital_c,
     )
     .map_err(e)?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    wb.save_to_buffer().map_err(e)
+    Ok(())
 }
 
 fn vi_date(iso: &str) -> String {
@@ -953,5 +1734,216 @@ mod tests {
         assert_eq!(parse_day("2020-01-01"), Some(0));
         assert_eq!(pct(1, 3), 33.3);
         assert_eq!(pct(0, 0), 0.0);
+    }
+
+    fn d(s: &str) -> u16 {
+        parse_day(s).expect("date")
+    }
+
+    /// A grassroots party committee with two cells, every figure counted by hand.
+    fn small() -> ReportIndex {
+        let mut b = Builder::default();
+        b.unit("TU", "Đảng bộ tỉnh", None, "tinh-uy", true);
+        b.unit("CS", "Đảng bộ xã Một", Some("TU"), "dang-bo-co-so", true);
+        b.unit("C1", "Chi bộ thôn Một", Some("CS"), "chi-bo", true);
+        b.unit("C2", "Chi bộ thôn Hai", Some("CS"), "chi-bo", true);
+        // a: phone, registered; b: phone, not registered; c: no phone, registered.
+        b.member("1", "A", "C1", "chinh-thuc", "bi-thu", true);
+        b.member("2", "B", "C1", "chinh-thuc", "dang-vien", true);
+        b.member("3", "C", "C1", "du-bi", "dang-vien", false);
+        // d: phone, registered; e: exempt from meetings (not in the directive's base).
+        b.member("4", "D", "C2", "chinh-thuc", "bi-thu", true);
+        b.member("5", "E", "C2", "mien-sinh-hoat", "dang-vien", true);
+        let mut idx = b.finish();
+        idx.registered("1", d("2025-02-01"));
+        idx.registered("3", d("2025-05-01"));
+        idx.registered("4", d("2025-12-20"));
+        // Registered after the year: not counted.
+        idx.registered("2", d("2026-01-03"));
+        use crate::model::EventType::View;
+        idx.event("1", d("2025-12-10"), View, "x");
+        idx.event("3", d("2025-11-30"), View, "x"); // not in December
+        idx.event("4", d("2025-12-31"), View, "x");
+        idx.event("2", d("2026-01-04"), View, "x"); // after the year
+        for m in 1..=12 {
+            idx.set_meeting(&("C1".into(), format!("2025-{m:02}-15"), 3, 3, true));
+        }
+        for m in 1..=6 {
+            idx.set_meeting(&("C2".into(), format!("2025-{m:02}-05"), 2, 2, true));
+        }
+        // Outside 2025: not counted.
+        idx.set_meeting(&("C2".into(), "2024-12-05".into(), 2, 2, true));
+        idx.set_meeting(&("C2".into(), "2026-01-05".into(), 2, 2, true));
+        idx
+    }
+
+    #[test]
+    fn annual_sheet_held_to_a_hand_count() {
+        let mut idx = small();
+        idx.targets = Targets {
+            registration_pct: 60.0,
+            usage_pct: 100.0,
+            meetings_pct: 75.0,
+        };
+        let r = idx.annual("CS", 2025, d("2026-03-01")).expect("annual");
+        assert_eq!(r.as_of, "2025-12-31");
+        assert_eq!((r.members, r.registered), (5, 3));
+        let got: Vec<(&str, u64, u64, f64, bool)> = r
+            .criteria
+            .iter()
+            .map(|c| (c.code, c.part, c.whole, c.pct, c.met))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                // a and d of a, b, d (c has no phone, e is exempt).
+                ("registration", 2, 3, 66.7, true),
+                // a and d of the registered a, c, d used it in December.
+                ("usage", 2, 3, 66.7, false),
+                // C1 all twelve months, C2 January to June: 18 of 24.
+                ("meetings", 18, 24, 75.0, true),
+            ]
+        );
+        assert!(!r.met, "usage is short");
+        assert!(r.criteria[1].name.contains("tháng 12/2025"));
+        let cells: Vec<(&str, u32, u32, bool)> = r
+            .cells
+            .iter()
+            .map(|c| (c.unit_code.as_str(), c.held, c.due, c.met))
+            .collect();
+        assert_eq!(cells, [("C1", 12, 12, true), ("C2", 6, 12, false)]);
+        assert_eq!(r.cells[1].months[5], Some(true));
+        assert_eq!(r.cells[1].months[6], Some(false));
+
+        // While the year runs: months after today are not due.
+        let mid = idx.annual("CS", 2025, d("2025-06-20")).expect("annual");
+        assert_eq!(mid.as_of, "2025-06-20");
+        assert_eq!(
+            mid.cells
+                .iter()
+                .map(|c| (c.held, c.due))
+                .collect::<Vec<_>>(),
+            [(6, 6), (6, 6)]
+        );
+        assert_eq!(mid.cells[0].months[6], None);
+        // Registered by 20 June: a and c; only a has a phone.
+        assert_eq!((mid.criteria[0].part, mid.criteria[0].whole), (1, 3));
+
+        // The CSV: unit and period first, then the criteria and the cells.
+        let csv = String::from_utf8(annual_csv(&r)[3..].to_vec()).expect("utf-8");
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "Đơn vị,Đảng bộ xã Một (CS)");
+        assert_eq!(lines[1], "Kỳ báo cáo,Năm 2025");
+        assert!(lines.contains(&"1,\"Đảng viên có điện thoại thông minh, đang sinh hoạt, đã đăng ký sử dụng sổ tay\",2,3,66.7,60.0,Đạt"), "{csv}");
+        assert!(
+            lines.contains(&",Kết luận (đạt cả các tiêu chí),,,,,Chưa đạt"),
+            "{csv}"
+        );
+        assert!(
+            lines.contains(&"2,Chi bộ thôn Hai,x,x,x,x,x,x,-,-,-,-,-,-,6,12,50.0,75.0,Chưa đạt"),
+            "{csv}"
+        );
+        let mid_csv = String::from_utf8(annual_csv(&mid)[3..].to_vec()).expect("utf-8");
+        assert!(
+            mid_csv.contains("Năm 2025 (số liệu đến ngày 20/06/2025)"),
+            "{mid_csv}"
+        );
+
+        // Only grassroots organisations have one; a year not begun has none.
+        assert!(idx
+            .annual("TU", 2025, d("2026-03-01"))
+            .is_err_and(|e| e.contains("tổ chức cơ sở đảng")));
+        assert!(idx.annual("C1", 2025, d("2026-03-01")).is_err());
+        assert!(idx.annual("CS", 2027, d("2026-03-01")).is_err());
+        // Default targets: 100%, so nothing short of everyone is "Đạt".
+        idx.targets = Targets::default();
+        let r = idx.annual("CS", 2025, d("2026-03-01")).expect("annual");
+        assert!(r.criteria.iter().all(|c| !c.met));
+    }
+
+    #[test]
+    fn trend_in_one_pass_counts_as_the_report_does() {
+        let mut idx = small();
+        use crate::model::EventType::View;
+        for (card, day) in [
+            ("1", "2025-11-03"),
+            ("1", "2025-11-04"),
+            ("4", "2025-11-20"),
+            ("3", "2025-10-01"),
+        ] {
+            idx.event(card, d(day), View, "x");
+        }
+        let to = d("2025-12-31");
+        let weeks = idx.trend("TU", to, 14).expect("trend");
+        for (w, x) in weeks.iter().enumerate() {
+            let end = to - (13 - w as u16) * 7;
+            let row = idx.row(0, end - 6, end);
+            assert_eq!(x["active"], row.active, "week {w}");
+            assert_eq!(x["views"], row.views, "week {w}");
+            assert_eq!(x["to"], crate::model::format_date(date_of(end)));
+        }
+        assert_eq!(
+            weeks
+                .iter()
+                .map(|w| w["active"].as_u64().unwrap_or(0))
+                .sum::<u64>(),
+            6
+        );
+    }
+
+    #[test]
+    fn one_pass_year_and_usage_count_as_a_pass_per_month_does() {
+        let idx = small();
+        for unit in ["TU", "CS", "C1"] {
+            let y = idx.year(unit, 2025).expect("year");
+            let rows = y["rows"].as_array().expect("rows");
+            for r in rows {
+                let code = r["unit_code"].as_str().expect("code");
+                let &c = idx.unit_by_code.get(code).expect("unit");
+                for (k, m) in r["months"].as_array().expect("months").iter().enumerate() {
+                    let month = time::Month::try_from(k as u8 + 1).expect("month");
+                    let first = time::Date::from_calendar_date(2025, month, 1).expect("date");
+                    let last = first.replace_day(month.length(2025)).expect("date");
+                    let row = idx.row(c, day_number(first), day_number(last));
+                    assert_eq!(m["active"], row.active, "{code} {k}");
+                    assert_eq!(m["cells"], row.cells, "{code} {k}");
+                    assert_eq!(m["cells_meeting"], row.cells_meeting, "{code} {k}");
+                    assert_eq!(
+                        m["registration_target_pct"], row.registration_target_pct,
+                        "{code} {k}"
+                    );
+                    assert_eq!(
+                        m["meeting_attendance_pct"], row.meeting_attendance_pct,
+                        "{code} {k}"
+                    );
+                }
+            }
+            assert_eq!(
+                rows.last().map(|r| r["total"].clone()),
+                Some(serde_json::json!(true))
+            );
+            for (from, to) in [
+                ("2025-01-01", "2025-12-31"),
+                ("2025-12-01", "2025-12-31"),
+                ("2020-01-01", "2026-06-30"),
+            ] {
+                let u = idx.usage(unit, d(from), d(to)).expect("usage");
+                let &c = idx.unit_by_code.get(unit).expect("unit");
+                let whole = idx.row(c, d(from), d(to));
+                assert_eq!(u.total, whole, "{unit} {from}..{to}");
+            }
+        }
+        assert_eq!(
+            idx.year("CS", 2025).expect("year")["rows"]
+                .as_array()
+                .map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(
+            idx.year("C1", 2025).expect("year")["rows"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
     }
 }

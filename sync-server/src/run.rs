@@ -129,6 +129,27 @@ pub struct ServerOptions {
     pub http_redirect: Option<SocketAddr>,
     /// With `http_redirect`: where certbot's `--webroot` puts its ACME challenges.
     pub acme_webroot: Option<PathBuf>,
+    /// `--push-contact`: Web Push for new notices, signed with this contact (VAPID `sub`).
+    pub push_contact: Option<String>,
+}
+
+/// Checks `--push-contact`: the operator's address a push service may write to.
+pub fn push_contact(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let ok = match s.split_once(':') {
+        Some(("mailto", rest)) => rest.contains('@') && !rest.contains(char::is_whitespace),
+        Some(("https", rest)) => {
+            rest.starts_with("//") && rest.len() > 2 && !rest.contains(char::is_whitespace)
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "--push-contact wants mailto:ADDRESS or https://URL (how a push service reaches the operator), found \"{s}\""
+        ))
+    }
 }
 
 /// `sotay server`: serve a built site and the API in production.
@@ -164,6 +185,9 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
             );
         }
         app.limits = opts.limits;
+        if let Some(contact) = &opts.push_contact {
+            app.push = Some(Arc::new(crate::push::PushConfig::new(contact, false)));
+        }
         app.trusted_proxies = crate::proxy::TrustedProxies::new(opts.trusted_proxies);
         let app = Arc::new(app);
         let started = std::time::Instant::now();
@@ -316,6 +340,67 @@ pub fn create_admin(db: &DbUrl, unit: &str) -> Result<String, String> {
             .map_err(|e| e.to_string())
     })?;
     Ok(token)
+}
+
+/// `sotay notice post`: a notice to `unit`'s members, checked as the API checks one; returns
+/// it as JSON (NOTICE of DESIGN.md).
+pub fn post_notice(
+    db: &DbUrl,
+    unit: &str,
+    title: &str,
+    body: &str,
+    expires_on: Option<&str>,
+) -> Result<String, String> {
+    use serde_json::json;
+    let unit = crate::model::UnitCode::parse(unit)
+        .ok_or_else(|| format!("\"{unit}\" is not a unit code"))?;
+    let title = crate::notice_api::clean_title(Some(&json!(title))).map_err(|e| e.message)?;
+    let body = crate::notice_api::clean_body(Some(&json!(body))).map_err(|e| e.message)?;
+    let expires_on = crate::notice_api::clean_expiry(
+        expires_on.map(|d| json!(d)).as_ref(),
+        crate::model::today_vn(),
+    )
+    .map_err(|e| e.message)?;
+    let id = crate::notice_api::new_id().map_err(|e| e.message)?;
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        let notice = store
+            .post_notice(
+                crate::notice_db::NewNotice {
+                    id,
+                    unit: unit.clone(),
+                    title,
+                    body,
+                    expires_on,
+                    posted_by: unit.clone(),
+                },
+                now(),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::Invalid(_) => format!(
+                    "no unit {unit} in the roster; import the roster first (sotay roster import)"
+                ),
+                e => e.to_string(),
+            })?;
+        serde_json::to_string_pretty(&notice).map_err(|e| e.to_string())
+    })
+}
+
+/// `sotay notice withdraw`: withdraws a notice by id.
+pub fn withdraw_notice(db: &DbUrl, id: &str) -> Result<(), String> {
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        if store
+            .withdraw_notice(id.to_string(), now())
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Ok(())
+        } else {
+            Err(format!("no notice {id}"))
+        }
+    })
 }
 
 /// Output formats of `sotay report usage`.

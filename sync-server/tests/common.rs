@@ -217,33 +217,60 @@ pub fn start_with_limits(
     limits: Option<sotay_sync_server::limits::Limits>,
 ) -> Server {
     let pg = (backend() == Backend::Postgres).then(|| Arc::new(PgDb::new()));
-    start_on(pg, Some((units_csv, members_csv)), limits)
+    start_on(pg, Some((units_csv, members_csv)), limits, None)
+}
+
+/// Like `start_with`, with Web Push on (`push`: the tests' local receiver is allowed).
+pub fn start_with_push(
+    units_csv: &str,
+    members_csv: &str,
+    push: sotay_sync_server::push::PushConfig,
+) -> Server {
+    let pg = (backend() == Backend::Postgres).then(|| Arc::new(PgDb::new()));
+    start_on(pg, Some((units_csv, members_csv)), None, Some(push))
+}
+
+/// With other rate limits and Web Push on or off.
+pub fn start_full(
+    units_csv: &str,
+    members_csv: &str,
+    limits: Option<sotay_sync_server::limits::Limits>,
+    push: Option<sotay_sync_server::push::PushConfig>,
+) -> Server {
+    let pg = (backend() == Backend::Postgres).then(|| Arc::new(PgDb::new()));
+    start_on(pg, Some((units_csv, members_csv)), limits, push)
+}
+
+/// Another instance on the same PostgreSQL database as `s`, with Web Push on.
+pub fn second_instance_with_push(s: &Server, push: sotay_sync_server::push::PushConfig) -> Server {
+    start_on(s.pg.clone(), None, None, Some(push))
 }
 
 /// Another server on the same PostgreSQL database as `s` (an instance behind the same load
 /// balancer): its own site folder, its own process state, nothing else.
 pub fn second_instance(s: &Server, limits: Option<sotay_sync_server::limits::Limits>) -> Server {
-    start_on(s.pg.clone(), None, limits)
+    start_on(s.pg.clone(), None, limits, None)
 }
 
 /// A server on an existing PostgreSQL database, as it is.
 pub fn start_on_pg(pg: Arc<PgDb>) -> Server {
-    start_on(Some(pg), None, None)
+    start_on(Some(pg), None, None, None)
 }
 
 /// Like `start`, with these rate limits, believing the proxies in `trusted` (CIDR ranges).
 pub fn start_trusting(limits: sotay_sync_server::limits::Limits, trusted: &[&str]) -> Server {
     let pg = (backend() == Backend::Postgres).then(|| Arc::new(PgDb::new()));
     let ranges = trusted.iter().map(|r| r.parse().expect("range")).collect();
-    start_on_with(pg, Some((UNITS, MEMBERS)), Some(limits), ranges)
+    start_on_with(pg, Some((UNITS, MEMBERS)), Some(limits), ranges, None)
 }
 
 fn start_on(
     pg: Option<Arc<PgDb>>,
     roster: Option<(&str, &str)>,
     limits: Option<sotay_sync_server::limits::Limits>,
+    push: Option<sotay_sync_server::push::PushConfig>,
 ) -> Server {
-    start_on_with(pg, roster, limits, Vec::new())
+    start_on_with(pg, roster, limits, Vec::new(), push)
 }
 
 fn start_on_with(
@@ -251,6 +278,7 @@ fn start_on_with(
     roster: Option<(&str, &str)>,
     limits: Option<sotay_sync_server::limits::Limits>,
     trusted: Vec<sotay_sync_server::proxy::Cidr>,
+    push: Option<sotay_sync_server::push::PushConfig>,
 ) -> Server {
     let dir = tempfile::tempdir().expect("tmp");
     let site = dir.path().join("public");
@@ -287,6 +315,7 @@ fn start_on_with(
         app.limits = l;
     }
     app.trusted_proxies = sotay_sync_server::proxy::TrustedProxies::new(trusted);
+    app.push = push.map(Arc::new);
     let app = Arc::new(app);
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

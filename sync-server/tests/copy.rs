@@ -10,8 +10,9 @@ use sotay_sync_server::store::Storage;
 
 #[test]
 fn sqlite_to_postgres_keeps_everything() {
-    // A server on SQLite with registrations, events of every kind and an admin.
-    let s = start();
+    // A server on SQLite with registrations, events of every kind and an admin (and Web Push).
+    let push = sotay_sync_server::push::PushConfig::new("mailto:ops@example.vn", true);
+    let s = start_full(UNITS, MEMBERS, None, Some(push));
     let t1 = token(s.addr, "10000001");
     let t3 = token(s.addr, "10000003");
     let now = now_rfc3339();
@@ -56,6 +57,41 @@ fn sqlite_to_postgres_keeps_everything() {
         json!({"held_on": today, "present": ["10000001"], "excused": ["10000002"], "docs": ["dieu-le"]}),
     );
     let root = admin(&s, "TU");
+    // A notice, read once.
+    let r = request(
+        s.addr,
+        "POST",
+        "/api/v1/notices",
+        &[("authorization", &format!("Bearer {root}"))],
+        r#"{"title": "Thông báo", "body": "Nội dung"}"#.as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let notice = r.json()["notice"]["id"].as_str().expect("id").to_string();
+    let r = post_json(
+        s.addr,
+        "/api/v1/events",
+        Some(&t3),
+        &json!({"events": [{"id": "00000000-0000-4000-8000-000000000006", "type": "notice_read", "notice": notice, "at": now}]}),
+    );
+    assert_eq!(r.json()["results"][0]["status"], "stored", "{}", r.text());
+    // The push key (made when first asked for) and a phone's subscription: a new key after the
+    // move would silently end every subscription.
+    assert_eq!(
+        request(s.addr, "GET", "/api/v1/push/key", &[], b"").status,
+        200
+    );
+    let r = request(
+        s.addr,
+        "PUT",
+        "/api/v1/push/subscription",
+        &[("authorization", &format!("Bearer {t1}"))],
+        json!({"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": {
+            "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+            "auth": "tBHItJI5svbpez7KI4CCXg"}})
+        .to_string()
+        .as_bytes(),
+    );
+    assert_eq!(r.status, 204, "{}", r.text());
     let report = |srv: &Server| {
         let r = request(
             srv.addr,
@@ -85,6 +121,10 @@ fn sqlite_to_postgres_keeps_everything() {
         "meeting_schedules",
         "doc_reads",
         "admin_tokens",
+        "notices",
+        "notice_reads",
+        "push_keys",
+        "push_subscriptions",
     ] {
         assert_eq!(
             n(t),
@@ -97,7 +137,17 @@ fn sqlite_to_postgres_keeps_everything() {
             "{t}"
         );
     }
-    assert_eq!(n("events"), Some(5));
+    assert_eq!(n("events"), Some(6));
+    assert_eq!(n("notice_reads"), Some(1));
+    assert_eq!(
+        (n("push_keys"), n("push_subscriptions")),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        pg.count("SELECT count(*) FROM push_keys WHERE length(private_key) = 43"),
+        1,
+        "the key itself, not only a row"
+    );
     assert_eq!(
         pg.count("SELECT value FROM meta WHERE key = 'roster_version'"),
         s.count("SELECT value FROM meta WHERE key = 'roster_version'")
@@ -107,6 +157,24 @@ fn sqlite_to_postgres_keeps_everything() {
     // resending an event it sent before the move gets "duplicate".
     let p = on_database(&pg);
     assert_eq!(report(&p), before);
+    let notices = |srv: &Server| {
+        let r = request(
+            srv.addr,
+            "GET",
+            "/api/v1/reports/notices",
+            &[("authorization", &format!("Bearer {root}"))],
+            b"",
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    let n = notices(&s);
+    assert_eq!(n["notices"][0]["read"], 1, "{n}");
+    assert_eq!(
+        notices(&p),
+        n,
+        "the notice and who read it moved as they were"
+    );
     let meeting = |srv: &Server| {
         let r = request(
             srv.addr,
@@ -146,7 +214,7 @@ fn sqlite_to_postgres_keeps_everything() {
     // Copying again into the now non-empty database is refused, and changes nothing.
     let err = sotay_sync_server::run::db_copy(&from, &to).expect_err("second copy");
     assert!(err.contains("not empty"), "{err}");
-    assert_eq!(pg.count("SELECT count(*) FROM events"), 5);
+    assert_eq!(pg.count("SELECT count(*) FROM events"), 6);
 
     // Only sqlite -> postgres.
     let err = sotay_sync_server::run::db_copy(&to, &from).expect_err("wrong way");

@@ -160,6 +160,10 @@ fn row(
         "smartphone_members": smart.0, "smartphone_registered": smart.1,
         "registration_target_pct": if smart.0 == 0 { 0.0 } else { (smart.1 as f64 * 1000.0 / smart.0 as f64).round() / 10.0 },
         "registration_target_met": smart.2, "meeting_target_met": mmet,
+        // Everyone active in these periods is registered: usage is active / registered.
+        "usage_pct": if registered == 0 { 0.0 } else { (active as f64 * 1000.0 / registered as f64).round() / 10.0 },
+        "usage_target_met": registered > 0 && active == registered,
+        "active_registered": active,
     })
 }
 
@@ -417,7 +421,15 @@ fn csv_and_excel_forms() {
         "UTF-8 BOM for Excel"
     );
     let text = String::from_utf8(csv.body[3..].to_vec()).expect("utf-8");
-    let lines: Vec<&str> = text.lines().collect();
+    let all: Vec<&str> = text.lines().collect();
+    // The unit and the period first, so that a file on its own says what it counts.
+    assert_eq!(all[0], "Đơn vị,Đảng bộ tỉnh Mẫu (TU)");
+    let vi = |d: String| format!("{}/{}/{}", &d[8..10], &d[5..7], &d[..4]);
+    assert_eq!(
+        all[1],
+        format!("Thời gian,từ ngày {} đến ngày {}", vi(day(29)), vi(day(0)))
+    );
+    let lines = &all[3..];
     assert_eq!(lines[0], "STT,Đơn vị,Tổng số đảng viên,Đã đăng ký,Tỷ lệ %,Chưa đăng ký: chính thức,Chưa đăng ký: dự bị,Chưa đăng ký: miễn sinh hoạt,Đang sử dụng,Số chi bộ,Số chi bộ sử dụng trong sinh hoạt,Tỷ lệ %,Lượt truy cập");
     assert_eq!(lines[1], "1,Chi bộ Sở Ba,1,1,100.0,0,0,0,1,1,0,0.0,1");
     assert_eq!(lines[2], "2,Đảng bộ huyện Một,7,5,71.4,1,0,1,3,2,2,100.0,4");
@@ -498,6 +510,151 @@ fn csv_and_excel_forms() {
     assert!(converted.contains("NGƯỜI LẬP BIỂU"), "signature block");
 }
 
+/// Converts an xlsx file to CSV with LibreOffice: what a spreadsheet program reads in it.
+fn libreoffice_csv(xlsx: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("sheet.xlsx");
+    std::fs::write(&file, xlsx).expect("write");
+    let out = std::process::Command::new("soffice")
+        .args(["--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir"])
+        .arg(dir.path())
+        .arg(&file)
+        .env("HOME", dir.path())
+        .output()
+        .expect("LibreOffice (soffice) must be installed for this test: Debian package libreoffice-calc-nogui");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(dir.path().join("sheet.csv")).expect("converted csv")
+}
+
+#[test]
+fn annual_sheet_of_a_grassroots_organisation() {
+    let s = scenario();
+    let root = admin(&s, "TU");
+    let year = &day(0)[..4];
+    // CB3 (chi-bo-co-so): G registered with a phone (H moved away); G's one view 3 days ago
+    // counts for usage if it fell in this month; no meeting.
+    let r = get_with(
+        &s,
+        &format!("/api/v1/reports/annual?unit=CB3&year={year}"),
+        &root,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["as_of"], day(0));
+    let month: u64 = day(0)[5..7].parse().expect("month");
+    let used = u64::from(day(3)[..7] == day(0)[..7]);
+    let c = |i: usize| {
+        (
+            v["criteria"][i]["part"].as_u64().unwrap_or(99),
+            v["criteria"][i]["whole"].as_u64().unwrap_or(99),
+            v["criteria"][i]["met"].as_bool().unwrap_or(true),
+        )
+    };
+    assert_eq!(c(0), (1, 1, true), "{v}");
+    assert_eq!(c(1), (used, 1, used == 1), "{v}");
+    assert_eq!(c(2), (0, month, false), "{v}");
+    assert_eq!(v["met"], false);
+    assert_eq!(v["cells"][0]["unit_code"], "CB3");
+
+    let csv = get_with(
+        &s,
+        &format!("/api/v1/reports/annual.csv?unit=CB3&year={year}"),
+        &root,
+    );
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let text = String::from_utf8(csv.body[3..].to_vec()).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "Đơn vị,Chi bộ Sở Ba (CB3)");
+    assert!(
+        lines[1].starts_with(&format!("Kỳ báo cáo,Năm {year}")),
+        "{text}"
+    );
+    assert!(text.contains(",1,1,100.0,100.0,Đạt"), "{text}");
+
+    // The Excel form, read by LibreOffice: the same figures.
+    let xlsx = get_with(
+        &s,
+        &format!("/api/v1/reports/annual.xlsx?unit=CB3&year={year}"),
+        &root,
+    );
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx
+        .header("content-disposition")
+        .is_some_and(|d| d.contains(&format!("danh-gia-so-tay-CB3-{year}.xlsx"))));
+    let sheet = libreoffice_csv(&xlsx.body);
+    assert!(
+        sheet.contains("BIỂU TIÊU CHÍ SỔ TAY ĐẢNG VIÊN ĐIỆN TỬ"),
+        "{sheet}"
+    );
+    assert!(sheet.contains("Đơn vị: Chi bộ Sở Ba (CB3)"), "{sheet}");
+    assert!(sheet.contains("NGƯỜI LẬP BIỂU"), "{sheet}");
+    let rows: Vec<Vec<String>> = sheet
+        .lines()
+        .map(|l| {
+            l.split(',')
+                .map(|c| c.trim_matches('"').to_string())
+                .collect()
+        })
+        .collect();
+    let crit = rows
+        .iter()
+        .find(|r| {
+            r.get(1)
+                .is_some_and(|c| c.starts_with("Đảng viên có điện thoại"))
+        })
+        .unwrap_or_else(|| panic!("no registration row in {sheet}"));
+    let filled: Vec<&str> = crit
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        filled[filled.len() - 5..],
+        ["1", "1", "100.0", "100.0", "Đạt"],
+        "{crit:?}"
+    );
+    let cell = rows
+        .iter()
+        .find(|r| r.get(1).is_some_and(|c| c == "Chi bộ Sở Ba"))
+        .unwrap_or_else(|| panic!("no cell row in {sheet}"));
+    assert_eq!(
+        cell.iter().filter(|c| *c == "-").count() as u64,
+        month,
+        "{cell:?}"
+    );
+    assert_eq!(cell.last().map(String::as_str), Some("Chưa đạt"));
+
+    // Only grassroots organisations; within the token's scope; not a year to come.
+    let not = get_with(&s, "/api/v1/reports/annual?unit=DB1", &root);
+    assert_eq!(not.status, 404);
+    assert_eq!(not.json()["error"]["code"], "no_annual_sheet");
+    assert!(not.json()["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("tổ chức cơ sở đảng")));
+    let db1 = admin(&s, "DB1");
+    assert_eq!(
+        get_with(&s, "/api/v1/reports/annual.xlsx?unit=CB3", &db1).status,
+        403
+    );
+    assert_eq!(
+        get_with(&s, "/api/v1/reports/annual?unit=CB3", &db1).status,
+        403
+    );
+    assert_eq!(
+        get_with(&s, "/api/v1/reports/annual?unit=CB3&year=2099", &root).status,
+        404
+    );
+    assert_eq!(
+        get_with(&s, "/api/v1/reports/annual?unit=CB3&year=abc", &root).status,
+        400
+    );
+}
+
 /// The same tests with the server on PostgreSQL.
 mod postgres {
     use super::common::on_postgres;
@@ -513,5 +670,9 @@ mod postgres {
     #[test]
     fn csv_and_excel_forms() {
         on_postgres(super::csv_and_excel_forms)
+    }
+    #[test]
+    fn annual_sheet_of_a_grassroots_organisation() {
+        on_postgres(super::annual_sheet_of_a_grassroots_organisation)
     }
 }

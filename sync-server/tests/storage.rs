@@ -244,7 +244,8 @@ fn postgres_keeps_the_contract() {
     contract(DbUrl::Postgres(pg.url.clone()));
 }
 
-/// A database written before meeting records (SQLite schema 3, PostgreSQL 1): its
+/// A database written before meeting records (SQLite schema 3, PostgreSQL 1; the later tables
+/// dropped too): its
 /// `meeting_held` events become one record per cell and month on opening — the last event of
 /// the month, its attendees at most the cell's members — and the reports count them.
 fn old_meeting_events_become_records(url: DbUrl, downgrade: impl FnOnce()) {
@@ -329,12 +330,18 @@ fn sqlite_old_meeting_events_become_records() {
     let path = dir.path().join("db.sqlite");
     let p2 = path.clone();
     old_meeting_events_become_records(DbUrl::Sqlite(path), move || {
-        // Schema 3 as it was: cell_meetings instead of meetings and schedules.
+        // Schema 3 as it was: cell_meetings instead of meetings and schedules (and what later
+        // migrations add dropped).
         let c = rusqlite::Connection::open(&p2).expect("db");
         c.busy_timeout(std::time::Duration::from_secs(10))
             .expect("timeout");
         c.execute_batch(
-            "DROP TABLE meetings; DROP TABLE meeting_schedules;
+            "DROP TABLE meetings; DROP TABLE meeting_schedules; DROP INDEX events_feedback;
+             DROP TABLE notices; DROP TABLE notice_reads; DROP TABLE push_keys; DROP TABLE push_subscriptions;
+             DROP INDEX admin_tokens_id; DROP TABLE admin_token_log;
+             ALTER TABLE admin_tokens DROP COLUMN id; ALTER TABLE admin_tokens DROP COLUMN holder;
+             ALTER TABLE admin_tokens DROP COLUMN created_by; ALTER TABLE admin_tokens DROP COLUMN revoked_at;
+             ALTER TABLE admin_tokens DROP COLUMN revoked_by;
              CREATE TABLE cell_meetings (unit_code TEXT NOT NULL, day TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (unit_code, day, event_id)) WITHOUT ROWID;
              INSERT INTO cell_meetings SELECT unit_code, day, id FROM events WHERE type = 'meeting_held';
              PRAGMA user_version = 3;",
@@ -359,6 +366,9 @@ fn postgres_old_meeting_events_become_records() {
             tokio::spawn(conn);
             c.batch_execute(
                 "DROP TABLE meetings; DROP TABLE meeting_schedules;
+                 DROP TABLE notices; DROP TABLE notice_reads; DROP TABLE push_keys; DROP TABLE push_subscriptions;
+                 DROP TABLE admin_token_log;
+                 ALTER TABLE admin_tokens DROP COLUMN id, DROP COLUMN holder, DROP COLUMN created_by, DROP COLUMN revoked_at, DROP COLUMN revoked_by;
                  CREATE TABLE cell_meetings (unit_code TEXT NOT NULL, day TEXT NOT NULL, event_id UUID NOT NULL, PRIMARY KEY (unit_code, day, event_id));
                  INSERT INTO cell_meetings SELECT unit_code, day, id FROM events WHERE type = 'meeting_held';
                  DELETE FROM sotay_migrations WHERE version > 1;",

@@ -191,7 +191,7 @@ run(async () => {
       dashboard.head = await page.locator("table.report thead th").allTextContents();
       dashboard.rows = await page.$$eval("table.report tbody tr", (trs) => trs.map((tr) => Array.from(tr.cells).map((c) => c.textContent)));
       dashboard.year = await page.$$eval(".admin-meetings tbody tr", (trs) => trs.map((tr) => Array.from(tr.cells).map((c) => c.textContent)));
-      await shot(page, "meeting-dashboard-" + w, ".admin-targets");
+      await shot(page, "meeting-dashboard-" + w, ".kpis");
       await shot(page, "meeting-dashboard-year-" + w, ".admin-meetings");
       await ctx.close();
     }

@@ -10,6 +10,7 @@
 // - When storage runs out, installing keeps what fits (the most useful files come first) and
 //   says how much is missing; pages the member read and sections they chose stay saved.
 // - Background Sync flushes the outbox of reading events (outbox.js).
+// - Web Push: a committee's new notice shows a notification that opens it (see the end).
 "use strict";
 const VERSION = "__SOTAY_VERSION__";
 const MANIFEST = "__SOTAY_MANIFEST__";
@@ -22,6 +23,7 @@ const OFFLINE = BASE + "ngoai-tuyen/";
 const NOT_FOUND = BASE + "404.html";
 const NAV_TIMEOUT_MS = 3000;
 const RUNTIME_MAX = 300;
+const ICON = "__SOTAY_ICON__";
 importScripts("__SOTAY_OUTBOX__");
 
 async function notify(msg) {
@@ -238,5 +240,52 @@ self.addEventListener("message", (event) => {
 });
 
 self.addEventListener("sync", (event) => {
-  if (event.tag === "sotay-outbox") event.waitUntil(self.SotayOutbox.flush());
+  // Once what waited is sent, the committees' notices are asked for (conditionally).
+  if (event.tag === "sotay-outbox") {
+    event.waitUntil(self.SotayOutbox.flush().then((r) => self.SotayOutbox.refreshNotices().catch(() => null).then(() => r)));
+  }
+});
+
+// Web Push (a committee's new notice, sent by the server to a phone that subscribed on the
+// notices page): shows a notification, and keeps the phone's list of notices up to date so that
+// the notice opens offline too. The message is JSON {notice, title, unit}; anything else shows
+// a generic notification (the notices page says the rest).
+function noticeUrl(id) {
+  return self.registration.scope + "thong-bao/" + (id ? "?id=" + encodeURIComponent(id) : "");
+}
+
+self.addEventListener("push", (event) => {
+  let msg = {};
+  try { msg = event.data ? event.data.json() : {}; } catch (e) { msg = {}; }
+  const id = typeof msg.notice === "string" ? msg.notice : "";
+  const title = typeof msg.title === "string" && msg.title ? msg.title : "Thông báo mới của cấp ủy";
+  const body = typeof msg.unit === "string" && msg.unit ? msg.unit : "Mở sổ tay để xem thông báo.";
+  event.waitUntil(Promise.all([
+    self.registration.showNotification(title, {
+      body,
+      tag: "sotay-notice-" + id,
+      lang: "vi",
+      icon: ICON || undefined,
+      data: { url: noticeUrl(id) },
+    }),
+    self.SotayOutbox.refreshNotices().then(() => notify({ type: "notices" })).catch(() => null),
+  ]));
+});
+
+// Tapping the notification opens the notice: in a window of the handbook that is open, else in
+// a new one.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || noticeUrl("");
+  event.waitUntil((async () => {
+    const all = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const mine = all.filter((c) => c.url.startsWith(self.registration.scope));
+    for (const c of mine) {
+      try {
+        const opened = "navigate" in c ? await c.navigate(url) : null;
+        if (opened) return opened.focus ? opened.focus().catch(() => opened) : opened;
+      } catch (e) { /* not controlled by this worker: try the next, or a new window */ }
+    }
+    return self.clients.openWindow(url);
+  })());
 });

@@ -76,6 +76,7 @@
       backoff = 5000;
       nextTry = 0;
       updateMemberLine();
+      if (r && r.sent) window.dispatchEvent(new CustomEvent("sotay:synced", { detail: r }));
       return r;
     }, function () {
       nextTry = Date.now() + backoff;

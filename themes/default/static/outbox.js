@@ -3,6 +3,8 @@
 // the page or from the service worker (Background Sync).
 // An event leaves the outbox only when the server has answered for it; the server ignores
 // an event it already has (same id), so a batch sent twice is never counted twice.
+// It also keeps the committees' notices for offline reading (`notices`): asked for with the
+// ETag of the copy kept, so that the server sends nothing when nothing changed.
 (function (g) {
   "use strict";
   var DB = "sotay", VERSION = 2, MAX_BATCH = 500;
@@ -155,6 +157,29 @@
     });
   }
 
+  /** Asks the server for this member's notices, conditionally: kept in "notices" as
+   *  {etag, list, checked} (a 304 only updates `checked`). Resolves to what is kept; rejects
+   *  when the network or the server failed (what was kept stays). */
+  function refreshNotices() {
+    return Promise.all([get("token"), get("notices")]).then(function (v) {
+      var token = v[0], kept = v[1];
+      if (!token) return kept || null;
+      var headers = { authorization: "Bearer " + token };
+      if (kept && kept.etag) headers["if-none-match"] = kept.etag;
+      return fetch(base() + "api/v1/notices", { headers: headers, cache: "no-store", credentials: "same-origin" }).then(function (res) {
+        if (res.status === 304 && kept) {
+          kept.checked = Date.now();
+          return set("notices", kept).then(function () { return kept; });
+        }
+        if (!res.ok) throw new Retry("notices " + res.status);
+        return res.json().then(function (body) {
+          var now = { etag: res.headers.get("etag") || "", list: body.notices || [], checked: Date.now() };
+          return set("notices", now).then(function () { return now; });
+        });
+      });
+    });
+  }
+
   var flushing = null;
   /** Sends what waits; resolves to {sent, pending}; rejects with Retry when it should be tried
    *  later. The page and the service worker may both flush: a Web Lock makes them take turns,
@@ -220,5 +245,5 @@
     });
   }
 
-  g.SotayOutbox = { add: add, register: register, request: request, pendingRequest: pendingRequest, flush: flush, get: get, set: set, del: del, count: count, uuid: uuid, Retry: Retry };
+  g.SotayOutbox = { add: add, register: register, request: request, pendingRequest: pendingRequest, flush: flush, refreshNotices: refreshNotices, get: get, set: set, del: del, count: count, uuid: uuid, Retry: Retry };
 })(self);

@@ -10,6 +10,10 @@
 //! Traffic is a mix of static pages (with `Accept-Encoding: gzip`), search API calls, event
 //! batches (unique UUIDs, rotating member tokens) and `/healthz`. Prints one JSON object.
 //!
+//! With `--notices FILE` (bench/notices/run.sh) every request is instead a phone asking for its
+//! notices, `GET /api/v1/notices`, each line's member once in turn (`TOKEN`, or `TOKEN ETAG`
+//! for a phone that already has them and sends `If-None-Match`); reported as class "notices".
+//!
 //! ```text
 //! sotay-loadgen --addr 127.0.0.1:8080 --rate 1000 --duration 30 --warmup 5 \
 //!     --urls urls.txt --queries queries.txt --tokens tokens.txt --docs docs.txt \
@@ -38,6 +42,8 @@ struct Opts {
     mix: [u32; 4],
     batch: usize,
     timeout: Duration,
+    /// `--notices`: (token, ETag the phone kept) per phone.
+    notices: Vec<(String, Option<String>)>,
 }
 
 fn lines(path: &str) -> Vec<String> {
@@ -63,6 +69,7 @@ fn parse_args() -> Opts {
         mix: [60, 20, 15, 5],
         batch: 10,
         timeout: Duration::from_secs(10),
+        notices: Vec::new(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -78,6 +85,15 @@ fn parse_args() -> Opts {
             "--tokens" => o.tokens = lines(&v),
             "--docs" => o.docs = lines(&v),
             "--batch" => o.batch = v.parse().expect("--batch N"),
+            "--notices" => {
+                o.notices = lines(&v)
+                    .into_iter()
+                    .map(|l| match l.split_once(' ') {
+                        Some((t, e)) => (t.to_string(), Some(e.trim().to_string())),
+                        None => (l, None),
+                    })
+                    .collect()
+            }
             "--timeout" => o.timeout = Duration::from_secs_f64(v.parse().expect("--timeout S")),
             "--mix" => {
                 let p: Vec<u32> = v.split(',').map(|x| x.parse().expect("--mix a,b,c,d")).collect();
@@ -325,7 +341,13 @@ async fn run(o: Rc<Opts>) {
             }
             c
         };
+        let class = if o.notices.is_empty() { class } else { 0 };
         let req: Vec<u8> = match class {
+            0 if !o.notices.is_empty() => {
+                let (token, etag) = &o.notices[(i as usize) % o.notices.len()];
+                let inm = etag.as_ref().map(|e| format!("If-None-Match: {e}\r\n")).unwrap_or_default();
+                format!("GET /api/v1/notices HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n{inm}User-Agent: sotay-loadgen\r\n\r\n").into_bytes()
+            }
             0 => {
                 let p = &o.urls[rng.below(o.urls.len())];
                 format!("GET {p} HTTP/1.1\r\nHost: bench\r\nAccept-Encoding: gzip\r\nUser-Agent: sotay-loadgen\r\n\r\n").into_bytes()
@@ -448,7 +470,7 @@ async fn run(o: Rc<Opts>) {
         let statuses: Vec<String> = st.statuses.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
         parts.push(format!(
             "\"{}\":{{{},\"ok\":{},\"non2xx\":{},\"errors\":{},\"events_stored\":{},\"statuses\":{{{}}}}}",
-            CLASSES[k],
+            if k == 0 && !o.notices.is_empty() { "notices" } else { CLASSES[k] },
             summary(&mut st.lat_us),
             st.ok,
             st.non2xx,
