@@ -240,7 +240,8 @@
   function downloadStatus(m) {
     var what = m.update ? "bản cập nhật sổ tay" : "sổ tay để đọc khi không có mạng";
     if (m.type === "stalled") return "Mất kết nối, sẽ tiếp tục tải " + what + (m.total ? " (đã lưu " + m.done + "/" + m.total + ")." : ".");
-    return "Đang tải… " + m.done + "/" + m.total + " (" + what + ")";
+    // One slim line at a 360 px screen's foot: the count and what is saved, briefly.
+    return "Đang tải… " + m.done + "/" + m.total + (m.update ? " (bản cập nhật)" : " trang");
   }
 
   var installDelay = 15000, installTimer = null;
