@@ -47,7 +47,9 @@ def phones(db, out, registered, seed):
 
 
 def reads(db, notice, share, seed):
-    rng = random.Random(seed)
+    # A generator of its own per notice: the same seed for each would give each notice's
+    # readers the same event ids.
+    rng = random.Random(f"{seed}:{notice}")
     c = sqlite3.connect(db)
     (unit,) = c.execute("SELECT unit_code FROM notices WHERE id = ?", (notice,)).fetchone()
     (path,) = c.execute("SELECT path FROM units WHERE code = ?", (unit,)).fetchone()

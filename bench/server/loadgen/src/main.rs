@@ -104,7 +104,10 @@ fn parse_args() -> Opts {
         }
         i += 2;
     }
-    assert!(o.mix[2] == 0 || !o.tokens.is_empty(), "events in the mix need --tokens");
+    assert!(
+        o.mix[2] == 0 || !o.tokens.is_empty() || !o.notices.is_empty(),
+        "events in the mix need --tokens"
+    );
     o
 }
 
