@@ -586,32 +586,9 @@ async fn events<S: Storage>(
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
         return Err(limited(retry, "requests"));
     }
-    let token = auth::bearer(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        "m_",
-    )
-    .ok_or_else(|| {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "send the member token from registration as Authorization: Bearer m_...",
-        )
-    })?;
+    // The token is checked before the body is read: an unknown phone's batch is not read.
+    let member = crate::caller::member(app, &req).await?;
     let body = read_body(req, MAX_EVENTS_BODY).await?;
-    let member = app
-        .store
-        .member_for_token(auth::hash(&token))
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "unknown token: register this phone again",
-            )
-        })?;
     if let Err(retry) = app
         .check_limit(&app.limits.events_by_member, member.card_number.as_str())
         .await

@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod caller;
 pub mod client;
 pub mod config;
 pub mod db;

@@ -7,12 +7,11 @@
 use crate::api::{
     error, json_response, limited, now, parse_json, read_body, store_error, ApiError,
 };
-use crate::auth;
+use crate::caller;
 use crate::http::{App, Resp};
 use crate::model::{parse_date, today_vn, CardNumber, Month};
 use crate::store::{MemberRef, NewMeeting, Storage, StoreError};
 use hyper::body::Incoming;
-use hyper::header;
 use hyper::{Method, Request, StatusCode};
 use serde_json::{json, Value};
 use std::net::IpAddr;
@@ -98,7 +97,7 @@ pub async fn handle<S: Storage>(
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
         return Err(limited(retry, "requests"));
     }
-    let member = member(app, &req).await?;
+    let member = caller::member(app, &req).await?;
     if let Err(retry) = app
         .check_limit(&app.limits.events_by_member, member.card_number.as_str())
         .await
@@ -140,36 +139,6 @@ pub async fn handle<S: Storage>(
             members(app, member, month).await
         }
     }
-}
-
-async fn member<S: Storage>(
-    app: &Arc<App<S>>,
-    req: &Request<Incoming>,
-) -> Result<MemberRef, ApiError> {
-    let token = auth::bearer(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        "m_",
-    )
-    .ok_or_else(|| {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "send the member token from registration as Authorization: Bearer m_...",
-        )
-    })?;
-    app.store
-        .member_for_token(auth::hash(&token))
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "unknown token: register this phone again",
-            )
-        })
 }
 
 fn secretary(m: &MemberRef) -> Result<(), ApiError> {

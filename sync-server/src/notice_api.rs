@@ -8,7 +8,7 @@
 use crate::api::{
     error, json_response, limited, now, parse_json, read_body, store_error, ApiError,
 };
-use crate::auth;
+use crate::caller;
 use crate::http::{empty, App, Resp};
 use crate::model::{parse_date, today_vn, UnitCode};
 use crate::notice_db::{NewNotice, NoticeRow, MEMBER_LIMIT};
@@ -88,67 +88,6 @@ pub async fn handle<S: Storage>(
             "no such API endpoint",
         )),
     }
-}
-
-/// The admin token's unit (401 without a valid one).
-pub(crate) async fn admin<S: Storage>(
-    app: &Arc<App<S>>,
-    req: &Request<Incoming>,
-) -> Result<UnitCode, ApiError> {
-    let token = auth::bearer(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        "a_",
-    )
-    .ok_or_else(|| {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "send an admin token (sotay admin create) as Authorization: Bearer a_...",
-        )
-    })?;
-    app.store
-        .admin_for_token(auth::hash(&token))
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "unknown admin token",
-            )
-        })
-}
-
-pub(crate) async fn member<S: Storage>(
-    app: &Arc<App<S>>,
-    req: &Request<Incoming>,
-) -> Result<MemberRef, ApiError> {
-    let token = auth::bearer(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        "m_",
-    )
-    .ok_or_else(|| {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "send the member token from registration as Authorization: Bearer m_...",
-        )
-    })?;
-    app.store
-        .member_for_token(auth::hash(&token))
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "unknown token: register this phone again",
-            )
-        })
 }
 
 fn outside() -> ApiError {
@@ -263,7 +202,8 @@ pub fn clean_expiry(v: Option<&Value>, today: time::Date) -> Result<Option<time:
 }
 
 /// A new notice id: a UUIDv7 (the time in milliseconds first, then random bits), so that
-/// notices posted within the same second still sort newest first (`ORDER BY created_at, id`).
+/// notices posted within the same second still sort newest first (`ORDER BY created_at, id`),
+/// also within one millisecond.
 pub fn new_id() -> Result<String, ApiError> {
     let mut b = [0u8; 10];
     getrandom::fill(&mut b).map_err(|e| {
@@ -274,17 +214,23 @@ pub fn new_id() -> Result<String, ApiError> {
             "retry later",
         )
     })?;
-    let ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-    Ok(
-        uuid::Builder::from_unix_timestamp_millis(ms.max(0) as u64, &b)
-            .into_uuid()
-            .hyphenated()
-            .to_string(),
-    )
+    // Two notices in the same millisecond would otherwise be ordered by their random bits:
+    // a later one takes the next millisecond (in this process; across instances the clock's).
+    static LAST_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let now = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).max(0) as u64;
+    let ms = LAST_MS
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+            Some(now.max(last + 1))
+        })
+        .map_or(now, |last| now.max(last + 1));
+    Ok(uuid::Builder::from_unix_timestamp_millis(ms, &b)
+        .into_uuid()
+        .hyphenated()
+        .to_string())
 }
 
 async fn post<S: Storage>(app: &Arc<App<S>>, req: Request<Incoming>) -> Result<Resp, ApiError> {
-    let scope = admin(app, &req).await?;
+    let scope = caller::admin(app, &req).await?;
     let body = read_body(req, MAX_NOTICE_REQUEST).await?;
     let v = parse_json(&body)?;
     if !v.is_object() {
@@ -336,7 +282,7 @@ async fn withdraw<S: Storage>(
     req: Request<Incoming>,
     id: &str,
 ) -> Result<Resp, ApiError> {
-    let scope = admin(app, &req).await?;
+    let scope = caller::admin(app, &req).await?;
     let unknown = || {
         error(
             StatusCode::NOT_FOUND,
@@ -403,7 +349,7 @@ async fn list<S: Storage>(
         app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
         return Err(limited(retry, "requests"));
     }
-    let m = member(app, &req).await?;
+    let m = caller::member(app, &req).await?;
     if let Err(retry) = app
         .check_limit(&app.limits.events_by_member, m.card_number.as_str())
         .await

@@ -147,7 +147,7 @@ pub async fn handle<S: Storage>(
             ))
         }
         ("/api/v1/push/subscription", Method::PUT) => {
-            let member = crate::notice_api::member(app, &req).await?;
+            let member = crate::caller::member(app, &req).await?;
             let cfg = app.push.clone().ok_or_else(off)?;
             let body = read_body(req, MAX_REQUEST).await?;
             let sub = subscription(&parse_json(&body)?, cfg.allow_insecure)?;
@@ -158,7 +158,7 @@ pub async fn handle<S: Storage>(
             Ok(no_content())
         }
         ("/api/v1/push/subscription", Method::DELETE) => {
-            let member = crate::notice_api::member(app, &req).await?;
+            let member = crate::caller::member(app, &req).await?;
             app.push.as_ref().ok_or_else(off)?;
             let body = read_body(req, MAX_REQUEST).await?;
             let v = parse_json(&body)?;

@@ -14,7 +14,7 @@
 //! - `me`: the admin's own unit
 
 use crate::api::{error, json_response, ApiError};
-use crate::auth;
+use crate::caller;
 use crate::http::{full, internal, App, Resp};
 use crate::model::UnitCode;
 use crate::reports::{self, ReportIndex};
@@ -118,37 +118,9 @@ pub async fn handle<S: Storage>(
             "reports are read with GET",
         ));
     }
-    let token = auth::bearer(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        "a_",
-    )
-    .ok_or_else(|| {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "send an admin token (sotay admin create) as Authorization: Bearer a_...",
-        )
-    })?;
-    let admin = app
-        .store
-        .admin_for_token(auth::hash(&token))
-        .await
-        .map_err(|e| {
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                &e.to_string(),
-            )
-        })?
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "unknown admin token",
-            )
-        })?;
+    // A storage error is logged and answered 503 by `store_error`; its text never reaches
+    // the client.
+    let admin = caller::admin(app, &req).await?;
     app.refresh_reports().await.map_err(|e| {
         error(
             StatusCode::SERVICE_UNAVAILABLE,

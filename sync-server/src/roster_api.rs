@@ -16,7 +16,7 @@
 //! Messages are in Vietnamese: the dashboard shows them to committee staff as they are.
 
 use crate::api::{error, json_response, now, read_body, store_error, ApiError};
-use crate::auth;
+use crate::caller;
 use crate::http::{full, internal, App, Resp};
 use crate::model::UnitCode;
 use crate::roster::quality::{self, Kind};
@@ -75,30 +75,12 @@ async fn admin<S: Storage>(
     app: &Arc<App<S>>,
     req: &Request<Incoming>,
 ) -> Result<AdminInfo, ApiError> {
-    let token = auth::bearer(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        "a_",
-    )
-    .ok_or_else(|| {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Cần mã quản trị (sotay admin create) trong Authorization: Bearer a_...",
-        )
-    })?;
+    let hash = caller::admin_hash(req)?;
     app.store
-        .admin_info(auth::hash(&token))
+        .admin_info(hash)
         .await
         .map_err(store_error)?
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "Mã quản trị không đúng hoặc đã bị thu hồi.",
-            )
-        })
+        .ok_or_else(caller::unknown_admin)
 }
 
 /// How the change log names an admin: their name if the token has one, their unit's code,

@@ -6,11 +6,11 @@
 
 use crate::api::{error, json_response, now, parse_json, read_body, store_error, ApiError};
 use crate::auth;
+use crate::caller;
 use crate::http::{App, Resp};
 use crate::model::UnitCode;
 use crate::store::Storage;
 use hyper::body::Incoming;
-use hyper::header;
 use hyper::{Method, Request, StatusCode};
 use std::sync::Arc;
 
@@ -34,32 +34,13 @@ pub async fn admin<S: Storage>(
     app: &Arc<App<S>>,
     req: &Request<Incoming>,
 ) -> Result<(UnitCode, String), ApiError> {
-    let token = auth::bearer(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        "a_",
-    )
-    .ok_or_else(|| {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "cần mã quản trị (Authorization: Bearer a_...)",
-        )
-    })?;
-    let hash = auth::hash(&token);
+    let hash = caller::admin_hash(req)?;
     let unit = app
         .store
         .admin_for_token(hash.clone())
         .await
         .map_err(store_error)?
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "mã quản trị không đúng hoặc đã bị thu hồi",
-            )
-        })?;
+        .ok_or_else(caller::unknown_admin)?;
     Ok((unit, auth::public_id(&hash)))
 }
 
