@@ -215,6 +215,47 @@ fn quoted_phrases_are_phrases() {
     );
 }
 
+/// The indexes know pairs, not positions: a document holding every pair of a run of three
+/// words apart, often, and in its title would outrank the one holding the run once; the
+/// text of the first documents is read to put the run first, and to hold quoted phrases of
+/// three words or more to the letter.
+#[test]
+fn runs_of_three_words_are_checked_in_the_text() {
+    let scattered = "Sinh hoạt chi bộ. Chi bộ đảng. Bộ đảng viên. Đảng viên mới. ";
+    let b = site(&[
+        (
+            "content/a.md",
+            &doc("Đảng viên, chi bộ đảng", &scattered.repeat(6)),
+        ),
+        (
+            "content/b.md",
+            &doc("Ghi chép", "Hôm nay chi bộ đảng viên họp thường kỳ."),
+        ),
+        ("content/c.md", &doc("Khác", "Không có các từ ấy.")),
+    ]);
+    // Without the check, the scattered one is first (title, frequency).
+    let by_index: Vec<String> = b
+        .index
+        .rank(&Query::parse("chi bo dang vien"), &Filter::default())
+        .iter()
+        .map(|r| b.index.docs()[r.ord as usize].id.clone())
+        .collect();
+    assert_eq!(by_index, ["a", "b"]);
+    assert_eq!(ids(&b, "chi bo dang vien"), ["b", "a"]);
+    assert_eq!(ids(&b, "chi bộ đảng viên"), ["b", "a"]);
+    // Reversed, nobody holds the run: the index's order stays.
+    assert_eq!(
+        ids(&b, "vien dang bo chi").first().map(String::as_str),
+        Some("a")
+    );
+    // Quoted, only the document that holds the words in a row, and `total` says so.
+    let r = b
+        .index
+        .search("\"chi bo dang vien\"", &Filter::default(), 0, 10);
+    assert_eq!((r.total, r.hits.len()), (1, 1));
+    assert_eq!(r.hits[0].id, "b");
+}
+
 #[test]
 fn typos_are_corrected_with_a_suggestion() {
     let b = sample();
@@ -788,4 +829,37 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&p, &dest).expect("copy");
         }
     }
+}
+
+/// On the sample's real text the check matters: a quoted phrase's pairs are held by more
+/// documents than the phrase ("của", "đảng viên" apart), and runs reorder the first results.
+#[test]
+fn runs_matter_on_the_sample() {
+    let b = sample();
+    let by_index = |q: &str| b.index.rank(&Query::parse(q), &Filter::default());
+    let quoted = "\"cua dang vien\"";
+    let checked = b
+        .index
+        .search_with(quoted, &Filter::default(), 0, 10, false);
+    assert!(checked.total < by_index(quoted).len(), "{}", checked.total);
+    for h in &checked.hits {
+        let d = b
+            .index
+            .docs()
+            .iter()
+            .position(|d| d.id == h.id)
+            .expect("hit");
+        assert!(
+            by_index(quoted).iter().any(|r| r.ord as usize == d),
+            "{} is one of the index's candidates",
+            h.id
+        );
+    }
+    let q = "nhiem vu cua dang vien";
+    let first: Vec<String> = by_index(q)
+        .iter()
+        .take(10)
+        .map(|r| b.index.docs()[r.ord as usize].id.clone())
+        .collect();
+    assert_ne!(ids(b, q)[..10], first[..], "{q:?}");
 }

@@ -9,7 +9,7 @@
 //! inputs change.
 
 use super::terms::{self, Analyzed, Meta, Texts};
-use super::{passage, DocInfo, Filter, Hit, Postings, Query, Results};
+use super::{passage, runs, DocInfo, Filter, Hit, Postings, Query, Results};
 use crate::content::PageKind;
 use crate::markdown::Rendered;
 use crate::Ctx;
@@ -765,7 +765,8 @@ impl SearchIndex {
         TantivyPostings { idx: self }
     }
 
-    /// Ranked ordinals for a query (all of them).
+    /// Ranked ordinals for a query (all of them), as the index ranks them: before the runs of
+    /// three words or more are checked in the text (`runs`, which [`SearchIndex::search`] does).
     pub fn rank(&self, query: &Query, filter: &Filter) -> Vec<super::Ranked> {
         super::rank(query, &self.docs, &self.postings(), filter)
     }
@@ -798,7 +799,8 @@ impl SearchIndex {
         correct: bool,
     ) -> Results {
         let p = self.postings();
-        let k = offset.saturating_add(limit);
+        // The runs check may move any of the first CHECKED up, or drop them.
+        let k = offset.saturating_add(limit).saturating_add(runs::CHECKED);
         let mut query = Query::parse(q);
         let (mut total, mut ranked) = super::top(&query, &self.docs, &p, filter, k);
         let mut suggestion = None;
@@ -811,6 +813,9 @@ impl SearchIndex {
                 }
             }
         }
+        runs::check(&query, &self.docs, &mut total, &mut ranked, |o| {
+            self.body(o)
+        });
         let seq: Vec<&str> = query.terms.iter().map(|t| t.folded.as_str()).collect();
         let hits = ranked
             .iter()

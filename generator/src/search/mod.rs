@@ -18,6 +18,7 @@
 pub mod correct;
 pub mod index;
 pub mod passage;
+pub mod runs;
 pub mod shards;
 pub mod snippet;
 pub mod terms;
@@ -187,6 +188,8 @@ impl Filter {
 pub struct Ranked {
     pub ord: u32,
     pub score: f64,
+    /// It holds every adjacent pair of the query (for [`runs`]: whether to read it).
+    pub together: bool,
 }
 
 /// Per document, the flags of one term's posting, or [`ABSENT`].
@@ -314,8 +317,8 @@ pub fn rank(
 /// query that the document holds side by side; +4·S if it holds all of them (the words
 /// together, in order); +3·S if its title does, +2·S if its headings do; +10·S if the query
 /// is the document's number. Documents no longer in force count 0.7. Scores are rounded to 6
-/// decimals; ties go to the earlier document.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
+/// decimals; ties go to the earlier document. Runs of three words or more are then checked
+/// in the documents' text ([`runs`]).
 pub fn top(
     query: &Query,
     docs: &[DocInfo],
@@ -326,43 +329,84 @@ pub fn top(
     if query.is_empty() {
         return (0, Vec::new());
     }
-    let n = f64::from(postings.num_docs());
-    let size = docs.len();
-    // Distinct words (by folded and exact form), in query order.
-    let mut seen = HashSet::new();
-    let distinct: Vec<&QueryTerm> = query
-        .terms
-        .iter()
-        .filter(|t| seen.insert((t.folded.as_str(), t.exact.as_str())))
-        .collect();
-    let mut words: Vec<&str> = Vec::new();
-    for t in &distinct {
-        if !words.contains(&t.folded.as_str()) {
-            words.push(&t.folded);
-        }
+    let terms = QueryPostings::read(query, postings);
+    let cands = candidates(query, docs, &terms, postings, filter);
+    if cands.is_empty() {
+        return (0, Vec::new());
     }
-    let word_postings: Vec<Vec<(u32, Meta)>> = words.iter().map(|w| postings.postings(w)).collect();
-    let seq: Vec<&str> = query.terms.iter().map(|t| t.folded.as_str()).collect();
-    let mut pair_keys: Vec<String> = Vec::new();
-    for w in seq.windows(2) {
-        let key = terms::pair_key(w[0], w[1]);
-        if !pair_keys.contains(&key) {
-            pair_keys.push(key);
-        }
-    }
-    let pair_postings: Vec<Vec<(u32, Meta)>> =
-        pair_keys.iter().map(|p| postings.postings(p)).collect();
-    let pair_at = |a: &str, b: &str| {
-        let key = terms::pair_key(a, b);
-        pair_keys.iter().position(|k| *k == key).unwrap_or(0)
-    };
+    let scorer = Scorer::new(query, docs, &terms, postings);
+    let total = cands.len();
+    (total, best(cands.into_iter().map(|o| scorer.score(o)), k))
+}
 
-    // Candidates: every word; every quoted phrase's pairs and exact forms.
-    let mut required: Vec<Vec<u32>> = word_postings.iter().map(|p| docs_of(p)).collect();
+/// The postings a query reads: its distinct words' and its adjacent pairs'.
+struct QueryPostings<'q> {
+    /// Distinct folded words, in query order.
+    words: Vec<&'q str>,
+    word_postings: Vec<Vec<(u32, Meta)>>,
+    /// The query's words in order (folded), a word may repeat.
+    seq: Vec<&'q str>,
+    pair_keys: Vec<String>,
+    pair_postings: Vec<Vec<(u32, Meta)>>,
+}
+
+impl<'q> QueryPostings<'q> {
+    fn read(query: &'q Query, postings: &impl Postings) -> Self {
+        let mut words: Vec<&str> = Vec::new();
+        for t in &query.terms {
+            if !words.contains(&t.folded.as_str()) {
+                words.push(&t.folded);
+            }
+        }
+        let word_postings = words.iter().map(|w| postings.postings(w)).collect();
+        let seq: Vec<&str> = query.terms.iter().map(|t| t.folded.as_str()).collect();
+        let mut pair_keys: Vec<String> = Vec::new();
+        for w in seq.windows(2) {
+            let key = terms::pair_key(w[0], w[1]);
+            if !pair_keys.contains(&key) {
+                pair_keys.push(key);
+            }
+        }
+        let pair_postings = pair_keys.iter().map(|p| postings.postings(p)).collect();
+        QueryPostings {
+            words,
+            word_postings,
+            seq,
+            pair_keys,
+            pair_postings,
+        }
+    }
+
+    /// Index into `pair_keys` of the pair (a, b).
+    fn pair_at(&self, a: &str, b: &str) -> usize {
+        let key = terms::pair_key(a, b);
+        self.pair_keys.iter().position(|k| *k == key).unwrap_or(0)
+    }
+
+    fn word_at(&self, w: &str) -> usize {
+        self.words.iter().position(|x| *x == w).unwrap_or(0)
+    }
+
+    fn idf(&self, w: &str, n: f64) -> f64 {
+        let df = self.word_postings[self.word_at(w)].len() as f64;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+}
+
+/// The documents that hold every word and every quoted phrase's pairs (and the exact forms of
+/// its words typed with diacritics), and pass the filter, in order.
+fn candidates(
+    query: &Query,
+    docs: &[DocInfo],
+    q: &QueryPostings,
+    postings: &impl Postings,
+    filter: &Filter,
+) -> Vec<u32> {
+    let mut required: Vec<Vec<u32>> = q.word_postings.iter().map(|p| docs_of(p)).collect();
     for &(a, b) in &query.phrases {
         for i in a..b {
             if i + 1 < b {
-                required.push(docs_of(&pair_postings[pair_at(seq[i], seq[i + 1])]));
+                required.push(docs_of(&q.pair_postings[q.pair_at(q.seq[i], q.seq[i + 1])]));
             }
             let t = &query.terms[i];
             if t.accented {
@@ -370,100 +414,136 @@ pub fn top(
             }
         }
     }
-    let mut cands = intersect_all(size, required);
+    let mut cands = intersect_all(docs.len(), required);
     if *filter != Filter::default() {
         cands.retain(|&o| docs.get(o as usize).is_some_and(|d| filter.accepts(d)));
     }
-    cands.retain(|&o| (o as usize) < size);
-    if cands.is_empty() {
-        return (0, Vec::new());
+    cands.retain(|&o| (o as usize) < docs.len());
+    cands
+}
+
+/// Scores candidates (see [`top`]): what it needs of the query's postings, per document.
+struct Scorer<'a> {
+    docs: &'a [DocInfo],
+    /// Per distinct (folded, exact) word: its idf, its word's flags, the documents with its
+    /// exact form (typed with diacritics).
+    idf: Vec<f64>,
+    word_meta: Vec<Dense>,
+    word_of: Vec<usize>,
+    exact: Vec<Option<Vec<u32>>>,
+    sum_idf: f64,
+    /// The query's adjacent pairs, in order (a pair may repeat), with their words' idfs.
+    pairs: Vec<(usize, f64)>,
+    pair_meta: Vec<Dense>,
+    number: Dense,
+}
+
+impl<'a> Scorer<'a> {
+    fn new(
+        query: &Query,
+        docs: &'a [DocInfo],
+        q: &QueryPostings,
+        postings: &impl Postings,
+    ) -> Self {
+        let n = f64::from(postings.num_docs());
+        let size = docs.len();
+        let mut seen = HashSet::new();
+        let distinct: Vec<&QueryTerm> = query
+            .terms
+            .iter()
+            .filter(|t| seen.insert((t.folded.as_str(), t.exact.as_str())))
+            .collect();
+        let idf: Vec<f64> = distinct.iter().map(|t| q.idf(&t.folded, n)).collect();
+        let number = Dense::of(size, &postings.postings(&terms::number_key(&q.seq)));
+        Scorer {
+            docs,
+            sum_idf: idf.iter().sum(),
+            idf,
+            word_meta: q.word_postings.iter().map(|p| Dense::of(size, p)).collect(),
+            word_of: distinct.iter().map(|t| q.word_at(&t.folded)).collect(),
+            exact: distinct
+                .iter()
+                .map(|t| t.accented.then(|| postings.exact_docs(&t.exact, &t.folded)))
+                .collect(),
+            pairs: q
+                .seq
+                .windows(2)
+                .map(|w| (q.pair_at(w[0], w[1]), q.idf(w[0], n) + q.idf(w[1], n)))
+                .collect(),
+            pair_meta: q.pair_postings.iter().map(|p| Dense::of(size, p)).collect(),
+            number,
+        }
     }
 
-    let idf_of = |w: &str| {
-        let i = words.iter().position(|x| *x == w).unwrap_or(0);
-        let df = word_postings[i].len() as f64;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-    };
-    let word_meta: Vec<Dense> = word_postings.iter().map(|p| Dense::of(size, p)).collect();
-    let pair_meta: Vec<Dense> = pair_postings.iter().map(|p| Dense::of(size, p)).collect();
-    let idf: Vec<f64> = distinct.iter().map(|t| idf_of(&t.folded)).collect();
-    let word_of: Vec<usize> = distinct
-        .iter()
-        .map(|t| words.iter().position(|w| *w == t.folded).unwrap_or(0))
-        .collect();
-    let exact: Vec<Option<Vec<u32>>> = distinct
-        .iter()
-        .map(|t| t.accented.then(|| postings.exact_docs(&t.exact, &t.folded)))
-        .collect();
-    let sum_idf: f64 = idf.iter().sum();
-    // The query's adjacent pairs, in order (a pair may repeat), with the idfs of their words.
-    let pairs: Vec<(usize, f64)> = seq
-        .windows(2)
-        .map(|w| (pair_at(w[0], w[1]), idf_of(w[0]) + idf_of(w[1])))
-        .collect();
-    let number = {
-        let key = terms::number_key(&seq);
-        let p = postings.postings(&key);
-        Dense::of(size, &p)
-    };
-
-    let score = |ord: u32| {
-        let mut s = 0.0;
-        for i in 0..distinct.len() {
-            let m = word_meta[word_of[i]].get(ord).unwrap_or(0);
-            s += idf[i] * (1.0 + weight::TF * f64::from(m & terms::TF));
-            if m & terms::TITLE != 0 {
-                s += weight::TITLE_WORD * idf[i];
-            }
-            if m & terms::HEADING != 0 {
-                s += weight::HEADING_WORD * idf[i];
-            }
-            if exact[i]
-                .as_ref()
-                .is_some_and(|l| l.binary_search(&ord).is_ok())
-            {
-                s += weight::EXACT * idf[i];
-            }
+    fn score(&self, ord: u32) -> Ranked {
+        let mut s = self.words_score(ord);
+        let together = self.pairs_score(ord, &mut s);
+        if self.number.get(ord).is_some() {
+            s += weight::NUMBER * self.sum_idf;
         }
-        if !pairs.is_empty() {
-            let (mut all, mut title, mut heading) = (true, true, true);
-            for &(p, w) in &pairs {
-                match pair_meta[p].get(ord) {
-                    Some(m) => {
-                        s += weight::PAIR * w;
-                        title &= m & terms::TITLE != 0;
-                        heading &= m & terms::HEADING != 0;
-                    }
-                    None => {
-                        all = false;
-                        title = false;
-                        heading = false;
-                    }
-                }
-            }
-            if all {
-                s += weight::TOGETHER * sum_idf;
-            }
-            if title {
-                s += weight::TITLE_SEQ * sum_idf;
-            }
-            if heading {
-                s += weight::HEADING_SEQ * sum_idf;
-            }
-        }
-        if number.get(ord).is_some() {
-            s += weight::NUMBER * sum_idf;
-        }
-        if docs.get(ord as usize).is_some_and(DocInfo::inactive) {
+        if self.docs.get(ord as usize).is_some_and(DocInfo::inactive) {
             s *= weight::INACTIVE;
         }
         Ranked {
             ord,
             score: (s * 1e6).round() / 1e6,
+            together,
         }
-    };
-    let total = cands.len();
-    (total, best(cands.into_iter().map(score), k))
+    }
+
+    /// Each word: its idf by its frequency, and where it stands (title, headings, exact form).
+    fn words_score(&self, ord: u32) -> f64 {
+        let mut s = 0.0;
+        for (i, &idf) in self.idf.iter().enumerate() {
+            let m = self.word_meta[self.word_of[i]].get(ord).unwrap_or(0);
+            s += idf * (1.0 + weight::TF * f64::from(m & terms::TF));
+            if m & terms::TITLE != 0 {
+                s += weight::TITLE_WORD * idf;
+            }
+            if m & terms::HEADING != 0 {
+                s += weight::HEADING_WORD * idf;
+            }
+            if self.exact[i]
+                .as_ref()
+                .is_some_and(|l| l.binary_search(&ord).is_ok())
+            {
+                s += weight::EXACT * idf;
+            }
+        }
+        s
+    }
+
+    /// The query's pairs the document holds, adds their weight to `s`; whether it holds all.
+    fn pairs_score(&self, ord: u32, s: &mut f64) -> bool {
+        if self.pairs.is_empty() {
+            return false;
+        }
+        let (mut all, mut title, mut heading) = (true, true, true);
+        for &(p, w) in &self.pairs {
+            match self.pair_meta[p].get(ord) {
+                Some(m) => {
+                    *s += weight::PAIR * w;
+                    title &= m & terms::TITLE != 0;
+                    heading &= m & terms::HEADING != 0;
+                }
+                None => {
+                    all = false;
+                    title = false;
+                    heading = false;
+                }
+            }
+        }
+        if all {
+            *s += weight::TOGETHER * self.sum_idf;
+        }
+        if title {
+            *s += weight::TITLE_SEQ * self.sum_idf;
+        }
+        if heading {
+            *s += weight::HEADING_SEQ * self.sum_idf;
+        }
+        all
+    }
 }
 
 /// The best `k` of the scored documents, in rank order (score, then earlier document).

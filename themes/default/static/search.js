@@ -19,6 +19,8 @@
   // correct.rs.
   const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
   const VARIANTS = 8, SPLITS = 4, ROUNDS = 2;
+  // runs.rs: how many of the first documents in rank order are read to check runs of 3+ words.
+  const CHECKED = 20;
   // snippet.rs.
   const WINDOW = 28, LEAD = 3;
 
@@ -384,6 +386,7 @@
           if (m & HEADING) s += W.headingWord * idf[i];
           if (exact[i] && exact[i].has(ord)) s += W.exact * idf[i];
         }
+        let together = false;
         if (pairs.length) {
           let all = true, title = true, heading = true;
           for (const [p, w] of pairs) {
@@ -398,16 +401,65 @@
               heading = false;
             }
           }
+          together = all;
           if (all) s += W.together * sumIdf;
           if (title) s += W.titleSeq * sumIdf;
           if (heading) s += W.headingSeq * sumIdf;
         }
         if (number[ord] !== 255) s += W.number * sumIdf;
         if (this.docs[ord].inactive) s *= W.inactive;
-        return { ord, score: Math.round(s * 1e6) / 1e6 };
+        return { ord, score: Math.round(s * 1e6) / 1e6, together };
       });
       ranked.sort((a, b) => b.score - a.score || a.ord - b.ord);
       return { total: cands.length, ranked };
+    }
+
+    // ---- runs::check --------------------------------------------------------------------------
+    // Of the first CHECKED documents in rank order, those holding every pair of the query are
+    // read whole (title, number, then the page's text): holders of the query's words in a row
+    // come first; a quoted phrase of three words or more not held in a row removes the document.
+    // A page that cannot be had (offline, not yet cached) is neither moved nor removed.
+
+    async checkRuns(query, total, ranked) {
+      const phrases = query.phrases.filter(([a, b]) => b - a >= 3).map(([a, b]) => query.terms.slice(a, b));
+      const run = query.terms.length >= 3;
+      if (!phrases.length && !run) return { total, ranked };
+      const head = ranked.slice(0, CHECKED);
+      const read = head.filter((r) => phrases.length || r.together);
+      const words = await this.docWords(read.map((r) => r.ord));
+      const holders = [], others = [];
+      for (const r of head) {
+        const w = words.get(r.ord);
+        if (!w || !(phrases.length || r.together)) { others.push(r); continue; }
+        if (!phrases.every((p) => holdsRun(w, p, true))) { total -= 1; continue; }
+        if (run && r.together && holdsRun(w, query.terms, false)) holders.push(r);
+        else others.push(r);
+      }
+      return { total, ranked: [...holders, ...others, ...ranked.slice(CHECKED)] };
+    }
+
+    // ord -> [the title's, the number's, the body's tokens] of these documents, from their pages (the
+    // service worker's cache offline); kept for the next queries.
+    async docWords(ords) {
+      if (!this.wordsOf) this.wordsOf = new Map();
+      if (this.wordsOf.size > 256) this.wordsOf.clear();
+      const want = ords.filter((o) => !this.wordsOf.has(o));
+      const cards = await this.cards(want);
+      const site = new URL("../", this.url);
+      await Promise.all(want.map(async (o, i) => {
+        try {
+          const url = new URL(cards[i].url.replace(/^\//, ""), site).href;
+          const res = await (window.SotayNet ? window.SotayNet.request(url) : fetch(url));
+          if (!res.ok) return;
+          const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+          const body = pagePassages(doc).map((p) => (p.heading === null ? p.text : `${p.heading}\n${p.text}`));
+          const c = cards[i];
+          this.wordsOf.set(o, [this.tokens(c.title), this.tokens(c.number || ""), this.tokens(body.join(""))]);
+        } catch (e) { /* not at hand: this document is not checked */ }
+      }));
+      const out = new Map();
+      for (const o of ords) if (this.wordsOf.has(o)) out.set(o, this.wordsOf.get(o));
+      return out;
     }
 
     // ---- correct::suggest --------------------------------------------------------------------
@@ -697,6 +749,7 @@
           }
         }
       }
+      ({ total, ranked } = await this.checkRuns(query, total, ranked));
       const page = ranked.slice(offset, offset + limit);
       const cards = await this.cards(page.map((r) => r.ord));
       const seq = query.terms.map((t) => t.folded);
@@ -732,6 +785,18 @@
   }
 
   const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+  // runs.rs Words::hold: whether the title's or the body's tokens hold these query terms in a
+  // row (folded; with `exact`, the exact form of each term typed with diacritics).
+  function holdsRun(parts, run, exact) {
+    const same = (t, q) => t.folded === q.folded && (!exact || !q.accented || t.exact === q.exact);
+    return parts.some((words) => {
+      for (let i = 0; i + run.length <= words.length; i++) {
+        if (run.every((q, j) => same(words[i + j], q))) return true;
+      }
+      return false;
+    });
+  }
 
   function cmpKey(a, b) {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];

@@ -1,0 +1,172 @@
+//! Runs of three words or more, checked in the documents' text. Both indexes know which two
+//! words stand side by side (pairs), not where: a document can hold "chi bộ", "bộ đảng" and
+//! "đảng viên" in three places and never "chi bộ đảng viên". So, of the first [`CHECKED`]
+//! documents in rank order, the ones that hold every pair of the query are read whole (title,
+//! number, then body): those that hold the query's words in a row come first, in rank order;
+//! and a quoted phrase of three words or more that a document does not hold in a row (its
+//! exact forms where typed with diacritics) removes it, and `total` counts one less.
+//!
+//! Why not positions in the indexes: they would double the browser's index (every word's
+//! postings would carry where it stands), which a phone downloads and keeps; the pairs decide
+//! most queries, and the documents to read are few and precached. The server reads its stored
+//! text; `search.js` does the same on the page (`checkRuns`), and tests hold them to it.
+
+use super::{DocInfo, Query, QueryTerm, Ranked};
+use crate::text;
+
+/// How many of the first documents in rank order are read.
+pub const CHECKED: usize = 20;
+
+/// Reorders (and for quoted phrases, filters) the first [`CHECKED`] of `ranked`, which is in
+/// rank order and holds at least the first `CHECKED + k` documents when `k` are wanted.
+/// `body(ord)` gives a document's stored text.
+pub fn check(
+    query: &Query,
+    docs: &[DocInfo],
+    total: &mut usize,
+    ranked: &mut Vec<Ranked>,
+    mut body: impl FnMut(u32) -> String,
+) {
+    let phrases: Vec<&[QueryTerm]> = query
+        .phrases
+        .iter()
+        .filter(|(a, b)| b - a >= 3)
+        .filter_map(|&(a, b)| query.terms.get(a..b))
+        .collect();
+    let run = query.terms.len() >= 3;
+    if phrases.is_empty() && !run {
+        return;
+    }
+    let head: Vec<Ranked> = ranked.drain(..CHECKED.min(ranked.len())).collect();
+    let (mut holders, mut others) = (Vec::new(), Vec::new());
+    for r in head {
+        let read = !phrases.is_empty() || r.together;
+        let words = match docs.get(r.ord as usize) {
+            Some(d) if read => Words::of(d, &body(r.ord)),
+            _ => {
+                others.push(r);
+                continue;
+            }
+        };
+        if !phrases.iter().all(|p| words.hold(p, true)) {
+            *total = total.saturating_sub(1);
+            continue;
+        }
+        if run && r.together && words.hold(&query.terms, false) {
+            holders.push(r);
+        } else {
+            others.push(r);
+        }
+    }
+    holders.append(&mut others);
+    holders.append(ranked);
+    *ranked = holders;
+}
+
+/// A document's words, folded and exact: its title's, its number's ("05-NQ/TU") and its
+/// body's apart (a run does not go from one into the next).
+struct Words {
+    parts: [Vec<text::Token>; 3],
+}
+
+impl Words {
+    fn of(d: &DocInfo, body: &str) -> Words {
+        Words {
+            parts: [
+                text::tokens(&d.title),
+                text::tokens(d.number.as_deref().unwrap_or("")),
+                text::tokens(body),
+            ],
+        }
+    }
+
+    /// Whether the title or the body holds these words in a row: folded, and with `exact`,
+    /// the exact form of each word typed with diacritics.
+    fn hold(&self, run: &[QueryTerm], exact: bool) -> bool {
+        let same = |t: &text::Token, q: &QueryTerm| {
+            t.folded == q.folded && (!exact || !q.accented || t.exact == q.exact)
+        };
+        self.parts.iter().any(|words| {
+            words
+                .windows(run.len())
+                .any(|w| w.iter().zip(run).all(|(t, q)| same(t, q)))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(title: &str) -> DocInfo {
+        DocInfo {
+            id: "a".into(),
+            url: "/a/".into(),
+            title: title.into(),
+            number: None,
+            kind: None,
+            section: None,
+            year: None,
+            status: "in-force".into(),
+            date: None,
+            summary: String::new(),
+            headings: Vec::new(),
+        }
+    }
+
+    fn ranked(ords: &[u32]) -> Vec<Ranked> {
+        ords.iter()
+            .map(|&ord| Ranked {
+                ord,
+                score: 1.0,
+                together: true,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn holders_of_the_run_come_first_and_unquoted_scattered_ones_stay() {
+        let docs = vec![doc("Một"), doc("Hai"), doc("Ba")];
+        let bodies = [
+            "chi bộ họp; bộ đảng; đảng viên",
+            "nghị quyết chi bộ đảng viên mới",
+            "không có gì",
+        ];
+        let q = Query::parse("chi bo dang vien");
+        let mut r = ranked(&[0, 1, 2]);
+        r[2].together = false;
+        let mut total = 3;
+        check(&q, &docs, &mut total, &mut r, |o| bodies[o as usize].into());
+        assert_eq!(r.iter().map(|r| r.ord).collect::<Vec<_>>(), [1, 0, 2]);
+        assert_eq!(total, 3);
+    }
+
+    #[test]
+    fn a_quoted_phrase_not_held_in_a_row_removes_the_document() {
+        let docs = vec![doc("Một"), doc("Hai")];
+        let bodies = ["đảng viên dự họp, dự bị", "quyền của đảng viên dự bị"];
+        let q = Query::parse("\"dang vien du bi\"");
+        let mut r = ranked(&[0, 1]);
+        let mut total = 2;
+        check(&q, &docs, &mut total, &mut r, |o| bodies[o as usize].into());
+        assert_eq!(r.iter().map(|r| r.ord).collect::<Vec<_>>(), [1]);
+        assert_eq!(total, 1);
+        // Typed with diacritics, the exact forms must stand there too.
+        let q = Query::parse("\"đảng viên dư bị\"");
+        let mut r = ranked(&[1]);
+        let mut total = 1;
+        check(&q, &docs, &mut total, &mut r, |o| bodies[o as usize].into());
+        assert!(r.is_empty() && total == 0);
+    }
+
+    #[test]
+    fn the_title_and_the_body_are_read_apart() {
+        let docs = vec![doc("Điều lệ chi bộ"), doc("Điều lệ")];
+        let bodies = ["đảng viên", "chi bộ đảng viên"];
+        let q = Query::parse("chi bo dang vien");
+        let mut r = ranked(&[0, 1]);
+        let mut total = 2;
+        check(&q, &docs, &mut total, &mut r, |o| bodies[o as usize].into());
+        assert_eq!(r[0].ord, 1);
+    }
+}
