@@ -723,50 +723,6 @@ fn tantivy_index_from_the_terms_equals_the_analysed_one() {
     );
 }
 
-/// Common terms written in pieces by ranges of documents read back exactly as when written
-/// whole: every term's postings, flags and exact forms (the sample, in pieces of 8 documents).
-#[test]
-fn terms_in_pieces_read_back_as_whole_ones() {
-    use sotay_generator::search::Postings;
-    let dir = tempfile::tempdir().expect("temp");
-    let mut builder = sotay_generator::Builder::new(&sample_root());
-    let (_, docs) = sotay_generator::build_pages(&mut builder, &dir.path().join("public"))
-        .unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    let keys = builder.terms();
-    let open = |piece: usize| {
-        let built = shards::build_with(&docs, keys, &[], 2, piece);
-        let files: HashMap<String, Vec<u8>> =
-            built.files.into_iter().map(|f| (f.path, f.bytes)).collect();
-        let root = built.root.clone();
-        OfflineIndex::open(&root, |p| files.get(p).cloned()).expect("open")
-    };
-    let (whole, pieces) = (open(usize::MAX), open(8));
-    let mut split = 0;
-    for k in keys {
-        let w = whole.postings(k);
-        assert_eq!(pieces.postings(k), w, "{k:?}");
-        split += usize::from(w.len() >= 4 && !k.starts_with('#'));
-        if !k.contains(' ') {
-            for form in ["đảng", "dang", "viên", "chi", "bộ"] {
-                assert_eq!(
-                    pieces.exact_docs(form, k),
-                    whole.exact_docs(form, k),
-                    "{k:?}"
-                );
-            }
-        }
-    }
-    assert!(split > 100, "{split} terms in pieces");
-    for q in QUERIES {
-        let query = Query::parse(q);
-        assert_eq!(
-            rank(&query, &pieces.docs, &pieces, &Filter::default()),
-            rank(&query, &whole.docs, &whole, &Filter::default()),
-            "{q:?}"
-        );
-    }
-}
-
 /// What the browser's index is made of after an edit: only the groups of the terms the edit
 /// touched, the edited document's display shard and the root are new files.
 #[test]

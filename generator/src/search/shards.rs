@@ -4,16 +4,11 @@
 //! - a query reads only the files its terms are in: each term is in one of G *groups*, by a
 //!   hash of its key (G grows with the site: about one group per 8 documents);
 //! - an edit changes only the groups of the terms it adds, removes or re-counts, the display
-//!   shard of its document, and the small root; the phone downloads only those;
-//! - a common term (held by at least [`PIECE_DOCS`]/2 documents, on a site of more than
-//!   [`PIECE_DOCS`]) is written in pieces by ranges of documents, each piece a term of its
-//!   own (`<key>@<r>`, in the group of that key): an edit re-counting "đảng" changes the piece
-//!   of its document's range, not postings that nearly every document is in.
+//!   shard of its document, and the small root; the phone downloads only those.
 //!
 //! ```text
 //! search/index.<h>.json  root: {"v": 3, "n": N, "groups": "<g><g>...", "vocab": {"a": h, ...},
-//!                        "docs": [h], "per": P, "piece": R, "table": h, "fold": h,
-//!                        "kinds": {...}}
+//!                        "docs": [h], "per": P, "table": h, "fold": h, "kinds": {...}}
 //!                        (groups: for each group, the first 8 hex digits of its file's hash)
 //! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
 //! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
@@ -21,9 +16,7 @@
 //!                        header = {"terms": [key], "vars": [[exact form]]} (forms of words,
 //!                        most frequent first); postings, per term in header order: varint
 //!                        byte_len, then the documents' gaps, frequency buckets and
-//!                        exceptions (flags, forms) in streams (see `encode_term`); a
-//!                        term in pieces: byte_len 2, count 0, marker 3, and its pieces
-//!                        `<key>@<r>` (documents r·R .. (r+1)·R − 1) are terms elsewhere
+//!                        exceptions (flags, forms) in streams (see `encode_term`)
 //! search/v/<h>.txt       the vocabulary (words only) starting with one letter: "word bucket\n"
 //!                        lines, bucket = 1 + ⌊log₂ df⌋ (for typo correction)
 //! search/d/<h>.json      display shard k: the cards of documents k·P .. (k+1)·P − 1
@@ -48,15 +41,6 @@ pub const MAX_VARIANTS: usize = 32;
 pub const DOCS_PER_SHARD: usize = 128;
 /// Hex digits of a group file's hash in its name and in the root.
 const GROUP_HASH: usize = 8;
-
-/// Documents per piece of a common term: a term held by at least half as many documents is
-/// written in pieces, `<key>@<r>` holding its postings of documents r·PIECE_DOCS up to the
-/// next piece, each in the group of its own key, and under its own key a marker (count 0,
-/// then [`PIECES`]). An edit then changes the pieces of its range only, not the whole
-/// postings of words like "đảng" that nearly every document holds.
-pub const PIECE_DOCS: usize = 2048;
-/// The marker of a term written in pieces (after a count of 0; 1 and 2 are a pair's word).
-const PIECES: u8 = 3;
 
 /// About how many documents a group of terms serves (see [`groups_for`]).
 pub const GROUP_DOCS: usize = 8;
@@ -134,40 +118,19 @@ pub struct Built {
     pub root: String,
 }
 
-/// Builds the browser's index from the documents' interned terms, common terms in pieces of
-/// [`PIECE_DOCS`] documents (or `SOTAY_SEARCH_PIECE_DOCS` from the environment). `passes` (at
-/// least 1): how many times the documents' terms are read, each time for a share of the
-/// groups; more passes hold fewer postings at once (a one-shot build's peak memory).
+/// Builds the browser's index from the documents' interned terms. `passes` (at least 1): how
+/// many times the documents' terms are read, each time for a share of the groups; more passes
+/// hold fewer postings at once (a one-shot build's peak memory).
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn build(
     docs: &[SearchDoc],
     cache: &TermCache,
     kinds: &[crate::config::Kind],
     passes: usize,
 ) -> Built {
-    // A knob for tests and measurements: smaller pieces on a small site.
-    let piece_docs = std::env::var("SOTAY_SEARCH_PIECE_DOCS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(PIECE_DOCS);
-    build_with(docs, &cache.words, kinds, passes, piece_docs)
-}
-
-/// [`build`], with the documents per piece of a common term (tests use small ones).
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-/// `keys`: the interned terms (`TermCache::words`) the documents' term ids name.
-pub fn build_with(
-    docs: &[SearchDoc],
-    keys: &[String],
-    kinds: &[crate::config::Kind],
-    passes: usize,
-    piece_docs: usize,
-) -> Built {
+    let keys = &cache.words;
     let n = docs.len();
     let groups = groups_for(n);
-    let piece_docs = piece_docs.max(1);
-    let pieces = n.div_ceil(piece_docs);
-    // Per group: (key, forms, encoded postings), sorted by key when the group is written.
-    let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); groups as usize];
     let mut counts = vec![0usize; keys.len()];
     for d in docs {
         for &t in d.terms.iter() {
@@ -255,6 +218,9 @@ pub fn build_with(
         let mut i = b0;
         while i < b1 {
             let g = order[i].0;
+            let mut names: Vec<&str> = Vec::new();
+            let mut vars: Vec<Vec<&str>> = Vec::new();
+            let mut body = Vec::new();
             while i < b1 && order[i].0 == g {
                 let t = order[i].1 as usize;
                 let (c, fc) = (counts[t], form_counts[t]);
@@ -279,25 +245,7 @@ pub fn build_with(
                     }
                     _ => 0,
                 };
-                let forms_of: Vec<&str> = v.iter().map(|&e| keys[e as usize].as_str()).collect();
-                if same_as == 0 && kind != Kind::Number && pieces > 1 && c >= piece_docs / 2 {
-                    // A common term, in pieces by ranges of documents: an edit changes one.
-                    let mut body = Vec::new();
-                    varint(&mut body, 2);
-                    body.extend_from_slice(&[0, PIECES]);
-                    entries[g as usize].push((key.to_string(), forms_of.clone(), body));
-                    for (r, part) in pieces_of(postings, forms, piece_docs) {
-                        let piece = format!("{key}@{r}");
-                        let mut body = Vec::new();
-                        encode_term(kind, 0, part.0, part.1, &v, &mut body);
-                        let at = group_of(&piece, groups) as usize;
-                        entries[at].push((piece, forms_of.clone(), body));
-                    }
-                } else {
-                    let mut body = Vec::new();
-                    encode_term(kind, same_as, postings, forms, &v, &mut body);
-                    entries[g as usize].push((key.to_string(), forms_of, body));
-                }
+                encode_term(kind, same_as, postings, forms, &v, &mut body);
                 if terms::kind(key) == Kind::Word {
                     let line = vocab.entry(vocab_letter(key)).or_default();
                     line.push_str(key);
@@ -305,22 +253,25 @@ pub fn build_with(
                     line.push_str(&df_bucket(c as u32).to_string());
                     line.push('\n');
                 }
+                names.push(key);
+                vars.push(v.iter().map(|&e| keys[e as usize].as_str()).collect());
                 i += 1;
             }
+            let f = File::group(g as usize, group_file(&names, &vars, &body));
+            group_names[g as usize] = f.hash.clone();
+            files.push(f);
         }
         b0 = b1;
     }
     drop(flat);
     drop(flat_forms);
     // Every group has a file, an empty one too: the root then names each by its hash alone.
-    for (i, mut list) in entries.into_iter().enumerate() {
-        list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let names: Vec<&str> = list.iter().map(|e| e.0.as_str()).collect();
-        let vars: Vec<Vec<&str>> = list.iter().map(|e| e.1.clone()).collect();
-        let body: Vec<u8> = list.iter().flat_map(|e| e.2.iter().copied()).collect();
-        let f = File::group(i, group_file(&names, &vars, &body));
-        group_names[i] = f.hash.clone();
-        files.push(f);
+    for (i, name) in group_names.iter_mut().enumerate() {
+        if name.is_empty() {
+            let f = File::group(i, group_file(&[], &[], &[]));
+            *name = f.hash.clone();
+            files.push(f);
+        }
     }
     let fold = File::new(
         "fold.",
@@ -361,8 +312,6 @@ pub fn build_with(
         vocab: BTreeMap<String, &'a str>,
         docs: Vec<&'a str>,
         per: usize,
-        /// Documents per piece of a common term (`<key>@<r>` holds documents r·piece ..).
-        piece: usize,
         table: &'a str,
         fold: &'a str,
         kinds: BTreeMap<&'a str, &'a str>,
@@ -380,7 +329,6 @@ pub fn build_with(
             .collect(),
         docs: doc_names.iter().map(|s| strip(s)).collect(),
         per: DOCS_PER_SHARD,
-        piece: piece_docs,
         table: strip(&table_name),
         fold: strip(&fold_name),
         kinds: kinds
@@ -414,33 +362,6 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
     });
     v.truncate(MAX_VARIANTS);
     v.into_iter().map(|(x, _)| x).collect()
-}
-
-/// One term of a group file: its key, its word's forms, its encoded postings.
-type Entry<'k> = (String, Vec<&'k str>, Vec<u8>);
-
-/// A term's postings and (form, document) pairs, both in document order.
-type Part<'a> = (&'a [(u32, Meta)], &'a [(u32, u32)]);
-
-/// A term's postings and forms cut by ranges of `piece_docs` documents: (range, part) of the
-/// ranges that hold any.
-fn pieces_of<'a>(
-    postings: &'a [(u32, Meta)],
-    forms: &'a [(u32, u32)],
-    piece_docs: usize,
-) -> Vec<(usize, Part<'a>)> {
-    let mut out = Vec::new();
-    let (mut p, mut f) = (0, 0);
-    while p < postings.len() {
-        let r = postings[p].0 as usize / piece_docs;
-        let end = ((r + 1) * piece_docs) as u32;
-        let p1 = p + postings[p..].partition_point(|x| x.0 < end);
-        let f0 = f + forms[f..].partition_point(|x| (x.1 as usize) < r * piece_docs);
-        let f1 = f0 + forms[f0..].partition_point(|x| x.1 < end);
-        out.push((r, (&postings[p..p1], &forms[f0..f1])));
-        (p, f) = (p1, f1);
-    }
-    out
 }
 
 /// One term's postings, in streams that compress well: `count`, the documents' gaps, then
@@ -672,15 +593,11 @@ pub struct OfflineIndex {
     terms: Vec<Group>,
     vocab: HashMap<String, u8>,
     n: u32,
-    /// How many pieces a term written in pieces has.
-    pieces: usize,
 }
 
 #[derive(serde::Deserialize)]
 struct RootIn {
     n: u32,
-    #[serde(default)]
-    piece: usize,
     groups: String,
     vocab: BTreeMap<String, String>,
     docs: Vec<String>,
@@ -736,11 +653,6 @@ impl OfflineIndex {
             terms,
             vocab,
             n: r.n,
-            pieces: if r.piece == 0 {
-                0
-            } else {
-                (r.n as usize).div_ceil(r.piece)
-            },
         })
     }
 
@@ -760,15 +672,8 @@ impl OfflineIndex {
         let count = read_varint(b, &mut pos).unwrap_or(0) as usize;
         let mut out = Vec::with_capacity(count);
         if count == 0 {
-            let side = read_varint(b, &mut pos).unwrap_or(0);
-            if side == u64::from(PIECES) {
-                // A common term in pieces by ranges of documents, in order.
-                let all = (0..self.pieces)
-                    .flat_map(|r| self.decode(&format!("{key}@{r}")).0)
-                    .collect();
-                return (all, vars);
-            }
             // A pair held by exactly the documents of one of its words.
+            let side = read_varint(b, &mut pos).unwrap_or(0);
             let word = key
                 .split_once(' ')
                 .map(|(a, b)| if side == 1 { a } else { b });

@@ -19,8 +19,6 @@
   // correct.rs.
   const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
   const VARIANTS = 8, SPLITS = 4, ROUNDS = 2;
-  // shards.rs: the marker of a term written in pieces (after a count of 0).
-  const PIECES = 3;
   // runs.rs: how many of the first documents in rank order are read to check runs of 3+ words.
   const CHECKED = 20;
   // snippet.rs.
@@ -77,8 +75,6 @@
       this.vocabNames = root.vocab;
       this.docNames = root.docs;
       this.per = root.per;
-      // Common terms are written in pieces of `root.piece` documents (shards.rs PIECE_DOCS).
-      this.pieces = root.piece ? Math.ceil(root.n / root.piece) : 0;
       this.tableName = root.table;
       this.foldName = root.fold;
       this.fold = null;
@@ -125,30 +121,12 @@
       return fnv1a(key) % this.nGroups;
     }
 
-    // Fetches the groups that hold these terms (once each), and the pieces of those in pieces.
+    // Fetches the groups that hold these terms (once each).
     async need(keys) {
       // A pair may refer to one of its words' postings: those come too.
       const all = keys.flatMap((k) => (k.includes(" ") && !k.startsWith("#") ? [k, ...k.split(" ")] : [k]));
-      await this.loadGroups(all);
-      const pieces = all.filter((k) => this.inPieces(k)).flatMap((k) => this.pieceKeys(k));
-      await this.loadGroups(pieces);
-    }
-
-    async loadGroups(keys) {
-      const want = new Set(keys.map((k) => this.groupOf(k)));
+      const want = new Set(all.map((k) => this.groupOf(k)));
       await Promise.all([...want].map((g) => this.loadGroup(g)));
-    }
-
-    // Whether a term is written in pieces: count 0, then the marker 3 (shards.rs PIECES).
-    inPieces(key) {
-      const t = this.term(key);
-      if (!t) return false;
-      const st = { pos: t[1] };
-      return readVarint(t[0], st) === 0 && readVarint(t[0], st) === PIECES;
-    }
-
-    pieceKeys(key) {
-      return Array.from({ length: this.pieces }, (_, r) => `${key}@${r}`);
     }
 
     async loadGroup(g) {
@@ -197,10 +175,6 @@
       const st = { pos: start };
       const count = readVarint(b, st);
       let list = [];
-      if (count === 0 && this.inPieces(key)) {
-        for (const k of this.pieceKeys(key)) list = list.concat(this.decode(k).list);
-        return { list, vars };
-      }
       if (count === 0 && kind === "pair") {
         // A pair held by exactly the documents of one of its words (shards.rs `encode_term`).
         const side = readVarint(b, st), sp = key.indexOf(" ");
@@ -248,7 +222,6 @@
       if (!t) return 0;
       const st = { pos: t[1] };
       const count = readVarint(t[0], st);
-      if (count === 0 && this.inPieces(key)) return this.pieceKeys(key).reduce((n, k) => n + this.df(k), 0);
       if (count > 0 || !key.includes(" ")) return count;
       const side = readVarint(t[0], st), sp = key.indexOf(" ");
       return this.df(side === 1 ? key.slice(0, sp) : key.slice(sp + 1));
