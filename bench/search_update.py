@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""What a phone downloads of the offline search index after one edit.
+
+    python3 bench/search_update.py SOTAY CORPUS_DIR [--work DIR] [--doc N]
+
+Builds the corpus (a copy of CORPUS_DIR, e.g. one made by bench/gen_corpus.py) with the sotay
+binary SOTAY, appends one sentence (22 words) to one document (the N-th Markdown file in
+sorted order, default the middle one), builds again, and compares the two sites' `search/`
+folders file by file: the files that are new after the edit are what the service worker
+downloads (every file is named by its content's hash). Prints the whole index's size (raw and
+gzip -6, by part), the new files and their gzip bytes, as JSON on stdout.
+
+Only the standard library is used.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SENTENCE = ("Chi bộ thống nhất tăng cường kiểm tra việc thực hiện nghị quyết "
+            "và sinh hoạt định kỳ hằng tháng đúng quy định.")
+
+
+def files(d):
+    out = {}
+    for root, _, names in os.walk(d):
+        for n in names:
+            p = os.path.join(root, n)
+            with open(p, "rb") as f:
+                out[os.path.relpath(p, d)] = f.read()
+    return out
+
+
+def gz(b):
+    return len(gzip.compress(b, 6))
+
+
+def part(path):
+    if "/" in path:
+        return path.split("/")[0]
+    return path.split(".")[0]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sotay")
+    ap.add_argument("corpus")
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--doc", type=int, default=None)
+    a = ap.parse_args()
+    work = a.work or tempfile.mkdtemp(prefix="sotay-update-")
+    src = os.path.join(work, "src")
+    if os.path.exists(src):
+        shutil.rmtree(src)
+    shutil.copytree(a.corpus, src)
+    docs = sorted(
+        os.path.join(r, n)
+        for r, _, ns in os.walk(os.path.join(src, "content"))
+        for n in ns
+        if n.endswith(".md") and n != "_index.md"
+    )
+    if not docs:
+        sys.exit("no documents under %s/content" % a.corpus)
+    doc = docs[a.doc if a.doc is not None else len(docs) // 2]
+    sites = []
+    for step in ("before", "after"):
+        out = os.path.join(work, step)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out + ".index", ignore_errors=True)
+        if step == "after":
+            with open(doc, "a", encoding="utf-8") as f:
+                f.write("\n" + SENTENCE + "\n")
+        subprocess.run([a.sotay, "build", "--root", src, "--out", out], check=True,
+                       stdout=subprocess.DEVNULL)
+        sites.append(files(os.path.join(out, "search")))
+    before, after = sites
+    new = sorted((k for k in after if k not in before), key=lambda k: -gz(after[k]))
+    parts = {}
+    for k, v in after.items():
+        p = parts.setdefault(part(k), {"files": 0, "bytes": 0, "gzip": 0})
+        p["files"] += 1
+        p["bytes"] += len(v)
+        p["gzip"] += gz(v)
+    report = {
+        "documents": len(docs),
+        "edited": os.path.relpath(doc, src),
+        "index": {
+            "files": len(after),
+            "bytes": sum(len(v) for v in after.values()),
+            "gzip": sum(p["gzip"] for p in parts.values()),
+            "parts": parts,
+        },
+        "update": {
+            "files": len(new),
+            "gzip": sum(gz(after[k]) for k in new),
+            "largest": [[k, gz(after[k])] for k in new[:10]],
+        },
+    }
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
