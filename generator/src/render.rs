@@ -340,8 +340,9 @@ impl<'a> Pages<'a> {
     }
 
     /// The same pages, for a search index at another URL (only the search page shows it).
-    pub fn set_search_index(&mut self, url: &str) {
+    pub fn with_search_index(mut self, url: &str) -> Self {
         self.search_index = self.ctx.href(url);
+        self
     }
 
     /// Every page to render, in a fixed order.
