@@ -101,6 +101,13 @@ impl<H: std::hash::Hasher> Fingerprint<H> {
     fn tag(&mut self, t: u8) {
         self.0.write_u8(t);
     }
+    /// The start of an enum variant with fields.
+    fn variant(&mut self, tag: u8, index: u32, len: usize) -> &mut Self {
+        self.tag(tag);
+        self.0.write_u32(index);
+        self.0.write_usize(len);
+        self
+    }
     fn str(&mut self, v: &str) {
         self.0.write_usize(v.len());
         self.0.write(v.as_bytes());
@@ -228,10 +235,7 @@ impl<H: std::hash::Hasher> serde::Serializer for &mut Fingerprint<H> {
         _: &'static str,
         len: usize,
     ) -> Result<Self, NoError> {
-        self.tag(16);
-        self.0.write_u32(index);
-        self.0.write_usize(len);
-        Ok(self)
+        Ok(self.variant(16, index, len))
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Self, NoError> {
         self.tag(17);
@@ -250,10 +254,7 @@ impl<H: std::hash::Hasher> serde::Serializer for &mut Fingerprint<H> {
         _: &'static str,
         len: usize,
     ) -> Result<Self, NoError> {
-        self.tag(19);
-        self.0.write_u32(index);
-        self.0.write_usize(len);
-        Ok(self)
+        Ok(self.variant(19, index, len))
     }
 }
 
@@ -261,13 +262,13 @@ impl<H: std::hash::Hasher> serde::Serializer for &mut Fingerprint<H> {
 const END: u8 = 0xfe;
 
 macro_rules! compound {
-    ($($tr:ident :: $f:ident;)*) => {
+    ($($tr:ident :: $($f:ident),+;)*) => {
         $(impl<H: std::hash::Hasher> serde::ser::$tr for &mut Fingerprint<H> {
             type Ok = ();
             type Error = NoError;
-            fn $f<T: serde::Serialize + ?Sized>(&mut self, v: &T) -> Result<(), NoError> {
+            $(fn $f<T: serde::Serialize + ?Sized>(&mut self, v: &T) -> Result<(), NoError> {
                 v.serialize(&mut **self)
-            }
+            })+
             fn end(self) -> Result<(), NoError> {
                 self.tag(END);
                 Ok(())
@@ -281,21 +282,7 @@ compound! {
     SerializeTuple::serialize_element;
     SerializeTupleStruct::serialize_field;
     SerializeTupleVariant::serialize_field;
-}
-
-impl<H: std::hash::Hasher> serde::ser::SerializeMap for &mut Fingerprint<H> {
-    type Ok = ();
-    type Error = NoError;
-    fn serialize_key<T: serde::Serialize + ?Sized>(&mut self, k: &T) -> Result<(), NoError> {
-        k.serialize(&mut **self)
-    }
-    fn serialize_value<T: serde::Serialize + ?Sized>(&mut self, v: &T) -> Result<(), NoError> {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), NoError> {
-        self.tag(END);
-        Ok(())
-    }
+    SerializeMap::serialize_key, serialize_value;
 }
 
 macro_rules! fields {
