@@ -2,7 +2,8 @@
 //! editors: build, sample roster, serve), `server` (production: a built site and a database
 //! URL), roster import, and admin tokens. Each returns a message for people on failure.
 
-use crate::http::{serve as serve_http, App};
+use crate::app::App;
+use crate::http::serve as serve_http;
 use crate::roster::{self, Report};
 use crate::store::{ImportSummary, Sqlite, Storage};
 use std::net::SocketAddr;
@@ -102,8 +103,9 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
             );
         }
         let index = sotay_generator::search::index::index_dir(&out);
-        let mut app = App::new(store, &out, &index).map_err(|e| format!("{}: {e}", out.display()))?;
-        app.dev = true;
+        let app = App::new(store, &out, &index)
+            .map_err(|e| format!("{}: {e}", out.display()))?
+            .with_live_reload();
         let app = Arc::new(app);
         app.refresh_reports().await.map_err(|e| e.to_string())?;
         crate::watch::run(opts.root.clone(), out.clone(), builder, app.clone())?;
@@ -175,7 +177,7 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
             .and_then(|v| v.trim().parse::<usize>().ok())
             .filter(|n| *n > 0)
         {
-            app.max_connections = n;
+            app = app.with_max_connections(n);
         }
         if opts.limits.register_by_addr.is_off() {
             crate::log::log(
@@ -184,11 +186,14 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
                 &[],
             );
         }
-        app.limits = opts.limits;
-        if let Some(contact) = &opts.push_contact {
-            app.push = Some(Arc::new(crate::push::PushConfig::new(contact, false)));
-        }
-        app.trusted_proxies = crate::proxy::TrustedProxies::new(opts.trusted_proxies);
+        let push = opts
+            .push_contact
+            .as_deref()
+            .map(|contact| crate::push::PushConfig::new(contact, false));
+        let app = app
+            .with_limits(opts.limits)
+            .with_push(push)
+            .with_trusted_proxies(crate::proxy::TrustedProxies::new(opts.trusted_proxies));
         let app = Arc::new(app);
         let started = std::time::Instant::now();
         app.refresh_reports().await.map_err(|e| e.to_string())?;
@@ -245,7 +250,7 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
             ));
         }
         let proxies: Vec<String> = app
-            .trusted_proxies
+            .trusted_proxies()
             .ranges()
             .iter()
             .map(|r| r.to_string())
@@ -398,7 +403,7 @@ pub fn create_admin(db: &DbUrl, unit: &str, name: Option<&str>) -> Result<String
 }
 
 /// `sotay notice post`: a notice to `unit`'s members, checked as the API checks one; returns
-/// it as JSON (NOTICE of DESIGN.md).
+/// it as JSON (a `Notice` of `openapi.json`).
 pub fn post_notice(
     db: &DbUrl,
     unit: &str,
@@ -409,14 +414,15 @@ pub fn post_notice(
     use serde_json::json;
     let unit = crate::model::UnitCode::parse(unit)
         .ok_or_else(|| format!("\"{unit}\" is not a unit code"))?;
-    let title = crate::notice_api::clean_title(Some(&json!(title))).map_err(|e| e.message)?;
-    let body = crate::notice_api::clean_body(Some(&json!(body))).map_err(|e| e.message)?;
-    let expires_on = crate::notice_api::clean_expiry(
+    let title =
+        crate::handlers::notices::clean_title(Some(&json!(title))).map_err(|e| e.message)?;
+    let body = crate::handlers::notices::clean_body(Some(&json!(body))).map_err(|e| e.message)?;
+    let expires_on = crate::handlers::notices::clean_expiry(
         expires_on.map(|d| json!(d)).as_ref(),
         crate::model::today_vn(),
     )
     .map_err(|e| e.message)?;
-    let id = crate::notice_api::new_id().map_err(|e| e.message)?;
+    let id = crate::handlers::notices::new_id().map_err(|e| e.message)?;
     runtime()?.block_on(async {
         let store = db.open().await?;
         let notice = store
@@ -493,7 +499,7 @@ pub fn report_usage(
         if let Some(t) = to {
             p.insert("to".to_string(), t.to_string());
         }
-        let (from, to) = crate::report_api::period(&p).map_err(|e| e.message)?;
+        let (from, to) = crate::handlers::reports::period(&p).map_err(|e| e.message)?;
         let r = idx
             .usage(&unit, from, to)
             .ok_or_else(|| format!("no unit {unit} in the roster"))?;
