@@ -19,6 +19,7 @@
 //!   the reports' computation (`reports`).
 //!
 //! `run` holds the commands the `sotay` binary calls; `config` the server's settings file.
+#![warn(clippy::too_many_lines)]
 
 pub mod app;
 pub mod auth;
