@@ -52,6 +52,16 @@ pub fn bad(code: &'static str, message: &str) -> ApiError {
     error(StatusCode::BAD_REQUEST, code, message)
 }
 
+/// 403 for a unit outside the admin token's subtree (or unknown: the same answer, so nothing
+/// leaks).
+pub fn outside_scope() -> ApiError {
+    error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Đơn vị này nằm ngoài phạm vi của mã quản trị.",
+    )
+}
+
 /// 404 for a path no route has.
 pub fn no_endpoint() -> ApiError {
     error(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")

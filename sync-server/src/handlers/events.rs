@@ -9,7 +9,7 @@ use crate::catalog::Catalog;
 use crate::model::EventType;
 use crate::reply::{bad, error, json_response, store_error, ApiError, Resp};
 use crate::request::{now, parse_json, read_body};
-use crate::store::{MemberRef, NewEvent, Storage, StoreError, Stored};
+use crate::store::{MemberRef, NewEvent, Storage, Stored};
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::{json, Map, Value};
@@ -147,7 +147,7 @@ async fn store<S: Storage>(
         .collect();
     let (app, member) = (app.clone(), batch.member.clone());
     let (now, cell_size) = (batch.now, batch.cell_size);
-    tokio::spawn(async move {
+    super::committed("storing events failed", async move {
         let _gate = app.writer_gate().await;
         let stored = app.store().append_events(member.clone(), evs, now).await?;
         let card = member.card_number.as_str();
@@ -173,16 +173,9 @@ async fn store<S: Storage>(
             };
             counter.fetch_add(1, Ordering::Relaxed);
         }
-        Ok::<_, StoreError>(stored)
+        Ok(stored)
     })
-    .await
-    .map_err(|_| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "storing events failed",
-        )
-    })?
+    .await?
     .map_err(store_error)
 }
 

@@ -75,10 +75,8 @@ pub async fn put_record<S: Storage>(
     client: IpAddr,
     month: &str,
 ) -> Result<Resp, ApiError> {
-    let (member, month) = cell_member(app, &req, client, month).await?;
-    secretary(&member)?;
-    let body = read_body(req, MAX_MEETING_BODY).await?;
-    let rec = record(app, &member, month, &parse_json(&body)?)?;
+    let (member, month, v) = secretary_body(app, req, client, month).await?;
+    let rec = record(app, &member, month, &v)?;
     store_record(app, rec).await
 }
 
@@ -89,10 +87,21 @@ pub async fn put_schedule<S: Storage>(
     client: IpAddr,
     month: &str,
 ) -> Result<Resp, ApiError> {
+    let (member, month, v) = secretary_body(app, req, client, month).await?;
+    schedule(app, member, month, &v).await
+}
+
+/// A write of the cell's secretary about `month`: who, the month, and the JSON body.
+async fn secretary_body<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    client: IpAddr,
+    month: &str,
+) -> Result<(MemberRef, Month, Value), ApiError> {
     let (member, month) = cell_member(app, &req, client, month).await?;
     secretary(&member)?;
     let body = read_body(req, MAX_MEETING_BODY).await?;
-    schedule(app, member, month, &parse_json(&body)?).await
+    Ok((member, month, parse_json(&body)?))
 }
 
 /// `GET /api/v1/meetings/{month}/members`: the cell's members for the attendance list.
@@ -272,7 +281,7 @@ fn docs<S: Storage>(app: &Arc<App<S>>, v: &Value) -> Result<Vec<String>, ApiErro
 /// hangs up.
 async fn store_record<S: Storage>(app: &Arc<App<S>>, rec: NewMeeting) -> Result<Resp, ApiError> {
     let app2 = app.clone();
-    let stored = tokio::spawn(async move {
+    let stored = super::committed("storing the meeting failed", async move {
         let _gate = app2.writer_gate().await;
         let m = app2.store().put_meeting(rec, now()).await?;
         app2.update_reports(|r| {
@@ -284,16 +293,9 @@ async fn store_record<S: Storage>(app: &Arc<App<S>>, rec: NewMeeting) -> Result<
                 true,
             ))
         });
-        Ok::<_, StoreError>(m)
+        Ok(m)
     })
-    .await
-    .map_err(|_| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "storing the meeting failed",
-        )
-    })?;
+    .await?;
     let m = match stored {
         Ok(m) => m,
         Err(StoreError::Invalid(msg)) => return Err(bad("not_in_cell", &msg)),

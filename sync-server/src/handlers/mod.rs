@@ -25,3 +25,20 @@ pub mod roster;
 pub mod search;
 pub mod site;
 pub mod tokens;
+
+use crate::reply::{error, ApiError};
+use crate::store::StoreError;
+use hyper::StatusCode;
+use std::future::Future;
+
+/// Runs a write and what follows its commit (the reports' aggregate, the counters) in a task
+/// of its own: a client that hangs up mid-request cancels its handler, not the bookkeeping of
+/// a write already committed. A task that fails answers 500 with `what`.
+pub(crate) async fn committed<T: Send + 'static>(
+    what: &str,
+    write: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+) -> Result<Result<T, StoreError>, ApiError> {
+    tokio::spawn(write)
+        .await
+        .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", what))
+}

@@ -9,7 +9,9 @@ use crate::app::App;
 use crate::caller;
 use crate::model::{parse_date, today_vn, UnitCode};
 use crate::notice_db::{NewNotice, NoticeRow, MEMBER_LIMIT};
-use crate::reply::{bad, empty, error, internal, json_response, store_error, ApiError, Resp};
+use crate::reply::{
+    bad, empty, error, internal, json_response, outside_scope, store_error, ApiError, Resp,
+};
 use crate::request::{now, parse_json, read_body};
 use crate::store::{MemberRef, Storage, StoreError};
 use hyper::body::Incoming;
@@ -38,14 +40,6 @@ fn notice_id(s: &str) -> Option<String> {
         .ok()
         .map(|u| u.hyphenated().to_string())
         .filter(|u| u == s)
-}
-
-fn outside() -> ApiError {
-    error(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "Đơn vị này nằm ngoài phạm vi của mã quản trị.",
-    )
 }
 
 /// Whether `unit` is in `scope`'s subtree, by the reports' aggregate (brought up to date).
@@ -200,7 +194,7 @@ pub async fn post<S: Storage>(app: &Arc<App<S>>, req: Request<Incoming>) -> Resu
     };
     // An unknown unit and one outside the scope get the same answer: nothing leaks.
     if !in_scope(app, unit.as_str(), &scope).await? {
-        return Err(outside());
+        return Err(outside_scope());
     }
     let n = NewNotice {
         id: new_id()?,
@@ -212,7 +206,7 @@ pub async fn post<S: Storage>(app: &Arc<App<S>>, req: Request<Incoming>) -> Resu
     };
     let notice = match app.store().post_notice(n, now()).await {
         Ok(x) => x,
-        Err(StoreError::Invalid(_)) => return Err(outside()),
+        Err(StoreError::Invalid(_)) => return Err(outside_scope()),
         Err(e) => return Err(store_error(e)),
     };
     app.metrics().notices_posted.fetch_add(1, Ordering::Relaxed);
@@ -250,7 +244,7 @@ pub async fn withdraw<S: Storage>(
         .read(|r| r.within(&n.notice.unit.code, scope.as_str()))
         .unwrap_or(false);
     if !within {
-        return Err(outside());
+        return Err(outside_scope());
     }
     app.store()
         .withdraw_notice(id, now())
@@ -337,7 +331,7 @@ pub async fn report<S: Storage>(
     unit: String,
     limit: usize,
 ) -> Result<Resp, ApiError> {
-    let code = UnitCode::parse(&unit).ok_or_else(outside)?;
+    let code = UnitCode::parse(&unit).ok_or_else(outside_scope)?;
     let rows: Vec<NoticeRow> = app
         .store()
         .unit_notices(code.clone(), limit)
@@ -402,7 +396,7 @@ pub async fn replies<S: Storage>(
     notice: &str,
     limit: usize,
 ) -> Result<Resp, ApiError> {
-    let code = UnitCode::parse(&unit).ok_or_else(outside)?;
+    let code = UnitCode::parse(&unit).ok_or_else(outside_scope)?;
     let id = notice_id(notice)
         .ok_or_else(|| bad("invalid_parameter", "notice must be a notice's id (a UUID)"))?;
     let list = app

@@ -8,7 +8,7 @@ use crate::auth;
 use crate::model::{name_key, parse_date, CardNumber, UnitCode};
 use crate::reply::{bad, error, json_response, store_error, ApiError, Resp};
 use crate::request::{now, parse_json, read_body};
-use crate::store::{Registration, Storage, StoreError};
+use crate::store::{Registration, Storage};
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::{json, Value};
@@ -152,7 +152,7 @@ async fn store<S: Storage>(
     reg: Registration,
 ) -> Result<Option<crate::store::MemberRef>, ApiError> {
     let app = app.clone();
-    tokio::spawn(async move {
+    super::committed("registration failed", async move {
         let _gate = app.writer_gate().await;
         let found = app.store().register(reg, now()).await?;
         if let Some(m) = &found {
@@ -160,15 +160,8 @@ async fn store<S: Storage>(
             app.update_reports(|r| r.registered(m.card_number.as_str(), day));
             app.metrics().registrations.fetch_add(1, Ordering::Relaxed);
         }
-        Ok::<_, StoreError>(found)
+        Ok(found)
     })
-    .await
-    .map_err(|_| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "registration failed",
-        )
-    })?
+    .await?
     .map_err(store_error)
 }

@@ -265,16 +265,8 @@ fn usage(
     let (from, to) = period(p)?;
     let r = idx.usage(unit, from, to).ok_or_else(outside)?;
     let file = format!("thong-ke-so-tay-{}-{}-{}", r.unit.code, r.from, r.to);
-    Ok(match format {
-        Format::Csv => download(reports::to_csv(&r), CSV, &format!("{file}.csv")),
-        Format::Xlsx => {
-            let bytes = reports::to_xlsx(&r, made_on).map_err(no_workbook)?;
-            download(bytes, XLSX, &format!("{file}.xlsx"))
-        }
-        Format::Json => json_response(
-            StatusCode::OK,
-            &serde_json::to_value(&r).unwrap_or_default(),
-        ),
+    send(format, &r, &file, reports::to_csv, |r| {
+        reports::to_xlsx(r, made_on)
     })
 }
 
@@ -291,16 +283,23 @@ fn annual(
         .annual(unit, year, reports::today())
         .map_err(|m| error(StatusCode::NOT_FOUND, "no_annual_sheet", &m))?;
     let file = format!("danh-gia-so-tay-{}-{}", r.unit.code, r.year);
+    send(format, &r, &file, reports::annual_csv, |r| {
+        reports::annual_xlsx(r, made_on)
+    })
+}
+
+/// A report `r` in `format`: JSON, or a file `file.csv` / `file.xlsx` to download.
+fn send<R: serde::Serialize>(
+    format: Format,
+    r: &R,
+    file: &str,
+    csv: impl FnOnce(&R) -> Vec<u8>,
+    xlsx: impl FnOnce(&R) -> Result<Vec<u8>, String>,
+) -> Result<Resp, ApiError> {
     Ok(match format {
-        Format::Csv => download(reports::annual_csv(&r), CSV, &format!("{file}.csv")),
-        Format::Xlsx => {
-            let bytes = reports::annual_xlsx(&r, made_on).map_err(no_workbook)?;
-            download(bytes, XLSX, &format!("{file}.xlsx"))
-        }
-        Format::Json => json_response(
-            StatusCode::OK,
-            &serde_json::to_value(&r).unwrap_or_default(),
-        ),
+        Format::Csv => download(csv(r), CSV, &format!("{file}.csv")),
+        Format::Xlsx => download(xlsx(r).map_err(no_workbook)?, XLSX, &format!("{file}.xlsx")),
+        Format::Json => json_response(StatusCode::OK, &serde_json::to_value(r).unwrap_or_default()),
     })
 }
 

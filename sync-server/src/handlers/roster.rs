@@ -18,7 +18,7 @@
 use crate::app::App;
 use crate::caller;
 use crate::model::UnitCode;
-use crate::reply::{error, json_response, store_error, ApiError, Resp};
+use crate::reply::{error, json_response, outside_scope, store_error, ApiError, Resp};
 use crate::request::{now, params, read_body};
 use crate::roster::quality::{self, Kind};
 use crate::roster::update::{self, ChangeKind, Current, RosterChange};
@@ -40,14 +40,6 @@ pub const MAX_PROBLEMS: usize = 500;
 pub const PREVIEW_ITEMS: usize = 200;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn forbidden() -> ApiError {
-    error(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "Đơn vị này nằm ngoài phạm vi của mã quản trị.",
-    )
-}
 
 /// The admin of a request's bearer token.
 async fn admin<S: Storage>(
@@ -80,11 +72,11 @@ fn unit_param(
 ) -> Result<UnitCode, ApiError> {
     let unit = match p.get("unit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => a.unit.clone(),
-        Some(s) => UnitCode::parse(s).ok_or_else(forbidden)?,
+        Some(s) => UnitCode::parse(s).ok_or_else(outside_scope)?,
     };
     // An unknown unit and one outside the scope get the same answer: nothing leaks.
     if current.unit(&unit).is_none() || !current.within(&unit, &a.unit) {
-        return Err(forbidden());
+        return Err(outside_scope());
     }
     Ok(unit)
 }
