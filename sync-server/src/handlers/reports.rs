@@ -11,7 +11,7 @@
 //! - `trend`: active members per week
 //! - `coverage`: who read a document, per unit
 //! - `feedback`: members' comments on documents (`notice=`: the replies to a notice)
-//! - `notices`: per notice, how many members it reached and how many opened it (`notice_api`)
+//! - `notices`: per notice, how many members it reached and how many opened it (`handlers::notices`)
 //! - `me`: the admin's own unit
 //!
 //! A storage failure is logged and answered 503 without its text.
