@@ -224,6 +224,7 @@ pub mod sqlite {
     }
 
     /// Applies `change` inside the writer's transaction.
+    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     pub fn apply(c: &Connection, change: &RosterChange, now: i64) -> Result<Applied> {
         let current = current(c)?;
         let since = match &change.kind {
@@ -521,6 +522,7 @@ pub mod pg {
 
     /// Applies `change` in `tx`: first the roster version's row is locked, so changes from
     /// every instance run one at a time.
+    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     pub async fn apply(tx: &Transaction<'_>, change: &RosterChange, now: i64) -> Result<Applied> {
         tx.execute(
             "SELECT value FROM meta WHERE key = 'roster_version' FOR UPDATE",
