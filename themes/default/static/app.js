@@ -116,10 +116,7 @@
   function updateMemberLine() {
     const line = $(".member-line");
     if (!line || !Outbox) return;
-    Promise.all([Outbox.get("member"), Outbox.count(), Outbox.get("registration")]).then((v) => {
-      const m = v[0];
-      const n = v[1];
-      const reg = v[2];
+    Promise.all([Outbox.get("member"), Outbox.count(), Outbox.get("registration")]).then(([m, n, reg]) => {
       const parts = [];
       if (m) parts.push(`Đồng chí ${m.full_name}${m.unit_name ? ` · ${m.unit_name}` : ""} (${m.unit_code})`);
       else if (reg) parts.push("Đăng ký đang chờ gửi");
@@ -198,8 +195,8 @@
     const inst = $(".prompt-install");
     if (inst && !installed()) inst.hidden = false;
     if (reg && Outbox) {
-      Promise.all([Outbox.get("member"), Outbox.get("registration")]).then((v) => {
-        reg.hidden = !!(v[0] || v[1]);
+      Promise.all([Outbox.get("member"), Outbox.get("registration")]).then(([member, waiting]) => {
+        reg.hidden = !!(member || waiting);
       }).catch(() => { reg.hidden = false; });
     }
     window.addEventListener("appinstalled", () => {
@@ -773,10 +770,7 @@
 
     function show() {
       const kept = [Outbox.get("member"), Outbox.get("registration"), Outbox.get("registration_error")];
-      return Promise.all(kept).then((v) => {
-        const member = v[0];
-        const pending = v[1];
-        const error = v[2];
+      return Promise.all(kept).then(([member, pending, error]) => {
         button.disabled = false;
         if (member) {
           const unit = member.unit_name ? `, ${member.unit_name}` : "";

@@ -77,9 +77,7 @@
   /** Asks the server for the month's record and schedule (and, for the secretary, the cell's
    *  members); keeps the answers for offline use. Offline, or if it fails, what was kept. */
   function refresh(month) {
-    return Promise.all([Outbox.get("token"), Outbox.get("member")]).then((v) => {
-      const token = v[0];
-      const m = v[1];
+    return Promise.all([Outbox.get("token"), Outbox.get("member")]).then(([token, m]) => {
       if (!token || offline()) return null;
       const jobs = [api("GET", recordPath(month), token).then((a) => {
         a.at = Date.now();
@@ -123,9 +121,8 @@
 
   function render(panel) {
     const month = panel.getAttribute("data-month");
-    return Promise.all([state(month), Outbox.get(`roster:${month}`)]).then((v) => {
-      const s = v[0];
-      s.roster = v[1];
+    return Promise.all([state(month), Outbox.get(`roster:${month}`)]).then(([s, roster]) => {
+      s.roster = roster;
       if (panel.getAttribute("data-mode") === "meeting") return;
       panel.textContent = "";
       panel.hidden = false;
