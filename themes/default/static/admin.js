@@ -8,7 +8,7 @@
 // kept only for this browser session.
 (() => {
   "use strict";
-  const { $, $$, el } = window.SotayDom;
+  const { $, $$, el, trail } = window.SotayDom;
   const BASE = document.body.getAttribute("data-base") || "/";
   const SVG = "http://www.w3.org/2000/svg";
   const login = $(".admin-login");
@@ -130,20 +130,10 @@
 
   function crumbs() {
     const nav = $(".admin-crumbs");
-    nav.textContent = "";
-    if (state.stack.length < 2) return;
-    state.stack.forEach((u, i) => {
-      if (i) nav.append(" › ");
-      if (i === state.stack.length - 1) {
-        nav.appendChild(el("strong", null, u.name));
-        return;
-      }
-      const b = el("button", { type: "button", class: "link-button" }, u.name);
-      b.onclick = () => {
-        state.stack = state.stack.slice(0, i + 1);
-        show();
-      };
-      nav.appendChild(b);
+    // The admin's own unit alone needs no trail.
+    trail(nav, state.stack.length < 2 ? [] : state.stack, (i) => {
+      state.stack = state.stack.slice(0, i + 1);
+      show();
     });
   }
 

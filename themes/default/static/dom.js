@@ -24,5 +24,21 @@
     return e;
   }
 
-  window.SotayDom = { $, $$, el };
+  /** The committee pages' trail of the units drilled into, "Tỉnh › Huyện › Xã", in `nav`: each
+   *  but the last a button that calls `pick(i)` to go back to the i-th. */
+  function trail(nav, units, pick) {
+    nav.textContent = "";
+    units.forEach((u, i) => {
+      if (i) nav.append(" › ");
+      if (i === units.length - 1) {
+        nav.appendChild(el("strong", null, u.name));
+        return;
+      }
+      const b = el("button", { type: "button", class: "link-button" }, u.name);
+      b.onclick = () => pick(i);
+      nav.appendChild(b);
+    });
+  }
+
+  window.SotayDom = { $, $$, el, trail };
 })();

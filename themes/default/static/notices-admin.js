@@ -6,7 +6,7 @@
 // session only.
 (() => {
   "use strict";
-  const { $, el } = window.SotayDom;
+  const { $, el, trail } = window.SotayDom;
   const BASE = document.body.getAttribute("data-base") || "/";
   const root = $("[data-notices-admin]");
   const login = $(".notices-login");
@@ -55,20 +55,9 @@
   }
 
   function crumbs() {
-    const nav = $(".admin-crumbs", root);
-    nav.textContent = "";
-    state.stack.forEach((u, i) => {
-      if (i) nav.append(" › ");
-      if (i === state.stack.length - 1) {
-        nav.appendChild(el("strong", null, u.name));
-        return;
-      }
-      const b = el("button", { type: "button", class: "link-button" }, u.name);
-      b.onclick = () => {
-        state.stack = state.stack.slice(0, i + 1);
-        show();
-      };
-      nav.appendChild(b);
+    trail($(".admin-crumbs", root), state.stack, (i) => {
+      state.stack = state.stack.slice(0, i + 1);
+      show();
     });
   }
 

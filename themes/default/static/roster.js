@@ -5,7 +5,7 @@
 // token of the dashboard's session (sessionStorage "sotay.admin").
 (() => {
   "use strict";
-  const { $, $$, el } = window.SotayDom;
+  const { $, $$, el, trail } = window.SotayDom;
   const BASE = document.body.getAttribute("data-base") || "/";
   const login = $(".roster-login");
   const panel = $(".roster-panel");
@@ -63,20 +63,9 @@
   function q(params) { return new URLSearchParams(params).toString(); }
 
   function crumbs() {
-    const nav = $(".roster-crumbs");
-    nav.textContent = "";
-    state.stack.forEach((u, i) => {
-      if (i) nav.append(" › ");
-      if (i === state.stack.length - 1) {
-        nav.appendChild(el("strong", null, u.name));
-        return;
-      }
-      const b = el("button", { type: "button", class: "link-button" }, u.name);
-      b.onclick = () => {
-        state.stack = state.stack.slice(0, i + 1);
-        showUnit();
-      };
-      nav.appendChild(b);
+    trail($(".roster-crumbs"), state.stack, (i) => {
+      state.stack = state.stack.slice(0, i + 1);
+      showUnit();
     });
     $(".update-unit").textContent = current().name;
   }
