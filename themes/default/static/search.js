@@ -10,7 +10,9 @@
   const MAGIC = "STG2";
   const GROUP_HASH = 8;
   // terms.rs: the flags of a posting.
-  const TF = 3, TITLE = 4, HEADING = 8;
+  const TF = 3;
+  const TITLE = 4;
+  const HEADING = 8;
   // mod.rs, `weight`.
   const W = {
     tf: 0.5, titleWord: 2, headingWord: 1, exact: 1, pair: 1, together: 4, titleSeq: 3,
@@ -18,11 +20,14 @@
   };
   // correct.rs.
   const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
-  const VARIANTS = 8, SPLITS = 4, ROUNDS = 2;
+  const VARIANTS = 8;
+  const SPLITS = 4;
+  const ROUNDS = 2;
   // runs.rs: how many of the first documents in rank order are read to check runs of 3+ words.
   const CHECKED = 20;
   // snippet.rs.
-  const WINDOW = 28, LEAD = 3;
+  const WINDOW = 28;
+  const LEAD = 3;
 
   const encoder = new TextEncoder();
 
@@ -37,7 +42,9 @@
   }
 
   function readVarint(b, st) {
-    let v = 0, mul = 1, byte;
+    let v = 0;
+    let mul = 1;
+    let byte;
     do {
       byte = b[st.pos++];
       v += (byte & 0x7f) * mul;
@@ -51,10 +58,10 @@
 
   const pairKey = (a, b) => `${a} ${b}`;
   const numberKey = (words) => `#${words.join(" ")}`;
-  const dfBucket = (df) => (df === 0 ? 0 : 32 - Math.clz32(df));
 
   function intersect(a, b) {
-    let i = 0, j = 0;
+    let i = 0;
+    let j = 0;
     const out = [];
     while (i < a.length && j < b.length) {
       if (a[i] < b[j]) i++;
@@ -177,7 +184,8 @@
       let list = [];
       if (count === 0 && kind === "pair") {
         // A pair held by exactly the documents of one of its words (shards.rs `encode_term`).
-        const side = readVarint(b, st), sp = key.indexOf(" ");
+        const side = readVarint(b, st);
+        const sp = key.indexOf(" ");
         const word = side === 1 ? key.slice(0, sp) : key.slice(sp + 1);
         list = this.decode(word).list.map((p) => [p[0], 0, 1]);
       }
@@ -223,7 +231,8 @@
       const st = { pos: t[1] };
       const count = readVarint(t[0], st);
       if (count > 0 || !key.includes(" ")) return count;
-      const side = readVarint(t[0], st), sp = key.indexOf(" ");
+      const side = readVarint(t[0], st);
+      const sp = key.indexOf(" ");
       return this.df(side === 1 ? key.slice(0, sp) : key.slice(sp + 1));
     }
 
@@ -258,7 +267,9 @@
 
     tokens(text) {
       const out = [];
-      let start = -1, pos = 0, chars = [];
+      let start = -1;
+      let pos = 0;
+      let chars = [];
       for (const ch of text) {
         const inWord = this.isWord(ch, start >= 0);
         if (inWord && start < 0) { start = pos; chars = []; }
@@ -271,7 +282,9 @@
     }
 
     word(chars, s, e) {
-      let folded = "", base = "", tone = 0;
+      let folded = "";
+      let base = "";
+      let tone = 0;
       for (const c of chars) {
         const t = this.fold[c];
         if (t) {
@@ -291,7 +304,9 @@
 
     parse(q) {
       q = q.normalize("NFC");
-      const terms = [], phrases = [], parts = q.split('"');
+      const terms = [];
+      const phrases = [];
+      const parts = q.split('"');
       parts.forEach((part, i) => {
         const start = terms.length;
         for (const t of this.tokens(part)) {
@@ -314,8 +329,10 @@
 
     top(query, filter) {
       if (!query.terms.length) return { total: 0, ranked: [] };
-      const n = this.n, size = this.docs.length;
-      const seen = new Set(), distinct = [];
+      const n = this.n;
+      const size = this.docs.length;
+      const seen = new Set();
+      const distinct = [];
       for (const t of query.terms) {
         const k = `${t.folded}\u0000${t.exact}`;
         if (!seen.has(k)) { seen.add(k); distinct.push(t); }
@@ -388,7 +405,9 @@
         }
         let together = false;
         if (pairs.length) {
-          let all = true, title = true, heading = true;
+          let all = true;
+          let title = true;
+          let heading = true;
           for (const [p, w] of pairs) {
             const m = pairMeta[p][ord];
             if (m !== 255) {
@@ -427,7 +446,8 @@
       const head = ranked.slice(0, CHECKED);
       const read = head.filter((r) => phrases.length || r.together);
       const words = await this.docWords(read.map((r) => r.ord));
-      const holders = [], others = [];
+      const holders = [];
+      const others = [];
       for (const r of head) {
         const w = words.get(r.ord);
         if (!w || !(phrases.length || r.together)) { others.push(r); continue; }
@@ -465,7 +485,8 @@
     // ---- correct::suggest --------------------------------------------------------------------
 
     variants(w) {
-      const chars = [...w], out = [];
+      const chars = [...w];
+      const out = [];
       const push = (v) => {
         const s = v.join("");
         if (s && s !== w && !out.includes(s)) out.push(s);
@@ -497,8 +518,10 @@
       const out = [];
       const chars = [...w];
       for (let i = 1; i < chars.length; i++) {
-        const a = chars.slice(0, i).join(""), b = chars.slice(i).join("");
-        const ba = this.wordBucket(a), bb = this.wordBucket(b);
+        const a = chars.slice(0, i).join("");
+        const b = chars.slice(i).join("");
+        const ba = this.wordBucket(a);
+        const bb = this.wordBucket(b);
         if (ba > 0 && bb > 0) out.push([Math.min(ba, bb), a, b]);
       }
       out.sort((x, y) => y[0] - x[0] || cmp(x[1], y[1]) || cmp(x[2], y[2]));
@@ -576,7 +599,8 @@
       for (let round = 0; round < ROUNDS; round++) {
         const cands = this.edits(cur);
         await this.needPairs(cands);
-        let best = null, bestD = 0;
+        let best = null;
+        let bestD = 0;
         for (const c of cands) {
           const d = this.defects(c.seq);
           if (!best || d < bestD || (d === bestD && (c.common > best.common
@@ -637,9 +661,11 @@
     // ---- passages and snippets (passage.rs, snippet.rs) --------------------------------------
 
     best(passages, seq) {
-      let best = 0, bestScore = 0;
+      let best = 0;
+      let bestScore = 0;
       passages.forEach((p, i) => {
-        const seenW = seq.map(() => false), pairs = seq.slice(1).map(() => false);
+        const seenW = seq.map(() => false);
+        const pairs = seq.slice(1).map(() => false);
         const visit = (s) => {
           let prev = null;
           for (const t of this.tokens(s)) {
@@ -654,7 +680,8 @@
         };
         if (p.heading !== null) visit(p.heading);
         visit(p.text);
-        const words = [], found = [];
+        const words = [];
+        const found = [];
         seq.forEach((w, k) => { if (seenW[k] && !words.includes(w)) words.push(w); });
         pairs.forEach((f, k) => {
           const key = pairKey(seq[k], seq[k + 1]);
@@ -675,7 +702,9 @@
       if (!toks.length) return "";
       const pairAt = toks.map((t, i) => i + 1 < toks.length && t.hit >= 0 && toks[i + 1].hit >= 0
         && pairs.includes(`${t.hit},${toks[i + 1].hit}`));
-      let best = null, bestStart = 0, last = -1;
+      let best = null;
+      let bestStart = 0;
+      let last = -1;
       toks.forEach((t, i) => {
         if (t.hit < 0) return;
         const start = Math.min(Math.max(0, i - LEAD), Math.max(0, toks.length - WINDOW));
@@ -683,7 +712,8 @@
         last = start;
         const end = Math.min(start + WINDOW, toks.length);
         const seenW = new Set();
-        let count = 0, npairs = 0;
+        let count = 0;
+        let npairs = 0;
         for (let j = start; j < end; j++) {
           if (toks[j].hit >= 0) { seenW.add(toks[j].hit); count++; }
           if (j + 1 < end && pairAt[j]) npairs++;
@@ -710,7 +740,8 @@
 
     mark(s, seq) {
       const want = new Set(seq);
-      let out = "", pos = 0;
+      let out = "";
+      let pos = 0;
       for (const t of this.tokens(s)) {
         out += esc(s.slice(pos, t.start));
         const w = esc(s.slice(t.start, t.end));
@@ -769,8 +800,7 @@
       // On a stalled network it gives up (net.js) rather than hold a connection: the summary stays.
       const res = await (window.SotayNet ? window.SotayNet.request(base + hit.url) : fetch(base + hit.url));
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const html = await res.text();
-      const doc = new DOMParser().parseFromString(html, "text/html");
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
       const ps = pagePassages(doc);
       // passage::holds_all: a query that the title and number hold whole is about the document.
       const head = new Set(this.tokens(`${hit.title} ${hit.number || ""}`).map((t) => t.folded));
@@ -815,7 +845,8 @@
     if (!/[1-5]/.test(last || "") || chars.slice(0, -1).some((c) => /[0-9]/.test(c))) return exact;
     const tone = Number(last);
     chars.pop();
-    const VOWELS = "aăâeêioôơuưy", MARKED = "ăâêôơư";
+    const VOWELS = "aăâeêioôơuưy";
+    const MARKED = "ăâêôơư";
     const isVowel = (i) => {
       const c = chars[i];
       return VOWELS.includes(c)
@@ -881,17 +912,11 @@
 
   // ---- the search page ---------------------------------------------------------------------
 
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-    for (const c of children) e.append(c);
-    return e;
-  }
-
-  // Snippets and titles are HTML made by `esc` and `mark` above: escaped text plus <mark> and
-  // <strong> of our own.
-  function html(tag, attrs, markup) {
-    const e = el(tag, attrs);
+  // Snippets and titles are HTML made by `esc` and `mark` above (the server makes the same):
+  // escaped text plus <mark> and <strong> of our own. This is the one place the theme puts an
+  // HTML string into the page.
+  function setMarkup(e, markup) {
+    // eslint-disable-next-line no-restricted-syntax -- escaped by esc(), see above
     e.innerHTML = markup;
     return e;
   }
@@ -899,15 +924,19 @@
   function setup() {
     const form = document.querySelector("form.search-page");
     if (!form) return;
-    const input = form.querySelector("input[name=q]"), kind = form.querySelector("select[name=kind]");
-    const status = document.querySelector(".search-status"), results = document.querySelector(".search-results");
+    const { el } = window.SotayDom;
+    const input = form.querySelector("input[name=q]");
+    const kind = form.querySelector("select[name=kind]");
+    const status = document.querySelector(".search-status");
+    const results = document.querySelector(".search-results");
     const base = (form.getAttribute("data-base") || "/").replace(/\/$/, "");
     const pageUrl = location.pathname;
     const params = new URLSearchParams(location.search);
     if (params.get("q")) input.value = params.get("q");
     if (params.get("kind")) kind.value = params.get("kind");
     let noCorrect = params.get("correct") === "0";
-    let timer = null, run = 0;
+    let timer = null;
+    let run = 0;
 
     async function search() {
       const q = input.value.trim();
@@ -918,7 +947,8 @@
       if (noCorrect) url.searchParams.set("correct", "0"); else url.searchParams.delete("correct");
       history.replaceState(null, "", url);
       if (!q) { results.replaceChildren(); status.textContent = ""; return; }
-      let idx, r;
+      let idx;
+      let r;
       try {
         idx = await load(form.getAttribute("data-index"));
         const t0 = performance.now();
@@ -926,8 +956,11 @@
         status.setAttribute("data-ms", (performance.now() - t0).toFixed(2));
       } catch (e) {
         if (mine !== run) return;
-        if (e && e.name === "NetError") window.SotayNet.offerRetry(status, "Chưa tải được bộ tìm kiếm: " + e.message, search);
-        else status.textContent = "Chưa tải được bộ tìm kiếm. Khi có mạng, bấm \u201cTìm\u201d để tìm trên máy chủ.";
+        if (e && e.name === "NetError") {
+          window.SotayNet.offerRetry(status, `Chưa tải được bộ tìm kiếm: ${e.message}`, search);
+        } else {
+          status.textContent = "Chưa tải được bộ tìm kiếm. Khi có mạng, bấm \u201cTìm\u201d để tìm trên máy chủ.";
+        }
         return;
       }
       if (mine !== run) return;
@@ -945,8 +978,8 @@
         const list = el("ol", { class: "results" });
         for (const h of r.hits) {
           const meta = [idx.kinds[h.kind] || "", h.number || "", h.date || ""].filter(Boolean).join(" · ");
-          const a = html("a", { href: base + h.url }, idx.mark(h.title, r.seq));
-          const snip = html("p", {}, h.snippet);
+          const a = setMarkup(el("a", { href: base + h.url }), idx.mark(h.title, r.seq));
+          const snip = setMarkup(el("p"), h.snippet);
           const li = el("li", { "data-id": h.id }, a);
           if (meta) li.append(el("span", { class: "meta" }, meta));
           li.append(snip);
@@ -955,7 +988,7 @@
           idx.passage(h, r.seq, base).then((p) => {
             if (mine !== run) return;
             a.href = base + p.url;
-            snip.innerHTML = p.snippet;
+            setMarkup(snip, p.snippet);
             li.setAttribute("data-passage", p.url);
           }).catch(() => { /* the page is not at hand: the title and its details stay */ });
         }
