@@ -2,7 +2,8 @@
 //! words stand side by side (pairs), not where: a document can hold "chi bộ", "bộ đảng" and
 //! "đảng viên" in three places and never "chi bộ đảng viên". So, of the first [`CHECKED`]
 //! documents in rank order, the ones that hold every pair of the query are read whole (title,
-//! number, then body): those that hold the query's words in a row come first, in rank order;
+//! number, then body), until [`HOLDERS`] hold the query's words in a row: those come first,
+//! in rank order;
 //! and a quoted phrase of three words or more that a document does not hold in a row (its
 //! exact forms where typed with diacritics) removes it, and `total` counts one less.
 //!
@@ -16,6 +17,9 @@ use crate::text;
 
 /// How many of the first documents in rank order are read.
 pub const CHECKED: usize = 20;
+/// Without a quoted phrase, reading stops when this many hold the run (the first results a
+/// member sees): on real text the first documents mostly do, and a phone reads few pages.
+pub const HOLDERS: usize = 3;
 
 /// Reorders (and for quoted phrases, filters) the first [`CHECKED`] of `ranked`, which is in
 /// rank order and holds at least the first `CHECKED + k` documents when `k` are wanted.
@@ -37,9 +41,13 @@ pub fn check(
     if phrases.is_empty() && !run {
         return;
     }
-    let head: Vec<Ranked> = ranked.drain(..CHECKED.min(ranked.len())).collect();
+    let mut head = ranked.drain(..CHECKED.min(ranked.len())).peekable();
     let (mut holders, mut others) = (Vec::new(), Vec::new());
-    for r in head {
+    while head.peek().is_some() {
+        if phrases.is_empty() && holders.len() == HOLDERS {
+            break;
+        }
+        let Some(r) = head.next() else { break };
         let read = !phrases.is_empty() || r.together;
         let words = match docs.get(r.ord as usize) {
             Some(d) if read => Words::of(d, &body(r.ord)),
@@ -59,6 +67,7 @@ pub fn check(
         }
     }
     holders.append(&mut others);
+    holders.extend(head);
     holders.append(ranked);
     *ranked = holders;
 }
@@ -139,6 +148,32 @@ mod tests {
         check(&q, &docs, &mut total, &mut r, |o| bodies[o as usize].into());
         assert_eq!(r.iter().map(|r| r.ord).collect::<Vec<_>>(), [1, 0, 2]);
         assert_eq!(total, 3);
+    }
+
+    #[test]
+    fn reading_stops_when_enough_hold_the_run() {
+        let docs: Vec<DocInfo> = (0..6).map(|_| doc("Tên")).collect();
+        let bodies = [
+            "chi bộ; bộ đảng",
+            "chi bộ đảng",
+            "chi bộ đảng",
+            "chi bộ đảng",
+            "",
+            "chi bộ đảng",
+        ];
+        let q = Query::parse("chi bo dang");
+        let mut r = ranked(&[0, 1, 2, 3, 4, 5]);
+        let mut total = 6;
+        let mut read = Vec::new();
+        check(&q, &docs, &mut total, &mut r, |o| {
+            read.push(o);
+            bodies[o as usize].into()
+        });
+        assert_eq!(
+            r.iter().map(|r| r.ord).collect::<Vec<_>>(),
+            [1, 2, 3, 0, 4, 5]
+        );
+        assert_eq!(read, [0, 1, 2, 3]);
     }
 
     #[test]

@@ -25,6 +25,7 @@
   const ROUNDS = 2;
   // runs.rs: how many of the first documents in rank order are read to check runs of 3+ words.
   const CHECKED = 20;
+  const HOLDERS = 3;
   // snippet.rs.
   const WINDOW = 28;
   const LEAD = 3;
@@ -435,8 +436,8 @@
 
     // ---- runs::check --------------------------------------------------------------------------
     // Of the first CHECKED documents in rank order, those holding every pair of the query are
-    // read whole (title, number, then the page's text): holders of the query's words in a row
-    // come first; a quoted phrase of three words or more not held in a row removes the document.
+    // read whole (title, number, then the page's text) until HOLDERS hold the query's words in a
+    // row: those come first; a quoted phrase of 3+ words not held in a row removes the document.
     // A page that cannot be had (offline, not yet cached) is neither moved nor removed.
 
     async checkRuns(query, total, ranked) {
@@ -444,25 +445,32 @@
       const run = query.terms.length >= 3;
       if (!phrases.length && !run) return { total, ranked };
       const head = ranked.slice(0, CHECKED);
-      const read = head.filter((r) => phrases.length || r.together);
-      const words = await this.docWords(read.map((r) => r.ord));
+      const toRead = (r) => phrases.length > 0 || r.together;
       const holders = [];
       const others = [];
-      for (const r of head) {
-        const w = words.get(r.ord);
-        if (!w || !(phrases.length || r.together)) { others.push(r); continue; }
-        if (!phrases.every((p) => holdsRun(w, p, true))) { total -= 1; continue; }
-        if (run && r.together && holdsRun(w, query.terms, false)) holders.push(r);
+      let i = 0;
+      for (; i < head.length; i++) {
+        if (!phrases.length && holders.length === HOLDERS) break;
+        const r = head[i];
+        if (!toRead(r)) {
+          others.push(r);
+          continue;
+        }
+        // Pages come a few at a time: most queries stop after the first ones.
+        const w = (await this.docWords(head.slice(i, i + 4).filter(toRead).map((x) => x.ord))).get(r.ord);
+        if (!w) others.push(r);
+        else if (!phrases.every((p) => holdsRun(w, p, true))) total -= 1;
+        else if (run && r.together && holdsRun(w, query.terms, false)) holders.push(r);
         else others.push(r);
       }
-      return { total, ranked: [...holders, ...others, ...ranked.slice(CHECKED)] };
+      return { total, ranked: [...holders, ...others, ...head.slice(i), ...ranked.slice(CHECKED)] };
     }
 
     // ord -> [the title's, the number's, the body's tokens] of these documents, from their pages (the
     // service worker's cache offline); kept for the next queries.
     async docWords(ords) {
       if (!this.wordsOf) this.wordsOf = new Map();
-      if (this.wordsOf.size > 256) this.wordsOf.clear();
+      if (this.wordsOf.size > 64) this.wordsOf.clear();
       const want = ords.filter((o) => !this.wordsOf.has(o));
       const cards = await this.cards(want);
       const site = new URL("../", this.url);
