@@ -139,7 +139,6 @@ struct Prepared {
 
 /// Replaces block directive lines with placeholders. Offsets in `Block`s are relative to
 /// `body`.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
     let mut md = String::with_capacity(body.len() + 64);
     let mut blocks = Vec::new();
@@ -152,20 +151,7 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
         let trimmed = content.trim_start_matches(' ');
         let indent = content.len() - trimmed.len();
         if indent <= 3 {
-            if let Some(c) = trimmed.chars().next().filter(|c| *c == '`' || *c == '~') {
-                let n = trimmed.chars().take_while(|&x| x == c).count();
-                if n >= 3 {
-                    match fence {
-                        None => fence = Some((c, n)),
-                        Some((fc, fnum))
-                            if fc == c && n >= fnum && trimmed[n..].trim().is_empty() =>
-                        {
-                            fence = None
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            fence_line(trimmed, &mut fence);
         }
         let parsed = if fence.is_none() {
             directives::block_line(content)
@@ -213,6 +199,34 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
         }
         off += line.len();
     }
+    close_unclosed(stack, &mut blocks, &mut md, error);
+    Prepared { md, blocks }
+}
+
+/// Tracks fenced code: a line (without its indent) that opens a fence, or closes the open
+/// one.
+fn fence_line(trimmed: &str, fence: &mut Option<(char, usize)>) {
+    let Some(c) = trimmed.chars().next().filter(|c| *c == '`' || *c == '~') else {
+        return;
+    };
+    let n = trimmed.chars().take_while(|&x| x == c).count();
+    if n < 3 {
+        return;
+    }
+    match *fence {
+        None => *fence = Some((c, n)),
+        Some((fc, fnum)) if fc == c && n >= fnum && trimmed[n..].trim().is_empty() => *fence = None,
+        _ => {}
+    }
+}
+
+/// Containers still open at the end of the body: each an error, closed there.
+fn close_unclosed(
+    mut stack: Vec<(usize, usize, usize)>,
+    blocks: &mut Vec<Block>,
+    md: &mut String,
+    mut error: impl FnMut(usize, String),
+) {
     while let Some((open, _, at)) = stack.pop() {
         let name = match &blocks[open] {
             Block::Open(d) => d.name.clone(),
@@ -229,7 +243,6 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
         }
         md.push_str(&format!("{MARK}{idx}-->\n"));
     }
-    Prepared { md, blocks }
 }
 
 fn shift(mut d: Directive, by: usize) -> Directive {
@@ -402,7 +415,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 }
                 Event::Html(h) | Event::InlineHtml(h) if h.starts_with(MARK) => {
                     let idx = placeholder_index(&h);
-                    self.block(place, prep, idx, &mut w.opens, &mut w.out, at);
+                    self.block(place, prep, idx, &mut w, at);
                 }
                 Event::Html(h) | Event::InlineHtml(h) => self.raw_html(&mut w.out, h, at),
                 Event::SoftBreak | Event::HardBreak => {
@@ -720,97 +733,93 @@ impl<'c, 'a> Renderer<'c, 'a> {
     }
 
     /// Handles the placeholder of block directive `idx`.
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-    fn block<'e>(
-        &mut self,
-        place: &Place,
-        prep: &Prepared,
-        idx: usize,
-        opens: &mut Vec<Open>,
-        out: &mut Vec<Ev<'e>>,
-        at: usize,
-    ) {
-        let Some(block) = prep.blocks.get(idx) else {
-            return;
-        };
-        let pos = |off: usize| place.body_pos(off);
-        match block {
-            Block::Close => match opens.pop() {
-                Some(Open::Callout(close)) => out.push((Event::Html(close.into()), at)),
-                Some(Open::Quiz {
-                    start,
-                    title,
-                    at: qat,
-                }) => {
-                    let inner: Vec<Ev<'e>> = out.drain(start..).collect();
-                    match build_quiz(inner) {
-                        Ok(questions) => {
-                            self.quizzes += 1;
-                            out.push((
-                                Event::Html(
-                                    widgets::quiz(self.quizzes, title.as_deref(), &questions)
-                                        .into(),
-                                ),
-                                at,
-                            ));
-                        }
-                        Err((_, msg)) => self.out.diags.error(place.path, pos(qat), msg),
+    /// The block directive a placeholder stands for.
+    fn block(&mut self, place: &Place, prep: &Prepared, idx: usize, w: &mut Walk, at: usize) {
+        match prep.blocks.get(idx) {
+            Some(Block::Close) => self.close_container(place, w, at),
+            Some(Block::Open(d)) => self.open_container(place, d, w, at),
+            Some(Block::Leaf(d)) => self.leaf(place, d, &mut w.out, at),
+            None => {}
+        }
+    }
+
+    /// A container's closing line: the callout's closing HTML, or the quiz made from the
+    /// list inside.
+    fn close_container(&mut self, place: &Place, w: &mut Walk, at: usize) {
+        match w.opens.pop() {
+            Some(Open::Callout(close)) => w.out.push((Event::Html(close.into()), at)),
+            Some(Open::Quiz {
+                start,
+                title,
+                at: qat,
+            }) => {
+                let inner: Vec<Ev> = w.out.drain(start..).collect();
+                match build_quiz(inner) {
+                    Ok(questions) => {
+                        self.quizzes += 1;
+                        let html = widgets::quiz(self.quizzes, title.as_deref(), &questions);
+                        w.out.push((Event::Html(html.into()), at));
                     }
-                }
-                Some(Open::Nothing) | None => {}
-            },
-            Block::Open(d) => match widgets::check(d, Form::Container) {
-                Err(errs) => {
-                    for (o, msg) in errs {
-                        self.out.diags.error(place.path, pos(o), msg);
-                    }
-                    opens.push(Open::Nothing);
-                }
-                Ok(spec) if spec.name == "quiz" => {
-                    opens.push(Open::Quiz {
-                        start: out.len(),
-                        title: title_of(d),
-                        at: d.name_at,
-                    });
-                }
-                Ok(spec) => {
-                    let title = title_of(d);
-                    if let Some(t) = &title {
-                        self.out.text.push_str(t);
-                        self.out.text.push('\n');
-                    }
-                    let (open, close) = widgets::callout(spec.name, title.as_deref());
-                    out.push((Event::Html(open.into()), at));
-                    opens.push(Open::Callout(close));
-                }
-            },
-            Block::Leaf(d) => {
-                let result = match widgets::check(d, Form::Leaf) {
-                    Err(errs) => Err(errs),
-                    Ok(spec) => match spec.name {
-                        "toc" => Ok(TOC_MARKER.to_string()),
-                        "doc-list" => {
-                            self.out.deps.lists = true;
-                            widgets::doc_list(self.ctx, d)
-                        }
-                        "meeting" => {
-                            self.out.deps.lists = true;
-                            widgets::meeting(self.ctx, d)
-                        }
-                        "form" => self.form(place, d),
-                        "include" => self.include(place, d),
-                        _ => Ok(String::new()),
-                    },
-                };
-                match result {
-                    Ok(html) => out.push((Event::Html(html.into()), at)),
-                    Err(errs) => {
-                        for (o, msg) in errs {
-                            self.out.diags.error(place.path, pos(o), msg);
-                        }
-                    }
+                    Err((_, msg)) => self.out.diags.error(place.path, place.body_pos(qat), msg),
                 }
             }
+            Some(Open::Nothing) | None => {}
+        }
+    }
+
+    /// A container's opening line: a quiz (made when it closes) or a callout.
+    fn open_container(&mut self, place: &Place, d: &Directive, w: &mut Walk, at: usize) {
+        match widgets::check(d, Form::Container) {
+            Err(errs) => {
+                self.widget_errors(place, errs);
+                w.opens.push(Open::Nothing);
+            }
+            Ok(spec) if spec.name == "quiz" => {
+                w.opens.push(Open::Quiz {
+                    start: w.out.len(),
+                    title: title_of(d),
+                    at: d.name_at,
+                });
+            }
+            Ok(spec) => {
+                let title = title_of(d);
+                if let Some(t) = &title {
+                    self.out.text.push_str(t);
+                    self.out.text.push('\n');
+                }
+                let (open, close) = widgets::callout(spec.name, title.as_deref());
+                w.out.push((Event::Html(open.into()), at));
+                w.opens.push(Open::Callout(close));
+            }
+        }
+    }
+
+    /// A leaf directive, alone on its line: its HTML.
+    fn leaf(&mut self, place: &Place, d: &Directive, out: &mut Vec<Ev>, at: usize) {
+        let result = widgets::check(d, Form::Leaf).and_then(|spec| match spec.name {
+            "toc" => Ok(TOC_MARKER.to_string()),
+            "doc-list" => {
+                self.out.deps.lists = true;
+                widgets::doc_list(self.ctx, d)
+            }
+            "meeting" => {
+                self.out.deps.lists = true;
+                widgets::meeting(self.ctx, d)
+            }
+            "form" => self.form(place, d),
+            "include" => self.include(place, d),
+            _ => Ok(String::new()),
+        });
+        match result {
+            Ok(html) => out.push((Event::Html(html.into()), at)),
+            Err(errs) => self.widget_errors(place, errs),
+        }
+    }
+
+    /// A directive's problems, each at its place in the file.
+    fn widget_errors(&mut self, place: &Place, errs: Vec<widgets::WidgetError>) {
+        for (o, msg) in errs {
+            self.out.diags.error(place.path, place.body_pos(o), msg);
         }
     }
 
