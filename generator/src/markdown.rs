@@ -1034,43 +1034,29 @@ fn build_quiz(events: Vec<Ev>) -> Result<Vec<Question>, (usize, String)> {
     Ok(questions)
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
-    let at = item.first().map_or(0, |(_, a)| *a);
-    let list_start = item
-        .iter()
-        .position(|(e, _)| matches!(e, Event::Start(Tag::List(None))));
-    let Some(ls) = list_start else {
-        return Err((at, format!("question {n} of the quiz has no options: add lines \"- [ ] ...\" and \"- [x] ...\" under it")));
-    };
+/// Where the element that starts at `start` ends (the index of its end event), or the end.
+fn block_end(events: &[Ev], start: usize) -> usize {
     let mut depth = 0i32;
-    let mut le = item.len();
-    for (i, (e, _)) in item.iter().enumerate().skip(ls) {
+    for (i, (e, _)) in events.iter().enumerate().skip(start) {
         match e {
             Event::Start(_) => depth += 1,
             Event::End(_) => {
                 depth -= 1;
                 if depth == 0 {
-                    le = i;
-                    break;
+                    return i;
                 }
             }
             _ => {}
         }
     }
-    let mut rest = item;
-    let after: Vec<Ev> = rest.split_off((le + 1).min(rest.len()));
-    let list: Vec<Ev> = rest.split_off(ls);
-    let prompt: Vec<Ev> = rest
-        .into_iter()
-        .filter(|(e, _)| {
-            !matches!(
-                e,
-                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
-            )
-        })
-        .collect();
+    events.len()
+}
 
+/// A question's options, from its task list: each as HTML with whether it is correct, each as
+/// text, and whether some option lacks its `[ ]` or `[x]`.
+type QuizOptions = (Vec<(String, bool)>, Vec<String>, bool);
+
+fn options(list: Vec<Ev>) -> QuizOptions {
     let mut options = Vec::new();
     let mut option_text = Vec::new();
     let mut depth = 0i32;
@@ -1121,6 +1107,32 @@ fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
             c.1.push((e, a));
         }
     }
+    (options, option_text, marker_missing)
+}
+
+fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
+    let at = item.first().map_or(0, |(_, a)| *a);
+    let list_start = item
+        .iter()
+        .position(|(e, _)| matches!(e, Event::Start(Tag::List(None))));
+    let Some(ls) = list_start else {
+        return Err((at, format!("question {n} of the quiz has no options: add lines \"- [ ] ...\" and \"- [x] ...\" under it")));
+    };
+    let le = block_end(&item, ls);
+    let mut rest = item;
+    let after: Vec<Ev> = rest.split_off((le + 1).min(rest.len()));
+    let list: Vec<Ev> = rest.split_off(ls);
+    let prompt: Vec<Ev> = rest
+        .into_iter()
+        .filter(|(e, _)| {
+            !matches!(
+                e,
+                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
+            )
+        })
+        .collect();
+
+    let (options, option_text, marker_missing) = options(list);
     if marker_missing {
         return Err((
             at,
