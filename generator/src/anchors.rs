@@ -2,7 +2,8 @@
 //! đảng viên" -> `dieu-5`, "Chương II" -> `chuong-2`, anything else -> its slug.
 //!
 //! Articles and chapters are what members cite ("Điều 5"), so their anchors survive edits to
-//! the heading's wording.
+//! the heading's wording. A page's headings with their anchors ([`Heading`]) are what its table
+//! of contents (`widgets::toc`) and search's passages are made from.
 
 use crate::text;
 use std::collections::HashSet;

@@ -152,7 +152,6 @@ impl Config {
     }
 
     /// `parse` of NFC `text` whose positions `lines` gives.
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     fn parse_indexed(text: &str, lines: &LineIndex, diags: &mut Diagnostics) -> Config {
         let mut c = Config::default();
         let Some(y) = YamlMap::parse(FILE, text, lines, 0, text.len(), diags) else {
@@ -169,34 +168,7 @@ impl Config {
                 *slot = v;
             }
         }
-        if let Some(url) = y.string("base_url", diags) {
-            match url.split_once("://") {
-                // The base path is written into every link and into sw.js's JavaScript: only
-                // characters that need no escaping anywhere.
-                Some((scheme, rest))
-                    if (scheme == "http" || scheme == "https")
-                        && !rest.is_empty()
-                        && rest.chars().all(|c| {
-                            c.is_ascii_alphanumeric() || "-._~/:@!$&()*+,;=%[]".contains(c)
-                        }) =>
-                {
-                    let mut url = url.clone();
-                    if !url.ends_with('/') {
-                        url.push('/');
-                    }
-                    let after_host = &url[scheme.len() + 3..];
-                    c.base_path = after_host
-                        .find('/')
-                        .map_or("/".to_string(), |i| after_host[i..].to_string());
-                    c.base_url = url;
-                }
-                _ => diags.error(
-                    FILE,
-                    y.value_pos("base_url", &url),
-                    format!("base_url must be an absolute http(s) URL, found \"{url}\""),
-                ),
-            }
-        }
+        base_url(&y, &mut c, diags);
         c.sample = y.bool("sample", diags).unwrap_or(c.sample);
         c.allow_html = y.bool("allow_html", diags).unwrap_or(c.allow_html);
         for (key, slot) in [
@@ -215,64 +187,106 @@ impl Config {
                 }
             }
         }
-        match y.get("kinds") {
-            None | Some(serde_yaml::Value::Null) => {}
-            Some(serde_yaml::Value::Mapping(m)) => {
-                let mut kinds = Vec::new();
-                for (k, v) in m {
-                    let id = scalar_string(k).unwrap_or_default();
-                    let label = scalar_string(v).unwrap_or_default();
-                    if id.is_empty() || crate::text::slug(&id) != id || label.trim().is_empty() {
-                        diags.error(
-                            FILE,
-                            y.value_pos("kinds", &id),
-                            format!("each kind is `slug: Label`, with a lowercase slug such as nghi-quyet; found \"{id}\""),
-                        );
-                        continue;
-                    }
-                    kinds.push(Kind {
-                        id,
-                        label: crate::text::nfc(label.trim()).into_owned(),
-                    });
-                }
-                c.kinds = kinds;
-            }
-            Some(_) => diags.error(
-                FILE,
-                y.key_pos("kinds"),
-                "\"kinds\" must be a mapping of `slug: Label` lines",
-            ),
-        }
-        match y.get("targets") {
-            None | Some(serde_yaml::Value::Null) => {}
-            Some(serde_yaml::Value::Mapping(m)) => {
-                for (k, v) in m {
-                    let key = scalar_string(k).unwrap_or_default();
-                    let Some(i) = TARGETS.iter().position(|(name, _)| *name == key) else {
-                        diags.error(
-                            FILE,
-                            y.value_pos("targets", &key),
-                            format!("unknown target \"{key}\"; the targets are registration, usage and meetings"),
-                        );
-                        continue;
-                    };
-                    match v.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
-                        Some(p) => c.targets[i] = p,
-                        None => diags.error(
-                            FILE,
-                            y.value_pos("targets", &key),
-                            format!("target \"{key}\" must be a percentage from 0 to 100"),
-                        ),
-                    }
-                }
-            }
-            Some(_) => diags.error(
-                FILE,
-                y.key_pos("targets"),
-                "\"targets\" must be a mapping such as `registration: 100` (percent)",
-            ),
-        }
+        kinds(&y, &mut c, diags);
+        targets(&y, &mut c, diags);
         c
+    }
+}
+
+/// `base_url`: an absolute http(s) URL; its path is the site's base path.
+fn base_url(y: &YamlMap, c: &mut Config, diags: &mut Diagnostics) {
+    if let Some(url) = y.string("base_url", diags) {
+        match url.split_once("://") {
+            // The base path is written into every link and into sw.js's JavaScript: only
+            // characters that need no escaping anywhere.
+            Some((scheme, rest))
+                if (scheme == "http" || scheme == "https")
+                    && !rest.is_empty()
+                    && rest.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || "-._~/:@!$&()*+,;=%[]".contains(c)
+                    }) =>
+            {
+                let mut url = url.clone();
+                if !url.ends_with('/') {
+                    url.push('/');
+                }
+                let after_host = &url[scheme.len() + 3..];
+                c.base_path = after_host
+                    .find('/')
+                    .map_or("/".to_string(), |i| after_host[i..].to_string());
+                c.base_url = url;
+            }
+            _ => diags.error(
+                FILE,
+                y.value_pos("base_url", &url),
+                format!("base_url must be an absolute http(s) URL, found \"{url}\""),
+            ),
+        }
+    }
+}
+
+/// `kinds`: the site's document kinds, `slug: Label` lines.
+fn kinds(y: &YamlMap, c: &mut Config, diags: &mut Diagnostics) {
+    match y.get("kinds") {
+        None | Some(serde_yaml::Value::Null) => {}
+        Some(serde_yaml::Value::Mapping(m)) => {
+            let mut kinds = Vec::new();
+            for (k, v) in m {
+                let id = scalar_string(k).unwrap_or_default();
+                let label = scalar_string(v).unwrap_or_default();
+                if id.is_empty() || crate::text::slug(&id) != id || label.trim().is_empty() {
+                    diags.error(
+                        FILE,
+                        y.value_pos("kinds", &id),
+                        format!("each kind is `slug: Label`, with a lowercase slug such as nghi-quyet; found \"{id}\""),
+                    );
+                    continue;
+                }
+                kinds.push(Kind {
+                    id,
+                    label: crate::text::nfc(label.trim()).into_owned(),
+                });
+            }
+            c.kinds = kinds;
+        }
+        Some(_) => diags.error(
+            FILE,
+            y.key_pos("kinds"),
+            "\"kinds\" must be a mapping of `slug: Label` lines",
+        ),
+    }
+}
+
+/// `targets`: the committee's targets, in percent.
+fn targets(y: &YamlMap, c: &mut Config, diags: &mut Diagnostics) {
+    match y.get("targets") {
+        None | Some(serde_yaml::Value::Null) => {}
+        Some(serde_yaml::Value::Mapping(m)) => {
+            for (k, v) in m {
+                let key = scalar_string(k).unwrap_or_default();
+                let Some(i) = TARGETS.iter().position(|(name, _)| *name == key) else {
+                    diags.error(
+                        FILE,
+                        y.value_pos("targets", &key),
+                        format!("unknown target \"{key}\"; the targets are registration, usage and meetings"),
+                    );
+                    continue;
+                };
+                match v.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
+                    Some(p) => c.targets[i] = p,
+                    None => diags.error(
+                        FILE,
+                        y.value_pos("targets", &key),
+                        format!("target \"{key}\" must be a percentage from 0 to 100"),
+                    ),
+                }
+            }
+        }
+        Some(_) => diags.error(
+            FILE,
+            y.key_pos("targets"),
+            "\"targets\" must be a mapping such as `registration: 100` (percent)",
+        ),
     }
 }
 

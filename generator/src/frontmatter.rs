@@ -238,7 +238,6 @@ pub enum Need {
 /// Reads and checks the front matter of `text` (`file` is its path for messages).
 /// `kinds` are the document kinds the site allows. Returns what could be read even when there
 /// were errors, so that later passes can still report their own problems.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn parse(
     file: &str,
     text: &str,
@@ -288,38 +287,73 @@ pub fn parse(
         }
         _ => {}
     }
-    if let Some(id) = y.string("id", diags) {
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_/.".contains(c))
-        {
-            diags.error(
-                file,
-                y.value_pos("id", &id),
-                format!("id \"{id}\" may only use a-z, 0-9, -, _, . and /"),
-            );
-        } else {
-            fm.id = Some(id);
-        }
-    }
-    if let Some(kind) = y.string("kind", diags) {
-        if kinds.contains(&kind.as_str()) {
-            fm.kind = Some(kind);
-        } else {
-            diags.error(
-                file,
-                y.value_pos("kind", &kind),
-                format!(
-                    "unknown kind \"{kind}\"{}; kinds are listed in sotay.yaml (`kinds:`)",
-                    crate::diagnostics::suggestion(&kind, kinds.iter().copied())
-                ),
-            );
-        }
-    }
+    fm.id = id(file, &y, diags);
+    fm.kind = kind(file, &y, kinds, diags);
     fm.number = y.string("number", diags);
     fm.issuer = y.string("issuer", diags);
     fm.summary = y.string("summary", diags);
+    dates(file, &y, &mut fm, diags);
+    if let Some(status) = status(file, &y, diags) {
+        fm.status = status;
+    }
+    fm.supersedes = y.string_list("supersedes", diags);
+    fm.supersedes_pos = fm
+        .supersedes
+        .iter()
+        .map(|s| y.value_pos("supersedes", s))
+        .collect();
+    fm.tags = y.string_list("tags", diags);
+    fm.weight = y.integer("weight", diags);
+    fm.meeting = meeting(file, &y, diags);
+    if let (Some(i), Some(e)) = (fm.issued, fm.effective) {
+        if e < i {
+            diags.error(
+                file,
+                y.value_pos("effective", &e.to_string()),
+                format!("\"effective\" ({e}) is before \"issued\" ({i})"),
+            );
+        }
+    }
+    (fm, split.body)
+}
+
+/// `id`: lowercase letters, digits, `-`, `_`, `.` and `/`.
+fn id(file: &str, y: &YamlMap, diags: &mut Diagnostics) -> Option<String> {
+    let id = y.string("id", diags)?;
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_/.".contains(c))
+    {
+        diags.error(
+            file,
+            y.value_pos("id", &id),
+            format!("id \"{id}\" may only use a-z, 0-9, -, _, . and /"),
+        );
+        return None;
+    }
+    Some(id)
+}
+
+/// `kind`: one of the site's kinds.
+fn kind(file: &str, y: &YamlMap, kinds: &[&str], diags: &mut Diagnostics) -> Option<String> {
+    let kind = y.string("kind", diags)?;
+    if kinds.contains(&kind.as_str()) {
+        return Some(kind);
+    }
+    diags.error(
+        file,
+        y.value_pos("kind", &kind),
+        format!(
+            "unknown kind \"{kind}\"{}; kinds are listed in sotay.yaml (`kinds:`)",
+            crate::diagnostics::suggestion(&kind, kinds.iter().copied())
+        ),
+    );
+    None
+}
+
+/// `issued`, `effective` and `updated`: dates written YYYY-MM-DD.
+fn dates(file: &str, y: &YamlMap, fm: &mut FrontMatter, diags: &mut Diagnostics) {
     for (key, slot) in [
         ("issued", &mut fm.issued),
         ("effective", &mut fm.effective),
@@ -336,48 +370,38 @@ pub fn parse(
             }
         }
     }
-    if let Some(s) = y.string("status", diags) {
-        match Status::parse(&s) {
-            Some(st) => fm.status = st,
-            None => diags.error(
-                file,
-                y.value_pos("status", &s),
-                format!(
-                    "unknown status \"{s}\"{}; one of: {}",
-                    crate::diagnostics::suggestion(&s, Status::NAMES.iter().copied()),
-                    Status::NAMES.join(", ")
-                ),
+}
+
+/// `status`: one of [`Status::NAMES`].
+fn status(file: &str, y: &YamlMap, diags: &mut Diagnostics) -> Option<Status> {
+    let s = y.string("status", diags)?;
+    let status = Status::parse(&s);
+    if status.is_none() {
+        diags.error(
+            file,
+            y.value_pos("status", &s),
+            format!(
+                "unknown status \"{s}\"{}; one of: {}",
+                crate::diagnostics::suggestion(&s, Status::NAMES.iter().copied()),
+                Status::NAMES.join(", ")
             ),
-        }
+        );
     }
-    fm.supersedes = y.string_list("supersedes", diags);
-    fm.supersedes_pos = fm
-        .supersedes
-        .iter()
-        .map(|s| y.value_pos("supersedes", s))
-        .collect();
-    fm.tags = y.string_list("tags", diags);
-    fm.weight = y.integer("weight", diags);
-    if let Some(s) = y.string("meeting", diags) {
-        match Month::parse(&s) {
-            Some(m) => fm.meeting = Some(m),
-            None => diags.error(
-                file,
-                y.value_pos("meeting", &s),
-                format!("\"meeting\" must be a month written YYYY-MM, found \"{s}\""),
-            ),
-        }
+    status
+}
+
+/// `meeting`: the month of cell meeting material, `YYYY-MM`.
+fn meeting(file: &str, y: &YamlMap, diags: &mut Diagnostics) -> Option<Month> {
+    let s = y.string("meeting", diags)?;
+    let month = Month::parse(&s);
+    if month.is_none() {
+        diags.error(
+            file,
+            y.value_pos("meeting", &s),
+            format!("\"meeting\" must be a month written YYYY-MM, found \"{s}\""),
+        );
     }
-    if let (Some(i), Some(e)) = (fm.issued, fm.effective) {
-        if e < i {
-            diags.error(
-                file,
-                y.value_pos("effective", &e.to_string()),
-                format!("\"effective\" ({e}) is before \"issued\" ({i})"),
-            );
-        }
-    }
-    (fm, split.body)
+    month
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::directives::{self, BlockLine, Directive};
 use crate::links::{self, Target};
 use crate::widgets::{self, Form, Question};
 use crate::Ctx;
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use std::collections::{BTreeSet, HashSet};
 use std::ops::Range;
 
@@ -115,6 +115,15 @@ pub fn render_source(ctx: &Ctx, page: PageIdx, src: &Source) -> Rendered {
     r.out
 }
 
+/// The number of the block directive a placeholder (`MARK` + number) stands for.
+fn placeholder_index(html: &str) -> usize {
+    html[MARK.len()..]
+        .split("-->")
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
 /// A block directive found by `prepare`, with offsets in the original body.
 #[derive(Debug)]
 enum Block {
@@ -130,7 +139,6 @@ struct Prepared {
 
 /// Replaces block directive lines with placeholders. Offsets in `Block`s are relative to
 /// `body`.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
     let mut md = String::with_capacity(body.len() + 64);
     let mut blocks = Vec::new();
@@ -143,20 +151,7 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
         let trimmed = content.trim_start_matches(' ');
         let indent = content.len() - trimmed.len();
         if indent <= 3 {
-            if let Some(c) = trimmed.chars().next().filter(|c| *c == '`' || *c == '~') {
-                let n = trimmed.chars().take_while(|&x| x == c).count();
-                if n >= 3 {
-                    match fence {
-                        None => fence = Some((c, n)),
-                        Some((fc, fnum))
-                            if fc == c && n >= fnum && trimmed[n..].trim().is_empty() =>
-                        {
-                            fence = None
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            fence_line(trimmed, &mut fence);
         }
         let parsed = if fence.is_none() {
             directives::block_line(content)
@@ -204,6 +199,34 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
         }
         off += line.len();
     }
+    close_unclosed(stack, &mut blocks, &mut md, error);
+    Prepared { md, blocks }
+}
+
+/// Tracks fenced code: a line (without its indent) that opens a fence, or closes the open
+/// one.
+fn fence_line(trimmed: &str, fence: &mut Option<(char, usize)>) {
+    let Some(c) = trimmed.chars().next().filter(|c| *c == '`' || *c == '~') else {
+        return;
+    };
+    let n = trimmed.chars().take_while(|&x| x == c).count();
+    if n < 3 {
+        return;
+    }
+    match *fence {
+        None => *fence = Some((c, n)),
+        Some((fc, fnum)) if fc == c && n >= fnum && trimmed[n..].trim().is_empty() => *fence = None,
+        _ => {}
+    }
+}
+
+/// Containers still open at the end of the body: each an error, closed there.
+fn close_unclosed(
+    mut stack: Vec<(usize, usize, usize)>,
+    blocks: &mut Vec<Block>,
+    md: &mut String,
+    mut error: impl FnMut(usize, String),
+) {
     while let Some((open, _, at)) = stack.pop() {
         let name = match &blocks[open] {
             Block::Open(d) => d.name.clone(),
@@ -220,7 +243,6 @@ fn prepare(body: &str, mut error: impl FnMut(usize, String)) -> Prepared {
         }
         md.push_str(&format!("{MARK}{idx}-->\n"));
     }
-    Prepared { md, blocks }
 }
 
 fn shift(mut d: Directive, by: usize) -> Directive {
@@ -286,6 +308,25 @@ impl Place<'_> {
 
 type Ev<'e> = (Event<'e>, usize);
 
+/// A heading's start tag, taken apart: level, id, classes, attributes.
+type HeadingTag<'e> = (
+    HeadingLevel,
+    Option<CowStr<'e>>,
+    Vec<CowStr<'e>>,
+    Vec<(CowStr<'e>, Option<CowStr<'e>>)>,
+);
+
+/// Where [`Renderer::transform`] is in the events: what it has written, the containers
+/// open, the heading and paragraph it is in (where they start in the output and the text),
+/// how deep in lists.
+struct Walk<'e> {
+    out: Vec<Ev<'e>>,
+    opens: Vec<Open>,
+    heading_start: Option<(usize, usize)>,
+    list_depth: usize,
+    para_text_start: Option<usize>,
+}
+
 impl<'c, 'a> Renderer<'c, 'a> {
     fn render_source(&mut self, src: &Source) -> String {
         let body = &src.text[src.body.min(src.text.len())..];
@@ -311,193 +352,201 @@ impl<'c, 'a> Renderer<'c, 'a> {
         html
     }
 
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
+    /// The one pass over the events: each kind of event to its step.
     fn transform<'e>(
         &mut self,
         place: &Place,
         prep: &Prepared,
         events: Vec<(Event<'e>, Range<usize>)>,
     ) -> Vec<Ev<'e>> {
-        let mut out: Vec<Ev<'e>> = Vec::with_capacity(events.len());
-        let mut opens: Vec<Open> = Vec::new();
-        let mut heading_start: Option<(usize, usize)> = None;
-        let mut list_depth = 0usize;
-        let mut para_text_start: Option<usize> = None;
+        let mut w = Walk {
+            out: Vec::with_capacity(events.len()),
+            opens: Vec::new(),
+            heading_start: None,
+            list_depth: 0,
+            para_text_start: None,
+        };
         for (ev, range) in events {
             let at = range.start;
             match ev {
                 Event::Start(Tag::Heading {
                     level,
                     id,
-                    mut classes,
-                    mut attrs,
-                }) => {
-                    // `{#anchor}` is how authors name an anchor; classes and other attributes
-                    // (`{.x onclick=...}`) would be markup, allowed only where HTML is.
-                    if !self.ctx.config.allow_html && (!classes.is_empty() || !attrs.is_empty()) {
-                        let found: Vec<String> = classes
-                            .iter()
-                            .map(|c| format!(".{c}"))
-                            .chain(attrs.iter().map(|(k, _)| k.to_string()))
-                            .collect();
-                        self.out.diags.error(
-                            place.path,
-                            place.md_pos(at),
-                            format!(
-                                "a heading may name only its anchor, as {{#anchor}}; found {}",
-                                found.join(" ")
-                            ),
-                        );
-                        classes.clear();
-                        attrs.clear();
-                    }
-                    heading_start = Some((out.len(), self.out.text.len()));
-                    out.push((
-                        Event::Start(Tag::Heading {
-                            level,
-                            id,
-                            classes,
-                            attrs,
-                        }),
-                        at,
-                    ));
-                }
-                Event::End(TagEnd::Heading(level)) => {
-                    if let Some((start, text_at)) = heading_start.take() {
-                        let text = plain_text(&out[start + 1..]);
-                        if let (Event::Start(Tag::Heading { id, .. }), _) = &mut out[start] {
-                            let wanted = match id {
-                                Some(explicit) => explicit.to_string(),
-                                None => crate::anchors::anchor(&text),
-                            };
-                            let anchor = self.anchors.claim(&wanted);
-                            *id = Some(CowStr::from(anchor.clone()));
-                            self.out.headings.push(Heading {
-                                level: level as u8,
-                                text: text.clone(),
-                                anchor,
-                                at: text_at,
-                            });
-                        }
-                        self.out.text.push('\n');
-                    }
-                    out.push((Event::End(TagEnd::Heading(level)), at));
-                }
+                    classes,
+                    attrs,
+                }) => self.heading_start(place, &mut w, at, (level, id, classes, attrs)),
+                Event::End(TagEnd::Heading(level)) => self.heading_end(&mut w, at, level),
                 Event::Start(Tag::Paragraph) => {
-                    para_text_start = Some(self.out.text.len());
-                    out.push((Event::Start(Tag::Paragraph), at));
+                    w.para_text_start = Some(self.out.text.len());
+                    w.out.push((ev, at));
                 }
-                Event::End(TagEnd::Paragraph) => {
-                    if let Some(s) = para_text_start.take() {
-                        if !self.excerpt_done
-                            && list_depth == 0
-                            && opens.is_empty()
-                            && self.include_stack.len() == 1
-                        {
-                            let t = self.out.text[s..].trim();
-                            if !t.is_empty() {
-                                self.out.excerpt = crate::html::truncate_words(t, 240);
-                                self.excerpt_done = true;
-                            }
-                        }
-                    }
-                    self.out.text.push('\n');
-                    out.push((Event::End(TagEnd::Paragraph), at));
+                Event::End(TagEnd::Paragraph) => self.paragraph_end(&mut w, at),
+                Event::Start(Tag::List(_)) => {
+                    w.list_depth += 1;
+                    w.out.push((ev, at));
                 }
-                Event::Start(Tag::List(n)) => {
-                    list_depth += 1;
-                    out.push((Event::Start(Tag::List(n)), at));
-                }
-                Event::End(TagEnd::List(n)) => {
-                    list_depth = list_depth.saturating_sub(1);
-                    out.push((Event::End(TagEnd::List(n)), at));
+                Event::End(TagEnd::List(_)) => {
+                    w.list_depth = w.list_depth.saturating_sub(1);
+                    w.out.push((ev, at));
                 }
                 Event::End(
-                    e @ (TagEnd::Item
-                    | TagEnd::TableCell
-                    | TagEnd::CodeBlock
-                    | TagEnd::BlockQuote(_)),
+                    TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
                 ) => {
                     self.out.text.push('\n');
-                    out.push((Event::End(e), at));
+                    w.out.push((ev, at));
                 }
-                Event::Start(Tag::Table(al)) => {
-                    out.push((
-                        Event::Html("<div class=\"table-wrap\" tabindex=\"0\">".into()),
-                        at,
-                    ));
-                    out.push((Event::Start(Tag::Table(al)), at));
+                Event::Start(Tag::Table(_)) => {
+                    let wrap = "<div class=\"table-wrap\" tabindex=\"0\">";
+                    w.out.push((Event::Html(wrap.into()), at));
+                    w.out.push((ev, at));
                 }
                 Event::End(TagEnd::Table) => {
-                    out.push((Event::End(TagEnd::Table), at));
-                    out.push((Event::Html("</div>\n".into()), at));
+                    w.out.push((ev, at));
+                    w.out.push((Event::Html("</div>\n".into()), at));
                 }
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => {
-                    let dest = self.link(place, link_type, dest_url, &range, false);
-                    out.push((
-                        Event::Start(Tag::Link {
-                            link_type,
-                            dest_url: dest,
-                            title,
-                            id,
-                        }),
-                        at,
-                    ));
+                Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+                    let tag = self.link_tag(place, tag, &range);
+                    w.out.push((Event::Start(tag), at));
                 }
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => {
-                    let dest = self.link(place, link_type, dest_url, &range, true);
-                    out.push((
-                        Event::Start(Tag::Image {
-                            link_type,
-                            dest_url: dest,
-                            title,
-                            id,
-                        }),
-                        at,
-                    ));
-                }
-                Event::Text(t) => self.inline_directives(place, t, &range, &mut out),
+                Event::Text(t) => self.inline_directives(place, t, &range, &mut w.out),
                 Event::Code(t) => {
                     self.out.text.push_str(&t);
-                    out.push((Event::Code(t), at));
+                    w.out.push((Event::Code(t), at));
                 }
                 Event::Html(h) | Event::InlineHtml(h) if h.starts_with(MARK) => {
-                    let idx: usize = h[MARK.len()..]
-                        .split("-->")
-                        .next()
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(usize::MAX);
-                    self.block(place, prep, idx, &mut opens, &mut out, at);
+                    let idx = placeholder_index(&h);
+                    self.block(place, prep, idx, &mut w, at);
                 }
-                Event::Html(h) | Event::InlineHtml(h) => {
-                    // Search reads what the page shows: the HTML's text when it is trusted,
-                    // else the HTML itself, shown as text.
-                    if self.ctx.config.allow_html {
-                        self.out.text.push_str(&strip_tags(&h));
-                        out.push((Event::Html(h), at));
-                    } else if !h.trim_start().starts_with("<!--") {
-                        self.out.text.push_str(&h);
-                        out.push((Event::Text(h), at));
-                    }
-                }
+                Event::Html(h) | Event::InlineHtml(h) => self.raw_html(&mut w.out, h, at),
                 Event::SoftBreak | Event::HardBreak => {
                     self.out.text.push(' ');
-                    out.push((ev, at));
+                    w.out.push((ev, at));
                 }
-                other => out.push((other, at)),
+                other => w.out.push((other, at)),
             }
         }
-        out
+        w.out
+    }
+
+    /// A link or an image, its destination resolved.
+    fn link_tag<'e>(&mut self, place: &Place, tag: Tag<'e>, range: &Range<usize>) -> Tag<'e> {
+        match tag {
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            } => Tag::Link {
+                dest_url: self.link(place, link_type, dest_url, range, false),
+                link_type,
+                title,
+                id,
+            },
+            Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            } => Tag::Image {
+                dest_url: self.link(place, link_type, dest_url, range, true),
+                link_type,
+                title,
+                id,
+            },
+            other => other,
+        }
+    }
+
+    /// A heading opens: `{#anchor}` is how authors name an anchor; classes and other
+    /// attributes (`{.x onclick=...}`) would be markup, allowed only where HTML is.
+    fn heading_start<'e>(
+        &mut self,
+        place: &Place,
+        w: &mut Walk<'e>,
+        at: usize,
+        (level, id, mut classes, mut attrs): HeadingTag<'e>,
+    ) {
+        if !self.ctx.config.allow_html && (!classes.is_empty() || !attrs.is_empty()) {
+            let found: Vec<String> = classes
+                .iter()
+                .map(|c| format!(".{c}"))
+                .chain(attrs.iter().map(|(k, _)| k.to_string()))
+                .collect();
+            self.out.diags.error(
+                place.path,
+                place.md_pos(at),
+                format!(
+                    "a heading may name only its anchor, as {{#anchor}}; found {}",
+                    found.join(" ")
+                ),
+            );
+            classes.clear();
+            attrs.clear();
+        }
+        w.heading_start = Some((w.out.len(), self.out.text.len()));
+        let tag = Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        };
+        w.out.push((Event::Start(tag), at));
+    }
+
+    /// A heading closes: its anchor (the one named, or one made from its text) is claimed
+    /// and it joins the page's headings.
+    fn heading_end(&mut self, w: &mut Walk, at: usize, level: HeadingLevel) {
+        if let Some((start, text_at)) = w.heading_start.take() {
+            let text = plain_text(&w.out[start + 1..]);
+            if let (Event::Start(Tag::Heading { id, .. }), _) = &mut w.out[start] {
+                let wanted = match id {
+                    Some(explicit) => explicit.to_string(),
+                    None => crate::anchors::anchor(&text),
+                };
+                let anchor = self.anchors.claim(&wanted);
+                *id = Some(CowStr::from(anchor.clone()));
+                self.out.headings.push(Heading {
+                    level: level as u8,
+                    text,
+                    anchor,
+                    at: text_at,
+                });
+            }
+            self.out.text.push('\n');
+        }
+        w.out.push((Event::End(TagEnd::Heading(level)), at));
+    }
+
+    /// A paragraph closes: the page's first paragraph of its own (not in a list, a directive
+    /// or an included partial) is its excerpt.
+    fn paragraph_end(&mut self, w: &mut Walk, at: usize) {
+        if let Some(s) = w.para_text_start.take() {
+            if !self.excerpt_done
+                && w.list_depth == 0
+                && w.opens.is_empty()
+                && self.include_stack.len() == 1
+            {
+                let t = self.out.text[s..].trim();
+                if !t.is_empty() {
+                    self.out.excerpt = crate::html::truncate_words(t, 240);
+                    self.excerpt_done = true;
+                }
+            }
+        }
+        self.out.text.push('\n');
+        w.out.push((Event::End(TagEnd::Paragraph), at));
+    }
+
+    /// Raw HTML: kept when the site trusts it, else shown as text (comments dropped). Search
+    /// reads what the page shows: the HTML's text, or the HTML itself.
+    fn raw_html<'e>(&mut self, out: &mut Vec<Ev<'e>>, h: CowStr<'e>, at: usize) {
+        if self.ctx.config.allow_html {
+            self.out.text.push_str(&strip_tags(&h));
+            out.push((Event::Html(h), at));
+        } else if !h.trim_start().starts_with("<!--") {
+            self.out.text.push_str(&h);
+            out.push((Event::Text(h), at));
+        }
     }
 
     /// Resolves a link or image destination and returns what to write in the HTML.
@@ -684,97 +733,93 @@ impl<'c, 'a> Renderer<'c, 'a> {
     }
 
     /// Handles the placeholder of block directive `idx`.
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-    fn block<'e>(
-        &mut self,
-        place: &Place,
-        prep: &Prepared,
-        idx: usize,
-        opens: &mut Vec<Open>,
-        out: &mut Vec<Ev<'e>>,
-        at: usize,
-    ) {
-        let Some(block) = prep.blocks.get(idx) else {
-            return;
-        };
-        let pos = |off: usize| place.body_pos(off);
-        match block {
-            Block::Close => match opens.pop() {
-                Some(Open::Callout(close)) => out.push((Event::Html(close.into()), at)),
-                Some(Open::Quiz {
-                    start,
-                    title,
-                    at: qat,
-                }) => {
-                    let inner: Vec<Ev<'e>> = out.drain(start..).collect();
-                    match build_quiz(inner) {
-                        Ok(questions) => {
-                            self.quizzes += 1;
-                            out.push((
-                                Event::Html(
-                                    widgets::quiz(self.quizzes, title.as_deref(), &questions)
-                                        .into(),
-                                ),
-                                at,
-                            ));
-                        }
-                        Err((_, msg)) => self.out.diags.error(place.path, pos(qat), msg),
+    /// The block directive a placeholder stands for.
+    fn block(&mut self, place: &Place, prep: &Prepared, idx: usize, w: &mut Walk, at: usize) {
+        match prep.blocks.get(idx) {
+            Some(Block::Close) => self.close_container(place, w, at),
+            Some(Block::Open(d)) => self.open_container(place, d, w, at),
+            Some(Block::Leaf(d)) => self.leaf(place, d, &mut w.out, at),
+            None => {}
+        }
+    }
+
+    /// A container's closing line: the callout's closing HTML, or the quiz made from the
+    /// list inside.
+    fn close_container(&mut self, place: &Place, w: &mut Walk, at: usize) {
+        match w.opens.pop() {
+            Some(Open::Callout(close)) => w.out.push((Event::Html(close.into()), at)),
+            Some(Open::Quiz {
+                start,
+                title,
+                at: qat,
+            }) => {
+                let inner: Vec<Ev> = w.out.drain(start..).collect();
+                match build_quiz(inner) {
+                    Ok(questions) => {
+                        self.quizzes += 1;
+                        let html = widgets::quiz(self.quizzes, title.as_deref(), &questions);
+                        w.out.push((Event::Html(html.into()), at));
                     }
-                }
-                Some(Open::Nothing) | None => {}
-            },
-            Block::Open(d) => match widgets::check(d, Form::Container) {
-                Err(errs) => {
-                    for (o, msg) in errs {
-                        self.out.diags.error(place.path, pos(o), msg);
-                    }
-                    opens.push(Open::Nothing);
-                }
-                Ok(spec) if spec.name == "quiz" => {
-                    opens.push(Open::Quiz {
-                        start: out.len(),
-                        title: title_of(d),
-                        at: d.name_at,
-                    });
-                }
-                Ok(spec) => {
-                    let title = title_of(d);
-                    if let Some(t) = &title {
-                        self.out.text.push_str(t);
-                        self.out.text.push('\n');
-                    }
-                    let (open, close) = widgets::callout(spec.name, title.as_deref());
-                    out.push((Event::Html(open.into()), at));
-                    opens.push(Open::Callout(close));
-                }
-            },
-            Block::Leaf(d) => {
-                let result = match widgets::check(d, Form::Leaf) {
-                    Err(errs) => Err(errs),
-                    Ok(spec) => match spec.name {
-                        "toc" => Ok(TOC_MARKER.to_string()),
-                        "doc-list" => {
-                            self.out.deps.lists = true;
-                            widgets::doc_list(self.ctx, d)
-                        }
-                        "meeting" => {
-                            self.out.deps.lists = true;
-                            widgets::meeting(self.ctx, d)
-                        }
-                        "form" => self.form(place, d),
-                        "include" => self.include(place, d),
-                        _ => Ok(String::new()),
-                    },
-                };
-                match result {
-                    Ok(html) => out.push((Event::Html(html.into()), at)),
-                    Err(errs) => {
-                        for (o, msg) in errs {
-                            self.out.diags.error(place.path, pos(o), msg);
-                        }
-                    }
+                    Err((_, msg)) => self.out.diags.error(place.path, place.body_pos(qat), msg),
                 }
             }
+            Some(Open::Nothing) | None => {}
+        }
+    }
+
+    /// A container's opening line: a quiz (made when it closes) or a callout.
+    fn open_container(&mut self, place: &Place, d: &Directive, w: &mut Walk, at: usize) {
+        match widgets::check(d, Form::Container) {
+            Err(errs) => {
+                self.widget_errors(place, errs);
+                w.opens.push(Open::Nothing);
+            }
+            Ok(spec) if spec.name == "quiz" => {
+                w.opens.push(Open::Quiz {
+                    start: w.out.len(),
+                    title: title_of(d),
+                    at: d.name_at,
+                });
+            }
+            Ok(spec) => {
+                let title = title_of(d);
+                if let Some(t) = &title {
+                    self.out.text.push_str(t);
+                    self.out.text.push('\n');
+                }
+                let (open, close) = widgets::callout(spec.name, title.as_deref());
+                w.out.push((Event::Html(open.into()), at));
+                w.opens.push(Open::Callout(close));
+            }
+        }
+    }
+
+    /// A leaf directive, alone on its line: its HTML.
+    fn leaf(&mut self, place: &Place, d: &Directive, out: &mut Vec<Ev>, at: usize) {
+        let result = widgets::check(d, Form::Leaf).and_then(|spec| match spec.name {
+            "toc" => Ok(TOC_MARKER.to_string()),
+            "doc-list" => {
+                self.out.deps.lists = true;
+                widgets::doc_list(self.ctx, d)
+            }
+            "meeting" => {
+                self.out.deps.lists = true;
+                widgets::meeting(self.ctx, d)
+            }
+            "form" => self.form(place, d),
+            "include" => self.include(place, d),
+            _ => Ok(String::new()),
+        });
+        match result {
+            Ok(html) => out.push((Event::Html(html.into()), at)),
+            Err(errs) => self.widget_errors(place, errs),
+        }
+    }
+
+    /// A directive's problems, each at its place in the file.
+    fn widget_errors(&mut self, place: &Place, errs: Vec<widgets::WidgetError>) {
+        for (o, msg) in errs {
+            self.out.diags.error(place.path, place.body_pos(o), msg);
         }
     }
 
@@ -989,43 +1034,29 @@ fn build_quiz(events: Vec<Ev>) -> Result<Vec<Question>, (usize, String)> {
     Ok(questions)
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
-    let at = item.first().map_or(0, |(_, a)| *a);
-    let list_start = item
-        .iter()
-        .position(|(e, _)| matches!(e, Event::Start(Tag::List(None))));
-    let Some(ls) = list_start else {
-        return Err((at, format!("question {n} of the quiz has no options: add lines \"- [ ] ...\" and \"- [x] ...\" under it")));
-    };
+/// Where the element that starts at `start` ends (the index of its end event), or the end.
+fn block_end(events: &[Ev], start: usize) -> usize {
     let mut depth = 0i32;
-    let mut le = item.len();
-    for (i, (e, _)) in item.iter().enumerate().skip(ls) {
+    for (i, (e, _)) in events.iter().enumerate().skip(start) {
         match e {
             Event::Start(_) => depth += 1,
             Event::End(_) => {
                 depth -= 1;
                 if depth == 0 {
-                    le = i;
-                    break;
+                    return i;
                 }
             }
             _ => {}
         }
     }
-    let mut rest = item;
-    let after: Vec<Ev> = rest.split_off((le + 1).min(rest.len()));
-    let list: Vec<Ev> = rest.split_off(ls);
-    let prompt: Vec<Ev> = rest
-        .into_iter()
-        .filter(|(e, _)| {
-            !matches!(
-                e,
-                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
-            )
-        })
-        .collect();
+    events.len()
+}
 
+/// A question's options, from its task list: each as HTML with whether it is correct, each as
+/// text, and whether some option lacks its `[ ]` or `[x]`.
+type QuizOptions = (Vec<(String, bool)>, Vec<String>, bool);
+
+fn options(list: Vec<Ev>) -> QuizOptions {
     let mut options = Vec::new();
     let mut option_text = Vec::new();
     let mut depth = 0i32;
@@ -1076,6 +1107,32 @@ fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
             c.1.push((e, a));
         }
     }
+    (options, option_text, marker_missing)
+}
+
+fn question(item: Vec<Ev>, n: usize) -> Result<Question, (usize, String)> {
+    let at = item.first().map_or(0, |(_, a)| *a);
+    let list_start = item
+        .iter()
+        .position(|(e, _)| matches!(e, Event::Start(Tag::List(None))));
+    let Some(ls) = list_start else {
+        return Err((at, format!("question {n} of the quiz has no options: add lines \"- [ ] ...\" and \"- [x] ...\" under it")));
+    };
+    let le = block_end(&item, ls);
+    let mut rest = item;
+    let after: Vec<Ev> = rest.split_off((le + 1).min(rest.len()));
+    let list: Vec<Ev> = rest.split_off(ls);
+    let prompt: Vec<Ev> = rest
+        .into_iter()
+        .filter(|(e, _)| {
+            !matches!(
+                e,
+                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
+            )
+        })
+        .collect();
+
+    let (options, option_text, marker_missing) = options(list);
     if marker_missing {
         return Err((
             at,

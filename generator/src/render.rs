@@ -1066,7 +1066,6 @@ pub fn out_path(url: &str) -> String {
 }
 
 /// Lists by kind, tag, issuer, year, and recent changes; and their index pages.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
     let c = ctx.content;
     let mut docs: Vec<PageIdx> = (0..c.pages.len())
@@ -1083,118 +1082,9 @@ fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
     });
     let mut lists = Vec::new();
     let mut terms = Vec::new();
-    let home = Link {
-        title: "Trang chủ".into(),
-        url: ctx.href("/"),
-    };
-    let _ = home;
-
-    let mut group = |base: &str,
-                     index_title: &str,
-                     describe: &dyn Fn(&str) -> String,
-                     key: &dyn Fn(&Page) -> Vec<(String, String)>,
-                     order_terms: bool| {
-        let mut groups: BTreeMap<String, (String, Vec<PageIdx>)> = BTreeMap::new();
-        for &i in &docs {
-            for (slug, name) in key(&c.pages[i]) {
-                groups
-                    .entry(slug)
-                    .or_insert_with(|| (name, Vec::new()))
-                    .1
-                    .push(i);
-            }
-        }
-        let mut term_items = Vec::new();
-        let parent = Link {
-            title: index_title.to_string(),
-            url: ctx.href(&format!("/{base}/")),
-        };
-        let mut keys: Vec<&String> = groups.keys().collect();
-        if order_terms {
-            keys.reverse();
-        }
-        for slug in keys {
-            let (name, list) = &groups[slug];
-            let url = format!("/{base}/{slug}/");
-            term_items.push(Item {
-                title: name.clone(),
-                url: ctx.href(&url),
-                number: None,
-                date: None,
-                kind: None,
-                kind_label: None,
-                summary: String::new(),
-                status: "",
-                status_label: "",
-                is_section: false,
-                count: list.len(),
-            });
-            lists.push(ListSpec {
-                url,
-                title: describe(name),
-                description: describe(name),
-                docs: list.clone(),
-                paginate: true,
-                parent: Some(parent.clone()),
-            });
-        }
-        terms.push(TermsSpec {
-            url: format!("/{base}/"),
-            title: index_title.to_string(),
-            terms: term_items,
-        });
-    };
-
-    group(
-        "loai",
-        "Loại văn bản",
-        &|name| name.to_string(),
-        &|p| {
-            p.fm.kind
-                .iter()
-                .map(|k| (k.clone(), ctx.config.kind_label(k).unwrap_or(k).to_string()))
-                .collect()
-        },
-        false,
-    );
-    group(
-        "chu-de",
-        "Chủ đề",
-        &|name| format!("Chủ đề: {name}"),
-        &|p| {
-            p.fm.tags
-                .iter()
-                .map(|t| (text::slug(t), t.clone()))
-                .collect()
-        },
-        false,
-    );
-    group(
-        "co-quan",
-        "Cơ quan ban hành",
-        &|name| format!("Cơ quan ban hành: {name}"),
-        &|p| {
-            p.fm.issuer
-                .iter()
-                .map(|s| (text::slug(s), s.clone()))
-                .collect()
-        },
-        false,
-    );
-    group(
-        "nam",
-        "Năm ban hành",
-        &|name| format!("Văn bản năm {name}"),
-        &|p| {
-            p.fm.issued
-                .or(p.fm.effective)
-                .iter()
-                .map(|d| (d.year.to_string(), d.year.to_string()))
-                .collect()
-        },
-        true,
-    );
-
+    for t in TAXONOMIES {
+        terms.push(taxonomy(ctx, &docs, t, &mut lists));
+    }
     // Kinds are shown in the site's order, not alphabetically.
     if let Some(t) = terms.first_mut() {
         let pos = |i: &Item| {
@@ -1207,7 +1097,7 @@ fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
         t.terms.sort_by_key(pos);
     }
 
-    let mut recent = docs.clone();
+    let mut recent = docs;
     sort_recent(c, &mut recent);
     recent.truncate(ctx.config.page_size * 2);
     lists.push(ListSpec {
@@ -1219,6 +1109,126 @@ fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
         parent: None,
     });
     (lists, terms)
+}
+
+/// A way of grouping documents: by kind, tag, issuer or year.
+struct Taxonomy {
+    /// The URL segment of its pages (`/loai/`, `/loai/nghi-quyet/`).
+    base: &'static str,
+    /// The title of its index page.
+    title: &'static str,
+    /// A group's title, from its name.
+    describe: fn(&str) -> String,
+    /// The groups a document is in: (slug, name).
+    key: fn(&Ctx, &Page) -> Vec<(String, String)>,
+    /// Groups in reverse order (years: newest first).
+    reverse: bool,
+}
+
+const TAXONOMIES: &[Taxonomy] = &[
+    Taxonomy {
+        base: "loai",
+        title: "Loại văn bản",
+        describe: |name| name.to_string(),
+        key: |ctx, p| {
+            p.fm.kind
+                .iter()
+                .map(|k| (k.clone(), ctx.config.kind_label(k).unwrap_or(k).to_string()))
+                .collect()
+        },
+        reverse: false,
+    },
+    Taxonomy {
+        base: "chu-de",
+        title: "Chủ đề",
+        describe: |name| format!("Chủ đề: {name}"),
+        key: |_, p| {
+            p.fm.tags
+                .iter()
+                .map(|t| (text::slug(t), t.clone()))
+                .collect()
+        },
+        reverse: false,
+    },
+    Taxonomy {
+        base: "co-quan",
+        title: "Cơ quan ban hành",
+        describe: |name| format!("Cơ quan ban hành: {name}"),
+        key: |_, p| {
+            p.fm.issuer
+                .iter()
+                .map(|s| (text::slug(s), s.clone()))
+                .collect()
+        },
+        reverse: false,
+    },
+    Taxonomy {
+        base: "nam",
+        title: "Năm ban hành",
+        describe: |name| format!("Văn bản năm {name}"),
+        key: |_, p| {
+            p.fm.issued
+                .or(p.fm.effective)
+                .iter()
+                .map(|d| (d.year.to_string(), d.year.to_string()))
+                .collect()
+        },
+        reverse: true,
+    },
+];
+
+/// The lists of one taxonomy's groups (into `lists`) and its index page.
+fn taxonomy(ctx: &Ctx, docs: &[PageIdx], t: &Taxonomy, lists: &mut Vec<ListSpec>) -> TermsSpec {
+    let c = ctx.content;
+    let mut groups: BTreeMap<String, (String, Vec<PageIdx>)> = BTreeMap::new();
+    for &i in docs {
+        for (slug, name) in (t.key)(ctx, &c.pages[i]) {
+            groups
+                .entry(slug)
+                .or_insert_with(|| (name, Vec::new()))
+                .1
+                .push(i);
+        }
+    }
+    let mut term_items = Vec::new();
+    let parent = Link {
+        title: t.title.to_string(),
+        url: ctx.href(&format!("/{}/", t.base)),
+    };
+    let mut keys: Vec<&String> = groups.keys().collect();
+    if t.reverse {
+        keys.reverse();
+    }
+    for slug in keys {
+        let (name, list) = &groups[slug];
+        let url = format!("/{}/{slug}/", t.base);
+        term_items.push(Item {
+            title: name.clone(),
+            url: ctx.href(&url),
+            number: None,
+            date: None,
+            kind: None,
+            kind_label: None,
+            summary: String::new(),
+            status: "",
+            status_label: "",
+            is_section: false,
+            count: list.len(),
+        });
+        lists.push(ListSpec {
+            url,
+            title: (t.describe)(name),
+            description: (t.describe)(name),
+            docs: list.clone(),
+            paginate: true,
+            parent: Some(parent.clone()),
+        });
+    }
+    TermsSpec {
+        url: format!("/{}/", t.base),
+        title: t.title.to_string(),
+        terms: term_items,
+    }
 }
 
 #[cfg(test)]

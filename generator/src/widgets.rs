@@ -248,13 +248,47 @@ pub fn doc_item(ctx: &Ctx, p: &Page) -> String {
 }
 
 /// `::doc-list{kind= tag= section= limit= sort=}`
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn doc_list(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
     let c = ctx.content;
     let mut errs = Vec::new();
     let mut docs: Vec<PageIdx> = (0..c.pages.len())
         .filter(|&i| c.pages[i].kind == PageKind::Document)
         .collect();
+    select(ctx, d, &mut docs, &mut errs);
+    let mut limit = usize::MAX;
+    if let Some(a) = d.attr("limit") {
+        match a.value.parse::<usize>() {
+            Ok(n) if n > 0 => limit = n,
+            _ => errs.push((
+                a.value_at,
+                format!(
+                    "limit must be a positive whole number, found \"{}\"",
+                    a.value
+                ),
+            )),
+        }
+    }
+    sort(c, d, &mut docs, &mut errs);
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    if docs.is_empty() {
+        return Err(vec![(
+            d.name_at,
+            "this list matches no document".to_string(),
+        )]);
+    }
+    let items: String = docs
+        .iter()
+        .take(limit)
+        .map(|&i| doc_item(ctx, &c.pages[i]))
+        .collect();
+    Ok(format!("<ul class=\"doc-list\">{items}</ul>\n"))
+}
+
+/// Keeps the documents of `doc-list`'s `kind`, `tag` and `section`.
+fn select(ctx: &Ctx, d: &Directive, docs: &mut Vec<PageIdx>, errs: &mut Vec<WidgetError>) {
+    let c = ctx.content;
     if let Some(a) = d.attr("kind") {
         if ctx.config.kind_label(&a.value).is_none() {
             let ids = ctx.config.kind_ids();
@@ -316,19 +350,10 @@ pub fn doc_list(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
             }
         }
     }
-    let mut limit = usize::MAX;
-    if let Some(a) = d.attr("limit") {
-        match a.value.parse::<usize>() {
-            Ok(n) if n > 0 => limit = n,
-            _ => errs.push((
-                a.value_at,
-                format!(
-                    "limit must be a positive whole number, found \"{}\"",
-                    a.value
-                ),
-            )),
-        }
-    }
+}
+
+/// Orders the documents as `doc-list`'s `sort` says (by weight unless it says otherwise).
+fn sort(c: &Content, d: &Directive, docs: &mut [PageIdx], errs: &mut Vec<WidgetError>) {
     let sort = d.attr("sort").map_or("weight", |a| a.value.as_str());
     match sort {
         "weight" => docs.sort_by(|&a, &b| crate::content::order(&c.pages[a], &c.pages[b])),
@@ -361,21 +386,6 @@ pub fn doc_list(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
             ));
         }
     }
-    if !errs.is_empty() {
-        return Err(errs);
-    }
-    if docs.is_empty() {
-        return Err(vec![(
-            d.name_at,
-            "this list matches no document".to_string(),
-        )]);
-    }
-    let items: String = docs
-        .iter()
-        .take(limit)
-        .map(|&i| doc_item(ctx, &c.pages[i]))
-        .collect();
-    Ok(format!("<ul class=\"doc-list\">{items}</ul>\n"))
 }
 
 fn is_within(c: &Content, mut page: PageIdx, section: PageIdx) -> bool {
