@@ -6,7 +6,7 @@ use crate::auth;
 use crate::http::{full, internal, App, Resp};
 use crate::limits::address_key;
 use crate::model::{name_key, parse_date, CardNumber, EventType, UnitCode};
-use crate::store::{NewEvent, Registration, Storage, StoreError, Stored};
+use crate::storage::{NewEvent, Registration, Storage, StoreError, Stored};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -676,7 +676,7 @@ async fn events<S: Storage>(
                             let day = crate::reports::day_of_unix(*at);
                             r.event(card, day, *kind, doc);
                             if *kind == EventType::MeetingHeld {
-                                let n = crate::store::attendees_of(data.as_deref());
+                                let n = crate::storage::attendees_of(data.as_deref());
                                 r.meeting_event(cell, day, n, cell_size.unwrap_or(0));
                             }
                         }
@@ -719,7 +719,7 @@ async fn events<S: Storage>(
 
 fn validate<S: Storage>(
     app: &App<S>,
-    member: &crate::store::MemberRef,
+    member: &crate::storage::MemberRef,
     e: &Value,
     now: i64,
     cell_size: Option<u32>,
@@ -805,7 +805,7 @@ fn validate<S: Storage>(
             }
             let text = sotay_generator::text::nfc(text);
             Some(match notice {
-                Some(_) => crate::notice_db::reply_data(&text),
+                Some(_) => crate::storage::notices::reply_data(&text),
                 None => json!({ "text": text }).to_string(),
             })
         }

@@ -6,7 +6,7 @@ use crate::api::{error, store_error, ApiError};
 use crate::auth;
 use crate::http::App;
 use crate::model::UnitCode;
-use crate::store::{MemberRef, Storage};
+use crate::storage::{MemberRef, Storage};
 use hyper::body::Incoming;
 use hyper::header;
 use hyper::{Request, StatusCode};

@@ -8,7 +8,7 @@ use crate::files::{negotiate, Encoding, Files, Lookup};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::proxy::TrustedProxies;
-use crate::store::Storage;
+use crate::storage::Storage;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Incoming;
@@ -181,7 +181,7 @@ impl<S: Storage> App<S> {
 
     /// Loads (or reloads, after a roster import) the reports' aggregate; on a shared
     /// database, first brings it up to date with what every instance committed since.
-    pub async fn refresh_reports(&self) -> Result<(), crate::store::StoreError> {
+    pub async fn refresh_reports(&self) -> Result<(), crate::storage::StoreError> {
         let current = |r: &std::sync::Mutex<Option<Reports>>| {
             r.lock()
                 .map(|g| g.as_ref().map(|x| (x.version, x.mark.clone())))
@@ -208,12 +208,17 @@ impl<S: Storage> App<S> {
             if ch.version == version {
                 if let Ok(mut g) = self.reports.lock() {
                     if let Some(r) = g.as_mut() {
-                        for (card, _cell, kind, doc, at) in &ch.events {
-                            r.index
-                                .event(card, crate::reports::day_of_unix(*at), *kind, doc);
+                        for e in &ch.events {
+                            r.index.event(
+                                &e.card,
+                                crate::reports::day_of_unix(e.at),
+                                e.kind,
+                                &e.doc,
+                            );
                         }
-                        for (card, at) in &ch.registrations {
-                            r.index.registered(card, crate::reports::day_of_unix(*at));
+                        for p in &ch.registrations {
+                            r.index
+                                .registered(&p.card, crate::reports::day_of_unix(p.at));
                         }
                         for m in &ch.meetings {
                             r.index.set_meeting(m);

@@ -10,7 +10,7 @@ use crate::api::{
 use crate::caller;
 use crate::http::{App, Resp};
 use crate::model::{parse_date, today_vn, CardNumber, Month};
-use crate::store::{MemberRef, NewMeeting, Storage, StoreError};
+use crate::storage::{MemberRef, NewMeeting, Storage, StoreError};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use serde_json::{json, Value};
@@ -114,7 +114,7 @@ pub async fn handle<S: Storage>(
     }
     match (route, method) {
         (Route::Record, Method::GET) => {
-            let (meeting, schedule) = app
+            let crate::storage::MonthRecord { meeting, schedule } = app
                 .store
                 .meeting(member.unit_code.clone(), month)
                 .await
@@ -298,13 +298,13 @@ async fn put_record<S: Storage>(
         let _gate = app2.writer_gate().await;
         let m = app2.store.put_meeting(rec, now()).await?;
         app2.update_reports(|r| {
-            r.set_meeting(&(
-                m.cell.code.clone(),
-                m.held_on.clone(),
-                m.present,
-                m.members,
-                true,
-            ))
+            r.set_meeting(&crate::storage::MeetingCount {
+                cell: m.cell.code.clone(),
+                held_on: m.held_on.clone(),
+                present: m.present,
+                members: m.members,
+                listed: true,
+            })
         });
         Ok::<_, StoreError>(m)
     })
@@ -372,7 +372,10 @@ async fn members<S: Storage>(
     month: Month,
 ) -> Result<Resp, ApiError> {
     let docs = app.docs_of_month(&month.to_string());
-    let (cell, mut list) = app
+    let crate::storage::CellRoster {
+        cell,
+        members: mut list,
+    } = app
         .store
         .cell_roster(member.unit_code.clone(), docs.clone())
         .await

@@ -11,8 +11,8 @@ use crate::api::{
 use crate::caller;
 use crate::http::{empty, App, Resp};
 use crate::model::{parse_date, today_vn, UnitCode};
-use crate::notice_db::{NewNotice, NoticeRow, MEMBER_LIMIT};
-use crate::store::{MemberRef, Storage, StoreError};
+use crate::storage::notices::{NewNotice, NoticeRow, MEMBER_LIMIT};
+use crate::storage::{MemberRef, Storage, StoreError};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -445,7 +445,7 @@ pub async fn report<S: Storage>(
                 };
                 let mut v = serde_json::to_value(&r.notice).unwrap_or(Value::Null);
                 v["state"] = json!(state);
-                v["withdrawn_at"] = json!(r.withdrawn_at.map(crate::store::rfc3339_vn));
+                v["withdrawn_at"] = json!(r.withdrawn_at.map(crate::storage::rfc3339_vn));
                 v["from_above"] = json!(from_above);
                 v["recipients"] = json!(reach.as_ref().map_or(0, |x| x.recipients));
                 v["read"] = json!(reach.as_ref().map_or(0, |x| x.read));

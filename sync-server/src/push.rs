@@ -11,9 +11,9 @@
 use crate::api::{error, json_response, parse_json, read_body, store_error, ApiError};
 use crate::http::{empty, App, Resp};
 use crate::model::UnitCode;
-use crate::notice_db::Notice;
-use crate::push_db::PushSubscription;
-use crate::store::Storage;
+use crate::storage::notices::Notice;
+use crate::storage::push::PushSubscription;
+use crate::storage::Storage;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};

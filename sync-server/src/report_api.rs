@@ -18,7 +18,7 @@ use crate::caller;
 use crate::http::{full, internal, App, Resp};
 use crate::model::UnitCode;
 use crate::reports::{self, ReportIndex};
-use crate::store::Storage;
+use crate::storage::Storage;
 use hyper::body::Incoming;
 use hyper::header;
 use hyper::{Request, Response, StatusCode};

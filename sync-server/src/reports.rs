@@ -263,7 +263,6 @@ impl Builder {
     }
 
     /// An active member of the roster.
-    #[allow(clippy::too_many_arguments)]
     pub fn member(
         &mut self,
         card: &str,
@@ -1092,18 +1091,17 @@ impl ReportIndex {
 
     /// A meeting record as stored (loading, a secretary's record, another instance's write):
     /// it replaces the cell's record of that month.
-    pub fn set_meeting(&mut self, m: &crate::store::MeetingCount) {
-        let (cell, held_on, present, members, listed) = m;
-        let Some(day) = parse_day(held_on) else {
+    pub fn set_meeting(&mut self, m: &crate::storage::MeetingCount) {
+        let Some(day) = parse_day(&m.held_on) else {
             return;
         };
         self.put_meeting(
-            cell,
+            &m.cell,
             MeetingRec {
                 day,
-                present: *present,
-                members: *members,
-                listed: *listed,
+                present: m.present,
+                members: m.members,
+                listed: m.listed,
             },
             true,
         );
@@ -1886,6 +1884,17 @@ mod tests {
     }
 
     /// A grassroots party committee with two cells, every figure counted by hand.
+    /// A meeting record with lists, as a secretary makes it.
+    fn held(cell: &str, day: String, present: u32) -> crate::storage::MeetingCount {
+        crate::storage::MeetingCount {
+            cell: cell.into(),
+            held_on: day,
+            present,
+            members: present,
+            listed: true,
+        }
+    }
+
     fn small() -> ReportIndex {
         let mut b = Builder::default();
         b.unit("TU", "Đảng bộ tỉnh", None, "tinh-uy", true);
@@ -1911,14 +1920,14 @@ mod tests {
         idx.event("4", d("2025-12-31"), View, "x");
         idx.event("2", d("2026-01-04"), View, "x"); // after the year
         for m in 1..=12 {
-            idx.set_meeting(&("C1".into(), format!("2025-{m:02}-15"), 3, 3, true));
+            idx.set_meeting(&held("C1", format!("2025-{m:02}-15"), 3));
         }
         for m in 1..=6 {
-            idx.set_meeting(&("C2".into(), format!("2025-{m:02}-05"), 2, 2, true));
+            idx.set_meeting(&held("C2", format!("2025-{m:02}-05"), 2));
         }
         // Outside 2025: not counted.
-        idx.set_meeting(&("C2".into(), "2024-12-05".into(), 2, 2, true));
-        idx.set_meeting(&("C2".into(), "2026-01-05".into(), 2, 2, true));
+        idx.set_meeting(&held("C2", "2024-12-05".into(), 2));
+        idx.set_meeting(&held("C2", "2026-01-05".into(), 2));
         idx
     }
 

@@ -9,7 +9,7 @@ use crate::auth;
 use crate::caller;
 use crate::http::{App, Resp};
 use crate::model::UnitCode;
-use crate::store::Storage;
+use crate::storage::Storage;
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use std::sync::Arc;
@@ -67,7 +67,7 @@ pub async fn handle<S: Storage>(
     let method = req.method().clone();
     match (method, &path[PREFIX.len()..]) {
         (Method::GET, "") => {
-            let (tokens, log) = app
+            let crate::storage::TokenList { tokens, log } = app
                 .store
                 .admin_tokens(unit.clone())
                 .await
@@ -126,12 +126,17 @@ pub async fn handle<S: Storage>(
                     target.clone(),
                     auth::hash(&token),
                     holder,
-                    Some((id.clone(), unit.clone())),
+                    Some(crate::storage::Issuer {
+                        id: id.clone(),
+                        unit: unit.clone(),
+                    }),
                     now(),
                 )
                 .await
                 .map_err(|e| match e {
-                    crate::store::StoreError::Invalid(m) if m == crate::store::OUTSIDE_SCOPE => {
+                    crate::storage::StoreError::Invalid(m)
+                        if m == crate::storage::OUTSIDE_SCOPE =>
+                    {
                         outside()
                     }
                     e => store_error(e),
@@ -157,7 +162,10 @@ pub async fn handle<S: Storage>(
                 .revoke_admin_token(
                     target.clone(),
                     unit.clone(),
-                    (id.clone(), unit.clone()),
+                    crate::storage::Issuer {
+                        id: id.clone(),
+                        unit: unit.clone(),
+                    },
                     now(),
                 )
                 .await

@@ -8,7 +8,7 @@
 //! members keep the last good site.
 
 use crate::http::App;
-use crate::store::Storage;
+use crate::storage::Storage;
 use notify::{RecursiveMode, Watcher};
 use sotay_generator::Builder;
 use std::path::{Path, PathBuf};

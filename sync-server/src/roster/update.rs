@@ -511,7 +511,7 @@ pub fn plan_change(current: &Current, kind: &ChangeKind, since: &[Logged]) -> Re
             if let Some(other) = since.iter().find(|c| overlap(&c.scope_path, &path)) {
                 return Err(format!(
                     "danh sách đã được cập nhật lúc {} bởi {} sau khi bạn xem trước, ở phạm vi trùng với {}: chưa áp dụng gì; hãy tải tệp lên lại để xem những gì sẽ thay đổi",
-                    crate::store::rfc3339_vn(other.at).replace('T', " ").get(..16).unwrap_or(""),
+                    crate::storage::rfc3339_vn(other.at).replace('T', " ").get(..16).unwrap_or(""),
                     other.who,
                     current.unit_name(scope)
                 ));
