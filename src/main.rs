@@ -1,5 +1,6 @@
 //! The `sotay` command line: parses arguments and calls the libraries. No logic lives here
 //! beyond turning results into exit codes and output (programs read stdout, people stderr).
+#![warn(clippy::too_many_lines)]
 
 use sotay_generator::diagnostics::{Diagnostic, Diagnostics};
 use std::path::PathBuf;
@@ -69,6 +70,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn run() -> Result<ExitCode, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
@@ -396,6 +398,7 @@ fn db(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
     }
 }
 
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
     use lexopt::prelude::*;
     let sub = match parser.next()? {

@@ -15,6 +15,7 @@
 //! Invariants: the generator never talks to the network; the same input gives byte-identical
 //! output; any problem in the input is reported with its file, line and column, all of them
 //! in one run, and nothing is written when there is an error.
+#![warn(clippy::too_many_lines)]
 
 pub mod anchors;
 pub mod config;

@@ -210,6 +210,7 @@ impl<'a> Pages<'a> {
     /// hash of everything but the Markdown bodies): the lists,
     /// terms and neighbours, and the list entries of pages whose Markdown was not rendered
     /// again. A rebuild after one document's text changed recomputes one entry, not 10,000.
+    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     pub fn with_facts(
         ctx: &'a Ctx<'a>,
         theme: &'a Theme,
@@ -401,6 +402,7 @@ impl<'a> Pages<'a> {
 
     /// A hash of everything a job's page is made from: equal fingerprints, equal pages. Cheap
     /// (no template runs), so an incremental build renders only pages whose inputs changed.
+    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     pub fn fingerprint(&self, job: &Job) -> u64 {
         let c = self.ctx.content;
         let crumbs = |mut i: PageIdx| -> Vec<u64> {
@@ -770,6 +772,7 @@ impl<'a> Pages<'a> {
         ("section.html", url)
     }
 
+    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     fn document(&self, cx: &mut tera::Context, i: PageIdx) -> (&'static str, String) {
         let ctx = self.ctx;
         let c = ctx.content;
@@ -1056,6 +1059,7 @@ pub fn out_path(url: &str) -> String {
 }
 
 /// Lists by kind, tag, issuer, year, and recent changes; and their index pages.
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
     let c = ctx.content;
     let mut docs: Vec<PageIdx> = (0..c.pages.len())

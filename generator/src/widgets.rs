@@ -248,6 +248,7 @@ pub fn doc_item(ctx: &Ctx, p: &Page) -> String {
 }
 
 /// `::doc-list{kind= tag= section= limit= sort=}`
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn doc_list(ctx: &Ctx, d: &Directive) -> Result<String, Vec<WidgetError>> {
     let c = ctx.content;
     let mut errs = Vec::new();

@@ -10,6 +10,7 @@
 //! in `push_db`).
 //! `http` ties them together and is the only place that knows about connections (`linger`: how
 //! they close, so that an early answer is not lost).
+#![warn(clippy::too_many_lines)]
 
 pub mod api;
 pub mod auth;

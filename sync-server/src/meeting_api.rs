@@ -211,6 +211,7 @@ fn cards(v: &Value, key: &str) -> Result<Vec<CardNumber>, ApiError> {
         .collect()
 }
 
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 async fn put_record<S: Storage>(
     app: &Arc<App<S>>,
     member: MemberRef,

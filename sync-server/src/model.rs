@@ -199,6 +199,26 @@ pub mod iso_date {
 /// Vietnam's time zone: days and months of events are counted in local time.
 pub const VN: time::UtcOffset = time::macros::offset!(+7);
 
+/// A unix time as RFC 3339 in Vietnam's time.
+pub fn rfc3339_vn(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.to_offset(VN)
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The local (Vietnam) day of a unix time, "YYYY-MM-DD".
+pub fn day_of(unix: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) => format_date(t.to_offset(VN).date()),
+        Err(_) => "1970-01-01".into(),
+    }
+}
+
 /// Today in Vietnam.
 pub fn today_vn() -> time::Date {
     time::OffsetDateTime::now_utc().to_offset(VN).date()

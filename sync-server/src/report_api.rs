@@ -106,6 +106,7 @@ fn scoped(
     Ok(unit)
 }
 
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub async fn handle<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,

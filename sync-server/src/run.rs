@@ -153,6 +153,7 @@ pub fn push_contact(s: &str) -> Result<String, String> {
 }
 
 /// `sotay server`: serve a built site and the API in production.
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn server(opts: ServerOptions) -> Result<(), String> {
     if !opts.site.join("index.html").exists() {
         return Err(format!(

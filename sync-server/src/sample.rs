@@ -89,6 +89,7 @@ const AGENCIES: &[&str] = &[
 
 /// The sample roster as the text of `units.csv` and `members.csv`, with about `target`
 /// members.
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn generate(target: usize) -> (String, String) {
     let mut rng = Rng(20_231_005);
     let mut units = String::from("code,name,parent_code,kind\nTU,Đảng bộ tỉnh Mẫu,,tinh-uy\n");

@@ -113,6 +113,7 @@ fn lower_priority() {
 }
 
 /// Watches `root` and rebuilds into `out` until the process ends. Runs on its own thread.
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn run<S: Storage>(
     root: PathBuf,
     out: PathBuf,

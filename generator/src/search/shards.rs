@@ -121,6 +121,7 @@ pub struct Built {
 /// Builds the browser's index from the documents' interned terms. `passes` (at least 1): how
 /// many times the documents' terms are read, each time for a share of the groups; more passes
 /// hold fewer postings at once (a one-shot build's peak memory).
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn build(
     docs: &[SearchDoc],
     cache: &TermCache,

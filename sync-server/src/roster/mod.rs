@@ -438,6 +438,7 @@ fn cols(recs: &[Record], fields: &[Field]) -> Vec<Option<u32>> {
     }
 }
 
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn parse_units(t: &Table, report: &mut Report) -> Part<Unit> {
     const CODE: usize = 0;
     const NAME: usize = 1;
@@ -535,6 +536,7 @@ fn parse_units(t: &Table, report: &mut Report) -> Part<Unit> {
     part
 }
 
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
     const CARD: usize = 0;
     const NAME: usize = 1;
@@ -765,6 +767,7 @@ pub enum Scope<'a> {
 /// Checks the tree and where members belong; adds the data-quality warnings. The roster
 /// (units parents first: for a subtree, its units including the scope's own) is `Some` only
 /// when there is no error.
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn assemble(parsed: &Parsed, scope: &Scope, report: &mut Report) -> Option<Roster> {
     let units = match scope {
         Scope::Whole => match &parsed.units {
@@ -1003,6 +1006,7 @@ fn check_links(
 
 /// The units of `scope`'s subtree after an upload: those of the file (checked against the
 /// roster as stored), or the stored ones when the upload has no units table.
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn subtree_units(
     parsed: &Parsed,
     scope: &UnitCode,

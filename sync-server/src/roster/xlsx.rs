@@ -111,6 +111,7 @@ pub struct Content<'a> {
 }
 
 /// The workbook of `c`: sheets "Đơn vị", "Đảng viên" and "Hướng dẫn".
+#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn workbook(c: &Content) -> Result<Vec<u8>, String> {
     let s = Styles::new();
     let mut wb = Workbook::new();

@@ -13,7 +13,7 @@ use super::roster::{self, AdminInfo, Applied, ChangeEntry, Upload};
 use super::sql::at_once;
 use super::sqlite::Sqlite;
 use super::{
-    members, Before, CellRoster, Changes, Feedback, Issuer, Loaded, Meeting, MemberRef,
+    feedback, members, Before, CellRoster, Changes, Feedback, Issuer, Loaded, Meeting, MemberRef,
     MonthRecord, NewEvent, NewMeeting, Registration, Result, Schedule, Storage, StoreError, Stored,
     TokenList,
 };
@@ -267,7 +267,7 @@ impl Storage for Db {
         to: String,
         limit: usize,
     ) -> Result<Vec<Feedback>> {
-        read!(self, |c| members::feedback_of(
+        read!(self, |c| feedback::between(
             c,
             unit.as_str(),
             &from,

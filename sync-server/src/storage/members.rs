@@ -1,10 +1,10 @@
 //! Members and their phones, on either database: registering a phone (the roster's row for the
-//! card must match what the member typed), the member a phone's token names, and the members'
-//! feedback ("góp ý") a committee reads. Storing reading events is each engine's own
-//! (`sqlite::append_events`, `postgres::append_events`): that is where they differ most.
+//! card must match what the member typed) and the member a phone's token names. Storing their
+//! reading events is each engine's own (`sqlite::append_events`, `postgres::append_events`):
+//! that is where the two differ most.
 
-use super::sql::{opt, rows, Conn, Dialect, Param, Row};
-use super::{Feedback, MemberRef, Registration, Result, StoreError};
+use super::sql::{opt, Conn, Dialect, Row};
+use super::{MemberRef, Registration, Result, StoreError};
 use crate::model::{CardNumber, MemberStatus, Role, UnitCode, UnitKind};
 
 /// The columns [`member`] reads, from `members m LEFT JOIN units u ON u.code = m.unit_code`.
@@ -94,69 +94,4 @@ pub async fn for_token<C: Conn + ?Sized>(c: &C, token_hash: &[u8]) -> Result<Opt
         member,
     )
     .await
-}
-
-/// The columns [`feedback`] reads: a `feedback` event `e` and its member `m`.
-pub const FEEDBACK_COLS: &str = "e.at, e.doc, e.data, m.card_number, m.full_name, m.unit_code";
-
-/// A feedback event as the dashboard shows it: the time in Vietnam, the comment's text, and
-/// what it comments on (a document, or a notice it answers).
-pub fn feedback(r: &dyn Row) -> Result<Feedback> {
-    let doc = r.text(1)?;
-    let data = r.opt_str(2)?;
-    let text = data
-        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .and_then(|v| v["text"].as_str().map(str::to_string))
-        .unwrap_or_default();
-    let (doc, notice) = if super::notices::is_reply(data) {
-        (None, Some(doc))
-    } else {
-        (Some(doc), None)
-    };
-    Ok(Feedback {
-        at: super::rfc3339_vn(r.int(0)?),
-        doc,
-        notice,
-        text,
-        card_number: r.text(3)?,
-        full_name: r.text(4)?,
-        unit_code: r.text(5)?,
-    })
-}
-
-/// Feedback from members of `unit`'s subtree between two days (inclusive), newest first.
-pub async fn feedback_of<C: Conn + ?Sized>(
-    c: &C,
-    unit: &str,
-    from: &str,
-    to: &str,
-    limit: usize,
-) -> Result<Vec<Feedback>> {
-    feedback_under(c, unit, "e.day BETWEEN ?3 AND ?4", &[&from, &to], limit).await
-}
-
-/// The feedback events of members of `unit`'s subtree that meet `cond` (SQL on the event `e`,
-/// its parameters `?3` on), newest first.
-pub async fn feedback_under<C: Conn + ?Sized>(
-    c: &C,
-    unit: &str,
-    cond: &str,
-    params: &[&dyn Param],
-    limit: usize,
-) -> Result<Vec<Feedback>> {
-    let Some(path) = super::roster::path(c, unit).await? else {
-        return Ok(Vec::new());
-    };
-    let d = c.dialect();
-    let sql = format!(
-        "SELECT {FEEDBACK_COLS} FROM events e
-         JOIN members m ON m.card_number = e.card_number JOIN units u ON u.code = m.unit_code
-         WHERE e.type = 'feedback' AND {} AND {cond}
-         ORDER BY e.at DESC LIMIT ?2",
-        d.under("u.path", 1)
-    );
-    let (prefix, limit) = (d.prefix(&path), limit as i64);
-    let mut all: Vec<&dyn Param> = vec![&prefix, &limit];
-    all.extend_from_slice(params);
-    rows(c, &sql, &all, feedback).await
 }

@@ -2,8 +2,8 @@
 //! subscriptions and admin tokens, behind one interface ([`Storage`]) on embedded SQLite (the
 //! default) or PostgreSQL (several server instances on one database).
 //!
-//! Each operation is written once, in the module of its data (`events`, `meetings`, `notices`,
-//! `push`, `roster`, `admin`, `report_data`), on a [`sql::Conn`]: the same code and, where the
+//! Each operation is written once, in the module of its data (`members`, `feedback`, `meetings`,
+//! `notices`, `push`, `roster`, `admin`, `report_data`), on a [`sql::Conn`]: the same code and, where the
 //! dialects agree, the same SQL run on either database. `sqlite` and `postgres` are the engines
 //! (connections, transactions, migrations, and the one write each does its own way: storing a
 //! batch of events); [`Db`] is the store the server runs on, which runs each operation on the
@@ -12,6 +12,7 @@
 mod admin;
 mod copy;
 pub mod db;
+mod feedback;
 mod meetings;
 mod members;
 pub mod notices;
@@ -85,7 +86,7 @@ pub trait Storage: Send + Sync + 'static {
         let f = self.change_roster(change, now);
         async move { f.await.map(ImportSummary::from) }
     }
-    /// Applies a roster change in one transaction, or nothing (see [`crate::roster_db`]):
+    /// Applies a roster change in one transaction, or nothing (see [`roster`]):
     /// `Conflict` when a subtree upload no longer applies as previewed.
     fn change_roster(
         &self,

@@ -87,16 +87,7 @@ fn row(r: &dyn Row, read: bool) -> Result<NoticeRow> {
     })
 }
 
-/// The data of a reply to a notice as stored in the `feedback` event.
-pub fn reply_data(text: &str) -> String {
-    serde_json::json!({"text": text, "notice": true}).to_string()
-}
-
-/// Whether a `feedback` event's data marks a reply to a notice (its `doc` is the notice's id).
-pub fn is_reply(data: Option<&str>) -> bool {
-    data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .is_some_and(|v| v["notice"] == serde_json::Value::Bool(true))
-}
+pub use super::feedback::{is_reply, reply_data};
 
 /// A condition: feedback event `e` is a reply to a notice (what [`is_reply`] says, in SQL).
 fn reply_sql(d: Dialect) -> &'static str {
@@ -244,7 +235,7 @@ pub async fn replies<C: Conn + ?Sized>(
     limit: usize,
 ) -> Result<Vec<Feedback>> {
     let cond = format!("e.doc = ?3 AND {}", reply_sql(c.dialect()));
-    super::members::feedback_under(c, unit, &cond, &[&notice], limit).await
+    super::feedback::under(c, unit, &cond, &[&notice], limit).await
 }
 
 #[cfg(test)]

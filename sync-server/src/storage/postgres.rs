@@ -22,6 +22,7 @@
 //! - Migrations run at start under an advisory lock, so instances starting together do not
 //!   race.
 
+use super::sql::pg_err;
 use super::{
     attendees_of, day_of, Changes, Loaded, MemberRef, NewEvent, Result, StoreError, Stored,
 };
@@ -38,24 +39,10 @@ pub const SCHEMA_VERSION: usize = super::schema::POSTGRES.len();
 /// The advisory lock migrations take (any constant; "sotay" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0073_6f74_6179;
 
-/// Rows written per statement in bulk loads (roster import, copy).
-pub const CHUNK: usize = 5_000;
-
 /// A pool of connections to one PostgreSQL database.
 pub struct Postgres {
     pool: Pool,
     depth: Arc<AtomicUsize>,
-}
-
-pub fn pg_err(e: tokio_postgres::Error) -> StoreError {
-    // Constraint violations are the caller's fault; everything else is "try again".
-    match e.code() {
-        Some(c) if c.code().starts_with("23") => StoreError::Invalid(e.to_string()),
-        _ => StoreError::Unavailable(match e.as_db_error() {
-            Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => e.to_string(),
-        }),
-    }
 }
 
 fn pool_err(e: impl std::fmt::Display) -> StoreError {

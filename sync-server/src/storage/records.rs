@@ -8,6 +8,9 @@ use crate::model::{CardNumber, EventType, MemberStatus, Month, Role, UnitCode};
 use crate::roster::Roster;
 use serde::Serialize;
 
+pub use crate::model::{day_of, rfc3339_vn};
+pub use crate::reports::MeetingCount;
+
 /// An admin token as the dashboard lists it: its public id (the first 8 bytes of its hash,
 /// in hex), never the token.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -213,18 +216,6 @@ pub struct RosterEntry {
     pub read_docs: u32,
 }
 
-/// A meeting record as reports count it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MeetingCount {
-    pub cell: String,
-    /// The day it was held, YYYY-MM-DD.
-    pub held_on: String,
-    pub present: u32,
-    pub members: u32,
-    /// Whether it has attendance lists (a record from the old `meeting_held` event has not).
-    pub listed: bool,
-}
-
 /// The reports' aggregate as loaded: the roster version it reflects and, for a database
 /// other processes write too, the mark to ask [`Storage::changes`] from.
 pub struct Loaded {
@@ -307,18 +298,6 @@ pub fn attendees_of(data: Option<&str>) -> i64 {
         .clamp(0, i64::from(u32::MAX))
 }
 
-/// A unix time as RFC 3339 in Vietnam's time.
-pub fn rfc3339_vn(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.to_offset(crate::model::VN)
-                .format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
 /// The cards of `m` checked against the cell's active members: present and excused as stored
 /// (sorted, each once), or the Vietnamese message of the first card that does not belong.
 pub fn check_cards(
@@ -340,12 +319,4 @@ pub fn check_cards(
         out.dedup();
     }
     Ok(lists)
-}
-
-/// The local (Vietnam) day of a unix time, "YYYY-MM-DD".
-pub fn day_of(unix: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(t) => crate::model::format_date(t.to_offset(crate::model::VN).date()),
-        Err(_) => "1970-01-01".into(),
-    }
 }

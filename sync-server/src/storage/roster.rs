@@ -338,10 +338,10 @@ async fn write_rows<C: Conn + ?Sized>(c: &C, plan: &Plan, now: i64) -> Result<()
     Ok(())
 }
 
-/// The plan's units and members, [`super::postgres::CHUNK`] rows a statement (PostgreSQL:
+/// The plan's units and members, [`super::sql::CHUNK`] rows a statement (PostgreSQL:
 /// each statement is a round trip).
 async fn write_arrays<C: Conn + ?Sized>(c: &C, plan: &Plan, now: i64) -> Result<()> {
-    use super::postgres::CHUNK;
+    use super::sql::CHUNK;
     for chunk in plan.units.chunks(CHUNK) {
         let col = |f: &dyn Fn(&(Unit, String, i64)) -> String| {
             Array::new(chunk.iter().map(f).collect::<Vec<_>>())
@@ -425,7 +425,7 @@ async fn write_moves<C: Conn + ?Sized>(c: &C, plan: &Plan, id: i64, now: i64) ->
         }
         return Ok(());
     }
-    for chunk in plan.moved.chunks(super::postgres::CHUNK) {
+    for chunk in plan.moved.chunks(super::sql::CHUNK) {
         let cards = Array::new(
             chunk
                 .iter()

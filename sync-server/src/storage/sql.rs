@@ -122,6 +122,21 @@ where
     }
 }
 
+/// Rows written per statement in PostgreSQL's bulk writes (roster changes, `sotay db copy`).
+pub const CHUNK: usize = 5_000;
+
+/// A PostgreSQL error as a storage error.
+pub fn pg_err(e: tokio_postgres::Error) -> StoreError {
+    // Constraint violations are the caller's fault; everything else is "try again".
+    match e.code() {
+        Some(c) if c.code().starts_with("23") => StoreError::Invalid(e.to_string()),
+        _ => StoreError::Unavailable(match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        }),
+    }
+}
+
 fn bad_column(i: usize, e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("column {i}: {e}"))
 }
@@ -331,7 +346,7 @@ macro_rules! postgres_conn {
                     let sql = placeholders(sql, Dialect::Postgres);
                     self.execute_raw(&*sql, params.iter().map(|p| p.postgres()))
                         .await
-                        .map_err(super::postgres::pg_err)
+                        .map_err(pg_err)
                 }
             }
 
@@ -347,11 +362,9 @@ macro_rules! postgres_conn {
                     let stream = self
                         .query_raw(&*sql, params.iter().map(|p| p.postgres()))
                         .await
-                        .map_err(super::postgres::pg_err)?;
+                        .map_err(pg_err)?;
                     let mut stream = pin!(stream);
-                    while let Some(row) =
-                        stream.try_next().await.map_err(super::postgres::pg_err)?
-                    {
+                    while let Some(row) = stream.try_next().await.map_err(pg_err)? {
                         f(&row)?;
                     }
                     Ok(())
