@@ -536,15 +536,30 @@ fn parse_units(t: &Table, report: &mut Report) -> Part<Unit> {
     part
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
+/// The columns of a member row, in `MEMBER_FIELDS` order.
+mod member_col {
+    pub const CARD: usize = 0;
+    pub const NAME: usize = 1;
+    pub const BIRTH: usize = 2;
+    pub const UNIT: usize = 3;
+    pub const STATUS: usize = 4;
+    pub const ROLE: usize = 5;
+    pub const PHONE: usize = 6;
+}
+
+/// What the members table says besides each member, for the warnings that need all rows.
+#[derive(Default)]
+struct MemberTable {
+    first: HashMap<CardNumber, Place>,
+    name_forms: HashMap<(String, UnitCode), (String, Place)>,
+    /// Card numbers typed into number cells, which lose their leading zeros.
+    numeric_cards: Vec<(Place, usize)>,
+    /// The longest card number, to say how many numeric ones are shorter.
+    longest_card: usize,
+}
+
 fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
-    const CARD: usize = 0;
-    const NAME: usize = 1;
-    const BIRTH: usize = 2;
-    const UNIT: usize = 3;
-    const STATUS: usize = 4;
-    const ROLE: usize = 5;
-    const PHONE: usize = 6;
+    use member_col::*;
     let recs = table::records(t, MEMBER_FIELDS, report);
     let smartphone_column = recs.first().is_some_and(|r| r.has(PHONE));
     let mut part = Part {
@@ -552,13 +567,52 @@ fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
         cols: cols(&recs, MEMBER_FIELDS),
         items: Vec::new(),
     };
-    let mut first: HashMap<CardNumber, Place> = HashMap::new();
-    let mut name_forms: HashMap<(String, UnitCode), (String, Place)> = HashMap::new();
-    // Card numbers typed into number cells, which lose their leading zeros.
-    let mut numeric_cards: Vec<(Place, usize)> = Vec::new();
-    // The longest card number, to say how many numeric ones are shorter.
-    let mut longest_card = 0;
+    let mut seen = MemberTable::default();
     for r in &recs {
+        let row = MemberRow::check(t, r, report);
+        if let Some(c) = &row.card {
+            seen.longest_card = seen.longest_card.max(c.as_str().len());
+            if matches!(r.value(CARD), Some(Value::Number(_))) {
+                seen.numeric_cards.push((r.place(CARD), c.as_str().len()));
+            }
+        }
+        let mut ok = row.ok;
+        if let Some(c) = &row.card {
+            if let Some(at) = seen.first.get(c) {
+                let msg = format!("số thẻ {c} bị trùng (đã có ở {})", t.src.place(*at));
+                t.push(report, r.place(CARD), Level::Error, msg);
+                ok = false;
+            } else {
+                seen.first.insert(c.clone(), r.place(CARD));
+            }
+        }
+        let raw_name = row.raw_name.clone();
+        if let Some(m) = row.member().filter(|_| ok) {
+            name_warnings(t, r, &m, &raw_name, &mut seen, report);
+            part.items.push((r.line, m));
+        }
+    }
+    numeric_cards_warning(t, &seen, report);
+    (part, smartphone_column)
+}
+
+/// A member row's fields, each checked: an error for each that is missing or bad.
+struct MemberRow {
+    card: Option<CardNumber>,
+    raw_name: String,
+    name: String,
+    birth: Option<time::Date>,
+    unit: Option<UnitCode>,
+    status: Option<MemberStatus>,
+    role: Option<Role>,
+    smartphone: Option<Option<bool>>,
+    /// No error in the row.
+    ok: bool,
+}
+
+impl MemberRow {
+    fn check(t: &Table, r: &Record, report: &mut Report) -> MemberRow {
+        use member_col::*;
         let mut ok = true;
         let mut err = |report: &mut Report, f: usize, msg: String| {
             t.push(report, r.place(f), Level::Error, msg);
@@ -566,19 +620,13 @@ fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
         };
         let raw_card = r.text(CARD);
         let card = CardNumber::parse(&raw_card);
-        match &card {
-            None if raw_card.is_empty() => err(report, CARD, "thiếu số thẻ đảng viên".into()),
-            None => err(
-                report,
-                CARD,
-                format!("số thẻ đảng viên \"{raw_card}\" không hợp lệ (6 đến 20 chữ số)"),
-            ),
-            Some(c) => {
-                longest_card = longest_card.max(c.as_str().len());
-                if matches!(r.value(CARD), Some(Value::Number(_))) {
-                    numeric_cards.push((r.place(CARD), c.as_str().len()));
-                }
-            }
+        if card.is_none() {
+            let msg = if raw_card.is_empty() {
+                "thiếu số thẻ đảng viên".into()
+            } else {
+                format!("số thẻ đảng viên \"{raw_card}\" không hợp lệ (6 đến 20 chữ số)")
+            };
+            err(report, CARD, msg);
         }
         let raw_name = r.text(NAME);
         let name = clean_name(&raw_name);
@@ -591,165 +639,163 @@ fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
                 "họ và tên có ký tự điều khiển (một ký tự ẩn như NUL hoặc tab)".into(),
             );
         }
-        let birth = match r.value(BIRTH) {
-            None => None,
-            Some(Value::Date(d)) => Some(*d),
-            Some(Value::Number(n)) => table::excel_serial(*n),
-            Some(v) => table::parse_date_vn(&v.text()),
-        };
-        match birth {
-            None if r.value(BIRTH).is_none() => err(report, BIRTH, "thiếu ngày sinh".into()),
-            None => err(
-                report,
-                BIRTH,
-                format!(
-                    "ngày sinh \"{}\" không hợp lệ (ngày/tháng/năm như 02/01/1960, một ngày có thật)",
-                    r.text(BIRTH)
-                ),
-            ),
-            Some(d) if d.year() < 1900 || d.year() > 2015 => err(
-                report,
-                BIRTH,
-                format!(
-                    "ngày sinh {} không hợp lý",
-                    crate::model::format_date(d)
-                ),
-            ),
-            _ => {}
+        let birth = birth_date(r);
+        if let Err(msg) = &birth {
+            err(report, BIRTH, msg.clone());
         }
         let raw_unit = r.text(UNIT);
         let unit = UnitCode::parse(&raw_unit);
         if unit.is_none() {
-            err(
-                report,
-                UNIT,
-                if raw_unit.is_empty() {
-                    "thiếu mã chi bộ".into()
-                } else {
-                    format!("mã chi bộ \"{raw_unit}\" không hợp lệ")
-                },
-            );
+            let msg = if raw_unit.is_empty() {
+                "thiếu mã chi bộ".into()
+            } else {
+                format!("mã chi bộ \"{raw_unit}\" không hợp lệ")
+            };
+            err(report, UNIT, msg);
         }
         let status = parse_status(&r.text(STATUS));
         if status.is_none() {
-            err(
-                report,
-                STATUS,
-                format!(
-                    "tình trạng \"{}\" không hợp lệ; dùng một trong: {}",
-                    r.text(STATUS),
-                    MemberStatus::ALL
-                        .iter()
-                        .map(|s| s.label())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+            let labels: Vec<&str> = MemberStatus::ALL.iter().map(|s| s.label()).collect();
+            let msg = format!(
+                "tình trạng \"{}\" không hợp lệ; dùng một trong: {}",
+                r.text(STATUS),
+                labels.join(", ")
             );
+            err(report, STATUS, msg);
         }
         let role = parse_role(&r.text(ROLE));
         if role.is_none() {
-            err(
-                report,
-                ROLE,
-                format!(
-                    "chức vụ \"{}\" không hợp lệ; dùng một trong: {}",
-                    r.text(ROLE),
-                    Role::ALL
-                        .iter()
-                        .map(|s| s.label())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+            let labels: Vec<&str> = Role::ALL.iter().map(|s| s.label()).collect();
+            let msg = format!(
+                "chức vụ \"{}\" không hợp lệ; dùng một trong: {}",
+                r.text(ROLE),
+                labels.join(", ")
             );
+            err(report, ROLE, msg);
         }
         let smartphone = parse_smartphone(r.value(PHONE));
         if smartphone.is_none() {
-            err(
-                report,
-                PHONE,
-                format!(
-                    "điện thoại thông minh ghi \"có\" hoặc \"không\", không phải \"{}\"",
-                    r.text(PHONE)
-                ),
+            let msg = format!(
+                "điện thoại thông minh ghi \"có\" hoặc \"không\", không phải \"{}\"",
+                r.text(PHONE)
             );
+            err(report, PHONE, msg);
         }
-        if let Some(c) = &card {
-            if let Some(at) = first.get(c) {
-                err(
-                    report,
-                    CARD,
-                    format!("số thẻ {c} bị trùng (đã có ở {})", t.src.place(*at)),
-                );
-            } else {
-                first.insert(c.clone(), r.place(CARD));
-            }
+        MemberRow {
+            card,
+            raw_name,
+            name,
+            birth: birth.ok(),
+            unit,
+            status,
+            role,
+            smartphone,
+            ok,
         }
-        if !ok {
-            continue;
-        }
-        let (Some(card), Some(birth), Some(unit), Some(status), Some(role), Some(smartphone)) =
-            (card, birth, unit, status, role, smartphone)
-        else {
-            continue;
-        };
-        if name != raw_name {
-            t.push(
-                report,
-                r.place(NAME),
-                Level::Warning,
-                format!("họ và tên của {card} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""),
-            );
-        }
-        let key = (spelling_key(&name), unit.clone());
-        match name_forms.get(&key) {
-            Some((other, at)) if *other != raw_name => t.push(
-                report,
-                r.place(NAME),
-                Level::Warning,
-                format!(
-                    "\"{raw_name}\" và \"{other}\" ({}) ở {unit} chỉ khác nhau về dạng Unicode, chữ hoa, chữ thường hoặc khoảng trắng; kiểm tra xem có phải hai người",
-                    t.src.place(*at)
-                ),
-            ),
-            Some(_) => {}
-            None => {
-                name_forms.insert(key, (raw_name.clone(), r.place(NAME)));
-            }
-        }
-        part.items.push((
-            r.line,
-            Member {
-                card,
-                full_name: name,
-                birth_date: birth,
-                unit,
-                status,
-                role,
-                smartphone,
-            },
-        ));
     }
-    if let Some((at, _)) = numeric_cards.first() {
-        let shorter = numeric_cards
-            .iter()
-            .filter(|(_, len)| *len < longest_card)
-            .count();
+
+    /// The member, when every field is good.
+    fn member(self) -> Option<Member> {
+        Some(Member {
+            card: self.card?,
+            full_name: self.name,
+            birth_date: self.birth?,
+            unit: self.unit?,
+            status: self.status?,
+            role: self.role?,
+            smartphone: self.smartphone?,
+        })
+    }
+}
+
+/// A member's birth date: a date cell, an Excel serial number or `dd/mm/yyyy` text, between
+/// 1900 and 2015; or the error's message.
+fn birth_date(r: &Record) -> Result<time::Date, String> {
+    use member_col::BIRTH;
+    let birth = match r.value(BIRTH) {
+        None => return Err("thiếu ngày sinh".into()),
+        Some(Value::Date(d)) => Some(*d),
+        Some(Value::Number(n)) => table::excel_serial(*n),
+        Some(v) => table::parse_date_vn(&v.text()),
+    };
+    match birth {
+        None => Err(format!(
+            "ngày sinh \"{}\" không hợp lệ (ngày/tháng/năm như 02/01/1960, một ngày có thật)",
+            r.text(BIRTH)
+        )),
+        Some(d) if d.year() < 1900 || d.year() > 2015 => Err(format!(
+            "ngày sinh {} không hợp lý",
+            crate::model::format_date(d)
+        )),
+        Some(d) => Ok(d),
+    }
+}
+
+/// The warnings about a member's name: normalised, or written like another name in the same
+/// cell but for Unicode form, case or spaces (two people, or one typed twice?).
+fn name_warnings(
+    t: &Table,
+    r: &Record,
+    m: &Member,
+    raw_name: &str,
+    seen: &mut MemberTable,
+    report: &mut Report,
+) {
+    use member_col::NAME;
+    let (card, name, unit) = (&m.card, &m.full_name, &m.unit);
+    if name != raw_name {
         t.push(
             report,
-            *at,
+            r.place(NAME),
             Level::Warning,
-            format!(
-                "{} số thẻ được lưu dạng số: Excel bỏ số 0 ở đầu số thẻ{}; hãy định dạng cột Số thẻ đảng viên là Văn bản (Text) và kiểm tra lại các số thẻ này",
-                numeric_cards.len(),
-                if shorter > 0 {
-                    format!(" ({shorter} số thẻ ngắn hơn {longest_card} chữ số)")
-                } else {
-                    String::new()
-                }
-            ),
+            format!("họ và tên của {card} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""),
         );
     }
-    (part, smartphone_column)
+    let key = (spelling_key(name), unit.clone());
+    match seen.name_forms.get(&key) {
+        Some((other, at)) if other != raw_name => t.push(
+            report,
+            r.place(NAME),
+            Level::Warning,
+            format!(
+                "\"{raw_name}\" và \"{other}\" ({}) ở {unit} chỉ khác nhau về dạng Unicode, chữ hoa, chữ thường hoặc khoảng trắng; kiểm tra xem có phải hai người",
+                t.src.place(*at)
+            ),
+        ),
+        Some(_) => {}
+        None => {
+            seen.name_forms
+                .insert(key, (raw_name.to_string(), r.place(NAME)));
+        }
+    }
+}
+
+/// One warning for the card numbers stored as numbers (Excel drops their leading zeros), at
+/// the first of them.
+fn numeric_cards_warning(t: &Table, seen: &MemberTable, report: &mut Report) {
+    let Some((at, _)) = seen.numeric_cards.first() else {
+        return;
+    };
+    let longest = seen.longest_card;
+    let shorter = seen
+        .numeric_cards
+        .iter()
+        .filter(|(_, len)| *len < longest)
+        .count();
+    t.push(
+        report,
+        *at,
+        Level::Warning,
+        format!(
+            "{} số thẻ được lưu dạng số: Excel bỏ số 0 ở đầu số thẻ{}; hãy định dạng cột Số thẻ đảng viên là Văn bản (Text) và kiểm tra lại các số thẻ này",
+            seen.numeric_cards.len(),
+            if shorter > 0 {
+                format!(" ({shorter} số thẻ ngắn hơn {longest} chữ số)")
+            } else {
+                String::new()
+            }
+        ),
+    );
 }
 
 // ---- checking the tree --------------------------------------------------------------------
