@@ -813,7 +813,6 @@ pub enum Scope<'a> {
 /// Checks the tree and where members belong; adds the data-quality warnings. The roster
 /// (units parents first: for a subtree, its units including the scope's own) is `Some` only
 /// when there is no error.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn assemble(parsed: &Parsed, scope: &Scope, report: &mut Report) -> Option<Roster> {
     let units = match scope {
         Scope::Whole => match &parsed.units {
@@ -822,101 +821,20 @@ pub fn assemble(parsed: &Parsed, scope: &Scope, report: &mut Report) -> Option<R
         },
         Scope::Subtree { unit, current } => subtree_units(parsed, unit, current, report),
     };
-    let by_code: HashMap<&UnitCode, &Unit> = units.iter().map(|u| (&u.code, u)).collect();
     let mp = &parsed.members;
-    let mut members = Vec::with_capacity(mp.items.len());
-    let mut has_members: HashSet<&UnitCode> = HashSet::new();
+    let by_code: HashMap<&UnitCode, &Unit> = units.iter().map(|u| (&u.code, u)).collect();
     for (line, m) in &mp.items {
-        let place_unit = |report: &mut Report, msg: String| {
-            mp.push(report, *line, "unit_code", Level::Error, msg)
-        };
-        match by_code.get(&m.unit) {
-            None => match scope {
-                Scope::Subtree { unit, current } => match current.unit(&m.unit) {
-                    Some(u) => place_unit(
-                        report,
-                        format!(
-                            "{} ({}) không thuộc {}: chỉ cập nhật được các chi bộ trong phạm vi này",
-                            u.name,
-                            m.unit,
-                            current.unit_name(unit)
-                        ),
-                    ),
-                    None => place_unit(
-                        report,
-                        format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
-                    ),
-                },
-                Scope::Whole => place_unit(
-                    report,
-                    format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
-                ),
-            },
-            Some(u) if !u.kind.is_cell() => place_unit(
-                report,
-                format!(
-                    "{} ({}) là {}, không phải chi bộ: đảng viên sinh hoạt tại chi bộ (Chi bộ hoặc Chi bộ cơ sở)",
-                    u.name,
-                    u.code,
-                    u.kind.label().to_lowercase()
-                ),
-            ),
-            Some(_) => {}
+        if let Err(msg) = check_cell(m, by_code.get(&m.unit).copied(), scope) {
+            mp.push(report, *line, "unit_code", Level::Error, msg);
         }
-        if let Scope::Subtree { unit, current } = scope {
-            if let Some(now) = current.member(&m.card) {
-                if !current.within(&now.unit, unit) {
-                    mp.push(
-                        report,
-                        *line,
-                        "card_number",
-                        Level::Error,
-                        format!(
-                            "số thẻ {}: đảng viên {} đang sinh hoạt tại {}: việc chuyển sinh hoạt do cấp trên thực hiện",
-                            m.card,
-                            now.full_name,
-                            current.unit_path_names(&now.unit)
-                        ),
-                    );
-                }
-            }
-        }
-        has_members.insert(&m.unit);
-        members.push(m.clone());
-    }
-    if let Some(part) = parsed.units.as_ref().filter(|_| !mp.items.is_empty()) {
-        for (line, u) in &part.items {
-            if u.kind.is_cell() && !has_members.contains(&u.code) {
-                part.push(
-                    report,
-                    *line,
-                    "code",
-                    Level::Warning,
-                    format!("chi bộ {} chưa có đảng viên", u.code),
-                );
-            }
+        if let Some(msg) = moved_from_outside(m, scope) {
+            mp.push(report, *line, "card_number", Level::Error, msg);
         }
     }
+    let members: Vec<Member> = mp.items.iter().map(|(_, m)| m.clone()).collect();
+    empty_cells_warnings(parsed, report);
     if matches!(scope, Scope::Whole) {
-        // Importing nothing would take everyone off the roster (said only of a file that has
-        // no other error, such as a header it could not find).
-        let clean = |report: &Report, file: &str| {
-            !report
-                .problems
-                .iter()
-                .any(|p| p.level == Level::Error && p.file == file)
-        };
-        let ufile = parsed.units.as_ref().map_or(&mp.src.file, |p| &p.src.file);
-        if units.is_empty() && clean(report, ufile) {
-            report.push_file(ufile, Level::Error, "tệp không có đơn vị nào".into());
-        }
-        if mp.items.is_empty() && clean(report, &mp.src.file) {
-            report.push_file(
-                &mp.src.file,
-                Level::Error,
-                "tệp không có đảng viên nào".into(),
-            );
-        }
+        empty_file_errors(parsed, units.is_empty(), report);
     }
     let others = match scope {
         Scope::Whole => None,
@@ -927,6 +845,93 @@ pub fn assemble(parsed: &Parsed, scope: &Scope, report: &mut Report) -> Option<R
     report.members = members.len();
     report.sort();
     (report.errors() == 0).then_some(Roster { units, members })
+}
+
+/// Whether a member's unit (`unit`, if the file or the scope has it) is a cell they may be
+/// placed in; else the message for the unit column.
+fn check_cell(m: &Member, unit: Option<&Unit>, scope: &Scope) -> Result<(), String> {
+    match unit {
+        None => Err(match scope {
+            Scope::Subtree { unit, current } => match current.unit(&m.unit) {
+                Some(u) => format!(
+                    "{} ({}) không thuộc {}: chỉ cập nhật được các chi bộ trong phạm vi này",
+                    u.name,
+                    m.unit,
+                    current.unit_name(unit)
+                ),
+                None => format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
+            },
+            Scope::Whole => format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
+        }),
+        Some(u) if !u.kind.is_cell() => Err(format!(
+            "{} ({}) là {}, không phải chi bộ: đảng viên sinh hoạt tại chi bộ (Chi bộ hoặc Chi bộ cơ sở)",
+            u.name,
+            u.code,
+            u.kind.label().to_lowercase()
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// In a subtree's upload, a member who is now outside the subtree: moving them in is the
+/// higher committee's job; the message for the card column.
+fn moved_from_outside(m: &Member, scope: &Scope) -> Option<String> {
+    let Scope::Subtree { unit, current } = scope else {
+        return None;
+    };
+    let now = current.member(&m.card)?;
+    (!current.within(&now.unit, unit)).then(|| {
+        format!(
+            "số thẻ {}: đảng viên {} đang sinh hoạt tại {}: việc chuyển sinh hoạt do cấp trên thực hiện",
+            m.card,
+            now.full_name,
+            current.unit_path_names(&now.unit)
+        )
+    })
+}
+
+/// A warning for each cell of the units file without members (when the file has members).
+fn empty_cells_warnings(parsed: &Parsed, report: &mut Report) {
+    let mp = &parsed.members;
+    let Some(part) = parsed.units.as_ref().filter(|_| !mp.items.is_empty()) else {
+        return;
+    };
+    let has_members: HashSet<&UnitCode> = mp.items.iter().map(|(_, m)| &m.unit).collect();
+    for (line, u) in &part.items {
+        if u.kind.is_cell() && !has_members.contains(&u.code) {
+            part.push(
+                report,
+                *line,
+                "code",
+                Level::Warning,
+                format!("chi bộ {} chưa có đảng viên", u.code),
+            );
+        }
+    }
+}
+
+/// Importing nothing would take everyone off the roster: an error for a whole roster's file
+/// with no units or no members (said only of a file that has no other error, such as a header
+/// it could not find).
+fn empty_file_errors(parsed: &Parsed, no_units: bool, report: &mut Report) {
+    let mp = &parsed.members;
+    let clean = |report: &Report, file: &str| {
+        !report
+            .problems
+            .iter()
+            .any(|p| p.level == Level::Error && p.file == file)
+    };
+    let ufile = parsed.units.as_ref().map_or(&mp.src.file, |p| &p.src.file);
+    if no_units && clean(report, ufile) {
+        report.push_file(ufile, Level::Error, "tệp không có đơn vị nào".into());
+    }
+    if mp.items.is_empty() && clean(report, &mp.src.file) {
+        report.push_file(
+            &mp.src.file,
+            Level::Error,
+            "tệp không có đảng viên nào".into(),
+        );
+    }
 }
 
 /// Units parents first: those whose parent is not among them come first (the root, or the
