@@ -1,4 +1,4 @@
-//! The roster as committee staff keep it — `units.csv`/`members.csv` of DESIGN.md, or Excel
+//! The roster as committee staff keep it — `units.csv`/`members.csv` (DEPLOYMENT.md), or Excel
 //! workbooks with Vietnamese headers — read and checked before anything is stored: every
 //! problem is reported at its place (`members.csv:14`, `Đảng viên!C14`), and a roster with
 //! errors is not imported at all.
@@ -38,7 +38,7 @@ pub struct Member {
     pub status: MemberStatus,
     pub role: Role,
     /// Whether the member has a smartphone; `None`: the file did not say (counted as yes,
-    /// DESIGN.md's default, and shown in the data-quality view as an answer to get).
+    /// the default, and shown in the data-quality view as an answer to get).
     pub smartphone: Option<bool>,
 }
 

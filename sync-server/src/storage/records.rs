@@ -108,8 +108,9 @@ pub struct Registration {
 
 impl Registration {
     /// Whether the roster's row for the card (name, birth date, unit code as stored) is the
-    /// member who typed this (DESIGN.md, "Registration matching"). Both backends find the
-    /// row by card number and decide here, so that they can never disagree.
+    /// member who typed this ([`crate::model::name_key`] of the name, the birth date, the
+    /// unit). Both databases find the row by card number and decide here, so that they can
+    /// never disagree.
     pub fn matches(&self, full_name: &str, birth_date: &str, unit_code: &str) -> bool {
         crate::model::name_key(full_name) == self.name_key
             && birth_date == self.birth_date
@@ -170,7 +171,7 @@ pub struct CellRef {
     pub name: String,
 }
 
-/// The record of a cell's meeting of a month (DESIGN.md, MEETING).
+/// The record of a cell's meeting of a month, as `/api/v1/meetings/{month}` gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Meeting {
     pub month: String,
