@@ -438,12 +438,7 @@ fn cols(recs: &[Record], fields: &[Field]) -> Vec<Option<u32>> {
     }
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn parse_units(t: &Table, report: &mut Report) -> Part<Unit> {
-    const CODE: usize = 0;
-    const NAME: usize = 1;
-    const PARENT: usize = 2;
-    const KIND: usize = 3;
     let recs = table::records(t, UNIT_FIELDS, report);
     let mut part = Part {
         src: t.src.clone(),
@@ -452,88 +447,106 @@ fn parse_units(t: &Table, report: &mut Report) -> Part<Unit> {
     };
     let mut first: HashMap<UnitCode, Place> = HashMap::new();
     for r in &recs {
-        let err = |report: &mut Report, f: usize, msg: String| {
-            t.push(report, r.place(f), Level::Error, msg)
-        };
-        let raw_code = r.text(CODE);
-        let Some(code) = UnitCode::parse(&raw_code) else {
-            err(
-                report,
-                CODE,
-                if raw_code.is_empty() {
-                    "thiếu mã đơn vị".into()
-                } else {
-                    format!("mã đơn vị \"{raw_code}\" không hợp lệ (chỉ gồm chữ không dấu, số và . _ -)")
-                },
-            );
+        let Some(unit) = unit_row(t, r, report) else {
             continue;
         };
-        let raw_name = r.text(NAME);
-        let name = clean_name(&raw_name);
-        if name.chars().any(char::is_control) {
-            err(
-                report,
-                NAME,
-                format!("tên đơn vị {code} có ký tự điều khiển (một ký tự ẩn như NUL)"),
+        if let Some(at) = first.get(&unit.code) {
+            let msg = format!(
+                "mã đơn vị {} bị trùng (đã có ở {})",
+                unit.code,
+                t.src.place(*at)
             );
+            t.push(report, r.place(unit_col::CODE), Level::Error, msg);
             continue;
         }
-        if name.is_empty() {
-            err(report, NAME, format!("đơn vị {code} chưa có tên"));
-        } else if name != raw_name {
-            t.push(
-                report,
-                r.place(NAME),
-                Level::Warning,
-                format!("tên đơn vị {code} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""),
-            );
-        }
-        let parent = match r.text(PARENT).as_str() {
-            "" => None,
-            p => match UnitCode::parse(p) {
-                Some(p) => Some(p),
-                None => {
-                    err(
-                        report,
-                        PARENT,
-                        format!("mã đơn vị cấp trên \"{p}\" không hợp lệ"),
-                    );
-                    continue;
-                }
-            },
-        };
-        let Some(kind) = parse_kind(&r.text(KIND)) else {
-            err(
-                report,
-                KIND,
-                format!(
-                    "loại đơn vị \"{}\" không hợp lệ; dùng một trong: {}",
-                    r.text(KIND),
-                    kinds_list()
-                ),
-            );
-            continue;
-        };
-        if let Some(at) = first.get(&code) {
-            err(
-                report,
-                CODE,
-                format!("mã đơn vị {code} bị trùng (đã có ở {})", t.src.place(*at)),
-            );
-            continue;
-        }
-        first.insert(code.clone(), r.place(CODE));
-        part.items.push((
-            r.line,
-            Unit {
-                code,
-                name,
-                parent,
-                kind,
-            },
-        ));
+        first.insert(unit.code.clone(), r.place(unit_col::CODE));
+        part.items.push((r.line, unit));
     }
     part
+}
+
+/// The columns of a unit row, in `UNIT_FIELDS` order.
+mod unit_col {
+    pub const CODE: usize = 0;
+    pub const NAME: usize = 1;
+    pub const PARENT: usize = 2;
+    pub const KIND: usize = 3;
+}
+
+/// A unit row's fields, checked: `None` after an error (each reported at its cell).
+fn unit_row(t: &Table, r: &Record, report: &mut Report) -> Option<Unit> {
+    use unit_col::*;
+    let err =
+        |report: &mut Report, f: usize, msg: String| t.push(report, r.place(f), Level::Error, msg);
+    let raw_code = r.text(CODE);
+    let Some(code) = UnitCode::parse(&raw_code) else {
+        err(
+            report,
+            CODE,
+            if raw_code.is_empty() {
+                "thiếu mã đơn vị".into()
+            } else {
+                format!(
+                    "mã đơn vị \"{raw_code}\" không hợp lệ (chỉ gồm chữ không dấu, số và . _ -)"
+                )
+            },
+        );
+        return None;
+    };
+    let raw_name = r.text(NAME);
+    let name = clean_name(&raw_name);
+    if name.chars().any(char::is_control) {
+        err(
+            report,
+            NAME,
+            format!("tên đơn vị {code} có ký tự điều khiển (một ký tự ẩn như NUL)"),
+        );
+        return None;
+    }
+    if name.is_empty() {
+        err(report, NAME, format!("đơn vị {code} chưa có tên"));
+    } else if name != raw_name {
+        t.push(
+            report,
+            r.place(NAME),
+            Level::Warning,
+            format!(
+                "tên đơn vị {code} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""
+            ),
+        );
+    }
+    let parent = match r.text(PARENT).as_str() {
+        "" => None,
+        p => match UnitCode::parse(p) {
+            Some(p) => Some(p),
+            None => {
+                err(
+                    report,
+                    PARENT,
+                    format!("mã đơn vị cấp trên \"{p}\" không hợp lệ"),
+                );
+                return None;
+            }
+        },
+    };
+    let Some(kind) = parse_kind(&r.text(KIND)) else {
+        err(
+            report,
+            KIND,
+            format!(
+                "loại đơn vị \"{}\" không hợp lệ; dùng một trong: {}",
+                r.text(KIND),
+                kinds_list()
+            ),
+        );
+        return None;
+    };
+    Some(Unit {
+        code,
+        name,
+        parent,
+        kind,
+    })
 }
 
 /// The columns of a member row, in `MEMBER_FIELDS` order.
@@ -1057,7 +1070,6 @@ fn check_links(
 
 /// The units of `scope`'s subtree after an upload: those of the file (checked against the
 /// roster as stored), or the stored ones when the upload has no units table.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn subtree_units(
     parsed: &Parsed,
     scope: &UnitCode,
@@ -1077,68 +1089,14 @@ fn subtree_units(
     };
     let mut top_row = top.clone();
     for (line, u) in &part.items {
-        if u.code == top.code {
-            if u.parent
-                .as_ref()
-                .is_some_and(|p| Some(p) != top.parent.as_ref())
-            {
-                part.push(
-                    report,
-                    *line,
-                    "parent_code",
-                    Level::Error,
-                    format!(
-                        "đơn vị cấp trên của {} do cấp trên quản lý: để trống hoặc ghi {}",
-                        top.name,
-                        top.parent.as_ref().map(|p| p.as_str()).unwrap_or("")
-                    ),
-                );
-            }
-            if u.kind != top.kind {
-                part.push(
-                    report,
-                    *line,
-                    "kind",
-                    Level::Error,
-                    format!(
-                        "loại của {} ({}) do cấp trên quản lý, không đổi thành {}",
-                        top.name,
-                        top.kind.label(),
-                        u.kind.label()
-                    ),
-                );
-            }
+        let problems = if u.code == top.code {
             top_row.name = u.name.clone();
-            continue;
-        }
-        if let Some(other) = current.unit(&u.code) {
-            if !current.within(&u.code, scope) {
-                part.push(
-                    report,
-                    *line,
-                    "code",
-                    Level::Error,
-                    format!(
-                        "mã đơn vị {} đang là mã của {}, ngoài phạm vi {}",
-                        u.code,
-                        current.unit_path_names(&other.code),
-                        top.name
-                    ),
-                );
-                continue;
-            }
-        }
-        if u.parent.is_none() {
-            part.push(
-                report,
-                *line,
-                "parent_code",
-                Level::Error,
-                format!(
-                    "đơn vị {} cần mã đơn vị cấp trên (một đơn vị trong tệp, hoặc {})",
-                    u.code, top.code
-                ),
-            );
+            top_change(u, &top)
+        } else {
+            unit_in_subtree(u, &top, current).into_iter().collect()
+        };
+        for (field, msg) in problems {
+            part.push(report, *line, field, Level::Error, msg);
         }
     }
     let inside: Vec<&(usize, Unit)> = part
@@ -1154,6 +1112,68 @@ fn subtree_units(
         inside.iter().map(|(_, u)| u.clone()).collect(),
     ));
     units
+}
+
+/// The upload's row for the subtree's own top unit may rename it, nothing more: its parent
+/// and kind are the higher committee's (the field and the message of each it changes).
+fn top_change(u: &Unit, top: &Unit) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    if u.parent
+        .as_ref()
+        .is_some_and(|p| Some(p) != top.parent.as_ref())
+    {
+        problems.push((
+            "parent_code",
+            format!(
+                "đơn vị cấp trên của {} do cấp trên quản lý: để trống hoặc ghi {}",
+                top.name,
+                top.parent.as_ref().map(|p| p.as_str()).unwrap_or("")
+            ),
+        ));
+    }
+    if u.kind != top.kind {
+        problems.push((
+            "kind",
+            format!(
+                "loại của {} ({}) do cấp trên quản lý, không đổi thành {}",
+                top.name,
+                top.kind.label(),
+                u.kind.label()
+            ),
+        ));
+    }
+    problems
+}
+
+/// A unit of a subtree's upload: its code must not be a unit's outside the subtree, and it
+/// needs a parent (the field and the message if not).
+fn unit_in_subtree(
+    u: &Unit,
+    top: &Unit,
+    current: &update::Current,
+) -> Option<(&'static str, String)> {
+    if let Some(other) = current.unit(&u.code) {
+        if !current.within(&u.code, &top.code) {
+            return Some((
+                "code",
+                format!(
+                    "mã đơn vị {} đang là mã của {}, ngoài phạm vi {}",
+                    u.code,
+                    current.unit_path_names(&other.code),
+                    top.name
+                ),
+            ));
+        }
+    }
+    u.parent.is_none().then(|| {
+        (
+            "parent_code",
+            format!(
+                "đơn vị {} cần mã đơn vị cấp trên (một đơn vị trong tệp, hoặc {})",
+                u.code, top.code
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
