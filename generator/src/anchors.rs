@@ -7,6 +7,17 @@
 use crate::text;
 use std::collections::HashSet;
 
+/// A heading of a page, for its table of contents and search.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub anchor: String,
+    /// Where the heading's text starts in the page's plain text (`markdown::Rendered::text`,
+    /// a byte offset): search cuts the body into passages there.
+    pub at: usize,
+}
+
 /// Words that number the parts of a legal text.
 const NUMBERED: &[&str] = &["dieu", "chuong", "muc", "phan", "khoan", "tiet", "phu-luc"];
 

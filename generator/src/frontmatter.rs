@@ -1,8 +1,9 @@
 //! Front matter: the YAML block between `---` lines at the top of a Markdown file, checked
-//! against the contract of DESIGN.md (field names, types, dates, statuses, kinds).
+//! field by field (names, types, dates, statuses, kinds; the fields are listed for authors in
+//! docs/AUTHORING.md).
 //!
-//! Cross-document checks (duplicate ids, `supersedes` targets) belong to `site`; this module
-//! only sees one file.
+//! Cross-document checks (duplicate ids, `supersedes` targets) belong to `content`; this
+//! module only sees one file.
 
 use crate::diagnostics::{Diagnostics, LineIndex, Pos};
 use crate::yaml::YamlMap;

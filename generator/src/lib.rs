@@ -28,12 +28,12 @@ pub mod hash;
 pub mod html;
 pub mod links;
 pub mod markdown;
-pub mod offline;
 pub mod pipeline;
 pub mod render;
 pub mod search;
 pub mod text;
 pub mod theme;
+pub mod webapp;
 pub mod widgets;
 pub mod write;
 mod yaml;
@@ -42,12 +42,12 @@ use config::Config;
 use content::Content;
 use diagnostics::{Diagnostics, Pos};
 use markdown::Rendered;
-pub use pipeline::{Builder, FileMeta, Run};
+pub use pipeline::{Builder, Run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-pub use write::Output;
+pub use write::{FileMeta, Output};
 
 /// What every rendering step needs to know about the site.
 pub struct Ctx<'a> {

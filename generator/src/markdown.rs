@@ -13,7 +13,8 @@
 //! 4. `::toc` is filled in once all headings (including those of included partials) are known.
 //!
 //! Anchors in *other* pages are not known yet while a page renders; such links come back in
-//! `Rendered::checks` and `site` checks them after every page is rendered.
+//! `Rendered::checks`, and the build's anchors step (`pipeline::check_anchors`) checks them
+//! once every page is rendered.
 
 use crate::content::{PageIdx, Source};
 use crate::diagnostics::{Diagnostics, LineIndex, Pos};
@@ -29,16 +30,7 @@ const MARK: &str = "<!--\u{E000}";
 const TOC_MARKER: &str = "\u{E000}toc\u{E000}";
 const MAX_INCLUDE_DEPTH: usize = 8;
 
-/// A heading of a page, for its table of contents and search.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Heading {
-    pub level: u8,
-    pub text: String,
-    pub anchor: String,
-    /// Where the heading's text starts in [`Rendered::text`] (a byte offset): search cuts the
-    /// body into passages there.
-    pub at: usize,
-}
+pub use crate::anchors::Heading;
 
 /// A link to an anchor in another page, to be checked once every page is rendered.
 #[derive(Debug, Clone)]
@@ -380,7 +372,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                             };
                             let anchor = self.anchors.claim(&wanted);
                             *id = Some(CowStr::from(anchor.clone()));
-                            self.out.headings.push(crate::markdown::Heading {
+                            self.out.headings.push(Heading {
                                 level: level as u8,
                                 text: text.clone(),
                                 anchor,

@@ -8,30 +8,13 @@ use crate::content::{self, Content, PageKind};
 use crate::diagnostics::{Diagnostics, Pos};
 use crate::markdown::{self, Deps, Rendered};
 use crate::search::index::{SearchDoc, TermCache};
-use crate::write::Sink;
-use crate::{feeds, hash, offline, render, search, theme, Ctx};
+use crate::write::{FileMeta, Sink};
+use crate::{feeds, hash, render, search, theme, webapp, Ctx};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
-
-/// What a published file is, for the precache manifest and change detection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileMeta {
-    /// Short SHA-256 of the bytes.
-    pub hash: String,
-    pub size: u64,
-}
-
-impl FileMeta {
-    pub fn of(bytes: &[u8]) -> FileMeta {
-        FileMeta {
-            hash: hash::short(bytes),
-            size: bytes.len() as u64,
-        }
-    }
-}
 
 struct MdEntry {
     /// The source it was rendered from: the same `Arc` (the load cache's) means the same text.
@@ -302,7 +285,7 @@ impl Builder {
                 &mut changed,
             )?;
         }
-        let manifest = offline::web_manifest(&ctx, &theme)
+        let manifest = webapp::web_manifest(&ctx, &theme)
             .map_err(|e| fail("manifest.webmanifest", std::io::Error::other(e)))?;
         put(
             "manifest.webmanifest".into(),
@@ -487,7 +470,7 @@ impl Builder {
             &mut changed,
         )?;
         timer.step("feed, sitemap and catalog");
-        for (path, bytes) in offline::service_worker(&ctx, &theme, &files)
+        for (path, bytes) in webapp::service_worker(&ctx, &theme, &files)
             .map_err(|e| fail("sw.js", std::io::Error::other(e)))?
         {
             put(path, &bytes, &mut files, &mut changed)?;

@@ -19,7 +19,7 @@ pub struct Theme {
     /// Template names and a hash of each, so that a template change can be traced to pages.
     pub template_hashes: BTreeMap<String, String>,
     /// The service worker's source (`sw.js` at the theme's top), with placeholders that the
-    /// build fills in (`offline`).
+    /// build fills in (`webapp`).
     pub service_worker: Option<String>,
 }
 

@@ -4,10 +4,10 @@
 //! Errors come back as `(byte offset in the directive's text, message)` so that the caller can
 //! turn them into `file:line:col`.
 
+use crate::anchors::Heading;
 use crate::content::{Content, Page, PageIdx, PageKind};
 use crate::directives::Directive;
 use crate::html::{esc, human_size, type_label};
-use crate::markdown::Heading;
 use crate::Ctx;
 
 /// Where a directive may be written.

@@ -10,6 +10,23 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+/// What a published file is, for the precache manifest and change detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Short SHA-256 of the bytes.
+    pub hash: String,
+    pub size: u64,
+}
+
+impl FileMeta {
+    pub fn of(bytes: &[u8]) -> FileMeta {
+        FileMeta {
+            hash: crate::hash::short(bytes),
+            size: bytes.len() as u64,
+        }
+    }
+}
+
 /// The list of files of the last build, kept in the output folder.
 pub const MANIFEST: &str = ".sotay-build";
 

@@ -1,12 +1,12 @@
-//! Offline reading and installation: the service worker (`sw.js`), its precache manifest
-//! (every page, asset, attachment and the offline search index, each with its content hash),
-//! and `manifest.webmanifest`.
+//! The installable web app: `manifest.webmanifest` (name, icons, start URL), and the service
+//! worker `sw.js` with its precache list (every page, asset, attachment and file of the
+//! browser's search index, each with its content hash), by which phones keep the handbook.
 //!
-//! The precache manifest is a hashed file (`precache.<hash>.json`) named inside `sw.js`, so
+//! The precache list is a hashed file (`precache.<hash>.json`) named inside `sw.js`, so
 //! `sw.js` changes exactly when some published file changed: that is how phones learn there is
 //! a new version, and the hashes let them download only what changed.
 
-use crate::pipeline::FileMeta;
+use crate::write::FileMeta;
 use crate::Ctx;
 use std::collections::BTreeMap;
 
