@@ -14,7 +14,8 @@ use super::sql::{one, opt, rows, Array, Conn, Dialect, Row};
 use super::{day_of, rfc3339_vn, Before, Result, StoreError};
 use crate::model::{CardNumber, MemberStatus, Role, UnitCode, UnitKind};
 use crate::roster::update::{
-    pack, plan_change, scope_path, unpack, ChangeKind, Counts, Current, Logged, Plan, RosterChange,
+    pack, plan_change, scope_path, unpack, ChangeKind, Counts, Current, Logged, PlacedUnit, Plan,
+    RosterChange,
 };
 use crate::roster::{Member, Parsed, Unit};
 use serde::Serialize;
@@ -287,7 +288,12 @@ const MEMBER_UPSERT: &str = "ON CONFLICT (card_number) DO UPDATE SET full_name =
 /// The plan's units and members, a row a statement (SQLite: statements are cheap, in process).
 async fn write_rows<C: Conn + ?Sized>(c: &C, plan: &Plan, now: i64) -> Result<()> {
     let units = format!("INSERT INTO units (code, name, parent_code, kind, path, depth, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) {UNIT_UPSERT}");
-    for (u, path, depth) in &plan.units {
+    for PlacedUnit {
+        unit: u,
+        path,
+        depth,
+    } in &plan.units
+    {
         let parent = u.parent.as_ref().map(|p| p.as_str());
         c.exec(
             &units,
@@ -343,26 +349,25 @@ async fn write_rows<C: Conn + ?Sized>(c: &C, plan: &Plan, now: i64) -> Result<()
 async fn write_arrays<C: Conn + ?Sized>(c: &C, plan: &Plan, now: i64) -> Result<()> {
     use super::sql::CHUNK;
     for chunk in plan.units.chunks(CHUNK) {
-        let col = |f: &dyn Fn(&(Unit, String, i64)) -> String| {
-            Array::new(chunk.iter().map(f).collect::<Vec<_>>())
-        };
+        let col =
+            |f: &dyn Fn(&PlacedUnit) -> String| Array::new(chunk.iter().map(f).collect::<Vec<_>>());
         let parents = Array::new(
             chunk
                 .iter()
-                .map(|(u, ..)| u.parent.as_ref().map(|p| p.to_string()))
+                .map(|pu| pu.unit.parent.as_ref().map(|p| p.to_string()))
                 .collect::<Vec<_>>(),
         );
-        let depths = Array::new(chunk.iter().map(|(.., d)| *d as i32).collect::<Vec<_>>());
+        let depths = Array::new(chunk.iter().map(|pu| pu.depth as i32).collect::<Vec<_>>());
         c.exec(
             &format!("INSERT INTO units (code, name, parent_code, kind, path, depth, active)
              SELECT *, true FROM unnest(?1::text[], ?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::int[])
              {UNIT_UPSERT}"),
             &[
-                &col(&|(u, ..)| u.code.to_string()),
-                &col(&|(u, ..)| u.name.clone()),
+                &col(&|pu| pu.unit.code.to_string()),
+                &col(&|pu| pu.unit.name.clone()),
                 &parents,
-                &col(&|(u, ..)| u.kind.as_str().to_string()),
-                &col(&|(_, p, _)| p.clone()),
+                &col(&|pu| pu.unit.kind.as_str().to_string()),
+                &col(&|pu| pu.path.clone()),
                 &depths,
             ],
         )
