@@ -51,7 +51,7 @@ pub struct Kind {
 }
 
 /// The checked site configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Config {
     pub title: String,
     pub description: String,

@@ -180,7 +180,6 @@ pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
 }
 
 /// Reads `root/content`, reusing what `cache` holds of unchanged files.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn load_cached(
     root: &Path,
     config: &Config,
@@ -200,87 +199,131 @@ pub fn load_cached(
         return Content::default();
     }
     let entries = walk(root, &content_dir, diags);
-    let kinds = config.kind_ids();
-    if cache.kinds != kinds {
-        cache.files.clear();
-        cache.kinds = kinds.iter().map(|k| k.to_string()).collect();
-    }
-
-    // Read and parse front matter in parallel; keep the walk's (sorted) order.
-    let old = &cache.files;
-    type Parsed = (Entry, Loaded, Diagnostics, Option<SystemTime>, u64, bool);
-    let parsed: Vec<Parsed> = entries
-        .into_par_iter()
-        .map(|entry| {
-            let file = match &entry {
-                Entry::Markdown { file, .. } | Entry::Asset { file, .. } => file,
-            };
-            let meta = std::fs::metadata(file).ok();
-            let (mtime, len) = (
-                meta.as_ref().and_then(|m| m.modified().ok()),
-                meta.as_ref().map_or(0, |m| m.len()),
-            );
-            if let Some((t, l, loaded, d)) = old.get(file) {
-                if mtime.is_some() && *t == mtime && *l == len {
-                    return (entry, loaded.clone(), d.clone(), mtime, len, false);
-                }
-            }
-            let mut d = Diagnostics::new();
-            let loaded = load_entry(&entry, &kinds, &mut d);
-            (entry, loaded, d, mtime, len, true)
-        })
-        .collect();
-    // The cache keeps its entries of unchanged files (moved, not copied) and gets the new ones.
-    let mut previous = std::mem::take(&mut cache.files);
-    cache.files.reserve(parsed.len());
-    for (e, l, d, t, n, fresh) in &parsed {
-        let file = match e {
-            Entry::Markdown { file, .. } | Entry::Asset { file, .. } => file,
-        };
-        match previous.remove_entry(file) {
-            Some((k, v)) if !fresh => {
-                cache.files.insert(k, v);
-            }
-            _ => {
-                cache
-                    .files
-                    .insert(file.clone(), (*t, *n, l.clone(), d.clone()));
-            }
+    let files = cache.read(entries, config);
+    let mut tree = Tree::new(config);
+    let mut assets = Vec::new();
+    for (entry, loaded, d) in files {
+        diags.extend(d);
+        if let Some(asset) = tree.add(entry, loaded, diags) {
+            assets.push(asset);
         }
     }
-    drop(previous);
+    tree.implicit_sections();
+    for (path, file, size) in assets {
+        tree.add_asset(path, file, size, diags);
+    }
+    tree.finish(diags)
+}
 
-    let mut c = Content::default();
-    let mut dir_sections: BTreeMap<String, PageIdx> = BTreeMap::new(); // "content/x" -> page
-    let mut url_owner: HashMap<String, String> = HashMap::new();
-    let mut bundles: BTreeMap<String, PageIdx> = BTreeMap::new(); // bundle dir -> page
+/// A file of `content/` as read: what it is, what it holds, what reading it said.
+type Read = (Entry, Loaded, Diagnostics);
 
-    // The home page always exists, with or without content/_index.md.
-    c.pages.push(Page {
-        kind: PageKind::Home,
-        src: Arc::new(Source::new(
-            "content/_index.md".into(),
-            String::new(),
-            LineIndex::new(""),
-            0,
-        )),
-        fm: FrontMatter {
-            title: config.title.clone(),
-            ..FrontMatter::default()
-        },
-        id: String::new(),
-        url: "/".into(),
-        parent: None,
-        children: Vec::new(),
-        attachments: Vec::new(),
-        hash: String::new(),
-    });
-    dir_sections.insert("content".into(), 0);
-    url_owner.insert("/".into(), "content/_index.md".into());
+impl LoadCache {
+    /// Reads and parses the front matter of every entry, in parallel, in the walk's (sorted)
+    /// order: again only those whose modification time or size changed. Keeps what it read.
+    fn read(&mut self, entries: Vec<Entry>, config: &Config) -> Vec<Read> {
+        let kinds = config.kind_ids();
+        if self.kinds != kinds {
+            self.files.clear();
+            self.kinds = kinds.iter().map(|k| k.to_string()).collect();
+        }
+        let old = &self.files;
+        type Parsed = (Entry, Loaded, Diagnostics, Option<SystemTime>, u64, bool);
+        let parsed: Vec<Parsed> = entries
+            .into_par_iter()
+            .map(|entry| {
+                let meta = std::fs::metadata(entry.file()).ok();
+                let (mtime, len) = (
+                    meta.as_ref().and_then(|m| m.modified().ok()),
+                    meta.as_ref().map_or(0, |m| m.len()),
+                );
+                if let Some((t, l, loaded, d)) = old.get(entry.file()) {
+                    if mtime.is_some() && *t == mtime && *l == len {
+                        return (entry, loaded.clone(), d.clone(), mtime, len, false);
+                    }
+                }
+                let mut d = Diagnostics::new();
+                let loaded = load_entry(&entry, &kinds, &mut d);
+                (entry, loaded, d, mtime, len, true)
+            })
+            .collect();
+        // The cache keeps its entries of unchanged files (moved, not copied) and gets the
+        // new ones.
+        let mut previous = std::mem::take(&mut self.files);
+        self.files.reserve(parsed.len());
+        for (e, l, d, t, n, fresh) in &parsed {
+            match previous.remove_entry(e.file()) {
+                Some((k, v)) if !fresh => {
+                    self.files.insert(k, v);
+                }
+                _ => {
+                    let kept = (*t, *n, l.clone(), d.clone());
+                    self.files.insert(e.file().clone(), kept);
+                }
+            }
+        }
+        parsed.into_iter().map(|(e, l, d, ..)| (e, l, d)).collect()
+    }
+}
 
-    let mut assets_pending = Vec::new();
-    for (entry, loaded, d, _, _, _) in parsed {
-        diags.extend(d);
+impl Entry {
+    fn file(&self) -> &PathBuf {
+        match self {
+            Entry::Markdown { file, .. } | Entry::Asset { file, .. } => file,
+        }
+    }
+}
+
+/// The site's table of contents as it is put together from the files read.
+struct Tree {
+    c: Content,
+    /// Folder ("content/x") -> its section's page.
+    dir_sections: BTreeMap<String, PageIdx>,
+    /// URL -> the file that has it.
+    url_owner: HashMap<String, String>,
+    /// Bundle folder -> its document.
+    bundles: BTreeMap<String, PageIdx>,
+}
+
+impl Tree {
+    /// A tree with the home page, which always exists, with or without `content/_index.md`.
+    fn new(config: &Config) -> Self {
+        let mut c = Content::default();
+        c.pages.push(Page {
+            kind: PageKind::Home,
+            src: Arc::new(Source::new(
+                "content/_index.md".into(),
+                String::new(),
+                LineIndex::new(""),
+                0,
+            )),
+            fm: FrontMatter {
+                title: config.title.clone(),
+                ..FrontMatter::default()
+            },
+            id: String::new(),
+            url: "/".into(),
+            parent: None,
+            children: Vec::new(),
+            attachments: Vec::new(),
+            hash: String::new(),
+        });
+        Tree {
+            c,
+            dir_sections: BTreeMap::from([("content".into(), 0)]),
+            url_owner: HashMap::from([("/".into(), "content/_index.md".into())]),
+            bundles: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a file read: a page or a partial; an asset is returned, to be placed once every
+    /// bundle is known.
+    fn add(
+        &mut self,
+        entry: Entry,
+        loaded: Loaded,
+        diags: &mut Diagnostics,
+    ) -> Option<(String, PathBuf, u64)> {
         match (entry, loaded) {
             (Entry::Markdown { path, .. } | Entry::Asset { path, .. }, Loaded::Failed(e)) => {
                 diags.error(&path, Pos::FILE, e);
@@ -293,95 +336,123 @@ pub fn load_cached(
                 },
                 Loaded::Markdown(src, _),
             ) => {
-                c.partials.insert(path, src);
+                self.c.partials.insert(path, src);
             }
             (Entry::Markdown { path, role, .. }, Loaded::Markdown(src, fm)) => {
-                let fm = *fm;
-                if fm.status == Status::Draft {
-                    c.drafts.push(path);
-                    continue;
-                }
-                let dir = src.dir().to_string();
-                let file_name = path.rsplit('/').next().unwrap_or("");
-                let (kind, url) = if file_name == "_index.md" {
-                    if dir == "content" {
-                        (PageKind::Home, "/".to_string())
-                    } else {
-                        (PageKind::Section, url_of(&dir, None))
-                    }
-                } else if file_name == "index.md" {
-                    (PageKind::Document, url_of(&dir, None))
-                } else {
-                    let stem = file_name.strip_suffix(".md").unwrap_or(file_name);
-                    (PageKind::Document, url_of(&dir, Some(stem)))
-                };
-                debug_assert!(
-                    role == Role::Section || kind == PageKind::Document || kind == PageKind::Home
-                );
-                if kind == PageKind::Home {
-                    let home = &mut c.pages[0];
-                    let title = if fm.title.is_empty() {
-                        home.fm.title.clone()
-                    } else {
-                        fm.title.clone()
-                    };
-                    home.fm = FrontMatter { title, ..fm };
-                    home.src = src;
-                    continue;
-                }
-                if let Some(err) = url_problem(&url) {
-                    diags.error(&path, Pos::FILE, err);
-                    continue;
-                }
-                if let Some(other) = url_owner.get(&url) {
-                    diags.error(
-                        &path,
-                        Pos::FILE,
-                        format!("its URL {url} is already used by {other}; rename one of them"),
-                    );
-                    continue;
-                }
-                url_owner.insert(url.clone(), path.clone());
-                let idx = c.pages.len();
-                let id = fm
-                    .id
-                    .clone()
-                    .unwrap_or_else(|| url.trim_matches('/').to_string());
-                c.pages.push(Page {
-                    kind,
-                    src,
-                    fm,
-                    id,
-                    url,
-                    parent: None,
-                    children: Vec::new(),
-                    attachments: Vec::new(),
-                    hash: String::new(),
-                });
-                if kind == PageKind::Section {
-                    dir_sections.insert(dir, idx);
-                } else if file_name == "index.md" {
-                    bundles.insert(dir, idx);
-                }
+                self.add_page(path, role, src, *fm, diags);
             }
-            (Entry::Asset { path, file }, Loaded::Asset(size)) => {
-                assets_pending.push((path, file, size))
-            }
+            (Entry::Asset { path, file }, Loaded::Asset(size)) => return Some((path, file, size)),
             (Entry::Asset { .. }, Loaded::Markdown(..))
             | (Entry::Markdown { .. }, Loaded::Asset(_)) => {}
         }
+        None
     }
 
-    // Sections without _index.md still exist, titled after their folder.
-    let all_dirs: Vec<String> = c.pages[1..]
-        .iter()
-        .map(|p| parent_dir(&p.src.path, p.kind))
-        .collect();
-    for dir in all_dirs {
-        ensure_section(&mut c, &mut dir_sections, &bundles, &mut url_owner, &dir);
+    /// Adds a page (a draft only to the drafts): its kind and URL from its place, its id.
+    fn add_page(
+        &mut self,
+        path: String,
+        role: Role,
+        src: Arc<Source>,
+        fm: FrontMatter,
+        diags: &mut Diagnostics,
+    ) {
+        if fm.status == Status::Draft {
+            self.c.drafts.push(path);
+            return;
+        }
+        let dir = src.dir().to_string();
+        let file_name = path.rsplit('/').next().unwrap_or("");
+        let (kind, url) = if file_name == "_index.md" {
+            if dir == "content" {
+                (PageKind::Home, "/".to_string())
+            } else {
+                (PageKind::Section, url_of(&dir, None))
+            }
+        } else if file_name == "index.md" {
+            (PageKind::Document, url_of(&dir, None))
+        } else {
+            let stem = file_name.strip_suffix(".md").unwrap_or(file_name);
+            (PageKind::Document, url_of(&dir, Some(stem)))
+        };
+        debug_assert!(
+            role == Role::Section || kind == PageKind::Document || kind == PageKind::Home
+        );
+        if kind == PageKind::Home {
+            let home = &mut self.c.pages[0];
+            let title = if fm.title.is_empty() {
+                home.fm.title.clone()
+            } else {
+                fm.title.clone()
+            };
+            home.fm = FrontMatter { title, ..fm };
+            home.src = src;
+            return;
+        }
+        if !self.claim_url(&path, &url, diags) {
+            return;
+        }
+        let idx = self.c.pages.len();
+        let id = fm
+            .id
+            .clone()
+            .unwrap_or_else(|| url.trim_matches('/').to_string());
+        let bundle = file_name == "index.md";
+        self.c.pages.push(Page {
+            kind,
+            src,
+            fm,
+            id,
+            url,
+            parent: None,
+            children: Vec::new(),
+            attachments: Vec::new(),
+            hash: String::new(),
+        });
+        if kind == PageKind::Section {
+            self.dir_sections.insert(dir, idx);
+        } else if bundle {
+            self.bundles.insert(dir, idx);
+        }
     }
 
-    for (path, file, size) in assets_pending {
+    /// Gives `url` to the file at `path`, unless it cannot be a URL or another file has it.
+    fn claim_url(&mut self, path: &str, url: &str, diags: &mut Diagnostics) -> bool {
+        if let Some(err) = url_problem(url) {
+            diags.error(path, Pos::FILE, err);
+            return false;
+        }
+        self.take_url(path, url, diags)
+    }
+
+    /// Gives `url` to the file at `path`, unless another file has it.
+    fn take_url(&mut self, path: &str, url: &str, diags: &mut Diagnostics) -> bool {
+        if let Some(other) = self.url_owner.get(url) {
+            diags.error(
+                path,
+                Pos::FILE,
+                format!("its URL {url} is already used by {other}; rename one of them"),
+            );
+            return false;
+        }
+        self.url_owner.insert(url.to_string(), path.to_string());
+        true
+    }
+
+    /// Sections without `_index.md` still exist, titled after their folder.
+    fn implicit_sections(&mut self) {
+        let all_dirs: Vec<String> = self.c.pages[1..]
+            .iter()
+            .map(|p| parent_dir(&p.src.path, p.kind))
+            .collect();
+        for dir in all_dirs {
+            let (sections, urls) = (&mut self.dir_sections, &mut self.url_owner);
+            ensure_section(&mut self.c, sections, &self.bundles, urls, &dir);
+        }
+    }
+
+    /// Adds a published file; an attachment of the nearest enclosing bundle, if any.
+    fn add_asset(&mut self, path: String, file: PathBuf, size: u64, diags: &mut Diagnostics) {
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
         let name = path.rsplit('/').next().unwrap_or("").to_string();
         let (stem, ext) = match name.rsplit_once('.') {
@@ -396,29 +467,19 @@ pub fn load_cached(
             format!("{base}{slug}.{ext}")
         };
         if slug.is_empty() {
-            diags.error(
-                &path,
-                Pos::FILE,
-                "the file name needs at least one letter or digit",
-            );
-            continue;
+            let msg = "the file name needs at least one letter or digit";
+            diags.error(&path, Pos::FILE, msg);
+            return;
         }
-        if let Some(other) = url_owner.get(&url) {
-            diags.error(
-                &path,
-                Pos::FILE,
-                format!("its URL {url} is already used by {other}; rename one of them"),
-            );
-            continue;
+        if !self.take_url(&path, &url, diags) {
+            return;
         }
-        url_owner.insert(url.clone(), path.clone());
-        let idx = c.assets.len();
-        c.asset_by_path.insert(path.clone(), idx);
-        // Attachments belong to the nearest enclosing bundle.
+        let idx = self.c.assets.len();
+        self.c.asset_by_path.insert(path.clone(), idx);
         let mut d = dir.as_str();
         loop {
-            if let Some(&p) = bundles.get(d) {
-                c.pages[p].attachments.push(idx);
+            if let Some(&p) = self.bundles.get(d) {
+                self.c.pages[p].attachments.push(idx);
                 break;
             }
             match d.rsplit_once('/') {
@@ -426,7 +487,7 @@ pub fn load_cached(
                 None => break,
             }
         }
-        c.assets.push(Asset {
+        self.c.assets.push(Asset {
             file,
             path,
             url,
@@ -436,17 +497,35 @@ pub fn load_cached(
         });
     }
 
-    // Parents, ids, hashes.
-    for i in 1..c.pages.len() {
-        let pdir = parent_dir(&c.pages[i].src.path, c.pages[i].kind);
-        let parent = dir_sections.get(&pdir).copied().unwrap_or(0);
-        c.pages[i].parent = Some(parent);
-        c.pages[parent].children.push(i);
+    /// Parents and children (in display order), hashes, the indexes by path and id; checks
+    /// duplicate ids and `supersedes`.
+    fn finish(self, diags: &mut Diagnostics) -> Content {
+        let mut c = self.c;
+        for i in 1..c.pages.len() {
+            let pdir = parent_dir(&c.pages[i].src.path, c.pages[i].kind);
+            let parent = self.dir_sections.get(&pdir).copied().unwrap_or(0);
+            c.pages[i].parent = Some(parent);
+            c.pages[parent].children.push(i);
+        }
+        for (i, p) in c.pages.iter_mut().enumerate() {
+            p.hash = p.src.hash.clone();
+            c.by_path.insert(p.src.path.clone(), i);
+        }
+        index_ids(&mut c, diags);
+        // Each title folded once, not at every comparison.
+        let folded: Vec<String> = c.pages.iter().map(|p| text::fold(&p.fm.title)).collect();
+        for i in 0..c.pages.len() {
+            let mut kids = std::mem::take(&mut c.pages[i].children);
+            kids.sort_by(|&a, &b| order_by(&c.pages[a], &folded[a], &c.pages[b], &folded[b]));
+            c.pages[i].children = kids;
+        }
+        check_supersedes(&c, diags);
+        c
     }
-    for (i, p) in c.pages.iter_mut().enumerate() {
-        p.hash = p.src.hash.clone();
-        c.by_path.insert(p.src.path.clone(), i);
-    }
+}
+
+/// Documents by id and sections by id, each id once.
+fn index_ids(c: &mut Content, diags: &mut Diagnostics) {
     for i in 1..c.pages.len() {
         let id = c.pages[i].id.clone();
         let ids = if c.pages[i].kind == PageKind::Section {
@@ -468,15 +547,6 @@ pub fn load_cached(
             ids.insert(id, i);
         }
     }
-    // Each title folded once, not at every comparison.
-    let folded: Vec<String> = c.pages.iter().map(|p| text::fold(&p.fm.title)).collect();
-    for i in 0..c.pages.len() {
-        let mut kids = std::mem::take(&mut c.pages[i].children);
-        kids.sort_by(|&a, &b| order_by(&c.pages[a], &folded[a], &c.pages[b], &folded[b]));
-        c.pages[i].children = kids;
-    }
-    check_supersedes(&c, diags);
-    c
 }
 
 /// Brings `content` (loaded with `cache` last time) up to date when all that changed is the

@@ -1,16 +1,20 @@
 //! sotay's generator: a folder of Markdown documents with YAML front matter and directives
 //! becomes a static handbook site that members can read on a cheap phone, online or offline.
 //!
-//! The build, top to bottom ([`generate`]):
-//! 1. [`config`]: read `sotay.yaml` (optional);
-//! 2. [`theme`]: load the templates and static files;
-//! 3. [`content`]: walk `content/`, read front matter, give every page its URL and id;
-//! 4. [`markdown`]: render every page's Markdown in parallel (directives in [`directives`] and
+//! The build is [`pipeline::Builder::run_with`], top to bottom:
+//! 1. [`config`] reads `sotay.yaml` (optional), [`theme`] the templates and static files;
+//! 2. [`content`] walks `content/`, reads front matter, gives every page its URL and id;
+//! 3. [`markdown`] renders every page's Markdown in parallel (directives in [`directives`] and
 //!    [`widgets`], anchors in [`anchors`], links in [`links`]);
-//! 5. check links to anchors in other pages, now that every page's anchors are known;
-//! 6. [`render`]: fill the templates for documents, sections, lists; [`feeds`]: Atom, sitemap,
-//!    catalog;
-//! 7. [`write`]: write what changed into the output folder.
+//! 4. links to anchors in other pages are checked, now that every page's anchors are known;
+//! 5. the theme's files and the attachments, then [`render`] fills the templates of every
+//!    page;
+//! 6. [`search`] makes the browser's search index, [`feeds`] the Atom feed, sitemap and
+//!    catalog, [`webapp`] the service worker and its precache list;
+//! 7. every file goes to [`outputs`], which gives a [`write::Sink`] only what changed.
+//!
+//! What a builder keeps between builds is its [`cache::Cache`]. [`build`] writes a site (and
+//! its tantivy index) to disk, [`generate`] makes one in memory, [`check`] only checks.
 //!
 //! Invariants: the generator never talks to the network; the same input gives byte-identical
 //! output; any problem in the input is reported with its file, line and column, all of them
@@ -18,6 +22,7 @@
 #![warn(clippy::too_many_lines)]
 
 pub mod anchors;
+pub mod cache;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
@@ -28,6 +33,7 @@ pub mod hash;
 pub mod html;
 pub mod links;
 pub mod markdown;
+pub mod outputs;
 pub mod pipeline;
 pub mod render;
 pub mod search;

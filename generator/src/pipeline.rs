@@ -1,32 +1,25 @@
-//! The build, step by step, with what it keeps between builds. A [`Builder`] made once and
-//! run again after each edit (as `sotay serve` does) re-reads only changed files, re-renders
-//! only Markdown whose inputs changed, and renders only pages whose fingerprint changed; a
-//! fresh `Builder` does the whole build. Either way the output is the same, byte for byte.
+//! The build, step by step ([`Builder::run_with`]): load -> Markdown -> anchors -> assets ->
+//! pages -> search -> feeds -> service worker, each step a function here or in the module
+//! named after it, writing into one [`Outputs`]. A [`Builder`] made once and run again after
+//! each edit (as `sotay serve` does) keeps what it can in its [`Cache`]: it re-reads only
+//! changed files, re-renders only Markdown whose inputs changed, and renders only pages whose
+//! fingerprint changed; a fresh `Builder` does the whole build. Either way the output is the
+//! same, byte for byte.
 
+use crate::cache::{self, Bodies, Cache};
 use crate::config::Config;
 use crate::content::{self, Content, PageKind};
-use crate::diagnostics::{Diagnostics, Pos};
-use crate::markdown::{self, Deps, Rendered};
+use crate::diagnostics::{Diagnostics, LineIndex};
+use crate::markdown::Rendered;
+use crate::outputs::{cannot_write, Outputs};
+use crate::render::{Job, Pages};
 use crate::search::index::{SearchDoc, TermCache};
+use crate::theme::Theme;
 use crate::write::{FileMeta, Sink};
-use crate::{feeds, hash, render, search, theme, webapp, Ctx};
-use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use crate::{feeds, search, webapp, Ctx};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
-
-struct MdEntry {
-    /// The source it was rendered from: the same `Arc` (the load cache's) means the same text.
-    src: Arc<content::Source>,
-    src_hash: u64,
-    dep_key: u64,
-    rendered: Arc<Rendered>,
-}
-
-/// The pages whose Markdown was rendered again, and whether they all have the anchors they
-/// had before; `None` when every page was rendered (a one-shot build).
-type Fresh = Option<(Vec<usize>, bool)>;
 
 /// The result of one build.
 pub struct Run {
@@ -48,26 +41,18 @@ pub struct Run {
 /// Builds a site root again and again, keeping what it can between builds.
 pub struct Builder {
     root: PathBuf,
-    load: content::LoadCache,
-    md: HashMap<String, MdEntry>,
-    /// Previous outputs: path -> (page fingerprint, or 0 for other files; what was written).
-    outputs: HashMap<String, (u64, FileMeta)>,
-    assets: HashMap<PathBuf, (Option<SystemTime>, u64, FileMeta)>,
-    terms: TermCache,
-    /// The structure key (see [`structure_key`]) of the last build's Markdown step.
-    md_key: u64,
-    /// The content of the last build and what loading it said, to apply the next text edits
-    /// to (see [`Builder::changed`]).
-    content: Option<(Arc<Content>, Diagnostics)>,
+    cache: Cache,
     /// The paths the watcher saw change since the last build, if it knows.
     hint: Option<Vec<PathBuf>>,
-    /// What the last build's pages knew (lists, terms, list entries), for the next.
-    facts: Option<render::Facts>,
-    /// The structure key of the last build whose every link anchor was checked and found.
-    anchors_ok: Option<u64>,
     /// Keep sources and rendered pages for the next run (`sotay serve`); a one-shot build
     /// frees them as soon as they are used, to build large sites in little memory.
     keep: bool,
+}
+
+/// The feed and the catalog, made alongside the search index.
+struct Feeds {
+    atom: String,
+    catalog: String,
 }
 
 impl Builder {
@@ -75,16 +60,8 @@ impl Builder {
     pub fn new(root: &Path) -> Builder {
         Builder {
             root: root.to_path_buf(),
-            load: Default::default(),
-            md: HashMap::new(),
-            outputs: HashMap::new(),
-            assets: HashMap::new(),
-            terms: TermCache::default(),
-            md_key: 0,
-            content: None,
+            cache: Cache::default(),
             hint: None,
-            facts: None,
-            anchors_ok: None,
             keep: true,
         }
     }
@@ -102,14 +79,14 @@ impl Builder {
         !self.keep
     }
 
-    /// Forgets the interned words of search (a one-shot build, once its indexes are made).
     /// The interned words of search: what the documents' `words` are ids of.
     pub fn terms(&self) -> &[String] {
-        &self.terms.words
+        &self.cache.terms.words
     }
 
+    /// Forgets the interned words of search (a one-shot build, once its indexes are made).
     pub fn release_terms(&mut self) {
-        self.terms = TermCache::default();
+        self.cache.terms = TermCache::default();
     }
 
     pub fn root(&self) -> &Path {
@@ -127,7 +104,7 @@ impl Builder {
     /// Forgets what was written, so that the next run gives every file to its sink (after a
     /// failed write, or when the output folder was touched by someone else).
     pub fn forget_outputs(&mut self) {
-        self.outputs.clear();
+        self.cache.outputs.clear();
     }
 
     /// One build into `sink`.
@@ -139,7 +116,6 @@ impl Builder {
     /// soon as every page a member can open is there (all pages but the search page, with the
     /// theme's assets and the attachments they use): `sotay serve` reloads open pages then,
     /// while the offline index, feed, sitemap and service worker are still being made.
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     pub fn run_with(
         &mut self,
         sink: &dyn Sink,
@@ -148,580 +124,334 @@ impl Builder {
         let timer = Timer::new();
         let mut diags = Diagnostics::new();
         let config = Config::load(&self.root, &mut diags);
-        let theme = theme::Theme::load(&self.root, &config.theme, &mut diags);
-        let hint = self.hint.take();
-        let mut previous = self.content.take();
-        let mut same_structure = false;
-        if let (Some((c, _)), Some(paths)) = (&mut previous, &hint) {
-            same_structure = content::apply_text_edits(
-                &self.root,
-                &config,
-                &mut self.load,
-                Arc::make_mut(c),
-                paths,
-            );
-        }
-        let mut content = match previous {
-            Some((c, load_diags)) if same_structure => {
-                diags.extend(load_diags.clone());
-                self.content = Some((c.clone(), load_diags));
-                c
-            }
-            _ if self.keep => {
-                let mut load_diags = Diagnostics::new();
-                let c = Arc::new(content::load_cached(
-                    &self.root,
-                    &config,
-                    &mut self.load,
-                    &mut load_diags,
-                ));
-                diags.extend(load_diags.clone());
-                self.content = Some((c.clone(), load_diags));
-                c
-            }
-            _ => Arc::new(content::load(&self.root, &config, &mut diags)),
-        };
-        // A one-shot build hands each page's source to the Markdown step, which frees it as
-        // soon as the page is rendered: sources and rendered pages are never all in memory.
-        let sources: Option<Vec<Arc<content::Source>>> = (!self.keep).then(|| {
-            Arc::make_mut(&mut content)
-                .pages
-                .iter_mut()
-                .map(|p| {
-                    let path = p.src.path.clone();
-                    std::mem::replace(
-                        &mut p.src,
-                        Arc::new(content::Source::new(
-                            path,
-                            String::new(),
-                            crate::diagnostics::LineIndex::new(""),
-                            0,
-                        )),
-                    )
-                })
-                .collect()
-        });
+        let theme = Theme::load(&self.root, &config.theme, &mut diags);
+        let (content, sources, text_only) = self.load(&config, &mut diags);
         let ctx = Ctx {
             config: &config,
             content: &content,
         };
         timer.step("load");
-
-        let key = match (self.keep, same_structure) {
-            (false, _) => 0,
-            (true, true) => self.md_key,
-            (true, false) => structure_key(&ctx),
-        };
-        let (rendered, markdown_rendered, fresh) = match sources {
-            Some(sources) => one_shot_markdown(&ctx, sources, &mut diags),
-            None => self.markdown(&ctx, key, &mut diags),
+        let mut md = match sources {
+            Some(sources) => cache::one_shot_markdown(&ctx, sources, &mut diags),
+            None => self.markdown(&ctx, text_only, &mut diags),
         };
         timer.step("markdown");
-        // Every link's anchor was found last time, in the same structure, and no page
-        // rendered again has other headings: only the links of the pages rendered again can
-        // have broken.
-        match &fresh {
-            Some((fresh, true)) if self.anchors_ok == Some(key) => check_anchors(
-                &ctx,
-                &rendered,
-                fresh.iter().map(|&i| &rendered[i]),
-                &mut diags,
-            ),
-            _ => check_anchors(&ctx, &rendered, rendered.iter(), &mut diags),
-        }
-        self.anchors_ok = (self.keep && !diags.has_errors()).then_some(key);
+        self.cache.anchors_ok = check_anchors(&ctx, &md, self.cache.anchors_ok, &mut diags);
         timer.step("anchors");
-        // Nothing has been written yet: what `outputs` says about the output folder stays true.
-        let Some(theme) = theme else {
+        // Nothing has been written yet: what the cache says of the output folder stays true.
+        let Some(theme) = theme.filter(|_| !diags.has_errors()) else {
             return Err(diags);
         };
-        if diags.has_errors() {
-            return Err(diags);
-        }
 
-        let mut rendered = rendered;
-        let ctx = Ctx {
-            config: &config,
-            content: &content,
-        };
-        let mut files: BTreeMap<String, FileMeta> = BTreeMap::new();
-        let mut changed: Vec<String> = Vec::new();
-        let fail = |path: &str, e: std::io::Error| {
-            let mut d = Diagnostics::new();
-            d.error(path, Pos::FILE, format!("cannot write: {e}"));
-            d
-        };
-        // From here files are written: until this run completes, `self.outputs` is empty, so a
-        // failed run makes the next one give every file to its sink again.
-        let previous = std::mem::take(&mut self.outputs);
-        let outputs = &previous;
-        let put_meta = |path: String,
-                        bytes: &[u8],
-                        meta: FileMeta,
-                        files: &mut BTreeMap<String, FileMeta>,
-                        changed: &mut Vec<String>|
-         -> Result<(), Diagnostics> {
-            if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
-                sink.put(&path, bytes).map_err(|e| fail(&path, e))?;
-                changed.push(path.clone());
-            }
-            files.insert(path, meta);
-            Ok(())
-        };
-        let put = |path: String,
-                   bytes: &[u8],
-                   files: &mut BTreeMap<String, FileMeta>,
-                   changed: &mut Vec<String>| {
-            put_meta(path, bytes, FileMeta::of(bytes), files, changed)
-        };
-
-        // The theme's assets, the web manifest and the attachments first: a page that is
-        // there (see `pages_done`) finds what it links to.
-        for (url, bytes) in theme.assets.values() {
-            put(
-                url.trim_start_matches('/').to_string(),
-                bytes,
-                &mut files,
-                &mut changed,
-            )?;
-        }
-        let manifest = webapp::web_manifest(&ctx, &theme)
-            .map_err(|e| fail("manifest.webmanifest", std::io::Error::other(e)))?;
-        put(
-            "manifest.webmanifest".into(),
-            &manifest,
-            &mut files,
-            &mut changed,
-        )?;
-        put(
-            "report-targets.json".into(),
-            &ctx.config.targets_json(),
-            &mut files,
-            &mut changed,
-        )?;
-        for a in &content.assets {
-            let path = a.url.trim_start_matches('/').to_string();
-            let m = std::fs::metadata(&a.file).map_err(|e| fail(&a.path, e))?;
-            let stamp = (m.modified().ok(), m.len());
-            let meta = match self.assets.get(&a.file) {
-                Some((t, n, meta)) if (*t, *n) == stamp && stamp.0.is_some() => meta.clone(),
-                _ => {
-                    let bytes = std::fs::read(&a.file).map_err(|e| fail(&a.path, e))?;
-                    let meta = FileMeta::of(&bytes);
-                    self.assets
-                        .insert(a.file.clone(), (stamp.0, stamp.1, meta.clone()));
-                    meta
-                }
-            };
-            if outputs.get(&path).is_none_or(|(_, old)| *old != meta) {
-                sink.copy(&path, &a.file).map_err(|e| fail(&a.path, e))?;
-                changed.push(path.clone());
-            }
-            files.insert(path, meta);
-        }
+        // From here files are written: until this run completes, the cache holds no outputs,
+        // so a failed run makes the next one give every file to its sink again.
+        let mut out = Outputs::new(sink, std::mem::take(&mut self.cache.outputs));
+        assets(&ctx, &theme, &mut self.cache.assets, &mut out)?;
         timer.step("assets");
-
-        // Every page but the search page (which names the search index, made below).
-        let pages = render::Pages::with_facts(&ctx, &theme, &rendered, "", self.facts.take(), key);
+        let facts = self.cache.facts.take();
+        let pages = Pages::with_facts(&ctx, &theme, &md.rendered, "", facts, md.key);
         timer.step("pages: facts");
-        // Only some pages' text changed: their own pages first, so that open copies reload
-        // now; the pages that list them (and everything else) follow below, where these
-        // are rendered again to the same bytes and not written twice.
-        let mut told = false;
-        if let (true, Some((fresh, _))) = (same_structure, &fresh) {
-            let edited: Vec<render::Job> = fresh
-                .iter()
-                .filter(|&&i| content.pages[i].kind == content::PageKind::Document)
-                .map(|&i| render::Job::Document(i))
-                .collect();
-            // What this pass records is recorded again by the full pass below (which also
-            // reports any problem): only the paths written are kept.
-            let mut early = Vec::new();
-            let mut problems = Diagnostics::new();
-            render_pages(
-                &pages,
-                &edited,
-                outputs,
-                sink,
-                &mut BTreeMap::new(),
-                &mut early,
-                &mut HashMap::new(),
-                &mut 0,
-                &mut problems,
-            );
-            if !early.is_empty() && !problems.has_errors() {
-                pages_done(&early);
-                told = true;
-            }
-            timer.step("pages: the edited ones");
-        }
-        let (search_jobs, jobs): (Vec<render::Job>, Vec<render::Job>) = pages
-            .jobs()
-            .into_iter()
-            .partition(|j| matches!(j, render::Job::Search));
-        let mut fingerprints: HashMap<String, u64> = HashMap::new();
-        let mut pages_rendered = 0;
-        render_pages(
-            &pages,
-            &jobs,
-            outputs,
-            sink,
-            &mut files,
-            &mut changed,
-            &mut fingerprints,
-            &mut pages_rendered,
-            &mut diags,
-        );
+        let edited = md.fresh_pages().filter(|_| text_only);
+        write_pages(&pages, edited, &mut out, pages_done, &mut diags);
         timer.step("pages");
         if diags.has_errors() {
             return Err(diags);
         }
-        if !told {
-            pages_done(&changed);
-        }
-        // Kept for the search page when sources are kept anyway (an incremental build); a
-        // one-shot build frees the page bodies first, now that they are in their pages, before
-        // search needs the memory, and makes the search page's `Pages` again.
+        // Kept for the search page in an incremental build; a one-shot build frees the page
+        // bodies first, now that they are in their pages, before search needs the memory.
         let kept = if self.keep {
             Some(pages)
         } else {
             drop(pages);
-            for r in &mut rendered {
-                if let Some(r) = Arc::get_mut(r) {
-                    r.html = String::new();
-                    r.anchors = Default::default();
-                    r.checks = Vec::new();
-                }
-            }
+            free_bodies(&mut md.rendered);
             None
         };
 
-        let search_docs = self.terms.documents(&ctx, &rendered, self.keep);
-        timer.step("search documents");
-        // The feed and the catalog do not depend on the index: made alongside it.
-        let terms = &self.terms;
-        let (index, (atom, catalog)) = rayon::join(
-            || {
-                let passes = if self.keep { 1 } else { 4 };
-                search::shards::build(&search_docs, terms, &config.kinds, passes)
-            },
-            || (feeds::atom(&ctx, &rendered), feeds::catalog(&ctx)),
-        );
-        timer.step("offline index, feed and catalog");
-        let index_url = format!("/{}", index.root);
-        for f in index.files {
-            let meta = FileMeta {
-                hash: f.hash,
-                size: f.bytes.len() as u64,
-            };
-            put_meta(f.path, &f.bytes, meta, &mut files, &mut changed)?;
-        }
+        let (search_docs, index_url, feeds) = self.search(&ctx, &md.rendered, &mut out, &timer)?;
         let pages = match kept {
-            Some(mut p) => {
-                p.set_search_index(&index_url);
-                p
-            }
-            None => render::Pages::new(&ctx, &theme, &rendered, &index_url),
+            Some(pages) => pages.with_search_index(&index_url),
+            None => Pages::new(&ctx, &theme, &md.rendered, &index_url),
         };
-        render_pages(
-            &pages,
-            &search_jobs,
-            outputs,
-            sink,
-            &mut files,
-            &mut changed,
-            &mut fingerprints,
-            &mut pages_rendered,
-            &mut diags,
-        );
+        out.pages(&pages, &[Job::Search], &mut diags);
         if self.keep {
-            self.facts = Some(pages.into_facts());
+            self.cache.facts = Some(pages.into_facts());
         }
         timer.step("search page");
         if diags.has_errors() {
             return Err(diags);
         }
 
-        put("atom.xml".into(), atom.as_bytes(), &mut files, &mut changed)?;
-        // The sitemap lists the pages with their dates: the same structure, the same sitemap.
-        match outputs.get("sitemap.xml") {
-            Some((_, meta)) if same_structure => {
-                files.insert("sitemap.xml".into(), meta.clone());
-            }
-            _ => {
-                let html_paths: Vec<String> = files
-                    .keys()
-                    .filter(|k| k.ends_with(".html"))
-                    .cloned()
-                    .collect();
-                let sitemap = feeds::sitemap(&ctx, &html_paths);
-                put(
-                    "sitemap.xml".into(),
-                    sitemap.as_bytes(),
-                    &mut files,
-                    &mut changed,
-                )?
-            }
-        }
-        put(
-            "catalog.json".into(),
-            catalog.as_bytes(),
-            &mut files,
-            &mut changed,
-        )?;
+        write_feeds(&ctx, feeds, text_only, &mut out)?;
         timer.step("feed, sitemap and catalog");
-        for (path, bytes) in webapp::service_worker(&ctx, &theme, &files)
-            .map_err(|e| fail("sw.js", std::io::Error::other(e)))?
-        {
-            put(path, &bytes, &mut files, &mut changed)?;
-        }
-
-        self.outputs = files
-            .iter()
-            .map(|(p, m)| {
-                (
-                    p.clone(),
-                    (fingerprints.get(p).copied().unwrap_or(0), m.clone()),
-                )
-            })
-            .collect();
-        changed.sort();
+        write_service_worker(&ctx, &theme, &mut out)?;
+        let written = out.finish();
+        self.cache.outputs = written.for_next;
         timer.step("service worker");
         Ok(Run {
             config,
             content,
-            rendered,
-            files,
-            changed,
+            rendered: md.rendered,
+            files: written.files,
+            changed: written.changed,
             search_docs,
-            markdown_rendered,
-            pages_rendered,
+            markdown_rendered: md.count,
+            pages_rendered: written.pages_rendered,
             warnings: diags,
         })
     }
 
-    /// Renders the Markdown of every page whose source or inputs changed; reuses the rest.
-    /// Also says which pages were rendered again, and whether none of them has other anchors
-    /// than before (so that only their links need checking).
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-    fn markdown(
+    /// Reads `content/`: after text edits alone (the watcher's paths, see
+    /// [`Builder::changed`]) only the edited files, into the last build's content; else every
+    /// file that changed (a builder that keeps its work) or every file (a one-shot build,
+    /// whose sources are then taken out, for the Markdown step to free one by one). Says
+    /// whether only the text of some pages changed.
+    fn load(
+        &mut self,
+        config: &Config,
+        diags: &mut Diagnostics,
+    ) -> (Arc<Content>, Option<Vec<Arc<content::Source>>>, bool) {
+        let hint = self.hint.take();
+        let mut previous = self.cache.content.take();
+        let mut text_only = false;
+        if let (Some((c, _)), Some(paths)) = (&mut previous, &hint) {
+            let (root, load) = (&self.root, &mut self.cache.load);
+            text_only = content::apply_text_edits(root, config, load, Arc::make_mut(c), paths);
+        }
+        let mut content = match previous {
+            Some((c, load_diags)) if text_only => {
+                diags.extend(load_diags.clone());
+                self.cache.content = Some((c.clone(), load_diags));
+                c
+            }
+            _ if self.keep => {
+                let mut load_diags = Diagnostics::new();
+                let c =
+                    content::load_cached(&self.root, config, &mut self.cache.load, &mut load_diags);
+                let c = Arc::new(c);
+                diags.extend(load_diags.clone());
+                self.cache.content = Some((c.clone(), load_diags));
+                c
+            }
+            _ => Arc::new(content::load(&self.root, config, diags)),
+        };
+        let sources = (!self.keep).then(|| take_sources(&mut content));
+        (content, sources, text_only)
+    }
+
+    /// The search words of every document, and the browser's search index made from them
+    /// (its files into `out`), with the feed and the catalog made alongside (they do not
+    /// depend on it). Returns the documents, the URL of the index's root, and the feeds.
+    fn search(
         &mut self,
         ctx: &Ctx,
-        key: u64,
-        diags: &mut Diagnostics,
-    ) -> (Vec<Arc<Rendered>>, usize, Fresh) {
-        let c = ctx.content;
-        // The same structure: every input of a page's Markdown but its own text is the same,
-        // so an entry of an unchanged file is a hit without looking at its dependencies.
-        let same_structure = key != 0 && key == self.md_key;
-        self.md_key = key;
-        let config_key = hash::of(&format!("{:?}", ctx.config));
-        // Everything `doc-list` and `meeting` show, for pages that use them: hashed only if a
-        // page that uses them needs its key (never in a rebuild after text edits alone).
-        let lists_key = std::cell::OnceCell::new();
-        let lists_key = || {
-            *lists_key.get_or_init(|| {
-                hash::of(
-                    &c.pages
-                        .iter()
-                        .filter(|p| p.kind == PageKind::Document)
-                        .map(|p| {
-                            (
-                                &p.fm,
-                                &p.url,
-                                &p.id,
-                                p.parent.map(|s| c.pages[s].id.as_str()),
-                            )
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            })
-        };
-        let dep_key = |deps: &Deps| -> u64 {
-            let pages: Vec<Option<(&str, &str, &str)>> = deps
-                .pages
-                .iter()
-                .map(|path| {
-                    c.by_path.get(path).map(|&i| {
-                        (
-                            c.pages[i].url.as_str(),
-                            c.pages[i].fm.title.as_str(),
-                            c.pages[i].id.as_str(),
-                        )
-                    })
-                })
-                .collect();
-            let assets: Vec<Option<(&str, &str, u64)>> = deps
-                .assets
-                .iter()
-                .map(|path| {
-                    c.asset_by_path.get(path).map(|&a| {
-                        (
-                            c.assets[a].url.as_str(),
-                            c.assets[a].name.as_str(),
-                            c.assets[a].size,
-                        )
-                    })
-                })
-                .collect();
-            let partials: Vec<Option<u64>> = deps
-                .partials
-                .iter()
-                .map(|path| c.partials.get(path).map(|s| hash::fast(s.text.as_bytes())))
-                .collect();
-            hash::of(&(
-                config_key,
-                pages,
-                assets,
-                partials,
-                deps.lists.then(lists_key),
-            ))
-        };
-        let keys: Vec<(u64, Option<Arc<Rendered>>)> = c
-            .pages
-            .iter()
-            .map(|p| {
-                let entry = self.md.get(&p.src.path);
-                let src_hash = match entry {
-                    Some(e) if Arc::ptr_eq(&e.src, &p.src) => e.src_hash,
-                    _ => hash::fast(p.src.text.as_bytes()),
-                };
-                let hit = entry
-                    .filter(|e| {
-                        e.src_hash == src_hash
-                            && ((same_structure && Arc::ptr_eq(&e.src, &p.src))
-                                || e.dep_key == dep_key(&e.rendered.deps))
-                    })
-                    .map(|e| e.rendered.clone());
-                (src_hash, hit)
-            })
-            .collect();
-        let fresh: Vec<(usize, Rendered)> = keys
-            .par_iter()
-            .enumerate()
-            .filter(|(_, (_, hit))| hit.is_none())
-            .map(|(i, _)| (i, markdown::render(ctx, i)))
-            .collect();
-        let count = fresh.len();
-        let mut same_anchors = true;
-        let fresh_pages: Vec<usize> = fresh.iter().map(|(i, _)| *i).collect();
-        let mut by_index: HashMap<usize, Arc<Rendered>> = HashMap::new();
-        for (i, mut r) in fresh {
-            same_anchors &= self
-                .md
-                .get(&c.pages[i].src.path)
-                .is_some_and(|e| e.rendered.anchors == r.anchors);
-            let errors = std::mem::take(&mut r.diags);
-            let ok = !errors.has_errors();
-            diags.extend(errors);
-            let r = Arc::new(r);
-            if ok && self.keep {
-                let path = c.pages[i].src.path.clone();
-                let key = dep_key(&r.deps);
-                self.md.insert(
-                    path,
-                    MdEntry {
-                        src: c.pages[i].src.clone(),
-                        src_hash: keys[i].0,
-                        dep_key: key,
-                        rendered: r.clone(),
-                    },
-                );
-            } else {
-                self.md.remove(&c.pages[i].src.path);
-            }
-            by_index.insert(i, r);
+        rendered: &[Arc<Rendered>],
+        out: &mut Outputs,
+        timer: &Timer,
+    ) -> Result<(Vec<SearchDoc>, String, Feeds), Diagnostics> {
+        let docs = self.cache.terms.documents(ctx, rendered, self.keep);
+        timer.step("search documents");
+        // A one-shot build fills the postings in four passes, to keep its peak memory low.
+        let passes = if self.keep { 1 } else { 4 };
+        let terms = &self.cache.terms;
+        let (index, feeds) = rayon::join(
+            || search::shards::build(&docs, terms, &ctx.config.kinds, passes),
+            || Feeds {
+                atom: feeds::atom(ctx, rendered),
+                catalog: feeds::catalog(ctx),
+            },
+        );
+        for f in index.files {
+            let meta = FileMeta {
+                hash: f.hash,
+                size: f.bytes.len() as u64,
+            };
+            out.put_hashed(f.path, &f.bytes, meta)?;
         }
-        let rendered: Vec<Arc<Rendered>> = keys
-            .into_iter()
-            .enumerate()
-            .map(|(i, (_, hit))| hit.or_else(|| by_index.remove(&i)).unwrap_or_default())
-            .collect();
-        if !same_structure {
-            let live: std::collections::HashSet<&str> =
-                c.pages.iter().map(|p| p.src.path.as_str()).collect();
-            self.md.retain(|k, _| live.contains(k.as_str()));
-        }
-        (rendered, count, Some((fresh_pages, same_anchors)))
+        Ok((docs, format!("/{}", index.root), feeds))
+    }
+
+    /// The Markdown of a builder that keeps its work, under the site's structure key: after
+    /// text edits alone the structure is the last build's (see [`cache::structure_key`]).
+    fn markdown(&mut self, ctx: &Ctx, text_only: bool, diags: &mut Diagnostics) -> Bodies {
+        let key = if text_only {
+            self.cache.markdown.key
+        } else {
+            cache::structure_key(ctx)
+        };
+        self.cache.markdown.render(ctx, key, diags)
     }
 }
 
-/// The Markdown of every page, each source freed once its page is rendered.
-fn one_shot_markdown(
+/// Takes every page's source out of `content` (a one-shot build hands each to the Markdown
+/// step, which frees it as soon as the page is rendered: sources and rendered pages are never
+/// all in memory).
+fn take_sources(content: &mut Arc<Content>) -> Vec<Arc<content::Source>> {
+    Arc::make_mut(content)
+        .pages
+        .iter_mut()
+        .map(|p| {
+            let empty =
+                content::Source::new(p.src.path.clone(), String::new(), LineIndex::new(""), 0);
+            std::mem::replace(&mut p.src, Arc::new(empty))
+        })
+        .collect()
+}
+
+/// `sw.js` and its precache list, which names every other file with its hash.
+fn write_service_worker(ctx: &Ctx, theme: &Theme, out: &mut Outputs) -> Result<(), Diagnostics> {
+    let files = webapp::service_worker(ctx, theme, &out.files)
+        .map_err(|e| cannot_write("sw.js", std::io::Error::other(e)))?;
+    for (path, bytes) in files {
+        out.put(path, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Checks the links to anchors in other pages, now that every page's anchors are known. When
+/// every one was found last time in the same structure (`checked` is its key) and no page
+/// rendered again has other headings than before, only the links of the pages rendered again
+/// can have broken. Returns the key to remember: this build's when every anchor was found.
+fn check_anchors(
     ctx: &Ctx,
-    sources: Vec<Arc<content::Source>>,
+    md: &Bodies,
+    checked: Option<u64>,
     diags: &mut Diagnostics,
-) -> (Vec<Arc<Rendered>>, usize, Fresh) {
-    let mut out: Vec<Rendered> = sources
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, src)| markdown::render_source(ctx, i, &src))
-        .collect();
-    for r in &mut out {
-        diags.extend(std::mem::take(&mut r.diags));
+) -> Option<u64> {
+    match &md.fresh {
+        Some((fresh, true)) if checked == Some(md.key) => {
+            let of = fresh.iter().map(|&i| &md.rendered[i]);
+            check_links(ctx, &md.rendered, of, diags);
+        }
+        _ => check_links(ctx, &md.rendered, md.rendered.iter(), diags),
     }
-    let n = out.len();
-    (out.into_iter().map(Arc::new).collect(), n, None)
+    // Key 0 is a one-shot build's, which keeps nothing.
+    (md.key != 0 && !diags.has_errors()).then_some(md.key)
 }
 
-/// Renders the pages of `jobs` whose fingerprint changed, in parallel, into `sink`.
-#[allow(clippy::too_many_arguments)]
-fn render_pages(
-    pages: &render::Pages,
-    jobs: &[render::Job],
-    outputs: &HashMap<String, (u64, FileMeta)>,
-    sink: &dyn Sink,
-    files: &mut BTreeMap<String, FileMeta>,
-    changed: &mut Vec<String>,
-    fingerprints: &mut HashMap<String, u64>,
-    rendered_count: &mut usize,
+/// The theme's files, the web manifest, the report targets and the attachments, before the
+/// pages: a page that is there (see `pages_done`) finds what it links to.
+fn assets(
+    ctx: &Ctx,
+    theme: &Theme,
+    stamps: &mut cache::AssetStamps,
+    out: &mut Outputs,
+) -> Result<(), Diagnostics> {
+    for (url, bytes) in theme.assets.values() {
+        out.put(url.trim_start_matches('/').to_string(), bytes)?;
+    }
+    let manifest = webapp::web_manifest(ctx, theme)
+        .map_err(|e| cannot_write("manifest.webmanifest", std::io::Error::other(e)))?;
+    out.put("manifest.webmanifest".into(), &manifest)?;
+    out.put("report-targets.json".into(), &ctx.config.targets_json())?;
+    for a in &ctx.content.assets {
+        let meta = attachment(a, stamps).map_err(|e| cannot_write(&a.path, e))?;
+        let path = a.url.trim_start_matches('/').to_string();
+        out.copy(path, &a.file, meta)
+            .map_err(|e| cannot_write(&a.path, e))?;
+    }
+    Ok(())
+}
+
+/// What an attachment is, read again only when its modification time or size changed.
+fn attachment(a: &content::Asset, stamps: &mut cache::AssetStamps) -> std::io::Result<FileMeta> {
+    let m = std::fs::metadata(&a.file)?;
+    let stamp = (m.modified().ok(), m.len());
+    match stamps.get(&a.file) {
+        Some((t, n, meta)) if (*t, *n) == stamp && stamp.0.is_some() => Ok(meta.clone()),
+        _ => {
+            let meta = FileMeta::of(&std::fs::read(&a.file)?);
+            stamps.insert(a.file.clone(), (stamp.0, stamp.1, meta.clone()));
+            Ok(meta)
+        }
+    }
+}
+
+/// Every page but the search page (which names the search index, made later), then
+/// `pages_done` unless there was a problem. After text edits alone (`edited`: the pages
+/// rendered again), the edited documents' own pages go first, so that open copies reload at
+/// once; the pages that list them (and everything else) follow, where these are rendered
+/// again to the same bytes and not written twice.
+fn write_pages(
+    pages: &Pages,
+    edited: Option<&[usize]>,
+    out: &mut Outputs,
+    pages_done: &mut dyn FnMut(&[String]),
     diags: &mut Diagnostics,
 ) {
-    let results: Vec<Result<(String, u64, FileMeta, bool), crate::diagnostics::Diagnostic>> = jobs
-        .par_iter()
-        .map(|job| {
-            let path = pages.path(job);
-            let fp = pages.fingerprint(job);
-            if let Some((old_fp, meta)) = outputs.get(&path) {
-                if *old_fp == fp {
-                    return Ok((path, fp, meta.clone(), false));
-                }
-            }
-            let (_, html) = pages.render(job)?;
-            let meta = FileMeta::of(&html);
-            if outputs.get(&path).is_none_or(|(_, m)| *m != meta) {
-                sink.put(&path, &html).map_err(|e| {
-                    crate::diagnostics::Diagnostic::error(
-                        path.clone(),
-                        Pos::FILE,
-                        format!("cannot write: {e}"),
-                    )
-                })?;
-                return Ok((path, fp, meta, true));
-            }
-            Ok((path, fp, meta, false))
-        })
+    let told = edited.is_some_and(|edited| edited_first(pages, edited, out, pages_done));
+    let jobs: Vec<Job> = pages
+        .jobs()
+        .into_iter()
+        .filter(|j| !matches!(j, Job::Search))
         .collect();
-    for r in results {
-        match r {
-            Ok((path, fp, meta, wrote)) => {
-                if wrote {
-                    changed.push(path.clone());
-                }
-                if outputs.get(&path).is_none_or(|(old, _)| *old != fp) {
-                    *rendered_count += 1;
-                }
-                fingerprints.insert(path.clone(), fp);
-                files.insert(path, meta);
-            }
-            Err(d) => diags.push(d),
+    out.pages(pages, &jobs, diags);
+    if !told && !diags.has_errors() {
+        pages_done(&out.changed);
+    }
+}
+
+/// The documents among `edited`, rendered and written ahead of the others; says whether
+/// `pages_done` was told of them (some were written, with no problem).
+fn edited_first(
+    pages: &Pages,
+    edited: &[usize],
+    out: &Outputs,
+    pages_done: &mut dyn FnMut(&[String]),
+) -> bool {
+    let timer = Timer::new();
+    let c = pages.ctx.content;
+    let jobs: Vec<Job> = edited
+        .iter()
+        .filter(|&&i| c.pages[i].kind == PageKind::Document)
+        .map(|&i| Job::Document(i))
+        .collect();
+    let told = match out.pages_ahead(pages, &jobs) {
+        Some(written) if !written.is_empty() => {
+            pages_done(&written);
+            true
+        }
+        _ => false,
+    };
+    timer.step("pages: the edited ones");
+    told
+}
+
+/// Frees the page bodies, now that they are in their pages (a one-shot build, before search
+/// needs the memory).
+fn free_bodies(rendered: &mut [Arc<Rendered>]) {
+    for r in rendered {
+        if let Some(r) = Arc::get_mut(r) {
+            r.html = String::new();
+            r.anchors = Default::default();
+            r.checks = Vec::new();
         }
     }
 }
 
-/// Links to `page#anchor` in other pages, checked now that all anchors are known: those of
-/// the pages `of`.
-fn check_anchors<'r>(
+/// The Atom feed, the sitemap and the catalog. The sitemap lists the pages with their dates:
+/// after text edits alone (the same structure), the last build's stands.
+fn write_feeds(
+    ctx: &Ctx,
+    feeds: Feeds,
+    text_only: bool,
+    out: &mut Outputs,
+) -> Result<(), Diagnostics> {
+    out.put("atom.xml".into(), feeds.atom.as_bytes())?;
+    if !(text_only && out.keep("sitemap.xml")) {
+        let pages: Vec<String> = out
+            .files
+            .keys()
+            .filter(|k| k.ends_with(".html"))
+            .cloned()
+            .collect();
+        out.put("sitemap.xml".into(), feeds::sitemap(ctx, &pages).as_bytes())?;
+    }
+    out.put("catalog.json".into(), feeds.catalog.as_bytes())
+}
+
+/// The links to `page#anchor` in other pages that the pages `of` hold, checked against
+/// `rendered`.
+fn check_links<'r>(
     ctx: &Ctx,
     rendered: &[Arc<Rendered>],
     of: impl Iterator<Item = &'r Arc<Rendered>>,
@@ -750,45 +480,6 @@ fn check_anchors<'r>(
             }
         }
     }
-}
-
-/// A hash of everything in the site but the Markdown bodies: configuration, every page's
-/// place, URL, id and front matter, the attachments and the partials. Two builds with the same
-/// key differ only in the text of some pages.
-fn structure_key(ctx: &Ctx) -> u64 {
-    let c = ctx.content;
-    let mut partials: Vec<(&String, u64)> = c
-        .partials
-        .iter()
-        .map(|(k, s)| (k, hash::fast(s.text.as_bytes())))
-        .collect();
-    partials.sort();
-    let key = hash::of(&(
-        format!("{:?}", ctx.config),
-        c.pages
-            .iter()
-            .map(|p| {
-                (
-                    p.kind as u8,
-                    &p.src.path,
-                    &p.url,
-                    &p.id,
-                    p.parent,
-                    &p.children,
-                    &p.attachments,
-                    &p.fm,
-                )
-            })
-            .collect::<Vec<_>>(),
-        c.assets
-            .iter()
-            .map(|a| (&a.path, &a.url, &a.name, a.size))
-            .collect::<Vec<_>>(),
-        partials,
-        &c.drafts,
-    ));
-    // 0 means "no key" (a one-shot build).
-    key.max(1)
 }
 
 /// Prints how long each step took when `SOTAY_TIMINGS` is set (for profiling builds).

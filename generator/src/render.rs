@@ -1,18 +1,23 @@
 //! Pages from templates: the home page, sections, documents, lists by kind, tag, issuer and
-//! year, "Mới cập nhật", 404, and the printed packet of each month's cell meeting material. Each page gets a context built here from the loaded content
-//! and the rendered Markdown; the theme's templates decide how it looks.
+//! year, "Mới cập nhật", 404, the theme's fixed pages, and the printed packet of each month's
+//! cell meeting material. Each page gets a context built here from the loaded content and the
+//! rendered Markdown ([`Values`]: one struct per kind of page, its fields the template's
+//! variables); the theme's templates decide how it looks. A page's fingerprint is the hash
+//! of that same context, so an incremental build renders a page again exactly when what its
+//! template receives changed.
 
 use crate::content::{Page, PageIdx, PageKind};
+use crate::hash::Hashed;
 use crate::markdown::Rendered;
 use crate::theme::{template_error, Theme};
-use crate::{text, Ctx};
+use crate::{hash, text, Ctx};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A document as shown in lists.
-#[derive(Serialize, Clone, Hash)]
+#[derive(Serialize, Clone)]
 pub struct Item {
     pub title: String,
     pub url: String,
@@ -27,7 +32,7 @@ pub struct Item {
     pub count: usize,
 }
 
-#[derive(Serialize, Clone, Hash)]
+#[derive(Serialize, Clone)]
 pub struct Link {
     pub title: String,
     pub url: String,
@@ -69,11 +74,121 @@ struct PageInfo {
     id: String,
 }
 
+/// A page's HTML body: given to templates as it is, to fingerprints as the hash made when it
+/// was rendered.
+type Body<'p> = Hashed<&'p str>;
+
+/// A page as an entry of a list: given to templates as its [`Item`], to fingerprints as the
+/// hash of that item (made once per build, [`Facts`]).
+type Entry<'p> = Hashed<EntryOf<'p>>;
+
+/// The page whose [`Item`] an [`Entry`] is, made only when a template needs it.
+struct EntryOf<'p> {
+    ctx: &'p Ctx<'p>,
+    rendered: &'p [Arc<Rendered>],
+    page: PageIdx,
+}
+
+impl Serialize for EntryOf<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        item(self.ctx, self.rendered, self.page).serialize(s)
+    }
+}
+
+/// A page's template, its URL, and what the template receives besides what every page shares.
+/// The page's fingerprint is the hash of this very value ([`Pages::fingerprint`]), so what a
+/// template can read and what decides whether the page is rendered again cannot disagree:
+/// a field added here is in both.
+struct PageContext<'p> {
+    template: &'static str,
+    url: String,
+    values: Values<'p>,
+}
+
+/// What each kind of page's template receives (each struct's fields are the template's
+/// variables).
 #[derive(Serialize)]
-struct DocumentCtx {
-    id: String,
-    title: String,
-    number: Option<String>,
+#[serde(untagged)]
+enum Values<'p> {
+    Home(HomeCtx<'p>),
+    Section(SectionCtx<'p>),
+    Document {
+        page: PageInfo,
+        doc: Box<DocumentCtx<'p>>,
+    },
+    List(ListCtx<'p>),
+    Terms {
+        page: PageInfo,
+        terms: &'p [Item],
+    },
+    Search {
+        page: PageInfo,
+        kinds: &'p [crate::config::Kind],
+        search_index: &'p str,
+    },
+    /// A page made by the theme alone (404, registration, bookmarks, ...).
+    Plain {
+        page: PageInfo,
+    },
+    MeetingPrint {
+        page: PageInfo,
+        packet: Packet<'p>,
+    },
+}
+
+#[derive(Serialize)]
+struct HomeCtx<'p> {
+    page: PageInfo,
+    html: Body<'p>,
+    sections: Vec<Entry<'p>>,
+    recent: Vec<Entry<'p>>,
+    /// The latest months' meeting material: the phone shows the month it is in.
+    meetings: Vec<MeetingMonth<'p>>,
+}
+
+#[derive(Serialize)]
+struct MeetingMonth<'p> {
+    month: String,
+    label: String,
+    doc: Option<&'p str>,
+    items: Vec<Entry<'p>>,
+}
+
+#[derive(Serialize)]
+struct SectionCtx<'p> {
+    page: PageInfo,
+    section: SectionInfo<'p>,
+    html: Body<'p>,
+    items: Vec<Entry<'p>>,
+    pagination: Option<Pagination>,
+}
+
+#[derive(Serialize)]
+struct SectionInfo<'p> {
+    title: &'p str,
+    summary: Option<&'p str>,
+}
+
+#[derive(Serialize)]
+struct ListCtx<'p> {
+    page: PageInfo,
+    list: ListInfo<'p>,
+    items: Vec<Entry<'p>>,
+    pagination: Option<Pagination>,
+}
+
+#[derive(Serialize)]
+struct ListInfo<'p> {
+    title: &'p str,
+    description: &'p str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct DocumentCtx<'p> {
+    id: &'p str,
+    title: &'p str,
+    number: Option<&'p str>,
     issuer: Option<Link>,
     issued: Option<String>,
     effective: Option<String>,
@@ -82,18 +197,31 @@ struct DocumentCtx {
     status_label: &'static str,
     kind: Option<Link>,
     tags: Vec<Link>,
-    summary: Option<String>,
+    summary: Option<&'p str>,
     meeting: Option<String>,
     /// The month of cell meeting material, `YYYY-MM`.
     meeting_month: Option<String>,
-    html: String,
+    html: Body<'p>,
     superseded_by: Vec<Link>,
     supersedes: Vec<Link>,
     attachments: Vec<Attachment>,
     prev: Option<Link>,
     next: Option<Link>,
-    hash: String,
+    hash: &'p str,
     section: Option<Link>,
+    /// Tests only: a field that reads what no other field reads (how many drafts the site
+    /// has), as a new field would; `tests::a_new_context_field_is_in_the_fingerprint`
+    /// shows an incremental build follows it without being told.
+    #[cfg(test)]
+    drafts: usize,
+}
+
+/// The printed packet of a month's meeting material.
+#[derive(Serialize)]
+struct Packet<'p> {
+    month: String,
+    month_vi: String,
+    docs: Vec<PacketDoc<'p>>,
 }
 
 /// A list of documents under a heading (kind, tag, issuer, year, recent).
@@ -136,13 +264,13 @@ pub fn meeting_print_url(month: crate::frontmatter::Month) -> String {
 
 /// A document in the printed packet.
 #[derive(Serialize)]
-struct PacketDoc<'a> {
-    id: &'a str,
-    title: &'a str,
-    number: Option<&'a str>,
-    summary: Option<&'a str>,
+struct PacketDoc<'p> {
+    id: &'p str,
+    title: &'p str,
+    number: Option<&'p str>,
+    summary: Option<&'p str>,
     url: String,
-    html: &'a str,
+    html: Body<'p>,
 }
 
 /// Pages every site has, made from the theme alone.
@@ -161,38 +289,77 @@ const FIXED: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Every page of the site, ready to render: what they are made from, and the facts they
+/// share.
 pub struct Pages<'a> {
     pub ctx: &'a Ctx<'a>,
     pub theme: &'a Theme,
     pub rendered: &'a [Arc<Rendered>],
-    pub lists: Vec<ListSpec>,
-    pub terms: Vec<TermsSpec>,
-    pub superseded_by: BTreeMap<PageIdx, Vec<PageIdx>>,
+    facts: Facts,
+    /// What every page's template receives: asset URLs, the site, the navigation.
     global: tera::Context,
-    /// Fingerprint of what every page shares (config, theme, navigation, asset URLs).
+    /// The hash of `global` and of the theme's templates.
     global_fp: u64,
-    /// URL of the offline search index: only the search page shows it.
+    /// URL of the browser's search index: only the search page shows it.
     search_index: String,
-    /// Fingerprint of each page as it appears in lists (its `Item`).
-    item_fp: Vec<u64>,
-    /// Per document: the documents before and after it in its section.
-    neighbours: HashMap<PageIdx, (Option<PageIdx>, Option<PageIdx>)>,
-    /// The structure key these facts were made for (see [`Pages::with_facts`]).
-    key: u64,
 }
 
 /// The facts of [`Pages`] that depend only on the site's structure and on each page's
 /// rendered Markdown, kept from one build to the next.
 pub struct Facts {
+    /// The structure key these facts were made for (see [`Pages::with_facts`]).
     key: u64,
     lists: Vec<ListSpec>,
     terms: Vec<TermsSpec>,
     superseded_by: BTreeMap<PageIdx, Vec<PageIdx>>,
+    /// Per document: the documents before and after it in its section.
     neighbours: HashMap<PageIdx, (Option<PageIdx>, Option<PageIdx>)>,
+    /// The fingerprint of each page as it appears in lists (of its [`Item`]).
     item_fp: Vec<u64>,
-    /// The rendered pages `item_fp` was computed from (kept alive, so that pointer equality
-    /// means the same page).
+    /// The rendered pages `item_fp` was computed from (kept alive between builds, so that
+    /// pointer equality means the same page; empty while the pages are rendered).
     of: Vec<Arc<Rendered>>,
+}
+
+impl Facts {
+    fn new(ctx: &Ctx, rendered: &[Arc<Rendered>], key: u64) -> Facts {
+        let c = ctx.content;
+        let (lists, terms) = taxonomies(ctx);
+        Facts {
+            key,
+            lists,
+            terms,
+            superseded_by: superseded_by(c),
+            neighbours: neighbours(c),
+            item_fp: (0..c.pages.len())
+                .into_par_iter()
+                .map(|i| item_fp(ctx, rendered, i))
+                .collect(),
+            of: Vec::new(),
+        }
+    }
+
+    /// The same facts for `rendered`: only the entries of pages rendered again are made
+    /// again.
+    fn update(mut self, ctx: &Ctx, rendered: &[Arc<Rendered>]) -> Facts {
+        for (i, fp) in self.item_fp.iter_mut().enumerate() {
+            if !Arc::ptr_eq(&self.of[i], &rendered[i]) {
+                *fp = item_fp(ctx, rendered, i);
+            }
+        }
+        self.of = Vec::new();
+        self
+    }
+}
+
+/// What every page's template receives.
+#[derive(Serialize)]
+struct Global<'a> {
+    /// Static files by name ("site.css") -> URL (with its content hash).
+    assets: BTreeMap<&'a str, String>,
+    site: serde_json::Value,
+    /// The home page's sections.
+    nav: Vec<Link>,
 }
 
 impl<'a> Pages<'a> {
@@ -207,10 +374,9 @@ impl<'a> Pages<'a> {
 
     /// Like [`Pages::new`], reusing what `previous` (from [`Pages::into_facts`] of the last
     /// build) knows when the site's structure is the same (`previous.key == key`, a nonzero
-    /// hash of everything but the Markdown bodies): the lists,
-    /// terms and neighbours, and the list entries of pages whose Markdown was not rendered
-    /// again. A rebuild after one document's text changed recomputes one entry, not 10,000.
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
+    /// hash of everything but the Markdown bodies): the lists, terms and neighbours, and the
+    /// list entries of pages whose Markdown was not rendered again. A rebuild after one
+    /// document's text changed recomputes one entry, not 10,000.
     pub fn with_facts(
         ctx: &'a Ctx<'a>,
         theme: &'a Theme,
@@ -219,129 +385,38 @@ impl<'a> Pages<'a> {
         previous: Option<Facts>,
         key: u64,
     ) -> Self {
-        let c = ctx.content;
         let previous =
             previous.filter(|f| key != 0 && f.key == key && f.of.len() == rendered.len());
-        let (lists, terms, superseded_by, neighbours, item_fp) = match previous {
-            Some(f) => {
-                let mut item_fp = f.item_fp;
-                for (i, fp) in item_fp.iter_mut().enumerate() {
-                    if !Arc::ptr_eq(&f.of[i], &rendered[i]) {
-                        *fp = crate::hash::of(&item(ctx, rendered, i));
-                    }
-                }
-                (f.lists, f.terms, f.superseded_by, f.neighbours, item_fp)
-            }
-            None => {
-                let mut superseded_by: BTreeMap<PageIdx, Vec<PageIdx>> = BTreeMap::new();
-                for (i, p) in c.pages.iter().enumerate() {
-                    for s in &p.fm.supersedes {
-                        if let Some(&t) = c.by_id.get(s) {
-                            superseded_by.entry(t).or_default().push(i);
-                        }
-                    }
-                }
-                let (lists, terms) = taxonomies(ctx);
-                let item_fp = (0..c.pages.len())
-                    .into_par_iter()
-                    .map(|i| crate::hash::of(&item(ctx, rendered, i)))
-                    .collect();
-                let mut neighbours = HashMap::new();
-                for s in &c.pages {
-                    let docs: Vec<PageIdx> = s
-                        .children
-                        .iter()
-                        .copied()
-                        .filter(|&k| c.pages[k].kind == PageKind::Document)
-                        .collect();
-                    for (at, &d) in docs.iter().enumerate() {
-                        let prev = at.checked_sub(1).map(|x| docs[x]);
-                        neighbours.insert(d, (prev, docs.get(at + 1).copied()));
-                    }
-                }
-                (lists, terms, superseded_by, neighbours, item_fp)
-            }
+        let facts = match previous {
+            Some(f) => f.update(ctx, rendered),
+            None => Facts::new(ctx, rendered, key),
         };
-        let mut global = tera::Context::new();
-        let assets: BTreeMap<&str, String> = theme
-            .assets
-            .iter()
-            .map(|(k, (u, _))| (k.as_str(), ctx.href(u)))
-            .collect();
-        global.insert("assets", &assets);
-        global.insert(
-            "site",
-            &serde_json::json!({
-                "title": ctx.config.title,
-                "description": ctx.config.description,
-                "organization": ctx.config.organization,
-                "base_url": ctx.config.base_url,
-                "base_path": ctx.config.base_path,
-                "sample": ctx.config.sample,
-                "home": ctx.href("/"),
-                "search_url": ctx.href("/tim-kiem/"),
-                "feed_url": ctx.href("/atom.xml"),
-                "manifest_url": ctx.href("/manifest.webmanifest"),
-                "kinds_url": ctx.href("/loai/"),
-                "tags_url": ctx.href("/chu-de/"),
-                "issuers_url": ctx.href("/co-quan/"),
-                "years_url": ctx.href("/nam/"),
-                "recent_url": ctx.href("/moi-cap-nhat/"),
-                "register_url": ctx.href("/dang-ky/"),
-                "bookmarks_url": ctx.href("/doc-sau/"),
-                "notices_url": ctx.href("/thong-bao/"),
-                "install_url": ctx.href("/huong-dan-cai-dat/"),
-            }),
-        );
-        let nav: Vec<Link> = c.pages[0]
-            .children
-            .iter()
-            .filter(|&&i| c.pages[i].kind == PageKind::Section)
-            .map(|&i| link(ctx, &c.pages[i]))
-            .collect();
-        global.insert("nav", &nav);
-        let global_fp = crate::hash::of(&(
-            format!("{:?}", ctx.config),
-            &theme.template_hashes,
-            theme
-                .assets
-                .values()
-                .map(|(u, _)| u.as_str())
-                .collect::<Vec<_>>(),
-            &nav,
-        ));
+        let global = global(ctx, theme);
+        let global_fp = hash::of_serialized(&(&theme.template_hashes, &global));
+        let global = tera::Context::from_serialize(&global).unwrap_or_default();
         Pages {
-            neighbours,
             ctx,
             theme,
             rendered,
-            lists,
-            terms,
-            superseded_by,
+            facts,
             global,
             global_fp,
             search_index: ctx.href(search_index),
-            item_fp,
-            key,
         }
     }
 
     /// What a later build can reuse (see [`Pages::with_facts`]).
     pub fn into_facts(self) -> Facts {
         Facts {
-            key: self.key,
-            lists: self.lists,
-            terms: self.terms,
-            superseded_by: self.superseded_by,
-            neighbours: self.neighbours,
-            item_fp: self.item_fp,
             of: self.rendered.to_vec(),
+            ..self.facts
         }
     }
 
     /// The same pages, for a search index at another URL (only the search page shows it).
-    pub fn set_search_index(&mut self, url: &str) {
+    pub fn with_search_index(mut self, url: &str) -> Self {
         self.search_index = self.ctx.href(url);
+        self
     }
 
     /// Every page to render, in a fixed order.
@@ -364,7 +439,7 @@ impl<'a> Pages<'a> {
                 PageKind::Home => {}
             }
         }
-        for (i, l) in self.lists.iter().enumerate() {
+        for (i, l) in self.facts.lists.iter().enumerate() {
             let n = if l.paginate {
                 page_count(l.docs.len(), self.ctx.config.page_size)
             } else {
@@ -372,7 +447,7 @@ impl<'a> Pages<'a> {
             };
             jobs.extend((1..=n).map(|k| Job::List(i, k)));
         }
-        jobs.extend((0..self.terms.len()).map(Job::Terms));
+        jobs.extend((0..self.facts.terms.len()).map(Job::Terms));
         if self.theme.tera.contains_template("meeting_print.html") {
             jobs.extend(meeting_months(c).into_iter().map(Job::MeetingPrint));
         }
@@ -394,224 +469,62 @@ impl<'a> Pages<'a> {
             Job::Fixed(_, url, _) => url.to_string(),
             Job::Section(i, n) => paged_url(&c.pages[*i].url, *n),
             Job::Document(i) => c.pages[*i].url.clone(),
-            Job::List(i, n) => paged_url(&self.lists[*i].url, *n),
-            Job::Terms(i) => self.terms[*i].url.clone(),
+            Job::List(i, n) => paged_url(&self.facts.lists[*i].url, *n),
+            Job::Terms(i) => self.facts.terms[*i].url.clone(),
             Job::MeetingPrint(m) => meeting_print_url(*m),
         })
     }
 
-    /// A hash of everything a job's page is made from: equal fingerprints, equal pages. Cheap
-    /// (no template runs), so an incremental build renders only pages whose inputs changed.
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
+    /// A hash of everything a job's page is made from: the theme's templates, what every page
+    /// shares, and the page's own context, the very value its template receives (without
+    /// running the template; a body or a list entry counts by the hash it already has). Equal
+    /// fingerprints, equal pages: an incremental build renders only pages whose fingerprint
+    /// changed.
     pub fn fingerprint(&self, job: &Job) -> u64 {
-        let c = self.ctx.content;
-        let crumbs = |mut i: PageIdx| -> Vec<u64> {
-            let mut v = Vec::new();
-            while let Some(p) = c.pages[i].parent {
-                v.push(self.item_fp[p]);
-                i = p;
-            }
-            v
-        };
-        let size = self.ctx.config.page_size;
-        match job {
-            Job::Home => {
-                let home = &c.pages[0];
-                let mut docs: Vec<PageIdx> = (0..c.pages.len())
-                    .filter(|&i| c.pages[i].kind == PageKind::Document)
-                    .collect();
-                sort_recent(c, &mut docs);
-                let meeting: Vec<(String, Vec<u64>)> =
-                    crate::widgets::meeting_months(c, crate::widgets::MEETING_MONTHS)
-                        .into_iter()
-                        .map(|(m, docs)| {
-                            (
-                                m.to_string(),
-                                docs.iter().map(|&i| self.item_fp[i]).collect(),
-                            )
-                        })
-                        .collect();
-                let kids: Vec<u64> = home.children.iter().map(|&i| self.item_fp[i]).collect();
-                let recent: Vec<u64> = docs.iter().take(8).map(|&i| self.item_fp[i]).collect();
-                crate::hash::of(&(
-                    self.global_fp,
-                    "home",
-                    &home.fm,
-                    self.rendered[0].html_hash,
-                    kids,
-                    recent,
-                    meeting,
-                ))
-            }
-            Job::Section(i, n) => {
-                let p = &c.pages[*i];
-                let kids: Vec<u64> = p
-                    .children
-                    .iter()
-                    .skip((n - 1) * size)
-                    .take(size)
-                    .map(|&k| self.item_fp[k])
-                    .collect();
-                crate::hash::of(&(
-                    (self.global_fp, "section", *n, &p.fm, &p.url, &p.id),
-                    (
-                        self.rendered[*i].html_hash,
-                        &self.rendered[*i].excerpt,
-                        crumbs(*i),
-                        kids,
-                        p.children.len(),
-                    ),
-                ))
-            }
-            Job::Document(i) => {
-                let p = &c.pages[*i];
-                let siblings: Vec<u64> = self
-                    .neighbours
-                    .get(i)
-                    .map(|&(a, b)| {
-                        [a, b]
-                            .into_iter()
-                            .flatten()
-                            .map(|k| self.item_fp[k])
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let sup_by: Vec<u64> = self
-                    .superseded_by
-                    .get(i)
-                    .map(|v| v.iter().map(|&k| self.item_fp[k]).collect())
-                    .unwrap_or_default();
-                let sups: Vec<u64> =
-                    p.fm.supersedes
-                        .iter()
-                        .filter_map(|s| c.by_id.get(s))
-                        .map(|&k| self.item_fp[k])
-                        .collect();
-                let files: Vec<(&str, &str, u64)> = p
-                    .attachments
-                    .iter()
-                    .map(|&a| {
-                        (
-                            c.assets[a].name.as_str(),
-                            c.assets[a].url.as_str(),
-                            c.assets[a].size,
-                        )
-                    })
-                    .collect();
-                crate::hash::of(&(
-                    (self.global_fp, "doc", &p.fm, &p.url, &p.id, &p.hash),
-                    (
-                        self.rendered[*i].html_hash,
-                        &self.rendered[*i].excerpt,
-                        crumbs(*i),
-                        siblings,
-                        sup_by,
-                        sups,
-                        files,
-                    ),
-                ))
-            }
-            Job::List(i, n) => {
-                let l = &self.lists[*i];
-                let per = if l.paginate { size } else { usize::MAX };
-                let items: Vec<u64> = l
-                    .docs
-                    .iter()
-                    .skip((n - 1).saturating_mul(per))
-                    .take(per)
-                    .map(|&k| self.item_fp[k])
-                    .collect();
-                crate::hash::of(&(
-                    self.global_fp,
-                    "list",
-                    *n,
-                    &l.url,
-                    &l.title,
-                    &l.description,
-                    l.paginate,
-                    l.docs.len(),
-                    items,
-                    l.parent.as_ref(),
-                ))
-            }
-            Job::Terms(i) => {
-                let t = &self.terms[*i];
-                crate::hash::of(&(self.global_fp, "terms", &t.url, &t.title, &t.terms))
-            }
-            Job::Search => crate::hash::of(&(self.global_fp, self.path(job), &self.search_index)),
-            Job::MeetingPrint(m) => {
-                let docs: Vec<(u64, u64, &str)> = meeting_docs(c, *m)
-                    .into_iter()
-                    .map(|i| {
-                        (
-                            self.item_fp[i],
-                            self.rendered[i].html_hash,
-                            c.pages[i].id.as_str(),
-                        )
-                    })
-                    .collect();
-                crate::hash::of(&(self.global_fp, "print", m.to_string(), docs))
-            }
-            Job::NotFound | Job::Fixed(..) => crate::hash::of(&(self.global_fp, self.path(job))),
-        }
+        let page = self.context(job);
+        hash::of_serialized(&(self.global_fp, page.template, &page.url, &page.values))
     }
 
     /// One page: its output path and its HTML (UTF-8 bytes, as the sink takes them: tera's
     /// output is not validated again as a `String`, a few percent of a full build).
     pub fn render(&self, job: &Job) -> Result<(String, Vec<u8>), crate::diagnostics::Diagnostic> {
-        let mut cx = tera::Context::new();
-        let (template, url) = match job {
-            Job::Home => self.home(&mut cx),
-            Job::Section(i, n) => self.section(&mut cx, *i, *n),
-            Job::Document(i) => self.document(&mut cx, *i),
-            Job::List(i, n) => self.list(&mut cx, *i, *n),
-            Job::Terms(i) => self.terms(&mut cx, *i),
-            Job::MeetingPrint(m) => self.meeting_print(&mut cx, *m),
-            Job::Search => {
-                cx.insert(
-                    "page",
-                    &self.info(
-                        "Tìm kiếm",
-                        "/tim-kiem/",
-                        "Tìm văn bản trong sổ tay, có dấu hoặc không dấu",
-                        "search",
-                        Vec::new(),
-                        "",
-                    ),
-                );
-                cx.insert("kinds", &self.ctx.config.kinds);
-                cx.insert("search_index", &self.search_index);
-                ("search.html", "/tim-kiem/".to_string())
-            }
-            Job::Fixed(template, url, title) => {
-                cx.insert(
-                    "page",
-                    &self.info(title, url, title, "fixed", Vec::new(), ""),
-                );
-                (*template, url.to_string())
-            }
-            Job::NotFound => {
-                cx.insert(
-                    "page",
-                    &self.info(
-                        "Không tìm thấy trang",
-                        "/404.html",
-                        "",
-                        "404",
-                        Vec::new(),
-                        "",
-                    ),
-                );
-                ("404.html", "/404.html".to_string())
-            }
-        };
+        let page = self.context(job);
+        let error = |e: tera::Error| template_error(&self.ctx.config.theme, &e);
+        let mut cx = tera::Context::from_serialize(&page.values).map_err(error)?;
         cx.extend(self.global.clone());
         let mut html = Vec::with_capacity(16 * 1024);
         self.theme
             .tera
-            .render_to(template, &cx, &mut html)
-            .map_err(|e| template_error(&self.ctx.config.theme, &e))?;
-        Ok((out_path(&url), html))
+            .render_to(page.template, &cx, &mut html)
+            .map_err(error)?;
+        Ok((out_path(&page.url), html))
+    }
+
+    /// A job's page: its template, URL and context.
+    fn context(&self, job: &Job) -> PageContext<'_> {
+        let plain = |template, url: &str, page| PageContext {
+            template,
+            url: url.to_string(),
+            values: Values::Plain { page },
+        };
+        match job {
+            Job::Home => self.home(),
+            Job::Section(i, n) => self.section(*i, *n),
+            Job::Document(i) => self.document(*i),
+            Job::List(i, n) => self.list(*i, *n),
+            Job::Terms(i) => self.terms(*i),
+            Job::MeetingPrint(m) => self.meeting_print(*m),
+            Job::Search => self.search(),
+            Job::Fixed(template, url, title) => {
+                let page = self.info(title, url, title, "fixed", Vec::new(), "");
+                plain(template, url, page)
+            }
+            Job::NotFound => {
+                let title = "Không tìm thấy trang";
+                let page = self.info(title, "/404.html", "", "404", Vec::new(), "");
+                plain("404.html", "/404.html", page)
+            }
+        }
     }
 
     fn info(
@@ -648,57 +561,62 @@ impl<'a> Pages<'a> {
         out
     }
 
-    fn home(&self, cx: &mut tera::Context) -> (&'static str, String) {
+    /// Page `i`'s body.
+    fn body(&self, i: PageIdx) -> Body<'_> {
+        let r = &self.rendered[i];
+        Hashed {
+            value: &r.html,
+            hash: r.html_hash,
+        }
+    }
+
+    /// Page `i` as an entry of a list.
+    fn entry(&self, i: PageIdx) -> Entry<'_> {
+        Hashed {
+            value: EntryOf {
+                ctx: self.ctx,
+                rendered: self.rendered,
+                page: i,
+            },
+            hash: self.facts.item_fp[i],
+        }
+    }
+
+    fn home(&self) -> PageContext<'_> {
         let c = self.ctx.content;
         let home = &c.pages[0];
-        let sections: Vec<Item> = home.children.iter().map(|&i| self.item(i)).collect();
         let mut recent: Vec<PageIdx> = (0..c.pages.len())
             .filter(|&i| c.pages[i].kind == PageKind::Document)
             .collect();
         sort_recent(c, &mut recent);
-        let recent: Vec<Item> = recent.iter().take(8).map(|&i| self.item(i)).collect();
-        // The latest months' meeting material: the phone shows the month it is in.
-        let meetings: Vec<serde_json::Value> =
-            crate::widgets::meeting_months(c, crate::widgets::MEETING_MONTHS)
-                .into_iter()
-                .map(|(m, docs)| {
-                    let items: Vec<Item> = docs.iter().map(|&i| self.item(i)).collect();
-                    serde_json::json!({
-                        "month": m.to_string(),
-                        "label": m.vi(),
-                        "doc": docs.first().map(|&i| c.pages[i].id.as_str()),
-                        "items": items,
-                    })
-                })
-                .collect();
-        cx.insert(
-            "page",
-            &self.info(
-                &home.fm.title,
-                "/",
-                home.fm
-                    .summary
-                    .as_deref()
-                    .unwrap_or(&self.ctx.config.description),
-                "home",
-                Vec::new(),
-                "",
-            ),
-        );
-        cx.insert("html", &self.rendered[0].html);
-        cx.insert("sections", &sections);
-        cx.insert("recent", &recent);
-        cx.insert("meetings", &meetings);
-        ("index.html", "/".into())
+        let meetings = crate::widgets::meeting_months(c, crate::widgets::MEETING_MONTHS)
+            .into_iter()
+            .map(|(m, docs)| MeetingMonth {
+                month: m.to_string(),
+                label: m.vi(),
+                doc: docs.first().map(|&i| c.pages[i].id.as_str()),
+                items: docs.iter().map(|&i| self.entry(i)).collect(),
+            })
+            .collect();
+        let description = home.fm.summary.as_deref();
+        let description = description.unwrap_or(&self.ctx.config.description);
+        let page = self.info(&home.fm.title, "/", description, "home", Vec::new(), "");
+        PageContext {
+            template: "index.html",
+            url: "/".into(),
+            values: Values::Home(HomeCtx {
+                page,
+                html: self.body(0),
+                sections: home.children.iter().map(|&i| self.entry(i)).collect(),
+                recent: recent.iter().take(8).map(|&i| self.entry(i)).collect(),
+                meetings,
+            }),
+        }
     }
 
     /// The printed packet of `month`: its agenda (the documents in order), each document in
     /// full, and an attendance sheet (its names filled in on the phone, from the roster).
-    fn meeting_print(
-        &self,
-        cx: &mut tera::Context,
-        month: crate::frontmatter::Month,
-    ) -> (&'static str, String) {
+    fn meeting_print(&self, month: crate::frontmatter::Month) -> PageContext<'_> {
         let c = self.ctx.content;
         let docs: Vec<PacketDoc> = meeting_docs(c, month)
             .into_iter()
@@ -710,33 +628,35 @@ impl<'a> Pages<'a> {
                     number: p.fm.number.as_deref(),
                     summary: p.fm.summary.as_deref(),
                     url: self.ctx.href(&p.url),
-                    html: &self.rendered[i].html,
+                    html: self.body(i),
                 }
             })
             .collect();
         let url = meeting_print_url(month);
         let title = format!("Tài liệu sinh hoạt chi bộ {} (bản in)", month.vi());
-        cx.insert(
-            "page",
-            &self.info(&title, &url, &title, "meeting-print", Vec::new(), ""),
-        );
-        cx.insert(
-            "packet",
-            &serde_json::json!({"month": month.to_string(), "month_vi": month.vi(), "docs": docs}),
-        );
-        ("meeting_print.html", url)
+        let page = self.info(&title, &url, &title, "meeting-print", Vec::new(), "");
+        let packet = Packet {
+            month: month.to_string(),
+            month_vi: month.vi(),
+            docs,
+        };
+        PageContext {
+            template: "meeting_print.html",
+            url,
+            values: Values::MeetingPrint { page, packet },
+        }
     }
 
-    fn section(&self, cx: &mut tera::Context, i: PageIdx, n: usize) -> (&'static str, String) {
+    fn section(&self, i: PageIdx, n: usize) -> PageContext<'_> {
         let c = self.ctx.content;
         let p = &c.pages[i];
         let all = section_items(c, i);
         let size = self.ctx.config.page_size;
-        let items: Vec<Item> = all
+        let items = all
             .iter()
             .skip((n - 1) * size)
             .take(size)
-            .map(|&k| self.item(k))
+            .map(|&k| self.entry(k))
             .collect();
         let url = paged_url(&p.url, n);
         let title = if n > 1 {
@@ -744,51 +664,61 @@ impl<'a> Pages<'a> {
         } else {
             p.fm.title.clone()
         };
-        cx.insert(
-            "page",
-            &self.info(
-                &title,
-                &url,
-                p.fm.summary.as_deref().unwrap_or(&self.rendered[i].excerpt),
-                "section",
-                self.breadcrumbs(i),
-                &p.id,
-            ),
-        );
-        cx.insert(
-            "section",
-            &serde_json::json!({"title": p.fm.title, "summary": p.fm.summary}),
-        );
-        cx.insert(
-            "html",
-            if n == 1 {
-                self.rendered[i].html.as_str()
-            } else {
-                ""
-            },
-        );
-        cx.insert("items", &items);
-        cx.insert("pagination", &self.pagination(&p.url, n, all.len()));
-        ("section.html", url)
+        let description = p.fm.summary.as_deref().unwrap_or(&self.rendered[i].excerpt);
+        let crumbs = self.breadcrumbs(i);
+        let page = self.info(&title, &url, description, "section", crumbs, &p.id);
+        let html = match n {
+            1 => self.body(i),
+            _ => Hashed { value: "", hash: 0 },
+        };
+        PageContext {
+            template: "section.html",
+            values: Values::Section(SectionCtx {
+                page,
+                section: SectionInfo {
+                    title: &p.fm.title,
+                    summary: p.fm.summary.as_deref(),
+                },
+                html,
+                items,
+                pagination: self.pagination(&p.url, n, all.len()),
+            }),
+            url,
+        }
     }
 
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-    fn document(&self, cx: &mut tera::Context, i: PageIdx) -> (&'static str, String) {
+    fn document(&self, i: PageIdx) -> PageContext<'_> {
         let ctx = self.ctx;
         let c = ctx.content;
         let p = &c.pages[i];
         let fm = &p.fm;
-        let (prev, next) = match self.neighbours.get(&i) {
-            Some(&(a, b)) => (
-                a.map(|k| link(ctx, &c.pages[k])),
-                b.map(|k| link(ctx, &c.pages[k])),
-            ),
-            None => (None, None),
+        let description = fm.summary.as_deref().unwrap_or(&self.rendered[i].excerpt);
+        let crumbs = self.breadcrumbs(i);
+        let page = self.info(&fm.title, &p.url, description, "document", crumbs, &p.id);
+        PageContext {
+            template: "document.html",
+            url: p.url.clone(),
+            values: Values::Document {
+                page,
+                doc: Box::new(self.document_ctx(i)),
+            },
+        }
+    }
+
+    /// What a document's page shows of it.
+    fn document_ctx(&self, i: PageIdx) -> DocumentCtx<'_> {
+        let ctx = self.ctx;
+        let c = ctx.content;
+        let p = &c.pages[i];
+        let fm = &p.fm;
+        let links = |pages: &mut dyn Iterator<Item = &PageIdx>| -> Vec<Link> {
+            pages.map(|&k| link(ctx, &c.pages[k])).collect()
         };
-        let doc = DocumentCtx {
-            id: p.id.clone(),
-            title: fm.title.clone(),
-            number: fm.number.clone(),
+        let (prev, next) = self.facts.neighbours.get(&i).copied().unwrap_or_default();
+        DocumentCtx {
+            id: &p.id,
+            title: &fm.title,
+            number: fm.number.as_deref(),
             issuer: fm.issuer.as_ref().map(|s| Link {
                 title: s.clone(),
                 url: ctx.href(&format!("/co-quan/{}/", text::slug(s))),
@@ -810,71 +740,35 @@ impl<'a> Pages<'a> {
                     url: ctx.href(&format!("/chu-de/{}/", text::slug(t))),
                 })
                 .collect(),
-            summary: fm.summary.clone(),
+            summary: fm.summary.as_deref(),
             meeting: fm.meeting.map(|m| m.vi()),
             meeting_month: fm.meeting.map(|m| m.to_string()),
-            html: self.rendered[i].html.clone(),
-            superseded_by: self
-                .superseded_by
-                .get(&i)
-                .map(|v| v.iter().map(|&k| link(ctx, &c.pages[k])).collect())
-                .unwrap_or_default(),
-            supersedes: fm
-                .supersedes
-                .iter()
-                .filter_map(|s| c.by_id.get(s))
-                .map(|&k| link(ctx, &c.pages[k]))
-                .collect(),
-            attachments: p
-                .attachments
-                .iter()
-                .map(|&a| {
-                    let a = &c.assets[a];
-                    Attachment {
-                        name: a.name.clone(),
-                        url: ctx.href(&a.url),
-                        kind: crate::html::type_label(&a.ext),
-                        size: crate::html::human_size(a.size),
-                    }
-                })
-                .collect(),
-            prev,
-            next,
-            hash: p.hash.clone(),
+            html: self.body(i),
+            superseded_by: links(&mut self.facts.superseded_by.get(&i).into_iter().flatten()),
+            supersedes: links(&mut fm.supersedes.iter().filter_map(|s| c.by_id.get(s))),
+            attachments: p.attachments.iter().map(|&a| attachment(ctx, a)).collect(),
+            prev: prev.map(|k| link(ctx, &c.pages[k])),
+            next: next.map(|k| link(ctx, &c.pages[k])),
+            hash: &p.hash,
             section: p.parent.filter(|&s| s != 0).map(|s| link(ctx, &c.pages[s])),
-        };
-        let description = fm
-            .summary
-            .clone()
-            .unwrap_or_else(|| self.rendered[i].excerpt.clone());
-        cx.insert(
-            "page",
-            &self.info(
-                &fm.title,
-                &p.url,
-                &description,
-                "document",
-                self.breadcrumbs(i),
-                &p.id,
-            ),
-        );
-        cx.insert("doc", &doc);
-        ("document.html", p.url.clone())
+            #[cfg(test)]
+            drafts: c.drafts.len(),
+        }
     }
 
-    fn list(&self, cx: &mut tera::Context, i: usize, n: usize) -> (&'static str, String) {
-        let l = &self.lists[i];
+    fn list(&self, i: usize, n: usize) -> PageContext<'_> {
+        let l = &self.facts.lists[i];
         let size = if l.paginate {
             self.ctx.config.page_size
         } else {
             usize::MAX
         };
-        let items: Vec<Item> = l
+        let items = l
             .docs
             .iter()
             .skip((n - 1).saturating_mul(size))
             .take(size)
-            .map(|&k| self.item(k))
+            .map(|&k| self.entry(k))
             .collect();
         let url = paged_url(&l.url, n);
         let title = if n > 1 {
@@ -886,34 +780,61 @@ impl<'a> Pages<'a> {
             title: "Trang chủ".into(),
             url: self.ctx.href("/"),
         }];
-        if let Some(p) = &l.parent {
-            crumbs.push(p.clone());
+        crumbs.extend(l.parent.clone());
+        let page = self.info(&title, &url, &l.description, "list", crumbs, "");
+        let count = if l.paginate { l.docs.len() } else { 0 };
+        PageContext {
+            template: "list.html",
+            values: Values::List(ListCtx {
+                page,
+                list: ListInfo {
+                    title: &l.title,
+                    description: &l.description,
+                    count: l.docs.len(),
+                },
+                items,
+                pagination: self.pagination(&l.url, n, count),
+            }),
+            url,
         }
-        cx.insert(
-            "page",
-            &self.info(&title, &url, &l.description, "list", crumbs, ""),
-        );
-        cx.insert("list", &serde_json::json!({"title": l.title, "description": l.description, "count": l.docs.len()}));
-        cx.insert("items", &items);
-        cx.insert(
-            "pagination",
-            &self.pagination(&l.url, n, if l.paginate { l.docs.len() } else { 0 }),
-        );
-        ("list.html", url)
     }
 
-    fn terms(&self, cx: &mut tera::Context, i: usize) -> (&'static str, String) {
-        let t = &self.terms[i];
+    fn terms(&self, i: usize) -> PageContext<'_> {
+        let t = &self.facts.terms[i];
         let crumbs = vec![Link {
             title: "Trang chủ".into(),
             url: self.ctx.href("/"),
         }];
-        cx.insert(
-            "page",
-            &self.info(&t.title, &t.url, &t.title, "terms", crumbs, ""),
+        let page = self.info(&t.title, &t.url, &t.title, "terms", crumbs, "");
+        PageContext {
+            template: "terms.html",
+            url: t.url.clone(),
+            values: Values::Terms {
+                page,
+                terms: &t.terms,
+            },
+        }
+    }
+
+    fn search(&self) -> PageContext<'_> {
+        let description = "Tìm văn bản trong sổ tay, có dấu hoặc không dấu";
+        let page = self.info(
+            "Tìm kiếm",
+            "/tim-kiem/",
+            description,
+            "search",
+            Vec::new(),
+            "",
         );
-        cx.insert("terms", &t.terms);
-        ("terms.html", t.url.clone())
+        PageContext {
+            template: "search.html",
+            url: "/tim-kiem/".into(),
+            values: Values::Search {
+                page,
+                kinds: &self.ctx.config.kinds,
+                search_index: &self.search_index,
+            },
+        }
     }
 
     fn pagination(&self, base: &str, current: usize, count: usize) -> Option<Pagination> {
@@ -940,6 +861,92 @@ impl<'a> Pages<'a> {
     pub fn item(&self, i: PageIdx) -> Item {
         item(self.ctx, self.rendered, i)
     }
+}
+
+/// What every page's template receives: asset URLs, the site's settings and URLs, the home
+/// page's sections.
+fn global<'t>(ctx: &Ctx, theme: &'t Theme) -> Global<'t> {
+    let c = ctx.content;
+    let assets = theme
+        .assets
+        .iter()
+        .map(|(k, (u, _))| (k.as_str(), ctx.href(u)))
+        .collect();
+    let site = serde_json::json!({
+        "title": ctx.config.title,
+        "description": ctx.config.description,
+        "organization": ctx.config.organization,
+        "base_url": ctx.config.base_url,
+        "base_path": ctx.config.base_path,
+        "sample": ctx.config.sample,
+        "home": ctx.href("/"),
+        "search_url": ctx.href("/tim-kiem/"),
+        "feed_url": ctx.href("/atom.xml"),
+        "manifest_url": ctx.href("/manifest.webmanifest"),
+        "kinds_url": ctx.href("/loai/"),
+        "tags_url": ctx.href("/chu-de/"),
+        "issuers_url": ctx.href("/co-quan/"),
+        "years_url": ctx.href("/nam/"),
+        "recent_url": ctx.href("/moi-cap-nhat/"),
+        "register_url": ctx.href("/dang-ky/"),
+        "bookmarks_url": ctx.href("/doc-sau/"),
+        "notices_url": ctx.href("/thong-bao/"),
+        "install_url": ctx.href("/huong-dan-cai-dat/"),
+    });
+    let nav = c.pages[0]
+        .children
+        .iter()
+        .filter(|&&i| c.pages[i].kind == PageKind::Section)
+        .map(|&i| link(ctx, &c.pages[i]))
+        .collect();
+    Global { assets, site, nav }
+}
+
+/// Which documents each document is superseded by.
+fn superseded_by(c: &crate::content::Content) -> BTreeMap<PageIdx, Vec<PageIdx>> {
+    let mut by: BTreeMap<PageIdx, Vec<PageIdx>> = BTreeMap::new();
+    for (i, p) in c.pages.iter().enumerate() {
+        for s in &p.fm.supersedes {
+            if let Some(&t) = c.by_id.get(s) {
+                by.entry(t).or_default().push(i);
+            }
+        }
+    }
+    by
+}
+
+/// Each document's neighbours in its section: the documents before and after it.
+fn neighbours(c: &crate::content::Content) -> HashMap<PageIdx, (Option<PageIdx>, Option<PageIdx>)> {
+    let mut neighbours = HashMap::new();
+    for s in &c.pages {
+        let docs: Vec<PageIdx> = s
+            .children
+            .iter()
+            .copied()
+            .filter(|&k| c.pages[k].kind == PageKind::Document)
+            .collect();
+        for (at, &d) in docs.iter().enumerate() {
+            let prev = at.checked_sub(1).map(|x| docs[x]);
+            neighbours.insert(d, (prev, docs.get(at + 1).copied()));
+        }
+    }
+    neighbours
+}
+
+/// An attachment as a document's page shows it.
+fn attachment(ctx: &Ctx, a: usize) -> Attachment {
+    let a = &ctx.content.assets[a];
+    Attachment {
+        name: a.name.clone(),
+        url: ctx.href(&a.url),
+        kind: crate::html::type_label(&a.ext),
+        size: crate::html::human_size(a.size),
+    }
+}
+
+/// The fingerprint of page `i` as an entry of lists (see [`Entry`]).
+fn item_fp(ctx: &Ctx, rendered: &[Arc<Rendered>], i: PageIdx) -> u64 {
+    hash::of_serialized(&item(ctx, rendered, i))
 }
 
 pub fn item(ctx: &Ctx, rendered: &[Arc<Rendered>], i: PageIdx) -> Item {
@@ -1212,4 +1219,86 @@ fn taxonomies(ctx: &Ctx) -> (Vec<ListSpec>, Vec<TermsSpec>) {
         parent: None,
     });
     (lists, terms)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
+                let bytes = std::fs::read(e.path()).unwrap_or_default();
+                (rel.to_string_lossy().into_owned(), bytes)
+            })
+            .collect()
+    }
+
+    /// A field added to a page's context is in its fingerprint without anyone saying so:
+    /// `DocumentCtx::drafts` (a field of test builds only) reads what nothing else on a
+    /// document's page reads, how many drafts the site has, and the theme shows it. Adding a
+    /// draft changes no document's Markdown, front matter, neighbours or list entry (what the
+    /// hand-kept fingerprint of old looked at), yet an incremental build must render every
+    /// document again, to the same bytes as a clean build.
+    #[test]
+    fn a_new_context_field_is_in_the_fingerprint() {
+        let site = tempfile::tempdir().expect("tmp");
+        let root = site.path();
+        let write = |rel: &str, bytes: &[u8]| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, bytes).expect("write");
+        };
+        for (path, bytes) in crate::theme::DEFAULT_THEME {
+            let mut bytes = bytes.to_vec();
+            if *path == "templates/document.html" {
+                let t = String::from_utf8(bytes).expect("utf-8");
+                let probe = "<p class=\"drafts\">{{ doc.drafts }}</p><article class=\"doc\"";
+                bytes = t.replacen("<article class=\"doc\"", probe, 1).into_bytes();
+            }
+            write(&format!("themes/default/{path}"), &bytes);
+        }
+        write(
+            "content/a.md",
+            "---\ntitle: Văn bản A\n---\nNội dung A.\n".as_bytes(),
+        );
+        write(
+            "content/b.md",
+            "---\ntitle: Văn bản B\n---\nNội dung B.\n".as_bytes(),
+        );
+
+        let out = root.join("public");
+        let mut builder = crate::Builder::new(root);
+        crate::build_with(&mut builder, &out).expect("first build");
+        let page = |dir: &Path| std::fs::read_to_string(dir.join("a/index.html")).expect("page");
+        assert!(page(&out).contains("<p class=\"drafts\">0</p>"));
+
+        write(
+            "content/nhap.md",
+            "---\ntitle: Bản nháp\nstatus: draft\n---\nChưa xong.\n".as_bytes(),
+        );
+        let again = crate::build_with(&mut builder, &out).expect("incremental build");
+        assert!(
+            page(&out).contains("<p class=\"drafts\">1</p>"),
+            "{}",
+            page(&out)
+        );
+        assert!(
+            again.changed.iter().any(|p| p == "b/index.html"),
+            "{:?}",
+            again.changed
+        );
+
+        let clean = root.join("clean");
+        crate::build(root, &clean).expect("clean build");
+        assert!(
+            tree(&out) == tree(&clean),
+            "the incremental build differs from a clean one"
+        );
+    }
 }
