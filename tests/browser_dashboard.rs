@@ -8,8 +8,7 @@ mod common;
 
 use serde_json::json;
 use sotay_sync_server::client::post_json;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 #[test]
 fn dashboard_login_drill_down_and_export() {
@@ -38,44 +37,14 @@ fn dashboard_login_drill_down_and_export() {
         "{}",
         String::from_utf8_lossy(&st.stderr)
     );
-    let admin = Command::new(sotay)
-        .args(["admin", "create", "--unit", "TU", "--db", &db])
-        .output()
-        .expect("admin");
-    assert!(
-        admin.status.success(),
-        "{}",
-        String::from_utf8_lossy(&admin.stderr)
-    );
-    let token = String::from_utf8(admin.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string();
+    let token = common::admin_token(&db, "TU");
     assert!(
         token.starts_with("a_") && token.len() == 66 && !token.contains('\n'),
         "admin create prints the token and nothing else: {token:?}"
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
-    let mut server = Command::new(sotay)
-        .args(["server", "--site"])
-        .arg(&out)
-        .args(["--db", &db, "--listen", &addr.to_string()])
-        .env("SOTAY_LOG", "quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = common::SotayServer::start(&out, &db, &[]);
+    let addr: std::net::SocketAddr = server.addr.parse().expect("addr");
     // The first member of the sample roster registers and reads.
     let members = std::fs::read_to_string(roster.join("members.csv")).expect("members");
     let first: Vec<&str> = members
@@ -112,8 +81,7 @@ fn dashboard_login_drill_down_and_export() {
             artifacts.to_str().expect("utf-8"),
         ],
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 
     let total_members = (members.lines().count() - 1).to_string();
     // The login page: no member header, whom to ask, no shell command.

@@ -9,8 +9,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 const UNITS: &str = "code,name,parent_code,kind\nTU,Tỉnh,,tinh-uy\nCB1,Chi bộ thôn Đông,TU,chi-bo-co-so\nCB2,Chi bộ thôn Tây,TU,chi-bo-co-so\n";
 const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role,smartphone
@@ -37,59 +36,14 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
     // Material for this month (Vietnam's), whatever month the test runs in.
     let month = &sotay_sync_server::model::format_date(sotay_sync_server::model::today_vn())[..7];
     let extra = format!("---\ntitle: \"Thông tin thời sự tháng này (kiểm thử)\"\nkind: tai-lieu-sinh-hoat\nissued: 2026-11-20\nmeeting: {month}\nweight: 9\nsummary: Tài liệu thêm cho phép thử.\n---\n\nNội dung thời sự của tháng, để chi bộ thảo luận.\n");
-    let root = common::sample_copy(&[("content/sinh-hoat-chi-bo/kiem-thu-thang-nay.md", &extra)]);
-    let out = root.path().join("public");
-    sotay_generator::build(root.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    std::fs::write(root.path().join("units.csv"), UNITS).expect("w");
-    std::fs::write(root.path().join("members.csv"), MEMBERS).expect("w");
-    let db = format!("sqlite://{}", root.path().join("db.sqlite").display());
-    let sotay = env!("CARGO_BIN_EXE_sotay");
-    let st = Command::new(sotay)
-        .args(["roster", "import", "--units"])
-        .arg(root.path().join("units.csv"))
-        .arg("--members")
-        .arg(root.path().join("members.csv"))
-        .args(["--db", &db])
-        .output()
-        .expect("import");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
+    let site = common::roster_site(
+        &[("content/sinh-hoat-chi-bo/kiem-thu-thang-nay.md", &extra)],
+        UNITS,
+        MEMBERS,
     );
-    let admin = Command::new(sotay)
-        .args(["admin", "create", "--unit", "TU", "--db", &db])
-        .output()
-        .expect("admin");
-    assert!(
-        admin.status.success(),
-        "{}",
-        String::from_utf8_lossy(&admin.stderr)
-    );
-    let admin = String::from_utf8(admin.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(sotay)
-        .args(["server", "--site"])
-        .arg(&out)
-        .args(["--db", &db, "--listen", &addr])
-        .env("SOTAY_LOG", "quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let admin = common::admin_token(&site.db, "TU");
+    let server = common::SotayServer::start(&site.out, &site.db, &[]);
+    let addr = server.addr.clone();
     let shots = common::repo().join("target/test-artifacts/meeting");
     std::fs::create_dir_all(&shots).expect("artifacts");
     let r = common::node(
@@ -101,8 +55,7 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
             &admin,
         ],
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 
     let text = |k: &str| r[k].as_str().unwrap_or("").to_string();
     assert_eq!(
@@ -204,7 +157,7 @@ fn a_cell_meeting_from_schedule_to_record_and_the_printed_packet() {
     assert!(text("onlineDone").contains(&want), "{r}");
     assert!(text("afterReload").contains(&want), "{r}");
     assert!(r["secButtons"].to_string().contains("Sửa kết quả"), "{r}");
-    let conn = rusqlite::Connection::open(root.path().join("db.sqlite")).expect("db");
+    let conn = rusqlite::Connection::open(site.root.path().join("db.sqlite")).expect("db");
     let rows: Vec<(String, String, i64, i64, i64, String, String)> = conn
         .prepare("SELECT unit_code, month, present, excused, members, present_cards, recorded_by FROM meetings")
         .expect("q")

@@ -10,9 +10,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 const UNITS: &str = "code,name,parent_code,kind\nTU,Tỉnh,,tinh-uy\nCB1,Chi bộ thôn Đông,TU,chi-bo-co-so\nCB2,Chi bộ thôn Tây,TU,chi-bo-co-so\n";
 const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role,smartphone
 30000001,Phạm Thị Thu,1968-09-02,CB1,chinh-thuc,bi-thu,co
@@ -20,44 +17,11 @@ const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role,sm
 30000004,Trần Văn Minh,1985-07-20,CB2,chinh-thuc,dang-vien,co
 ";
 
-fn sotay(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sotay"))
-        .args(args)
-        .output()
-        .expect("sotay")
-}
-
 #[test]
 fn a_notice_reaches_the_phone_and_is_read_offline() {
-    let root = common::sample_copy(&[]);
-    let out = root.path().join("public");
-    sotay_generator::build(root.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    std::fs::write(root.path().join("units.csv"), UNITS).expect("w");
-    std::fs::write(root.path().join("members.csv"), MEMBERS).expect("w");
-    let db = format!("sqlite://{}", root.path().join("db.sqlite").display());
-    let units = root.path().join("units.csv");
-    let members = root.path().join("members.csv");
-    let st = sotay(&[
-        "roster",
-        "import",
-        "--units",
-        units.to_str().expect("utf-8"),
-        "--members",
-        members.to_str().expect("utf-8"),
-        "--db",
-        &db,
-    ]);
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let admin = sotay(&["admin", "create", "--unit", "TU", "--db", &db]);
-    assert!(admin.status.success());
-    let admin = String::from_utf8(admin.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string();
+    let site = common::roster_site(&[], UNITS, MEMBERS);
+    let (root, out, db) = (&site.root, &site.out, &site.db);
+    let admin = common::admin_token(db, "TU");
 
     // What the command line refuses: no text, too much text, a past day, an unknown unit,
     // missing arguments — each with a message, nothing stored.
@@ -73,10 +37,10 @@ fn a_notice_reaches_the_phone_and_is_read_offline() {
             "--body-file",
             body.to_str().expect("utf-8"),
             "--db",
-            &db,
+            db,
         ];
         a.extend_from_slice(extra);
-        sotay(&a)
+        common::sotay(&a)
     };
     std::fs::write(&body, " \n\n ").expect("w");
     let r = post("CB1", &[]);
@@ -105,44 +69,26 @@ fn a_notice_reaches_the_phone_and_is_read_offline() {
         String::from_utf8_lossy(&r.stderr).contains("no unit KHONGCO"),
         "{r:?}"
     );
-    let r = sotay(&["notice", "post", "--unit", "CB1", "--db", &db]);
+    let r = common::sotay(&["notice", "post", "--unit", "CB1", "--db", db]);
     assert_eq!(r.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&r.stderr).contains("--title"),
         "{r:?}"
     );
-    let r = sotay(&[
+    let r = common::sotay(&[
         "notice",
         "withdraw",
         "0190f0a0-0000-7000-8000-000000000001",
         "--db",
-        &db,
+        db,
     ]);
     assert_eq!(r.status.code(), Some(1));
     let conn = rusqlite::Connection::open(root.path().join("db.sqlite")).expect("db");
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
     assert_eq!(count("SELECT count(*) FROM notices"), 0);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_sotay"))
-        .args(["server", "--site"])
-        .arg(&out)
-        .args(["--db", &db, "--listen", &addr])
-        .env("SOTAY_LOG", "quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = common::SotayServer::start(out, db, &[]);
+    let addr = server.addr.clone();
     let shots = common::repo().join("target/test-artifacts/notices");
     std::fs::create_dir_all(&shots).expect("artifacts");
     let r = common::node(
@@ -150,13 +96,12 @@ fn a_notice_reaches_the_phone_and_is_read_offline() {
         &[
             &format!("http://{addr}"),
             env!("CARGO_BIN_EXE_sotay"),
-            &db,
+            db,
             &admin,
             shots.to_str().expect("utf-8"),
         ],
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 
     let text = |k: &str| r[k].as_str().unwrap_or("").to_string();
     assert_eq!(

@@ -6,8 +6,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 #[test]
 fn offline_reading_and_updates() {
@@ -113,48 +111,15 @@ fn offline_reading_and_updates() {
 
 #[test]
 fn outbox_delivers_offline_registration_and_reading_exactly_once() {
-    let root = common::sample_copy(&[]);
-    let out = root.path().join("public");
-    sotay_generator::build(root.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    std::fs::write(
-        root.path().join("units.csv"),
+    let site = common::roster_site(
+        &[],
         "code,name,parent_code,kind\nTU,Tỉnh,,tinh-uy\nCB1,Chi bộ 1,TU,chi-bo-co-so\n",
-    )
-    .expect("w");
-    std::fs::write(root.path().join("members.csv"), "card_number,full_name,birth_date,unit_code,status,role\n30000001,Phạm Thị Thu,1968-09-02,CB1,chinh-thuc,bi-thu\n").expect("w");
-    let db = format!("sqlite://{}", root.path().join("db.sqlite").display());
-    let st = Command::new(env!("CARGO_BIN_EXE_sotay"))
-        .args(["roster", "import", "--units"])
-        .arg(root.path().join("units.csv"))
-        .arg("--members")
-        .arg(root.path().join("members.csv"))
-        .args(["--db", &db])
-        .status()
-        .expect("import");
-    assert!(st.success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_sotay"))
-        .args(["server", "--site"])
-        .arg(&out)
-        .args(["--db", &db, "--listen", &addr])
-        .env("SOTAY_LOG", "quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        "card_number,full_name,birth_date,unit_code,status,role\n30000001,Phạm Thị Thu,1968-09-02,CB1,chinh-thuc,bi-thu\n",
+    );
+    let server = common::SotayServer::start(&site.out, &site.db, &[]);
+    let addr = server.addr.clone();
     let r = common::node("outbox.mjs", &[&format!("http://{addr}")]);
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 
     assert!(
         r["registerStatus"]
@@ -215,7 +180,7 @@ fn outbox_delivers_offline_registration_and_reading_exactly_once() {
         );
     }
 
-    let conn = rusqlite::Connection::open(root.path().join("db.sqlite")).expect("db");
+    let conn = rusqlite::Connection::open(site.root.path().join("db.sqlite")).expect("db");
     let mut stmt = conn
         .prepare("SELECT id, type, doc FROM events WHERE card_number = '30000001' ORDER BY id")
         .expect("q");

@@ -7,54 +7,23 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 const UNITS: &str =
     "code,name,parent_code,kind\nTU,Tỉnh,,tinh-uy\nCB1,Chi bộ thôn Đông,TU,chi-bo-co-so\n";
 const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role,smartphone
 30000001,Phạm Thị Thu,1968-09-02,CB1,chinh-thuc,bi-thu,co
 ";
 
-fn sotay(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sotay"))
-        .args(args)
-        .output()
-        .expect("sotay")
-}
-
 #[test]
 fn a_push_shows_the_notice_and_opens_it_offline() {
-    let root = common::sample_copy(&[]);
-    let out = root.path().join("public");
-    sotay_generator::build(root.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    std::fs::write(root.path().join("units.csv"), UNITS).expect("w");
-    std::fs::write(root.path().join("members.csv"), MEMBERS).expect("w");
-    let db = format!("sqlite://{}", root.path().join("db.sqlite").display());
-    let units = root.path().join("units.csv");
-    let members = root.path().join("members.csv");
-    let st = sotay(&[
-        "roster",
-        "import",
-        "--units",
-        units.to_str().expect("utf-8"),
-        "--members",
-        members.to_str().expect("utf-8"),
-        "--db",
-        &db,
-    ]);
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    let site = common::roster_site(&[], UNITS, MEMBERS);
+    let (out, db) = (&site.out, &site.db);
     // A contact that is not one is refused before anything starts.
-    let bad = sotay(&[
+    let bad = common::sotay(&[
         "server",
         "--site",
         out.to_str().expect("utf-8"),
         "--db",
-        &db,
+        db,
         "--push-contact",
         "vanphong",
     ]);
@@ -64,40 +33,24 @@ fn a_push_shows_the_notice_and_opens_it_offline() {
         "{bad:?}"
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_sotay"))
-        .args(["server", "--site"])
-        .arg(&out)
-        .args(["--db", &db, "--listen", &addr])
-        .args(["--push-contact", "mailto:vanphong@tinhuy.example.vn"])
-        .env("SOTAY_LOG", "quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = common::SotayServer::start(
+        out,
+        db,
+        &["--push-contact", "mailto:vanphong@tinhuy.example.vn"],
+    );
     let shots = common::repo().join("target/test-artifacts/push");
     std::fs::create_dir_all(&shots).expect("artifacts");
     let r = common::node(
         "push.mjs",
         &[
-            &format!("http://{addr}"),
+            &server.url(),
             env!("CARGO_BIN_EXE_sotay"),
-            &db,
+            db,
             shots.to_str().expect("utf-8"),
         ],
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    let addr = server.addr.clone();
+    drop(server);
 
     assert_eq!(
         r["problems"].as_array().map(Vec::len),

@@ -14,7 +14,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-/// The server's timeout for a request's head (http::HEADER_TIMEOUT) and a body (api).
+/// The server's timeout for a request's head (limits::HEADER_TIMEOUT) and a body (request::BODY_TIMEOUT).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much later than its timeout a connection may be closed (a loaded CI machine).

@@ -550,106 +550,45 @@ fn slow_silent_and_oversized_clients_over_tls() {
     assert_eq!(n, 0, "nothing of the unfinished bodies was stored");
 }
 
-/// How a client that sends its whole request over TLS before reading saw the answer: the
-/// status, or what went wrong (a reset while sending is what a phone's browser reports as a
-/// failure).
-fn send_then_read(t: &Target, head: &str, body: &[u8], piece: usize, pause: Duration) -> String {
-    let mut s = match t.connect() {
-        Ok(s) => s,
-        Err(e) => return format!("handshake: {e}"),
-    };
-    if let Err(e) = s.write_all(head.as_bytes()) {
-        return format!("sending the head: {}", e.kind());
-    }
-    for p in body.chunks(piece.max(1)) {
-        if let Err(e) = s.write_all(p) {
-            return format!("sending the body: {}", e.kind());
-        }
-        if !pause.is_zero() {
-            std::thread::sleep(pause);
-        }
-    }
-    let mut got = Vec::new();
-    if let Err(e) = s.read_to_end(&mut got) {
-        if status_of(&got).is_none() {
-            return format!("reading the answer: {}", e.kind());
-        }
-    }
-    status_of(&got).map_or_else(
-        || format!("no answer: {:?}", String::from_utf8_lossy(&got)),
-        |st| st.to_string(),
-    )
-}
-
 /// The early answers of tests/http.rs (413 for a body over the limit, announced or streamed;
-/// 401 before the body is read; 400 for a bad head; 405 where no body is read) reach a client
-/// still sending its body over TLS too: the lingering close reads and discards the client's
-/// TLS records after the server's close_notify, instead of resetting the connection.
+/// 401 before the body is read; 400 for a bad head; 405 where no body is read; the same cases
+/// and client, `client::early_answers` and `client::send_then_read`) reach a client still
+/// sending its body over TLS too: the lingering close reads and discards the client's TLS
+/// records after the server's close_notify, instead of resetting the connection.
 #[test]
 fn early_answers_reach_a_client_still_sending_over_tls() {
     let env = setup(&["--no-rate-limits"], &[]);
     let t = env.server.target.clone();
     let token = register(&t, 0);
-    let mb = vec![b' '; 1024 * 1024];
-    let events = |auth: &str, framing: &str| {
-        format!("POST /api/v1/events HTTP/1.1\r\nhost: x\r\n{auth}content-type: application/json\r\n{framing}\r\n")
-    };
-    let auth = format!("authorization: Bearer {token}\r\n");
-    let length = format!("content-length: {}\r\n", mb.len());
-    // Streamed without a length, cut off at the limit (256 KB): 4 MB, more than the sockets'
-    // buffers hold.
-    let mut chunked = Vec::new();
-    for p in std::iter::repeat_n(&mb, 4).flat_map(|m| m.chunks(16 * 1024)) {
-        chunked.extend_from_slice(format!("{:x}\r\n", p.len()).as_bytes());
-        chunked.extend_from_slice(p);
-        chunked.extend_from_slice(b"\r\n");
-    }
-    chunked.extend_from_slice(b"0\r\n\r\n");
-    let cases: Vec<(&str, String, &[u8], u16)> = vec![
-        ("1 MB to /api/v1/events", events(&auth, &length), &mb, 413),
-        (
-            "4 MB chunked to /api/v1/events",
-            events(&auth, "transfer-encoding: chunked\r\n"),
-            &chunked,
-            413,
-        ),
-        ("1 MB without a token", events("", &length), &mb, 401),
-        (
-            "a bad head, then 1 MB",
-            format!("POST /api/v1/events HTTP/1.1\r\nhost: x\r\nno colon here\r\n{length}\r\n"),
-            &mb,
-            400,
-        ),
-        (
-            "1 MB to a static page",
-            format!("POST / HTTP/1.1\r\nhost: x\r\n{length}\r\n"),
-            &mb,
-            405,
-        ),
-    ];
+    let cases = early_answers(&token);
     const TRIES: usize = 30;
-    for (name, head, body, want) in &cases {
+    for c in &cases {
         let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
         for _ in 0..TRIES {
-            let got = send_then_read(&t, head, body, 64 * 1024, Duration::ZERO);
-            *seen.entry(got).or_default() += 1;
+            let got = send_then_read(&t, &c.head, &c.body, 64 * 1024, Duration::ZERO);
+            *seen
+                .entry(got.map_or_else(|e| e, |st| st.to_string()))
+                .or_default() += 1;
         }
-        eprintln!("{name}: {seen:?}");
+        eprintln!("{}: {seen:?}", c.name);
         assert_eq!(
-            seen.get(&want.to_string()),
+            seen.get(&c.status.to_string()),
             Some(&TRIES),
-            "{name}: expected {want} in {TRIES} of {TRIES} tries, saw {seen:?}"
+            "{}: expected {} in {TRIES} of {TRIES} tries, saw {seen:?}",
+            c.name,
+            c.status
         );
     }
     // A slow sender (a phone: the rest of its body arrives over seconds) gets its answer too.
+    let slow = &cases[0];
     let got = send_then_read(
         &t,
-        &events(&auth, &length),
-        &mb,
+        &slow.head,
+        &slow.body,
         32 * 1024,
         Duration::from_millis(30),
     );
-    assert_eq!(got, "413", "a slow sender");
+    assert_eq!(got, Ok(413), "a slow sender");
     assert_eq!(get(&t, "/healthz").status, 200);
     let db = rusqlite::Connection::open(&env.db).expect("db");
     let n: i64 = db

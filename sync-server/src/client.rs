@@ -110,7 +110,11 @@ impl Target {
 
     /// A connection to the target, its TLS handshake done.
     pub fn connect(&self) -> io::Result<Box<dyn Stream>> {
-        let tcp = self.tcp()?;
+        self.over(self.tcp()?)
+    }
+
+    /// `tcp` as a connection to the target: as it is, or with the TLS handshake done over it.
+    pub fn over(&self, tcp: TcpStream) -> io::Result<Box<dyn Stream>> {
         match &self.tls {
             None => Ok(Box::new(tcp)),
             Some((name, config)) => {
@@ -292,4 +296,105 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
         b = &b[(nl + 4 + size).min(b.len())..];
     }
     out
+}
+
+/// A request a server must answer early — before reading the body, or while it throws away
+/// the rest of one it refused — and the status it must answer with.
+pub struct EarlyAnswer {
+    pub name: &'static str,
+    pub head: String,
+    pub body: Vec<u8>,
+    pub status: u16,
+}
+
+/// The early answers of the sync server, for the member token `token`: 413 for a body over the
+/// limit of `/api/v1/events` (announced, or streamed without a length: 4 MB, more than the
+/// sockets' buffers hold); 401 before the body is read; 400 for a bad head; 405 where no body is
+/// read (a static page). Each body is 1 MB or more, so the client is still sending when the
+/// answer comes.
+pub fn early_answers(token: &str) -> Vec<EarlyAnswer> {
+    let mb = vec![b' '; 1024 * 1024];
+    let events = |auth: &str, framing: &str| {
+        format!("POST /api/v1/events HTTP/1.1\r\nhost: x\r\n{auth}content-type: application/json\r\n{framing}\r\n")
+    };
+    let auth = format!("authorization: Bearer {token}\r\n");
+    let length = format!("content-length: {}\r\n", mb.len());
+    let mut chunked = Vec::new();
+    for p in std::iter::repeat_n(&mb, 4).flat_map(|m| m.chunks(16 * 1024)) {
+        chunked.extend_from_slice(format!("{:x}\r\n", p.len()).as_bytes());
+        chunked.extend_from_slice(p);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let case = |name, head, body: &[u8], status| EarlyAnswer {
+        name,
+        head,
+        body: body.to_vec(),
+        status,
+    };
+    vec![
+        case("1 MB to /api/v1/events", events(&auth, &length), &mb, 413),
+        case(
+            "4 MB chunked to /api/v1/events",
+            events(&auth, "transfer-encoding: chunked\r\n"),
+            &chunked,
+            413,
+        ),
+        case("1 MB without a token", events("", &length), &mb, 401),
+        case(
+            "a bad head, then 1 MB",
+            format!("POST /api/v1/events HTTP/1.1\r\nhost: x\r\nno colon here\r\n{length}\r\n"),
+            &mb,
+            400,
+        ),
+        case(
+            "1 MB to a static page",
+            format!("POST / HTTP/1.1\r\nhost: x\r\n{length}\r\n"),
+            &mb,
+            405,
+        ),
+    ]
+}
+
+/// How a client that sends its whole request (the head, then the body in pieces of `piece`
+/// bytes, `pause` apart) before reading saw the answer: its status, or what went wrong (a reset
+/// while sending is what a phone's browser reports as a failure). Over TLS, a close the TLS
+/// layer reports as an error after a whole answer still counts as the answer.
+pub fn send_then_read(
+    t: &Target,
+    head: &str,
+    body: &[u8],
+    piece: usize,
+    pause: Duration,
+) -> Result<u16, String> {
+    let tcp = t.tcp().map_err(|e| format!("connect: {e}"))?;
+    let limit = Some(Duration::from_secs(30));
+    tcp.set_read_timeout(limit).map_err(|e| e.to_string())?;
+    tcp.set_write_timeout(limit).map_err(|e| e.to_string())?;
+    let mut s = t.over(tcp).map_err(|e| format!("handshake: {e}"))?;
+    s.write_all(head.as_bytes())
+        .map_err(|e| format!("sending the head: {e}"))?;
+    for (i, p) in body.chunks(piece.max(1)).enumerate() {
+        s.write_all(p)
+            .map_err(|e| format!("sending the body (at {} bytes): {e}", i * piece))?;
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
+        }
+    }
+    let mut got = Vec::new();
+    let read = s.read_to_end(&mut got);
+    let text = String::from_utf8_lossy(&got);
+    let status = text
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|r| r.get(..3))
+        .and_then(|s| s.parse().ok());
+    match (read, status) {
+        (Ok(_), Some(st)) => Ok(st),
+        (Err(_), Some(st)) if t.tls.is_some() => Ok(st),
+        (Err(e), _) => Err(format!(
+            "reading the answer ({} bytes read): {e}",
+            got.len()
+        )),
+        (Ok(_), None) => Err(format!("no answer: {text:?}")),
+    }
 }

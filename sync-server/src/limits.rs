@@ -1,10 +1,20 @@
-//! Rate limits: token buckets per key (client address, card number, token), so that nobody
-//! can enumerate the roster through registration or flood the event endpoint.
+//! Limits on what clients may use: connections served at once and the time to send a request's
+//! head (the transport's), and rate limits — token buckets per key (client address, card number,
+//! token), so that nobody can enumerate the roster through registration or flood the event
+//! endpoint.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Connections served at once; more wait in the kernel's queue, then are closed with 503.
+pub const MAX_CONNECTIONS: usize = 4096;
+
+/// How long a client has to send a request's head: from the connection's start for the
+/// first request (whatever the protocol), and between requests on a kept-alive HTTP/1.1
+/// connection (hyper's header read timeout). A body then gets `request::BODY_TIMEOUT`.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The key of a client address in the per-address limits: an IPv4 address, or the /64
 /// network of an IPv6 address (a phone is given a whole /64 and may use any address in it).

@@ -71,9 +71,18 @@ impl Metrics {
     }
 
     /// Prometheus text exposition.
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     pub fn render(&self, queue_depth: usize, uptime: Duration) -> String {
         let mut s = String::new();
+        self.render_requests(&mut s);
+        self.render_durations(&mut s);
+        self.render_counters(&mut s);
+        let _ = writeln!(s, "# HELP sotay_write_queue_depth Writes waiting for the database.\n# TYPE sotay_write_queue_depth gauge\nsotay_write_queue_depth {queue_depth}");
+        let _ = writeln!(s, "# HELP sotay_uptime_seconds Seconds since start.\n# TYPE sotay_uptime_seconds gauge\nsotay_uptime_seconds {}", uptime.as_secs());
+        s
+    }
+
+    /// Requests by route and status class.
+    fn render_requests(&self, s: &mut String) {
         let _ = writeln!(s, "# HELP sotay_http_requests_total HTTP requests by route and status class.\n# TYPE sotay_http_requests_total counter");
         for (i, name) in ROUTES.iter().enumerate() {
             for (c, class) in ["1xx", "2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
@@ -86,6 +95,10 @@ impl Metrics {
                 }
             }
         }
+    }
+
+    /// The latency histogram of each route that has been asked.
+    fn render_durations(&self, s: &mut String) {
         let _ = writeln!(s, "# HELP sotay_http_request_duration_seconds Request latency.\n# TYPE sotay_http_request_duration_seconds histogram");
         for (i, name) in ROUTES.iter().enumerate() {
             let r = &self.routes[i];
@@ -112,6 +125,10 @@ impl Metrics {
                 "sotay_http_request_duration_seconds_count{{route=\"{name}\"}} {count}"
             );
         }
+    }
+
+    /// The counters of what the server did.
+    fn render_counters(&self, s: &mut String) {
         for (name, help, v) in [
             (
                 "sotay_events_stored_total",
@@ -170,8 +187,5 @@ impl Metrics {
                 v.load(Ordering::Relaxed)
             );
         }
-        let _ = writeln!(s, "# HELP sotay_write_queue_depth Writes waiting for the database.\n# TYPE sotay_write_queue_depth gauge\nsotay_write_queue_depth {queue_depth}");
-        let _ = writeln!(s, "# HELP sotay_uptime_seconds Seconds since start.\n# TYPE sotay_uptime_seconds gauge\nsotay_uptime_seconds {}", uptime.as_secs());
-        s
     }
 }

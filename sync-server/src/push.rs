@@ -8,18 +8,17 @@
 //! So sending never delays or fails the post: it runs after the answer, once per phone, and a
 //! subscription the push service says is gone (404, 410) is forgotten.
 
-use crate::api::{error, json_response, parse_json, read_body, store_error, ApiError};
-use crate::http::{empty, App, Resp};
+use crate::metrics::Metrics;
 use crate::model::UnitCode;
+use crate::reply::ApiError;
 use crate::storage::notices::Notice;
 use crate::storage::push::PushSubscription;
 use crate::storage::Storage;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
 use hyper::header;
-use hyper::{Method, Request, Response, StatusCode, Uri};
+use hyper::{Method, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
@@ -70,7 +69,7 @@ impl PushConfig {
             .get_or_try_init(|| async {
                 let fresh = Base64UrlUnpadded::encode_string(&ES256KeyPair::generate().to_bytes());
                 let stored = store
-                    .push_key(fresh, crate::api::now())
+                    .push_key(fresh, crate::request::now())
                     .await
                     .map_err(|e| e.to_string())?;
                 let raw = Base64UrlUnpadded::decode_vec(&stored)
@@ -112,87 +111,8 @@ pub fn public_key(key: &ES256KeyPair) -> String {
     Base64UrlUnpadded::encode_string(&key.public_key().public_key().to_bytes_uncompressed())
 }
 
-/// The methods a path under `/api/v1/push/` answers (for `Allow`), if it is one.
-pub fn allowed(path: &str) -> Option<&'static str> {
-    match path {
-        "/api/v1/push/key" => Some("GET"),
-        "/api/v1/push/subscription" => Some("PUT, DELETE"),
-        _ => None,
-    }
-}
-
 fn bad(message: &str) -> ApiError {
-    error(StatusCode::BAD_REQUEST, "invalid_subscription", message)
-}
-
-pub async fn handle<S: Storage>(
-    app: &Arc<App<S>>,
-    req: Request<Incoming>,
-    path: &str,
-) -> Result<Resp, ApiError> {
-    let off = || {
-        error(
-            StatusCode::NOT_FOUND,
-            "push_off",
-            "Máy chủ chưa bật gửi thông báo đến điện thoại.",
-        )
-    };
-    match (path, req.method().clone()) {
-        ("/api/v1/push/key", Method::GET) => {
-            let cfg = app.push.clone().ok_or_else(off)?;
-            let key = cfg.key(&app.store).await.map_err(internal)?;
-            Ok(json_response(
-                StatusCode::OK,
-                &json!({ "public_key": public_key(&key) }),
-            ))
-        }
-        ("/api/v1/push/subscription", Method::PUT) => {
-            let member = crate::caller::member(app, &req).await?;
-            let cfg = app.push.clone().ok_or_else(off)?;
-            let body = read_body(req, MAX_REQUEST).await?;
-            let sub = subscription(&parse_json(&body)?, cfg.allow_insecure)?;
-            app.store
-                .push_subscribe(member.card_number, sub, crate::api::now())
-                .await
-                .map_err(store_error)?;
-            Ok(no_content())
-        }
-        ("/api/v1/push/subscription", Method::DELETE) => {
-            let member = crate::caller::member(app, &req).await?;
-            app.push.as_ref().ok_or_else(off)?;
-            let body = read_body(req, MAX_REQUEST).await?;
-            let v = parse_json(&body)?;
-            let endpoint = v
-                .get("endpoint")
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad("Cần \"endpoint\" của đăng ký nhận thông báo."))?;
-            app.store
-                .push_unsubscribe(member.card_number, endpoint.to_string())
-                .await
-                .map_err(store_error)?;
-            Ok(no_content())
-        }
-        _ => Err(error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this method is not allowed here",
-        )),
-    }
-}
-
-fn no_content() -> Resp {
-    let mut r = Response::new(empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    r
-}
-
-fn internal(e: String) -> ApiError {
-    crate::log::log("error", "push key unavailable", &[("error", &e)]);
-    error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        "Máy chủ tạm thời không gửi được thông báo; thử lại sau.",
-    )
+    crate::reply::bad("invalid_subscription", message)
 }
 
 fn b64(s: &str) -> Option<Vec<u8>> {
@@ -255,40 +175,22 @@ pub fn message(notice: &Notice) -> Vec<u8> {
     .unwrap_or_default()
 }
 
-/// After a notice is posted: sends it to the subscribed phones under its unit, in the
-/// background (the committee's answer does not wait). Nothing to do when push is off.
-pub fn notify<S: Storage>(app: &Arc<App<S>>, notice: &Notice) {
-    let Some(cfg) = app.push.clone() else {
-        return;
-    };
-    let (app, notice) = (app.clone(), notice.clone());
-    tokio::spawn(async move {
-        if let Err(e) = send_all(&app, &cfg, &notice).await {
-            crate::log::log(
-                "error",
-                "push not sent",
-                &[("notice", &notice.id), ("error", &e)],
-            );
-        }
-    });
-}
-
 /// Sends `notice` to every subscription under its unit; returns how many were accepted.
 pub async fn send_all<S: Storage>(
-    app: &Arc<App<S>>,
+    store: &S,
+    metrics: &Metrics,
     cfg: &Arc<PushConfig>,
     notice: &Notice,
 ) -> Result<usize, String> {
     let unit = UnitCode::parse(&notice.unit.code).ok_or("the notice's unit code is not valid")?;
-    let subs = app
-        .store
+    let subs = store
         .push_subscriptions(unit)
         .await
         .map_err(|e| e.to_string())?;
     if subs.is_empty() {
         return Ok(0);
     }
-    let key = cfg.key(&app.store).await?;
+    let key = cfg.key(store).await?;
     let payload = Arc::new(message(notice));
     let gate = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut set = tokio::task::JoinSet::new();
@@ -313,12 +215,12 @@ pub async fn send_all<S: Storage>(
         match r {
             Ok(st) if st.is_success() => {
                 sent += 1;
-                app.metrics.pushes_sent.fetch_add(1, Ordering::Relaxed);
+                metrics.pushes_sent.fetch_add(1, Ordering::Relaxed);
             }
             Ok(st) => {
-                app.metrics.pushes_failed.fetch_add(1, Ordering::Relaxed);
+                metrics.pushes_failed.fetch_add(1, Ordering::Relaxed);
                 if st == StatusCode::NOT_FOUND || st == StatusCode::GONE {
-                    if let Err(e) = app.store.push_gone(endpoint.clone()).await {
+                    if let Err(e) = store.push_gone(endpoint.clone()).await {
                         crate::log::log("warn", "push subscription not dropped", &[("error", &e)]);
                     }
                 } else {
@@ -330,7 +232,7 @@ pub async fn send_all<S: Storage>(
                 }
             }
             Err(e) => {
-                app.metrics.pushes_failed.fetch_add(1, Ordering::Relaxed);
+                metrics.pushes_failed.fetch_add(1, Ordering::Relaxed);
                 crate::log::log(
                     "warn",
                     "push not delivered",

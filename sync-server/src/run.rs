@@ -2,7 +2,8 @@
 //! editors: build, sample roster, serve), `server` (production: a built site and a database
 //! URL), roster import, and admin tokens. Each returns a message for people on failure.
 
-use crate::http::{serve as serve_http, App};
+use crate::app::App;
+use crate::http::serve as serve_http;
 use crate::roster::{self, Report};
 use crate::storage::{Db, ImportSummary, Sqlite, Storage};
 use std::net::SocketAddr;
@@ -102,8 +103,9 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
             );
         }
         let index = sotay_generator::search::index::index_dir(&out);
-        let mut app = App::new(store, &out, &index).map_err(|e| format!("{}: {e}", out.display()))?;
-        app.dev = true;
+        let app = App::new(store, &out, &index)
+            .map_err(|e| format!("{}: {e}", out.display()))?
+            .with_live_reload();
         let app = Arc::new(app);
         app.refresh_reports().await.map_err(|e| e.to_string())?;
         crate::watch::run(opts.root.clone(), out.clone(), builder, app.clone())?;
@@ -153,8 +155,7 @@ pub fn push_contact(s: &str) -> Result<String, String> {
 }
 
 /// `sotay server`: serve a built site and the API in production.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-pub fn server(opts: ServerOptions) -> Result<(), String> {
+pub fn server(mut opts: ServerOptions) -> Result<(), String> {
     if !opts.site.join("index.html").exists() {
         return Err(format!(
             "{} is not a built site (no index.html); run sotay build first",
@@ -164,33 +165,7 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
     let rt = runtime()?;
     rt.block_on(async move {
         let store = opts.db.open().await?;
-        let index = opts
-            .index
-            .clone()
-            .unwrap_or_else(|| sotay_generator::search::index::index_dir(&opts.site));
-        let mut app = App::new(store, &opts.site, &index)
-            .map_err(|e| format!("{}: {e}", opts.site.display()))?;
-        // Fewer connections than MAX_CONNECTIONS: a small machine, or a test of the limit.
-        if let Some(n) = std::env::var("SOTAY_MAX_CONNECTIONS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|n| *n > 0)
-        {
-            app.max_connections = n;
-        }
-        if opts.limits.register_by_addr.is_off() {
-            crate::log::log(
-                "warn",
-                "rate limits are off (--no-rate-limits): for load tests only",
-                &[],
-            );
-        }
-        app.limits = opts.limits;
-        if let Some(contact) = &opts.push_contact {
-            app.push = Some(Arc::new(crate::push::PushConfig::new(contact, false)));
-        }
-        app.trusted_proxies = crate::proxy::TrustedProxies::new(opts.trusted_proxies);
-        let app = Arc::new(app);
+        let app = Arc::new(production_app(store, &mut opts)?);
         let started = std::time::Instant::now();
         app.refresh_reports().await.map_err(|e| e.to_string())?;
         crate::log::log(
@@ -207,60 +182,16 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
             shutdown_signal().await;
             let _ = stop.send(());
         });
-        let until_stopped = |mut rx: tokio::sync::watch::Receiver<()>| async move {
-            let _ = rx.changed().await;
-        };
         let cert = match &opts.tls {
             Some(files) => Some(crate::tls::Certificate::load(files.clone())?),
             None => None,
         };
         // Kept for as long as the server runs: dropping it would end the watch.
-        let _watch = match &cert {
-            Some(c) => {
-                reload_on_sighup(c.clone());
-                c.watch()
-                    .map_err(|e| {
-                        crate::log::log(
-                            "warn",
-                            "the certificate will be reloaded on SIGHUP only",
-                            &[("error", &e)],
-                        )
-                    })
-                    .ok()
-            }
-            None => None,
-        };
+        let _watch = cert.as_ref().and_then(watch_certificate);
         if let Some(addr) = opts.http_redirect {
-            let l = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-            let redirect = crate::tls::Redirect {
-                https_port: opts.listen.port(),
-                acme_webroot: opts.acme_webroot.clone(),
-            };
-            crate::log::log("info", "redirecting to HTTPS", &[("addr", &addr)]);
-            tokio::spawn(crate::tls::serve_redirect(
-                l,
-                redirect,
-                until_stopped(stopped.clone()),
-            ));
+            redirect_to_https(addr, &opts, until_stopped(stopped.clone())).await?;
         }
-        let proxies: Vec<String> = app
-            .trusted_proxies
-            .ranges()
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
-        crate::log::log(
-            "info",
-            "listening",
-            &[
-                ("addr", &opts.listen),
-                ("https", &cert.is_some()),
-                ("site", &opts.site.display()),
-                ("trusted_proxies", &proxies.join(",")),
-            ],
-        );
+        log_listening(&app, &opts, cert.is_some());
         match &cert {
             Some(c) => crate::http::serve_tls(app, listener, c, until_stopped(stopped)).await,
             None => serve_http(app, listener, until_stopped(stopped)).await,
@@ -269,6 +200,98 @@ pub fn server(opts: ServerOptions) -> Result<(), String> {
         crate::log::log("info", "stopped", &[]);
         Ok(())
     })
+}
+
+/// The application of `sotay server`: its limits, trusted proxies, Web Push and connection
+/// limit from the options (and `SOTAY_MAX_CONNECTIONS`).
+fn production_app<S: Storage>(store: S, opts: &mut ServerOptions) -> Result<App<S>, String> {
+    let index = opts
+        .index
+        .clone()
+        .unwrap_or_else(|| sotay_generator::search::index::index_dir(&opts.site));
+    let mut app =
+        App::new(store, &opts.site, &index).map_err(|e| format!("{}: {e}", opts.site.display()))?;
+    // Fewer connections than MAX_CONNECTIONS: a small machine, or a test of the limit.
+    if let Some(n) = std::env::var("SOTAY_MAX_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        app = app.with_max_connections(n);
+    }
+    if opts.limits.register_by_addr.is_off() {
+        crate::log::log(
+            "warn",
+            "rate limits are off (--no-rate-limits): for load tests only",
+            &[],
+        );
+    }
+    let push = opts
+        .push_contact
+        .as_deref()
+        .map(|contact| crate::push::PushConfig::new(contact, false));
+    Ok(app
+        .with_limits(std::mem::take(&mut opts.limits))
+        .with_push(push)
+        .with_trusted_proxies(crate::proxy::TrustedProxies::new(std::mem::take(
+            &mut opts.trusted_proxies,
+        ))))
+}
+
+/// Resolves once the stop signal has been sent.
+async fn until_stopped(mut rx: tokio::sync::watch::Receiver<()>) {
+    let _ = rx.changed().await;
+}
+
+/// Reloads the certificate when its files change (and on SIGHUP); the watch, to be kept.
+fn watch_certificate(c: &Arc<crate::tls::Certificate>) -> Option<notify::RecommendedWatcher> {
+    reload_on_sighup(c.clone());
+    c.watch()
+        .map_err(|e| {
+            crate::log::log(
+                "warn",
+                "the certificate will be reloaded on SIGHUP only",
+                &[("error", &e)],
+            )
+        })
+        .ok()
+}
+
+/// Plain HTTP on `addr`, sending browsers to HTTPS (and answering ACME challenges).
+async fn redirect_to_https(
+    addr: SocketAddr,
+    opts: &ServerOptions,
+    stopped: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let l = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let redirect = crate::tls::Redirect {
+        https_port: opts.listen.port(),
+        acme_webroot: opts.acme_webroot.clone(),
+    };
+    crate::log::log("info", "redirecting to HTTPS", &[("addr", &addr)]);
+    tokio::spawn(crate::tls::serve_redirect(l, redirect, stopped));
+    Ok(())
+}
+
+fn log_listening<S: Storage>(app: &App<S>, opts: &ServerOptions, https: bool) {
+    let proxies: Vec<String> = app
+        .trusted_proxies()
+        .ranges()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    crate::log::log(
+        "info",
+        "listening",
+        &[
+            ("addr", &opts.listen),
+            ("https", &https),
+            ("site", &opts.site.display()),
+            ("trusted_proxies", &proxies.join(",")),
+        ],
+    );
 }
 
 /// `systemctl reload` (SIGHUP) reads the certificate again, whatever the file watch saw.
@@ -399,7 +422,7 @@ pub fn create_admin(db: &DbUrl, unit: &str, name: Option<&str>) -> Result<String
 }
 
 /// `sotay notice post`: a notice to `unit`'s members, checked as the API checks one; returns
-/// it as JSON (NOTICE of DESIGN.md).
+/// it as JSON (a `Notice` of `openapi.json`).
 pub fn post_notice(
     db: &DbUrl,
     unit: &str,
@@ -410,14 +433,15 @@ pub fn post_notice(
     use serde_json::json;
     let unit = crate::model::UnitCode::parse(unit)
         .ok_or_else(|| format!("\"{unit}\" is not a unit code"))?;
-    let title = crate::notice_api::clean_title(Some(&json!(title))).map_err(|e| e.message)?;
-    let body = crate::notice_api::clean_body(Some(&json!(body))).map_err(|e| e.message)?;
-    let expires_on = crate::notice_api::clean_expiry(
+    let title =
+        crate::handlers::notices::clean_title(Some(&json!(title))).map_err(|e| e.message)?;
+    let body = crate::handlers::notices::clean_body(Some(&json!(body))).map_err(|e| e.message)?;
+    let expires_on = crate::handlers::notices::clean_expiry(
         expires_on.map(|d| json!(d)).as_ref(),
         crate::model::today_vn(),
     )
     .map_err(|e| e.message)?;
-    let id = crate::notice_api::new_id().map_err(|e| e.message)?;
+    let id = crate::handlers::notices::new_id().map_err(|e| e.message)?;
     runtime()?.block_on(async {
         let store = db.open().await?;
         let notice = store
@@ -494,7 +518,7 @@ pub fn report_usage(
         if let Some(t) = to {
             p.insert("to".to_string(), t.to_string());
         }
-        let (from, to) = crate::report_api::period(&p).map_err(|e| e.message)?;
+        let (from, to) = crate::handlers::reports::period(&p).map_err(|e| e.message)?;
         let r = idx
             .usage(&unit, from, to)
             .ok_or_else(|| format!("no unit {unit} in the roster"))?;

@@ -4,7 +4,7 @@
 //! one, open connections keep theirs. Also the plain-HTTP listener that sends browsers to HTTPS
 //! and answers the ACME HTTP-01 challenges of a renewal (`--http-redirect`, `--acme-webroot`).
 
-use crate::http::{empty, full, Resp};
+use crate::reply::{empty, full, Resp};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -253,7 +253,7 @@ impl Redirect {
             .header(header::LOCATION, format!("https://{host}{port}{rest}"))
             .header(header::CACHE_CONTROL, "no-store")
             .body(empty())
-            .unwrap_or_else(|_| crate::http::internal())
+            .unwrap_or_else(|_| crate::reply::internal())
     }
 
     fn challenge(&self, token: &str, method: &Method) -> Resp {
@@ -275,7 +275,7 @@ impl Redirect {
                 } else {
                     full(body)
                 })
-                .unwrap_or_else(|_| crate::http::internal()),
+                .unwrap_or_else(|_| crate::reply::internal()),
             _ => plain(StatusCode::NOT_FOUND, "Không tìm thấy."),
         }
     }
@@ -294,7 +294,7 @@ pub async fn serve_redirect(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(crate::http::HEADER_TIMEOUT);
+        .header_read_timeout(crate::limits::HEADER_TIMEOUT);
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {

@@ -7,8 +7,9 @@
 
 #![allow(dead_code)]
 
+use sotay_sync_server::app::App;
 pub use sotay_sync_server::client::*;
-use sotay_sync_server::http::{serve, App};
+use sotay_sync_server::http::serve;
 use sotay_sync_server::storage::{Db, DbUrl};
 use sotay_sync_server::storage::{Sqlite, Storage};
 use std::cell::Cell;
@@ -182,7 +183,7 @@ pub fn reimport(s: &Server, units: &str, members: &str) {
         .expect("rt");
     rt.block_on(
         s.app
-            .store
+            .store()
             .import_roster(roster.expect("roster"), 1_700_000_000),
     )
     .expect("import");
@@ -196,7 +197,7 @@ pub fn admin(s: &Server, unit: &str) -> String {
         .build()
         .expect("rt");
     let code = sotay_sync_server::model::UnitCode::parse(unit).expect("unit");
-    rt.block_on(s.app.store.create_admin(
+    rt.block_on(s.app.store().create_admin(
         code,
         sotay_sync_server::auth::hash(&token),
         1_700_000_000,
@@ -310,12 +311,12 @@ fn start_on_with(
         &site,
         &sotay_generator::search::index::index_dir(&site),
     )
-    .expect("app");
+    .expect("app")
+    .with_trusted_proxies(sotay_sync_server::proxy::TrustedProxies::new(trusted))
+    .with_push(push);
     if let Some(l) = limits {
-        app.limits = l;
+        app = app.with_limits(l);
     }
-    app.trusted_proxies = sotay_sync_server::proxy::TrustedProxies::new(trusted);
-    app.push = push.map(Arc::new);
     let app = Arc::new(app);
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -264,6 +264,8 @@ fn on_database(pg: &std::sync::Arc<PgDb>) -> Server {
         .enable_all()
         .build()
         .expect("rt");
-    assert!(!rt.block_on(s.app.store.roster_is_empty()).expect("roster"));
+    assert!(!rt
+        .block_on(s.app.store().roster_is_empty())
+        .expect("roster"));
     s
 }

@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 use serde_json::json;
+use std::time::Duration;
 
 #[test]
 fn static_files_headers_caching_and_compression() {
@@ -658,88 +659,21 @@ fn clients_behind_a_trusted_proxy_are_limited_each_on_their_own() {
     assert_eq!(got, [401, 401, 401, 429, 429]);
 }
 
-/// How a client that sends its whole request before reading saw the answer: the status, or
-/// what went wrong (a reset while sending is what a phone's browser reports as a failure).
-fn send_then_read(
-    addr: std::net::SocketAddr,
-    head: &str,
-    body: &[u8],
-    piece: usize,
-    pause: std::time::Duration,
-) -> Result<u16, String> {
-    use std::io::{Read, Write};
-    let mut c = std::net::TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
-    let t = Some(std::time::Duration::from_secs(30));
-    c.set_read_timeout(t).map_err(|e| e.to_string())?;
-    c.set_write_timeout(t).map_err(|e| e.to_string())?;
-    c.write_all(head.as_bytes())
-        .map_err(|e| format!("sending the head: {e}"))?;
-    for (i, p) in body.chunks(piece.max(1)).enumerate() {
-        c.write_all(p)
-            .map_err(|e| format!("sending the body (at {} bytes): {e}", i * piece))?;
-        if !pause.is_zero() {
-            std::thread::sleep(pause);
-        }
-    }
-    let mut got = Vec::new();
-    c.read_to_end(&mut got)
-        .map_err(|e| format!("reading the answer ({} bytes read): {e}", got.len()))?;
-    let text = String::from_utf8_lossy(&got);
-    text.strip_prefix("HTTP/1.1 ")
-        .and_then(|r| r.get(..3))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("no answer: {text:?}"))
-}
-
 /// An early answer (413 for a body over the limit, 401 before the body is read, 400 for a bad
 /// head, 405 where no body is read) reaches a client that is still sending its body, instead of
 /// a connection reset: the server reads and discards what follows its answer, for a while,
-/// before it closes ("lingering close", as nginx does).
+/// before it closes ("lingering close", as nginx does). The cases and the client are shared
+/// with tests/tls.rs (the same over TLS): `client::early_answers`, `client::send_then_read`.
 #[test]
 fn early_answers_reach_a_client_still_sending() {
     let s = start();
     let t = token(s.addr, "10000001");
-    let mb = vec![b' '; 1024 * 1024];
-    let events = |auth: &str, framing: &str| {
-        format!("POST /api/v1/events HTTP/1.1\r\nhost: x\r\n{auth}content-type: application/json\r\n{framing}\r\n")
-    };
-    let auth = format!("authorization: Bearer {t}\r\n");
-    let length = format!("content-length: {}\r\n", mb.len());
-    // Streamed without a length, the body is cut off at the limit (256 KB): 4 MB, so that
-    // the rest does not fit in the sockets' buffers.
-    let mut chunked = Vec::new();
-    for p in std::iter::repeat_n(&mb, 4).flat_map(|m| m.chunks(16 * 1024)) {
-        chunked.extend_from_slice(format!("{:x}\r\n", p.len()).as_bytes());
-        chunked.extend_from_slice(p);
-        chunked.extend_from_slice(b"\r\n");
-    }
-    chunked.extend_from_slice(b"0\r\n\r\n");
-    let cases: Vec<(&str, String, &[u8], u16)> = vec![
-        ("1 MB to /api/v1/events", events(&auth, &length), &mb, 413),
-        (
-            "4 MB chunked to /api/v1/events",
-            events(&auth, "transfer-encoding: chunked\r\n"),
-            &chunked,
-            413,
-        ),
-        ("1 MB without a token", events("", &length), &mb, 401),
-        (
-            "a bad head, then 1 MB",
-            format!("POST /api/v1/events HTTP/1.1\r\nhost: x\r\nno colon here\r\n{length}\r\n"),
-            &mb,
-            400,
-        ),
-        (
-            "1 MB to a static page",
-            format!("POST / HTTP/1.1\r\nhost: x\r\n{length}\r\n"),
-            &mb,
-            405,
-        ),
-    ];
-    for (name, head, body, want) in &cases {
+    let target = Target::from(s.addr);
+    let cases = early_answers(&t);
+    for c in &cases {
         let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
         for _ in 0..100 {
-            let got = send_then_read(s.addr, head, body, 64 * 1024, std::time::Duration::ZERO);
+            let got = send_then_read(&target, &c.head, &c.body, 64 * 1024, Duration::ZERO);
             *seen
                 .entry(match got {
                     Ok(st) => st.to_string(),
@@ -751,21 +685,24 @@ fn early_answers_reach_a_client_still_sending() {
                 })
                 .or_default() += 1;
         }
-        eprintln!("CASE {name}: {seen:?}");
+        eprintln!("CASE {}: {seen:?}", c.name);
         assert_eq!(
-            seen.get(&want.to_string()),
+            seen.get(&c.status.to_string()),
             Some(&100),
-            "{name}: expected {want} in 100 of 100 tries, saw {seen:?}"
+            "{}: expected {} in 100 of 100 tries, saw {seen:?}",
+            c.name,
+            c.status
         );
     }
-    // A slow sender (a phone: the rest of its body arrives over seconds) gets its answer too.
-    let head = events(&auth, &length);
+    // A slow sender (a phone: the rest of its body arrives over seconds) gets its answer too:
+    // 1 MB with a token to /api/v1/events, over the limit.
+    let slow = &cases[0];
     let got = send_then_read(
-        s.addr,
-        &head,
-        &mb,
+        &target,
+        &slow.head,
+        &slow.body,
         32 * 1024,
-        std::time::Duration::from_millis(30),
+        Duration::from_millis(30),
     );
     assert_eq!(got, Ok(413), "a slow sender");
     // The server is still serving, and nothing was stored.

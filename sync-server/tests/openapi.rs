@@ -1,5 +1,5 @@
 //! Keeps sync-server/openapi.json true: the server serves it; every path and method it
-//! describes is answered, and every API route the server answers is described; the responses
+//! describes is answered, and every route of the server's route table is described; the responses
 //! of a scripted session (search, registration, events, every report with an admin token, and
 //! errors) have a described status and content type and validate against the described
 //! schemas. Response schemas are read strictly: a field the description does not name is an
@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
 
 fn spec() -> Value {
-    serde_json::from_str(sotay_sync_server::api::OPENAPI).expect("openapi.json is JSON")
+    serde_json::from_str(sotay_sync_server::routes::OPENAPI).expect("openapi.json is JSON")
 }
 
 /// Follows `$ref`s (local ones only: the file has no others).
@@ -255,37 +255,6 @@ fn conforms(doc: &Value, method: &str, path_and_query: &str, r: &Reply) {
     }
 }
 
-/// The string literals of Rust source (enough of Rust's syntax for the files read here).
-fn literals(src: &str) -> Vec<String> {
-    let src = src.replace("'\"'", "' '");
-    let b = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i..].starts_with(b"//") {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-        } else if b[i..].starts_with(b"r#\"") {
-            let Some(end) = src[i + 3..].find("\"#") else {
-                break;
-            };
-            out.push(src[i + 3..i + 3 + end].to_string());
-            i += end + 5;
-        } else if b[i] == b'"' {
-            let mut j = i + 1;
-            while j < b.len() && b[j] != b'"' {
-                j += if b[j] == b'\\' { 2 } else { 1 };
-            }
-            out.push(src[i + 1..j.min(b.len())].to_string());
-            i = j + 1;
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
 fn auth_for(doc: &Value, method: &str, path: &str, member: &str, admin: &str) -> Option<String> {
     let sec = operation(doc, method, path)?.get("security")?.as_array()?;
     let scheme = sec.first()?.as_object()?.keys().next()?.clone();
@@ -314,7 +283,7 @@ fn the_description_is_served_and_well_formed() {
     let r = get(s.addr, "/api/v1/openapi.json");
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/json"));
-    assert_eq!(r.body, sotay_sync_server::api::OPENAPI.as_bytes());
+    assert_eq!(r.body, sotay_sync_server::routes::OPENAPI.as_bytes());
     assert!(doc["openapi"]
         .as_str()
         .is_some_and(|v| v.starts_with("3.0")));
@@ -472,52 +441,51 @@ fn described_routes_are_answered_and_answered_routes_are_described() {
             }
         }
     }
-    // Every route name the API's code spells (as a whole path, or as a name under /api/v1/
-    // or /api/v1/reports/) that the server answers must be described.
-    let sources = [
-        include_str!("../src/api.rs"),
-        include_str!("../src/report_api.rs"),
-        include_str!("../src/http.rs"),
-        include_str!("../src/meeting_api.rs"),
-        include_str!("../src/roster_api.rs"),
-        include_str!("../src/notice_api.rs"),
-        include_str!("../src/push.rs"),
-    ];
-    let mut candidates = BTreeSet::new();
-    for lit in sources.iter().flat_map(|src| literals(src)) {
-        if lit.starts_with("/api/") || lit == "/healthz" || lit == "/metrics" {
-            candidates.insert(lit);
-        } else if !lit.is_empty()
-            && lit.len() < 40
-            && lit
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-        {
-            candidates.insert(format!("/api/v1/{lit}"));
-            candidates.insert(format!("/api/v1/reports/{lit}"));
-            candidates.insert(format!("/api/v1/roster/{lit}"));
+    // The route table is what the server answers (routes.rs): each of its routes is described
+    // with the same methods, and each described path is a route of it.
+    let mut routed: BTreeSet<(String, String)> = BTreeSet::new();
+    for route in sotay_sync_server::routes::ROUTES {
+        let path = route.path.replace("{*", "{");
+        if route.described {
+            for (m, _) in route.methods {
+                routed.insert((path.clone(), m.as_str().to_string()));
+            }
+            continue;
         }
-    }
-    assert!(
-        candidates.contains("/api/v1/reports/usage.xlsx") && candidates.len() > 30,
-        "{candidates:?}"
-    );
-    for path in candidates.iter().filter(|p| !paths.contains_key(*p)) {
-        // Reports check the token before the name, and the method before the token.
-        let mut probes = vec![("GET", &admin)];
-        if !path.starts_with("/api/v1/reports/") {
-            probes.push(("POST", &member));
-        }
-        for (method, auth) in probes {
-            let r = send(&s, method, path, Some(auth.as_str()), b"{}");
-            if r.status != 404 || r.json()["error"]["code"] != "not_found" {
+        // A route that is not described only catches names no route has: it answers as its
+        // neighbours do to a name that is not theirs (after the admin's token, for reports).
+        let concrete = path.replace("{name}", "no/such");
+        for (method, auth) in [("GET", &admin), ("POST", &member)] {
+            let r = send(&s, method, &concrete, Some(auth.as_str()), b"{}");
+            let refused = r.status == 405 && method != "GET";
+            if !refused && (r.status != 404 || r.json()["error"]["code"] != "not_found") {
                 problems.push(format!(
-                    "{method} {path}: answered {} but not described",
-                    r.status
+                    "{method} {concrete} ({}): answered {} but not described",
+                    route.path, r.status
                 ));
             }
         }
     }
+    let described: BTreeSet<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            let methods = item.as_object().expect("path item").keys();
+            methods
+                .filter(|m| METHODS.contains(&m.to_uppercase().as_str()))
+                .map(|m| (path.clone(), m.to_uppercase()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (path, method) in routed.difference(&described) {
+        problems.push(format!("{method} {path} is routed but not described"));
+    }
+    for (path, method) in described.difference(&routed) {
+        problems.push(format!("{method} {path} is described but not routed"));
+    }
+    assert!(
+        routed.len() > 30 && routed.contains(&("/api/v1/reports/usage.xlsx".into(), "GET".into())),
+        "{routed:?}"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

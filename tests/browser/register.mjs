@@ -4,7 +4,6 @@
 // limit each answered in Vietnamese with what to do. Usage: node register.mjs SERVER_URL
 import { browser, phone, run, shot, ENGLISH } from "./lib.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function fill(page, card, name, birth, unit) {
   for (const [sel, v] of [["#r-card", card], ["#r-name", name], ["#r-birth", birth], ["#r-unit", unit]]) {

@@ -5,7 +5,6 @@
 // cached 404, and axe-core on five kinds of page. Screenshots go to tests/artifacts/ui-*.png,
 // also at 1280×800. Usage: node ui.mjs SITE_DIR
 import fs from "node:fs";
-import path from "node:path";
 import { createRequire } from "node:module";
 import { serve, browser, phone, run, shot } from "./lib.mjs";
 

@@ -1,10 +1,12 @@
-//! Helpers shared by the end-to-end tests: temporary site roots, and running the Node
-//! scripts in tests/browser that drive Debian's Chromium.
+//! Helpers shared by the end-to-end tests: temporary site roots (with a roster), the `sotay`
+//! binary and its server, and running the Node scripts in tests/browser that drive Debian's
+//! Chromium.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -23,6 +25,115 @@ pub fn sample_copy(extra: &[(&str, &str)]) -> tempfile::TempDir {
         std::fs::write(f, t).expect("write");
     }
     dir
+}
+
+/// Runs the `sotay` binary with `args`.
+pub fn sotay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sotay"))
+        .args(args)
+        .output()
+        .expect("sotay")
+}
+
+/// A site root with members: the sample site (plus `extra` files) built into `out`, and the
+/// roster `units` / `members` (CSV) imported into `db` by `sotay roster import`.
+pub struct RosterSite {
+    pub root: tempfile::TempDir,
+    pub out: PathBuf,
+    /// The database's URL (`sqlite://…/db.sqlite`).
+    pub db: String,
+}
+
+pub fn roster_site(extra: &[(&str, &str)], units: &str, members: &str) -> RosterSite {
+    let root = sample_copy(extra);
+    let out = root.path().join("public");
+    sotay_generator::build(root.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    let (u, m) = (
+        root.path().join("units.csv"),
+        root.path().join("members.csv"),
+    );
+    std::fs::write(&u, units).expect("w");
+    std::fs::write(&m, members).expect("w");
+    let db = format!("sqlite://{}", root.path().join("db.sqlite").display());
+    let path = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let st = sotay(&[
+        "roster",
+        "import",
+        "--units",
+        &path(&u),
+        "--members",
+        &path(&m),
+        "--db",
+        &db,
+    ]);
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    RosterSite { root, out, db }
+}
+
+/// A new admin token for `unit`'s subtree (`sotay admin create`).
+pub fn admin_token(db: &str, unit: &str) -> String {
+    let admin = sotay(&["admin", "create", "--unit", unit, "--db", db]);
+    assert!(
+        admin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&admin.stderr)
+    );
+    String::from_utf8(admin.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string()
+}
+
+/// `sotay server` on a free local port; stopped when dropped.
+pub struct SotayServer {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+}
+
+impl SotayServer {
+    /// Serves the built site `out` from the database `db` (`extra`: more flags), once it
+    /// accepts connections (at most 20 s).
+    pub fn start(out: &Path, db: &str, extra: &[&str]) -> SotayServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_sotay"))
+            .args(["server", "--site"])
+            .arg(out)
+            .args(["--db", db, "--listen", &addr])
+            .args(extra)
+            .env("SOTAY_LOG", "quiet")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server");
+        let server = SotayServer { child, addr };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&server.addr).is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for SotayServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {

@@ -18,12 +18,12 @@
 const VERSION = "__SOTAY_VERSION__";
 const MANIFEST = "__SOTAY_MANIFEST__";
 const BASE = "__SOTAY_BASE__";
-const CACHE = "sotay-v-" + VERSION;
+const CACHE = `sotay-v-${VERSION}`;
 const RUNTIME = "sotay-runtime";
 const PINNED = "sotay-pinned";
-const STATE = BASE + "__sotay/state.json";
-const OFFLINE = BASE + "ngoai-tuyen/";
-const NOT_FOUND = BASE + "404.html";
+const STATE = `${BASE}__sotay/state.json`;
+const OFFLINE = `${BASE}ngoai-tuyen/`;
+const NOT_FOUND = `${BASE}404.html`;
 const NAV_TIMEOUT_MS = 3000;
 const RUNTIME_MAX = 300;
 // A download that receives nothing for this long is given up and tried again.
@@ -59,9 +59,11 @@ function isQuota(e) {
   return e && (e.name === "QuotaExceededError" || e.code === 22 || /quota/i.test(String(e.message || e)));
 }
 
-function HttpError(url, status) {
-  this.message = url + ": HTTP " + status;
-  this.status = status;
+class HttpError extends Error {
+  constructor(url, status) {
+    super(`${url}: HTTP ${status}`);
+    this.status = status;
+  }
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -87,7 +89,8 @@ async function download(url) {
     // The body is decoded: the headers that described it on the wire no longer apply.
     const headers = new Headers(res.headers);
     for (const h of ["content-encoding", "content-length", "transfer-encoding"]) headers.delete(h);
-    return new Response(new Blob(parts, { type: headers.get("content-type") || "" }), { status: res.status, statusText: res.statusText, headers });
+    const body = new Blob(parts, { type: headers.get("content-type") || "" });
+    return new Response(body, { status: res.status, statusText: res.statusText, headers });
   } finally {
     clearTimeout(timer);
   }
@@ -100,8 +103,13 @@ function transient(e) {
 
 async function precache() {
   const started = Date.now();
-  let waiting = false, old = null, total = 0, done = 0;
-  const progress = () => notify({ type: waiting ? "stalled" : "progress", done, total, version: VERSION, update: !!old });
+  let waiting = false;
+  let old = null;
+  let total = 0;
+  let done = 0;
+  const progress = () => notify({
+    type: waiting ? "stalled" : "progress", done, total, version: VERSION, update: !!old,
+  });
   // Retries `get` until it succeeds, the error is not the network's, or the budget is spent;
   // the pages are told when the connection is lost and when it is back.
   async function patiently(get) {
@@ -122,7 +130,9 @@ async function precache() {
   const entries = manifest.entries;
   const cache = await caches.open(CACHE);
   total = entries.length;
-  let downloaded = 0, copied = 0, full = false;
+  let downloaded = 0;
+  let copied = 0;
+  let full = false;
   const missing = [];
   let next = 0;
   async function worker() {
@@ -154,11 +164,15 @@ async function precache() {
   await Promise.all([worker(), worker(), worker(), worker()]);
   const state = { version: VERSION, entries, missing, downloaded, copied, total };
   try {
-    await cache.put(STATE, new Response(JSON.stringify(state), { headers: { "content-type": "application/json" } }));
+    const json = { headers: { "content-type": "application/json" } };
+    await cache.put(STATE, new Response(JSON.stringify(state), json));
   } catch (e) {
     if (!isQuota(e)) throw e;
   }
-  notify({ type: "installed", version: VERSION, total, saved: total - missing.length, missing: missing.length, downloaded, copied });
+  notify({
+    type: "installed", version: VERSION, total, saved: total - missing.length, missing: missing.length,
+    downloaded, copied,
+  });
 }
 
 self.addEventListener("install", (event) => {
@@ -245,17 +259,17 @@ async function saved() {
 async function notSaved(url) {
   const pages = await saved();
   if (pages && !pages.has(url.pathname)) {
-    if (!url.pathname.endsWith("/") && pages.has(url.pathname + "/")) {
-      const page = await lookup(url.origin + url.pathname + "/");
+    if (!url.pathname.endsWith("/") && pages.has(`${url.pathname}/`)) {
+      const page = await lookup(`${url.origin + url.pathname}/`);
       if (page) return page;
     }
     const nf = await lookup(NOT_FOUND);
     if (nf) return new Response(nf.body, { status: 404, statusText: "Not Found", headers: nf.headers });
   }
+  const page = "<!doctype html><meta charset=utf-8><title>Không có mạng</title>"
+    + "<p>Không có mạng và trang này chưa được lưu.";
   return (await lookup(OFFLINE)) ||
-    new Response("<!doctype html><meta charset=utf-8><title>Không có mạng</title><p>Không có mạng và trang này chưa được lưu.", {
-      status: 503, headers: { "content-type": "text/html; charset=utf-8" },
-    });
+    new Response(page, { status: 503, headers: { "content-type": "text/html; charset=utf-8" } });
 }
 
 async function cacheFirst(request) {
@@ -268,37 +282,43 @@ self.addEventListener("fetch", (event) => {
   const req = event.request;
   if (req.method !== "GET") return;
   const url = new URL(req.url);
-  if (url.origin !== self.location.origin || url.pathname.startsWith(BASE + "api/")) return;
+  if (url.origin !== self.location.origin || url.pathname.startsWith(`${BASE}api/`)) return;
   if (req.mode === "navigate") event.respondWith(navigate(event));
   else event.respondWith(cacheFirst(req));
 });
 
-async function status() {
+async function installStatus() {
   const cache = await caches.open(CACHE);
   const st = await cache.match(STATE);
   const state = st ? await st.json() : null;
   const pinned = (await (await caches.open(PINNED)).keys()).length;
-  return { type: "status", version: VERSION, complete: !!state, total: state ? state.total : 0, missing: state ? state.missing.length : 0, pinned };
+  return {
+    type: "status", version: VERSION, complete: !!state, total: state ? state.total : 0,
+    missing: state ? state.missing.length : 0, pinned,
+  };
 }
 
 async function pin(urls) {
   const cache = await caches.open(PINNED);
-  let saved = 0, failed = 0;
+  let stored = 0;
+  let failed = 0;
   for (const url of urls) {
     try {
       const hit = await lookup(url);
       await cache.put(url, hit || await fetch(url, { cache: "no-cache" }));
-      saved++;
-    } catch (e) { failed++; }
+      stored++;
+    } catch (e) {
+      failed++;
+    }
   }
-  return { type: "pinned", saved, failed };
+  return { type: "pinned", saved: stored, failed };
 }
 
 self.addEventListener("message", (event) => {
   const msg = event.data || {};
   const reply = (m) => event.source && event.source.postMessage(m);
   if (msg.type === "skipWaiting") self.skipWaiting();
-  else if (msg.type === "status") event.waitUntil(status().then(reply));
+  else if (msg.type === "status") event.waitUntil(installStatus().then(reply));
   else if (msg.type === "pin") event.waitUntil(pin(msg.urls || []).then(reply));
   else if (msg.type === "flush") event.waitUntil(self.SotayOutbox.flush().catch(() => null));
 });
@@ -306,7 +326,8 @@ self.addEventListener("message", (event) => {
 self.addEventListener("sync", (event) => {
   // Once what waited is sent, the committees' notices are asked for (conditionally).
   if (event.tag === "sotay-outbox") {
-    event.waitUntil(self.SotayOutbox.flush().then((r) => self.SotayOutbox.refreshNotices().catch(() => null).then(() => r)));
+    const outbox = self.SotayOutbox;
+    event.waitUntil(outbox.flush().then((r) => outbox.refreshNotices().catch(() => null).then(() => r)));
   }
 });
 
@@ -315,19 +336,24 @@ self.addEventListener("sync", (event) => {
 // the notice opens offline too. The message is JSON {notice, title, unit}; anything else shows
 // a generic notification (the notices page says the rest).
 function noticeUrl(id) {
-  return self.registration.scope + "thong-bao/" + (id ? "?id=" + encodeURIComponent(id) : "");
+  const query = id ? `?id=${encodeURIComponent(id)}` : "";
+  return `${self.registration.scope}thong-bao/${query}`;
 }
 
 self.addEventListener("push", (event) => {
-  let msg = {};
-  try { msg = event.data ? event.data.json() : {}; } catch (e) { msg = {}; }
+  let msg;
+  try {
+    msg = event.data ? event.data.json() : {};
+  } catch (e) {
+    msg = {};
+  }
   const id = typeof msg.notice === "string" ? msg.notice : "";
   const title = typeof msg.title === "string" && msg.title ? msg.title : "Thông báo mới của cấp ủy";
   const body = typeof msg.unit === "string" && msg.unit ? msg.unit : "Mở sổ tay để xem thông báo.";
   event.waitUntil(Promise.all([
     self.registration.showNotification(title, {
       body,
-      tag: "sotay-notice-" + id,
+      tag: `sotay-notice-${id}`,
       lang: "vi",
       icon: ICON || undefined,
       data: { url: noticeUrl(id) },

@@ -5,81 +5,88 @@
 // secretary or deputy sets the time and place and runs the meeting: the agenda, the attendance
 // list from the roster, then "Kết thúc và ghi nhận", which works with no network (outbox.js
 // keeps the request until the server has answered). The printed packet gets the cell's names.
-(function () {
+(() => {
   "use strict";
-  var Outbox = window.SotayOutbox;
-  var BASE = document.body.getAttribute("data-base") || "/";
+  const Outbox = window.SotayOutbox;
+  const BASE = document.body.getAttribute("data-base") || "/";
   if (!Outbox) return;
 
-  function $(sel, el) { return (el || document).querySelector(sel); }
-  function $$(sel, el) { return Array.prototype.slice.call((el || document).querySelectorAll(sel)); }
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    for (var k in attrs || {}) {
-      if (k === "class") e.className = attrs[k]; else e.setAttribute(k, attrs[k]);
-    }
-    if (text != null) e.textContent = text;
-    return e;
-  }
+  const { $, $$, el } = window.SotayDom;
   function button(text, act, light) {
-    var b = el("button", { type: "button", class: "button" + (light ? " button-light" : ""), "data-act": act }, text);
-    return b;
+    return el("button", { type: "button", class: `button${light ? " button-light" : ""}`, "data-act": act }, text);
   }
   function offline() { return navigator.onLine === false; }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   /** "2026-12-10" -> "10/12/2026" */
-  function viDate(iso) { var p = String(iso).split("-"); return p.length === 3 ? p[2] + "/" + p[1] + "/" + p[0] : iso; }
-  function viMonth(m) { var p = m.split("-"); return "tháng " + parseInt(p[1], 10) + "/" + p[0]; }
-  var DAYS = ["Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy"];
+  function viDate(iso) {
+    const p = String(iso).split("-");
+    return p.length === 3 ? `${p[2]}/${p[1]}/${p[0]}` : iso;
+  }
+  function viMonth(m) { const p = m.split("-"); return `tháng ${parseInt(p[1], 10)}/${p[0]}`; }
+  const DAYS = ["Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy"];
   /** "2026-12-10T19:30" -> "19:30, thứ Năm 10/12/2026" */
   function viStart(s) {
-    var d = new Date(s.slice(0, 10) + "T00:00:00Z");
-    return s.slice(11, 16) + ", " + DAYS[d.getUTCDay()] + " " + viDate(s.slice(0, 10));
+    const d = new Date(`${s.slice(0, 10)}T00:00:00Z`);
+    return `${s.slice(11, 16)}, ${DAYS[d.getUTCDay()]} ${viDate(s.slice(0, 10))}`;
   }
   /** Today in Vietnam, YYYY-MM-DD. */
   function today() {
-    var d = new Date(Date.now() + 7 * 3600 * 1000);
-    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate());
+    const d = new Date(Date.now() + 7 * 3600 * 1000);
+    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
   }
-  function printUrl(month) { return BASE + "ban-in/sinh-hoat-" + month + "/"; }
-  function recordPath(month) { return "api/v1/meetings/" + month; }
+  function printUrl(month) { return `${BASE}ban-in/sinh-hoat-${month}/`; }
+  function recordPath(month) { return `api/v1/meetings/${month}`; }
 
   function api(method, path, token) {
     // Gives up (net.js) rather than hang on a stalled network: what was kept is shown instead.
-    var opts = { method: method, headers: { authorization: "Bearer " + token }, cache: "no-store", credentials: "same-origin" };
+    const opts = {
+      method, headers: { authorization: `Bearer ${token}` }, cache: "no-store", credentials: "same-origin",
+    };
     return (window.SotayNet ? window.SotayNet.request(BASE + path, opts) : fetch(BASE + path, opts))
-      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); });
+      .then((r) => {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      });
   }
 
-  var catalogP = null;
+  let catalogP = null;
   /** The documents of `month`'s material: [{id, url, title, hash}] (the catalog is kept offline). */
   function docsOf(month) {
-    if (!catalogP) catalogP = fetch(BASE + "catalog.json").then(function (r) { return r.json(); }).catch(function () { catalogP = null; return { documents: [] }; });
-    return catalogP.then(function (c) { return c.documents.filter(function (d) { return d.meeting === month; }); });
+    if (!catalogP) {
+      catalogP = fetch(`${BASE}catalog.json`).then((r) => r.json()).catch(() => {
+        catalogP = null;
+        return { documents: [] };
+      });
+    }
+    return catalogP.then((c) => c.documents.filter((d) => d.meeting === month));
   }
 
   // ---- what this phone knows of a month --------------------------------------------
   function state(month) {
-    var key = "PUT " + recordPath(month);
+    const key = `PUT ${recordPath(month)}`;
     return Promise.all([
-      Outbox.get("member"), Outbox.get("token"), Outbox.get("meeting:" + month), Outbox.get("draft:" + month),
-      Outbox.pendingRequest(key), Outbox.get("answer:" + key), Outbox.get("readmark:" + month),
-      Outbox.pendingRequest("PUT " + recordPath(month) + "/schedule"),
-    ]).then(function (v) {
-      return { month: month, member: v[0], token: v[1], server: v[2] || {}, draft: v[3], pending: v[4], answer: v[5], readmark: v[6], pendingSchedule: v[7] };
-    });
+      Outbox.get("member"), Outbox.get("token"), Outbox.get(`meeting:${month}`), Outbox.get(`draft:${month}`),
+      Outbox.pendingRequest(key), Outbox.get(`answer:${key}`), Outbox.get(`readmark:${month}`),
+      Outbox.pendingRequest(`PUT ${recordPath(month)}/schedule`),
+    ]).then(([member, token, server, draft, pending, answer, readmark, pendingSchedule]) => ({
+      month, member, token, server: server || {}, draft, pending, answer, readmark, pendingSchedule,
+    }));
   }
   function isSecretary(m) { return !!m && (m.role === "bi-thu" || m.role === "pho-bi-thu"); }
 
   /** Asks the server for the month's record and schedule (and, for the secretary, the cell's
    *  members); keeps the answers for offline use. Offline, or if it fails, what was kept. */
   function refresh(month) {
-    return Promise.all([Outbox.get("token"), Outbox.get("member")]).then(function (v) {
-      var token = v[0], m = v[1];
+    return Promise.all([Outbox.get("token"), Outbox.get("member")]).then(([token, m]) => {
       if (!token || offline()) return null;
-      var jobs = [api("GET", recordPath(month), token).then(function (a) { a.at = Date.now(); return Outbox.set("meeting:" + month, a); })];
-      if (isSecretary(m)) jobs.push(api("GET", recordPath(month) + "/members", token).then(function (a) { return Outbox.set("roster:" + month, a); }));
-      return Promise.all(jobs).catch(function () { return null; });
+      const jobs = [api("GET", recordPath(month), token).then((a) => {
+        a.at = Date.now();
+        return Outbox.set(`meeting:${month}`, a);
+      })];
+      if (isSecretary(m)) {
+        jobs.push(api("GET", `${recordPath(month)}/members`, token).then((a) => Outbox.set(`roster:${month}`, a)));
+      }
+      return Promise.all(jobs).catch(() => null);
     });
   }
 
@@ -90,76 +97,80 @@
     return null;
   }
   function local(body, s) {
-    var roster = s.roster || {};
-    var members = roster.members ? roster.members.length : (body.present.length + body.excused.length);
-    return { held_on: body.held_on, present: body.present.length, members: members };
+    const roster = s.roster || {};
+    const members = roster.members ? roster.members.length : (body.present.length + body.excused.length);
+    return { held_on: body.held_on, present: body.present.length, members };
   }
   function doneText(m) {
-    return "Chi bộ đã sinh hoạt ngày " + viDate(m.held_on) + ", " + m.present + "/" + m.members + " đảng viên dự";
+    return `Chi bộ đã sinh hoạt ngày ${viDate(m.held_on)}, ${m.present}/${m.members} đảng viên dự`;
   }
 
   // ---- the panel --------------------------------------------------------------------
   function panels() {
-    var out = $$("[data-meeting-panel][data-month]");
+    const out = $$("[data-meeting-panel][data-month]");
     // The section's agenda card (the `meeting` directive) gets a panel too.
-    $$(".meeting-card[data-month]").forEach(function (card) {
+    $$(".meeting-card[data-month]").forEach((card) => {
       if ($("[data-meeting-panel]", card) || card.closest("[data-meeting-panel]")) return;
-      var p = el("div", { class: "meeting-panel", "data-meeting-panel": "", "data-month": card.getAttribute("data-month") });
+      const p = el("div",
+        { class: "meeting-panel", "data-meeting-panel": "", "data-month": card.getAttribute("data-month") });
       card.appendChild(p);
       out.push(p);
     });
-    return out.filter(function (p) { return /^\d{4}-\d{2}$/.test(p.getAttribute("data-month")); });
+    return out.filter((p) => /^\d{4}-\d{2}$/.test(p.getAttribute("data-month")));
   }
 
   function render(panel) {
-    var month = panel.getAttribute("data-month");
-    return Promise.all([state(month), Outbox.get("roster:" + month)]).then(function (v) {
-      var s = v[0];
-      s.roster = v[1];
+    const month = panel.getAttribute("data-month");
+    return Promise.all([state(month), Outbox.get(`roster:${month}`)]).then(([s, roster]) => {
+      s.roster = roster;
       if (panel.getAttribute("data-mode") === "meeting") return;
       panel.textContent = "";
       panel.hidden = false;
       if (!s.member) {
-        panel.appendChild(el("p", { class: "meta" }, "Đăng ký sổ tay để xem lịch sinh hoạt và ghi nhận buổi sinh hoạt của chi bộ."));
+        panel.appendChild(el("p", { class: "meta" },
+          "Đăng ký sổ tay để xem lịch sinh hoạt và ghi nhận buổi sinh hoạt của chi bộ."));
         panel.appendChild(printLink(month));
         return;
       }
-      var sch = s.pendingSchedule ? { starts_at: s.pendingSchedule.body.starts_at, place: s.pendingSchedule.body.place, waiting: true } : s.server.schedule;
-      var line = el("p", { class: "meeting-schedule" });
+      const waiting = s.pendingSchedule && s.pendingSchedule.body;
+      const sch = waiting ? { starts_at: waiting.starts_at, place: waiting.place, waiting: true } : s.server.schedule;
+      const line = el("p", { class: "meeting-schedule" });
       if (sch) {
-        line.appendChild(el("strong", null, "Lịch sinh hoạt " + viMonth(month) + ": "));
-        line.appendChild(document.createTextNode(viStart(sch.starts_at) + ", tại " + sch.place + (sch.waiting ? " (đang chờ gửi)" : "")));
+        line.append(el("strong", null, `Lịch sinh hoạt ${viMonth(month)}: `),
+          `${viStart(sch.starts_at)}, tại ${sch.place}${sch.waiting ? " (đang chờ gửi)" : ""}`);
         panel.appendChild(line);
-        var ics = button("Thêm vào lịch điện thoại", "ics", true);
-        ics.addEventListener("click", function () { downloadIcs(month, sch, s.member); });
+        const ics = button("Thêm vào lịch điện thoại", "ics", true);
+        ics.addEventListener("click", () => { downloadIcs(month, sch, s.member); });
         panel.appendChild(el("p")).appendChild(ics);
       } else {
-        line.textContent = "Chi bộ chưa có lịch sinh hoạt " + viMonth(month) + ".";
+        line.textContent = `Chi bộ chưa có lịch sinh hoạt ${viMonth(month)}.`;
         panel.appendChild(line);
       }
-      var rec = shownRecord(s);
+      const rec = shownRecord(s);
       if (rec) {
-        var done = el("p", { class: "meeting-done", role: "status" }, doneText(rec.meeting) + (rec.waiting ? " (đã lưu trên máy, sẽ gửi khi có mạng)" : "") + ".");
-        panel.appendChild(done);
+        const kept = rec.waiting ? " (đã lưu trên máy, sẽ gửi khi có mạng)" : "";
+        panel.appendChild(el("p", { class: "meeting-done", role: "status" }, `${doneText(rec.meeting)}${kept}.`));
       }
-      if (s.answer && s.answer.error) panel.appendChild(el("p", { class: "meeting-error", role: "alert" }, "Chưa ghi nhận được: " + s.answer.error.message));
+      if (s.answer && s.answer.error) {
+        panel.appendChild(el("p", { class: "meeting-error", role: "alert" },
+          `Chưa ghi nhận được: ${s.answer.error.message}`));
+      }
       if (!rec) {
-        if (s.readmark) panel.appendChild(el("p", { class: "meeting-read" }, "Đồng chí đã đánh dấu đọc tài liệu " + viMonth(month) + "."));
-        else {
-          var read = button("Tôi đã đọc tài liệu tháng này", "read", true);
-          read.addEventListener("click", function () { markRead(month, panel); });
+        if (s.readmark) {
+          panel.appendChild(el("p", { class: "meeting-read" }, `Đồng chí đã đánh dấu đọc tài liệu ${viMonth(month)}.`));
+        } else {
+          const read = button("Tôi đã đọc tài liệu tháng này", "read", true);
+          read.addEventListener("click", () => { markRead(month, panel); });
           panel.appendChild(el("p")).appendChild(read);
         }
       }
       if (isSecretary(s.member)) {
-        var tools = el("p", { class: "meeting-tools" });
-        var start = button(rec ? "Sửa kết quả sinh hoạt" : "Bắt đầu sinh hoạt", "start");
-        start.addEventListener("click", function () { meeting(panel, month); });
-        var plan = button(sch ? "Đổi lịch sinh hoạt" : "Đặt lịch sinh hoạt", "schedule", true);
-        plan.addEventListener("click", function () { scheduleForm(panel, month, sch); });
-        tools.appendChild(start);
-        tools.appendChild(document.createTextNode(" "));
-        tools.appendChild(plan);
+        const tools = el("p", { class: "meeting-tools" });
+        const start = button(rec ? "Sửa kết quả sinh hoạt" : "Bắt đầu sinh hoạt", "start");
+        start.addEventListener("click", () => { meeting(panel, month); });
+        const plan = button(sch ? "Đổi lịch sinh hoạt" : "Đặt lịch sinh hoạt", "schedule", true);
+        plan.addEventListener("click", () => { scheduleForm(panel, month, sch); });
+        tools.append(start, " ", plan);
         panel.appendChild(tools);
       }
       panel.appendChild(printLink(month));
@@ -167,79 +178,83 @@
   }
 
   function printLink(month) {
-    var p = el("p", { class: "meeting-print" });
-    p.appendChild(el("a", { href: printUrl(month) }, "Bản in tài liệu và danh sách điểm danh (khổ A4, chữ lớn)"));
-    return p;
+    return el("p", { class: "meeting-print" },
+      el("a", { href: printUrl(month) }, "Bản in tài liệu và danh sách điểm danh (khổ A4, chữ lớn)"));
   }
 
   function renderAll() { return Promise.all(panels().map(render)); }
 
   // ---- members: the material read before the meeting --------------------------------
   function markRead(month, panel) {
-    docsOf(month).then(function (docs) {
-      var app = window.SotayApp;
-      return Promise.all(docs.map(function (d) { return app ? app.queue({ type: "read", doc: d.id, version: d.hash }) : Outbox.add({ type: "read", doc: d.id, version: d.hash }); }));
-    }).then(function () { return Outbox.set("readmark:" + month, Date.now()); }).then(function () { return render(panel); });
+    docsOf(month).then((docs) => {
+      const app = window.SotayApp;
+      return Promise.all(docs.map((d) => {
+        const ev = { type: "read", doc: d.id, version: d.hash };
+        return app ? app.queue(ev) : Outbox.add(ev);
+      }));
+    }).then(() => Outbox.set(`readmark:${month}`, Date.now())).then(() => render(panel));
   }
 
   // ---- the calendar file ------------------------------------------------------------
-  function icsText(s) { return String(s).replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r?\n/g, "\\n"); }
+  function icsText(s) {
+    return String(s).replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r?\n/g, "\\n");
+  }
   function icsTime(ms) { return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, ""); }
   function downloadIcs(month, sch, member) {
     // starts_at is Vietnam's time (UTC+7); the file says it in UTC, which every calendar reads.
-    var start = Date.parse(sch.starts_at + ":00+07:00");
-    var lines = [
-      "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//sotay//So tay dang vien//VI", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+    const start = Date.parse(`${sch.starts_at}:00+07:00`);
+    const home = printUrl(month).replace(/ban-in\/sinh-hoat-.*$/, "");
+    const lines = [
+      "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//sotay//So tay dang vien//VI", "CALSCALE:GREGORIAN",
+      "METHOD:PUBLISH",
       "BEGIN:VEVENT",
-      "UID:sinh-hoat-" + (member.unit_code || "chi-bo") + "-" + month + "@sotay",
-      "DTSTAMP:" + icsTime(Date.now()),
-      "DTSTART:" + icsTime(start),
-      "DTEND:" + icsTime(start + 2 * 3600 * 1000),
-      "SUMMARY:" + icsText("Sinh hoạt chi bộ " + viMonth(month)),
-      "LOCATION:" + icsText(sch.place),
-      "DESCRIPTION:" + icsText("Tài liệu sinh hoạt: " + location.origin + printUrl(month).replace(/ban-in\/sinh-hoat-.*$/, "")),
-      "BEGIN:VALARM", "TRIGGER:-PT1H", "ACTION:DISPLAY", "DESCRIPTION:" + icsText("Sinh hoạt chi bộ " + viMonth(month)), "END:VALARM",
+      `UID:sinh-hoat-${member.unit_code || "chi-bo"}-${month}@sotay`,
+      `DTSTAMP:${icsTime(Date.now())}`,
+      `DTSTART:${icsTime(start)}`,
+      `DTEND:${icsTime(start + 2 * 3600 * 1000)}`,
+      `SUMMARY:${icsText(`Sinh hoạt chi bộ ${viMonth(month)}`)}`,
+      `LOCATION:${icsText(sch.place)}`,
+      `DESCRIPTION:${icsText(`Tài liệu sinh hoạt: ${location.origin}${home}`)}`,
+      "BEGIN:VALARM", "TRIGGER:-PT1H", "ACTION:DISPLAY", `DESCRIPTION:${icsText(`Sinh hoạt chi bộ ${viMonth(month)}`)}`,
+      "END:VALARM",
       "END:VEVENT", "END:VCALENDAR", "",
     ];
-    var a = el("a", { href: URL.createObjectURL(new Blob([lines.join("\r\n")], { type: "text/calendar;charset=utf-8" })), download: "sinh-hoat-chi-bo-" + month + ".ics" });
+    const file = new Blob([lines.join("\r\n")], { type: "text/calendar;charset=utf-8" });
+    const a = el("a", { href: URL.createObjectURL(file), download: `sinh-hoat-chi-bo-${month}.ics` });
     document.body.appendChild(a);
     a.click();
-    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
   }
 
   // ---- the secretary: schedule ------------------------------------------------------
   function send(method, path, body) {
-    return Outbox.request(method, path, body).then(function () {
-      var app = window.SotayApp;
+    return Outbox.request(method, path, body).then(() => {
+      const app = window.SotayApp;
       return app && !offline() ? app.flush() : null;
     });
   }
   function scheduleForm(panel, month, sch) {
     panel.setAttribute("data-mode", "meeting");
     panel.textContent = "";
-    var f = el("form", { class: "meeting-schedule-form" });
-    f.appendChild(el("h2", null, "Lịch sinh hoạt " + viMonth(month)));
-    var first = month + "-01T00:00", last = month + "-" + pad(new Date(Date.UTC(+month.slice(0, 4), +month.slice(5, 7), 0)).getUTCDate()) + "T23:59";
-    var l1 = el("label", null, "Thời gian ");
-    var t = el("input", { type: "datetime-local", name: "starts_at", required: "", min: first, max: last });
-    t.value = sch ? sch.starts_at : month + "-" + (today().slice(0, 7) === month ? today().slice(8) : "01") + "T08:00";
-    l1.appendChild(t);
-    var l2 = el("label", null, "Địa điểm ");
-    var p = el("input", { type: "text", name: "place", required: "", maxlength: "200", autocomplete: "off" });
+    const f = el("form", { class: "meeting-schedule-form" });
+    f.appendChild(el("h2", null, `Lịch sinh hoạt ${viMonth(month)}`));
+    const first = `${month}-01T00:00`;
+    const last = `${month}-${pad(new Date(Date.UTC(+month.slice(0, 4), +month.slice(5, 7), 0)).getUTCDate())}T23:59`;
+    const t = el("input", { type: "datetime-local", name: "starts_at", required: "", min: first, max: last });
+    t.value = sch ? sch.starts_at : `${month}-${today().slice(0, 7) === month ? today().slice(8) : "01"}T08:00`;
+    const p = el("input", { type: "text", name: "place", required: "", maxlength: "200", autocomplete: "off" });
     p.value = sch ? sch.place : "";
-    l2.appendChild(p);
-    f.appendChild(el("p")).appendChild(l1);
-    f.appendChild(el("p")).appendChild(l2);
-    var ok = el("button", { type: "submit", class: "button" }, "Lưu lịch");
-    var cancel = button("Để sau", "cancel", true);
-    var row = el("p");
-    row.appendChild(ok); row.appendChild(document.createTextNode(" ")); row.appendChild(cancel);
-    f.appendChild(row);
+    const cancel = button("Để sau", "cancel", true);
+    f.append(
+      el("p", null, el("label", null, "Thời gian ", t)),
+      el("p", null, el("label", null, "Địa điểm ", p)),
+      el("p", null, el("button", { type: "submit", class: "button" }, "Lưu lịch"), " ", cancel));
     panel.appendChild(f);
-    cancel.addEventListener("click", function () { panel.removeAttribute("data-mode"); render(panel); });
-    f.addEventListener("submit", function (e) {
+    cancel.addEventListener("click", () => { panel.removeAttribute("data-mode"); render(panel); });
+    f.addEventListener("submit", (e) => {
       e.preventDefault();
-      send("PUT", recordPath(month) + "/schedule", { starts_at: t.value.slice(0, 16), place: p.value.trim() }).then(function () {
+      const body = { starts_at: t.value.slice(0, 16), place: p.value.trim() };
+      send("PUT", `${recordPath(month)}/schedule`, body).then(() => {
         panel.removeAttribute("data-mode");
         return refresh(month);
       }).then(renderAll);
@@ -247,162 +262,165 @@
   }
 
   // ---- the secretary: the meeting itself --------------------------------------------
-  var CHOICES = [["p", "Có mặt"], ["e", "Vắng có lý do"], ["a", "Vắng"]];
+  const CHOICES = [["p", "Có mặt"], ["e", "Vắng có lý do"], ["a", "Vắng"]];
   function meeting(panel, month) {
     panel.setAttribute("data-mode", "meeting");
-    Promise.all([state(month), Outbox.get("roster:" + month), docsOf(month)]).then(function (v) {
-      var s = v[0], roster = v[1], docs = v[2];
-      var d = s.draft || {};
-      var att = d.att || {};
-      var rec = s.server.meeting;
+    Promise.all([state(month), Outbox.get(`roster:${month}`), docsOf(month)]).then(([s, roster, docs]) => {
+      const d = s.draft || {};
+      const att = d.att || {};
+      const rec = s.server.meeting;
       if (!d.att && rec && rec.present_cards) {
-        rec.present_cards.forEach(function (c) { att[c] = "p"; });
-        (rec.excused_cards || []).forEach(function (c) { att[c] = "e"; });
+        rec.present_cards.forEach((c) => { att[c] = "p"; });
+        (rec.excused_cards || []).forEach((c) => { att[c] = "e"; });
       }
       panel.textContent = "";
-      var box = el("div", { class: "meeting-run" });
-      box.appendChild(el("h2", null, "Sinh hoạt chi bộ " + viMonth(month)));
-      if (offline()) box.appendChild(el("p", { class: "meeting-offline", role: "status" }, "Máy đang không có mạng. Đồng chí vẫn điểm danh và ghi nhận được: kết quả được lưu trên máy và tự gửi khi có mạng."));
+      const box = el("div", { class: "meeting-run" });
+      box.appendChild(el("h2", null, `Sinh hoạt chi bộ ${viMonth(month)}`));
+      if (offline()) {
+        box.appendChild(el("p", { class: "meeting-offline", role: "status" }, "Máy đang không có mạng. Đồng chí vẫn "
+          + "điểm danh và ghi nhận được: kết quả được lưu trên máy và tự gửi khi có mạng."));
+      }
       box.appendChild(el("h3", null, "1. Chương trình"));
-      var ol = el("ol", { class: "meeting-agenda" });
-      docs.forEach(function (x) { ol.appendChild(el("li")).appendChild(el("a", { href: x.url }, x.title)); });
+      const ol = el("ol", { class: "meeting-agenda" });
+      docs.forEach((x) => { ol.appendChild(el("li", null, el("a", { href: x.url }, x.title))); });
       if (!docs.length) ol.appendChild(el("li", null, "Tài liệu tháng này chưa có trong sổ tay."));
       box.appendChild(ol);
       box.appendChild(el("h3", null, "2. Điểm danh"));
       if (!roster || !roster.members) {
-        box.appendChild(el("p", { class: "meeting-error" }, "Chưa có danh sách đảng viên của chi bộ trên máy này. Hãy mở trang này một lần khi có mạng."));
+        box.appendChild(el("p", { class: "meeting-error" },
+          "Chưa có danh sách đảng viên của chi bộ trên máy này. Hãy mở trang này một lần khi có mạng."));
       }
-      var members = (roster && roster.members) || [];
-      var count = el("p", { class: "meeting-count", "aria-live": "polite" });
+      const members = (roster && roster.members) || [];
+      const count = el("p", { class: "meeting-count", "aria-live": "polite" });
       box.appendChild(count);
-      var all = button("Tất cả có mặt", "all", true);
+      const all = button("Tất cả có mặt", "all", true);
       box.appendChild(el("p")).appendChild(all);
-      var list = el("ul", { class: "attendance" });
-      members.forEach(function (m, i) {
-        var li = el("li", { "data-card": m.card_number });
-        var who = el("span", { class: "attendance-name" }, m.full_name);
-        li.appendChild(who);
-        var notes = [];
+      const list = el("ul", { class: "attendance" });
+      members.forEach((m, i) => {
+        const li = el("li", { "data-card": m.card_number }, el("span", { class: "attendance-name" }, m.full_name));
+        const notes = [];
         if (m.read) notes.push("đã đọc tài liệu");
         if (!m.smartphone) notes.push("không dùng điện thoại thông minh");
         else if (!m.registered) notes.push("chưa đăng ký sổ tay");
         if (m.status === "mien-sinh-hoat") notes.push("miễn sinh hoạt");
-        if (notes.length) li.appendChild(el("span", { class: "meta attendance-notes" }, " (" + notes.join("; ") + ")"));
-        var g = el("span", { class: "attendance-choice", role: "radiogroup", "aria-label": m.full_name });
-        var cur = att[m.card_number] || (m.status === "mien-sinh-hoat" ? "e" : "a");
+        if (notes.length) li.appendChild(el("span", { class: "meta attendance-notes" }, ` (${notes.join("; ")})`));
+        const g = el("span", { class: "attendance-choice", role: "radiogroup", "aria-label": m.full_name });
+        const cur = att[m.card_number] || (m.status === "mien-sinh-hoat" ? "e" : "a");
         att[m.card_number] = cur;
-        CHOICES.forEach(function (c) {
-          var lab = el("label");
-          var r = el("input", { type: "radio", name: "att-" + i, value: c[0] });
+        CHOICES.forEach((c) => {
+          const r = el("input", { type: "radio", name: `att-${i}`, value: c[0] });
           r.checked = cur === c[0];
-          r.addEventListener("change", function () { att[m.card_number] = c[0]; save(); });
-          lab.appendChild(r);
-          lab.appendChild(document.createTextNode(" " + c[1]));
-          g.appendChild(lab);
+          r.addEventListener("change", () => {
+            att[m.card_number] = c[0];
+            save();
+          });
+          g.appendChild(el("label", null, r, ` ${c[1]}`));
         });
         li.appendChild(g);
         list.appendChild(li);
       });
       box.appendChild(list);
-      all.addEventListener("click", function () {
-        members.forEach(function (m) { if (att[m.card_number] === "a") att[m.card_number] = "p"; });
-        $$("li[data-card]", list).forEach(function (li) {
-          var c = att[li.getAttribute("data-card")];
-          $$("input", li).forEach(function (r) { r.checked = r.value === c; });
+      all.addEventListener("click", () => {
+        members.forEach((m) => { if (att[m.card_number] === "a") att[m.card_number] = "p"; });
+        $$("li[data-card]", list).forEach((li) => {
+          const c = att[li.getAttribute("data-card")];
+          $$("input", li).forEach((r) => { r.checked = r.value === c; });
         });
         save();
       });
       box.appendChild(el("h3", null, "3. Kết thúc"));
-      var held = el("input", { type: "date", name: "held_on", required: "", min: month + "-01", max: today() });
+      const held = el("input", { type: "date", name: "held_on", required: "", min: `${month}-01`, max: today() });
       held.value = d.held_on || (today().slice(0, 7) === month ? today() : (rec && rec.held_on) || "");
-      var place = el("input", { type: "text", name: "place", maxlength: "200" });
-      place.value = d.place != null ? d.place : ((s.server.schedule && s.server.schedule.place) || (rec && rec.place) || "");
-      var l1 = el("label", null, "Ngày sinh hoạt "); l1.appendChild(held);
-      var l2 = el("label", null, "Địa điểm "); l2.appendChild(place);
-      box.appendChild(el("p")).appendChild(l1);
-      box.appendChild(el("p")).appendChild(l2);
+      const place = el("input", { type: "text", name: "place", maxlength: "200" });
+      const planned = (s.server.schedule && s.server.schedule.place) || (rec && rec.place) || "";
+      place.value = d.place != null ? d.place : planned;
+      box.append(
+        el("p", null, el("label", null, "Ngày sinh hoạt ", held)),
+        el("p", null, el("label", null, "Địa điểm ", place)));
       held.addEventListener("change", save);
       place.addEventListener("input", save);
-      var finish = button("Kết thúc và ghi nhận", "finish");
-      var later = button("Để sau", "cancel", true);
-      var row = el("p");
-      row.appendChild(finish); row.appendChild(document.createTextNode(" ")); row.appendChild(later);
-      box.appendChild(row);
-      var out = el("p", { class: "meeting-result", role: "status" });
+      const finish = button("Kết thúc và ghi nhận", "finish");
+      const later = button("Để sau", "cancel", true);
+      box.appendChild(el("p", null, finish, " ", later));
+      const out = el("p", { class: "meeting-result", role: "status" });
       box.appendChild(out);
       panel.appendChild(box);
       function tally() {
-        var n = { p: 0, e: 0, a: 0 };
-        members.forEach(function (m) { n[att[m.card_number]]++; });
-        count.textContent = "Có mặt " + n.p + "/" + members.length + " · Vắng có lý do " + n.e + " · Vắng " + n.a;
+        const n = { p: 0, e: 0, a: 0 };
+        members.forEach((m) => { n[att[m.card_number]]++; });
+        count.textContent = `Có mặt ${n.p}/${members.length} · Vắng có lý do ${n.e} · Vắng ${n.a}`;
       }
       function save() {
         tally();
-        return Outbox.set("draft:" + month, { att: att, held_on: held.value, place: place.value });
+        return Outbox.set(`draft:${month}`, { att, held_on: held.value, place: place.value });
       }
       tally();
-      later.addEventListener("click", function () { panel.removeAttribute("data-mode"); render(panel); });
-      finish.addEventListener("click", function () {
-        if (!held.value) { out.textContent = "Vui lòng chọn ngày sinh hoạt."; return; }
-        if (!members.length) { out.textContent = "Chưa có danh sách đảng viên để điểm danh."; return; }
-        var body = { held_on: held.value, place: place.value.trim() || null, present: [], excused: [], docs: docs.map(function (x) { return x.id; }) };
-        members.forEach(function (m) {
+      later.addEventListener("click", () => { panel.removeAttribute("data-mode"); render(panel); });
+      finish.addEventListener("click", () => {
+        if (!held.value) {
+          out.textContent = "Vui lòng chọn ngày sinh hoạt.";
+          return;
+        }
+        if (!members.length) {
+          out.textContent = "Chưa có danh sách đảng viên để điểm danh.";
+          return;
+        }
+        const body = {
+          held_on: held.value, place: place.value.trim() || null, present: [], excused: [], docs: docs.map((x) => x.id),
+        };
+        members.forEach((m) => {
           if (att[m.card_number] === "p") body.present.push(m.card_number);
           else if (att[m.card_number] === "e") body.excused.push(m.card_number);
         });
-        var key = "PUT " + recordPath(month);
-        Outbox.del("answer:" + key).then(function () { return save(); }).then(function () {
-          return send("PUT", recordPath(month), body);
-        }).then(function () {
+        const key = `PUT ${recordPath(month)}`;
+        Outbox.del(`answer:${key}`).then(() => save()).then(() => send("PUT", recordPath(month), body)).then(() => {
           panel.removeAttribute("data-mode");
           return Outbox.pendingRequest(key);
-        }).then(function (waiting) {
-          return (waiting ? Promise.resolve() : refresh(month)).then(function () { return renderAll(); }).then(function () {
-            var st = $(".app-status");
-            if (st) {
-              st.textContent = waiting ? "Đã lưu kết quả sinh hoạt trên máy; sẽ tự gửi khi có mạng." : "Đã ghi nhận buổi sinh hoạt của chi bộ.";
-              st.hidden = false;
-            }
-          });
-        });
+        }).then((waiting) => (waiting ? Promise.resolve() : refresh(month)).then(() => renderAll()).then(() => {
+          const st = $(".app-status");
+          if (st) {
+            st.textContent = waiting
+              ? "Đã lưu kết quả sinh hoạt trên máy; sẽ tự gửi khi có mạng."
+              : "Đã ghi nhận buổi sinh hoạt của chi bộ.";
+            st.hidden = false;
+          }
+        }));
       });
     });
   }
 
   // ---- the printed packet -----------------------------------------------------------
   function packet() {
-    var p = $("[data-packet][data-month]");
+    const p = $("[data-packet][data-month]");
     if (!p) return;
-    var month = p.getAttribute("data-month");
-    var btn = $("[data-print]", p);
-    if (btn) { btn.hidden = false; btn.addEventListener("click", function () { window.print(); }); }
-    refresh(month).then(function () {
-      return Promise.all([Outbox.get("roster:" + month), Outbox.get("meeting:" + month)]);
-    }).then(function (v) {
-      var roster = v[0], known = v[1] || {};
+    const month = p.getAttribute("data-month");
+    const btn = $("[data-print]", p);
+    if (btn) { btn.hidden = false; btn.addEventListener("click", () => { window.print(); }); }
+    const kept = () => Promise.all([Outbox.get(`roster:${month}`), Outbox.get(`meeting:${month}`)]);
+    refresh(month).then(kept).then(([roster, meetingKept]) => {
+      const known = meetingKept || {};
       if (roster && roster.cell) $("[data-packet-cell]", p).textContent = roster.cell.name;
       if (known.schedule) {
         $("[data-packet-when]", p).textContent = viStart(known.schedule.starts_at);
         $("[data-packet-where]", p).textContent = known.schedule.place;
       }
-      var body = $("[data-sheet]", p);
+      const body = $("[data-sheet]", p);
       if (!roster || !roster.members || !body) return;
       body.textContent = "";
-      roster.members.forEach(function (m, i) {
-        var tr = body.insertRow();
-        [String(i + 1), m.full_name, "", "", "", ""].forEach(function (t) { tr.appendChild(el("td", null, t)); });
+      roster.members.forEach((m, i) => {
+        const tr = body.insertRow();
+        [String(i + 1), m.full_name, "", "", "", ""].forEach((t) => { tr.appendChild(el("td", null, t)); });
       });
       $("[data-sheet-total]", p).textContent = String(roster.members.length);
     });
   }
 
-  renderAll().then(function () { return Promise.all(panels().map(function (x) { return refresh(x.getAttribute("data-month")); })); }).then(renderAll);
+  const refreshAll = () => Promise.all(panels().map((x) => refresh(x.getAttribute("data-month"))));
+  renderAll().then(refreshAll).then(renderAll);
   packet();
-  window.addEventListener("online", function () {
-    var app = window.SotayApp;
-    (app ? app.flush() : Promise.resolve()).then(function () {
-      return Promise.all(panels().map(function (x) { return refresh(x.getAttribute("data-month")); }));
-    }).then(renderAll);
+  window.addEventListener("online", () => {
+    const app = window.SotayApp;
+    (app ? app.flush() : Promise.resolve()).then(refreshAll).then(renderAll);
   });
-  window.SotayMeeting = { render: renderAll, refresh: refresh };
+  window.SotayMeeting = { render: renderAll, refresh };
 })();

@@ -1,63 +1,69 @@
 // Requests to the server that never hang on a bad network: `SotayNet.request` gives up when
 // no answer begins, or no part of it arrives, for WAIT_MS; `SotayNet.offerRetry` says so in
 // Vietnamese next to a "Thử lại" button. Used by search, the dashboard and registration.
-(function (g) {
+(() => {
   "use strict";
-  var WAIT_MS = 20000;
+  const WAIT_MS = 20000;
 
   /** A request that failed for the network's sake (not an answer from the server). */
-  function NetError(kind) {
-    this.name = "NetError";
-    this.kind = kind;
-    this.message = kind === "timeout"
-      ? "Máy chủ không trả lời: mạng chậm hoặc mất kết nối."
-      : "Không kết nối được với máy chủ: kiểm tra kết nối mạng.";
+  class NetError extends Error {
+    constructor(kind) {
+      super(kind === "timeout"
+        ? "Máy chủ không trả lời: mạng chậm hoặc mất kết nối."
+        : "Không kết nối được với máy chủ: kiểm tra kết nối mạng.");
+      this.name = "NetError";
+      this.kind = kind;
+    }
   }
 
   /** fetch(url, opts), with the whole body read: resolves to a Response, or rejects with a
    *  NetError when nothing arrives for WAIT_MS (before the answer or between its parts) or the
    *  connection fails. */
-  function request(url, opts) {
-    var ctl = new AbortController(), timer = null, timedOut = false;
-    function arm() {
+  async function request(url, opts) {
+    const ctl = new AbortController();
+    let timer = null;
+    let timedOut = false;
+    const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(function () { timedOut = true; ctl.abort(); }, WAIT_MS);
-    }
-    function fail() { throw new NetError(timedOut ? "timeout" : "network"); }
-    opts = Object.assign({}, opts || {}, { signal: ctl.signal });
+      timer = setTimeout(() => {
+        timedOut = true;
+        ctl.abort();
+      }, WAIT_MS);
+    };
     arm();
-    return fetch(url, opts).then(function (res) {
-      var reader = res.body ? res.body.getReader() : null, parts = [];
-      function more() {
-        if (!reader) return null;
+    try {
+      const res = await fetch(url, { ...opts, signal: ctl.signal });
+      const reader = res.body ? res.body.getReader() : null;
+      const parts = [];
+      while (reader) {
         arm();
-        return reader.read().then(function (r) {
-          if (r.done) return null;
-          parts.push(r.value);
-          return more();
-        });
+        const part = await reader.read();
+        if (part.done) break;
+        parts.push(part.value);
       }
-      return Promise.resolve(more()).then(function () {
-        clearTimeout(timer);
-        var headers = new Headers(res.headers);
-        ["content-encoding", "content-length", "transfer-encoding"].forEach(function (h) { headers.delete(h); });
-        var empty = res.status === 204 || res.status === 304;
-        return new Response(empty ? null : new Blob(parts), { status: res.status, statusText: res.statusText, headers: headers });
-      }, fail);
-    }, fail).catch(function (e) {
+      const headers = new Headers(res.headers);
+      for (const h of ["content-encoding", "content-length", "transfer-encoding"]) headers.delete(h);
+      const empty = res.status === 204 || res.status === 304;
+      return new Response(empty ? null : new Blob(parts), {
+        status: res.status,
+        statusText: res.statusText,
+        headers,
+      });
+    } catch (e) {
+      throw new NetError(timedOut ? "timeout" : "network");
+    } finally {
       clearTimeout(timer);
-      throw e;
-    });
+    }
   }
 
   /** Shows `message` in `el` with a "Thử lại" button; `retry` runs when it is pressed. */
   function offerRetry(el, message, retry) {
-    el.textContent = message + " ";
-    var b = document.createElement("button");
+    el.textContent = `${message} `;
+    const b = document.createElement("button");
     b.type = "button";
     b.className = "button retry";
     b.textContent = "Thử lại";
-    b.addEventListener("click", function () {
+    b.addEventListener("click", () => {
       el.textContent = "Đang thử lại…";
       retry();
     });
@@ -65,5 +71,5 @@
     el.hidden = false;
   }
 
-  g.SotayNet = { request: request, offerRetry: offerRetry, NetError: NetError, WAIT_MS: WAIT_MS };
-})(window);
+  window.SotayNet = { request, offerRetry, NetError, WAIT_MS };
+})();

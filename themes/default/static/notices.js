@@ -9,33 +9,25 @@
 // line, with links made only of the handbook's own paths and addresses. Where the server has
 // Web Push on and the phone allows it, the notices page offers to show new notices as the
 // phone's notifications (the service worker shows them and opens the notice when tapped).
-(function () {
+(() => {
   "use strict";
-  var Outbox = window.SotayOutbox;
-  var BASE = document.body.getAttribute("data-base") || "/";
+  const Outbox = window.SotayOutbox;
+  const BASE = document.body.getAttribute("data-base") || "/";
   if (!Outbox) return;
 
-  function $(sel, el) { return (el || document).querySelector(sel); }
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    for (var k in attrs || {}) {
-      if (k === "class") e.className = attrs[k]; else e.setAttribute(k, attrs[k]);
-    }
-    if (text != null) e.textContent = text;
-    return e;
-  }
+  const { $, $$, el } = window.SotayDom;
   function offline() { return navigator.onLine === false; }
   /** "2026-12-10T08:30:00+07:00" -> "08:30 10/12/2026" (Vietnam's time, as the server writes it). */
   function viTime(s) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(s || "");
-    return m ? m[4] + ":" + m[5] + " " + m[3] + "/" + m[2] + "/" + m[1] : s || "";
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(s || "");
+    return m ? `${m[4]}:${m[5]} ${m[3]}/${m[2]}/${m[1]}` : s || "";
   }
   function viDate(s) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s || "");
-    return m ? m[3] + "/" + m[2] + "/" + m[1] : s || "";
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s || "");
+    return m ? `${m[3]}/${m[2]}/${m[1]}` : s || "";
   }
   function today() {
-    var d = new Date(Date.now() + 7 * 3600 * 1000);
+    const d = new Date(Date.now() + 7 * 3600 * 1000);
     return d.toISOString().slice(0, 10);
   }
 
@@ -43,24 +35,25 @@
   /** {list, read: {id: true}} — the notices kept, and those opened on this phone (also before
    *  the server has heard of it). A notice past its last day is not listed. */
   function state() {
-    return Promise.all([Outbox.get("notices"), Outbox.get("notices_read"), Outbox.get("token"), Outbox.get("registration")]).then(function (v) {
-      var kept = v[0] || {}, read = v[1] || {};
-      var day = today();
-      var list = (kept.list || []).filter(function (n) { return !n.expires_on || n.expires_on >= day; });
-      return { list: list, read: read, checked: kept.checked || 0, registered: !!(v[2] || v[3]) };
+    const keys = ["notices", "notices_read", "token", "registration"];
+    return Promise.all(keys.map(Outbox.get)).then(([kept, read, token, registration]) => {
+      const day = today();
+      const shown = ((kept && kept.list) || []).filter((n) => !n.expires_on || n.expires_on >= day);
+      const checked = (kept && kept.checked) || 0;
+      return { list: shown, read: read || {}, checked, registered: !!(token || registration) };
     });
   }
   function isRead(st, n) { return !!(n.read || st.read[n.id]); }
-  function unread(st) { return st.list.filter(function (n) { return !isRead(st, n); }).length; }
+  function unread(st) { return st.list.filter((n) => !isRead(st, n)).length; }
 
   // ---- asking the server -------------------------------------------------------------
-  var asking = null;
+  let asking = null;
   /** Asks the server unless it was asked less than `minAge` ms ago; then shows the result. */
   function refresh(minAge) {
     if (offline() || asking) return asking || Promise.resolve(null);
-    return Outbox.get("notices").then(function (kept) {
+    return Outbox.get("notices").then((kept) => {
       if (kept && minAge && Date.now() - (kept.checked || 0) < minAge) return null;
-      asking = Outbox.refreshNotices().catch(function () { return null; }).then(function (r) {
+      asking = Outbox.refreshNotices().catch(() => null).then((r) => {
         asking = null;
         show();
         return r;
@@ -71,87 +64,90 @@
 
   // ---- showing -------------------------------------------------------------------------
   function badge(st) {
-    var links = document.querySelectorAll("[data-notices]");
-    var n = unread(st);
-    Array.prototype.forEach.call(links, function (a) {
+    const n = unread(st);
+    $$("[data-notices]").forEach((a) => {
       a.hidden = !st.list.length && !st.registered;
-      var count = $(".notice-count", a);
+      const count = $(".notice-count", a);
       if (count) {
         count.textContent = String(n);
         count.hidden = n === 0;
       }
-      a.setAttribute("aria-label", n ? "Thông báo của cấp ủy: " + n + " thông báo chưa đọc" : "Thông báo của cấp ủy");
+      a.setAttribute("aria-label", n ? `Thông báo của cấp ủy: ${n} thông báo chưa đọc` : "Thông báo của cấp ủy");
       a.classList.toggle("has-unread", n > 0);
     });
   }
 
-  var LINK = /(https?:\/\/[^\s<>"]+|\/[^\s<>"]*)/g;
+  const LINK = /(https?:\/\/[^\s<>"]+|\/[^\s<>"]*)/g;
   /** A link's address if `token` names a page of this handbook, else null. */
   function handbookUrl(token) {
-    var u;
+    let u;
     try {
       u = token.charAt(0) === "/" ? new URL(BASE.replace(/\/$/, "") + token, location.origin) : new URL(token);
-    } catch (e) { return null; }
-    if (u.origin !== location.origin || u.pathname.indexOf(BASE) !== 0) return null;
+    } catch (e) {
+      return null;
+    }
+    if (u.origin !== location.origin || !u.pathname.startsWith(BASE)) return null;
     return u.href;
   }
   /** The body as text: a line per line, links for the handbook's own pages. */
   function renderBody(box, text) {
     box.textContent = "";
-    String(text || "").split("\n").forEach(function (line) {
-      var p = el("p");
+    String(text || "").split("\n").forEach((line) => {
+      const p = el("p");
       if (!line.trim()) p.className = "notice-gap";
-      var last = 0;
-      line.replace(LINK, function (m, _g, at) {
+      let last = 0;
+      line.replace(LINK, (m, _g, at) => {
         // A path needs a word before it or the start of the line ("7:30/8:00" is not a link),
         // and trailing punctuation is the sentence's.
         if (m.charAt(0) === "/" && at > 0 && !/\s|\(/.test(line.charAt(at - 1))) return m;
-        var tail = /[.,;:!?)]+$/.exec(m);
-        var token = tail ? m.slice(0, -tail[0].length) : m;
-        var href = token.length > 1 ? handbookUrl(token) : null;
+        const tail = /[.,;:!?)]+$/.exec(m);
+        const token = tail ? m.slice(0, -tail[0].length) : m;
+        const href = token.length > 1 ? handbookUrl(token) : null;
         if (!href) return m;
-        p.appendChild(document.createTextNode(line.slice(last, at)));
-        p.appendChild(el("a", { href: href }, token));
+        p.append(line.slice(last, at), el("a", { href }, token));
         last = at + token.length;
         return m;
       });
-      p.appendChild(document.createTextNode(line.slice(last)));
+      p.append(line.slice(last));
       box.appendChild(p);
     });
   }
 
-  function pageUrl(id) { return BASE + "thong-bao/" + (id ? "?id=" + encodeURIComponent(id) : ""); }
+  function pageUrl(id) {
+    return `${BASE}thong-bao/${id ? `?id=${encodeURIComponent(id)}` : ""}`;
+  }
 
   function list(page, st) {
-    var ul = $(".notice-list", page), status = $(".notices-status", page);
+    const ul = $(".notice-list", page);
+    const status = $(".notices-status", page);
     ul.textContent = "";
     ul.hidden = false;
     $(".notice-view", page).hidden = true;
     if (!st.registered) {
-      status.textContent = "";
-      status.appendChild(document.createTextNode("Đồng chí cần đăng ký sổ tay để nhận thông báo của cấp ủy: "));
-      status.appendChild(el("a", { href: BASE + "dang-ky/" }, "Đăng ký"));
+      status.replaceChildren("Đồng chí cần đăng ký sổ tay để nhận thông báo của cấp ủy: ",
+        el("a", { href: `${BASE}dang-ky/` }, "Đăng ký"));
       return;
     }
     if (!st.list.length) {
-      status.textContent = st.checked ? "Chưa có thông báo nào." : (offline() ? "Điện thoại đang không có mạng; khi có mạng, thông báo sẽ được tải về." : "Đang tải thông báo…");
+      if (st.checked) status.textContent = "Chưa có thông báo nào.";
+      else if (offline()) status.textContent = "Điện thoại đang không có mạng; khi có mạng, thông báo sẽ được tải về.";
+      else status.textContent = "Đang tải thông báo…";
       return;
     }
-    var n = unread(st);
-    status.textContent = n ? n + " thông báo chưa đọc." : "Đồng chí đã đọc tất cả thông báo.";
-    st.list.forEach(function (x) {
-      var li = el("li", { class: "notice-item" + (isRead(st, x) ? "" : " unread") });
-      var a = el("a", { href: pageUrl(x.id), "data-id": x.id }, x.title);
-      li.appendChild(a);
-      if (!isRead(st, x)) li.appendChild(el("span", { class: "notice-new" }, "Chưa đọc"));
-      li.appendChild(el("span", { class: "meta" }, x.unit.name + " · " + viTime(x.created_at)));
-      ul.appendChild(li);
+    const n = unread(st);
+    status.textContent = n ? `${n} thông báo chưa đọc.` : "Đồng chí đã đọc tất cả thông báo.";
+    st.list.forEach((x) => {
+      const read = isRead(st, x);
+      ul.appendChild(el("li", { class: `notice-item${read ? "" : " unread"}` },
+        el("a", { href: pageUrl(x.id), "data-id": x.id }, x.title),
+        !read && el("span", { class: "notice-new" }, "Chưa đọc"),
+        el("span", { class: "meta" }, `${x.unit.name} · ${viTime(x.created_at)}`)));
     });
   }
 
   function view(page, st, id) {
-    var n = st.list.filter(function (x) { return x.id === id; })[0];
-    var box = $(".notice-view", page);
+    const n = st.list.filter((x) => x.id === id)[0];
+    const box = $(".notice-view", page);
     // Shown already (a later answer from the server changes nothing here): keep what the
     // member may be typing.
     if (n && box.getAttribute("data-shown") === id) return;
@@ -160,7 +156,7 @@
     $(".notices-status", page).textContent = "";
     box.hidden = false;
     box.textContent = "";
-    box.appendChild(el("p", {}, "")).appendChild(el("a", { href: pageUrl(""), class: "notice-back" }, "‹ Tất cả thông báo"));
+    box.appendChild(el("p", {}, el("a", { href: pageUrl(""), class: "notice-back" }, "‹ Tất cả thông báo")));
     if (!n) {
       box.appendChild(el("p", { class: "notice-missing" }, offline()
         ? "Thông báo này chưa được tải về máy. Khi có mạng, mở lại trang này."
@@ -168,8 +164,9 @@
       return;
     }
     box.appendChild(el("h2", { class: "notice-title" }, n.title));
-    box.appendChild(el("p", { class: "meta" }, n.unit.name + " · " + viTime(n.created_at) + (n.expires_on ? " · đến hết ngày " + viDate(n.expires_on) : "")));
-    var body = el("div", { class: "notice-body" });
+    const until = n.expires_on ? ` · đến hết ngày ${viDate(n.expires_on)}` : "";
+    box.appendChild(el("p", { class: "meta" }, `${n.unit.name} · ${viTime(n.created_at)}${until}`));
+    const body = el("div", { class: "notice-body" });
     renderBody(body, n.body);
     box.appendChild(body);
     box.appendChild(replyForm(n));
@@ -179,33 +176,36 @@
   /** Records that the member opened `n`: once per notice on this phone (the server counts a
    *  member once however often; this spares the network). */
   function markRead(n) {
-    return Outbox.get("notices_read").then(function (read) {
-      read = read || {};
+    return Outbox.get("notices_read").then((kept) => {
+      const read = kept || {};
       if (read[n.id] || n.read) return null;
       read[n.id] = new Date().toISOString();
-      var ev = { type: "notice_read", notice: n.id };
-      var queued = window.SotayApp ? window.SotayApp.queue(ev) : Outbox.add(ev);
-      return Outbox.set("notices_read", read).then(function () { return queued; });
-    }).then(function () { return state().then(badge); });
+      const ev = { type: "notice_read", notice: n.id };
+      const queued = window.SotayApp ? window.SotayApp.queue(ev) : Outbox.add(ev);
+      return Outbox.set("notices_read", read).then(() => queued);
+    }).then(() => state().then(badge));
   }
 
   function replyForm(n) {
-    var form = el("form", { class: "notice-reply" });
-    var id = "reply-" + n.id;
-    form.appendChild(el("label", { for: id }, "Góp ý về thông báo này"));
-    var ta = el("textarea", { id: id, name: "text", rows: "3", maxlength: "2000" });
-    form.appendChild(ta);
-    form.appendChild(el("button", { type: "submit", class: "button" }, "Gửi góp ý"));
-    var out = el("p", { class: "notice-reply-status", role: "status" });
-    form.appendChild(out);
-    form.addEventListener("submit", function (e) {
+    const form = el("form", { class: "notice-reply" });
+    const id = `reply-${n.id}`;
+    const ta = el("textarea", { id, name: "text", rows: "3", maxlength: "2000" });
+    const out = el("p", { class: "notice-reply-status", role: "status" });
+    form.append(
+      el("label", { for: id }, "Góp ý về thông báo này"),
+      ta,
+      el("button", { type: "submit", class: "button" }, "Gửi góp ý"),
+      out);
+    form.addEventListener("submit", (e) => {
       e.preventDefault();
-      var text = ta.value.trim();
+      const text = ta.value.trim();
       if (!text) { out.textContent = "Vui lòng nhập nội dung góp ý."; return; }
-      var ev = { type: "feedback", notice: n.id, text: text.slice(0, 2000) };
-      (window.SotayApp ? window.SotayApp.queue(ev) : Outbox.add(ev)).then(function () {
+      const ev = { type: "feedback", notice: n.id, text: text.slice(0, 2000) };
+      (window.SotayApp ? window.SotayApp.queue(ev) : Outbox.add(ev)).then(() => {
         form.reset();
-        out.textContent = offline() ? "Đã lưu góp ý; sẽ gửi khi có mạng." : "Đã gửi góp ý tới cấp ủy. Cảm ơn đồng chí.";
+        out.textContent = offline()
+          ? "Đã lưu góp ý; sẽ gửi khi có mạng."
+          : "Đã gửi góp ý tới cấp ủy. Cảm ơn đồng chí.";
       });
     });
     return form;
@@ -214,86 +214,91 @@
   // ---- Web Push: new notices shown as the phone's notifications, where it allows them ---------
   /** base64url -> bytes (the server's VAPID key, for pushManager.subscribe). */
   function bytes(s) {
-    var b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
-    var a = new Uint8Array(b.length);
-    for (var i = 0; i < b.length; i++) a[i] = b.charCodeAt(i);
+    const b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
+    const a = new Uint8Array(b.length);
+    for (let i = 0; i < b.length; i++) a[i] = b.charCodeAt(i);
     return a;
   }
   function pushApi(method, sub) {
-    return Outbox.get("token").then(function (token) {
+    return Outbox.get("token").then((token) => {
       if (!token) throw new Error("chưa đăng ký");
-      return fetch(BASE + "api/v1/push/subscription", {
-        method: method, credentials: "same-origin", cache: "no-store",
-        headers: { authorization: "Bearer " + token, "content-type": "application/json" },
+      return fetch(`${BASE}api/v1/push/subscription`, {
+        method, credentials: "same-origin", cache: "no-store",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body: JSON.stringify(method === "DELETE" ? { endpoint: sub.endpoint } : sub),
       });
-    }).then(function (res) { if (!res.ok) throw new Error("HTTP " + res.status); });
+    }).then((res) => { if (!res.ok) throw new Error(`HTTP ${res.status}`); });
   }
   /** The notices page's box: offers to turn notifications on (once the server has push on and
    *  the phone can), says when they are on, and turns them off. Hidden otherwise. */
   function pushBox(page, st) {
-    var box = $("[data-push]", page);
+    const box = $("[data-push]", page);
     if (!box || !st.registered || box.getAttribute("data-state") || offline()) return;
     if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return;
     box.setAttribute("data-state", "asking");
     Promise.all([
       navigator.serviceWorker.ready,
-      fetch(BASE + "api/v1/push/key", { cache: "no-store" }).then(function (r) { return r.ok ? r.json() : null; }),
-    ]).then(function (v) {
-      var key = v[1] && v[1].public_key;
-      if (!key) { box.setAttribute("data-state", "off"); return; }
-      return v[0].pushManager.getSubscription().then(function (sub) { renderPush(box, v[0], key, sub, ""); });
-    }).catch(function () { box.removeAttribute("data-state"); });
+      fetch(`${BASE}api/v1/push/key`, { cache: "no-store" }).then((r) => (r.ok ? r.json() : null)),
+    ]).then(([reg, answer]) => {
+      const key = answer && answer.public_key;
+      if (!key) {
+        box.setAttribute("data-state", "off");
+        return null;
+      }
+      return reg.pushManager.getSubscription().then((sub) => { renderPush(box, reg, key, sub, ""); });
+    }).catch(() => { box.removeAttribute("data-state"); });
   }
   function renderPush(box, reg, key, sub, note) {
     box.hidden = false;
     box.textContent = "";
-    var denied = Notification.permission === "denied";
+    const denied = Notification.permission === "denied";
     box.setAttribute("data-state", sub ? "on" : denied ? "denied" : "offer");
-    var msg = el("p", { class: "notice-push-status", role: "status" });
+    const msg = el("p", { class: "notice-push-status", role: "status" });
     msg.textContent = note || (sub
       ? "Điện thoại này nhận thông báo mới của cấp ủy ngay khi cấp ủy gửi."
       : denied
-        ? "Điện thoại đang chặn thông báo của sổ tay. Muốn nhận, đồng chí cho phép thông báo trong cài đặt của trình duyệt."
+        ? "Điện thoại đang chặn thông báo của sổ tay. "
+          + "Muốn nhận, đồng chí cho phép thông báo trong cài đặt của trình duyệt."
         : "Nhận thông báo mới của cấp ủy ngay trên điện thoại, không cần mở sổ tay.");
     box.appendChild(msg);
     if (denied && !sub) return;
-    var btn = el("button", { type: "button", class: "button" }, sub ? "Tắt nhận thông báo" : "Bật nhận thông báo");
+    const btn = el("button", { type: "button", class: "button" }, sub ? "Tắt nhận thông báo" : "Bật nhận thông báo");
     box.appendChild(btn);
-    btn.addEventListener("click", function () {
+    btn.addEventListener("click", () => {
       btn.disabled = true;
       if (sub) {
-        pushApi("DELETE", sub).then(function () { return sub.unsubscribe(); }).then(function () {
+        pushApi("DELETE", sub).then(() => sub.unsubscribe()).then(() => {
           renderPush(box, reg, key, null, "Đã tắt nhận thông báo trên điện thoại này.");
-        }, function () {
+        }, () => {
           renderPush(box, reg, key, sub, "Chưa tắt được: cần có mạng. Đồng chí thử lại sau.");
         });
         return;
       }
-      Notification.requestPermission().then(function (p) {
+      Notification.requestPermission().then((p) => {
         if (p !== "granted") throw new Error("permission");
         return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes(key) });
-      }).then(function (s) {
-        return pushApi("PUT", s.toJSON()).then(function () { return s; }, function (e) {
-          return s.unsubscribe().then(function () { throw e; }, function () { throw e; });
-        });
-      }).then(function (s) {
+      }).then((s) => {
+        // The server did not take it: no subscription is left that it does not know of.
+        const undo = (e) => s.unsubscribe().then(() => { throw e; }, () => { throw e; });
+        return pushApi("PUT", s.toJSON()).then(() => s, undo);
+      }).then((s) => {
         renderPush(box, reg, key, s, "Đã bật: thông báo mới của cấp ủy sẽ hiện trên điện thoại này.");
-      }, function (e) {
+      }, (e) => {
         box.setAttribute("data-error", String(e && (e.name || e.message)));
         renderPush(box, reg, key, null, String(e && e.message) === "permission"
           ? "Chưa bật được: điện thoại chưa cho phép sổ tay hiện thông báo."
-          : "Chưa bật được nhận thông báo trên điện thoại này (trình duyệt hoặc mạng không cho phép). Thông báo vẫn hiện khi đồng chí mở sổ tay.");
+          : "Chưa bật được nhận thông báo trên điện thoại này (trình duyệt hoặc mạng không cho phép). "
+            + "Thông báo vẫn hiện khi đồng chí mở sổ tay.");
       });
     });
   }
 
   function show() {
-    return state().then(function (st) {
+    return state().then((st) => {
       badge(st);
-      var page = $("[data-notices-page]");
+      const page = $("[data-notices-page]");
       if (!page) return;
-      var id = new URLSearchParams(location.search).get("id");
+      const id = new URLSearchParams(location.search).get("id");
       if (id) view(page, st, id); else list(page, st);
       pushBox(page, st);
     });
@@ -302,19 +307,19 @@
   show();
   // Opening the handbook online: the home page and the notices' page always ask (a 304 costs
   // little); other pages at most every ten minutes.
-  var home = document.body.classList.contains("kind-home") || !!$("[data-notices-page]");
+  const home = document.body.classList.contains("kind-home") || !!$("[data-notices-page]");
   refresh(home ? 0 : 10 * 60 * 1000);
-  window.addEventListener("online", function () { refresh(0); });
+  window.addEventListener("online", () => { refresh(0); });
   // The outbox has just sent what waited: the network works, look for news (at most once a
   // minute).
-  window.addEventListener("sotay:synced", function () { refresh(60 * 1000); });
+  window.addEventListener("sotay:synced", () => { refresh(60 * 1000); });
   // Another tab or the service worker changed what is kept.
-  window.addEventListener("focus", function () { show(); });
+  window.addEventListener("focus", () => { show(); });
   // A push brought a new notice (the service worker has kept it already).
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.addEventListener("message", function (e) {
+    navigator.serviceWorker.addEventListener("message", (e) => {
       if (e.data && e.data.type === "notices") show();
     });
   }
-  window.SotayNotices = { refresh: refresh, show: show };
+  window.SotayNotices = { refresh, show };
 })();

@@ -1,8 +1,11 @@
 // Applies the member's font size before the page is drawn, so text never jumps.
 // Loaded synchronously in <head>; everything else lives in app.js.
-(function () {
+(() => {
+  "use strict";
   try {
-    var f = localStorage.getItem("sotay.font");
+    const f = localStorage.getItem("sotay.font");
     if (f) document.documentElement.setAttribute("data-font", f);
-  } catch (e) { /* storage blocked: keep the default size */ }
+  } catch (e) {
+    // Storage blocked: keep the default size.
+  }
 })();

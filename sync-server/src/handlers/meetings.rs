@@ -1,21 +1,19 @@
-//! Cell meetings under `/api/v1/meetings/{YYYY-MM}` (DESIGN.md, "Cell meetings"): the
+//! Cell meetings under `/api/v1/meetings/{YYYY-MM}` (described in `openapi.json`): the
 //! month's record of the member's cell (one per cell and month; a later `PUT` replaces it),
 //! the planned meeting, and the cell's members for the secretary's attendance list. Members
 //! of the cell read; its secretary or deputy writes. Messages are in Vietnamese: the phone
 //! shows them to the secretary as they are.
 
-use crate::api::{
-    error, json_response, limited, now, parse_json, read_body, store_error, ApiError,
-};
+use crate::app::App;
 use crate::caller;
-use crate::http::{App, Resp};
 use crate::model::{parse_date, today_vn, CardNumber, Month};
+use crate::reply::{bad, error, json_response, store_error, ApiError, Resp};
+use crate::request::{now, parse_json, read_body};
 use crate::storage::{MemberRef, NewMeeting, Storage, StoreError};
 use hyper::body::Incoming;
-use hyper::{Method, Request, StatusCode};
+use hyper::{Request, StatusCode};
 use serde_json::{json, Value};
 use std::net::IpAddr;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Bodies of meeting requests: two lists of a cell's cards fit many times over.
@@ -26,85 +24,21 @@ pub const MAX_DOCS: usize = 100;
 /// Places are short texts ("Nhà văn hóa thôn 1").
 pub const MAX_PLACE: usize = 200;
 
-/// Where under `/api/v1/meetings/` a request goes.
-enum Route {
-    /// `{month}`: GET the record and schedule, PUT the record.
-    Record,
-    /// `{month}/schedule`: PUT the planned meeting.
-    Schedule,
-    /// `{month}/members`: GET the cell's members for the attendance list.
-    Members,
-}
-
-/// The methods a path under `/api/v1/meetings/` answers (for `Allow`), if it is one.
-pub fn allowed(path: &str) -> Option<&'static str> {
-    let rest = path.strip_prefix("/api/v1/meetings/")?;
-    match rest.split_once('/') {
-        None if !rest.is_empty() => Some("GET, PUT"),
-        Some((m, "schedule")) if !m.is_empty() => Some("PUT"),
-        Some((m, "members")) if !m.is_empty() => Some("GET"),
-        _ => None,
-    }
-}
-
-fn not_found() -> ApiError {
-    error(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
-}
-
-fn bad(code: &'static str, message: &str) -> ApiError {
-    error(StatusCode::BAD_REQUEST, code, message)
-}
-
-pub async fn handle<S: Storage>(
+/// The member asking about `month` of their cell's meetings: a month written `YYYY-MM`, a
+/// phone within the rate limits, a member of a cell.
+async fn cell_member<S: Storage>(
     app: &Arc<App<S>>,
-    req: Request<Incoming>,
+    req: &Request<Incoming>,
     client: IpAddr,
-    path: &str,
-) -> Result<Resp, ApiError> {
-    let rest = path.strip_prefix("/api/v1/meetings/").unwrap_or("");
-    let (month, route) = match rest.split_once('/') {
-        None if !rest.is_empty() => (rest, Route::Record),
-        Some((m, "schedule")) if !m.is_empty() => (m, Route::Schedule),
-        Some((m, "members")) if !m.is_empty() => (m, Route::Members),
-        _ => return Err(not_found()),
-    };
-    let method = req.method().clone();
-    let ok_method = match route {
-        Route::Record => method == Method::GET || method == Method::PUT,
-        Route::Schedule => method == Method::PUT,
-        Route::Members => method == Method::GET,
-    };
-    if !ok_method {
-        return Err(error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this method is not allowed here",
-        ));
-    }
+    month: &str,
+) -> Result<(MemberRef, Month), ApiError> {
     let month = Month::parse(month).ok_or_else(|| {
         bad(
             "invalid_month",
             "Tháng phải viết dạng NNNN-TT, ví dụ 2026-12.",
         )
     })?;
-    if let Err(retry) = app
-        .check_limit(
-            &app.limits.events_by_addr,
-            &crate::limits::address_key(client),
-        )
-        .await
-    {
-        app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-        return Err(limited(retry, "requests"));
-    }
-    let member = caller::member(app, &req).await?;
-    if let Err(retry) = app
-        .check_limit(&app.limits.events_by_member, member.card_number.as_str())
-        .await
-    {
-        app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-        return Err(limited(retry, "requests"));
-    }
+    let member = caller::limited_member(app, req, client).await?;
     if !member.in_cell {
         return Err(error(
             StatusCode::FORBIDDEN,
@@ -112,33 +46,74 @@ pub async fn handle<S: Storage>(
             "Đồng chí không thuộc chi bộ nào trong danh sách đảng viên.",
         ));
     }
-    match (route, method) {
-        (Route::Record, Method::GET) => {
-            let crate::storage::MonthRecord { meeting, schedule } = app
-                .store
-                .meeting(member.unit_code.clone(), month)
-                .await
-                .map_err(store_error)?;
-            Ok(json_response(
-                StatusCode::OK,
-                &json!({"meeting": meeting, "schedule": schedule}),
-            ))
-        }
-        (Route::Record, _) => {
-            secretary(&member)?;
-            let body = read_body(req, MAX_MEETING_BODY).await?;
-            put_record(app, member, month, &parse_json(&body)?).await
-        }
-        (Route::Schedule, _) => {
-            secretary(&member)?;
-            let body = read_body(req, MAX_MEETING_BODY).await?;
-            put_schedule(app, member, month, &parse_json(&body)?).await
-        }
-        (Route::Members, _) => {
-            secretary(&member)?;
-            members(app, member, month).await
-        }
-    }
+    Ok((member, month))
+}
+
+/// `GET /api/v1/meetings/{month}`: the month's record and planned meeting of the cell.
+pub async fn get_record<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    client: IpAddr,
+    month: &str,
+) -> Result<Resp, ApiError> {
+    let (member, month) = cell_member(app, &req, client, month).await?;
+    let crate::storage::MonthRecord { meeting, schedule } = app
+        .store()
+        .meeting(member.unit_code.clone(), month)
+        .await
+        .map_err(store_error)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"meeting": meeting, "schedule": schedule}),
+    ))
+}
+
+/// `PUT /api/v1/meetings/{month}`: the secretary records the month's meeting.
+pub async fn put_record<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    client: IpAddr,
+    month: &str,
+) -> Result<Resp, ApiError> {
+    let (member, month, v) = secretary_body(app, req, client, month).await?;
+    let rec = record(app, &member, month, &v)?;
+    store_record(app, rec).await
+}
+
+/// `PUT /api/v1/meetings/{month}/schedule`: the secretary plans the month's meeting.
+pub async fn put_schedule<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    client: IpAddr,
+    month: &str,
+) -> Result<Resp, ApiError> {
+    let (member, month, v) = secretary_body(app, req, client, month).await?;
+    schedule(app, member, month, &v).await
+}
+
+/// A write of the cell's secretary about `month`: who, the month, and the JSON body.
+async fn secretary_body<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    client: IpAddr,
+    month: &str,
+) -> Result<(MemberRef, Month, Value), ApiError> {
+    let (member, month) = cell_member(app, &req, client, month).await?;
+    secretary(&member)?;
+    let body = read_body(req, MAX_MEETING_BODY).await?;
+    Ok((member, month, parse_json(&body)?))
+}
+
+/// `GET /api/v1/meetings/{month}/members`: the cell's members for the attendance list.
+pub async fn get_members<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    client: IpAddr,
+    month: &str,
+) -> Result<Resp, ApiError> {
+    let (member, month) = cell_member(app, &req, client, month).await?;
+    secretary(&member)?;
+    members(app, member, month).await
 }
 
 fn secretary(m: &MemberRef) -> Result<(), ApiError> {
@@ -211,13 +186,14 @@ fn cards(v: &Value, key: &str) -> Result<Vec<CardNumber>, ApiError> {
         .collect()
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-async fn put_record<S: Storage>(
+/// The record a secretary sends, checked: the day within the month and not in the future,
+/// the present and excused members, the documents used (of the handbook, once each).
+fn record<S: Storage>(
     app: &Arc<App<S>>,
-    member: MemberRef,
+    member: &MemberRef,
     month: Month,
     v: &Value,
-) -> Result<Resp, ApiError> {
+) -> Result<NewMeeting, ApiError> {
     if !v.is_object() {
         return Err(bad(
             "invalid_request",
@@ -243,6 +219,34 @@ async fn put_record<S: Storage>(
             &format!("Số thẻ {c} vừa có mặt vừa vắng có lý do."),
         ));
     }
+    let docs = docs(app, v)?;
+    open_month(month)?;
+    if !month.contains(held_on) {
+        return Err(bad(
+            "held_on_outside_month",
+            &format!("Ngày sinh hoạt phải trong {}.", month.vi()),
+        ));
+    }
+    if held_on > today_vn() {
+        return Err(bad(
+            "held_on_in_future",
+            "Ngày sinh hoạt không được sau hôm nay.",
+        ));
+    }
+    Ok(NewMeeting {
+        cell: member.unit_code.clone(),
+        month,
+        held_on,
+        place,
+        present,
+        excused,
+        docs,
+        by: member.card_number.clone(),
+    })
+}
+
+/// The documents a record names: of the handbook, each once, in the order sent.
+fn docs<S: Storage>(app: &Arc<App<S>>, v: &Value) -> Result<Vec<String>, ApiError> {
     let docs = v.get("docs").and_then(Value::as_array).ok_or_else(|| {
         bad(
             "invalid_request",
@@ -270,34 +274,16 @@ async fn put_record<S: Storage>(
             doc_ids.push(d.to_string());
         }
     }
-    open_month(month)?;
-    if !month.contains(held_on) {
-        return Err(bad(
-            "held_on_outside_month",
-            &format!("Ngày sinh hoạt phải trong {}.", month.vi()),
-        ));
-    }
-    if held_on > today_vn() {
-        return Err(bad(
-            "held_on_in_future",
-            "Ngày sinh hoạt không được sau hôm nay.",
-        ));
-    }
-    let rec = NewMeeting {
-        cell: member.unit_code.clone(),
-        month,
-        held_on,
-        place,
-        present,
-        excused,
-        docs: doc_ids,
-        by: member.card_number.clone(),
-    };
-    // Once committed, the reports are brought up to date even if the client hangs up.
+    Ok(doc_ids)
+}
+
+/// Stores a record. Once committed, the reports are brought up to date even if the client
+/// hangs up.
+async fn store_record<S: Storage>(app: &Arc<App<S>>, rec: NewMeeting) -> Result<Resp, ApiError> {
     let app2 = app.clone();
-    let stored = tokio::spawn(async move {
+    let stored = super::committed("storing the meeting failed", async move {
         let _gate = app2.writer_gate().await;
-        let m = app2.store.put_meeting(rec, now()).await?;
+        let m = app2.store().put_meeting(rec, now()).await?;
         app2.update_reports(|r| {
             r.set_meeting(&crate::storage::MeetingCount {
                 cell: m.cell.code.clone(),
@@ -307,16 +293,9 @@ async fn put_record<S: Storage>(
                 listed: true,
             })
         });
-        Ok::<_, StoreError>(m)
+        Ok(m)
     })
-    .await
-    .map_err(|_| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "storing the meeting failed",
-        )
-    })?;
+    .await?;
     let m = match stored {
         Ok(m) => m,
         Err(StoreError::Invalid(msg)) => return Err(bad("not_in_cell", &msg)),
@@ -325,7 +304,8 @@ async fn put_record<S: Storage>(
     Ok(json_response(StatusCode::OK, &json!({ "meeting": m })))
 }
 
-async fn put_schedule<S: Storage>(
+/// Stores the planned meeting a secretary sends: when (in the month) and where.
+async fn schedule<S: Storage>(
     app: &Arc<App<S>>,
     member: MemberRef,
     month: Month,
@@ -353,7 +333,7 @@ async fn put_schedule<S: Storage>(
     }
     let starts_at = starts.format(&f).unwrap_or_default();
     let s = app
-        .store
+        .store()
         .put_schedule(
             member.unit_code.clone(),
             month,
@@ -377,7 +357,7 @@ async fn members<S: Storage>(
         cell,
         members: mut list,
     } = app
-        .store
+        .store()
         .cell_roster(member.unit_code.clone(), docs.clone())
         .await
         .map_err(store_error)?;

@@ -15,10 +15,11 @@
 //!
 //! Messages are in Vietnamese: the dashboard shows them to committee staff as they are.
 
-use crate::api::{error, json_response, now, read_body, store_error, ApiError};
+use crate::app::App;
 use crate::caller;
-use crate::http::{full, internal, App, Resp};
 use crate::model::UnitCode;
+use crate::reply::{error, json_response, outside_scope, store_error, ApiError, Resp};
+use crate::request::{now, params, read_body};
 use crate::roster::quality::{self, Kind};
 use crate::roster::update::{self, ChangeKind, Current, RosterChange};
 use crate::roster::{self, Roster};
@@ -26,7 +27,7 @@ use crate::storage::roster::{AdminInfo, Upload, UPLOAD_TTL};
 use crate::storage::Storage;
 use hyper::body::Incoming;
 use hyper::header;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Request, StatusCode};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,43 +41,13 @@ pub const PREVIEW_ITEMS: usize = 200;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// The methods a path under `/api/v1/roster/` answers (for `Allow`), if it is one.
-pub fn allowed(path: &str) -> Option<&'static str> {
-    let rest = path.strip_prefix("/api/v1/roster/")?;
-    match rest.split('/').collect::<Vec<_>>()[..] {
-        ["template.xlsx"] | ["changes"] | ["quality"] | ["quality.xlsx"] => Some("GET"),
-        ["uploads"] => Some("POST"),
-        ["uploads", id, "apply"] if !id.is_empty() => Some("POST"),
-        ["changes", id, "before.xlsx"] if !id.is_empty() => Some("GET"),
-        _ => None,
-    }
-}
-
-fn not_found() -> ApiError {
-    error(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
-}
-
-fn forbidden() -> ApiError {
-    error(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "Đơn vị này nằm ngoài phạm vi của mã quản trị.",
-    )
-}
-
-fn params(req: &Request<Incoming>) -> HashMap<String, String> {
-    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-        .into_owned()
-        .collect()
-}
-
 /// The admin of a request's bearer token.
 async fn admin<S: Storage>(
     app: &Arc<App<S>>,
     req: &Request<Incoming>,
 ) -> Result<AdminInfo, ApiError> {
     let hash = caller::admin_hash(req)?;
-    app.store
+    app.store()
         .admin_info(hash)
         .await
         .map_err(store_error)?
@@ -101,26 +72,22 @@ fn unit_param(
 ) -> Result<UnitCode, ApiError> {
     let unit = match p.get("unit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => a.unit.clone(),
-        Some(s) => UnitCode::parse(s).ok_or_else(forbidden)?,
+        Some(s) => UnitCode::parse(s).ok_or_else(outside_scope)?,
     };
     // An unknown unit and one outside the scope get the same answer: nothing leaks.
     if current.unit(&unit).is_none() || !current.within(&unit, &a.unit) {
-        return Err(forbidden());
+        return Err(outside_scope());
     }
     Ok(unit)
 }
 
 fn download(bytes: Vec<u8>, filename: &str) -> Resp {
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, XLSX)
-        .header(header::CACHE_CONTROL, "no-store")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        )
-        .body(full(bytes))
-        .unwrap_or_else(|_| internal())
+    crate::reply::download(bytes, XLSX, filename)
+}
+
+/// A workbook that could not be made: logged, answered 500.
+fn no_workbook(what: &str, e: String) -> ApiError {
+    crate::reply::internal_error(what, &e, "internal error")
 }
 
 /// Runs CPU work (reading a workbook, planning 100,000 members) off the async threads.
@@ -138,99 +105,78 @@ async fn blocking<T: Send + 'static>(
 }
 
 async fn current<S: Storage>(app: &Arc<App<S>>) -> Result<Arc<Current>, ApiError> {
-    app.store
+    app.store()
         .load_roster()
         .await
         .map(Arc::new)
         .map_err(store_error)
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-pub async fn handle<S: Storage>(
+/// `GET /api/v1/roster/template.xlsx`: the template staff fill in.
+pub async fn template<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    path: &str,
 ) -> Result<Resp, ApiError> {
-    let Some(methods) = allowed(path) else {
-        return Err(not_found());
-    };
-    let rest: Vec<String> = path
-        .trim_start_matches("/api/v1/roster/")
-        .split('/')
-        .map(str::to_string)
-        .collect();
-    let m = req.method().clone();
-    if !methods.split(", ").any(|x| x == m.as_str()) {
-        return Err(error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this method is not allowed here",
-        ));
-    }
+    admin(app, &req).await?;
+    let bytes = blocking(roster::xlsx::template)
+        .await?
+        .map_err(|e| no_workbook("template", e))?;
+    Ok(download(bytes, "mau-danh-sach-dang-vien.xlsx"))
+}
+
+/// `GET /api/v1/roster/changes?unit=`: the change log of a unit of the admin's subtree.
+pub async fn changes<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+) -> Result<Resp, ApiError> {
     let a = admin(app, &req).await?;
-    let p = params(&req);
-    let segs: Vec<&str> = rest.iter().map(String::as_str).collect();
-    match (m, &segs[..]) {
-        (Method::GET, ["template.xlsx"]) => {
-            let bytes = blocking(roster::xlsx::template).await?.map_err(|e| {
-                crate::log::log("error", "template", &[("error", &e)]);
-                error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error",
-                )
-            })?;
-            Ok(download(bytes, "mau-danh-sach-dang-vien.xlsx"))
-        }
-        (Method::POST, ["uploads"]) => upload(app, req, a, p).await,
-        (Method::POST, ["uploads", id, "apply"]) => apply(app, a, id).await,
-        (Method::GET, ["changes"]) => {
-            let current = current(app).await?;
-            let unit = unit_param(&p, &a, &current)?;
-            let list = app
-                .store
-                .roster_changes(unit.clone(), 100)
-                .await
-                .map_err(store_error)?;
-            let names: Vec<Value> = list
-                .iter()
-                .map(|c| {
-                    let code = UnitCode::parse(&c.unit_code);
-                    let mut v = serde_json::to_value(c).unwrap_or_default();
-                    v["unit_name"] = json!(code.map(|c| current.unit_name(&c)).unwrap_or_default());
-                    v
-                })
-                .collect();
-            Ok(json_response(
-                StatusCode::OK,
-                &json!({"unit": {"code": unit, "name": current.unit_name(&unit)}, "changes": names}),
-            ))
-        }
-        (Method::GET, ["changes", id, "before.xlsx"]) => before(app, a, id).await,
-        (Method::GET, ["quality"]) => {
-            let current = current(app).await?;
-            let unit = unit_param(&p, &a, &current)?;
-            let view = blocking(move || quality_view(&current, &unit)).await?;
-            Ok(json_response(StatusCode::OK, &view))
-        }
-        (Method::GET, ["quality.xlsx"]) => {
-            let current = current(app).await?;
-            let unit = unit_param(&p, &a, &current)?;
-            let code = unit.clone();
-            let bytes = blocking(move || quality_xlsx(&current, &unit))
-                .await?
-                .map_err(|e| {
-                    crate::log::log("error", "quality export", &[("error", &e)]);
-                    error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal",
-                        "internal error",
-                    )
-                })?;
-            Ok(download(bytes, &format!("danh-sach-{}.xlsx", code)))
-        }
-        _ => Err(not_found()),
-    }
+    let current = current(app).await?;
+    let unit = unit_param(&params(&req), &a, &current)?;
+    let list = app
+        .store()
+        .roster_changes(unit.clone(), 100)
+        .await
+        .map_err(store_error)?;
+    let names: Vec<Value> = list
+        .iter()
+        .map(|c| {
+            let code = UnitCode::parse(&c.unit_code);
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            v["unit_name"] = json!(code.map(|c| current.unit_name(&c)).unwrap_or_default());
+            v
+        })
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"unit": {"code": unit, "name": current.unit_name(&unit)}, "changes": names}),
+    ))
+}
+
+/// `GET /api/v1/roster/quality?unit=`: the data-quality view.
+pub async fn quality<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+) -> Result<Resp, ApiError> {
+    let a = admin(app, &req).await?;
+    let current = current(app).await?;
+    let unit = unit_param(&params(&req), &a, &current)?;
+    let view = blocking(move || quality_view(&current, &unit)).await?;
+    Ok(json_response(StatusCode::OK, &view))
+}
+
+/// `GET /api/v1/roster/quality.xlsx?unit=`: the unit's roster with what to fix.
+pub async fn quality_workbook<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+) -> Result<Resp, ApiError> {
+    let a = admin(app, &req).await?;
+    let current = current(app).await?;
+    let unit = unit_param(&params(&req), &a, &current)?;
+    let code = unit.clone();
+    let bytes = blocking(move || quality_xlsx(&current, &unit))
+        .await?
+        .map_err(|e| no_workbook("quality export", e))?;
+    Ok(download(bytes, &format!("danh-sach-{}.xlsx", code)))
 }
 
 /// The report of a file as answers show it: counts, and the first problems.
@@ -257,13 +203,14 @@ fn new_id() -> Result<String, ApiError> {
     Ok(b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-async fn upload<S: Storage>(
+/// `POST /api/v1/roster/uploads?unit=&name=`: a roster file checked and compared with the
+/// roster as stored; kept a day for `apply`.
+pub async fn upload<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
-    a: AdminInfo,
-    p: HashMap<String, String>,
 ) -> Result<Resp, ApiError> {
+    let a = admin(app, &req).await?;
+    let p = params(&req);
     let body = read_body(req, MAX_ROSTER_BODY).await?;
     if body.is_empty() {
         return Err(error(
@@ -280,47 +227,20 @@ async fn upload<S: Storage>(
         .filter(|n: &String| !n.trim().is_empty())
         .unwrap_or_else(|| "danh-sach.xlsx".into());
     let who = who(&a);
-    let (cur, u, name) = (current.clone(), unit.clone(), file_name.clone());
-    let checked = blocking(move || {
-        let (parsed, mut report) = roster::parse_upload(body.to_vec(), &name);
-        let Some(parsed) = parsed else {
-            return Err(report);
-        };
-        let scope = roster::Scope::Subtree {
-            unit: &u,
-            current: &cur,
-        };
-        match roster::assemble(&parsed, &scope, &mut report) {
-            None => Err(report),
-            Some(after) => {
-                let plan = update::plan(&cur, &after, &u, false);
-                let preview = update::preview(&plan, &cur, PREVIEW_ITEMS);
-                Ok((parsed, report, plan.fingerprint, preview))
-            }
-        }
-    })
+    let checked = check(
+        body.to_vec(),
+        file_name.clone(),
+        current.clone(),
+        unit.clone(),
+    )
     .await?;
     let (parsed, report, fingerprint, preview) = match checked {
         Ok(x) => x,
-        Err(report) => {
-            let n = report.errors();
-            let mut r = json_response(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &json!({
-                    "error": {"code": "roster_has_errors", "message": format!("Tệp có {n} lỗi: chưa lưu gì. Hãy sửa các ô được chỉ ra rồi tải tệp lên lại.")},
-                    "report": report_json(&report),
-                }),
-            );
-            r.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
-            return Ok(r);
-        }
+        Err(report) => return Ok(has_errors(&report)),
     };
     let id = new_id()?;
     let created_at = now();
-    app.store
+    app.store()
         .save_upload(Upload {
             id: id.clone(),
             unit: unit.clone(),
@@ -350,7 +270,62 @@ async fn upload<S: Storage>(
     ))
 }
 
-async fn apply<S: Storage>(app: &Arc<App<S>>, a: AdminInfo, id: &str) -> Result<Resp, ApiError> {
+/// What an upload would do: the file read and checked within `unit`'s subtree, and the plan
+/// of changes against the roster as stored (its fingerprint and preview); or the report of
+/// its errors.
+type Checked = (roster::Parsed, roster::Report, String, Value);
+
+async fn check(
+    bytes: Vec<u8>,
+    name: String,
+    cur: Arc<Current>,
+    u: UnitCode,
+) -> Result<Result<Checked, roster::Report>, ApiError> {
+    blocking(move || {
+        let (parsed, mut report) = roster::parse_upload(bytes, &name);
+        let Some(parsed) = parsed else {
+            return Err(report);
+        };
+        let scope = roster::Scope::Subtree {
+            unit: &u,
+            current: &cur,
+        };
+        match roster::assemble(&parsed, &scope, &mut report) {
+            None => Err(report),
+            Some(after) => {
+                let plan = update::plan(&cur, &after, &u, false);
+                let preview = update::preview(&plan, &cur, PREVIEW_ITEMS);
+                Ok((parsed, report, plan.fingerprint, preview))
+            }
+        }
+    })
+    .await
+}
+
+/// 422: the file has errors; nothing is stored. The report says where.
+fn has_errors(report: &roster::Report) -> Resp {
+    let n = report.errors();
+    let mut r = json_response(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &json!({
+            "error": {"code": "roster_has_errors", "message": format!("Tệp có {n} lỗi: chưa lưu gì. Hãy sửa các ô được chỉ ra rồi tải tệp lên lại.")},
+            "report": report_json(report),
+        }),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+/// `POST /api/v1/roster/uploads/{id}/apply`: applies an upload in one transaction.
+pub async fn apply<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    id: &str,
+) -> Result<Resp, ApiError> {
+    let a = admin(app, &req).await?;
     let gone = || {
         error(
             StatusCode::NOT_FOUND,
@@ -362,18 +337,18 @@ async fn apply<S: Storage>(app: &Arc<App<S>>, a: AdminInfo, id: &str) -> Result<
         return Err(gone());
     }
     let up = app
-        .store
+        .store()
         .upload(id.to_string())
         .await
         .map_err(store_error)?
         .ok_or_else(gone)?;
     // Another admin may apply an upload of a unit within their own subtree.
     let paths = (
-        app.store
+        app.store()
             .unit_path(up.unit.clone())
             .await
             .map_err(store_error)?,
-        app.store
+        app.store()
             .unit_path(a.unit.clone())
             .await
             .map_err(store_error)?,
@@ -404,7 +379,7 @@ async fn apply<S: Storage>(app: &Arc<App<S>>, a: AdminInfo, id: &str) -> Result<
         source: up.file_name,
     };
     let applied = app
-        .store
+        .store()
         .change_roster(change, now())
         .await
         .map_err(store_error)?;
@@ -420,7 +395,13 @@ async fn apply<S: Storage>(app: &Arc<App<S>>, a: AdminInfo, id: &str) -> Result<
     Ok(json_response(StatusCode::OK, &json!({"change": applied})))
 }
 
-async fn before<S: Storage>(app: &Arc<App<S>>, a: AdminInfo, id: &str) -> Result<Resp, ApiError> {
+/// `GET /api/v1/roster/changes/{id}/before.xlsx`: the roster of a change's scope before it.
+pub async fn before<S: Storage>(
+    app: &Arc<App<S>>,
+    req: Request<Incoming>,
+    id: &str,
+) -> Result<Resp, ApiError> {
+    let a = admin(app, &req).await?;
     let gone = || {
         error(
             StatusCode::NOT_FOUND,
@@ -430,7 +411,7 @@ async fn before<S: Storage>(app: &Arc<App<S>>, a: AdminInfo, id: &str) -> Result
     };
     let id: i64 = id.parse().map_err(|_| gone())?;
     let mine = app
-        .store
+        .store()
         .unit_path(a.unit.clone())
         .await
         .map_err(store_error)?
@@ -440,7 +421,7 @@ async fn before<S: Storage>(app: &Arc<App<S>>, a: AdminInfo, id: &str) -> Result
         roster,
         scope_path: path,
     } = app
-        .store
+        .store()
         .roster_before(id)
         .await
         .map_err(store_error)?
@@ -475,14 +456,7 @@ async fn before<S: Storage>(app: &Arc<App<S>>, a: AdminInfo, id: &str) -> Result
         })
     })
     .await?
-    .map_err(|e| {
-        crate::log::log("error", "previous state", &[("error", &e)]);
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error",
-        )
-    })?;
+    .map_err(|e| no_workbook("previous state", e))?;
     Ok(download(bytes, &format!("truoc-cap-nhat-{id}.xlsx")))
 }
 

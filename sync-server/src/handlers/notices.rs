@@ -1,21 +1,22 @@
-//! Notices from committees under `/api/v1/notices` (DESIGN.md, "Notices"): an admin posts a
+//! Notices from committees under `/api/v1/notices` (described in `openapi.json`): an admin posts a
 //! notice to its unit or one of its subtree and may withdraw it; a member's phone fetches the
 //! notices of the units from the root to its cell, conditionally (an `ETag` of the answer, so
 //! a phone asking again gets `304` and nothing else when nothing changed); the committee's
 //! report (`/reports/notices`) says per notice how many members it reached and how many
 //! opened it, per child unit. Messages are in Vietnamese: the dashboard shows them as they are.
 
-use crate::api::{
-    error, json_response, limited, now, parse_json, read_body, store_error, ApiError,
-};
+use crate::app::App;
 use crate::caller;
-use crate::http::{empty, App, Resp};
 use crate::model::{parse_date, today_vn, UnitCode};
+use crate::reply::{
+    bad, empty, error, internal, json_response, outside_scope, store_error, ApiError, Resp,
+};
+use crate::request::{now, parse_json, read_body};
 use crate::storage::notices::{NewNotice, NoticeRow, MEMBER_LIMIT};
 use crate::storage::{MemberRef, Storage, StoreError};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -33,69 +34,12 @@ pub const MAX_NOTICE_REQUEST: usize = 64 * 1024;
 /// How far ahead a notice may expire.
 pub const MAX_DAYS_AHEAD: i64 = 2 * 366;
 
-/// The methods a path under `/api/v1/notices` answers (for `Allow`), if it is one.
-pub fn allowed(path: &str) -> Option<&'static str> {
-    match path.strip_prefix("/api/v1/notices")? {
-        "" => Some("GET, POST"),
-        rest if rest.len() > 1 && rest.starts_with('/') && !rest[1..].contains('/') => {
-            Some("DELETE")
-        }
-        _ => None,
-    }
-}
-
-fn bad(code: &'static str, message: &str) -> ApiError {
-    error(StatusCode::BAD_REQUEST, code, message)
-}
-
-fn not_allowed() -> ApiError {
-    error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this method is not allowed here",
-    )
-}
-
 /// A notice id as the server makes them (a UUID), so that anything else is simply unknown.
 fn notice_id(s: &str) -> Option<String> {
     uuid::Uuid::parse_str(s)
         .ok()
         .map(|u| u.hyphenated().to_string())
         .filter(|u| u == s)
-}
-
-pub async fn handle<S: Storage>(
-    app: &Arc<App<S>>,
-    req: Request<Incoming>,
-    client: IpAddr,
-    path: &str,
-) -> Result<Resp, ApiError> {
-    let rest = path.strip_prefix("/api/v1/notices").unwrap_or("");
-    let method = req.method().clone();
-    match (rest, method) {
-        ("", Method::GET) => list(app, req, client).await,
-        ("", Method::POST) => post(app, req).await,
-        ("", _) => Err(not_allowed()),
-        (r, m) if allowed(path).is_some() => {
-            if m != Method::DELETE {
-                return Err(not_allowed());
-            }
-            withdraw(app, req, &r[1..]).await
-        }
-        _ => Err(error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such API endpoint",
-        )),
-    }
-}
-
-fn outside() -> ApiError {
-    error(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "Đơn vị này nằm ngoài phạm vi của mã quản trị.",
-    )
 }
 
 /// Whether `unit` is in `scope`'s subtree, by the reports' aggregate (brought up to date).
@@ -105,15 +49,10 @@ async fn in_scope<S: Storage>(
     scope: &UnitCode,
 ) -> Result<bool, ApiError> {
     app.refresh_reports().await.map_err(store_error)?;
-    let r = app.reports.lock().map_err(|_| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "reports unavailable",
-        )
-    })?;
-    Ok(r.as_ref()
-        .is_some_and(|r| r.index.unit_exists(unit) && r.index.within(unit, scope.as_str())))
+    Ok(app
+        .reports()
+        .read(|r| r.unit_exists(unit) && r.within(unit, scope.as_str()))
+        .unwrap_or(false))
 }
 
 /// A notice's title: one line, NFC, spaces collapsed.
@@ -229,7 +168,8 @@ pub fn new_id() -> Result<String, ApiError> {
         .to_string())
 }
 
-async fn post<S: Storage>(app: &Arc<App<S>>, req: Request<Incoming>) -> Result<Resp, ApiError> {
+/// `POST /api/v1/notices`: an admin posts a notice to its unit or one of its subtree.
+pub async fn post<S: Storage>(app: &Arc<App<S>>, req: Request<Incoming>) -> Result<Resp, ApiError> {
     let scope = caller::admin(app, &req).await?;
     let body = read_body(req, MAX_NOTICE_REQUEST).await?;
     let v = parse_json(&body)?;
@@ -254,7 +194,7 @@ async fn post<S: Storage>(app: &Arc<App<S>>, req: Request<Incoming>) -> Result<R
     };
     // An unknown unit and one outside the scope get the same answer: nothing leaks.
     if !in_scope(app, unit.as_str(), &scope).await? {
-        return Err(outside());
+        return Err(outside_scope());
     }
     let n = NewNotice {
         id: new_id()?,
@@ -264,20 +204,21 @@ async fn post<S: Storage>(app: &Arc<App<S>>, req: Request<Incoming>) -> Result<R
         expires_on,
         posted_by: scope,
     };
-    let notice = match app.store.post_notice(n, now()).await {
+    let notice = match app.store().post_notice(n, now()).await {
         Ok(x) => x,
-        Err(StoreError::Invalid(_)) => return Err(outside()),
+        Err(StoreError::Invalid(_)) => return Err(outside_scope()),
         Err(e) => return Err(store_error(e)),
     };
-    app.metrics.notices_posted.fetch_add(1, Ordering::Relaxed);
-    crate::push::notify(app, &notice);
+    app.metrics().notices_posted.fetch_add(1, Ordering::Relaxed);
+    push(app, &notice);
     Ok(json_response(
         StatusCode::CREATED,
         &json!({ "notice": notice }),
     ))
 }
 
-async fn withdraw<S: Storage>(
+/// `DELETE /api/v1/notices/{id}`: an admin withdraws a notice of its subtree.
+pub async fn withdraw<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
     id: &str,
@@ -292,32 +233,27 @@ async fn withdraw<S: Storage>(
     };
     let id = notice_id(id).ok_or_else(unknown)?;
     let n = app
-        .store
+        .store()
         .notice(id.clone())
         .await
         .map_err(store_error)?
         .ok_or_else(unknown)?;
     app.refresh_reports().await.map_err(store_error)?;
     let within = app
-        .reports
-        .lock()
-        .ok()
-        .and_then(|r| {
-            r.as_ref()
-                .map(|r| r.index.within(&n.notice.unit.code, scope.as_str()))
-        })
+        .reports()
+        .read(|r| r.within(&n.notice.unit.code, scope.as_str()))
         .unwrap_or(false);
     if !within {
-        return Err(outside());
+        return Err(outside_scope());
     }
-    app.store
+    app.store()
         .withdraw_notice(id, now())
         .await
         .map_err(store_error)?;
     Ok(Response::builder()
         .status(StatusCode::NO_CONTENT)
         .body(empty())
-        .unwrap_or_else(|_| crate::http::internal()))
+        .unwrap_or_else(|_| internal()))
 }
 
 /// The strong validator of an answer: its bytes' hash.
@@ -337,29 +273,16 @@ pub fn none_match(header: Option<&str>, tag: &str) -> bool {
     })
 }
 
-async fn list<S: Storage>(
+/// `GET /api/v1/notices`: the notices on a member's path, conditionally (`ETag`).
+pub async fn list<S: Storage>(
     app: &Arc<App<S>>,
     req: Request<Incoming>,
     client: IpAddr,
 ) -> Result<Resp, ApiError> {
-    if let Err(retry) = app
-        .check_limit(&app.limits.events_by_addr, &client.to_string())
-        .await
-    {
-        app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-        return Err(limited(retry, "requests"));
-    }
-    let m = caller::member(app, &req).await?;
-    if let Err(retry) = app
-        .check_limit(&app.limits.events_by_member, m.card_number.as_str())
-        .await
-    {
-        app.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-        return Err(limited(retry, "requests"));
-    }
+    let m = caller::limited_member(app, &req, client).await?;
     let today = crate::model::format_date(today_vn());
     let rows = app
-        .store
+        .store()
         .member_notices(m.card_number, m.unit_code, Some(today), MEMBER_LIMIT)
         .await
         .map_err(store_error)?;
@@ -382,21 +305,21 @@ async fn list<S: Storage>(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
     if none_match(inm, &tag) {
-        app.metrics
+        app.metrics()
             .notices_not_modified
             .fetch_add(1, Ordering::Relaxed);
         return Ok(b
             .status(StatusCode::NOT_MODIFIED)
             .body(empty())
-            .unwrap_or_else(|_| crate::http::internal()));
+            .unwrap_or_else(|_| internal()));
     }
     Ok(b.status(StatusCode::OK)
         .header(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )
-        .body(crate::http::full(bytes))
-        .unwrap_or_else(|_| crate::http::internal()))
+        .body(crate::reply::full(bytes))
+        .unwrap_or_else(|_| internal()))
 }
 
 /// `GET /reports/notices?unit=&limit=`: the notices of the unit's subtree and those sent from
@@ -408,64 +331,61 @@ pub async fn report<S: Storage>(
     unit: String,
     limit: usize,
 ) -> Result<Resp, ApiError> {
-    let code = UnitCode::parse(&unit).ok_or_else(outside)?;
+    let code = UnitCode::parse(&unit).ok_or_else(outside_scope)?;
     let rows: Vec<NoticeRow> = app
-        .store
+        .store()
         .unit_notices(code.clone(), limit)
         .await
         .map_err(store_error)?;
     let ids: Vec<String> = rows.iter().map(|r| r.notice.id.clone()).collect();
     let replies: HashMap<String, u64> = app
-        .store
+        .store()
         .notice_reply_counts(code, ids)
         .await
         .map_err(store_error)?;
     let today = crate::model::format_date(today_vn());
-    let reports = app.reports.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        let g = reports.lock().ok()?;
-        let idx = &g.as_ref()?.index;
-        let list: Vec<Value> = rows
-            .into_iter()
-            .map(|r| {
-                let reach = idx.notice_reach(&unit, &r.notice.unit.code, &r.notice.id);
-                let from_above =
-                    r.notice.unit.code != unit && !idx.within(&r.notice.unit.code, &unit);
-                let state = if r.withdrawn_at.is_some() {
-                    "withdrawn"
-                } else if r
-                    .notice
-                    .expires_on
-                    .as_deref()
-                    .is_some_and(|e| e < today.as_str())
-                {
-                    "expired"
-                } else {
-                    "shown"
-                };
-                let mut v = serde_json::to_value(&r.notice).unwrap_or(Value::Null);
-                v["state"] = json!(state);
-                v["withdrawn_at"] = json!(r.withdrawn_at.map(crate::storage::rfc3339_vn));
-                v["from_above"] = json!(from_above);
-                v["recipients"] = json!(reach.as_ref().map_or(0, |x| x.recipients));
-                v["read"] = json!(reach.as_ref().map_or(0, |x| x.read));
-                v["units"] = json!(reach.map(|x| x.units).unwrap_or_default());
-                v["replies"] = json!(replies.get(&r.notice.id).copied().unwrap_or(0));
-                v
-            })
-            .collect();
-        Some(list)
-    })
-    .await
-    .ok()
-    .flatten()
-    .ok_or_else(|| {
-        error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "reports are loading; retry",
-        )
-    })?;
+    let out = app
+        .reports()
+        .compute(move |idx| {
+            let list: Vec<Value> = rows
+                .into_iter()
+                .map(|r| {
+                    let reach = idx.notice_reach(&unit, &r.notice.unit.code, &r.notice.id);
+                    let from_above =
+                        r.notice.unit.code != unit && !idx.within(&r.notice.unit.code, &unit);
+                    let state = if r.withdrawn_at.is_some() {
+                        "withdrawn"
+                    } else if r
+                        .notice
+                        .expires_on
+                        .as_deref()
+                        .is_some_and(|e| e < today.as_str())
+                    {
+                        "expired"
+                    } else {
+                        "shown"
+                    };
+                    let mut v = serde_json::to_value(&r.notice).unwrap_or(Value::Null);
+                    v["state"] = json!(state);
+                    v["withdrawn_at"] = json!(r.withdrawn_at.map(crate::storage::rfc3339_vn));
+                    v["from_above"] = json!(from_above);
+                    v["recipients"] = json!(reach.as_ref().map_or(0, |x| x.recipients));
+                    v["read"] = json!(reach.as_ref().map_or(0, |x| x.read));
+                    v["units"] = json!(reach.map(|x| x.units).unwrap_or_default());
+                    v["replies"] = json!(replies.get(&r.notice.id).copied().unwrap_or(0));
+                    v
+                })
+                .collect();
+            list
+        })
+        .await
+        .map_err(|_| {
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "reports are loading; retry",
+            )
+        })?;
     Ok(json_response(StatusCode::OK, &json!({ "notices": out })))
 }
 
@@ -476,11 +396,11 @@ pub async fn replies<S: Storage>(
     notice: &str,
     limit: usize,
 ) -> Result<Resp, ApiError> {
-    let code = UnitCode::parse(&unit).ok_or_else(outside)?;
+    let code = UnitCode::parse(&unit).ok_or_else(outside_scope)?;
     let id = notice_id(notice)
         .ok_or_else(|| bad("invalid_parameter", "notice must be a notice's id (a UUID)"))?;
     let list = app
-        .store
+        .store()
         .notice_replies(code, id, limit)
         .await
         .map_err(store_error)?;
@@ -493,7 +413,7 @@ pub async fn ids_for<S: Storage>(
     m: &MemberRef,
 ) -> Result<std::collections::HashSet<String>, ApiError> {
     Ok(app
-        .store
+        .store()
         .member_notices(
             m.card_number.clone(),
             m.unit_code.clone(),
@@ -505,6 +425,24 @@ pub async fn ids_for<S: Storage>(
         .into_iter()
         .map(|r| r.notice.id)
         .collect())
+}
+
+/// After a notice is posted: sends it to the subscribed phones under its unit, in the
+/// background (the committee's answer does not wait). Nothing to do when push is off.
+fn push<S: Storage>(app: &Arc<App<S>>, notice: &crate::storage::notices::Notice) {
+    let Some(cfg) = app.push().cloned() else {
+        return;
+    };
+    let (app, notice) = (app.clone(), notice.clone());
+    tokio::spawn(async move {
+        if let Err(e) = crate::push::send_all(app.store(), app.metrics(), &cfg, &notice).await {
+            crate::log::log(
+                "error",
+                "push not sent",
+                &[("notice", &notice.id), ("error", &e)],
+            );
+        }
+    });
 }
 
 #[cfg(test)]
@@ -556,20 +494,13 @@ mod tests {
     }
 
     #[test]
-    fn validators_and_routes() {
+    fn validators_and_ids() {
         let tag = etag(b"{}");
         assert!(none_match(Some(&tag), &tag));
         assert!(none_match(Some(&format!("W/{tag}, \"x\"")), &tag));
         assert!(none_match(Some("*"), &tag));
         assert!(!none_match(Some("\"x\""), &tag));
         assert!(!none_match(None, &tag));
-        // Paths built, not spelt: tests/openapi.rs reads this file's literals as routes.
-        let p = |rest: &str| format!("{}{rest}", "/api/v1/notices");
-        assert_eq!(allowed(&p("")), Some("GET, POST"));
-        assert_eq!(allowed(&p("/abc")), Some("DELETE"));
-        assert_eq!(allowed(&p("/")), None);
-        assert_eq!(allowed(&p("/a/b")), None);
-        assert_eq!(allowed(&p("x")), None);
         let id = "0190f0a0-0000-4000-8000-000000000001";
         assert_eq!(notice_id(id).as_deref(), Some(id));
         assert_eq!(notice_id("0190F0A0-0000-4000-8000-000000000001"), None);
