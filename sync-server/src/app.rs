@@ -13,7 +13,7 @@ use crate::proxy::TrustedProxies;
 use crate::push::PushConfig;
 use crate::report_state::ReportState;
 use crate::reports::ReportIndex;
-use crate::store::{Storage, StoreError};
+use crate::storage::{Storage, StoreError};
 use sotay_generator::search::index::SearchIndex;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};

@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::auth;
 use crate::model::UnitCode;
 use crate::reply::{error, limited, store_error, ApiError};
-use crate::store::{MemberRef, Storage};
+use crate::storage::{MemberRef, Storage};
 use hyper::body::Incoming;
 use hyper::header;
 use hyper::{Request, StatusCode};

@@ -5,7 +5,7 @@
 
 use crate::app::App;
 use crate::limits::HEADER_TIMEOUT;
-use crate::store::Storage;
+use crate::storage::Storage;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::Request;

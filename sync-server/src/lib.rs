@@ -14,9 +14,9 @@
 //! - the application, `app`: its state and the rules that span requests — the site's
 //!   `files`, `catalog` and search index, the reports' aggregate (`report_state`), rate limits,
 //!   Web Push settings (`push`), live reload (`live`, fed by `watch` in `sotay serve`);
-//! - storage, behind the `store::Storage` trait: `store` (SQLite), `pg` (PostgreSQL), `db`
-//!   (either), with `notice_db`, `push_db`, `roster_db`; the roster's files (`roster`) and
-//!   the reports' computation (`reports`).
+//! - storage, behind the `storage::Storage` trait (`storage`: each operation written once for
+//!   SQLite and PostgreSQL, `storage::Db` runs it on the engine `--db` named); the roster's
+//!   files (`roster`) and the reports' computation (`reports`).
 //!
 //! `run` holds the commands the `sotay` binary calls; `config` the server's settings file.
 #![warn(clippy::too_many_lines)]
@@ -27,7 +27,6 @@ pub mod caller;
 pub mod catalog;
 pub mod client;
 pub mod config;
-pub mod db;
 pub mod files;
 pub mod handlers;
 pub mod http;
@@ -37,21 +36,17 @@ pub mod live;
 pub mod log;
 pub mod metrics;
 pub mod model;
-pub mod notice_db;
-pub mod pg;
 pub mod proxy;
 pub mod push;
-pub mod push_db;
 pub mod reply;
 pub mod report_state;
 pub mod reports;
 pub mod request;
 pub mod roster;
-pub mod roster_db;
 pub mod routes;
 pub mod run;
 pub mod sample;
-pub mod store;
+pub mod storage;
 pub mod threads;
 pub mod tls;
 pub mod watch;

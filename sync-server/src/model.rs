@@ -1,6 +1,7 @@
 //! The domain's types, parsed once at the edge (CSV, JSON, command line) so that the rest of
 //! the server never re-checks a string: card numbers, unit codes, kinds, statuses, roles, event
-//! types, and the name key used to compare names typed by members.
+//! types, the name key used to compare names typed by members, and dates and times as Vietnam
+//! writes them.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -140,8 +141,7 @@ slug_enum!(
     EventType { View = "view", Read = "read", Bookmark = "bookmark", MeetingHeld = "meeting_held", Feedback = "feedback", NoticeRead = "notice_read" }
 );
 
-/// How a name typed at registration is compared with the roster (DESIGN.md, "Registration
-/// matching"): NFC, then folded by the project's one normaliser (case, diacritics, `đ` -> `d`),
+/// How a name typed at registration is compared with the roster: NFC, then folded by the project's one normaliser (case, diacritics, `đ` -> `d`),
 /// words joined by one space. "NGUYEN VAN AN", "nguyễn  văn an" and "Nguyễn Văn An" in NFD
 /// have the same key.
 pub fn name_key(s: &str) -> String {
@@ -198,6 +198,26 @@ pub mod iso_date {
 
 /// Vietnam's time zone: days and months of events are counted in local time.
 pub const VN: time::UtcOffset = time::macros::offset!(+7);
+
+/// A unix time as RFC 3339 in Vietnam's time.
+pub fn rfc3339_vn(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.to_offset(VN)
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The local (Vietnam) day of a unix time, "YYYY-MM-DD".
+pub fn day_of(unix: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) => format_date(t.to_offset(VN).date()),
+        Err(_) => "1970-01-01".into(),
+    }
+}
 
 /// Today in Vietnam.
 pub fn today_vn() -> time::Date {

@@ -10,10 +10,10 @@
 
 use crate::metrics::Metrics;
 use crate::model::UnitCode;
-use crate::notice_db::Notice;
-use crate::push_db::PushSubscription;
 use crate::reply::ApiError;
-use crate::store::Storage;
+use crate::storage::notices::Notice;
+use crate::storage::push::PushSubscription;
+use crate::storage::Storage;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};

@@ -2,7 +2,7 @@
 //! one error shape, `{"error": {"code", "message"}}` with its status ([`ApiError`]). A storage
 //! failure becomes a generic answer here ([`store_error`]): its text is logged, never sent.
 
-use crate::store::StoreError;
+use crate::storage::StoreError;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::header::{self, HeaderValue};

@@ -6,7 +6,7 @@
 //! that serve members.
 
 use crate::reports::{ReportIndex, Targets};
-use crate::store::{Changes, Storage, StoreError};
+use crate::storage::{Changes, Storage, StoreError};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// The loaded aggregate: the roster version it was built from and, on a shared database,
@@ -118,12 +118,13 @@ impl ReportState {
         let Some(r) = g.as_mut() else {
             return;
         };
-        for (card, _cell, kind, doc, at) in &ch.events {
+        for e in &ch.events {
             r.index
-                .event(card, crate::reports::day_of_unix(*at), *kind, doc);
+                .event(&e.card, crate::reports::day_of_unix(e.at), e.kind, &e.doc);
         }
-        for (card, at) in &ch.registrations {
-            r.index.registered(card, crate::reports::day_of_unix(*at));
+        for p in &ch.registrations {
+            r.index
+                .registered(&p.card, crate::reports::day_of_unix(p.at));
         }
         for m in &ch.meetings {
             r.index.set_meeting(m);

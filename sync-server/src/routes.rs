@@ -12,7 +12,7 @@ use crate::handlers::reports::{Format, Report};
 use crate::handlers::{events, meetings, notices, ops, push, register, reports, roster, search};
 use crate::handlers::{site, tokens};
 use crate::reply::{error, no_endpoint, ApiError, Resp};
-use crate::store::Storage;
+use crate::storage::Storage;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, StatusCode};

@@ -5,12 +5,12 @@
 use crate::app::App;
 use crate::http::serve as serve_http;
 use crate::roster::{self, Report};
-use crate::store::{ImportSummary, Sqlite, Storage};
+use crate::storage::{Db, ImportSummary, Sqlite, Storage};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use crate::db::DbUrl;
+pub use crate::storage::DbUrl;
 
 /// The database a site root uses unless told otherwise.
 pub fn default_db(root: &Path) -> PathBuf {
@@ -93,7 +93,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
     let db = opts.db.clone().unwrap_or_else(|| default_db(&opts.root));
     let rt = runtime()?;
     rt.block_on(async move {
-        let store = Sqlite::open(&db).map_err(|e| e.to_string())?;
+        let store = Db::Sqlite(Sqlite::open(&db).map_err(|e| e.to_string())?);
         if let Some(s) = load_sample_roster(&store, &opts.root.join(".sotay").join("sample-roster"), 30_000).await? {
             eprintln!(
                 "loaded the sample roster ({} units, {} members) into {}; try registering as card 80000001 (see .sotay/sample-roster/members.csv)",
@@ -446,7 +446,7 @@ pub fn post_notice(
         let store = db.open().await?;
         let notice = store
             .post_notice(
-                crate::notice_db::NewNotice {
+                crate::storage::notices::NewNotice {
                     id,
                     unit: unit.clone(),
                     title,
@@ -458,7 +458,7 @@ pub fn post_notice(
             )
             .await
             .map_err(|e| match e {
-                crate::store::StoreError::Invalid(_) => format!(
+                crate::storage::StoreError::Invalid(_) => format!(
                     "no unit {unit} in the roster; import the roster first (sotay roster import)"
                 ),
                 e => e.to_string(),
@@ -540,8 +540,8 @@ pub fn db_migrate(db: &DbUrl) -> Result<String, String> {
         Ok(format!(
             "{db}: schema up to date (version {})",
             match db {
-                DbUrl::Sqlite(_) => crate::store::SCHEMA_VERSION,
-                DbUrl::Postgres(_) => crate::pg::SCHEMA_VERSION,
+                DbUrl::Sqlite(_) => crate::storage::sqlite::SCHEMA_VERSION,
+                DbUrl::Postgres(_) => crate::storage::postgres::SCHEMA_VERSION,
             }
         ))
     })
@@ -558,7 +558,7 @@ pub fn db_copy(from: &DbUrl, to: &DbUrl) -> Result<Vec<(&'static str, u64)>, Str
     runtime()?.block_on(async {
         // Opening the source brings an older file up to the current schema first.
         drop(from.open().await?);
-        let crate::db::Db::Postgres(pg) = to.open().await? else {
+        let crate::storage::Db::Postgres(pg) = to.open().await? else {
             return Err("the target is not PostgreSQL".into());
         };
         pg.copy_from_sqlite(src).await

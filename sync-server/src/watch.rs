@@ -9,7 +9,7 @@
 
 use crate::app::App;
 use crate::live::{built_message, reload_message};
-use crate::store::Storage;
+use crate::storage::Storage;
 use notify::{RecursiveMode, Watcher};
 use sotay_generator::Builder;
 use std::path::{Path, PathBuf};

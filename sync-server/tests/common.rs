@@ -9,9 +9,9 @@
 
 use sotay_sync_server::app::App;
 pub use sotay_sync_server::client::*;
-use sotay_sync_server::db::{Db, DbUrl};
 use sotay_sync_server::http::serve;
-use sotay_sync_server::store::{Sqlite, Storage};
+use sotay_sync_server::storage::{Db, DbUrl};
+use sotay_sync_server::storage::{Sqlite, Storage};
 use std::cell::Cell;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -5,8 +5,8 @@
 mod common;
 use common::*;
 use serde_json::json;
-use sotay_sync_server::db::DbUrl;
-use sotay_sync_server::store::Storage;
+use sotay_sync_server::storage::DbUrl;
+use sotay_sync_server::storage::Storage;
 
 #[test]
 fn sqlite_to_postgres_keeps_everything() {

@@ -3,9 +3,9 @@
 
 mod common;
 use common::*;
-use sotay_sync_server::db::{Db, DbUrl};
 use sotay_sync_server::model::{name_key, CardNumber, EventType, UnitCode};
-use sotay_sync_server::store::{NewEvent, Registration, Storage, StoreError, Stored};
+use sotay_sync_server::storage::{Db, DbUrl};
+use sotay_sync_server::storage::{NewEvent, Registration, Storage, StoreError, Stored};
 
 const NOW: i64 = 1_780_000_000;
 
@@ -304,22 +304,26 @@ fn old_meeting_events_become_records(url: DbUrl, downgrade: impl FnOnce()) {
         );
         let cb1 = UnitCode::parse("CB1").expect("u");
         let m = |at: i64| {
-            sotay_sync_server::model::Month::parse(&sotay_sync_server::store::day_of(at)[..7])
+            sotay_sync_server::model::Month::parse(&sotay_sync_server::storage::day_of(at)[..7])
                 .expect("m")
         };
-        let (rec, schedule) = store.meeting(cb1.clone(), m(june)).await.expect("june");
+        let sotay_sync_server::storage::MonthRecord {
+            meeting: rec,
+            schedule,
+        } = store.meeting(cb1.clone(), m(june)).await.expect("june");
         let rec = rec.expect("a record for June");
         assert_eq!(schedule, None);
         assert_eq!(
             rec.held_on,
-            sotay_sync_server::store::day_of(june_later),
+            sotay_sync_server::storage::day_of(june_later),
             "the month's last event"
         );
         assert_eq!(
             (rec.present, rec.members, rec.present_cards.clone()),
             (2, 2, None)
         );
-        let (rec, _) = store.meeting(cb1, m(july)).await.expect("july");
+        let sotay_sync_server::storage::MonthRecord { meeting: rec, .. } =
+            store.meeting(cb1, m(july)).await.expect("july");
         assert_eq!(rec.map(|r| (r.present, r.members)), Some((1, 2)));
     });
 }

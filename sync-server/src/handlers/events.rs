@@ -9,7 +9,7 @@ use crate::catalog::Catalog;
 use crate::model::EventType;
 use crate::reply::{bad, error, json_response, store_error, ApiError, Resp};
 use crate::request::{now, parse_json, read_body};
-use crate::store::{MemberRef, NewEvent, Storage, Stored};
+use crate::storage::{MemberRef, NewEvent, Storage, Stored};
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::{json, Map, Value};
@@ -158,7 +158,7 @@ async fn store<S: Storage>(
                     let day = crate::reports::day_of_unix(*at);
                     r.event(card, day, *kind, doc);
                     if *kind == EventType::MeetingHeld {
-                        let n = crate::store::attendees_of(data.as_deref());
+                        let n = crate::storage::attendees_of(data.as_deref());
                         r.meeting_event(cell, day, n, cell_size.unwrap_or(0));
                     }
                 }
@@ -299,7 +299,7 @@ fn data_of(
             }
             let text = sotay_generator::text::nfc(text);
             Some(match names_notice {
-                true => crate::notice_db::reply_data(&text),
+                true => crate::storage::notices::reply_data(&text),
                 false => json!({ "text": text }).to_string(),
             })
         }

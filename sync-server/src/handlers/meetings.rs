@@ -9,7 +9,7 @@ use crate::caller;
 use crate::model::{parse_date, today_vn, CardNumber, Month};
 use crate::reply::{bad, error, json_response, store_error, ApiError, Resp};
 use crate::request::{now, parse_json, read_body};
-use crate::store::{MemberRef, NewMeeting, Storage, StoreError};
+use crate::storage::{MemberRef, NewMeeting, Storage, StoreError};
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::{json, Value};
@@ -57,7 +57,7 @@ pub async fn get_record<S: Storage>(
     month: &str,
 ) -> Result<Resp, ApiError> {
     let (member, month) = cell_member(app, &req, client, month).await?;
-    let (meeting, schedule) = app
+    let crate::storage::MonthRecord { meeting, schedule } = app
         .store()
         .meeting(member.unit_code.clone(), month)
         .await
@@ -285,13 +285,13 @@ async fn store_record<S: Storage>(app: &Arc<App<S>>, rec: NewMeeting) -> Result<
         let _gate = app2.writer_gate().await;
         let m = app2.store().put_meeting(rec, now()).await?;
         app2.update_reports(|r| {
-            r.set_meeting(&(
-                m.cell.code.clone(),
-                m.held_on.clone(),
-                m.present,
-                m.members,
-                true,
-            ))
+            r.set_meeting(&crate::storage::MeetingCount {
+                cell: m.cell.code.clone(),
+                held_on: m.held_on.clone(),
+                present: m.present,
+                members: m.members,
+                listed: true,
+            })
         });
         Ok(m)
     })
@@ -353,7 +353,10 @@ async fn members<S: Storage>(
     month: Month,
 ) -> Result<Resp, ApiError> {
     let docs = app.docs_of_month(&month.to_string());
-    let (cell, mut list) = app
+    let crate::storage::CellRoster {
+        cell,
+        members: mut list,
+    } = app
         .store()
         .cell_roster(member.unit_code.clone(), docs.clone())
         .await

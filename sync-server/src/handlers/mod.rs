@@ -27,7 +27,7 @@ pub mod site;
 pub mod tokens;
 
 use crate::reply::{error, ApiError};
-use crate::store::StoreError;
+use crate::storage::StoreError;
 use hyper::StatusCode;
 use std::future::Future;
 

@@ -8,12 +8,12 @@
 use crate::app::App;
 use crate::caller;
 use crate::model::{parse_date, today_vn, UnitCode};
-use crate::notice_db::{NewNotice, NoticeRow, MEMBER_LIMIT};
 use crate::reply::{
     bad, empty, error, internal, json_response, outside_scope, store_error, ApiError, Resp,
 };
 use crate::request::{now, parse_json, read_body};
-use crate::store::{MemberRef, Storage, StoreError};
+use crate::storage::notices::{NewNotice, NoticeRow, MEMBER_LIMIT};
+use crate::storage::{MemberRef, Storage, StoreError};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
@@ -367,7 +367,7 @@ pub async fn report<S: Storage>(
                     };
                     let mut v = serde_json::to_value(&r.notice).unwrap_or(Value::Null);
                     v["state"] = json!(state);
-                    v["withdrawn_at"] = json!(r.withdrawn_at.map(crate::store::rfc3339_vn));
+                    v["withdrawn_at"] = json!(r.withdrawn_at.map(crate::storage::rfc3339_vn));
                     v["from_above"] = json!(from_above);
                     v["recipients"] = json!(reach.as_ref().map_or(0, |x| x.recipients));
                     v["read"] = json!(reach.as_ref().map_or(0, |x| x.read));
@@ -429,7 +429,7 @@ pub async fn ids_for<S: Storage>(
 
 /// After a notice is posted: sends it to the subscribed phones under its unit, in the
 /// background (the committee's answer does not wait). Nothing to do when push is off.
-fn push<S: Storage>(app: &Arc<App<S>>, notice: &crate::notice_db::Notice) {
+fn push<S: Storage>(app: &Arc<App<S>>, notice: &crate::storage::notices::Notice) {
     let Some(cfg) = app.push().cloned() else {
         return;
     };

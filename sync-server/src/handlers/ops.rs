@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::reply::{full, internal, json_response, Resp};
-use crate::store::Storage;
+use crate::storage::Storage;
 use hyper::header;
 use hyper::{Response, StatusCode};
 use serde_json::json;

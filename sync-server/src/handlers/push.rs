@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::push::{public_key, subscription, PushConfig, MAX_REQUEST};
 use crate::reply::{bad, error, json_response, no_content, store_error, ApiError, Resp};
 use crate::request::{now, parse_json, read_body};
-use crate::store::Storage;
+use crate::storage::Storage;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::{json, Value};

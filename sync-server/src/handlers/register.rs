@@ -8,7 +8,7 @@ use crate::auth;
 use crate::model::{name_key, parse_date, CardNumber, UnitCode};
 use crate::reply::{bad, error, json_response, store_error, ApiError, Resp};
 use crate::request::{now, parse_json, read_body};
-use crate::store::{Registration, Storage};
+use crate::storage::{Registration, Storage};
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::{json, Value};
@@ -150,7 +150,7 @@ fn details(v: &Value) -> Result<Details, ApiError> {
 async fn store<S: Storage>(
     app: &Arc<App<S>>,
     reg: Registration,
-) -> Result<Option<crate::store::MemberRef>, ApiError> {
+) -> Result<Option<crate::storage::MemberRef>, ApiError> {
     let app = app.clone();
     super::committed("registration failed", async move {
         let _gate = app.writer_gate().await;

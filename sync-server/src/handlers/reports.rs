@@ -23,7 +23,7 @@ use crate::reply::{download, error, internal_error, json_response, ApiError, Res
 use crate::report_state::NotReady;
 use crate::reports::{self, ReportIndex};
 use crate::request::params;
-use crate::store::{Storage, StoreError};
+use crate::storage::{Storage, StoreError};
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::json;

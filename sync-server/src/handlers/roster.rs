@@ -23,8 +23,8 @@ use crate::request::{now, params, read_body};
 use crate::roster::quality::{self, Kind};
 use crate::roster::update::{self, ChangeKind, Current, RosterChange};
 use crate::roster::{self, Roster};
-use crate::roster_db::{AdminInfo, Upload, UPLOAD_TTL};
-use crate::store::Storage;
+use crate::storage::roster::{AdminInfo, Upload, UPLOAD_TTL};
+use crate::storage::Storage;
 use hyper::body::Incoming;
 use hyper::header;
 use hyper::{Request, StatusCode};
@@ -262,7 +262,7 @@ pub async fn upload<S: Storage>(
                 "unit": {"code": unit, "name": current.unit_name(&unit)},
                 "file_name": file_name,
                 "base_version": current.version,
-                "expires_at": crate::store::rfc3339_vn(created_at + UPLOAD_TTL),
+                "expires_at": crate::storage::rfc3339_vn(created_at + UPLOAD_TTL),
             },
             "report": report_json(&report),
             "preview": preview,
@@ -416,7 +416,11 @@ pub async fn before<S: Storage>(
         .await
         .map_err(store_error)?
         .ok_or_else(gone)?;
-    let (entry, roster, path) = app
+    let crate::storage::Before {
+        entry,
+        roster,
+        scope_path: path,
+    } = app
         .store()
         .roster_before(id)
         .await

@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::reply::{bad, error, full, internal, json_response, limited, ApiError, Resp};
 use crate::request::params;
-use crate::store::Storage;
+use crate::storage::Storage;
 use hyper::body::Incoming;
 use hyper::header;
 use hyper::{Request, Response, StatusCode};

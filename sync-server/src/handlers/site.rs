@@ -6,7 +6,7 @@
 use crate::app::App;
 use crate::files::{negotiate, Encoding, Entry, Lookup};
 use crate::reply::{empty, full, internal, Resp};
-use crate::store::Storage;
+use crate::storage::Storage;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::header;

@@ -10,7 +10,7 @@ use crate::caller;
 use crate::model::UnitCode;
 use crate::reply::{error, json_response, store_error, ApiError, Resp};
 use crate::request::{now, parse_json, read_body};
-use crate::store::Storage;
+use crate::storage::Storage;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use std::sync::Arc;
@@ -38,7 +38,7 @@ pub async fn admin<S: Storage>(
 /// `GET /api/v1/admin/tokens`: the tokens of the admin's subtree and their log.
 pub async fn list<S: Storage>(app: &Arc<App<S>>, req: Request<Incoming>) -> Result<Resp, ApiError> {
     let (unit, id) = admin(app, &req).await?;
-    let (tokens, log) = app
+    let crate::storage::TokenList { tokens, log } = app
         .store()
         .admin_tokens(unit.clone())
         .await
@@ -102,12 +102,17 @@ pub async fn create<S: Storage>(
             target.clone(),
             auth::hash(&token),
             holder,
-            Some((id.clone(), unit.clone())),
+            Some(crate::storage::Issuer {
+                id: id.clone(),
+                unit: unit.clone(),
+            }),
             now(),
         )
         .await
         .map_err(|e| match e {
-            crate::store::StoreError::Invalid(m) if m == crate::store::OUTSIDE_SCOPE => outside(),
+            crate::storage::StoreError::Invalid(m) if m == crate::storage::OUTSIDE_SCOPE => {
+                outside()
+            }
             e => store_error(e),
         })?;
     crate::log::log(
@@ -138,7 +143,10 @@ pub async fn revoke<S: Storage>(
         .revoke_admin_token(
             target.clone(),
             unit.clone(),
-            (id.clone(), unit.clone()),
+            crate::storage::Issuer {
+                id: id.clone(),
+                unit: unit.clone(),
+            },
             now(),
         )
         .await

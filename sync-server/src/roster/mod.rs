@@ -1,4 +1,4 @@
-//! The roster as committee staff keep it — `units.csv`/`members.csv` of DESIGN.md, or Excel
+//! The roster as committee staff keep it — `units.csv`/`members.csv` (DEPLOYMENT.md), or Excel
 //! workbooks with Vietnamese headers — read and checked before anything is stored: every
 //! problem is reported at its place (`members.csv:14`, `Đảng viên!C14`), and a roster with
 //! errors is not imported at all.
@@ -38,7 +38,7 @@ pub struct Member {
     pub status: MemberStatus,
     pub role: Role,
     /// Whether the member has a smartphone; `None`: the file did not say (counted as yes,
-    /// DESIGN.md's default, and shown in the data-quality view as an answer to get).
+    /// the default, and shown in the data-quality view as an answer to get).
     pub smartphone: Option<bool>,
 }
 
@@ -438,12 +438,7 @@ fn cols(recs: &[Record], fields: &[Field]) -> Vec<Option<u32>> {
     }
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn parse_units(t: &Table, report: &mut Report) -> Part<Unit> {
-    const CODE: usize = 0;
-    const NAME: usize = 1;
-    const PARENT: usize = 2;
-    const KIND: usize = 3;
     let recs = table::records(t, UNIT_FIELDS, report);
     let mut part = Part {
         src: t.src.clone(),
@@ -452,99 +447,132 @@ fn parse_units(t: &Table, report: &mut Report) -> Part<Unit> {
     };
     let mut first: HashMap<UnitCode, Place> = HashMap::new();
     for r in &recs {
-        let err = |report: &mut Report, f: usize, msg: String| {
-            t.push(report, r.place(f), Level::Error, msg)
-        };
-        let raw_code = r.text(CODE);
-        let Some(code) = UnitCode::parse(&raw_code) else {
-            err(
-                report,
-                CODE,
-                if raw_code.is_empty() {
-                    "thiếu mã đơn vị".into()
-                } else {
-                    format!("mã đơn vị \"{raw_code}\" không hợp lệ (chỉ gồm chữ không dấu, số và . _ -)")
-                },
-            );
+        let Some(unit) = unit_row(t, r, report) else {
             continue;
         };
-        let raw_name = r.text(NAME);
-        let name = clean_name(&raw_name);
-        if name.chars().any(char::is_control) {
-            err(
-                report,
-                NAME,
-                format!("tên đơn vị {code} có ký tự điều khiển (một ký tự ẩn như NUL)"),
+        if let Some(at) = first.get(&unit.code) {
+            let msg = format!(
+                "mã đơn vị {} bị trùng (đã có ở {})",
+                unit.code,
+                t.src.place(*at)
             );
+            t.push(report, r.place(unit_col::CODE), Level::Error, msg);
             continue;
         }
-        if name.is_empty() {
-            err(report, NAME, format!("đơn vị {code} chưa có tên"));
-        } else if name != raw_name {
-            t.push(
-                report,
-                r.place(NAME),
-                Level::Warning,
-                format!("tên đơn vị {code} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""),
-            );
-        }
-        let parent = match r.text(PARENT).as_str() {
-            "" => None,
-            p => match UnitCode::parse(p) {
-                Some(p) => Some(p),
-                None => {
-                    err(
-                        report,
-                        PARENT,
-                        format!("mã đơn vị cấp trên \"{p}\" không hợp lệ"),
-                    );
-                    continue;
-                }
-            },
-        };
-        let Some(kind) = parse_kind(&r.text(KIND)) else {
-            err(
-                report,
-                KIND,
-                format!(
-                    "loại đơn vị \"{}\" không hợp lệ; dùng một trong: {}",
-                    r.text(KIND),
-                    kinds_list()
-                ),
-            );
-            continue;
-        };
-        if let Some(at) = first.get(&code) {
-            err(
-                report,
-                CODE,
-                format!("mã đơn vị {code} bị trùng (đã có ở {})", t.src.place(*at)),
-            );
-            continue;
-        }
-        first.insert(code.clone(), r.place(CODE));
-        part.items.push((
-            r.line,
-            Unit {
-                code,
-                name,
-                parent,
-                kind,
-            },
-        ));
+        first.insert(unit.code.clone(), r.place(unit_col::CODE));
+        part.items.push((r.line, unit));
     }
     part
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
+/// The columns of a unit row, in `UNIT_FIELDS` order.
+mod unit_col {
+    pub const CODE: usize = 0;
+    pub const NAME: usize = 1;
+    pub const PARENT: usize = 2;
+    pub const KIND: usize = 3;
+}
+
+/// A unit row's fields, checked: `None` after an error (each reported at its cell).
+fn unit_row(t: &Table, r: &Record, report: &mut Report) -> Option<Unit> {
+    use unit_col::*;
+    let err =
+        |report: &mut Report, f: usize, msg: String| t.push(report, r.place(f), Level::Error, msg);
+    let raw_code = r.text(CODE);
+    let Some(code) = UnitCode::parse(&raw_code) else {
+        err(
+            report,
+            CODE,
+            if raw_code.is_empty() {
+                "thiếu mã đơn vị".into()
+            } else {
+                format!(
+                    "mã đơn vị \"{raw_code}\" không hợp lệ (chỉ gồm chữ không dấu, số và . _ -)"
+                )
+            },
+        );
+        return None;
+    };
+    let raw_name = r.text(NAME);
+    let name = clean_name(&raw_name);
+    if name.chars().any(char::is_control) {
+        err(
+            report,
+            NAME,
+            format!("tên đơn vị {code} có ký tự điều khiển (một ký tự ẩn như NUL)"),
+        );
+        return None;
+    }
+    if name.is_empty() {
+        err(report, NAME, format!("đơn vị {code} chưa có tên"));
+    } else if name != raw_name {
+        t.push(
+            report,
+            r.place(NAME),
+            Level::Warning,
+            format!(
+                "tên đơn vị {code} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""
+            ),
+        );
+    }
+    let parent = match r.text(PARENT).as_str() {
+        "" => None,
+        p => match UnitCode::parse(p) {
+            Some(p) => Some(p),
+            None => {
+                err(
+                    report,
+                    PARENT,
+                    format!("mã đơn vị cấp trên \"{p}\" không hợp lệ"),
+                );
+                return None;
+            }
+        },
+    };
+    let Some(kind) = parse_kind(&r.text(KIND)) else {
+        err(
+            report,
+            KIND,
+            format!(
+                "loại đơn vị \"{}\" không hợp lệ; dùng một trong: {}",
+                r.text(KIND),
+                kinds_list()
+            ),
+        );
+        return None;
+    };
+    Some(Unit {
+        code,
+        name,
+        parent,
+        kind,
+    })
+}
+
+/// The columns of a member row, in `MEMBER_FIELDS` order.
+mod member_col {
+    pub const CARD: usize = 0;
+    pub const NAME: usize = 1;
+    pub const BIRTH: usize = 2;
+    pub const UNIT: usize = 3;
+    pub const STATUS: usize = 4;
+    pub const ROLE: usize = 5;
+    pub const PHONE: usize = 6;
+}
+
+/// What the members table says besides each member, for the warnings that need all rows.
+#[derive(Default)]
+struct MemberTable {
+    first: HashMap<CardNumber, Place>,
+    name_forms: HashMap<(String, UnitCode), (String, Place)>,
+    /// Card numbers typed into number cells, which lose their leading zeros.
+    numeric_cards: Vec<(Place, usize)>,
+    /// The longest card number, to say how many numeric ones are shorter.
+    longest_card: usize,
+}
+
 fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
-    const CARD: usize = 0;
-    const NAME: usize = 1;
-    const BIRTH: usize = 2;
-    const UNIT: usize = 3;
-    const STATUS: usize = 4;
-    const ROLE: usize = 5;
-    const PHONE: usize = 6;
+    use member_col::*;
     let recs = table::records(t, MEMBER_FIELDS, report);
     let smartphone_column = recs.first().is_some_and(|r| r.has(PHONE));
     let mut part = Part {
@@ -552,13 +580,52 @@ fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
         cols: cols(&recs, MEMBER_FIELDS),
         items: Vec::new(),
     };
-    let mut first: HashMap<CardNumber, Place> = HashMap::new();
-    let mut name_forms: HashMap<(String, UnitCode), (String, Place)> = HashMap::new();
-    // Card numbers typed into number cells, which lose their leading zeros.
-    let mut numeric_cards: Vec<(Place, usize)> = Vec::new();
-    // The longest card number, to say how many numeric ones are shorter.
-    let mut longest_card = 0;
+    let mut seen = MemberTable::default();
     for r in &recs {
+        let row = MemberRow::check(t, r, report);
+        if let Some(c) = &row.card {
+            seen.longest_card = seen.longest_card.max(c.as_str().len());
+            if matches!(r.value(CARD), Some(Value::Number(_))) {
+                seen.numeric_cards.push((r.place(CARD), c.as_str().len()));
+            }
+        }
+        let mut ok = row.ok;
+        if let Some(c) = &row.card {
+            if let Some(at) = seen.first.get(c) {
+                let msg = format!("số thẻ {c} bị trùng (đã có ở {})", t.src.place(*at));
+                t.push(report, r.place(CARD), Level::Error, msg);
+                ok = false;
+            } else {
+                seen.first.insert(c.clone(), r.place(CARD));
+            }
+        }
+        let raw_name = row.raw_name.clone();
+        if let Some(m) = row.member().filter(|_| ok) {
+            name_warnings(t, r, &m, &raw_name, &mut seen, report);
+            part.items.push((r.line, m));
+        }
+    }
+    numeric_cards_warning(t, &seen, report);
+    (part, smartphone_column)
+}
+
+/// A member row's fields, each checked: an error for each that is missing or bad.
+struct MemberRow {
+    card: Option<CardNumber>,
+    raw_name: String,
+    name: String,
+    birth: Option<time::Date>,
+    unit: Option<UnitCode>,
+    status: Option<MemberStatus>,
+    role: Option<Role>,
+    smartphone: Option<Option<bool>>,
+    /// No error in the row.
+    ok: bool,
+}
+
+impl MemberRow {
+    fn check(t: &Table, r: &Record, report: &mut Report) -> MemberRow {
+        use member_col::*;
         let mut ok = true;
         let mut err = |report: &mut Report, f: usize, msg: String| {
             t.push(report, r.place(f), Level::Error, msg);
@@ -566,19 +633,13 @@ fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
         };
         let raw_card = r.text(CARD);
         let card = CardNumber::parse(&raw_card);
-        match &card {
-            None if raw_card.is_empty() => err(report, CARD, "thiếu số thẻ đảng viên".into()),
-            None => err(
-                report,
-                CARD,
-                format!("số thẻ đảng viên \"{raw_card}\" không hợp lệ (6 đến 20 chữ số)"),
-            ),
-            Some(c) => {
-                longest_card = longest_card.max(c.as_str().len());
-                if matches!(r.value(CARD), Some(Value::Number(_))) {
-                    numeric_cards.push((r.place(CARD), c.as_str().len()));
-                }
-            }
+        if card.is_none() {
+            let msg = if raw_card.is_empty() {
+                "thiếu số thẻ đảng viên".into()
+            } else {
+                format!("số thẻ đảng viên \"{raw_card}\" không hợp lệ (6 đến 20 chữ số)")
+            };
+            err(report, CARD, msg);
         }
         let raw_name = r.text(NAME);
         let name = clean_name(&raw_name);
@@ -591,165 +652,163 @@ fn parse_members(t: &Table, report: &mut Report) -> (Part<Member>, bool) {
                 "họ và tên có ký tự điều khiển (một ký tự ẩn như NUL hoặc tab)".into(),
             );
         }
-        let birth = match r.value(BIRTH) {
-            None => None,
-            Some(Value::Date(d)) => Some(*d),
-            Some(Value::Number(n)) => table::excel_serial(*n),
-            Some(v) => table::parse_date_vn(&v.text()),
-        };
-        match birth {
-            None if r.value(BIRTH).is_none() => err(report, BIRTH, "thiếu ngày sinh".into()),
-            None => err(
-                report,
-                BIRTH,
-                format!(
-                    "ngày sinh \"{}\" không hợp lệ (ngày/tháng/năm như 02/01/1960, một ngày có thật)",
-                    r.text(BIRTH)
-                ),
-            ),
-            Some(d) if d.year() < 1900 || d.year() > 2015 => err(
-                report,
-                BIRTH,
-                format!(
-                    "ngày sinh {} không hợp lý",
-                    crate::model::format_date(d)
-                ),
-            ),
-            _ => {}
+        let birth = birth_date(r);
+        if let Err(msg) = &birth {
+            err(report, BIRTH, msg.clone());
         }
         let raw_unit = r.text(UNIT);
         let unit = UnitCode::parse(&raw_unit);
         if unit.is_none() {
-            err(
-                report,
-                UNIT,
-                if raw_unit.is_empty() {
-                    "thiếu mã chi bộ".into()
-                } else {
-                    format!("mã chi bộ \"{raw_unit}\" không hợp lệ")
-                },
-            );
+            let msg = if raw_unit.is_empty() {
+                "thiếu mã chi bộ".into()
+            } else {
+                format!("mã chi bộ \"{raw_unit}\" không hợp lệ")
+            };
+            err(report, UNIT, msg);
         }
         let status = parse_status(&r.text(STATUS));
         if status.is_none() {
-            err(
-                report,
-                STATUS,
-                format!(
-                    "tình trạng \"{}\" không hợp lệ; dùng một trong: {}",
-                    r.text(STATUS),
-                    MemberStatus::ALL
-                        .iter()
-                        .map(|s| s.label())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+            let labels: Vec<&str> = MemberStatus::ALL.iter().map(|s| s.label()).collect();
+            let msg = format!(
+                "tình trạng \"{}\" không hợp lệ; dùng một trong: {}",
+                r.text(STATUS),
+                labels.join(", ")
             );
+            err(report, STATUS, msg);
         }
         let role = parse_role(&r.text(ROLE));
         if role.is_none() {
-            err(
-                report,
-                ROLE,
-                format!(
-                    "chức vụ \"{}\" không hợp lệ; dùng một trong: {}",
-                    r.text(ROLE),
-                    Role::ALL
-                        .iter()
-                        .map(|s| s.label())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+            let labels: Vec<&str> = Role::ALL.iter().map(|s| s.label()).collect();
+            let msg = format!(
+                "chức vụ \"{}\" không hợp lệ; dùng một trong: {}",
+                r.text(ROLE),
+                labels.join(", ")
             );
+            err(report, ROLE, msg);
         }
         let smartphone = parse_smartphone(r.value(PHONE));
         if smartphone.is_none() {
-            err(
-                report,
-                PHONE,
-                format!(
-                    "điện thoại thông minh ghi \"có\" hoặc \"không\", không phải \"{}\"",
-                    r.text(PHONE)
-                ),
+            let msg = format!(
+                "điện thoại thông minh ghi \"có\" hoặc \"không\", không phải \"{}\"",
+                r.text(PHONE)
             );
+            err(report, PHONE, msg);
         }
-        if let Some(c) = &card {
-            if let Some(at) = first.get(c) {
-                err(
-                    report,
-                    CARD,
-                    format!("số thẻ {c} bị trùng (đã có ở {})", t.src.place(*at)),
-                );
-            } else {
-                first.insert(c.clone(), r.place(CARD));
-            }
+        MemberRow {
+            card,
+            raw_name,
+            name,
+            birth: birth.ok(),
+            unit,
+            status,
+            role,
+            smartphone,
+            ok,
         }
-        if !ok {
-            continue;
-        }
-        let (Some(card), Some(birth), Some(unit), Some(status), Some(role), Some(smartphone)) =
-            (card, birth, unit, status, role, smartphone)
-        else {
-            continue;
-        };
-        if name != raw_name {
-            t.push(
-                report,
-                r.place(NAME),
-                Level::Warning,
-                format!("họ và tên của {card} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""),
-            );
-        }
-        let key = (spelling_key(&name), unit.clone());
-        match name_forms.get(&key) {
-            Some((other, at)) if *other != raw_name => t.push(
-                report,
-                r.place(NAME),
-                Level::Warning,
-                format!(
-                    "\"{raw_name}\" và \"{other}\" ({}) ở {unit} chỉ khác nhau về dạng Unicode, chữ hoa, chữ thường hoặc khoảng trắng; kiểm tra xem có phải hai người",
-                    t.src.place(*at)
-                ),
-            ),
-            Some(_) => {}
-            None => {
-                name_forms.insert(key, (raw_name.clone(), r.place(NAME)));
-            }
-        }
-        part.items.push((
-            r.line,
-            Member {
-                card,
-                full_name: name,
-                birth_date: birth,
-                unit,
-                status,
-                role,
-                smartphone,
-            },
-        ));
     }
-    if let Some((at, _)) = numeric_cards.first() {
-        let shorter = numeric_cards
-            .iter()
-            .filter(|(_, len)| *len < longest_card)
-            .count();
+
+    /// The member, when every field is good.
+    fn member(self) -> Option<Member> {
+        Some(Member {
+            card: self.card?,
+            full_name: self.name,
+            birth_date: self.birth?,
+            unit: self.unit?,
+            status: self.status?,
+            role: self.role?,
+            smartphone: self.smartphone?,
+        })
+    }
+}
+
+/// A member's birth date: a date cell, an Excel serial number or `dd/mm/yyyy` text, between
+/// 1900 and 2015; or the error's message.
+fn birth_date(r: &Record) -> Result<time::Date, String> {
+    use member_col::BIRTH;
+    let birth = match r.value(BIRTH) {
+        None => return Err("thiếu ngày sinh".into()),
+        Some(Value::Date(d)) => Some(*d),
+        Some(Value::Number(n)) => table::excel_serial(*n),
+        Some(v) => table::parse_date_vn(&v.text()),
+    };
+    match birth {
+        None => Err(format!(
+            "ngày sinh \"{}\" không hợp lệ (ngày/tháng/năm như 02/01/1960, một ngày có thật)",
+            r.text(BIRTH)
+        )),
+        Some(d) if d.year() < 1900 || d.year() > 2015 => Err(format!(
+            "ngày sinh {} không hợp lý",
+            crate::model::format_date(d)
+        )),
+        Some(d) => Ok(d),
+    }
+}
+
+/// The warnings about a member's name: normalised, or written like another name in the same
+/// cell but for Unicode form, case or spaces (two people, or one typed twice?).
+fn name_warnings(
+    t: &Table,
+    r: &Record,
+    m: &Member,
+    raw_name: &str,
+    seen: &mut MemberTable,
+    report: &mut Report,
+) {
+    use member_col::NAME;
+    let (card, name, unit) = (&m.card, &m.full_name, &m.unit);
+    if name != raw_name {
         t.push(
             report,
-            *at,
+            r.place(NAME),
             Level::Warning,
-            format!(
-                "{} số thẻ được lưu dạng số: Excel bỏ số 0 ở đầu số thẻ{}; hãy định dạng cột Số thẻ đảng viên là Văn bản (Text) và kiểm tra lại các số thẻ này",
-                numeric_cards.len(),
-                if shorter > 0 {
-                    format!(" ({shorter} số thẻ ngắn hơn {longest_card} chữ số)")
-                } else {
-                    String::new()
-                }
-            ),
+            format!("họ và tên của {card} đã được chuẩn hóa (dạng Unicode hoặc khoảng trắng): \"{name}\""),
         );
     }
-    (part, smartphone_column)
+    let key = (spelling_key(name), unit.clone());
+    match seen.name_forms.get(&key) {
+        Some((other, at)) if other != raw_name => t.push(
+            report,
+            r.place(NAME),
+            Level::Warning,
+            format!(
+                "\"{raw_name}\" và \"{other}\" ({}) ở {unit} chỉ khác nhau về dạng Unicode, chữ hoa, chữ thường hoặc khoảng trắng; kiểm tra xem có phải hai người",
+                t.src.place(*at)
+            ),
+        ),
+        Some(_) => {}
+        None => {
+            seen.name_forms
+                .insert(key, (raw_name.to_string(), r.place(NAME)));
+        }
+    }
+}
+
+/// One warning for the card numbers stored as numbers (Excel drops their leading zeros), at
+/// the first of them.
+fn numeric_cards_warning(t: &Table, seen: &MemberTable, report: &mut Report) {
+    let Some((at, _)) = seen.numeric_cards.first() else {
+        return;
+    };
+    let longest = seen.longest_card;
+    let shorter = seen
+        .numeric_cards
+        .iter()
+        .filter(|(_, len)| *len < longest)
+        .count();
+    t.push(
+        report,
+        *at,
+        Level::Warning,
+        format!(
+            "{} số thẻ được lưu dạng số: Excel bỏ số 0 ở đầu số thẻ{}; hãy định dạng cột Số thẻ đảng viên là Văn bản (Text) và kiểm tra lại các số thẻ này",
+            seen.numeric_cards.len(),
+            if shorter > 0 {
+                format!(" ({shorter} số thẻ ngắn hơn {longest} chữ số)")
+            } else {
+                String::new()
+            }
+        ),
+    );
 }
 
 // ---- checking the tree --------------------------------------------------------------------
@@ -767,7 +826,6 @@ pub enum Scope<'a> {
 /// Checks the tree and where members belong; adds the data-quality warnings. The roster
 /// (units parents first: for a subtree, its units including the scope's own) is `Some` only
 /// when there is no error.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn assemble(parsed: &Parsed, scope: &Scope, report: &mut Report) -> Option<Roster> {
     let units = match scope {
         Scope::Whole => match &parsed.units {
@@ -776,101 +834,20 @@ pub fn assemble(parsed: &Parsed, scope: &Scope, report: &mut Report) -> Option<R
         },
         Scope::Subtree { unit, current } => subtree_units(parsed, unit, current, report),
     };
-    let by_code: HashMap<&UnitCode, &Unit> = units.iter().map(|u| (&u.code, u)).collect();
     let mp = &parsed.members;
-    let mut members = Vec::with_capacity(mp.items.len());
-    let mut has_members: HashSet<&UnitCode> = HashSet::new();
+    let by_code: HashMap<&UnitCode, &Unit> = units.iter().map(|u| (&u.code, u)).collect();
     for (line, m) in &mp.items {
-        let place_unit = |report: &mut Report, msg: String| {
-            mp.push(report, *line, "unit_code", Level::Error, msg)
-        };
-        match by_code.get(&m.unit) {
-            None => match scope {
-                Scope::Subtree { unit, current } => match current.unit(&m.unit) {
-                    Some(u) => place_unit(
-                        report,
-                        format!(
-                            "{} ({}) không thuộc {}: chỉ cập nhật được các chi bộ trong phạm vi này",
-                            u.name,
-                            m.unit,
-                            current.unit_name(unit)
-                        ),
-                    ),
-                    None => place_unit(
-                        report,
-                        format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
-                    ),
-                },
-                Scope::Whole => place_unit(
-                    report,
-                    format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
-                ),
-            },
-            Some(u) if !u.kind.is_cell() => place_unit(
-                report,
-                format!(
-                    "{} ({}) là {}, không phải chi bộ: đảng viên sinh hoạt tại chi bộ (Chi bộ hoặc Chi bộ cơ sở)",
-                    u.name,
-                    u.code,
-                    u.kind.label().to_lowercase()
-                ),
-            ),
-            Some(_) => {}
+        if let Err(msg) = check_cell(m, by_code.get(&m.unit).copied(), scope) {
+            mp.push(report, *line, "unit_code", Level::Error, msg);
         }
-        if let Scope::Subtree { unit, current } = scope {
-            if let Some(now) = current.member(&m.card) {
-                if !current.within(&now.unit, unit) {
-                    mp.push(
-                        report,
-                        *line,
-                        "card_number",
-                        Level::Error,
-                        format!(
-                            "số thẻ {}: đảng viên {} đang sinh hoạt tại {}: việc chuyển sinh hoạt do cấp trên thực hiện",
-                            m.card,
-                            now.full_name,
-                            current.unit_path_names(&now.unit)
-                        ),
-                    );
-                }
-            }
-        }
-        has_members.insert(&m.unit);
-        members.push(m.clone());
-    }
-    if let Some(part) = parsed.units.as_ref().filter(|_| !mp.items.is_empty()) {
-        for (line, u) in &part.items {
-            if u.kind.is_cell() && !has_members.contains(&u.code) {
-                part.push(
-                    report,
-                    *line,
-                    "code",
-                    Level::Warning,
-                    format!("chi bộ {} chưa có đảng viên", u.code),
-                );
-            }
+        if let Some(msg) = moved_from_outside(m, scope) {
+            mp.push(report, *line, "card_number", Level::Error, msg);
         }
     }
+    let members: Vec<Member> = mp.items.iter().map(|(_, m)| m.clone()).collect();
+    empty_cells_warnings(parsed, report);
     if matches!(scope, Scope::Whole) {
-        // Importing nothing would take everyone off the roster (said only of a file that has
-        // no other error, such as a header it could not find).
-        let clean = |report: &Report, file: &str| {
-            !report
-                .problems
-                .iter()
-                .any(|p| p.level == Level::Error && p.file == file)
-        };
-        let ufile = parsed.units.as_ref().map_or(&mp.src.file, |p| &p.src.file);
-        if units.is_empty() && clean(report, ufile) {
-            report.push_file(ufile, Level::Error, "tệp không có đơn vị nào".into());
-        }
-        if mp.items.is_empty() && clean(report, &mp.src.file) {
-            report.push_file(
-                &mp.src.file,
-                Level::Error,
-                "tệp không có đảng viên nào".into(),
-            );
-        }
+        empty_file_errors(parsed, units.is_empty(), report);
     }
     let others = match scope {
         Scope::Whole => None,
@@ -881,6 +858,93 @@ pub fn assemble(parsed: &Parsed, scope: &Scope, report: &mut Report) -> Option<R
     report.members = members.len();
     report.sort();
     (report.errors() == 0).then_some(Roster { units, members })
+}
+
+/// Whether a member's unit (`unit`, if the file or the scope has it) is a cell they may be
+/// placed in; else the message for the unit column.
+fn check_cell(m: &Member, unit: Option<&Unit>, scope: &Scope) -> Result<(), String> {
+    match unit {
+        None => Err(match scope {
+            Scope::Subtree { unit, current } => match current.unit(&m.unit) {
+                Some(u) => format!(
+                    "{} ({}) không thuộc {}: chỉ cập nhật được các chi bộ trong phạm vi này",
+                    u.name,
+                    m.unit,
+                    current.unit_name(unit)
+                ),
+                None => format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
+            },
+            Scope::Whole => format!("mã chi bộ {} không có trong danh sách đơn vị", m.unit),
+        }),
+        Some(u) if !u.kind.is_cell() => Err(format!(
+            "{} ({}) là {}, không phải chi bộ: đảng viên sinh hoạt tại chi bộ (Chi bộ hoặc Chi bộ cơ sở)",
+            u.name,
+            u.code,
+            u.kind.label().to_lowercase()
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// In a subtree's upload, a member who is now outside the subtree: moving them in is the
+/// higher committee's job; the message for the card column.
+fn moved_from_outside(m: &Member, scope: &Scope) -> Option<String> {
+    let Scope::Subtree { unit, current } = scope else {
+        return None;
+    };
+    let now = current.member(&m.card)?;
+    (!current.within(&now.unit, unit)).then(|| {
+        format!(
+            "số thẻ {}: đảng viên {} đang sinh hoạt tại {}: việc chuyển sinh hoạt do cấp trên thực hiện",
+            m.card,
+            now.full_name,
+            current.unit_path_names(&now.unit)
+        )
+    })
+}
+
+/// A warning for each cell of the units file without members (when the file has members).
+fn empty_cells_warnings(parsed: &Parsed, report: &mut Report) {
+    let mp = &parsed.members;
+    let Some(part) = parsed.units.as_ref().filter(|_| !mp.items.is_empty()) else {
+        return;
+    };
+    let has_members: HashSet<&UnitCode> = mp.items.iter().map(|(_, m)| &m.unit).collect();
+    for (line, u) in &part.items {
+        if u.kind.is_cell() && !has_members.contains(&u.code) {
+            part.push(
+                report,
+                *line,
+                "code",
+                Level::Warning,
+                format!("chi bộ {} chưa có đảng viên", u.code),
+            );
+        }
+    }
+}
+
+/// Importing nothing would take everyone off the roster: an error for a whole roster's file
+/// with no units or no members (said only of a file that has no other error, such as a header
+/// it could not find).
+fn empty_file_errors(parsed: &Parsed, no_units: bool, report: &mut Report) {
+    let mp = &parsed.members;
+    let clean = |report: &Report, file: &str| {
+        !report
+            .problems
+            .iter()
+            .any(|p| p.level == Level::Error && p.file == file)
+    };
+    let ufile = parsed.units.as_ref().map_or(&mp.src.file, |p| &p.src.file);
+    if no_units && clean(report, ufile) {
+        report.push_file(ufile, Level::Error, "tệp không có đơn vị nào".into());
+    }
+    if mp.items.is_empty() && clean(report, &mp.src.file) {
+        report.push_file(
+            &mp.src.file,
+            Level::Error,
+            "tệp không có đảng viên nào".into(),
+        );
+    }
 }
 
 /// Units parents first: those whose parent is not among them come first (the root, or the
@@ -1006,7 +1070,6 @@ fn check_links(
 
 /// The units of `scope`'s subtree after an upload: those of the file (checked against the
 /// roster as stored), or the stored ones when the upload has no units table.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn subtree_units(
     parsed: &Parsed,
     scope: &UnitCode,
@@ -1026,68 +1089,14 @@ fn subtree_units(
     };
     let mut top_row = top.clone();
     for (line, u) in &part.items {
-        if u.code == top.code {
-            if u.parent
-                .as_ref()
-                .is_some_and(|p| Some(p) != top.parent.as_ref())
-            {
-                part.push(
-                    report,
-                    *line,
-                    "parent_code",
-                    Level::Error,
-                    format!(
-                        "đơn vị cấp trên của {} do cấp trên quản lý: để trống hoặc ghi {}",
-                        top.name,
-                        top.parent.as_ref().map(|p| p.as_str()).unwrap_or("")
-                    ),
-                );
-            }
-            if u.kind != top.kind {
-                part.push(
-                    report,
-                    *line,
-                    "kind",
-                    Level::Error,
-                    format!(
-                        "loại của {} ({}) do cấp trên quản lý, không đổi thành {}",
-                        top.name,
-                        top.kind.label(),
-                        u.kind.label()
-                    ),
-                );
-            }
+        let problems = if u.code == top.code {
             top_row.name = u.name.clone();
-            continue;
-        }
-        if let Some(other) = current.unit(&u.code) {
-            if !current.within(&u.code, scope) {
-                part.push(
-                    report,
-                    *line,
-                    "code",
-                    Level::Error,
-                    format!(
-                        "mã đơn vị {} đang là mã của {}, ngoài phạm vi {}",
-                        u.code,
-                        current.unit_path_names(&other.code),
-                        top.name
-                    ),
-                );
-                continue;
-            }
-        }
-        if u.parent.is_none() {
-            part.push(
-                report,
-                *line,
-                "parent_code",
-                Level::Error,
-                format!(
-                    "đơn vị {} cần mã đơn vị cấp trên (một đơn vị trong tệp, hoặc {})",
-                    u.code, top.code
-                ),
-            );
+            top_change(u, &top)
+        } else {
+            unit_in_subtree(u, &top, current).into_iter().collect()
+        };
+        for (field, msg) in problems {
+            part.push(report, *line, field, Level::Error, msg);
         }
     }
     let inside: Vec<&(usize, Unit)> = part
@@ -1103,6 +1112,68 @@ fn subtree_units(
         inside.iter().map(|(_, u)| u.clone()).collect(),
     ));
     units
+}
+
+/// The upload's row for the subtree's own top unit may rename it, nothing more: its parent
+/// and kind are the higher committee's (the field and the message of each it changes).
+fn top_change(u: &Unit, top: &Unit) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    if u.parent
+        .as_ref()
+        .is_some_and(|p| Some(p) != top.parent.as_ref())
+    {
+        problems.push((
+            "parent_code",
+            format!(
+                "đơn vị cấp trên của {} do cấp trên quản lý: để trống hoặc ghi {}",
+                top.name,
+                top.parent.as_ref().map(|p| p.as_str()).unwrap_or("")
+            ),
+        ));
+    }
+    if u.kind != top.kind {
+        problems.push((
+            "kind",
+            format!(
+                "loại của {} ({}) do cấp trên quản lý, không đổi thành {}",
+                top.name,
+                top.kind.label(),
+                u.kind.label()
+            ),
+        ));
+    }
+    problems
+}
+
+/// A unit of a subtree's upload: its code must not be a unit's outside the subtree, and it
+/// needs a parent (the field and the message if not).
+fn unit_in_subtree(
+    u: &Unit,
+    top: &Unit,
+    current: &update::Current,
+) -> Option<(&'static str, String)> {
+    if let Some(other) = current.unit(&u.code) {
+        if !current.within(&u.code, &top.code) {
+            return Some((
+                "code",
+                format!(
+                    "mã đơn vị {} đang là mã của {}, ngoài phạm vi {}",
+                    u.code,
+                    current.unit_path_names(&other.code),
+                    top.name
+                ),
+            ));
+        }
+    }
+    u.parent.is_none().then(|| {
+        (
+            "parent_code",
+            format!(
+                "đơn vị {} cần mã đơn vị cấp trên (một đơn vị trong tệp, hoặc {})",
+                u.code, top.code
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

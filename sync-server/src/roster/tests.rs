@@ -1,3 +1,6 @@
+//! Reading roster files end to end: each table of inputs and the problems reported, with
+//! their places.
+
 use super::*;
 
 fn run(units: &str, members: &str) -> (Option<Roster>, Vec<String>) {

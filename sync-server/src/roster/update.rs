@@ -204,6 +204,14 @@ pub struct Counts {
     pub registrations_ended: usize,
 }
 
+/// A unit with its place in the tree: its path from the root ("/TU/DB1/CB1/") and depth.
+#[derive(Debug, Clone)]
+pub struct PlacedUnit {
+    pub unit: Unit,
+    pub path: String,
+    pub depth: i64,
+}
+
 /// What applying an upload to the roster as stored does.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -211,7 +219,7 @@ pub struct Plan {
     pub scope: UnitCode,
     pub whole: bool,
     /// Every unit of the subtree after the change, parents first, with its path and depth.
-    pub units: Vec<(Unit, String, i64)>,
+    pub units: Vec<PlacedUnit>,
     pub units_added: Vec<Unit>,
     pub units_removed: Vec<Unit>,
     pub units_changed: Vec<UnitChange>,
@@ -260,7 +268,6 @@ fn member_fields(a: &Member, b: &Member) -> Vec<&'static str> {
 
 /// The plan that makes `scope`'s subtree (`whole`: the whole roster) what `after` says.
 /// `after.units` are parents first, the scope's own unit first for a subtree.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn plan(current: &Current, after: &Roster, scope: &UnitCode, whole: bool) -> Plan {
     let before_units: Vec<&Unit> = if whole {
         current.units.iter().collect()
@@ -275,7 +282,7 @@ pub fn plan(current: &Current, after: &Roster, scope: &UnitCode, whole: bool) ->
     let mut p = Plan {
         scope: scope.clone(),
         whole,
-        units: Vec::new(),
+        units: placed(current, after, whole),
         units_added: Vec::new(),
         units_removed: Vec::new(),
         units_changed: Vec::new(),
@@ -287,87 +294,8 @@ pub fn plan(current: &Current, after: &Roster, scope: &UnitCode, whole: bool) ->
         before: Roster::default(),
         fingerprint: String::new(),
     };
-    // Paths: from the root for a whole import, from the scope's stored path for a subtree.
-    let mut paths: HashMap<&UnitCode, (String, i64)> = HashMap::new();
-    for (i, u) in after.units.iter().enumerate() {
-        let (path, depth) = match (&u.parent, i) {
-            (_, 0) if !whole => current
-                .path(&u.code)
-                .unwrap_or_else(|| (format!("/{}/", u.code), 0)),
-            (Some(parent), _) => match paths.get(parent) {
-                Some((pp, pd)) => (format!("{pp}{}/", u.code), pd + 1),
-                None => (format!("/{}/", u.code), 0),
-            },
-            (None, _) => (format!("/{}/", u.code), 0),
-        };
-        paths.insert(&u.code, (path.clone(), depth));
-        p.units.push((u.clone(), path, depth));
-    }
-    let before_u: HashMap<&UnitCode, &Unit> = before_units.iter().map(|u| (&u.code, *u)).collect();
-    let after_u: HashSet<&UnitCode> = after.units.iter().map(|u| &u.code).collect();
-    for u in &after.units {
-        match before_u.get(&u.code) {
-            None => p.units_added.push(u.clone()),
-            Some(b) => {
-                let mut fields = Vec::new();
-                if b.name != u.name {
-                    fields.push("name");
-                }
-                if b.parent != u.parent {
-                    fields.push("parent_code");
-                }
-                if b.kind != u.kind {
-                    fields.push("kind");
-                }
-                if !fields.is_empty() {
-                    p.units_changed.push(UnitChange {
-                        before: (*b).clone(),
-                        after: u.clone(),
-                        fields,
-                    });
-                }
-            }
-        }
-    }
-    for u in &before_units {
-        if !after_u.contains(&u.code) {
-            p.units_removed.push((*u).clone());
-        }
-    }
-    let before_m: HashMap<&CardNumber, &Member> =
-        before_members.iter().map(|m| (&m.card, *m)).collect();
-    let after_cards: HashSet<&CardNumber> = after.members.iter().map(|m| &m.card).collect();
-    for m in &after.members {
-        match before_m.get(&m.card) {
-            None => p.added.push(m.clone()),
-            Some(b) => {
-                if current.registered.contains(&m.card) {
-                    p.counts.registrations_kept += 1;
-                }
-                let fields = member_fields(b, m);
-                let change = MemberChange {
-                    before: (*b).clone(),
-                    after: m.clone(),
-                    fields,
-                };
-                if b.unit != m.unit {
-                    p.moved.push(change);
-                } else if !change.fields.is_empty() {
-                    p.changed.push(change);
-                } else {
-                    p.counts.unchanged += 1;
-                }
-            }
-        }
-    }
-    for m in &before_members {
-        if !after_cards.contains(&m.card) {
-            if current.registered.contains(&m.card) {
-                p.counts.registrations_ended += 1;
-            }
-            p.removed.push((*m).clone());
-        }
-    }
+    diff_units(&mut p, &before_units, after);
+    diff_members(&mut p, current, &before_members, after);
     p.counts.units = after.units.len();
     p.counts.members = after.members.len();
     p.counts.units_added = p.units_added.len();
@@ -383,6 +311,102 @@ pub fn plan(current: &Current, after: &Roster, scope: &UnitCode, whole: bool) ->
     };
     p.fingerprint = fingerprint(&p);
     p
+}
+
+/// The units after the change with their paths: from the root for a whole import, from the
+/// scope's stored path for a subtree (its first unit is the scope).
+fn placed(current: &Current, after: &Roster, whole: bool) -> Vec<PlacedUnit> {
+    let mut paths: HashMap<&UnitCode, (String, i64)> = HashMap::new();
+    let mut out = Vec::with_capacity(after.units.len());
+    for (i, u) in after.units.iter().enumerate() {
+        let (path, depth) = match (&u.parent, i) {
+            (_, 0) if !whole => current
+                .path(&u.code)
+                .unwrap_or_else(|| (format!("/{}/", u.code), 0)),
+            (Some(parent), _) => match paths.get(parent) {
+                Some((pp, pd)) => (format!("{pp}{}/", u.code), pd + 1),
+                None => (format!("/{}/", u.code), 0),
+            },
+            (None, _) => (format!("/{}/", u.code), 0),
+        };
+        paths.insert(&u.code, (path.clone(), depth));
+        out.push(PlacedUnit {
+            unit: u.clone(),
+            path,
+            depth,
+        });
+    }
+    out
+}
+
+/// Units added, changed (which fields) and removed.
+fn diff_units(p: &mut Plan, before_units: &[&Unit], after: &Roster) {
+    let before_u: HashMap<&UnitCode, &Unit> = before_units.iter().map(|u| (&u.code, *u)).collect();
+    let after_u: HashSet<&UnitCode> = after.units.iter().map(|u| &u.code).collect();
+    for u in &after.units {
+        match before_u.get(&u.code) {
+            None => p.units_added.push(u.clone()),
+            Some(b) => {
+                let fields: Vec<&'static str> = [
+                    (b.name != u.name, "name"),
+                    (b.parent != u.parent, "parent_code"),
+                    (b.kind != u.kind, "kind"),
+                ]
+                .into_iter()
+                .filter_map(|(differs, f)| differs.then_some(f))
+                .collect();
+                if !fields.is_empty() {
+                    p.units_changed.push(UnitChange {
+                        before: (*b).clone(),
+                        after: u.clone(),
+                        fields,
+                    });
+                }
+            }
+        }
+    }
+    for u in before_units {
+        if !after_u.contains(&u.code) {
+            p.units_removed.push((*u).clone());
+        }
+    }
+}
+
+/// Members added, moved to another cell, changed (which fields), unchanged and removed, and
+/// the registrations that stay or end.
+fn diff_members(p: &mut Plan, current: &Current, before_members: &[&Member], after: &Roster) {
+    let before_m: HashMap<&CardNumber, &Member> =
+        before_members.iter().map(|m| (&m.card, *m)).collect();
+    let after_cards: HashSet<&CardNumber> = after.members.iter().map(|m| &m.card).collect();
+    for m in &after.members {
+        let Some(b) = before_m.get(&m.card) else {
+            p.added.push(m.clone());
+            continue;
+        };
+        if current.registered.contains(&m.card) {
+            p.counts.registrations_kept += 1;
+        }
+        let change = MemberChange {
+            before: (*b).clone(),
+            after: m.clone(),
+            fields: member_fields(b, m),
+        };
+        if b.unit != m.unit {
+            p.moved.push(change);
+        } else if !change.fields.is_empty() {
+            p.changed.push(change);
+        } else {
+            p.counts.unchanged += 1;
+        }
+    }
+    for m in before_members {
+        if !after_cards.contains(&m.card) {
+            if current.registered.contains(&m.card) {
+                p.counts.registrations_ended += 1;
+            }
+            p.removed.push((*m).clone());
+        }
+    }
 }
 
 /// A hash of everything a plan writes, in a fixed order (each piece length-prefixed, so that
@@ -402,7 +426,7 @@ fn fingerprint(p: &Plan) -> String {
     let mut units: Vec<String> = p
         .units
         .iter()
-        .map(|(u, path, _)| json(&(u, path)))
+        .map(|pu| json(&(&pu.unit, &pu.path)))
         .collect();
     units.sort_unstable();
     let mut removed_units: Vec<&str> = p.units_removed.iter().map(|u| u.code.as_str()).collect();
@@ -512,7 +536,7 @@ pub fn plan_change(current: &Current, kind: &ChangeKind, since: &[Logged]) -> Re
             if let Some(other) = since.iter().find(|c| overlap(&c.scope_path, &path)) {
                 return Err(format!(
                     "danh sách đã được cập nhật lúc {} bởi {} sau khi bạn xem trước, ở phạm vi trùng với {}: chưa áp dụng gì; hãy tải tệp lên lại để xem những gì sẽ thay đổi",
-                    crate::store::rfc3339_vn(other.at).replace('T', " ").get(..16).unwrap_or(""),
+                    crate::model::rfc3339_vn(other.at).replace('T', " ").get(..16).unwrap_or(""),
                     other.who,
                     current.unit_name(scope)
                 ));
@@ -576,7 +600,8 @@ pub fn preview(p: &Plan, current: &Current, limit: usize) -> serde_json::Value {
             .map(|u| u.name.clone())
             .unwrap_or_else(|| current.unit_name(code))
     };
-    let after: HashMap<&UnitCode, &Unit> = p.units.iter().map(|(u, ..)| (&u.code, u)).collect();
+    let after: HashMap<&UnitCode, &Unit> =
+        p.units.iter().map(|pu| (&pu.unit.code, &pu.unit)).collect();
     json!({
         "scope": {"code": p.scope, "name": current.unit_name(&p.scope)},
         "counts": p.counts,
@@ -691,7 +716,7 @@ mod tests {
         assert_eq!(p.counts.units_added, 1);
         assert_eq!(p.counts.units_removed, 1, "CB1 is gone");
         assert_eq!(p.before.members.len(), 3);
-        assert_eq!(p.units[2].1, "/TU/DB1/CB4/");
+        assert_eq!(p.units[2].path, "/TU/DB1/CB4/");
         // The same inputs give the same fingerprint; another change another one.
         assert_eq!(plan(&c, &after, &scope, false).fingerprint, p.fingerprint);
         let mut other = after.clone();

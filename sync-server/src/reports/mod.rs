@@ -1,6 +1,8 @@
-//! The usage reports committees are judged on (DESIGN.md: per child unit, members, registered,
-//! not registered by status, active, cells, cells using the handbook in meetings, page views;
-//! the directive's two targets; a year view; reading coverage; the members of a cell).
+//! The usage reports committees are judged on (per child unit: members, registered, not
+//! registered by status, active, cells, cells using the handbook in meetings, page views; the
+//! directive's targets; a year view; the annual sheet; reading coverage; the members of a cell),
+//! computed here; their files are `form` (the form's columns, shared), `text` (CSV, the
+//! terminal's table) and `xlsx` (Excel laid out like the paper form).
 //!
 //! Reports are computed from [`ReportIndex`], an in-memory aggregate of the roster and of
 //! what members did, per member and day. It is loaded once from the database and kept up to
@@ -16,6 +18,14 @@
 use crate::model::{MemberStatus, Role, UnitKind, VN};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+mod form;
+pub mod text;
+pub mod xlsx;
+
+pub use form::{cells, header, status_label};
+pub use text::{annual_csv, to_csv, to_table};
+pub use xlsx::{annual_xlsx, to_xlsx};
 
 /// Days are numbered from this date (Vietnam time).
 const EPOCH_JULIAN: i32 = 2_458_850; // 2020-01-01
@@ -101,6 +111,18 @@ impl Member {
             .find(|&&(until, _)| day < until)
             .map_or(self.cell, |&(_, c)| c)
     }
+}
+
+/// A meeting record as reports count it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingCount {
+    pub cell: String,
+    /// The day it was held, YYYY-MM-DD.
+    pub held_on: String,
+    pub present: u32,
+    pub members: u32,
+    /// Whether it has attendance lists (a record from the old `meeting_held` event has not).
+    pub listed: bool,
 }
 
 /// The in-memory aggregate reports are computed from.
@@ -263,7 +285,6 @@ impl Builder {
     }
 
     /// An active member of the roster.
-    #[allow(clippy::too_many_arguments)]
     pub fn member(
         &mut self,
         card: &str,
@@ -313,7 +334,7 @@ impl Builder {
     }
 }
 
-/// One row of the usage report (DESIGN.md), plus the directive's targets.
+/// One row of the usage report, plus the directive's targets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Row {
     pub unit_code: String,
@@ -938,7 +959,6 @@ impl ReportIndex {
     /// The annual sheet of grassroots organisation `unit` (`dang-bo-co-so` or `chi-bo-co-so`)
     /// for `year`, as of `today` (the year's last day once it is over): the handbook criteria
     /// of its rating. `Err` says in Vietnamese why there is none.
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     pub fn annual(&self, unit: &str, year: i32, today: u16) -> Result<AnnualReport, String> {
         let &u = self
             .unit_by_code
@@ -962,11 +982,25 @@ impl ReportIndex {
         let as_of = day_number(last).min(today);
         let end = date_of(as_of);
         let due = u8::from(end.month());
-        let month_start = day_number(end.replace_day(1).unwrap_or(end));
         let reg = self.row(u, 0, as_of);
-        let usage = self.row(u, month_start, as_of);
-        let t = self.targets;
-        // The cells of the organisation and their months.
+        let cells = self.annual_cells(u, year, due);
+        let criteria = self.annual_criteria(u, &reg, end, &cells);
+        Ok(AnnualReport {
+            unit: self.unit_ref(u),
+            year,
+            as_of: crate::model::format_date(end),
+            targets: self.targets,
+            members: reg.members,
+            registered: reg.registered,
+            met: criteria.iter().all(|c| c.met),
+            criteria,
+            cells,
+        })
+    }
+
+    /// The cells of organisation `u` and their months of `year` up to month `due`: whether a
+    /// meeting was held in each.
+    fn annual_cells(&self, u: u32, year: i32, due: u8) -> Vec<AnnualCell> {
         let mut cells = Vec::new();
         let mut stack = vec![u];
         while let Some(c) = stack.pop() {
@@ -975,20 +1009,17 @@ impl ReportIndex {
                 continue;
             }
             if unit.kind.is_cell() {
-                let mut months = Vec::with_capacity(12);
-                let mut held = 0u32;
-                for m in 1..=12u8 {
-                    if m > due {
-                        months.push(None);
-                        continue;
-                    }
-                    let any = unit.meetings.iter().any(|r| {
-                        let d = date_of(r.day);
-                        d.year() == year && u8::from(d.month()) == m
-                    });
-                    held += u32::from(any);
-                    months.push(Some(any));
-                }
+                let months: Vec<Option<bool>> = (1..=12u8)
+                    .map(|m| {
+                        (m <= due).then(|| {
+                            unit.meetings.iter().any(|r| {
+                                let d = date_of(r.day);
+                                d.year() == year && u8::from(d.month()) == m
+                            })
+                        })
+                    })
+                    .collect();
+                let held = months.iter().filter(|m| **m == Some(true)).count() as u32;
                 cells.push(AnnualCell {
                     unit_code: unit.code.clone(),
                     unit_name: unit.name.clone(),
@@ -996,16 +1027,32 @@ impl ReportIndex {
                     held,
                     due: u32::from(due),
                     pct: pct(u64::from(held), u64::from(due)),
-                    met: Targets::met(u64::from(held), u64::from(due), t.meetings_pct),
+                    met: Targets::met(u64::from(held), u64::from(due), self.targets.meetings_pct),
                 });
             }
             stack.extend(unit.children.iter().rev().copied());
         }
+        cells
+    }
+
+    /// The annual sheet's three criteria: registration at the end (`reg`), usage in the last
+    /// month counted (the one of `end`), the cells' months with a meeting.
+    fn annual_criteria(
+        &self,
+        u: u32,
+        reg: &Row,
+        end: time::Date,
+        cells: &[AnnualCell],
+    ) -> Vec<Criterion> {
+        let t = self.targets;
+        let due = u8::from(end.month());
+        let month_start = day_number(end.replace_day(1).unwrap_or(end));
+        let usage = self.row(u, month_start, day_number(end));
         let (held, owed) = cells.iter().fold((0u64, 0u64), |(h, d), c| {
             (h + u64::from(c.held), d + u64::from(c.due))
         });
-        let month_label = format!("{}/{}", due, year);
-        let criteria = vec![
+        let month_label = format!("{}/{}", due, end.year());
+        vec![
             Criterion {
                 code: "registration",
                 name: "Đảng viên có điện thoại thông minh, đang sinh hoạt, đã đăng ký sử dụng sổ tay".into(),
@@ -1035,18 +1082,7 @@ impl ReportIndex {
                 target_pct: t.meetings_pct,
                 met: Targets::met(held, owed, t.meetings_pct),
             },
-        ];
-        Ok(AnnualReport {
-            unit: self.unit_ref(u),
-            year,
-            as_of: crate::model::format_date(end),
-            targets: t,
-            members: reg.members,
-            registered: reg.registered,
-            met: criteria.iter().all(|c| c.met),
-            criteria,
-            cells,
-        })
+        ]
     }
 
     // ---- keeping it up to date -------------------------------------------------------
@@ -1093,18 +1129,17 @@ impl ReportIndex {
 
     /// A meeting record as stored (loading, a secretary's record, another instance's write):
     /// it replaces the cell's record of that month.
-    pub fn set_meeting(&mut self, m: &crate::store::MeetingCount) {
-        let (cell, held_on, present, members, listed) = m;
-        let Some(day) = parse_day(held_on) else {
+    pub fn set_meeting(&mut self, m: &MeetingCount) {
+        let Some(day) = parse_day(&m.held_on) else {
             return;
         };
         self.put_meeting(
-            cell,
+            &m.cell,
             MeetingRec {
                 day,
-                present: *present,
-                members: *members,
-                listed: *listed,
+                present: m.present,
+                members: m.members,
+                listed: m.listed,
             },
             true,
         );
@@ -1243,574 +1278,6 @@ impl ReportIndex {
     }
 }
 
-// ---- output formats -------------------------------------------------------------------
-
-/// The columns of the report form, in Vietnamese (DESIGN.md).
-pub fn header(statuses: &[&str]) -> Vec<String> {
-    let mut h = vec![
-        "STT".to_string(),
-        "Đơn vị".into(),
-        "Tổng số đảng viên".into(),
-        "Đã đăng ký".into(),
-        "Tỷ lệ %".into(),
-    ];
-    for s in statuses {
-        h.push(format!("Chưa đăng ký: {}", status_label(s)));
-    }
-    h.extend([
-        "Đang sử dụng".to_string(),
-        "Số chi bộ".into(),
-        "Số chi bộ sử dụng trong sinh hoạt".into(),
-        "Tỷ lệ %".into(),
-        "Lượt truy cập".into(),
-    ]);
-    h
-}
-
-pub fn status_label(s: &str) -> &'static str {
-    match s {
-        "chinh-thuc" => "chính thức",
-        "du-bi" => "dự bị",
-        "mien-sinh-hoat" => "miễn sinh hoạt",
-        _ => "khác",
-    }
-}
-
-/// A row as the cells of the form (STT empty for the total row).
-pub fn cells(stt: Option<usize>, r: &Row) -> Vec<String> {
-    let mut v = vec![
-        stt.map(|n| n.to_string()).unwrap_or_default(),
-        r.unit_name.clone(),
-        r.members.to_string(),
-        r.registered.to_string(),
-        fmt_pct(r.registered_pct),
-    ];
-    for s in MemberStatus::NAMES {
-        v.push(
-            r.not_registered_by_status
-                .get(*s)
-                .copied()
-                .unwrap_or(0)
-                .to_string(),
-        );
-    }
-    v.extend([
-        r.active.to_string(),
-        r.cells.to_string(),
-        r.cells_meeting.to_string(),
-        fmt_pct(r.cells_meeting_pct),
-        r.views.to_string(),
-    ]);
-    v
-}
-
-fn fmt_pct(p: f64) -> String {
-    format!("{p:.1}")
-}
-
-/// CSV in UTF-8 with a BOM, so that Excel shows Vietnamese correctly.
-pub fn to_csv(r: &UsageReport) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let _ = w.write_record(["Đơn vị", &format!("{} ({})", r.unit.name, r.unit.code)]);
-    let _ = w.write_record([
-        "Thời gian",
-        &format!("từ ngày {} đến ngày {}", vi_date(&r.from), vi_date(&r.to)),
-    ]);
-    let _ = w.write_record([""]);
-    let _ = w.write_record(header(MemberStatus::NAMES));
-    for (i, row) in r.rows.iter().enumerate() {
-        let _ = w.write_record(cells(Some(i + 1), row));
-    }
-    let mut total = cells(None, &r.total);
-    total[1] = "Tổng cộng".into();
-    let _ = w.write_record(total);
-    w.into_inner().unwrap_or_default()
-}
-
-/// A text table for the terminal.
-pub fn to_table(r: &UsageReport) -> String {
-    let mut rows = vec![header(MemberStatus::NAMES)];
-    for (i, row) in r.rows.iter().enumerate() {
-        rows.push(cells(Some(i + 1), row));
-    }
-    let mut total = cells(None, &r.total);
-    total[1] = "Tổng cộng".into();
-    rows.push(total);
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-                .min(40)
-        })
-        .collect();
-    let mut out = format!("{} ({}), {} – {}\n", r.unit.name, r.unit.code, r.from, r.to);
-    for (n, row) in rows.iter().enumerate() {
-        let line: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                let cell: String = cell.chars().take(40).collect();
-                let pad = widths[c].saturating_sub(cell.chars().count());
-                if c >= 2 {
-                    format!("{}{cell}", " ".repeat(pad))
-                } else {
-                    format!("{cell}{}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-        if n == 0 || n == rows.len() - 2 {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// The report as an Excel file laid out like the committee's paper form: title, unit, period,
-/// date, the table with totals and percentages, and a signature block.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-pub fn to_xlsx(r: &UsageReport, made_on: time::Date) -> Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
-    let e = |x: rust_xlsxwriter::XlsxError| x.to_string();
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("Thống kê").map_err(e)?;
-    let head = header(MemberStatus::NAMES);
-    let ncols = head.len() as u16;
-    let title = Format::new()
-        .set_bold()
-        .set_font_size(14)
-        .set_align(FormatAlign::Center);
-    let center = Format::new().set_align(FormatAlign::Center);
-    let th = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_background_color("#F2F2F2");
-    let td = Format::new().set_border(FormatBorder::Thin);
-    let num = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("#,##0");
-    let pctf = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("0.0");
-    let total_txt = Format::new().set_border(FormatBorder::Thin).set_bold();
-    let total_num = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_bold()
-        .set_num_format("#,##0");
-    let total_pct = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_bold()
-        .set_num_format("0.0");
-    ws.merge_range(
-        0,
-        0,
-        0,
-        ncols - 1,
-        "BẢNG THỐNG KÊ SỐ LƯỢNG ĐẢNG VIÊN ĐĂNG KÝ SỬ DỤNG SỔ TAY ĐẢNG VIÊN ĐIỆN TỬ",
-        &title,
-    )
-    .map_err(e)?;
-    ws.merge_range(
-        1,
-        0,
-        1,
-        ncols - 1,
-        &format!("Đơn vị: {} ({})", r.unit.name, r.unit.code),
-        &center,
-    )
-    .map_err(e)?;
-    ws.merge_range(
-        2,
-        0,
-        2,
-        ncols - 1,
-        &format!(
-            "Thời gian: từ ngày {} đến ngày {}",
-            vi_date(&r.from),
-            vi_date(&r.to)
-        ),
-        &center,
-    )
-    .map_err(e)?;
-    let top = 4u32;
-    ws.set_row_height(top, 45).map_err(e)?;
-    for (c, h) in head.iter().enumerate() {
-        ws.write_string_with_format(top, c as u16, h, &th)
-            .map_err(e)?;
-    }
-    ws.set_column_width(0, 5).map_err(e)?;
-    ws.set_column_width(1, 36).map_err(e)?;
-    for c in 2..ncols {
-        ws.set_column_width(c, 13).map_err(e)?;
-    }
-    // "Tỷ lệ %" after "Đã đăng ký", and after "Số chi bộ sử dụng trong sinh hoạt".
-    let pct_cols = [4u16, 5 + MemberStatus::NAMES.len() as u16 + 3];
-    let write_row = |ws: &mut rust_xlsxwriter::Worksheet,
-                     row: u32,
-                     stt: Option<usize>,
-                     x: &Row,
-                     bold: bool|
-     -> Result<(), String> {
-        let vals = cells(stt, x);
-        for (c, v) in vals.iter().enumerate() {
-            let c = c as u16;
-            if c == 0 || c == 1 {
-                let s = if bold && c == 1 {
-                    "Tổng cộng".to_string()
-                } else {
-                    v.clone()
-                };
-                ws.write_string_with_format(row, c, &s, if bold { &total_txt } else { &td })
-                    .map_err(e)?;
-            } else {
-                let n: f64 = v.parse().unwrap_or(0.0);
-                let f = match (pct_cols.contains(&c), bold) {
-                    (true, true) => &total_pct,
-                    (true, false) => &pctf,
-                    (false, true) => &total_num,
-                    (false, false) => &num,
-                };
-                ws.write_number_with_format(row, c, n, f).map_err(e)?;
-            }
-        }
-        Ok(())
-    };
-    let mut row = top + 1;
-    for (i, x) in r.rows.iter().enumerate() {
-        write_row(ws, row, Some(i + 1), x, false)?;
-        row += 1;
-    }
-    write_row(ws, row, None, &r.total, true)?;
-    signature(ws, row + 2, ncols, made_on)?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    wb.save_to_buffer().map_err(e)
-}
-
-/// "Đạt" / "Chưa đạt".
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "Đạt"
-    } else {
-        "Chưa đạt"
-    }
-}
-
-/// What the annual sheet's period says: the year, and the last day counted while it runs.
-fn annual_period(r: &AnnualReport) -> String {
-    if r.as_of.ends_with("-12-31") {
-        format!("Năm {}", r.year)
-    } else {
-        format!("Năm {} (số liệu đến ngày {})", r.year, vi_date(&r.as_of))
-    }
-}
-
-/// The columns of the annual sheet's criteria table.
-const ANNUAL_HEAD: [&str; 7] = [
-    "STT",
-    "Tiêu chí",
-    "Đạt được",
-    "Tổng số",
-    "Tỷ lệ %",
-    "Mục tiêu %",
-    "Kết quả",
-];
-
-/// A cell's months as the sheet writes them: "x" held, "-" not held, "" not yet due.
-fn month_mark(m: Option<bool>) -> &'static str {
-    match m {
-        Some(true) => "x",
-        Some(false) => "-",
-        None => "",
-    }
-}
-
-fn cells_head() -> Vec<String> {
-    let mut h = vec!["STT".to_string(), "Chi bộ".into()];
-    h.extend((1..=12).map(|m| format!("T{m}")));
-    h.extend([
-        "Số tháng có sinh hoạt".to_string(),
-        "Số tháng phải sinh hoạt".into(),
-        "Tỷ lệ %".into(),
-        "Mục tiêu %".into(),
-        "Kết quả".into(),
-    ]);
-    h
-}
-
-/// The annual sheet as CSV (UTF-8 with a BOM): the unit and the period on the first lines,
-/// then the criteria with their targets and verdicts, then the cells month by month.
-pub fn annual_csv(r: &AnnualReport) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let _ = w.write_record(["Đơn vị", &format!("{} ({})", r.unit.name, r.unit.code)]);
-    let _ = w.write_record(["Kỳ báo cáo", &annual_period(r)]);
-    let _ = w.write_record([
-        "Biểu",
-        "Tiêu chí sổ tay đảng viên điện tử phục vụ đánh giá, xếp loại tổ chức cơ sở đảng",
-    ]);
-    let _ = w.write_record([""]);
-    let _ = w.write_record(ANNUAL_HEAD);
-    for (i, c) in r.criteria.iter().enumerate() {
-        let _ = w.write_record([
-            (i + 1).to_string(),
-            c.name.clone(),
-            c.part.to_string(),
-            c.whole.to_string(),
-            fmt_pct(c.pct),
-            fmt_pct(c.target_pct),
-            verdict(c.met).to_string(),
-        ]);
-    }
-    let _ = w.write_record([
-        "",
-        "Kết luận (đạt cả các tiêu chí)",
-        "",
-        "",
-        "",
-        "",
-        verdict(r.met),
-    ]);
-    let _ = w.write_record([""]);
-    let _ = w.write_record(cells_head());
-    for (i, c) in r.cells.iter().enumerate() {
-        let mut row = vec![(i + 1).to_string(), c.unit_name.clone()];
-        row.extend(c.months.iter().map(|m| month_mark(*m).to_string()));
-        row.extend([
-            c.held.to_string(),
-            c.due.to_string(),
-            fmt_pct(c.pct),
-            fmt_pct(r.targets.meetings_pct),
-            verdict(c.met).to_string(),
-        ]);
-        let _ = w.write_record(row);
-    }
-    w.into_inner().unwrap_or_default()
-}
-
-/// The annual sheet as an Excel file in the form style of [`to_xlsx`]: title, unit, period,
-/// the criteria table with targets and verdicts, the cells' months, the signature block.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
-pub fn annual_xlsx(r: &AnnualReport, made_on: time::Date) -> Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
-    let e = |x: rust_xlsxwriter::XlsxError| x.to_string();
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(format!("Năm {}", r.year)).map_err(e)?;
-    let ncols = 19u16;
-    let title = Format::new()
-        .set_bold()
-        .set_font_size(14)
-        .set_align(FormatAlign::Center)
-        .set_text_wrap();
-    let center = Format::new().set_align(FormatAlign::Center);
-    let bold = Format::new().set_bold();
-    let th = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_background_color("#F2F2F2");
-    let td = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
-    let mid = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center);
-    let num = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("#,##0");
-    let pctf = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("0.0");
-    let total = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_bold()
-        .set_align(FormatAlign::Center);
-    ws.set_row_height(0, 40).map_err(e)?;
-    ws.merge_range(
-        0,
-        0,
-        0,
-        ncols - 1,
-        "BIỂU TIÊU CHÍ SỔ TAY ĐẢNG VIÊN ĐIỆN TỬ PHỤC VỤ ĐÁNH GIÁ, XẾP LOẠI TỔ CHỨC CƠ SỞ ĐẢNG",
-        &title,
-    )
-    .map_err(e)?;
-    ws.merge_range(
-        1,
-        0,
-        1,
-        ncols - 1,
-        &format!("Đơn vị: {} ({})", r.unit.name, r.unit.code),
-        &center,
-    )
-    .map_err(e)?;
-    ws.merge_range(2, 0, 2, ncols - 1, &annual_period(r), &center)
-        .map_err(e)?;
-    ws.set_column_width(0, 5).map_err(e)?;
-    ws.set_column_width(1, 40).map_err(e)?;
-    for c in 2..14 {
-        ws.set_column_width(c, 5).map_err(e)?;
-    }
-    for c in 14..ncols {
-        ws.set_column_width(c, 11).map_err(e)?;
-    }
-    ws.set_column_width(ncols - 1, 12).map_err(e)?;
-    // Criteria: the name spans the month columns.
-    let top = 4u32;
-    ws.write_string_with_format(top - 1, 0, "I. Các tiêu chí", &bold)
-        .map_err(e)?;
-    ws.set_row_height(top, 30).map_err(e)?;
-    ws.write_string_with_format(top, 0, ANNUAL_HEAD[0], &th)
-        .map_err(e)?;
-    ws.merge_range(top, 1, top, 13, ANNUAL_HEAD[1], &th)
-        .map_err(e)?;
-    for (k, h) in ANNUAL_HEAD[2..].iter().enumerate() {
-        ws.write_string_with_format(top, 14 + k as u16, *h, &th)
-            .map_err(e)?;
-    }
-    let mut row = top + 1;
-    for (i, c) in r.criteria.iter().enumerate() {
-        ws.set_row_height(row, 30).map_err(e)?;
-        ws.write_number_with_format(row, 0, (i + 1) as f64, &mid)
-            .map_err(e)?;
-        ws.merge_range(row, 1, row, 13, &c.name, &td).map_err(e)?;
-        ws.write_number_with_format(row, 14, c.part as f64, &num)
-            .map_err(e)?;
-        ws.write_number_with_format(row, 15, c.whole as f64, &num)
-            .map_err(e)?;
-        ws.write_number_with_format(row, 16, c.pct, &pctf)
-            .map_err(e)?;
-        ws.write_number_with_format(row, 17, c.target_pct, &pctf)
-            .map_err(e)?;
-        ws.write_string_with_format(row, 18, verdict(c.met), &mid)
-            .map_err(e)?;
-        row += 1;
-    }
-    ws.merge_range(row, 0, row, 17, "Kết luận (đạt cả các tiêu chí)", &total)
-        .map_err(e)?;
-    ws.write_string_with_format(row, 18, verdict(r.met), &total)
-        .map_err(e)?;
-    // The cells, month by month.
-    row += 2;
-    ws.write_string_with_format(
-        row,
-        0,
-        "II. Sinh hoạt chi bộ có dùng sổ tay theo tháng (x: có; -: không)",
-        &bold,
-    )
-    .map_err(e)?;
-    row += 1;
-    ws.set_row_height(row, 45).map_err(e)?;
-    for (c, h) in cells_head().iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, h, &th)
-            .map_err(e)?;
-    }
-    for (i, c) in r.cells.iter().enumerate() {
-        row += 1;
-        ws.write_number_with_format(row, 0, (i + 1) as f64, &mid)
-            .map_err(e)?;
-        ws.write_string_with_format(row, 1, &c.unit_name, &td)
-            .map_err(e)?;
-        for (m, v) in c.months.iter().enumerate() {
-            ws.write_string_with_format(row, 2 + m as u16, month_mark(*v), &mid)
-                .map_err(e)?;
-        }
-        ws.write_number_with_format(row, 14, f64::from(c.held), &num)
-            .map_err(e)?;
-        ws.write_number_with_format(row, 15, f64::from(c.due), &num)
-            .map_err(e)?;
-        ws.write_number_with_format(row, 16, c.pct, &pctf)
-            .map_err(e)?;
-        ws.write_number_with_format(row, 17, r.targets.meetings_pct, &pctf)
-            .map_err(e)?;
-        ws.write_string_with_format(row, 18, verdict(c.met), &mid)
-            .map_err(e)?;
-    }
-    signature(ws, row + 2, ncols, made_on)?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    wb.save_to_buffer().map_err(e)
-}
-
-/// The date line and the signature block of the committee's forms, from row `sig`.
-fn signature(
-    ws: &mut rust_xlsxwriter::Worksheet,
-    sig: u32,
-    ncols: u16,
-    made_on: time::Date,
-) -> Result<(), String> {
-    use rust_xlsxwriter::{Format, FormatAlign};
-    let e = |x: rust_xlsxwriter::XlsxError| x.to_string();
-    let half = ncols / 2;
-    let bold_c = Format::new().set_bold().set_align(FormatAlign::Center);
-    let ital_c = Format::new().set_italic().set_align(FormatAlign::Center);
-    ws.merge_range(
-        sig,
-        half,
-        sig,
-        ncols - 1,
-        &format!(
-            "Ngày {} tháng {} năm {}",
-            made_on.day(),
-            u8::from(made_on.month()),
-            made_on.year()
-        ),
-        &ital_c,
-    )
-    .map_err(e)?;
-    ws.merge_range(sig + 1, 0, sig + 1, half - 1, "NGƯỜI LẬP BIỂU", &bold_c)
-        .map_err(e)?;
-    ws.merge_range(
-        sig + 1,
-        half,
-        sig + 1,
-        ncols - 1,
-        "T/M BAN THƯỜNG VỤ",
-        &bold_c,
-    )
-    .map_err(e)?;
-    ws.merge_range(
-        sig + 2,
-        0,
-        sig + 2,
-        half - 1,
-        "(Ký, ghi rõ họ tên)",
-        &ital_c,
-    )
-    .map_err(e)?;
-    ws.merge_range(
-        sig + 2,
-        half,
-        sig + 2,
-        ncols - 1,
-        "(Ký tên, đóng dấu)",
-        &ital_c,
-    )
-    .map_err(e)?;
-    Ok(())
-}
-
-fn vi_date(iso: &str) -> String {
-    let p: Vec<&str> = iso.split('-').collect();
-    if p.len() == 3 {
-        format!("{}/{}/{}", p[2], p[1], p[0])
-    } else {
-        iso.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1889,6 +1356,17 @@ mod tests {
     }
 
     /// A grassroots party committee with two cells, every figure counted by hand.
+    /// A meeting record with lists, as a secretary makes it.
+    fn held(cell: &str, day: String, present: u32) -> MeetingCount {
+        MeetingCount {
+            cell: cell.into(),
+            held_on: day,
+            present,
+            members: present,
+            listed: true,
+        }
+    }
+
     fn small() -> ReportIndex {
         let mut b = Builder::default();
         b.unit("TU", "Đảng bộ tỉnh", None, "tinh-uy", true);
@@ -1914,14 +1392,14 @@ mod tests {
         idx.event("4", d("2025-12-31"), View, "x");
         idx.event("2", d("2026-01-04"), View, "x"); // after the year
         for m in 1..=12 {
-            idx.set_meeting(&("C1".into(), format!("2025-{m:02}-15"), 3, 3, true));
+            idx.set_meeting(&held("C1", format!("2025-{m:02}-15"), 3));
         }
         for m in 1..=6 {
-            idx.set_meeting(&("C2".into(), format!("2025-{m:02}-05"), 2, 2, true));
+            idx.set_meeting(&held("C2", format!("2025-{m:02}-05"), 2));
         }
         // Outside 2025: not counted.
-        idx.set_meeting(&("C2".into(), "2024-12-05".into(), 2, 2, true));
-        idx.set_meeting(&("C2".into(), "2026-01-05".into(), 2, 2, true));
+        idx.set_meeting(&held("C2", "2024-12-05".into(), 2));
+        idx.set_meeting(&held("C2", "2026-01-05".into(), 2));
         idx
     }
 
