@@ -3,19 +3,9 @@
 // BASE_URL — sotay's own HTTPS, or a proxy in front, at the root or under a path — the service
 // worker saves the whole handbook, and with the network cut the pages still open.
 // Usage: node https.mjs BASE_URL SPKI_SHA256_BASE64
-import { browser, run } from "./lib.mjs";
+import { browser, run, until } from "./lib.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what, fn, ms = 60000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    await sleep(200);
-  }
-  throw new Error("timed out waiting for " + what);
-}
 
 run(async () => {
   const [base, spki] = process.argv.slice(2);
@@ -44,7 +34,7 @@ run(async () => {
         if (s.missing.length === 0) return { total: s.total, scope: reg.scope };
       }
       return null;
-    }, path));
+    }, path), 60000);
     await page.reload();
     result.controlled = await page.evaluate(() => !!navigator.serviceWorker.controller);
     // The API under the same origin and path, from the page.

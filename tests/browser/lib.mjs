@@ -99,3 +99,38 @@ export async function shot(page, name, full = false) {
 /** English words that must never reach a member: any of them on a page is a message that was
  *  not translated. */
 export const ENGLISH = /\b(the|and|does|not|match|roster|required|retry|error|invalid|please|details|must|saved|failed|unknown|code|network)\b/i;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks `fn` every 150 ms until it gives something truthy, and returns that. A check that throws
+ *  (a page reloading under it) is asked again. After `ms` it fails, naming `what` and the last
+ *  answer or error. */
+export async function until(what, fn, ms = 30000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = String(e && e.message || e);
+    }
+    await sleep(150);
+  }
+  throw new Error(`timed out after ${ms / 1000} s waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Waits until the page's service worker is active and has saved the whole handbook (its state
+ *  file is in the version's cache), then reloads so that the service worker controls the page.
+ *  Only then does a test cut the network: before, an offline reload has nothing to answer it. */
+export async function offlineReady(page, what = "the handbook saved for offline use", ms = 60000) {
+  await until(what, () => page.evaluate(async () => {
+    const r = await navigator.serviceWorker.getRegistration();
+    if (!r || !r.active) return false;
+    const state = new URL("__sotay/state.json", r.scope).pathname;
+    for (const n of await caches.keys()) if (n.startsWith("sotay-v-") && await (await caches.open(n)).match(state)) return true;
+    return false;
+  }), ms);
+  await page.reload();
+  await until("the service worker in control", () => page.evaluate(() => !!navigator.serviceWorker.controller), ms);
+}

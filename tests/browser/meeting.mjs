@@ -6,19 +6,8 @@
 // Usage: node meeting.mjs SERVER_URL MONTH OUT_DIR ADMIN_TOKEN
 import fs from "node:fs";
 import path from "node:path";
-import { browser, run } from "./lib.mjs";
+import { browser, offlineReady, run, sleep, until } from "./lib.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await sleep(150);
-  }
-  throw new Error("timed out waiting for " + what + " (last: " + JSON.stringify(last) + ")");
-}
 
 const PEOPLE = {
   thu: { card_number: "30000001", full_name: "Phạm Thị Thu", birth_date: "1968-09-02", unit_code: "CB1" },
@@ -37,13 +26,7 @@ run(async () => {
     page.on("pageerror", (e) => problems.push(who + ": " + String(e)));
     page.on("console", (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(who + ": " + m.text()); });
     await page.goto(url + "/");
-    await until(who + "'s service worker", () => page.evaluate(async () => {
-      const r = await navigator.serviceWorker.getRegistration();
-      if (!r || !r.active) return false;
-      for (const n of await caches.keys()) if (n.startsWith("sotay-v-") && await (await caches.open(n)).match("/__sotay/state.json")) return true;
-      return false;
-    }), 60000);
-    await page.reload();
+    await offlineReady(page, who + "'s handbook saved");
     await page.evaluate((p) => window.SotayOutbox.register(p).then(() => window.SotayApp.flush()), PEOPLE[who]);
     await until(who + " registered", () => page.evaluate(() => window.SotayOutbox.get("member")));
     return { ctx, page };

@@ -1,17 +1,7 @@
 // The phone's outbox in Chromium against the real server: register and read while offline,
 // come back online, and everything arrives once. Usage: node outbox.mjs SERVER_URL
-import { browser, run } from "./lib.mjs";
+import { browser, offlineReady, run, sleep, until } from "./lib.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, ms = 30000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await sleep(150);
-  }
-  throw new Error("timed out waiting for " + what);
-}
 
 run(async () => {
   const [url] = process.argv.slice(2);
@@ -23,13 +13,7 @@ run(async () => {
     page.on("pageerror", (e) => problems.push(String(e)));
     page.on("console", (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text()); });
     await page.goto(url + "/");
-    await until("service worker ready", () => page.evaluate(async () => {
-      const r = await navigator.serviceWorker.getRegistration();
-      if (!r || !r.active) return false;
-      for (const n of await caches.keys()) if (n.startsWith("sotay-v-") && await (await caches.open(n)).match("/__sotay/state.json")) return true;
-      return false;
-    }));
-    await page.reload();
+    await offlineReady(page);
 
     await ctx.setOffline(true);
     await page.goto(url + "/dang-ky/");

@@ -9,19 +9,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { browser, run, ENGLISH } from "./lib.mjs";
+import { browser, offlineReady, run, until, ENGLISH } from "./lib.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await sleep(150);
-  }
-  throw new Error("timed out waiting for " + what + " (last: " + JSON.stringify(last) + ")");
-}
 
 const THU = { card_number: "30000001", full_name: "Phạm Thị Thu", birth_date: "1968-09-02", unit_code: "CB1" };
 
@@ -39,13 +28,7 @@ run(async () => {
     const puts = [];
     ctx.on("request", (r) => { if (new URL(r.url()).pathname === "/api/v1/push/subscription") puts.push(r.method()); });
     await page.goto(url + "/");
-    await until("the service worker", () => page.evaluate(async () => {
-      const r = await navigator.serviceWorker.getRegistration();
-      if (!r || !r.active) return false;
-      for (const n of await caches.keys()) if (n.startsWith("sotay-v-") && await (await caches.open(n)).match("/__sotay/state.json")) return true;
-      return false;
-    }), 60000);
-    await page.reload();
+    await offlineReady(page);
     await page.evaluate((p) => window.SotayOutbox.register(p).then(() => window.SotayApp.flush()), THU);
     await until("registered", () => page.evaluate(() => window.SotayOutbox.get("member")));
 

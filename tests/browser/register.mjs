@@ -2,7 +2,7 @@
 // numbers with dots and spaces, the cell code as Android capitalises it, names without
 // diacritics or in capitals, dates as dd/mm/yyyy; a mismatch, a malformed code and a rate
 // limit each answered in Vietnamese with what to do. Usage: node register.mjs SERVER_URL
-import { browser, phone, run, shot, ENGLISH } from "./lib.mjs";
+import { browser, offlineReady, phone, run, shot, ENGLISH } from "./lib.mjs";
 
 
 async function fill(page, card, name, birth, unit) {
@@ -73,6 +73,9 @@ run(async () => {
         await page.waitForFunction(planned, null, { timeout: 10000 });
         result.schedule = await page.textContent("[data-meeting-schedule] .meeting-schedule");
         await shot(page, "register-home-schedule");
+        // Offline only once the handbook is saved and the service worker answers this page.
+        await offlineReady(page);
+        await page.waitForFunction(planned, null, { timeout: 10000 });
         await ctx.setOffline(true);
         await page.reload();
         await page.waitForFunction(planned, null, { timeout: 10000 });

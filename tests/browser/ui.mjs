@@ -6,22 +6,12 @@
 // also at 1280×800. Usage: node ui.mjs SITE_DIR
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import { serve, browser, phone, run, shot } from "./lib.mjs";
+import { serve, browser, offlineReady, phone, run, shot, sleep, until } from "./lib.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const CHARTER = "/dieu-le/dieu-le-mau/";
 
-async function until(what, fn, ms = 30000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    await sleep(100);
-  }
-  throw new Error("timed out waiting for " + what);
-}
 
 /** Interactive elements smaller than 44×44 CSS px, except links inside running text (WCAG's
  *  inline exception) and what is not shown. */
@@ -341,11 +331,7 @@ run(async () => {
     page = await ctx.newPage();
     watch(page);
     await page.goto(srv.url + "/");
-    await until("handbook saved", () => page.evaluate(async () => {
-      for (const n of await caches.keys()) if (n.startsWith("sotay-v-") && await (await caches.open(n)).match("/__sotay/state.json")) return true;
-      return false;
-    }), 60000);
-    await page.reload();
+    await offlineReady(page);
     R.offline.markOnline = await page.evaluate(() => document.querySelector(".net-status").hidden);
     srv.state.down = true;
     await ctx.setOffline(true);
