@@ -335,7 +335,20 @@ fn a_connection_flood_is_refused_with_503_and_the_server_recovers() {
 
     // Every place taken by a slow client: the others get a 503 in JSON, at once.
     let hogs: Vec<TcpStream> = (0..LIMIT).map(|_| hog(addr)).collect();
-    std::thread::sleep(Duration::from_millis(300));
+    // The server takes connections in the order they came: once one that came after the hogs is
+    // refused, every hog holds its place (a fixed sleep was not always enough on a busy machine).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match try_request(addr, "GET", "/healthz", &[], b"") {
+            Ok(r) if r.status == 503 => break,
+            other => assert!(
+                Instant::now() < deadline,
+                "the hogs never took every place: {:?}",
+                other.map(|r| r.status)
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let refused: Vec<_> = (0..8)
         .map(|_| {
             std::thread::spawn(move || {
