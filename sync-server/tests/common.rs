@@ -368,3 +368,42 @@ pub fn now_rfc3339() -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .expect("fmt")
 }
+
+/// A JSON request (`body` null: none) with the bearer `token`, if any.
+pub fn call(
+    s: &Server,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+) -> Reply {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut h = vec![("content-type", "application/json")];
+    if let Some(a) = &auth {
+        h.push(("authorization", a.as_str()));
+    }
+    let bytes = if body.is_null() {
+        Vec::new()
+    } else {
+        body.to_string().into_bytes()
+    };
+    request(s.addr, method, path, &h, &bytes)
+}
+
+/// The `error.code` of an answer ("" if it has none).
+pub fn code(r: &Reply) -> String {
+    r.json()["error"]["code"].as_str().unwrap_or("").to_string()
+}
+
+/// Registers the phone of `card`, with the name, birth date and cell the roster `members`
+/// (CSV, as imported) gives it; its member token.
+pub fn registered(s: &Server, members: &str, card: &str) -> String {
+    let line = members
+        .lines()
+        .find(|l| l.split(',').next() == Some(card))
+        .unwrap_or_else(|| panic!("no such member in the test: {card}"));
+    let f: Vec<&str> = line.split(',').collect();
+    let r = register(s.addr, card, f[1], f[2], f[3]);
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["token"].as_str().expect("token").to_string()
+}

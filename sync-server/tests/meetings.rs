@@ -18,36 +18,8 @@ const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role,sm
 10000006,Phạm Văn Em,1972-06-06,CB2,chinh-thuc,bi-thu,co
 ";
 
-fn who(card: &str) -> (&'static str, &'static str, &'static str) {
-    match card {
-        "10000001" => ("Nguyễn Văn An", "1960-01-02", "CB1"),
-        "10000002" => ("Trần Thị Bình", "1975-05-06", "CB1"),
-        "10000004" => ("Đỗ Văn Dũng", "1970-04-04", "CB1"),
-        "10000003" => ("Lê Văn Cường", "1980-03-04", "CB2"),
-        "10000006" => ("Phạm Văn Em", "1972-06-06", "CB2"),
-        _ => panic!("no such member in the test: {card}"),
-    }
-}
-
 fn reg(s: &Server, card: &str) -> String {
-    let (name, birth, unit) = who(card);
-    let r = register(s.addr, card, name, birth, unit);
-    assert_eq!(r.status, 201, "{}", r.text());
-    r.json()["token"].as_str().expect("token").to_string()
-}
-
-fn call(s: &Server, method: &str, path: &str, token: Option<&str>, body: &Value) -> Reply {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut h = vec![("content-type", "application/json")];
-    if let Some(a) = &auth {
-        h.push(("authorization", a.as_str()));
-    }
-    let bytes = if body.is_null() {
-        Vec::new()
-    } else {
-        body.to_string().into_bytes()
-    };
-    request(s.addr, method, path, &h, &bytes)
+    registered(s, MEMBERS, card)
 }
 
 fn today() -> time::Date {

@@ -29,41 +29,8 @@ const MEMBERS3: &str = "card_number,full_name,birth_date,unit_code,status,role
 10000008,Hồ Văn Hải,1958-08-08,CB3,chinh-thuc,dang-vien
 ";
 
-fn who(card: &str) -> (&'static str, &'static str, &'static str) {
-    match card {
-        "10000001" => ("Nguyễn Văn An", "1960-01-02", "CB1"),
-        "10000002" => ("Trần Thị Bình", "1975-05-06", "CB1"),
-        "10000004" => ("Đỗ Văn Dũng", "1970-04-04", "CB1"),
-        "10000003" => ("Lê Văn Cường", "1980-03-04", "CB2"),
-        "10000007" => ("Vũ Thị Giang", "1966-07-07", "CB3"),
-        "10000008" => ("Hồ Văn Hải", "1958-08-08", "CB3"),
-        _ => panic!("no such member in the test: {card}"),
-    }
-}
-
 fn reg(s: &Server, card: &str) -> String {
-    let (name, birth, unit) = who(card);
-    let r = register(s.addr, card, name, birth, unit);
-    assert_eq!(r.status, 201, "{}", r.text());
-    r.json()["token"].as_str().expect("token").to_string()
-}
-
-fn call(s: &Server, method: &str, path: &str, token: Option<&str>, body: &Value) -> Reply {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut h = vec![("content-type", "application/json")];
-    if let Some(a) = &auth {
-        h.push(("authorization", a.as_str()));
-    }
-    let bytes = if body.is_null() {
-        Vec::new()
-    } else {
-        body.to_string().into_bytes()
-    };
-    request(s.addr, method, path, &h, &bytes)
-}
-
-fn code(r: &Reply) -> String {
-    r.json()["error"]["code"].as_str().unwrap_or("").to_string()
+    registered(s, MEMBERS3, card)
 }
 
 fn today() -> time::Date {

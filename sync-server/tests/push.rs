@@ -35,32 +35,7 @@ const MEMBERS: &str = "card_number,full_name,birth_date,unit_code,status,role
 const CONTACT: &str = "mailto:vanphong@tinhuy.example.vn";
 
 fn reg(s: &Server, card: &str) -> String {
-    let (name, birth, unit) = match card {
-        "10000001" => ("Nguyễn Văn An", "1960-01-02", "CB1"),
-        "10000002" => ("Trần Thị Bình", "1975-05-06", "CB1"),
-        _ => ("Vũ Thị Giang", "1966-07-07", "CB3"),
-    };
-    let r = register(s.addr, card, name, birth, unit);
-    assert_eq!(r.status, 201, "{}", r.text());
-    r.json()["token"].as_str().expect("token").to_string()
-}
-
-fn call(s: &Server, method: &str, path: &str, token: Option<&str>, body: &Value) -> Reply {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut h = vec![("content-type", "application/json")];
-    if let Some(a) = &auth {
-        h.push(("authorization", a.as_str()));
-    }
-    let bytes = if body.is_null() {
-        Vec::new()
-    } else {
-        body.to_string().into_bytes()
-    };
-    request(s.addr, method, path, &h, &bytes)
-}
-
-fn code(r: &Reply) -> String {
-    r.json()["error"]["code"].as_str().unwrap_or("").to_string()
+    registered(s, MEMBERS, card)
 }
 
 /// A request the receiver got.

@@ -65,8 +65,15 @@ pub async fn register<S: Storage>(
             return Err(register_limited(retry));
         }
     }
-    let token = auth::new_token("m_")
-        .map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &e))?;
+    let token = auth::new_token("m_").map_err(|e| {
+        // The system's randomness failing is the server's trouble: logged, not told.
+        crate::log::log("error", "no randomness for a token", &[("error", &e)]);
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Máy chủ tạm thời không đăng ký được; vui lòng thử lại sau.",
+        )
+    })?;
     let reg = Registration {
         card: d.card,
         name_key: name_key(&d.name),
