@@ -864,8 +864,15 @@ struct TantivyPostings<'a> {
 }
 
 impl TantivyPostings<'_> {
-    /// (ordinal, term frequency) of a term's postings.
-    fn list(&self, field: Field, key: &str, record: IndexRecordOption) -> Vec<(u32, u32)> {
+    /// (ordinal, `value(term frequency)`) of a term's postings, made in one pass (a common
+    /// word has a posting in most of 100,000 documents).
+    fn list<T>(
+        &self,
+        field: Field,
+        key: &str,
+        record: IndexRecordOption,
+        value: impl Fn(u32) -> T,
+    ) -> Vec<(u32, T)> {
         let term = Term::from_field_text(field, key);
         let mut out = Vec::new();
         for (si, seg) in self.idx.searcher.segment_readers().iter().enumerate() {
@@ -880,7 +887,7 @@ impl TantivyPostings<'_> {
                 out.reserve(postings.doc_freq() as usize);
                 while postings.doc() != TERMINATED {
                     let tf = if freqs { postings.term_freq() } else { 1 };
-                    out.push((postings.doc(), tf));
+                    out.push((postings.doc(), value(tf)));
                     postings.advance();
                 }
                 return out;
@@ -892,12 +899,12 @@ impl TantivyPostings<'_> {
                     .filter(|&&o| o != u32::MAX)
                 {
                     let tf = if freqs { postings.term_freq() } else { 1 };
-                    out.push((o, tf));
+                    out.push((o, value(tf)));
                 }
                 postings.advance();
             }
         }
-        out.sort_unstable();
+        out.sort_unstable_by_key(|&(d, _)| d);
         out
     }
 }
@@ -907,16 +914,15 @@ impl Postings for TantivyPostings<'_> {
         self.idx.docs.len() as u32
     }
     fn postings(&self, key: &str) -> Vec<(u32, Meta)> {
-        self.list(self.idx.fields.w, key, IndexRecordOption::WithFreqs)
-            .into_iter()
-            .map(|(d, tf)| (d, (tf.saturating_sub(1) & 0xf) as Meta))
-            .collect()
+        self.list(self.idx.fields.w, key, IndexRecordOption::WithFreqs, |tf| {
+            (tf.saturating_sub(1) & 0xf) as Meta
+        })
     }
     fn exact_docs(&self, exact: &str, folded: &str) -> Vec<u32> {
         let key = format!("{folded}{FORM_SEP}{exact}");
-        self.list(self.idx.fields.x, &key, IndexRecordOption::Basic)
+        self.list(self.idx.fields.x, &key, IndexRecordOption::Basic, |_| ())
             .into_iter()
-            .map(|(d, _)| d)
+            .map(|(d, ())| d)
             .collect()
     }
     fn df(&self, key: &str) -> u32 {
