@@ -57,6 +57,16 @@ run(async () => {
     await thu.page.goto(url + "/");
     const before = await until("the badge, empty", async () => { const x = await badge(thu.page); return x.shown ? x : null; });
 
+    // What the phones ask in the background (the service worker's refresh after registering)
+    // is over before the post: what comes after it is counted from here.
+    let seen = -1;
+    await until("the phone's questions answered", async () => {
+      const settled = thu.asked.length === seen;
+      seen = thu.asked.length;
+      await new Promise((r) => setTimeout(r, 700));
+      return settled;
+    });
+    const asked0 = thu.asked.length;
     // The committee posts while the phone is online (the command line, as a script would).
     const bodyFile = path.join(out, "notice.txt");
     const body = "Kính gửi các đồng chí đảng viên Chi bộ thôn Đông,\n\nChi bộ sinh hoạt bất thường lúc 19:30 thứ Năm tại <b>Nhà văn hóa</b> <script>alert(1)</script>.\nĐọc trước Điều lệ Đảng: /dieu-le/ và http://evil.example/x.";
@@ -66,7 +76,6 @@ run(async () => {
     const other = await api("POST", "/api/v1/notices", { title: "Chỉ cho thôn Tây", body: "Nội dung riêng", unit: "CB2" });
 
     // Opening the handbook online: the notice arrives, unread.
-    const asked0 = thu.asked.length;
     await thu.page.reload();
     const online = await until("the unread badge", async () => { const x = await badge(thu.page); return x.count === "1" ? x : null; });
     await shot(thu.page, "notices-home-unread-360");

@@ -477,7 +477,7 @@
       await Promise.all(want.map(async (o, i) => {
         try {
           const url = new URL(cards[i].url.replace(/^\//, ""), site).href;
-          const res = await (window.SotayNet ? window.SotayNet.request(url) : fetch(url));
+          const res = await read(url);
           if (!res.ok) return;
           const doc = new DOMParser().parseFromString(await res.text(), "text/html");
           const body = pagePassages(doc).map((p) => (p.heading === null ? p.text : `${p.heading}\n${p.text}`));
@@ -806,7 +806,7 @@
     // anchor, its heading and its snippet.
     async passage(hit, seq, base) {
       // On a stalled network it gives up (net.js) rather than hold a connection: the summary stays.
-      const res = await (window.SotayNet ? window.SotayNet.request(base + hit.url) : fetch(base + hit.url));
+      const res = await read(base + hit.url);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const doc = new DOMParser().parseFromString(await res.text(), "text/html");
       const ps = pagePassages(doc);
@@ -904,10 +904,23 @@
     return ps;
   }
 
-  // Fetches a file of the index as bytes; on a bad network it gives up instead of hanging
-  // (net.js), and the next search tries again.
+  // A file of the site as the service worker would answer it (saved files first), read from
+  // its caches here: no round trip through the worker (about 2 ms a page at 10,000 documents,
+  // against 15). Not saved (yet): the network, which on a bad link gives up instead of hanging
+  // (net.js).
+  async function read(url) {
+    if (window.caches) {
+      try {
+        const hit = await caches.match(new URL(url, location.href).href);
+        if (hit) return hit;
+      } catch (e) { /* storage not at hand (private mode): the network */ }
+    }
+    return window.SotayNet ? window.SotayNet.request(url) : fetch(url);
+  }
+
+  // Fetches a file of the index as bytes; the next search tries again after a failure.
   async function fetchBytes(url) {
-    const r = await (window.SotayNet ? window.SotayNet.request(url) : fetch(url));
+    const r = await read(url);
     if (!r.ok) throw new Error(`HTTP ${r.status}`);
     return new Uint8Array(await r.arrayBuffer());
   }
