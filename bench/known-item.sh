@@ -17,7 +17,10 @@
 #
 # Settings: SIZES, PER_FORM=200, SEED=20261205, SOTAY (a sotay binary; default: cargo build
 # --release of the work tree), PAGEFIND_VERSION=1.5.2, PAGEFIND_MAX=10000 (the largest corpus
-# Pagefind is run on: its 800 queries at 10,000 documents take more than 20 minutes here). Everything goes under bench/work/known/.
+# Pagefind is run on: its 800 queries at 10,000 documents take more than 20 minutes here),
+# SAVED=1 (the browser again once its service worker has saved the handbook, as on a member's
+# phone: the pages the runs check reads come from its caches; 0 to skip). Everything goes under
+# bench/work/known/.
 # Prints a Markdown table per size, also written to bench/work/known/results.md.
 set -euo pipefail
 
@@ -30,6 +33,7 @@ PER_FORM=${PER_FORM:-200}
 SEED=${SEED:-20261205}
 PAGEFIND_VERSION=${PAGEFIND_VERSION:-1.5.2}
 PAGEFIND_MAX=${PAGEFIND_MAX:-10000}
+SAVED=${SAVED:-1}
 NICE=(nice -n 19)
 mkdir -p "$KW"
 say() { printf '%s\n' "$*" >&2; }
@@ -97,8 +101,11 @@ for size in $SIZES; do
         else
             say "pagefind: not run (PAGEFIND_MAX=$PAGEFIND_MAX) or did not index (see $dir/pagefind.log)"
         fi
+        ((SAVED)) && pf+=(--saved)
+        rm -f "$dir/browser-saved.json" "$dir/browser-saved-warm.json"
         node "$BENCH/known-item.mjs" "$site" "$dir/queries.json" "$dir" "${pf[@]}" | tee "$dir/browser-summary.json" >&2
         runs+=("$dir/browser.json" "$dir/browser-warm.json")
+        [[ -f $dir/browser-saved.json ]] && runs+=("$dir/browser-saved.json" "$dir/browser-saved-warm.json")
         [[ -f $dir/pagefind.json ]] && runs+=("$dir/pagefind.json")
     fi
     {

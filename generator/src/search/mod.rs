@@ -687,7 +687,7 @@ impl Best {
 
     /// The k-th best score, once k documents are in.
     fn bar(&self) -> Option<f64> {
-        if self.out.len() < self.k {
+        if self.k == 0 || self.out.len() < self.k {
             return None;
         }
         let mut scores: Vec<f64> = self.out.iter().map(|r| r.score).collect();
@@ -931,7 +931,7 @@ mod tests {
         ] {
             let query = Query::parse(q);
             let all = rank(&query, &docs, &mem, &Filter::default());
-            for k in [1, 3, 10, 30] {
+            for k in [0, 1, 3, 10, 30] {
                 let (total, first) = top(&query, &docs, &mem, &Filter::default(), k);
                 assert_eq!(total, all.len(), "{q}");
                 let want: Vec<(u32, f64)> = all.iter().take(k).map(|r| (r.ord, r.score)).collect();
