@@ -7,8 +7,10 @@
   "use strict";
   const WORD = /[\p{Alphabetic}\p{N}]/u;
   const MARK = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
-  const MAGIC = "STG2";
+  const MAGIC = "STG3";
   const GROUP_HASH = 8;
+  // shards.rs: a term in more than one document in this many has its documents as a bitmap.
+  const BITMAP_SHARE = 8;
   // terms.rs: the flags of a posting.
   const TF = 3;
   const TITLE = 4;
@@ -190,11 +192,21 @@
         const word = side === 1 ? key.slice(0, sp) : key.slice(sp + 1);
         list = this.decode(word).list.map((p) => [p[0], 0, 1]);
       }
-      let doc = 0;
-      for (let i = 0; i < count; i++) {
-        const gap = readVarint(b, st);
-        doc = i === 0 ? gap : doc + gap;
-        list.push([doc, 0, 1]);
+      if (count > 0 && count * BITMAP_SHARE > this.n) {
+        // A common term: a bit per document of the site (shards.rs `bitmap`).
+        const bytes = Math.ceil(this.n / 8);
+        for (let i = 0; i < bytes; i++) {
+          const byte = b[st.pos + i];
+          if (byte) for (let k = 0; k < 8; k++) if (byte & (1 << k)) list.push([i * 8 + k, 0, 1]);
+        }
+        st.pos += bytes;
+      } else {
+        let doc = 0;
+        for (let i = 0; i < count; i++) {
+          const gap = readVarint(b, st);
+          doc = i === 0 ? gap : doc + gap;
+          list.push([doc, 0, 1]);
+        }
       }
       if (kind === "word") {
         for (let i = 0; i < count; i++) list[i][1] = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & TF;
