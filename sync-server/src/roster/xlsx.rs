@@ -110,6 +110,13 @@ pub struct Content<'a> {
     pub unit_name: &'a dyn Fn(&crate::model::UnitCode) -> String,
 }
 
+/// Puts the filter buttons on the header of a sheet of `rows` rows and `cols` columns.
+fn autofilter(ws: &mut Worksheet, rows: usize, cols: usize) -> Result<(), String> {
+    ws.autofilter(HEADER_ROW, 0, HEADER_ROW + rows as u32, cols as u16 - 1)
+        .map_err(e)?;
+    Ok(())
+}
+
 /// The workbook of `c`: sheets "Đơn vị", "Đảng viên" and "Hướng dẫn".
 pub fn workbook(c: &Content) -> Result<Vec<u8>, String> {
     let s = Styles::new();
@@ -155,13 +162,7 @@ fn units_sheet(ws: &mut Worksheet, s: &Styles, c: &Content) -> Result<(), String
     for (i, u) in c.units.iter().enumerate() {
         unit_row(ws, s, c, i, u)?;
     }
-    ws.autofilter(
-        HEADER_ROW,
-        0,
-        HEADER_ROW + c.units.len() as u32,
-        cols.len() as u16 - 1,
-    )
-    .map_err(e)?;
+    autofilter(ws, c.units.len(), cols.len())?;
     Ok(())
 }
 
@@ -240,13 +241,7 @@ fn members_sheet(ws: &mut Worksheet, s: &Styles, c: &Content) -> Result<(), Stri
     for (i, m) in c.members.iter().enumerate() {
         member_row(ws, s, c, i, m)?;
     }
-    ws.autofilter(
-        HEADER_ROW,
-        0,
-        HEADER_ROW + c.members.len() as u32,
-        cols.len() as u16 - 1,
-    )
-    .map_err(e)?;
+    autofilter(ws, c.members.len(), cols.len())?;
     ws.set_active(true);
     Ok(())
 }
