@@ -70,7 +70,6 @@ fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 fn run() -> Result<ExitCode, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
@@ -83,139 +82,159 @@ fn run() -> Result<ExitCode, lexopt::Error> {
         Some(arg) => return Err(arg.unexpected()),
     };
     match cmd.as_str() {
-        "build" => {
-            let mut root = PathBuf::from(".");
-            let mut out = None;
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("root") => root = parser.value()?.into(),
-                    Long("out") => out = Some(PathBuf::from(parser.value()?)),
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            let out = out.unwrap_or_else(|| root.join("public"));
-            Ok(build(&root, &out))
-        }
-        "check" => {
-            let mut root = PathBuf::from(".");
-            let mut json = false;
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("root") => root = parser.value()?.into(),
-                    Long("format") => json = format_is_json(parser.value()?.string()?)?,
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            Ok(check(&root, json))
-        }
-        "search" => {
-            let mut root = PathBuf::from(".");
-            let mut query: Option<String> = None;
-            let mut limit = 10usize;
-            let mut offset = 0usize;
-            let mut json = false;
-            let mut filter = sotay_generator::search::Filter::default();
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("root") => root = parser.value()?.into(),
-                    Long("limit") => limit = parser.value()?.parse()?,
-                    Long("offset") => offset = parser.value()?.parse()?,
-                    Long("kind") => filter.kind = Some(parser.value()?.string()?),
-                    Long("section") => filter.section = Some(parser.value()?.string()?),
-                    Long("year") => filter.year = Some(parser.value()?.parse()?),
-                    Long("format") => json = format_is_json(parser.value()?.string()?)?,
-                    Value(v) if query.is_none() => query = Some(v.string()?),
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            let query = query.ok_or("missing QUERY")?;
-            Ok(search(&root, &query, &filter, offset, limit, json))
-        }
-        "serve" => {
-            let mut opts = sotay_sync_server::run::ServeOptions {
-                root: PathBuf::from("."),
-                port: 8080,
-                db: None,
-            };
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("root") => opts.root = parser.value()?.into(),
-                    Long("port") => opts.port = parser.value()?.parse()?,
-                    Long("db") => opts.db = Some(parser.value()?.into()),
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            Ok(done(sotay_sync_server::run::serve(opts)))
-        }
-        "server" => {
-            let mut flags = sotay_sync_server::config::ServerConfig::default();
-            let mut file = None;
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("config") => file = Some(PathBuf::from(parser.value()?)),
-                    Long("site") => flags.site = Some(PathBuf::from(parser.value()?)),
-                    Long("db") => flags.db = Some(parser.value()?.string()?),
-                    Long("listen") => flags.listen = Some(parser.value()?.string()?),
-                    Long("index") => flags.index = Some(PathBuf::from(parser.value()?)),
-                    Long("trusted-proxy") => flags.trusted_proxies.push(parser.value()?.string()?),
-                    Long("no-rate-limits") => flags.rate_limits = Some(false),
-                    Long("tls-cert") => flags.tls_cert = Some(PathBuf::from(parser.value()?)),
-                    Long("tls-key") => flags.tls_key = Some(PathBuf::from(parser.value()?)),
-                    Long("http-redirect") => flags.http_redirect = Some(parser.value()?.string()?),
-                    Long("acme-webroot") => {
-                        flags.acme_webroot = Some(PathBuf::from(parser.value()?))
-                    }
-                    Long("push-contact") => flags.push_contact = Some(parser.value()?.string()?),
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            let settings = match file {
-                Some(f) => match sotay_sync_server::config::ServerConfig::load(&f) {
-                    Ok(c) => c,
-                    Err(e) => return Ok(done(Err(e))),
-                },
-                None => sotay_sync_server::config::ServerConfig::default(),
-            };
-            let opts = settings.with_flags(flags).into_options()?;
-            Ok(done(sotay_sync_server::run::server(opts)))
-        }
+        "build" => build(&mut parser),
+        "check" => check(&mut parser),
+        "search" => search(&mut parser),
+        "serve" => serve(&mut parser),
+        "server" => server(&mut parser),
         "roster" => roster(&mut parser),
         "db" => db(&mut parser),
         "report" => report(&mut parser),
         "notice" => notice(&mut parser),
-        "admin" => {
-            match parser.next()? {
-                Some(Value(v)) if v == "create" => {}
-                Some(arg) => return Err(arg.unexpected()),
-                None => return Err("admin needs a subcommand: admin create --unit CODE".into()),
-            }
-            let (mut unit, mut db, mut name) = (None, None, None);
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("unit") => unit = Some(parser.value()?.string()?),
-                    Long("name") => name = Some(parser.value()?.string()?),
-                    Long("db") => db = Some(parser.value()?.string()?),
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            let unit = unit.ok_or("--unit CODE is required")?;
-            let db = db_or_default(db)?;
-            match sotay_sync_server::run::create_admin(&db, &unit, name.as_deref()) {
-                Ok(token) => {
-                    println!("{token}");
-                    eprintln!(
-                        "admin token for unit {unit} created; it is shown only once, keep it safe"
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(e) => Ok(done(Err(e))),
-            }
-        }
+        "admin" => admin(&mut parser),
         "help" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown command \"{other}\"").into()),
+    }
+}
+
+/// `sotay build`: its arguments, then [`run_build`].
+fn build(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut root = PathBuf::from(".");
+    let mut out = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("root") => root = parser.value()?.into(),
+            Long("out") => out = Some(PathBuf::from(parser.value()?)),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let out = out.unwrap_or_else(|| root.join("public"));
+    Ok(run_build(&root, &out))
+}
+
+/// `sotay check`: its arguments, then [`run_check`].
+fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut root = PathBuf::from(".");
+    let mut json = false;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("root") => root = parser.value()?.into(),
+            Long("format") => json = format_is_json(parser.value()?.string()?)?,
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(run_check(&root, json))
+}
+
+/// `sotay search`: its arguments, then [`run_search`].
+fn search(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut root = PathBuf::from(".");
+    let mut query: Option<String> = None;
+    let mut limit = 10usize;
+    let mut offset = 0usize;
+    let mut json = false;
+    let mut filter = sotay_generator::search::Filter::default();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("root") => root = parser.value()?.into(),
+            Long("limit") => limit = parser.value()?.parse()?,
+            Long("offset") => offset = parser.value()?.parse()?,
+            Long("kind") => filter.kind = Some(parser.value()?.string()?),
+            Long("section") => filter.section = Some(parser.value()?.string()?),
+            Long("year") => filter.year = Some(parser.value()?.parse()?),
+            Long("format") => json = format_is_json(parser.value()?.string()?)?,
+            Value(v) if query.is_none() => query = Some(v.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let query = query.ok_or("missing QUERY")?;
+    Ok(run_search(&root, &query, &filter, offset, limit, json))
+}
+
+/// `sotay serve`: the development server on one port.
+fn serve(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut opts = sotay_sync_server::run::ServeOptions {
+        root: PathBuf::from("."),
+        port: 8080,
+        db: None,
+    };
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("root") => opts.root = parser.value()?.into(),
+            Long("port") => opts.port = parser.value()?.parse()?,
+            Long("db") => opts.db = Some(parser.value()?.into()),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(done(sotay_sync_server::run::serve(opts)))
+}
+
+/// `sotay server`: the production server, its settings from the flags over the config file.
+fn server(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut flags = sotay_sync_server::config::ServerConfig::default();
+    let mut file = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("config") => file = Some(PathBuf::from(parser.value()?)),
+            Long("site") => flags.site = Some(PathBuf::from(parser.value()?)),
+            Long("db") => flags.db = Some(parser.value()?.string()?),
+            Long("listen") => flags.listen = Some(parser.value()?.string()?),
+            Long("index") => flags.index = Some(PathBuf::from(parser.value()?)),
+            Long("trusted-proxy") => flags.trusted_proxies.push(parser.value()?.string()?),
+            Long("no-rate-limits") => flags.rate_limits = Some(false),
+            Long("tls-cert") => flags.tls_cert = Some(PathBuf::from(parser.value()?)),
+            Long("tls-key") => flags.tls_key = Some(PathBuf::from(parser.value()?)),
+            Long("http-redirect") => flags.http_redirect = Some(parser.value()?.string()?),
+            Long("acme-webroot") => flags.acme_webroot = Some(PathBuf::from(parser.value()?)),
+            Long("push-contact") => flags.push_contact = Some(parser.value()?.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let settings = match file {
+        Some(f) => match sotay_sync_server::config::ServerConfig::load(&f) {
+            Ok(c) => c,
+            Err(e) => return Ok(done(Err(e))),
+        },
+        None => sotay_sync_server::config::ServerConfig::default(),
+    };
+    let opts = settings.with_flags(flags).into_options()?;
+    Ok(done(sotay_sync_server::run::server(opts)))
+}
+
+/// `sotay admin create`: prints a new admin token for a unit's subtree.
+fn admin(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    match parser.next()? {
+        Some(Value(v)) if v == "create" => {}
+        Some(arg) => return Err(arg.unexpected()),
+        None => return Err("admin needs a subcommand: admin create --unit CODE".into()),
+    }
+    let (mut unit, mut db, mut name) = (None, None, None);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("unit") => unit = Some(parser.value()?.string()?),
+            Long("name") => name = Some(parser.value()?.string()?),
+            Long("db") => db = Some(parser.value()?.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let unit = unit.ok_or("--unit CODE is required")?;
+    let db = db_or_default(db)?;
+    match sotay_sync_server::run::create_admin(&db, &unit, name.as_deref()) {
+        Ok(token) => {
+            println!("{token}");
+            eprintln!("admin token for unit {unit} created; it is shown only once, keep it safe");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(done(Err(e))),
     }
 }
 
@@ -230,7 +249,8 @@ fn print_text(diags: Vec<Diagnostic>) -> (usize, usize) {
     (errors, diags.len() - errors)
 }
 
-fn build(root: &std::path::Path, out: &std::path::Path) -> ExitCode {
+/// Builds the site of `root` into `out`, diagnostics on stderr.
+fn run_build(root: &std::path::Path, out: &std::path::Path) -> ExitCode {
     match sotay_generator::build(root, out) {
         Ok(summary) => {
             print_text(summary.warnings.clone().sorted());
@@ -248,7 +268,8 @@ fn build(root: &std::path::Path, out: &std::path::Path) -> ExitCode {
     }
 }
 
-fn check(root: &std::path::Path, json: bool) -> ExitCode {
+/// Checks the site of `root`: diagnostics as text on stderr, or as JSON on stdout.
+fn run_check(root: &std::path::Path, json: bool) -> ExitCode {
     let diags: Diagnostics = sotay_generator::check(root);
     let has_errors = diags.has_errors();
     let list = diags.sorted();
@@ -294,7 +315,8 @@ fn format_is_json(f: String) -> Result<bool, lexopt::Error> {
     }
 }
 
-fn search(
+/// Searches the built index of `root`: hits as text, or as JSON on stdout.
+fn run_search(
     root: &std::path::Path,
     query: &str,
     filter: &sotay_generator::search::Filter,
@@ -398,7 +420,7 @@ fn db(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
     }
 }
 
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
+/// `sotay roster`: one of its subcommands.
 fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
     use lexopt::prelude::*;
     let sub = match parser.next()? {
@@ -409,148 +431,161 @@ fn roster(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
         }
     };
     match sub.as_str() {
-        "import" => {
-            let (mut units, mut members, mut workbook, mut db, mut json) =
-                (None, None, None, None, false);
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("units") => units = Some(PathBuf::from(parser.value()?)),
-                    Long("members") => members = Some(PathBuf::from(parser.value()?)),
-                    Long("workbook") => workbook = Some(PathBuf::from(parser.value()?)),
-                    Long("db") => db = Some(parser.value()?.string()?),
-                    Long("format") => json = format_is_json(parser.value()?.string()?)?,
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            use sotay_sync_server::run::RosterFiles;
-            let files = match (units, members, workbook) {
-                (None, None, Some(w)) => RosterFiles::Workbook(w),
-                (Some(units), Some(members), None) => RosterFiles::Pair { units, members },
-                (_, _, Some(_)) => {
-                    return Err(
-                        "--workbook FILE replaces --units and --members: give one or the other"
-                            .into(),
-                    )
-                }
-                (None, _, None) => {
-                    return Err("--units FILE is required (or --workbook FILE)".into())
-                }
-                (_, None, None) => {
-                    return Err("--members FILE is required (or --workbook FILE)".into())
-                }
-            };
-            let db = db_or_default(db)?;
-            let (report, result) = sotay_sync_server::run::import_roster(&db, &files);
-            let imported = match &result {
-                Ok(Some(s)) => Some(s.clone()),
-                _ => None,
-            };
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"imported": imported, "errors": report.errors(), "warnings": report.warnings(), "problems": report.problems, "error": result.as_ref().err()})
-                );
-            } else {
-                for p in &report.problems {
-                    eprintln!("{p}");
-                }
-                match (&result, &imported) {
-                    (Err(e), _) => eprintln!("sotay: {e}"),
-                    (_, Some(s)) => eprintln!(
-                        "đã nhập {} đơn vị và {} đảng viên ({} mới, {} không còn trong danh sách, {} chuyển chi bộ, {} đổi thông tin; giữ đăng ký của {} đảng viên); {} cảnh báo; lần cập nhật số {}",
-                        s.units, s.members, s.members_added, s.members_removed, s.members_moved, s.members_changed, s.registrations_kept, report.warnings(), s.change_id
-                    ),
-                    (_, None) => eprintln!("chưa nhập gì: {} lỗi, {} cảnh báo; hãy sửa tệp rồi nhập lại", report.errors(), report.warnings()),
-                }
-            }
-            Ok(if imported.is_some() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
-        "convert" => {
-            let (mut units, mut members, mut workbook, mut out) = (None, None, None, None);
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("units") => units = Some(PathBuf::from(parser.value()?)),
-                    Long("members") => members = Some(PathBuf::from(parser.value()?)),
-                    Long("workbook") => workbook = Some(PathBuf::from(parser.value()?)),
-                    Long("out") => out = Some(PathBuf::from(parser.value()?)),
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            use sotay_sync_server::run::RosterFiles;
-            let files = match (units, members, workbook) {
-                (None, None, Some(w)) => RosterFiles::Workbook(w),
-                (Some(units), Some(members), None) => RosterFiles::Pair { units, members },
-                _ => {
-                    return Err(
-                        "give --units FILE --members FILE, or --workbook FILE (not both)".into(),
-                    )
-                }
-            };
-            let out = out.ok_or("--out FILE.xlsx is required")?;
-            let (report, result) = sotay_sync_server::run::roster_convert(&files, &out);
-            for p in &report.problems {
-                eprintln!("{p}");
-            }
-            match result {
-                Ok(true) => {
-                    eprintln!(
-                        "đã ghi {}: {} đơn vị, {} đảng viên; {} cảnh báo",
-                        out.display(),
-                        report.units,
-                        report.members,
-                        report.warnings()
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Ok(false) => {
-                    eprintln!(
-                        "chưa ghi gì: {} lỗi, {} cảnh báo; hãy sửa tệp rồi chạy lại",
-                        report.errors(),
-                        report.warnings()
-                    );
-                    Ok(ExitCode::from(1))
-                }
-                Err(e) => Ok(done(Err(e))),
-            }
-        }
-        "template" => {
-            let mut out = None;
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("out") => out = Some(PathBuf::from(parser.value()?)),
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            let out = out.ok_or("--out FILE.xlsx is required")?;
-            Ok(done(sotay_sync_server::run::roster_template(&out)))
-        }
-        "sample" => {
-            let (mut out, mut n) = (None, 30_000usize);
-            while let Some(arg) = parser.next()? {
-                match arg {
-                    Long("out") => out = Some(PathBuf::from(parser.value()?)),
-                    Long("members") => n = parser.value()?.parse()?,
-                    _ => return Err(arg.unexpected()),
-                }
-            }
-            let out = out.ok_or("--out DIR is required")?;
-            let (u, m) = sotay_sync_server::sample::generate(n);
-            let write = || -> std::io::Result<()> {
-                std::fs::create_dir_all(&out)?;
-                std::fs::write(out.join("units.csv"), u)?;
-                std::fs::write(out.join("members.csv"), m)
-            };
-            Ok(done(write().map_err(|e| format!("{}: {e}", out.display()))))
-        }
+        "import" => roster_import(parser),
+        "convert" => roster_convert(parser),
+        "template" => roster_template(parser),
+        "sample" => roster_sample(parser),
         other => Err(format!(
             "unknown roster subcommand \"{other}\" (import, convert, template or sample)"
         )
         .into()),
     }
+}
+
+/// `sotay roster import`: imports the files into the database and reports what it found.
+fn roster_import(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let (mut units, mut members, mut workbook, mut db, mut json) = (None, None, None, None, false);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("units") => units = Some(PathBuf::from(parser.value()?)),
+            Long("members") => members = Some(PathBuf::from(parser.value()?)),
+            Long("workbook") => workbook = Some(PathBuf::from(parser.value()?)),
+            Long("db") => db = Some(parser.value()?.string()?),
+            Long("format") => json = format_is_json(parser.value()?.string()?)?,
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let files = import_files(units, members, workbook)?;
+    let db = db_or_default(db)?;
+    let (report, result) = sotay_sync_server::run::import_roster(&db, &files);
+    let imported = match &result {
+        Ok(Some(s)) => Some(s.clone()),
+        _ => None,
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"imported": imported, "errors": report.errors(), "warnings": report.warnings(), "problems": report.problems, "error": result.as_ref().err()})
+        );
+    } else {
+        for p in &report.problems {
+            eprintln!("{p}");
+        }
+        match (&result, &imported) {
+            (Err(e), _) => eprintln!("sotay: {e}"),
+            (_, Some(s)) => eprintln!(
+                "đã nhập {} đơn vị và {} đảng viên ({} mới, {} không còn trong danh sách, {} chuyển chi bộ, {} đổi thông tin; giữ đăng ký của {} đảng viên); {} cảnh báo; lần cập nhật số {}",
+                s.units, s.members, s.members_added, s.members_removed, s.members_moved, s.members_changed, s.registrations_kept, report.warnings(), s.change_id
+            ),
+            (_, None) => eprintln!("chưa nhập gì: {} lỗi, {} cảnh báo; hãy sửa tệp rồi nhập lại", report.errors(), report.warnings()),
+        }
+    }
+    Ok(if imported.is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The files `sotay roster import` was given: a workbook, or a units file and a members file.
+fn import_files(
+    units: Option<PathBuf>,
+    members: Option<PathBuf>,
+    workbook: Option<PathBuf>,
+) -> Result<sotay_sync_server::run::RosterFiles, lexopt::Error> {
+    use sotay_sync_server::run::RosterFiles;
+    match (units, members, workbook) {
+        (None, None, Some(w)) => Ok(RosterFiles::Workbook(w)),
+        (Some(units), Some(members), None) => Ok(RosterFiles::Pair { units, members }),
+        (_, _, Some(_)) => {
+            Err("--workbook FILE replaces --units and --members: give one or the other".into())
+        }
+        (None, _, None) => Err("--units FILE is required (or --workbook FILE)".into()),
+        (_, None, None) => Err("--members FILE is required (or --workbook FILE)".into()),
+    }
+}
+
+/// `sotay roster convert`: checks a roster and writes it as the staff's workbook.
+fn roster_convert(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let (mut units, mut members, mut workbook, mut out) = (None, None, None, None);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("units") => units = Some(PathBuf::from(parser.value()?)),
+            Long("members") => members = Some(PathBuf::from(parser.value()?)),
+            Long("workbook") => workbook = Some(PathBuf::from(parser.value()?)),
+            Long("out") => out = Some(PathBuf::from(parser.value()?)),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    use sotay_sync_server::run::RosterFiles;
+    let files = match (units, members, workbook) {
+        (None, None, Some(w)) => RosterFiles::Workbook(w),
+        (Some(units), Some(members), None) => RosterFiles::Pair { units, members },
+        _ => return Err("give --units FILE --members FILE, or --workbook FILE (not both)".into()),
+    };
+    let out = out.ok_or("--out FILE.xlsx is required")?;
+    let (report, result) = sotay_sync_server::run::roster_convert(&files, &out);
+    for p in &report.problems {
+        eprintln!("{p}");
+    }
+    match result {
+        Ok(true) => {
+            eprintln!(
+                "đã ghi {}: {} đơn vị, {} đảng viên; {} cảnh báo",
+                out.display(),
+                report.units,
+                report.members,
+                report.warnings()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(false) => {
+            eprintln!(
+                "chưa ghi gì: {} lỗi, {} cảnh báo; hãy sửa tệp rồi chạy lại",
+                report.errors(),
+                report.warnings()
+            );
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Ok(done(Err(e))),
+    }
+}
+
+/// `sotay roster template`: writes the Excel template.
+fn roster_template(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut out = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("out") => out = Some(PathBuf::from(parser.value()?)),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let out = out.ok_or("--out FILE.xlsx is required")?;
+    Ok(done(sotay_sync_server::run::roster_template(&out)))
+}
+
+/// `sotay roster sample`: writes a synthetic roster as two CSV files.
+fn roster_sample(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let (mut out, mut n) = (None, 30_000usize);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("out") => out = Some(PathBuf::from(parser.value()?)),
+            Long("members") => n = parser.value()?.parse()?,
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let out = out.ok_or("--out DIR is required")?;
+    let (u, m) = sotay_sync_server::sample::generate(n);
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(&out)?;
+        std::fs::write(out.join("units.csv"), u)?;
+        std::fs::write(out.join("members.csv"), m)
+    };
+    Ok(done(write().map_err(|e| format!("{}: {e}", out.display()))))
 }
 
 fn notice(parser: &mut lexopt::Parser) -> Result<ExitCode, lexopt::Error> {

@@ -89,127 +89,148 @@ const AGENCIES: &[&str] = &[
 
 /// The sample roster as the text of `units.csv` and `members.csv`, with about `target`
 /// members.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn generate(target: usize) -> (String, String) {
-    let mut rng = Rng(20_231_005);
-    let mut units = String::from("code,name,parent_code,kind\nTU,Đảng bộ tỉnh Mẫu,,tinh-uy\n");
-    let mut members =
-        String::from("card_number,full_name,birth_date,unit_code,status,role,smartphone\n");
-    let mut card = 80_000_000u64;
-    let mut count = 0usize;
-    let mut cell = |code: &str,
-                    name: &str,
-                    parent: &str,
-                    kind: &str,
-                    units: &mut String,
-                    members: &mut String,
-                    rng: &mut Rng,
-                    count: &mut usize| {
-        let _ = writeln!(units, "{code},{name},{parent},{kind}");
-        let size = 8 + rng.below(30);
-        for i in 0..size {
-            card += 1;
-            *count += 1;
-            let female = rng.chance(45);
-            let name = if female {
-                format!(
-                    "{} {} {}",
-                    rng.pick(SURNAMES),
-                    rng.pick(MIDDLE_F),
-                    rng.pick(GIVEN_F)
-                )
-            } else {
-                format!(
-                    "{} {} {}",
-                    rng.pick(SURNAMES),
-                    rng.pick(MIDDLE_M),
-                    rng.pick(GIVEN_M)
-                )
-            };
-            let year = 1945 + rng.below(60);
-            let birth = format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28));
-            let old = year < 1960;
-            let status = if old && rng.chance(35) {
-                "mien-sinh-hoat"
-            } else if year > 1995 && rng.chance(30) {
-                "du-bi"
-            } else {
-                "chinh-thuc"
-            };
-            let role = match i {
-                0 => "bi-thu",
-                1 if size >= 7 => "pho-bi-thu",
-                2 | 3 if size >= 12 => "cap-uy-vien",
-                _ => "dang-vien",
-            };
-            let phone = if (old && rng.chance(40)) || rng.chance(5) {
-                "khong"
-            } else {
-                "co"
-            };
-            let _ = writeln!(
-                members,
-                "{card},{name},{birth},{code},{status},{role},{phone}"
-            );
-        }
+    let mut s = Sample {
+        rng: Rng(20_231_005),
+        units: String::from("code,name,parent_code,kind\nTU,Đảng bộ tỉnh Mẫu,,tinh-uy\n"),
+        members: String::from(
+            "card_number,full_name,birth_date,unit_code,status,role,smartphone\n",
+        ),
+        card: 80_000_000,
+        count: 0,
     };
     for d in 1.. {
         let dcode = format!("TU.{d:02}");
         if d % 4 == 0 {
-            // A block of agencies: cells of agencies directly under it.
-            let _ = writeln!(units, "{dcode},Đảng bộ Khối các cơ quan số {d},TU,dang-bo");
-            for a in 1..=12 {
-                let name = format!("Chi bộ {} ({a})", AGENCIES[(d + a) % AGENCIES.len()]);
-                cell(
-                    &format!("{dcode}.{a:02}"),
-                    &name.replace(',', ""),
-                    &dcode,
-                    "chi-bo-co-so",
-                    &mut units,
-                    &mut members,
-                    &mut rng,
-                    &mut count,
-                );
-            }
+            s.agency_block(d, &dcode);
         } else {
-            let dname = PLACES[d % PLACES.len()];
-            let _ = writeln!(units, "{dcode},Đảng bộ huyện {dname} {d},TU,dang-bo");
-            let communes = 8 + rng.below(6);
-            for c in 1..=communes {
-                let ccode = format!("{dcode}.{c:02}");
-                let place = PLACES[(d * 7 + c) % PLACES.len()];
-                // Some communes kept an intermediate level: deeper trees exist.
-                let parent = if d % 3 == 0 && c % 5 == 0 {
-                    let mid = format!("{ccode}M");
-                    let _ = writeln!(units, "{mid},Đảng bộ cụm {place},{dcode},dang-bo");
-                    mid
-                } else {
-                    dcode.clone()
-                };
-                let _ = writeln!(
-                    units,
-                    "{ccode},Đảng bộ xã {place} {c},{parent},dang-bo-co-so"
-                );
-                let villages = 4 + rng.below(6);
-                for v in 1..=villages {
-                    cell(
-                        &format!("{ccode}.{v:02}"),
-                        &format!("Chi bộ thôn {} {v}", PLACES[(c + v * 3) % PLACES.len()]),
-                        &ccode,
-                        "chi-bo",
-                        &mut units,
-                        &mut members,
-                        &mut rng,
-                        &mut count,
-                    );
-                }
-            }
+            s.district(d, &dcode);
         }
-        if count >= target {
+        if s.count >= target {
             break;
         }
     }
-    (units, members)
+    (s.units, s.members)
+}
+
+/// The roster as it is generated: both files' text so far, the generator, the last card
+/// number given and how many members there are.
+struct Sample {
+    rng: Rng,
+    units: String,
+    members: String,
+    card: u64,
+    count: usize,
+}
+
+impl Sample {
+    /// Block `d` (`dcode`): a party committee of agencies, with the cells of agencies
+    /// directly under it.
+    fn agency_block(&mut self, d: usize, dcode: &str) {
+        let _ = writeln!(
+            self.units,
+            "{dcode},Đảng bộ Khối các cơ quan số {d},TU,dang-bo"
+        );
+        for a in 1..=12 {
+            let name = format!("Chi bộ {} ({a})", AGENCIES[(d + a) % AGENCIES.len()]);
+            self.cell(
+                &format!("{dcode}.{a:02}"),
+                &name.replace(',', ""),
+                dcode,
+                "chi-bo-co-so",
+            );
+        }
+    }
+
+    /// District `d` (`dcode`): its communes, each with the cells of its villages.
+    fn district(&mut self, d: usize, dcode: &str) {
+        let dname = PLACES[d % PLACES.len()];
+        let _ = writeln!(self.units, "{dcode},Đảng bộ huyện {dname} {d},TU,dang-bo");
+        let communes = 8 + self.rng.below(6);
+        for c in 1..=communes {
+            let ccode = format!("{dcode}.{c:02}");
+            let place = PLACES[(d * 7 + c) % PLACES.len()];
+            // Some communes kept an intermediate level: deeper trees exist.
+            let parent = if d.is_multiple_of(3) && c.is_multiple_of(5) {
+                let mid = format!("{ccode}M");
+                let _ = writeln!(self.units, "{mid},Đảng bộ cụm {place},{dcode},dang-bo");
+                mid
+            } else {
+                dcode.to_string()
+            };
+            let _ = writeln!(
+                self.units,
+                "{ccode},Đảng bộ xã {place} {c},{parent},dang-bo-co-so"
+            );
+            let villages = 4 + self.rng.below(6);
+            for v in 1..=villages {
+                self.cell(
+                    &format!("{ccode}.{v:02}"),
+                    &format!("Chi bộ thôn {} {v}", PLACES[(c + v * 3) % PLACES.len()]),
+                    &ccode,
+                    "chi-bo",
+                );
+            }
+        }
+    }
+
+    /// A cell (unit `code` of `kind` under `parent`) and its 8 to 37 members.
+    fn cell(&mut self, code: &str, name: &str, parent: &str, kind: &str) {
+        let _ = writeln!(self.units, "{code},{name},{parent},{kind}");
+        let size = 8 + self.rng.below(30);
+        for i in 0..size {
+            self.member(code, i, size);
+        }
+    }
+
+    /// The `i`-th of the `size` members of cell `code`: the first is its secretary.
+    fn member(&mut self, code: &str, i: usize, size: usize) {
+        let rng = &mut self.rng;
+        self.card += 1;
+        self.count += 1;
+        let female = rng.chance(45);
+        let name = if female {
+            format!(
+                "{} {} {}",
+                rng.pick(SURNAMES),
+                rng.pick(MIDDLE_F),
+                rng.pick(GIVEN_F)
+            )
+        } else {
+            format!(
+                "{} {} {}",
+                rng.pick(SURNAMES),
+                rng.pick(MIDDLE_M),
+                rng.pick(GIVEN_M)
+            )
+        };
+        let year = 1945 + rng.below(60);
+        let birth = format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28));
+        let old = year < 1960;
+        let status = if old && rng.chance(35) {
+            "mien-sinh-hoat"
+        } else if year > 1995 && rng.chance(30) {
+            "du-bi"
+        } else {
+            "chinh-thuc"
+        };
+        let role = match i {
+            0 => "bi-thu",
+            1 if size >= 7 => "pho-bi-thu",
+            2 | 3 if size >= 12 => "cap-uy-vien",
+            _ => "dang-vien",
+        };
+        let phone = if (old && rng.chance(40)) || rng.chance(5) {
+            "khong"
+        } else {
+            "co"
+        };
+        let card = self.card;
+        let _ = writeln!(
+            self.members,
+            "{card},{name},{birth},{code},{status},{role},{phone}"
+        );
+    }
 }
 
 #[cfg(test)]

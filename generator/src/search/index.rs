@@ -10,10 +10,10 @@
 
 use super::terms::{self, Analyzed, Meta, Texts};
 use super::{passage, runs, DocInfo, Filter, Hit, Postings, Query, Results};
-use crate::content::PageKind;
+use crate::content::{Content, Page, PageKind};
 use crate::markdown::Rendered;
 use crate::Ctx;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tantivy::postings::Postings as _;
@@ -117,133 +117,217 @@ fn intern(ids: &mut rustc_hash::FxHashMap<String, u32>, words: &mut Vec<String>,
 impl TermCache {
     /// The searchable documents of a site, in catalog order (ordinal = position).
     /// `keep`: remember them for the next build (else this cache stays empty).
-    #[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
     pub fn documents(
         &mut self,
         ctx: &Ctx,
         rendered: &[Arc<Rendered>],
         keep: bool,
     ) -> Vec<SearchDoc> {
-        use rayon::prelude::*;
         let c = ctx.content;
         let docs: Vec<usize> = (0..c.pages.len())
             .filter(|&i| c.pages[i].kind == PageKind::Document)
             .collect();
-        // What each document needs: the cached result, or its facts and terms made afresh
-        // (in parallel: reading every body is the expensive part of a full build).
-        type Fresh = (Arc<DocInfo>, Analyzed);
-        type Prepared = Vec<(u64, String, Option<CachedDoc>, Option<Fresh>)>;
-        let mut out = Vec::with_capacity(docs.len());
-        let mut seen = std::collections::HashSet::new();
         // In chunks, so that the terms of a national-size corpus are never all in memory as
         // text; each chunk's terms are interned (one thread, in order) while the next chunk is
         // analysed (the others).
         let TermCache {
             ids,
-            words: interned,
+            words,
             docs: cache,
         } = self;
         let cache: &HashMap<String, CachedDoc> = cache;
-        let prepare = |chunk: &[usize]| -> Prepared {
-            chunk
-                .par_iter()
-                .map(|&i| {
-                    let p = &c.pages[i];
-                    let r = &rendered[i];
-                    let fm = &p.fm;
-                    let section = p.parent.filter(|&s| s != 0).map(|s| c.pages[s].id.clone());
-                    let key = crate::hash::of(&(fm, &p.url, &p.id, &section));
-                    let head: String = [Some(&fm.title), fm.number.as_ref(), fm.issuer.as_ref()]
-                        .into_iter()
-                        .flatten()
-                        .map(|s| format!("{s}\n"))
-                        .collect();
-                    if let Some(hit) = cache
-                        .get(&p.src.path)
-                        .filter(|(k, cr, ..)| *k == key && Arc::ptr_eq(cr, r))
-                    {
-                        return (key, head, Some(hit.clone()), None);
-                    }
-                    let summary = fm.summary.clone().unwrap_or_else(|| r.excerpt.clone());
-                    let info = DocInfo {
-                        id: p.id.clone(),
-                        url: p.url.clone(),
-                        title: fm.title.clone(),
-                        number: fm.number.clone(),
-                        kind: fm.kind.clone(),
-                        section,
-                        year: fm.issued.or(fm.effective).map(|d| d.year),
-                        status: fm.status.as_str().to_string(),
-                        date: p.date().map(|d| d.vi()),
-                        summary: crate::html::truncate_words(&summary, 200),
-                        headings: r
-                            .headings
-                            .iter()
-                            .filter(|h| h.level <= 4)
-                            .map(|h| (h.anchor.clone(), h.text.clone(), h.at as u32))
-                            .collect(),
-                    };
-                    let analyzed = texts_of(&info, fm.issuer.as_deref(), r, terms::analyze);
-                    (key, head, None, Some((Arc::new(info), analyzed)))
-                })
-                .collect()
+        let mut gather = Gather {
+            content: c,
+            rendered,
+            ids,
+            words,
+            keep,
+            out: Vec::with_capacity(docs.len()),
+            seen: HashSet::new(),
+            new_entries: Vec::new(),
         };
-        let mut new_entries: Vec<(String, CachedDoc)> = Vec::new();
         let chunks: Vec<&[usize]> = docs.chunks(512).collect();
-        let mut pending: Option<(&[usize], Prepared)> = None;
+        let mut pending: Option<(&[usize], Vec<Prepared>)> = None;
         for k in 0..=chunks.len() {
             let this = pending.take();
             let (next, ()) = rayon::join(
-                || chunks.get(k).map(|&ch| (ch, prepare(ch))),
                 || {
-                    let Some((chunk, prepared)) = this else {
-                        return;
-                    };
-                    for (&i, (key, head, hit, fresh)) in chunk.iter().zip(prepared) {
-                        let p = &c.pages[i];
-                        let r = &rendered[i];
-                        seen.insert(p.src.path.clone());
-                        let (info, dterms, forms) = match (hit, fresh) {
-                            (Some((_, _, info, t, f)), _) => (info, t, f),
-                            (None, Some((info, a))) => {
-                                // Exactly sized: the terms of every document are alive together.
-                                let mut t: Vec<u32> = Vec::with_capacity(a.meta.len());
-                                for (k, m) in a.terms() {
-                                    t.push(intern(ids, interned, k) << 4 | u32::from(m));
-                                }
-                                let mut it = a.forms.split('\0');
-                                let n = a.forms.bytes().filter(|&b| b == 0).count() / 2;
-                                let mut f: Vec<(u32, u32)> = Vec::with_capacity(n);
-                                while let (Some(x), Some(e)) = (it.next(), it.next()) {
-                                    f.push((intern(ids, interned, x), intern(ids, interned, e)));
-                                }
-                                let (t, f) = (Arc::new(t), Arc::new(f));
-                                if keep {
-                                    new_entries.push((
-                                        p.src.path.clone(),
-                                        (key, r.clone(), info.clone(), t.clone(), f.clone()),
-                                    ));
-                                }
-                                (info, t, f)
-                            }
-                            (None, None) => continue,
-                        };
-                        out.push(SearchDoc {
-                            info,
-                            issuer: p.fm.issuer.clone(),
-                            head,
-                            rendered: r.clone(),
-                            terms: dterms,
-                            forms,
-                        });
+                    chunks
+                        .get(k)
+                        .map(|&ch| (ch, prepare_chunk(c, rendered, cache, ch)))
+                },
+                || {
+                    if let Some((chunk, prepared)) = this {
+                        gather.take(chunk, prepared);
                     }
                 },
             );
             pending = next;
         }
+        let Gather {
+            out,
+            seen,
+            new_entries,
+            ..
+        } = gather;
         self.docs.extend(new_entries);
         self.docs.retain(|k, _| seen.contains(k));
         out
+    }
+}
+
+/// What a document needs, prepared in parallel: the key of its front matter and place, its
+/// head (see [`SearchDoc::head`]), and what the cache held for it or what was made afresh.
+struct Prepared {
+    key: u64,
+    head: String,
+    made: Made,
+}
+
+/// A document's facts and terms: from the cache, or made afresh (terms not yet interned).
+enum Made {
+    Cached(CachedDoc),
+    Fresh(Arc<DocInfo>, Analyzed),
+}
+
+/// Prepares the documents at page indexes `chunk`, in parallel (reading every body is the
+/// expensive part of a full build).
+fn prepare_chunk(
+    c: &Content,
+    rendered: &[Arc<Rendered>],
+    cache: &HashMap<String, CachedDoc>,
+    chunk: &[usize],
+) -> Vec<Prepared> {
+    use rayon::prelude::*;
+    chunk
+        .par_iter()
+        .map(|&i| prepare(c, &rendered[i], cache, i))
+        .collect()
+}
+
+/// Prepares page `i` (rendered as `r`): the cached result if its key and body are unchanged,
+/// else its facts and terms made afresh.
+fn prepare(
+    c: &Content,
+    r: &Arc<Rendered>,
+    cache: &HashMap<String, CachedDoc>,
+    i: usize,
+) -> Prepared {
+    let p = &c.pages[i];
+    let fm = &p.fm;
+    let section = p.parent.filter(|&s| s != 0).map(|s| c.pages[s].id.clone());
+    let key = crate::hash::of(&(fm, &p.url, &p.id, &section));
+    let head: String = [Some(&fm.title), fm.number.as_ref(), fm.issuer.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|s| format!("{s}\n"))
+        .collect();
+    if let Some(hit) = cache
+        .get(&p.src.path)
+        .filter(|(k, cr, ..)| *k == key && Arc::ptr_eq(cr, r))
+    {
+        return Prepared {
+            key,
+            head,
+            made: Made::Cached(hit.clone()),
+        };
+    }
+    let info = doc_info(p, r, section);
+    let analyzed = texts_of(&info, fm.issuer.as_deref(), r, terms::analyze);
+    Prepared {
+        key,
+        head,
+        made: Made::Fresh(Arc::new(info), analyzed),
+    }
+}
+
+/// The facts search keeps of document page `p` (rendered as `r`, in section `section`).
+fn doc_info(p: &Page, r: &Rendered, section: Option<String>) -> DocInfo {
+    let fm = &p.fm;
+    let summary = fm.summary.clone().unwrap_or_else(|| r.excerpt.clone());
+    DocInfo {
+        id: p.id.clone(),
+        url: p.url.clone(),
+        title: fm.title.clone(),
+        number: fm.number.clone(),
+        kind: fm.kind.clone(),
+        section,
+        year: fm.issued.or(fm.effective).map(|d| d.year),
+        status: fm.status.as_str().to_string(),
+        date: p.date().map(|d| d.vi()),
+        summary: crate::html::truncate_words(&summary, 200),
+        headings: r
+            .headings
+            .iter()
+            .filter(|h| h.level <= 4)
+            .map(|h| (h.anchor.clone(), h.text.clone(), h.at as u32))
+            .collect(),
+    }
+}
+
+/// A document's terms and word forms as interned ids (see [`SearchDoc`]).
+type Interned = (Arc<Vec<u32>>, Arc<Vec<(u32, u32)>>);
+
+/// Takes the prepared documents in catalog order: interns fresh terms into the cache's
+/// interner, and collects the documents and what the next build's cache should hold.
+struct Gather<'a> {
+    content: &'a Content,
+    rendered: &'a [Arc<Rendered>],
+    ids: &'a mut rustc_hash::FxHashMap<String, u32>,
+    words: &'a mut Vec<String>,
+    keep: bool,
+    out: Vec<SearchDoc>,
+    /// Source paths of the documents: the cache keeps only these.
+    seen: HashSet<String>,
+    new_entries: Vec<(String, CachedDoc)>,
+}
+
+impl Gather<'_> {
+    /// Takes the documents at page indexes `chunk`, prepared as `prepared`.
+    fn take(&mut self, chunk: &[usize], prepared: Vec<Prepared>) {
+        for (&i, Prepared { key, head, made }) in chunk.iter().zip(prepared) {
+            let p = &self.content.pages[i];
+            let r = &self.rendered[i];
+            self.seen.insert(p.src.path.clone());
+            let (info, terms, forms) = match made {
+                Made::Cached((_, _, info, t, f)) => (info, t, f),
+                Made::Fresh(info, a) => {
+                    let (t, f) = self.intern(&a);
+                    if self.keep {
+                        self.new_entries.push((
+                            p.src.path.clone(),
+                            (key, r.clone(), info.clone(), t.clone(), f.clone()),
+                        ));
+                    }
+                    (info, t, f)
+                }
+            };
+            self.out.push(SearchDoc {
+                info,
+                issuer: p.fm.issuer.clone(),
+                head,
+                rendered: r.clone(),
+                terms,
+                forms,
+            });
+        }
+    }
+
+    /// A document's terms (packed with their flags) and word forms as interned ids.
+    fn intern(&mut self, a: &Analyzed) -> Interned {
+        let (ids, words) = (&mut *self.ids, &mut *self.words);
+        // Exactly sized: the terms of every document are alive together.
+        let mut t: Vec<u32> = Vec::with_capacity(a.meta.len());
+        for (k, m) in a.terms() {
+            t.push(intern(ids, words, k) << 4 | u32::from(m));
+        }
+        let mut it = a.forms.split('\0');
+        let n = a.forms.bytes().filter(|&b| b == 0).count() / 2;
+        let mut f: Vec<(u32, u32)> = Vec::with_capacity(n);
+        while let (Some(x), Some(e)) = (it.next(), it.next()) {
+            f.push((intern(ids, words, x), intern(ids, words, e)));
+        }
+        (Arc::new(t), Arc::new(f))
     }
 }
 

@@ -130,58 +130,229 @@ pub struct Built {
 /// Builds the browser's index from the documents' interned terms. `passes` (at least 1): how
 /// many times the documents' terms are read, each time for a share of the groups; more passes
 /// hold fewer postings at once (a one-shot build's peak memory).
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn build(
     docs: &[SearchDoc],
     cache: &TermCache,
     kinds: &[crate::config::Kind],
     passes: usize,
 ) -> Built {
-    let keys = &cache.words;
-    let n = docs.len();
-    let groups = groups_for(n);
-    let mut counts = vec![0usize; keys.len()];
-    for d in docs {
-        for &t in d.terms.iter() {
-            counts[(t >> 4) as usize] += 1;
+    let groups = groups_for(docs.len());
+    let terms = TermCounts::new(docs, &cache.words, groups);
+    let mut out = GroupFiles {
+        files: Vec::new(),
+        names: vec![String::new(); groups as usize],
+        vocab: BTreeMap::new(),
+    };
+    terms.write_groups(docs, passes, &mut out);
+    out.fill_empty();
+    let GroupFiles {
+        mut files,
+        names: group_names,
+        vocab,
+    } = out;
+    let fold_name = push(
+        &mut files,
+        File::new(
+            "fold.",
+            "json",
+            serde_json::to_vec(&fold_table()).unwrap_or_default(),
+        ),
+    );
+    let vocab_names = vocab_files(vocab, &mut files);
+    let doc_names = display_shards(docs, &mut files);
+    let table = File::new("table.", "bin", table_file(docs.iter().map(|d| &*d.info)));
+    let table_name = push(&mut files, table);
+    let names = RootNames {
+        groups: group_names.concat(),
+        vocab: &vocab_names,
+        docs: &doc_names,
+        table: &table_name,
+        fold: &fold_name,
+    };
+    let root = push(&mut files, root_file(docs.len(), &names, kinds));
+    Built { files, root }
+}
+
+/// Adds `f` to `files`; its path.
+fn push(files: &mut Vec<File>, f: File) -> String {
+    let path = f.path.clone();
+    files.push(f);
+    path
+}
+
+/// The terms the documents use, counted, and in file order.
+struct TermCounts<'a> {
+    /// Every interned key, by id.
+    keys: &'a [String],
+    /// Per term id, how many documents hold it.
+    counts: Vec<usize>,
+    /// Per folded word id, how many documents have exact forms of it.
+    form_counts: Vec<usize>,
+    /// (group, term id) of the terms in use, by group, then key.
+    order: Vec<(u32, u32)>,
+    /// How many documents hold each word: a pair held by exactly the documents that hold one
+    /// of its words (a syllable that only appears in that compound, a word of one document) is
+    /// written as a reference to that word's postings.
+    word_df: HashMap<&'a str, usize>,
+    /// How many documents the site has.
+    n: usize,
+}
+
+impl<'a> TermCounts<'a> {
+    /// Counts the terms and forms of `docs` (`keys`: the interner's words) and orders the
+    /// terms in use into `groups` groups.
+    fn new(docs: &[SearchDoc], keys: &'a [String], groups: u32) -> Self {
+        let mut counts = vec![0usize; keys.len()];
+        for d in docs {
+            for &t in d.terms.iter() {
+                counts[(t >> 4) as usize] += 1;
+            }
+        }
+        let mut order: Vec<(u32, u32)> = (0..keys.len() as u32)
+            .filter(|&t| counts[t as usize] > 0)
+            .map(|t| (group_of(&keys[t as usize], groups), t))
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
+        });
+        let word_df: HashMap<&str, usize> = order
+            .iter()
+            .map(|&(_, t)| (keys[t as usize].as_str(), counts[t as usize]))
+            .filter(|(k, _)| terms::kind(k) == Kind::Word)
+            .collect();
+        let mut form_counts = vec![0usize; keys.len()];
+        for d in docs {
+            for &(f, _) in d.forms.iter() {
+                form_counts[f as usize] += 1;
+            }
+        }
+        TermCounts {
+            keys,
+            counts,
+            form_counts,
+            order,
+            word_df,
+            n: docs.len(),
         }
     }
-    // Terms in file order: by group, then key.
-    let mut order: Vec<(u32, u32)> = (0..keys.len() as u32)
-        .filter(|&t| counts[t as usize] > 0)
-        .map(|t| (group_of(&keys[t as usize], groups), t))
-        .collect();
-    order.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
-    });
-    // How many documents hold each word: a pair held by exactly the documents that hold one of
-    // its words (a syllable that only appears in that compound, a word of one document) is
-    // written as a reference to that word's postings.
-    let word_df: HashMap<&str, usize> = order
-        .iter()
-        .map(|&(_, t)| (keys[t as usize].as_str(), counts[t as usize]))
-        .filter(|(k, _)| terms::kind(k) == Kind::Word)
-        .collect();
-    let total: usize = counts.iter().sum();
-    let batch_target = total.div_ceil(passes.max(1)).max(1 << 20);
-    let mut files: Vec<File> = Vec::new();
-    let mut group_names = vec![String::new(); groups as usize];
-    let mut vocab: BTreeMap<char, String> = BTreeMap::new();
-    // Term id -> its place in the batch's flat arrays (usize::MAX: not in the batch).
-    let mut slot = vec![usize::MAX; keys.len()];
-    let mut form_slot = vec![usize::MAX; keys.len()];
-    let mut form_counts = vec![0usize; keys.len()];
-    for d in docs {
-        for &(f, _) in d.forms.iter() {
-            form_counts[f as usize] += 1;
+
+    /// Writes every group that has terms into `out`, in batches of whole groups: `passes`
+    /// batches of about equal postings (each at least 2^20), one read of `docs` each.
+    fn write_groups(&self, docs: &[SearchDoc], passes: usize, out: &mut GroupFiles) {
+        let total: usize = self.counts.iter().sum();
+        let batch_target = total.div_ceil(passes.max(1)).max(1 << 20);
+        let mut batch = Batch::new(self.keys.len());
+        let mut b0 = 0;
+        while b0 < self.order.len() {
+            let b1 = batch.plan(self, b0, batch_target);
+            batch.fill(docs);
+            let mut i = b0;
+            while i < b1 {
+                i = self.write_group(&mut batch, i, b1, out);
+            }
+            b0 = b1;
         }
     }
-    let mut flat: Vec<(u32, Meta)> = Vec::new();
-    let mut flat_forms: Vec<(u32, u32)> = Vec::new();
-    let mut b0 = 0;
-    while b0 < order.len() {
-        // A batch: whole groups, about `batch_target` postings.
+
+    /// Writes the group of the term at `order[i]` from the filled `batch` (which ends before
+    /// `order[b1]`) into `out`, with its words' vocabulary lines; where the next group starts.
+    fn write_group(
+        &self,
+        batch: &mut Batch,
+        mut i: usize,
+        b1: usize,
+        out: &mut GroupFiles,
+    ) -> usize {
+        let keys = self.keys;
+        let g = self.order[i].0;
+        let mut names: Vec<&str> = Vec::new();
+        let mut vars: Vec<Vec<&str>> = Vec::new();
+        let mut body = Vec::new();
+        while i < b1 && self.order[i].0 == g {
+            let t = self.order[i].1 as usize;
+            let c = self.counts[t];
+            let (postings, forms) = batch.take(t, c, self.form_counts[t]);
+            let key = keys[t].as_str();
+            let v = variants(forms, keys);
+            let kind = terms::kind(key);
+            encode_term(
+                kind,
+                self.same_as(kind, key, c),
+                self.n,
+                postings,
+                forms,
+                &v,
+                &mut body,
+            );
+            if kind == Kind::Word {
+                out.vocab_line(key, c);
+            }
+            names.push(key);
+            vars.push(v.iter().map(|&e| keys[e as usize].as_str()).collect());
+            i += 1;
+        }
+        let f = File::group(g as usize, group_file(&names, &vars, &body));
+        out.names[g as usize] = f.hash.clone();
+        out.files.push(f);
+        i
+    }
+
+    /// For a pair held by `c` documents: 1 if its first word is held by exactly as many
+    /// (then by the same ones), else 2 if its second is, else 0 (see [`encode_term`]).
+    fn same_as(&self, kind: Kind, key: &str, c: usize) -> u8 {
+        match (kind, key.split_once(' ')) {
+            (Kind::Pair, Some((a, b))) => {
+                if self.word_df.get(a) == Some(&c) {
+                    1
+                } else if self.word_df.get(b) == Some(&c) {
+                    2
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// A term's run in a batch: its postings, and its forms as (exact, document) pairs.
+type Run<'a> = (&'a [(u32, Meta)], &'a [(u32, u32)]);
+
+/// The postings of one batch of whole groups, laid out flat: each term's postings (and its
+/// forms') are one run, in term order.
+struct Batch {
+    /// Term id -> its place in `flat` (usize::MAX: not in the batch).
+    slot: Vec<usize>,
+    /// Folded word id -> its place in `flat_forms` (usize::MAX: not in the batch).
+    form_slot: Vec<usize>,
+    /// (document ordinal, flags) of the batch's postings.
+    flat: Vec<(u32, Meta)>,
+    /// (exact form id, document ordinal) of the batch's words' forms.
+    flat_forms: Vec<(u32, u32)>,
+    /// Where the next term's run starts in `flat` and in `flat_forms`, as they are taken.
+    start: usize,
+    fstart: usize,
+}
+
+impl Batch {
+    /// An empty batch for `n` interned keys.
+    fn new(n: usize) -> Batch {
+        Batch {
+            slot: vec![usize::MAX; n],
+            form_slot: vec![usize::MAX; n],
+            flat: Vec::new(),
+            flat_forms: Vec::new(),
+            start: 0,
+            fstart: 0,
+        }
+    }
+
+    /// Takes whole groups from `terms.order[b0]` on, about `target` postings (at least one
+    /// group), gives each of their terms its slot, and sizes the flat arrays; where the batch
+    /// ends in `order`.
+    fn plan(&mut self, terms: &TermCounts, b0: usize, target: usize) -> usize {
+        let order = &terms.order;
         let mut b1 = b0;
         let (mut size, mut fsize) = (0, 0);
         while b1 < order.len() {
@@ -189,107 +360,96 @@ pub fn build(
             let mut e = b1;
             let mut s = 0;
             while e < order.len() && order[e].0 == g {
-                s += counts[order[e].1 as usize];
+                s += terms.counts[order[e].1 as usize];
                 e += 1;
             }
-            if b1 > b0 && size + s > batch_target {
+            if b1 > b0 && size + s > target {
                 break;
             }
             for &(_, t) in &order[b1..e] {
-                slot[t as usize] = size;
-                size += counts[t as usize];
-                form_slot[t as usize] = fsize;
-                fsize += form_counts[t as usize];
+                self.slot[t as usize] = size;
+                size += terms.counts[t as usize];
+                self.form_slot[t as usize] = fsize;
+                fsize += terms.form_counts[t as usize];
             }
             b1 = e;
         }
-        flat.clear();
-        flat.resize(size, (0, 0));
-        flat_forms.clear();
-        flat_forms.resize(fsize, (0, 0));
+        self.flat.clear();
+        self.flat.resize(size, (0, 0));
+        self.flat_forms.clear();
+        self.flat_forms.resize(fsize, (0, 0));
+        (self.start, self.fstart) = (0, 0);
+        b1
+    }
+
+    /// Reads the documents' postings and forms of the batch's terms into their runs.
+    fn fill(&mut self, docs: &[SearchDoc]) {
         for (ord, d) in docs.iter().enumerate() {
             for &t in d.terms.iter() {
-                let at = &mut slot[(t >> 4) as usize];
+                let at = &mut self.slot[(t >> 4) as usize];
                 if *at != usize::MAX {
-                    flat[*at] = (ord as u32, (t & 0xf) as Meta);
+                    self.flat[*at] = (ord as u32, (t & 0xf) as Meta);
                     *at += 1;
                 }
             }
             for &(f, x) in d.forms.iter() {
-                let at = &mut form_slot[f as usize];
+                let at = &mut self.form_slot[f as usize];
                 if *at != usize::MAX {
-                    flat_forms[*at] = (x, ord as u32);
+                    self.flat_forms[*at] = (x, ord as u32);
                     *at += 1;
                 }
             }
         }
-        let (mut start, mut fstart) = (0, 0);
-        let mut i = b0;
-        while i < b1 {
-            let g = order[i].0;
-            let mut names: Vec<&str> = Vec::new();
-            let mut vars: Vec<Vec<&str>> = Vec::new();
-            let mut body = Vec::new();
-            while i < b1 && order[i].0 == g {
-                let t = order[i].1 as usize;
-                let (c, fc) = (counts[t], form_counts[t]);
-                slot[t] = usize::MAX;
-                form_slot[t] = usize::MAX;
-                let postings = &flat[start..start + c];
-                let forms = &flat_forms[fstart..fstart + fc];
-                start += c;
-                fstart += fc;
-                let key = keys[t].as_str();
-                let v = variants(forms, keys);
-                let kind = terms::kind(key);
-                let same_as = match (kind, key.split_once(' ')) {
-                    (Kind::Pair, Some((a, b))) => {
-                        if word_df.get(a) == Some(&c) {
-                            1
-                        } else if word_df.get(b) == Some(&c) {
-                            2
-                        } else {
-                            0
-                        }
-                    }
-                    _ => 0,
-                };
-                encode_term(kind, same_as, n, postings, forms, &v, &mut body);
-                if terms::kind(key) == Kind::Word {
-                    let line = vocab.entry(vocab_letter(key)).or_default();
-                    line.push_str(key);
-                    line.push(' ');
-                    line.push_str(&df_bucket(c as u32).to_string());
-                    line.push('\n');
-                }
-                names.push(key);
-                vars.push(v.iter().map(|&e| keys[e as usize].as_str()).collect());
-                i += 1;
-            }
-            let f = File::group(g as usize, group_file(&names, &vars, &body));
-            group_names[g as usize] = f.hash.clone();
-            files.push(f);
-        }
-        b0 = b1;
     }
-    drop(flat);
-    drop(flat_forms);
-    // Every group has a file, an empty one too: the root then names each by its hash alone.
-    for (i, name) in group_names.iter_mut().enumerate() {
-        if name.is_empty() {
-            let f = File::group(i, group_file(&[], &[], &[]));
-            *name = f.hash.clone();
-            files.push(f);
-        }
-    }
-    let fold = File::new(
-        "fold.",
-        "json",
-        serde_json::to_vec(&fold_table()).unwrap_or_default(),
-    );
-    let fold_name = fold.path.clone();
-    files.push(fold);
 
+    /// The run of term `t` (the next in order; `c` postings, `fc` forms), which leaves the
+    /// batch.
+    fn take(&mut self, t: usize, c: usize, fc: usize) -> Run<'_> {
+        self.slot[t] = usize::MAX;
+        self.form_slot[t] = usize::MAX;
+        let postings = &self.flat[self.start..self.start + c];
+        let forms = &self.flat_forms[self.fstart..self.fstart + fc];
+        self.start += c;
+        self.fstart += fc;
+        (postings, forms)
+    }
+}
+
+/// The group files as they are written, and the vocabulary lines of their words.
+struct GroupFiles {
+    files: Vec<File>,
+    /// Per group, the hash in its file's name (empty: not written yet).
+    names: Vec<String>,
+    /// Per letter (see [`vocab_letter`]), its "word bucket\n" lines, in group order.
+    vocab: BTreeMap<char, String>,
+}
+
+impl GroupFiles {
+    /// Adds the vocabulary line of word `key`, held by `c` documents.
+    fn vocab_line(&mut self, key: &str, c: usize) {
+        let line = self.vocab.entry(vocab_letter(key)).or_default();
+        line.push_str(key);
+        line.push(' ');
+        line.push_str(&df_bucket(c as u32).to_string());
+        line.push('\n');
+    }
+
+    /// Writes an empty file for each group without terms: the root then names every group by
+    /// its hash alone.
+    fn fill_empty(&mut self) {
+        for (i, name) in self.names.iter_mut().enumerate() {
+            if name.is_empty() {
+                let f = File::group(i, group_file(&[], &[], &[]));
+                *name = f.hash.clone();
+                self.files.push(f);
+            }
+        }
+    }
+}
+
+/// Adds the vocabulary files (one per letter, lines sorted by word) to `files`; their paths
+/// by letter.
+fn vocab_files(vocab: BTreeMap<char, String>, files: &mut Vec<File>) -> BTreeMap<String, String> {
     let mut vocab_names = BTreeMap::new();
     for (letter, text) in vocab {
         // Lines were added in group order: sort them (by word).
@@ -297,27 +457,42 @@ pub fn build(
         lines.sort_unstable();
         let mut bytes = lines.join("\n").into_bytes();
         bytes.push(b'\n');
-        let f = File::new("v/", "txt", bytes);
-        vocab_names.insert(letter.to_string(), f.path.clone());
-        files.push(f);
+        let path = push(files, File::new("v/", "txt", bytes));
+        vocab_names.insert(letter.to_string(), path);
     }
+    vocab_names
+}
+
+/// Adds the display shards (the cards of [`DOCS_PER_SHARD`] documents each) to `files`;
+/// their paths in order.
+fn display_shards(docs: &[SearchDoc], files: &mut Vec<File>) -> Vec<String> {
     let mut doc_names = Vec::new();
     for chunk in docs.chunks(DOCS_PER_SHARD) {
         let cards: Vec<Card> = chunk.iter().map(|d| card(&d.info)).collect();
         let f = File::new("d/", "json", serde_json::to_vec(&cards).unwrap_or_default());
-        doc_names.push(f.path.clone());
-        files.push(f);
+        doc_names.push(push(files, f));
     }
-    let table = File::new("table.", "bin", table_file(docs.iter().map(|d| &*d.info)));
-    let table_name = table.path.clone();
-    files.push(table);
+    doc_names
+}
 
+/// The paths (with `search/`) and group hashes the root names.
+struct RootNames<'a> {
+    /// Per group i, the 8-digit hash in its file's name, one after the other.
+    groups: String,
+    vocab: &'a BTreeMap<String, String>,
+    docs: &'a [String],
+    table: &'a str,
+    fold: &'a str,
+}
+
+/// The root file of a site of `n` documents: what the search page reads first.
+fn root_file(n: usize, names: &RootNames, kinds: &[crate::config::Kind]) -> File {
     #[derive(serde::Serialize)]
     struct Root<'a> {
         v: u32,
         n: usize,
         /// Per group i, the 8-digit hash in its file's name (`t/<i>.<hash>.bin`), one after the other.
-        groups: String,
+        groups: &'a str,
         vocab: BTreeMap<String, &'a str>,
         docs: Vec<&'a str>,
         per: usize,
@@ -331,28 +506,26 @@ pub fn build(
     let head = Root {
         v: 3,
         n,
-        groups: group_names.concat(),
-        vocab: vocab_names
+        groups: &names.groups,
+        vocab: names
+            .vocab
             .iter()
             .map(|(k, v)| (k.clone(), strip(v)))
             .collect(),
-        docs: doc_names.iter().map(|s| strip(s)).collect(),
+        docs: names.docs.iter().map(|s| strip(s)).collect(),
         per: DOCS_PER_SHARD,
-        table: strip(&table_name),
-        fold: strip(&fold_name),
+        table: strip(names.table),
+        fold: strip(names.fold),
         kinds: kinds
             .iter()
             .map(|k| (k.id.as_str(), k.label.as_str()))
             .collect(),
     };
-    let f = File::new(
+    File::new(
         "index.",
         "json",
         serde_json::to_vec(&head).unwrap_or_default(),
-    );
-    let root = f.path.clone();
-    files.push(f);
-    Built { files, root }
+    )
 }
 
 /// The forms of a word, most frequent (by documents) first, then alphabetical: exact ids.

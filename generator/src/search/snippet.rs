@@ -24,7 +24,6 @@ pub const LEAD: usize = 3;
 /// query holds; the best has the most of the query's adjacent pairs side by side, then the
 /// most distinct query words, then the most of them, then comes first. Words are folded one
 /// at a time into a reused buffer: no allocation per word of the body.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn snippet(body: &str, seq: &[&str]) -> String {
     let mut want: Vec<&str> = seq.to_vec();
     want.sort_unstable();
@@ -34,6 +33,17 @@ pub fn snippet(body: &str, seq: &[&str]) -> String {
         .windows(2)
         .filter_map(|w| Some((index(w[0])?, index(w[1])?)))
         .collect();
+    let toks = words(body, &want);
+    if toks.is_empty() {
+        return String::new();
+    }
+    let start = best_window(&toks, &pairs, want.len());
+    window_html(body, &toks, start)
+}
+
+/// The words of `body`, each with its index in `want` (sorted, distinct folded words) if any.
+fn words(body: &str, want: &[&str]) -> Vec<Word> {
+    let index = |w: &str| want.iter().position(|x| *x == w);
     let mut toks: Vec<Word> = Vec::new();
     let mut buf = String::new();
     text::for_each_word(body, |start, end| {
@@ -47,9 +57,12 @@ pub fn snippet(body: &str, seq: &[&str]) -> String {
             hit: index(&buf),
         });
     });
-    if toks.is_empty() {
-        return String::new();
-    }
+    toks
+}
+
+/// The first word of the best window (see [`snippet`]) of the non-empty `toks`; `pairs`: the
+/// query's adjacent pairs as indexes of its `nwant` distinct words.
+fn best_window(toks: &[Word], pairs: &[(usize, usize)], nwant: usize) -> usize {
     // Whether token i and the next are one of the query's pairs.
     let pair_at: Vec<bool> = (0..toks.len())
         .map(
@@ -61,7 +74,7 @@ pub fn snippet(body: &str, seq: &[&str]) -> String {
         .collect();
     let mut best: Option<(usize, usize, usize, std::cmp::Reverse<usize>)> = None;
     let mut best_start = 0;
-    let mut seen = vec![false; want.len()];
+    let mut seen = vec![false; nwant];
     let mut last = usize::MAX;
     for (i, t) in toks.iter().enumerate() {
         if t.hit.is_none() {
@@ -95,6 +108,12 @@ pub fn snippet(body: &str, seq: &[&str]) -> String {
             best_start = start;
         }
     }
+    best_start
+}
+
+/// The window of [`WINDOW`] words from word `best_start` as HTML: escaped, whitespace
+/// collapsed, query words marked, `…` where the body goes on.
+fn window_html(body: &str, toks: &[Word], best_start: usize) -> String {
     let end = (best_start + WINDOW).min(toks.len());
     let from = if best_start == 0 {
         0

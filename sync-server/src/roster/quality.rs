@@ -120,72 +120,81 @@ pub fn name_form(name: &str) -> NameForm {
 /// The findings on members and cells of a roster. `units` must hold every unit members may
 /// name; `others`: members elsewhere (outside an upload's subtree), checked for the same
 /// name and birth date only, with the name of their unit.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn findings(units: &[Unit], members: &[Member], others: &[(&Member, String)]) -> Vec<Finding> {
     let by_code: HashMap<&UnitCode, &Unit> = units.iter().map(|u| (&u.code, u)).collect();
+    let mut out = Vec::new();
+    for m in members {
+        member_findings(m, &by_code, &mut out);
+    }
+    same_name_birth(members, others, &by_code, &mut out);
+    cell_findings(units, members, &mut out);
+    out
+}
+
+/// The findings on member `m` alone: smartphone answer, form of the name, a unit that is a
+/// cell (`by_code`: the units by code).
+fn member_findings(m: &Member, by_code: &HashMap<&UnitCode, &Unit>, out: &mut Vec<Finding>) {
+    let mut push = |kind, message| {
+        out.push(Finding {
+            kind,
+            unit: m.unit.clone(),
+            card: Some(m.card.clone()),
+            message,
+        })
+    };
+    if m.smartphone.is_none() {
+        push(
+            Kind::SmartphoneMissing,
+            "chưa ghi có điện thoại thông minh hay không (đang được tính là có)".into(),
+        );
+    }
+    match name_form(&m.full_name) {
+        NameForm::Ok => {}
+        NameForm::Fix(f) => push(
+            Kind::NameForm,
+            format!(
+                "họ và tên \"{}\" chưa viết theo dạng chuẩn; nên là \"{f}\"",
+                m.full_name
+            ),
+        ),
+        NameForm::Odd => push(
+            Kind::NameForm,
+            format!("họ và tên \"{}\" có ký tự không phải chữ cái", m.full_name),
+        ),
+    }
+    match by_code.get(&m.unit) {
+        Some(u) if u.kind.is_cell() => {}
+        Some(u) => push(
+            Kind::NotInCell,
+            format!(
+                "đang ở {} ({}), là {}, không phải chi bộ",
+                u.name,
+                u.code,
+                u.kind.label().to_lowercase()
+            ),
+        ),
+        None => push(
+            Kind::NotInCell,
+            format!("đang ở đơn vị {} không còn trong danh sách đơn vị", m.unit),
+        ),
+    }
+}
+
+/// The findings on `members` who share name and birth date with someone in another unit
+/// (among `members` and `others`), in order of the group's first card.
+fn same_name_birth(
+    members: &[Member],
+    others: &[(&Member, String)],
+    by_code: &HashMap<&UnitCode, &Unit>,
+    out: &mut Vec<Finding>,
+) {
     let unit_name = |c: &UnitCode| {
         by_code
             .get(c)
             .map_or_else(|| c.to_string(), |u| u.name.clone())
     };
-    let mut out = Vec::new();
-    let mut count: HashMap<&UnitCode, (usize, usize)> = HashMap::new();
     let mut same: HashMap<(String, time::Date), Vec<(&Member, String)>> = HashMap::new();
     for m in members {
-        let e = count.entry(&m.unit).or_default();
-        e.0 += 1;
-        if m.role == Role::BiThu {
-            e.1 += 1;
-        }
-        let push = |out: &mut Vec<Finding>, kind, message| {
-            out.push(Finding {
-                kind,
-                unit: m.unit.clone(),
-                card: Some(m.card.clone()),
-                message,
-            })
-        };
-        if m.smartphone.is_none() {
-            push(
-                &mut out,
-                Kind::SmartphoneMissing,
-                "chưa ghi có điện thoại thông minh hay không (đang được tính là có)".into(),
-            );
-        }
-        match name_form(&m.full_name) {
-            NameForm::Ok => {}
-            NameForm::Fix(f) => push(
-                &mut out,
-                Kind::NameForm,
-                format!(
-                    "họ và tên \"{}\" chưa viết theo dạng chuẩn; nên là \"{f}\"",
-                    m.full_name
-                ),
-            ),
-            NameForm::Odd => push(
-                &mut out,
-                Kind::NameForm,
-                format!("họ và tên \"{}\" có ký tự không phải chữ cái", m.full_name),
-            ),
-        }
-        match by_code.get(&m.unit) {
-            Some(u) if u.kind.is_cell() => {}
-            Some(u) => push(
-                &mut out,
-                Kind::NotInCell,
-                format!(
-                    "đang ở {} ({}), là {}, không phải chi bộ",
-                    u.name,
-                    u.code,
-                    u.kind.label().to_lowercase()
-                ),
-            ),
-            None => push(
-                &mut out,
-                Kind::NotInCell,
-                format!("đang ở đơn vị {} không còn trong danh sách đơn vị", m.unit),
-            ),
-        }
         same.entry((name_key(&m.full_name), m.birth_date))
             .or_default()
             .push((m, unit_name(&m.unit)));
@@ -220,6 +229,18 @@ pub fn findings(units: &[Unit], members: &[Member], others: &[(&Member, String)]
             });
         }
     }
+}
+
+/// The findings on cells of `units`: without members, else without a secretary.
+fn cell_findings(units: &[Unit], members: &[Member], out: &mut Vec<Finding>) {
+    let mut count: HashMap<&UnitCode, (usize, usize)> = HashMap::new();
+    for m in members {
+        let e = count.entry(&m.unit).or_default();
+        e.0 += 1;
+        if m.role == Role::BiThu {
+            e.1 += 1;
+        }
+    }
     for u in units.iter().filter(|u| u.kind.is_cell()) {
         let (n, secretaries) = count.get(&u.code).copied().unwrap_or((0, 0));
         let (kind, message) = if n == 0 {
@@ -236,7 +257,6 @@ pub fn findings(units: &[Unit], members: &[Member], others: &[(&Member, String)]
             message,
         });
     }
-    out
 }
 
 /// The data-quality warnings of a file being imported, at their cells. For a subtree

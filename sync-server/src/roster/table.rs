@@ -223,8 +223,28 @@ impl Record {
 
 /// The records of `table` for `fields`, after its header row; problems with the header or
 /// rows go to `report`.
-#[allow(clippy::too_many_lines, reason = "split pending (issue 20)")]
 pub fn records(table: &Table, fields: &[Field], report: &mut Report) -> Vec<Record> {
+    let first = table.rows.iter().position(|r| !r.is_empty());
+    let Some(first) = first else {
+        // An empty file has no header; an empty table is not an error by itself.
+        return Vec::new();
+    };
+    let Some(hi) = header_row(table, fields, first, report) else {
+        return Vec::new();
+    };
+    let header = &table.rows[hi];
+    let before = report.errors();
+    let col_of = header_columns(table, header, fields, report);
+    require_columns(table, header, fields, &col_of, report);
+    if report.errors() > before {
+        return Vec::new();
+    }
+    rows_after(table, hi, &col_of, report)
+}
+
+/// The index of the header row: the first of [`HEADER_SEARCH`] rows from row `first` (the
+/// first non-empty one) that names two fields or more; else an error at row `first`.
+fn header_row(table: &Table, fields: &[Field], first: usize, report: &mut Report) -> Option<usize> {
     let known = |row: &Row| {
         row.cells
             .iter()
@@ -235,11 +255,6 @@ pub fn records(table: &Table, fields: &[Field], report: &mut Report) -> Vec<Reco
             .collect::<std::collections::HashSet<_>>()
             .len()
     };
-    let first = table.rows.iter().position(|r| !r.is_empty());
-    let Some(first) = first else {
-        // An empty file has no header; an empty table is not an error by itself.
-        return Vec::new();
-    };
     let header_at = table
         .rows
         .iter()
@@ -248,7 +263,7 @@ pub fn records(table: &Table, fields: &[Field], report: &mut Report) -> Vec<Reco
         .take(HEADER_SEARCH)
         .find(|(_, r)| known(r) >= 2)
         .map(|(i, _)| i);
-    let Some(hi) = header_at else {
+    if header_at.is_none() {
         let names: Vec<&str> = fields.iter().map(|f| f.label).collect();
         table.push(
             report,
@@ -263,10 +278,18 @@ pub fn records(table: &Table, fields: &[Field], report: &mut Report) -> Vec<Reco
                 fields.iter().map(|f| f.key).collect::<Vec<_>>().join(",")
             ),
         );
-        return Vec::new();
-    };
-    let header = &table.rows[hi];
-    let before = report.errors();
+    }
+    header_at
+}
+
+/// The column of each field in the `header` row; errors for a column named twice or not in
+/// the template.
+fn header_columns(
+    table: &Table,
+    header: &Row,
+    fields: &[Field],
+    report: &mut Report,
+) -> Vec<Option<u32>> {
     let mut col_of: Vec<Option<u32>> = vec![None; fields.len()];
     for (c, cell) in header.cells.iter().enumerate() {
         let text = match cell {
@@ -305,7 +328,18 @@ pub fn records(table: &Table, fields: &[Field], report: &mut Report) -> Vec<Reco
             ),
         }
     }
-    for (f, col) in fields.iter().zip(&col_of) {
+    col_of
+}
+
+/// An error at the `header` row for each required field without a column (`col_of`).
+fn require_columns(
+    table: &Table,
+    header: &Row,
+    fields: &[Field],
+    col_of: &[Option<u32>],
+    report: &mut Report,
+) {
+    for (f, col) in fields.iter().zip(col_of) {
         if f.required && col.is_none() {
             table.push(
                 report,
@@ -328,10 +362,18 @@ pub fn records(table: &Table, fields: &[Field], report: &mut Report) -> Vec<Reco
             );
         }
     }
-    if report.errors() > before {
-        return Vec::new();
-    }
-    let width = header.cells.len();
+}
+
+/// The records of the non-empty rows after the header row `hi`, each field's value taken from
+/// its column (`col_of`); in a CSV file, a row whose cells are not as many as the header's is
+/// an error.
+fn rows_after(
+    table: &Table,
+    hi: usize,
+    col_of: &[Option<u32>],
+    report: &mut Report,
+) -> Vec<Record> {
+    let width = table.rows[hi].cells.len();
     let mut out = Vec::new();
     for row in &table.rows[hi + 1..] {
         if row.is_empty() {
