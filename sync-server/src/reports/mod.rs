@@ -436,7 +436,9 @@ fn pct(a: u64, b: u64) -> f64 {
 struct Acc {
     members: u64,
     registered: u64,
-    not_registered: BTreeMap<String, u64>,
+    /// Per status (in the order of `MemberStatus::ALL`): counted without a string or a map
+    /// per member, the most of a year view's time at a million members.
+    not_registered: [u64; MemberStatus::ALL.len()],
     active: u64,
     views: u64,
     cells: u64,
@@ -454,8 +456,8 @@ impl Acc {
     fn merge(&mut self, o: &Acc) {
         self.members += o.members;
         self.registered += o.registered;
-        for (k, v) in &o.not_registered {
-            *self.not_registered.entry(k.clone()).or_default() += v;
+        for (n, o) in self.not_registered.iter_mut().zip(&o.not_registered) {
+            *n += o;
         }
         self.active += o.active;
         self.views += o.views;
@@ -469,11 +471,11 @@ impl Acc {
     }
 
     fn row(self, code: &str, name: &str, t: &Targets) -> Row {
-        let mut not_reg: BTreeMap<String, u64> = MemberStatus::NAMES
+        let not_reg: BTreeMap<String, u64> = MemberStatus::NAMES
             .iter()
-            .map(|s| (s.to_string(), 0))
+            .zip(self.not_registered)
+            .map(|(s, n)| (s.to_string(), n))
             .collect();
-        not_reg.extend(self.not_registered);
         Row {
             unit_code: code.to_string(),
             unit_name: name.to_string(),
@@ -584,9 +586,7 @@ impl ReportIndex {
                 if reg {
                     acc.registered += 1;
                 } else {
-                    *acc.not_registered
-                        .entry(m.status.as_str().to_string())
-                        .or_default() += 1;
+                    acc.not_registered[m.status as usize] += 1;
                 }
                 if m.smartphone && m.status != MemberStatus::MienSinhHoat {
                     acc.smart += 1;
@@ -749,7 +749,20 @@ impl ReportIndex {
             })
             .collect();
         let (start, end) = (bounds[0].0, bounds[11].1);
-        let month_of_day = |d: u16| bounds.iter().position(|&(a, b)| a <= d && d <= b);
+        // The month of each day of the year, looked up rather than searched.
+        let months: Vec<u8> = (start..=end)
+            .map(|d| {
+                bounds
+                    .iter()
+                    .position(|&(a, b)| a <= d && d <= b)
+                    .unwrap_or(0) as u8
+            })
+            .collect();
+        let month_of_day = |d: u16| {
+            d.checked_sub(start)
+                .and_then(|i| months.get(usize::from(i)))
+                .map(|&k| usize::from(k))
+        };
         let mut accs = vec![Acc::default(); 12];
         let mut stack = vec![u];
         while let Some(x) = stack.pop() {
@@ -789,9 +802,7 @@ impl ReportIndex {
                     if reg {
                         acc.registered += 1;
                     } else {
-                        *acc.not_registered
-                            .entry(m.status.as_str().to_string())
-                            .or_default() += 1;
+                        acc.not_registered[m.status as usize] += 1;
                     }
                     if smart {
                         acc.smart += 1;
