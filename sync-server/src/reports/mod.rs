@@ -451,6 +451,43 @@ struct Acc {
     active_registered: u64,
 }
 
+/// A year's members counted by the month they registered in: what holds from that month on
+/// (registered) or until it (not registered) is added to the 12 months once, at the end, rather
+/// than month by month for each member.
+#[derive(Default)]
+struct Steps {
+    /// [status][first month registered, 12: not this year]
+    by_first: [[u64; 13]; MemberStatus::ALL.len()],
+    /// The same, of members with a smartphone who are not exempt.
+    smart_by_first: [u64; 13],
+}
+
+impl Steps {
+    fn add(&mut self, status: usize, first: usize, smart: bool) {
+        if let Some(row) = self.by_first.get_mut(status) {
+            row[first.min(12)] += 1;
+        }
+        if smart {
+            self.smart_by_first[first.min(12)] += 1;
+        }
+    }
+
+    /// Adds the counts to each month: registered by its end, or not (per status).
+    fn into_months(self, accs: &mut [Acc]) {
+        for (k, acc) in accs.iter_mut().enumerate() {
+            for (s, row) in self.by_first.iter().enumerate() {
+                let reg: u64 = row[..=k].iter().sum();
+                let not: u64 = row[k + 1..].iter().sum();
+                acc.members += reg + not;
+                acc.registered += reg;
+                acc.not_registered[s] += not;
+            }
+            acc.smart += self.smart_by_first.iter().sum::<u64>();
+            acc.smart_reg += self.smart_by_first[..=k].iter().sum::<u64>();
+        }
+    }
+}
+
 impl Acc {
     /// Adds the counts of a disjoint set of members and cells.
     fn merge(&mut self, o: &Acc) {
@@ -764,6 +801,7 @@ impl ReportIndex {
                 .map(|&k| usize::from(k))
         };
         let mut accs = vec![Acc::default(); 12];
+        let mut steps = Steps::default();
         let mut stack = vec![u];
         while let Some(x) = stack.pop() {
             let unit = &self.units[x as usize];
@@ -787,7 +825,12 @@ impl ReportIndex {
             }
             for &m in &unit.members {
                 let m = &self.members[m as usize];
+                // The first month by whose end the member is registered (12: not this year).
+                let k0 = m
+                    .first_reg
+                    .map_or(12, |d| bounds.iter().position(|b| d <= b.1).unwrap_or(12));
                 let smart = m.smartphone && m.status != MemberStatus::MienSinhHoat;
+                steps.add(m.status as usize, k0, smart);
                 let mut active = [false; 12];
                 let i = m.days.partition_point(|&(d, _)| d < start);
                 for &(d, v) in m.days[i..].iter().take_while(|&&(d, _)| d <= end) {
@@ -796,28 +839,16 @@ impl ReportIndex {
                         accs[k].views += u64::from(v);
                     }
                 }
-                for (k, acc) in accs.iter_mut().enumerate() {
-                    let reg = m.first_reg.is_some_and(|d| d <= bounds[k].1);
-                    acc.members += 1;
-                    if reg {
-                        acc.registered += 1;
-                    } else {
-                        acc.not_registered[m.status as usize] += 1;
-                    }
-                    if smart {
-                        acc.smart += 1;
-                        acc.smart_reg += u64::from(reg);
-                    }
-                    if active[k] {
-                        acc.active += 1;
-                        acc.active_registered += u64::from(reg);
-                    }
+                for (k, acc) in accs.iter_mut().enumerate().filter(|(k, _)| active[*k]) {
+                    acc.active += 1;
+                    acc.active_registered += u64::from(k >= k0);
                 }
             }
             if descend {
                 stack.extend(unit.children.iter().copied());
             }
         }
+        steps.into_months(&mut accs);
         accs
     }
 
@@ -1412,6 +1443,44 @@ mod tests {
         idx.set_meeting(&held("C2", "2024-12-05".into(), 2));
         idx.set_meeting(&held("C2", "2026-01-05".into(), 2));
         idx
+    }
+
+    /// Each month of a year view counts what the usage report counts for that month.
+    #[test]
+    fn year_months_are_the_usage_of_each_month() {
+        let idx = small();
+        let fields = |a: &Acc| {
+            (
+                (
+                    a.members,
+                    a.registered,
+                    a.not_registered,
+                    a.smart,
+                    a.smart_reg,
+                ),
+                (a.active, a.active_registered, a.views),
+                (
+                    a.cells,
+                    a.cells_meeting,
+                    a.meeting_present,
+                    a.meeting_members,
+                ),
+            )
+        };
+        for code in ["TU", "CS", "C1", "C2"] {
+            let u = idx.unit_by_code[code];
+            let year = idx.year_accs(u, 2025, true);
+            for (k, got) in year.iter().enumerate() {
+                let first = d(&format!("2025-{:02}-01", k + 1));
+                let last = match k {
+                    11 => d("2025-12-31"),
+                    _ => d(&format!("2025-{:02}-01", k + 2)) - 1,
+                };
+                let mut want = Acc::default();
+                idx.accumulate(u, first, last, &mut want);
+                assert_eq!(fields(got), fields(&want), "{code}, month {}", k + 1);
+            }
+        }
     }
 
     #[test]
