@@ -200,8 +200,8 @@ impl<S: Storage> App<S> {
     }
 
     /// Applies a committed write `f` to the reports' aggregate (see `ReportState::update`).
-    pub fn update_reports(&self, f: impl FnOnce(&mut ReportIndex)) {
-        self.reports.update(self.store.shared(), f)
+    pub async fn update_reports(&self, f: impl FnOnce(&mut ReportIndex) + Send + 'static) {
+        self.reports.update(self.store.shared(), f).await
     }
 
     /// Takes a token from `limiter` for `key`: from the bucket every instance shares when

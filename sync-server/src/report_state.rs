@@ -3,7 +3,8 @@
 //! updates it under a gate so that a reload neither misses nor counts one twice; on a shared
 //! (PostgreSQL) database, it catches up from what every instance committed since its mark.
 //! Reports are computed on one report thread at a lower CPU priority, never on the threads
-//! that serve members.
+//! that serve members; writes reach the aggregate on that thread too, so a thread that serves
+//! members never waits for a report to finish.
 
 use crate::reports::{ReportIndex, Targets};
 use crate::storage::{Changes, Storage, StoreError};
@@ -17,6 +18,9 @@ struct Loaded {
     index: ReportIndex,
 }
 
+/// The loaded aggregate's roster version and mark.
+type Current = (i64, Option<String>);
+
 /// Why a report cannot be computed now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotReady {
@@ -28,7 +32,12 @@ pub enum NotReady {
 
 /// The aggregate, the site's targets, and the gate writers and reloads take.
 pub struct ReportState {
+    /// Taken on the report thread only (and by `set_targets`, at start): a report holds it
+    /// for the whole of its pass.
     loaded: Arc<Mutex<Option<Loaded>>>,
+    /// The loaded aggregate's roster version and mark, kept beside it: what a request asks
+    /// before every report (is the aggregate current?) without waiting for a report.
+    current: Arc<Mutex<Option<Current>>>,
     /// The directive's targets as the site configures them (`report-targets.json`).
     targets: RwLock<Targets>,
     /// Writers that update the aggregate hold this for reading from before their commit until
@@ -41,6 +50,7 @@ impl Default for ReportState {
     fn default() -> Self {
         ReportState {
             loaded: Arc::new(Mutex::new(None)),
+            current: Arc::new(Mutex::new(None)),
             targets: RwLock::new(Targets::default()),
             gate: tokio::sync::RwLock::new(()),
         }
@@ -65,11 +75,24 @@ impl ReportState {
     }
 
     /// The loaded aggregate's roster version and mark.
-    fn current(&self) -> Option<(i64, Option<String>)> {
-        self.loaded
-            .lock()
-            .map(|g| g.as_ref().map(|x| (x.version, x.mark.clone())))
-            .unwrap_or(None)
+    fn current(&self) -> Option<Current> {
+        self.current.lock().map(|g| g.clone()).unwrap_or(None)
+    }
+
+    /// Runs `f` on the loaded aggregate (or its absence) on the report thread, then notes its
+    /// version and mark in `current`.
+    async fn on_loaded(&self, f: impl FnOnce(&mut Option<Loaded>) + Send + 'static) {
+        let (loaded, current) = (self.loaded.clone(), self.current.clone());
+        on_report_thread(move || {
+            if let Ok(mut g) = loaded.lock() {
+                f(&mut g);
+                let now = g.as_ref().map(|x| (x.version, x.mark.clone()));
+                if let Ok(mut c) = current.lock() {
+                    *c = now;
+                }
+            }
+        })
+        .await;
     }
 
     /// Loads (or reloads, after a roster import) the aggregate; on a shared database, first
@@ -94,42 +117,26 @@ impl ReportState {
         if let Some((version, Some(mark))) = self.current().filter(|_| shared) {
             let ch = store.changes(mark).await?;
             if ch.version == version {
-                self.catch_up(ch);
+                self.on_loaded(move |g| {
+                    if let Some(r) = g.as_mut() {
+                        catch_up(r, &ch);
+                    }
+                })
+                .await;
                 return Ok(());
             }
         }
         let mut loaded = store.load_reports().await?;
         loaded.index.targets = self.targets();
-        if let Ok(mut g) = self.loaded.lock() {
+        self.on_loaded(move |g| {
             *g = Some(Loaded {
                 version: loaded.version,
                 mark: loaded.mark,
                 index: loaded.index,
             });
-        }
+        })
+        .await;
         Ok(())
-    }
-
-    /// Applies what other instances committed since the aggregate's mark (same roster).
-    fn catch_up(&self, ch: Changes) {
-        let Ok(mut g) = self.loaded.lock() else {
-            return;
-        };
-        let Some(r) = g.as_mut() else {
-            return;
-        };
-        for e in &ch.events {
-            r.index
-                .event(&e.card, crate::reports::day_of_unix(e.at), e.kind, &e.doc);
-        }
-        for p in &ch.registrations {
-            r.index
-                .registered(&p.card, crate::reports::day_of_unix(p.at));
-        }
-        for m in &ch.meetings {
-            r.index.set_meeting(m);
-        }
-        r.mark = Some(ch.mark);
     }
 
     /// What a writer holds from before its commit until its `update` is applied; nothing on
@@ -145,22 +152,18 @@ impl ReportState {
     /// Applies a committed write `f` to the aggregate, if it is loaded. On a shared database
     /// nothing: the aggregate catches up from the database instead (`refresh`), which sees
     /// every instance's writes once.
-    pub fn update(&self, shared: bool, f: impl FnOnce(&mut ReportIndex)) {
+    /// Applied on the report thread, after the reports asked before it: the writer waits for
+    /// that without holding a thread that serves members.
+    pub async fn update(&self, shared: bool, f: impl FnOnce(&mut ReportIndex) + Send + 'static) {
         if shared {
             return;
         }
-        if let Ok(mut g) = self.loaded.lock() {
+        self.on_loaded(move |g| {
             if let Some(r) = g.as_mut() {
                 f(&mut r.index);
             }
-        }
-    }
-
-    /// `f` on the aggregate, on the calling thread: for quick questions (is a unit within a
-    /// scope), not for reports. `None` while it is not loaded.
-    pub fn read<T>(&self, f: impl FnOnce(&ReportIndex) -> T) -> Option<T> {
-        let g = self.loaded.lock().ok()?;
-        g.as_ref().map(|r| f(&r.index))
+        })
+        .await;
     }
 
     /// Runs `f` on the aggregate on the report thread (see [`on_report_thread`]).
@@ -179,6 +182,22 @@ impl ReportState {
         .await
         .unwrap_or(Err(NotReady::Failed))
     }
+}
+
+/// Applies what other instances committed since the aggregate's mark (same roster).
+fn catch_up(r: &mut Loaded, ch: &Changes) {
+    for e in &ch.events {
+        r.index
+            .event(&e.card, crate::reports::day_of_unix(e.at), e.kind, &e.doc);
+    }
+    for p in &ch.registrations {
+        r.index
+            .registered(&p.card, crate::reports::day_of_unix(p.at));
+    }
+    for m in &ch.meetings {
+        r.index.set_meeting(m);
+    }
+    r.mark = Some(ch.mark.clone());
 }
 
 type Job = Box<dyn FnOnce() + Send>;

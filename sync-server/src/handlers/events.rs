@@ -150,20 +150,25 @@ async fn store<S: Storage>(
     super::committed("storing events failed", async move {
         let _gate = app.writer_gate().await;
         let stored = app.store().append_events(member.clone(), evs, now).await?;
-        let card = member.card_number.as_str();
-        let cell = member.unit_code.as_str();
-        app.update_reports(|r| {
-            for ((kind, doc, at, data), st) in kinds.iter().zip(&stored) {
-                if *st == Stored::Stored {
-                    let day = crate::reports::day_of_unix(*at);
-                    r.event(card, day, *kind, doc);
-                    if *kind == EventType::MeetingHeld {
-                        let n = crate::storage::attendees_of(data.as_deref());
-                        r.meeting_event(cell, day, n, cell_size.unwrap_or(0));
-                    }
+        let card = member.card_number.as_str().to_string();
+        let cell = member.unit_code.as_str().to_string();
+        let fresh: Vec<_> = kinds
+            .into_iter()
+            .zip(&stored)
+            .filter(|(_, st)| **st == Stored::Stored)
+            .map(|(k, _)| k)
+            .collect();
+        app.update_reports(move |r| {
+            for (kind, doc, at, data) in &fresh {
+                let day = crate::reports::day_of_unix(*at);
+                r.event(&card, day, *kind, doc);
+                if *kind == EventType::MeetingHeld {
+                    let n = crate::storage::attendees_of(data.as_deref());
+                    r.meeting_event(&cell, day, n, cell_size.unwrap_or(0));
                 }
             }
-        });
+        })
+        .await;
         let m = app.metrics();
         for st in &stored {
             let counter = match st {

@@ -284,15 +284,14 @@ async fn store_record<S: Storage>(app: &Arc<App<S>>, rec: NewMeeting) -> Result<
     let stored = super::committed("storing the meeting failed", async move {
         let _gate = app2.writer_gate().await;
         let m = app2.store().put_meeting(rec, now()).await?;
-        app2.update_reports(|r| {
-            r.set_meeting(&crate::storage::MeetingCount {
-                cell: m.cell.code.clone(),
-                held_on: m.held_on.clone(),
-                present: m.present,
-                members: m.members,
-                listed: true,
-            })
-        });
+        let count = crate::storage::MeetingCount {
+            cell: m.cell.code.clone(),
+            held_on: m.held_on.clone(),
+            present: m.present,
+            members: m.members,
+            listed: true,
+        };
+        app2.update_reports(move |r| r.set_meeting(&count)).await;
         Ok(m)
     })
     .await?;

@@ -49,9 +49,11 @@ async fn in_scope<S: Storage>(
     scope: &UnitCode,
 ) -> Result<bool, ApiError> {
     app.refresh_reports().await.map_err(store_error)?;
+    let (unit, scope) = (unit.to_string(), scope.as_str().to_string());
     Ok(app
         .reports()
-        .read(|r| r.unit_exists(unit) && r.within(unit, scope.as_str()))
+        .compute(move |r| r.unit_exists(&unit) && r.within(&unit, &scope))
+        .await
         .unwrap_or(false))
 }
 
@@ -239,9 +241,11 @@ pub async fn withdraw<S: Storage>(
         .map_err(store_error)?
         .ok_or_else(unknown)?;
     app.refresh_reports().await.map_err(store_error)?;
+    let (unit, scope_code) = (n.notice.unit.code.clone(), scope.as_str().to_string());
     let within = app
         .reports()
-        .read(|r| r.within(&n.notice.unit.code, scope.as_str()))
+        .compute(move |r| r.within(&unit, &scope_code))
+        .await
         .unwrap_or(false);
     if !within {
         return Err(outside_scope());

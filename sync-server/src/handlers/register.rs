@@ -164,7 +164,8 @@ async fn store<S: Storage>(
         let found = app.store().register(reg, now()).await?;
         if let Some(m) = &found {
             let day = crate::reports::today();
-            app.update_reports(|r| r.registered(m.card_number.as_str(), day));
+            let card = m.card_number.as_str().to_string();
+            app.update_reports(move |r| r.registered(&card, day)).await;
             app.metrics().registrations.fetch_add(1, Ordering::Relaxed);
         }
         Ok(found)

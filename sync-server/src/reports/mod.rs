@@ -436,7 +436,9 @@ fn pct(a: u64, b: u64) -> f64 {
 struct Acc {
     members: u64,
     registered: u64,
-    not_registered: BTreeMap<String, u64>,
+    /// Per status (in the order of `MemberStatus::ALL`): counted without a string or a map
+    /// per member, the most of a year view's time at a million members.
+    not_registered: [u64; MemberStatus::ALL.len()],
     active: u64,
     views: u64,
     cells: u64,
@@ -449,13 +451,50 @@ struct Acc {
     active_registered: u64,
 }
 
+/// A year's members counted by the month they registered in: what holds from that month on
+/// (registered) or until it (not registered) is added to the 12 months once, at the end, rather
+/// than month by month for each member.
+#[derive(Default)]
+struct Steps {
+    /// [status][first month registered, 12: not this year]
+    by_first: [[u64; 13]; MemberStatus::ALL.len()],
+    /// The same, of members with a smartphone who are not exempt.
+    smart_by_first: [u64; 13],
+}
+
+impl Steps {
+    fn add(&mut self, status: usize, first: usize, smart: bool) {
+        if let Some(row) = self.by_first.get_mut(status) {
+            row[first.min(12)] += 1;
+        }
+        if smart {
+            self.smart_by_first[first.min(12)] += 1;
+        }
+    }
+
+    /// Adds the counts to each month: registered by its end, or not (per status).
+    fn into_months(self, accs: &mut [Acc]) {
+        for (k, acc) in accs.iter_mut().enumerate() {
+            for (s, row) in self.by_first.iter().enumerate() {
+                let reg: u64 = row[..=k].iter().sum();
+                let not: u64 = row[k + 1..].iter().sum();
+                acc.members += reg + not;
+                acc.registered += reg;
+                acc.not_registered[s] += not;
+            }
+            acc.smart += self.smart_by_first.iter().sum::<u64>();
+            acc.smart_reg += self.smart_by_first[..=k].iter().sum::<u64>();
+        }
+    }
+}
+
 impl Acc {
     /// Adds the counts of a disjoint set of members and cells.
     fn merge(&mut self, o: &Acc) {
         self.members += o.members;
         self.registered += o.registered;
-        for (k, v) in &o.not_registered {
-            *self.not_registered.entry(k.clone()).or_default() += v;
+        for (n, o) in self.not_registered.iter_mut().zip(&o.not_registered) {
+            *n += o;
         }
         self.active += o.active;
         self.views += o.views;
@@ -469,11 +508,11 @@ impl Acc {
     }
 
     fn row(self, code: &str, name: &str, t: &Targets) -> Row {
-        let mut not_reg: BTreeMap<String, u64> = MemberStatus::NAMES
+        let not_reg: BTreeMap<String, u64> = MemberStatus::NAMES
             .iter()
-            .map(|s| (s.to_string(), 0))
+            .zip(self.not_registered)
+            .map(|(s, n)| (s.to_string(), n))
             .collect();
-        not_reg.extend(self.not_registered);
         Row {
             unit_code: code.to_string(),
             unit_name: name.to_string(),
@@ -584,9 +623,7 @@ impl ReportIndex {
                 if reg {
                     acc.registered += 1;
                 } else {
-                    *acc.not_registered
-                        .entry(m.status.as_str().to_string())
-                        .or_default() += 1;
+                    acc.not_registered[m.status as usize] += 1;
                 }
                 if m.smartphone && m.status != MemberStatus::MienSinhHoat {
                     acc.smart += 1;
@@ -749,8 +786,22 @@ impl ReportIndex {
             })
             .collect();
         let (start, end) = (bounds[0].0, bounds[11].1);
-        let month_of_day = |d: u16| bounds.iter().position(|&(a, b)| a <= d && d <= b);
+        // The month of each day of the year, looked up rather than searched.
+        let months: Vec<u8> = (start..=end)
+            .map(|d| {
+                bounds
+                    .iter()
+                    .position(|&(a, b)| a <= d && d <= b)
+                    .unwrap_or(0) as u8
+            })
+            .collect();
+        let month_of_day = |d: u16| {
+            d.checked_sub(start)
+                .and_then(|i| months.get(usize::from(i)))
+                .map(|&k| usize::from(k))
+        };
         let mut accs = vec![Acc::default(); 12];
+        let mut steps = Steps::default();
         let mut stack = vec![u];
         while let Some(x) = stack.pop() {
             let unit = &self.units[x as usize];
@@ -774,7 +825,12 @@ impl ReportIndex {
             }
             for &m in &unit.members {
                 let m = &self.members[m as usize];
+                // The first month by whose end the member is registered (12: not this year).
+                let k0 = m
+                    .first_reg
+                    .map_or(12, |d| bounds.iter().position(|b| d <= b.1).unwrap_or(12));
                 let smart = m.smartphone && m.status != MemberStatus::MienSinhHoat;
+                steps.add(m.status as usize, k0, smart);
                 let mut active = [false; 12];
                 let i = m.days.partition_point(|&(d, _)| d < start);
                 for &(d, v) in m.days[i..].iter().take_while(|&&(d, _)| d <= end) {
@@ -783,30 +839,16 @@ impl ReportIndex {
                         accs[k].views += u64::from(v);
                     }
                 }
-                for (k, acc) in accs.iter_mut().enumerate() {
-                    let reg = m.first_reg.is_some_and(|d| d <= bounds[k].1);
-                    acc.members += 1;
-                    if reg {
-                        acc.registered += 1;
-                    } else {
-                        *acc.not_registered
-                            .entry(m.status.as_str().to_string())
-                            .or_default() += 1;
-                    }
-                    if smart {
-                        acc.smart += 1;
-                        acc.smart_reg += u64::from(reg);
-                    }
-                    if active[k] {
-                        acc.active += 1;
-                        acc.active_registered += u64::from(reg);
-                    }
+                for (k, acc) in accs.iter_mut().enumerate().filter(|(k, _)| active[*k]) {
+                    acc.active += 1;
+                    acc.active_registered += u64::from(k >= k0);
                 }
             }
             if descend {
                 stack.extend(unit.children.iter().copied());
             }
         }
+        steps.into_months(&mut accs);
         accs
     }
 
@@ -1401,6 +1443,44 @@ mod tests {
         idx.set_meeting(&held("C2", "2024-12-05".into(), 2));
         idx.set_meeting(&held("C2", "2026-01-05".into(), 2));
         idx
+    }
+
+    /// Each month of a year view counts what the usage report counts for that month.
+    #[test]
+    fn year_months_are_the_usage_of_each_month() {
+        let idx = small();
+        let fields = |a: &Acc| {
+            (
+                (
+                    a.members,
+                    a.registered,
+                    a.not_registered,
+                    a.smart,
+                    a.smart_reg,
+                ),
+                (a.active, a.active_registered, a.views),
+                (
+                    a.cells,
+                    a.cells_meeting,
+                    a.meeting_present,
+                    a.meeting_members,
+                ),
+            )
+        };
+        for code in ["TU", "CS", "C1", "C2"] {
+            let u = idx.unit_by_code[code];
+            let year = idx.year_accs(u, 2025, true);
+            for (k, got) in year.iter().enumerate() {
+                let first = d(&format!("2025-{:02}-01", k + 1));
+                let last = match k {
+                    11 => d("2025-12-31"),
+                    _ => d(&format!("2025-{:02}-01", k + 2)) - 1,
+                };
+                let mut want = Acc::default();
+                idx.accumulate(u, first, last, &mut want);
+                assert_eq!(fields(got), fields(&want), "{code}, month {}", k + 1);
+            }
+        }
     }
 
     #[test]
