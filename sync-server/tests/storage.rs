@@ -335,12 +335,14 @@ fn sqlite_old_meeting_events_become_records() {
     let p2 = path.clone();
     old_meeting_events_become_records(DbUrl::Sqlite(path), move || {
         // Schema 3 as it was: cell_meetings instead of meetings and schedules (and what later
-        // migrations add dropped: 5 and 6's index and token columns, 7's roster tables).
+        // migrations add dropped: 5 and 6's index and token columns, 7's roster tables,
+        // 10's index).
         let c = rusqlite::Connection::open(&p2).expect("db");
         c.busy_timeout(std::time::Duration::from_secs(10))
             .expect("timeout");
         c.execute_batch(
             "DROP TABLE meetings; DROP TABLE meeting_schedules; DROP INDEX events_feedback;
+             DROP INDEX events_feedback_at;
              DROP TABLE notices; DROP TABLE notice_reads; DROP TABLE push_keys; DROP TABLE push_subscriptions;
              DROP INDEX admin_tokens_id; DROP TABLE admin_token_log;
              ALTER TABLE admin_tokens DROP COLUMN id; ALTER TABLE admin_tokens DROP COLUMN holder;
@@ -371,7 +373,7 @@ fn postgres_old_meeting_events_become_records() {
                 .expect("connect");
             tokio::spawn(conn);
             c.batch_execute(
-                "DROP TABLE meetings; DROP TABLE meeting_schedules;
+                "DROP TABLE meetings; DROP TABLE meeting_schedules; DROP INDEX events_feedback_at;
                  DROP TABLE notices; DROP TABLE notice_reads; DROP TABLE push_keys; DROP TABLE push_subscriptions;
                  DROP TABLE admin_token_log;
                  ALTER TABLE admin_tokens DROP COLUMN id, DROP COLUMN holder, DROP COLUMN created_by, DROP COLUMN revoked_at, DROP COLUMN revoked_by;

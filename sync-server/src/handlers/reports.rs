@@ -212,7 +212,8 @@ fn computed(
     let ok = |v: serde_json::Value| Ok(json_response(StatusCode::OK, &v));
     match which {
         Report::Me => {
-            let u = idx.usage(admin.as_str(), 0, 0).ok_or_else(outside)?.unit;
+            // The unit itself, not its report: at the root a report is a pass over every member.
+            let u = idx.unit(admin.as_str()).ok_or_else(outside)?;
             ok(json!({"unit": u, "root": idx.root()}))
         }
         Report::Usage(format) => usage(idx, &unit, p, format, made_on),

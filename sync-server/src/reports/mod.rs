@@ -578,6 +578,11 @@ impl ReportIndex {
         false
     }
 
+    /// A unit's code, name and kind.
+    pub fn unit(&self, code: &str) -> Option<UnitRef> {
+        self.unit_by_code.get(code).map(|&u| self.unit_ref(u))
+    }
+
     fn unit_ref(&self, u: u32) -> UnitRef {
         let x = &self.units[u as usize];
         UnitRef {

@@ -52,7 +52,22 @@ pub async fn between<C: Conn + ?Sized>(
     to: &str,
     limit: usize,
 ) -> Result<Vec<Feedback>> {
-    under(c, unit, "e.day BETWEEN ?3 AND ?4", &[&from, &to], limit).await
+    // The same period as times too: the feedback is then read newest first through
+    // `events_feedback_at`, and the reading stops at `limit` (at the root of a million members,
+    // 10 ms instead of sorting the period's 15,000 comments: 700 ms).
+    let start = |day: &str, after: bool| {
+        let d = crate::model::parse_date(day)?;
+        let d = if after { d.next_day()? } else { d };
+        Some(
+            d.midnight()
+                .assume_offset(crate::model::VN)
+                .unix_timestamp(),
+        )
+    };
+    let lo = start(from, false).unwrap_or(i64::MIN);
+    let hi = start(to, true).map_or(i64::MAX, |t| t - 1);
+    let cond = "e.day BETWEEN ?3 AND ?4 AND e.at BETWEEN ?5 AND ?6";
+    under(c, unit, cond, &[&from, &to, &lo, &hi], limit).await
 }
 
 /// The feedback events of members of `unit`'s subtree that meet `cond` (SQL on the event `e`,

@@ -211,6 +211,9 @@ pub const SQLITE: &[&str] = &[
         data BLOB NOT NULL,
         applied_change INTEGER
     );",
+    // 10: the committee's feedback list, newest first: read in that order within the period
+    // and stopped at its limit, instead of the whole period's comments sorted (issue 18).
+    "CREATE INDEX events_feedback_at ON events(at) WHERE type = 'feedback';",
 ];
 
 /// PostgreSQL's migrations. The same tables as on SQLite, plus the writing transaction of the
@@ -426,4 +429,6 @@ pub const POSTGRES: &[&str] = &[
         data BYTEA NOT NULL,
         applied_change BIGINT
     );",
+    // As on SQLite: the feedback list read newest first and stopped at its limit.
+    "CREATE INDEX events_feedback_at ON events(at) WHERE type = 'feedback';",
 ];
