@@ -786,6 +786,23 @@ mod tests {
         }
     }
 
+    /// Document `d` of a made-up site, with its status ("in-force", "expired").
+    fn doc_info(d: u32, status: &str) -> DocInfo {
+        DocInfo {
+            id: format!("d{d}"),
+            url: format!("/d{d}/"),
+            title: String::new(),
+            number: None,
+            kind: None,
+            section: None,
+            year: None,
+            status: status.into(),
+            date: None,
+            summary: String::new(),
+            headings: Vec::new(),
+        }
+    }
+
     /// A made-up site of `n` documents over a few syllables (so that words and pairs are
     /// common, as at 100,000 documents), some titles, some headings, some no longer in force.
     fn made_up(n: u32, seed: u64) -> (Vec<DocInfo>, Mem) {
@@ -843,19 +860,10 @@ mod tests {
             for (k, m) in flags {
                 map.entry(k).or_default().push((d, m));
             }
-            docs.push(DocInfo {
-                id: format!("d{d}"),
-                url: format!("/d{d}/"),
-                title: String::new(),
-                number: None,
-                kind: None,
-                section: None,
-                year: None,
-                status: if next(6) == 0 { "expired" } else { "in-force" }.into(),
-                date: None,
-                summary: String::new(),
-                headings: Vec::new(),
-            });
+            docs.push(doc_info(
+                d,
+                if next(6) == 0 { "expired" } else { "in-force" },
+            ));
         }
         (docs, Mem { n, terms: map })
     }
@@ -879,21 +887,8 @@ mod tests {
     /// be skipped for lacking the pair.
     #[test]
     fn a_document_without_the_pair_can_still_rank_first() {
-        let info = |d: u32, status: &str| DocInfo {
-            id: format!("d{d}"),
-            url: format!("/d{d}/"),
-            title: String::new(),
-            number: None,
-            kind: None,
-            section: None,
-            year: None,
-            status: status.into(),
-            date: None,
-            summary: String::new(),
-            headings: Vec::new(),
-        };
-        let mut docs: Vec<DocInfo> = (0..5).map(|d| info(d, "expired")).collect();
-        docs.push(info(5, "in-force"));
+        let mut docs: Vec<DocInfo> = (0..5).map(|d| doc_info(d, "expired")).collect();
+        docs.push(doc_info(5, "in-force"));
         let strong = terms::TITLE | terms::HEADING | terms::TF;
         let mut terms: std::collections::HashMap<String, Vec<(u32, Meta)>> = Default::default();
         for w in ["dang", "vien"] {
