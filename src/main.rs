@@ -334,7 +334,10 @@ fn run_search(
     };
     let results = index.search(query, filter, offset, limit);
     if json {
-        println!("{}", serde_json::to_string(&results).unwrap_or_default());
+        say(format_args!(
+            "{}",
+            serde_json::to_string(&results).unwrap_or_default()
+        ));
     } else {
         if let Some(sg) = &results.suggestion {
             eprintln!("no match for \"{query}\"; showing the results of \"{sg}\"");
@@ -345,11 +348,29 @@ fn run_search(
             if results.total == 1 { "" } else { "s" }
         );
         for (i, h) in results.hits.iter().enumerate() {
-            println!("{:>3}. {}  {}", offset + i + 1, h.title, h.url);
-            println!("     {}", plain(&h.snippet));
+            say(format_args!(
+                "{:>3}. {}  {}",
+                offset + i + 1,
+                h.title,
+                h.url
+            ));
+            say(format_args!("     {}", plain(&h.snippet)));
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Writes a line to standard output. A reader that went away (`sotay search … | head`) ends
+/// the program quietly, as other command-line tools do, instead of a panic.
+fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{line}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("sotay: {e}");
+        std::process::exit(1);
+    }
 }
 
 /// Snippet HTML as terminal text: marks become [brackets], entities are decoded.
