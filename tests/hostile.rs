@@ -327,6 +327,22 @@ fn hog(addr: SocketAddr) -> TcpStream {
     s
 }
 
+/// Asks `/healthz` every 50 ms until it answers `status`; fails with `what` after 10 s.
+fn health_until(addr: SocketAddr, status: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match try_request(addr, "GET", "/healthz", &[], b"") {
+            Ok(r) if r.status == status => return,
+            other => assert!(
+                Instant::now() < deadline,
+                "{what}: {:?}",
+                other.map(|r| r.status)
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_connection_flood_is_refused_with_503_and_the_server_recovers() {
     const LIMIT: usize = 16;
@@ -337,18 +353,7 @@ fn a_connection_flood_is_refused_with_503_and_the_server_recovers() {
     let hogs: Vec<TcpStream> = (0..LIMIT).map(|_| hog(addr)).collect();
     // The server takes connections in the order they came: once one that came after the hogs is
     // refused, every hog holds its place (a fixed sleep was not always enough on a busy machine).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match try_request(addr, "GET", "/healthz", &[], b"") {
-            Ok(r) if r.status == 503 => break,
-            other => assert!(
-                Instant::now() < deadline,
-                "the hogs never took every place: {:?}",
-                other.map(|r| r.status)
-            ),
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    health_until(addr, 503, "the hogs never took every place");
     let refused: Vec<_> = (0..8)
         .map(|_| {
             std::thread::spawn(move || {
@@ -371,18 +376,7 @@ fn a_connection_flood_is_refused_with_503_and_the_server_recovers() {
     drop(hogs);
 
     // The places come back.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match try_request(addr, "GET", "/healthz", &[], b"") {
-            Ok(r) if r.status == 200 => break,
-            other => assert!(
-                Instant::now() < deadline,
-                "no place came back: {:?}",
-                other.map(|r| r.status)
-            ),
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    health_until(addr, 200, "no place came back");
 
     // Many more clients than places, each with real requests: every one is answered, 200 or
     // 503 in JSON, never dropped, never 5xx otherwise.

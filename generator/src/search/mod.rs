@@ -217,19 +217,37 @@ impl Dense {
 struct Bits(Vec<u64>);
 
 impl Bits {
-    fn of(n: usize, docs: &[u32]) -> Bits {
-        let mut v = vec![0u64; n.div_ceil(64)];
-        for &d in docs {
-            if let Some(w) = v.get_mut(d as usize / 64) {
+    fn of(n: usize, docs: impl IntoIterator<Item = u32>) -> Bits {
+        let mut b = Bits(vec![0u64; n.div_ceil(64)]);
+        for d in docs {
+            if let Some(w) = b.0.get_mut(d as usize / 64) {
                 *w |= 1 << (d % 64);
             }
         }
-        Bits(v)
+        b
     }
     fn has(&self, d: u32) -> bool {
         self.0
             .get(d as usize / 64)
             .is_some_and(|w| w & (1 << (d % 64)) != 0)
+    }
+    /// Keeps the documents that `o` has too.
+    fn and(&mut self, o: &Bits) {
+        for (w, x) in self.0.iter_mut().zip(&o.0) {
+            *w &= x;
+        }
+    }
+    /// The documents, in order.
+    fn docs(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        for (i, &w) in self.0.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                out.push(i as u32 * 64 + w.trailing_zeros());
+                w &= w - 1;
+            }
+        }
+        out
     }
 }
 
@@ -263,35 +281,11 @@ fn intersect_all(n: usize, mut lists: Vec<&[(u32, Meta)]>) -> Vec<u32> {
         return Vec::new();
     };
     if lists.len() > 1 && first.len() >= n / 32 {
-        let words = n.div_ceil(64);
-        let mut all = vec![0u64; words];
-        let mut next = vec![0u64; words];
-        let set = |b: &mut [u64], d: u32| {
-            if let Some(w) = b.get_mut(d as usize / 64) {
-                *w |= 1 << (d % 64);
-            }
-        };
-        for d in docs(first) {
-            set(&mut all, d);
-        }
+        let mut all = Bits::of(n, docs(first));
         for l in &lists[1..] {
-            next.fill(0);
-            for d in docs(l) {
-                set(&mut next, d);
-            }
-            for (w, x) in all.iter_mut().zip(&next) {
-                *w &= x;
-            }
+            all.and(&Bits::of(n, docs(l)));
         }
-        let mut out = Vec::new();
-        for (i, &w) in all.iter().enumerate() {
-            let mut w = w;
-            while w != 0 {
-                out.push(i as u32 * 64 + w.trailing_zeros());
-                w &= w - 1;
-            }
-        }
-        out
+        all.docs()
     } else {
         let mut c: Vec<u32> = docs(first).collect();
         for l in &lists[1..] {
@@ -510,7 +504,7 @@ impl<'a> Scorer<'a> {
                 .iter()
                 .map(|t| {
                     t.accented
-                        .then(|| Bits::of(size, &postings.exact_docs(&t.exact, &t.folded)))
+                        .then(|| Bits::of(size, postings.exact_docs(&t.exact, &t.folded)))
                 })
                 .collect(),
             pairs: q

@@ -577,7 +577,8 @@ fn encode_term(
         varint(&mut p, postings.len() as u64);
     }
     let mut prev: Option<u32> = None;
-    if same_as == 0 && bitmap(postings.len(), n) {
+    let as_bitmap = same_as == 0 && bitmap(postings.len(), n);
+    if as_bitmap {
         let mut bits = vec![0u8; n.div_ceil(8)];
         for &(d, _) in postings {
             if let Some(b) = bits.get_mut(d as usize / 8) {
@@ -586,10 +587,7 @@ fn encode_term(
         }
         p.extend_from_slice(&bits);
     }
-    for &(d, _) in postings
-        .iter()
-        .filter(|_| same_as == 0 && !bitmap(postings.len(), n))
-    {
+    for &(d, _) in postings.iter().filter(|_| same_as == 0 && !as_bitmap) {
         varint(
             &mut p,
             u64::from(match prev {
