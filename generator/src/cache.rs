@@ -10,6 +10,7 @@ use crate::content::{self, Content, PageKind};
 use crate::diagnostics::Diagnostics;
 use crate::markdown::{self, Deps, Rendered};
 use crate::search::index::TermCache;
+use crate::search::shard_cache::ShardCache;
 use crate::write::FileMeta;
 use crate::{hash, render, Ctx};
 use rayon::prelude::*;
@@ -35,6 +36,8 @@ pub struct Cache {
     pub facts: Option<render::Facts>,
     /// The search words of each document.
     pub terms: TermCache,
+    /// The browser's search index, to encode again only what an edit touches.
+    pub shards: ShardCache,
     /// What the last build wrote: path -> (page fingerprint, or 0 for other files; the file).
     pub outputs: HashMap<String, (u64, FileMeta)>,
 }

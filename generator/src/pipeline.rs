@@ -87,6 +87,7 @@ impl Builder {
     /// Forgets the interned words of search (a one-shot build, once its indexes are made).
     pub fn release_terms(&mut self) {
         self.cache.terms = TermCache::default();
+        self.cache.shards = Default::default();
     }
 
     pub fn root(&self) -> &Path {
@@ -250,11 +251,16 @@ impl Builder {
     ) -> Result<(Vec<SearchDoc>, String, Feeds), Diagnostics> {
         let docs = self.cache.terms.documents(ctx, rendered, self.keep);
         timer.step("search documents");
-        // A one-shot build fills the postings in four passes, to keep its peak memory low.
-        let passes = if self.keep { 1 } else { 4 };
-        let terms = &self.cache.terms;
+        let (terms, shards, keep) = (&self.cache.terms, &mut self.cache.shards, self.keep);
+        let kinds = &ctx.config.kinds;
         let (index, feeds) = rayon::join(
-            || search::shards::build(&docs, terms, &ctx.config.kinds, passes),
+            || match keep {
+                // Only what the edits touched is encoded again.
+                true => shards.build(&docs, terms, kinds),
+                // A one-shot build fills the postings in four passes, to keep its peak
+                // memory low.
+                false => search::shards::build(&docs, terms, kinds, 4),
+            },
             || Feeds {
                 atom: feeds::atom(ctx, rendered),
                 catalog: feeds::catalog(ctx),
@@ -262,10 +268,10 @@ impl Builder {
         );
         for f in index.files {
             let meta = FileMeta {
-                hash: f.hash,
+                hash: f.hash.clone(),
                 size: f.bytes.len() as u64,
             };
-            out.put_hashed(f.path, &f.bytes, meta)?;
+            out.put_hashed(f.path.clone(), &f.bytes, meta)?;
         }
         Ok((docs, format!("/{}", index.root), feeds))
     }

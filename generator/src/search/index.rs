@@ -115,6 +115,17 @@ fn intern(ids: &mut rustc_hash::FxHashMap<String, u32>, words: &mut Vec<String>,
 }
 
 impl TermCache {
+    /// Interns `key` (tests make documents' terms up).
+    #[cfg(test)]
+    pub fn intern_key(&mut self, key: &str) -> u32 {
+        intern(&mut self.ids, &mut self.words, key)
+    }
+
+    /// The id of an interned word or pair.
+    pub fn id(&self, key: &str) -> Option<u32> {
+        self.ids.get(key).copied()
+    }
+
     /// The searchable documents of a site, in catalog order (ordinal = position).
     /// `keep`: remember them for the next build (else this cache stays empty).
     pub fn documents(

@@ -19,6 +19,7 @@ pub mod correct;
 pub mod index;
 pub mod passage;
 pub mod runs;
+pub mod shard_cache;
 pub mod shards;
 pub mod snippet;
 pub mod terms;

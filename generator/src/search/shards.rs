@@ -32,6 +32,7 @@ use super::index::{SearchDoc, TermCache};
 use super::terms::{self, Kind, Meta};
 use super::{df_bucket, DocInfo, Postings};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 const MAGIC: &[u8; 4] = b"STG3";
 /// At most this many exact forms per folded word carry a mask bit; rarer ones are dropped
@@ -100,7 +101,7 @@ pub struct File {
 
 impl File {
     /// Group `i`'s file: named by its number and a short hash, which the root lists.
-    fn group(i: usize, bytes: Vec<u8>) -> File {
+    pub(super) fn group(i: usize, bytes: Vec<u8>) -> File {
         let mut hash = crate::hash::short(&bytes);
         hash.truncate(GROUP_HASH);
         File {
@@ -122,14 +123,16 @@ impl File {
 
 /// The files of the browser's index; the root is the last.
 pub struct Built {
-    pub files: Vec<File>,
+    pub files: Vec<Arc<File>>,
     /// Path of the root file, which the search page names.
     pub root: String,
 }
 
 /// Builds the browser's index from the documents' interned terms. `passes` (at least 1): how
 /// many times the documents' terms are read, each time for a share of the groups; more passes
-/// hold fewer postings at once (a one-shot build's peak memory).
+/// hold fewer postings at once (a one-shot build's peak memory). A builder that keeps its
+/// work builds through a [`ShardCache`](super::shard_cache::ShardCache) instead, which
+/// re-encodes only what an edit touches.
 pub fn build(
     docs: &[SearchDoc],
     cache: &TermCache,
@@ -137,77 +140,98 @@ pub fn build(
     passes: usize,
 ) -> Built {
     let groups = groups_for(docs.len());
-    let terms = TermCounts::new(docs, &cache.words, groups);
-    let mut out = GroupFiles {
-        files: Vec::new(),
-        names: vec![String::new(); groups as usize],
-        vocab: BTreeMap::new(),
-    };
+    let (counts, form_counts) = count(docs, cache.words.len());
+    let terms = TermCounts::all(cache, &counts, &form_counts, groups, docs.len());
+    let mut out = GroupFiles::new(groups);
     terms.write_groups(docs, passes, &mut out);
     out.fill_empty();
     let GroupFiles {
-        mut files,
+        files,
         names: group_names,
         vocab,
     } = out;
-    let fold_name = push(
-        &mut files,
-        File::new(
-            "fold.",
-            "json",
-            serde_json::to_vec(&fold_table()).unwrap_or_default(),
-        ),
-    );
-    let vocab_names = vocab_files(vocab, &mut files);
-    let doc_names = display_shards(docs, &mut files);
-    let table = File::new("table.", "bin", table_file(docs.iter().map(|d| &*d.info)));
-    let table_name = push(&mut files, table);
+    let mut files: Vec<Arc<File>> = files.into_iter().map(|(_, f)| Arc::new(f)).collect();
+    let fold_name = push(&mut files, Arc::new(fold_file()));
+    let mut vocab_names = BTreeMap::new();
+    for (letter, text) in vocab {
+        let path = push(&mut files, Arc::new(vocab_file(&text)));
+        vocab_names.insert(letter.to_string(), path);
+    }
+    let mut doc_names = Vec::new();
+    for chunk in docs.chunks(DOCS_PER_SHARD) {
+        doc_names.push(push(&mut files, Arc::new(display_shard(chunk))));
+    }
     let names = RootNames {
         groups: group_names.concat(),
         vocab: &vocab_names,
         docs: &doc_names,
-        table: &table_name,
         fold: &fold_name,
     };
-    let root = push(&mut files, root_file(docs.len(), &names, kinds));
+    finish(docs, names, kinds, files)
+}
+
+/// Adds the table and the root (last) to `files`.
+pub(super) fn finish(
+    docs: &[SearchDoc],
+    names: RootNames,
+    kinds: &[crate::config::Kind],
+    mut files: Vec<Arc<File>>,
+) -> Built {
+    let table = File::new("table.", "bin", table_file(docs.iter().map(|d| &*d.info)));
+    let table_name = push(&mut files, Arc::new(table));
+    let root = push(
+        &mut files,
+        Arc::new(root_file(docs.len(), &names, &table_name, kinds)),
+    );
     Built { files, root }
 }
 
 /// Adds `f` to `files`; its path.
-fn push(files: &mut Vec<File>, f: File) -> String {
+pub(super) fn push(files: &mut Vec<Arc<File>>, f: Arc<File>) -> String {
     let path = f.path.clone();
     files.push(f);
     path
 }
 
-/// The terms the documents use, counted, and in file order.
-struct TermCounts<'a> {
-    /// Every interned key, by id.
-    keys: &'a [String],
+/// How many documents hold each term, and how many have exact forms of each folded word, by
+/// interned id (`keys` of them).
+pub(super) fn count(docs: &[SearchDoc], keys: usize) -> (Vec<usize>, Vec<usize>) {
+    let mut counts = vec![0usize; keys];
+    let mut form_counts = vec![0usize; keys];
+    for d in docs {
+        for &t in d.terms.iter() {
+            counts[(t >> 4) as usize] += 1;
+        }
+        for &(f, _) in d.forms.iter() {
+            form_counts[f as usize] += 1;
+        }
+    }
+    (counts, form_counts)
+}
+
+/// The terms of some groups, counted, in file order.
+pub(super) struct TermCounts<'a> {
+    cache: &'a TermCache,
     /// Per term id, how many documents hold it.
-    counts: Vec<usize>,
+    counts: &'a [usize],
     /// Per folded word id, how many documents have exact forms of it.
-    form_counts: Vec<usize>,
-    /// (group, term id) of the terms in use, by group, then key.
-    order: Vec<(u32, u32)>,
-    /// How many documents hold each word: a pair held by exactly the documents that hold one
-    /// of its words (a syllable that only appears in that compound, a word of one document) is
-    /// written as a reference to that word's postings.
-    word_df: HashMap<&'a str, usize>,
+    form_counts: &'a [usize],
+    /// (group, term id) of the terms to write, by group, then key.
+    pub order: Vec<(u32, u32)>,
     /// How many documents the site has.
     n: usize,
 }
 
 impl<'a> TermCounts<'a> {
-    /// Counts the terms and forms of `docs` (`keys`: the interner's words) and orders the
-    /// terms in use into `groups` groups.
-    fn new(docs: &[SearchDoc], keys: &'a [String], groups: u32) -> Self {
-        let mut counts = vec![0usize; keys.len()];
-        for d in docs {
-            for &t in d.terms.iter() {
-                counts[(t >> 4) as usize] += 1;
-            }
-        }
+    /// Every term in use, ordered into `groups` groups.
+    fn all(
+        cache: &'a TermCache,
+        counts: &'a [usize],
+        form_counts: &'a [usize],
+        groups: u32,
+        n: usize,
+    ) -> Self {
+        let keys = &cache.words;
         let mut order: Vec<(u32, u32)> = (0..keys.len() as u32)
             .filter(|&t| counts[t as usize] > 0)
             .map(|t| (group_of(&keys[t as usize], groups), t))
@@ -216,33 +240,42 @@ impl<'a> TermCounts<'a> {
             a.0.cmp(&b.0)
                 .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
         });
-        let word_df: HashMap<&str, usize> = order
-            .iter()
-            .map(|&(_, t)| (keys[t as usize].as_str(), counts[t as usize]))
-            .filter(|(k, _)| terms::kind(k) == Kind::Word)
-            .collect();
-        let mut form_counts = vec![0usize; keys.len()];
-        for d in docs {
-            for &(f, _) in d.forms.iter() {
-                form_counts[f as usize] += 1;
-            }
-        }
         TermCounts {
-            keys,
+            cache,
             counts,
             form_counts,
             order,
-            word_df,
-            n: docs.len(),
+            n,
+        }
+    }
+
+    /// The terms of `order` (by group, then key), counted by `counts` and `form_counts`.
+    pub(super) fn of(
+        cache: &'a TermCache,
+        counts: &'a [usize],
+        form_counts: &'a [usize],
+        order: Vec<(u32, u32)>,
+        n: usize,
+    ) -> Self {
+        TermCounts {
+            cache,
+            counts,
+            form_counts,
+            order,
+            n,
         }
     }
 
     /// Writes every group that has terms into `out`, in batches of whole groups: `passes`
     /// batches of about equal postings (each at least 2^20), one read of `docs` each.
-    fn write_groups(&self, docs: &[SearchDoc], passes: usize, out: &mut GroupFiles) {
-        let total: usize = self.counts.iter().sum();
+    pub(super) fn write_groups(&self, docs: &[SearchDoc], passes: usize, out: &mut GroupFiles) {
+        let total: usize = self
+            .order
+            .iter()
+            .map(|&(_, t)| self.counts[t as usize])
+            .sum();
         let batch_target = total.div_ceil(passes.max(1)).max(1 << 20);
-        let mut batch = Batch::new(self.keys.len());
+        let mut batch = Batch::new(self.cache.words.len());
         let mut b0 = 0;
         while b0 < self.order.len() {
             let b1 = batch.plan(self, b0, batch_target);
@@ -264,7 +297,7 @@ impl<'a> TermCounts<'a> {
         b1: usize,
         out: &mut GroupFiles,
     ) -> usize {
-        let keys = self.keys;
+        let keys = &self.cache.words;
         let g = self.order[i].0;
         let mut names: Vec<&str> = Vec::new();
         let mut vars: Vec<Vec<&str>> = Vec::new();
@@ -278,7 +311,7 @@ impl<'a> TermCounts<'a> {
             let kind = terms::kind(key);
             encode_term(
                 kind,
-                self.same_as(kind, key, c),
+                self.same_as(t),
                 self.n,
                 postings,
                 forms,
@@ -294,18 +327,26 @@ impl<'a> TermCounts<'a> {
         }
         let f = File::group(g as usize, group_file(&names, &vars, &body));
         out.names[g as usize] = f.hash.clone();
-        out.files.push(f);
+        out.files.push((g, f));
         i
     }
 
-    /// For a pair held by `c` documents: 1 if its first word is held by exactly as many
-    /// (then by the same ones), else 2 if its second is, else 0 (see [`encode_term`]).
-    fn same_as(&self, kind: Kind, key: &str, c: usize) -> u8 {
-        match (kind, key.split_once(' ')) {
+    /// For term `t`, a pair: 1 if its first word is held by exactly as many documents (then
+    /// by the same ones), else 2 if its second is, else 0 (see [`encode_term`]).
+    pub(super) fn same_as(&self, t: usize) -> u8 {
+        let key = self.cache.words[t].as_str();
+        let c = self.counts[t];
+        let df = |w: &str| {
+            (terms::kind(w) == Kind::Word)
+                .then(|| self.cache.id(w))
+                .flatten()
+                .map_or(0, |i| self.counts.get(i as usize).copied().unwrap_or(0))
+        };
+        match (terms::kind(key), key.split_once(' ')) {
             (Kind::Pair, Some((a, b))) => {
-                if self.word_df.get(a) == Some(&c) {
+                if df(a) == c {
                     1
-                } else if self.word_df.get(b) == Some(&c) {
+                } else if df(b) == c {
                     2
                 } else {
                     0
@@ -416,15 +457,25 @@ impl Batch {
 }
 
 /// The group files as they are written, and the vocabulary lines of their words.
-struct GroupFiles {
-    files: Vec<File>,
+pub(super) struct GroupFiles {
+    /// The files written, with their group.
+    pub files: Vec<(u32, File)>,
     /// Per group, the hash in its file's name (empty: not written yet).
-    names: Vec<String>,
+    pub names: Vec<String>,
     /// Per letter (see [`vocab_letter`]), its "word bucket\n" lines, in group order.
-    vocab: BTreeMap<char, String>,
+    pub vocab: BTreeMap<char, String>,
 }
 
 impl GroupFiles {
+    /// None written yet, of `groups` groups.
+    pub(super) fn new(groups: u32) -> GroupFiles {
+        GroupFiles {
+            files: Vec::new(),
+            names: vec![String::new(); groups as usize],
+            vocab: BTreeMap::new(),
+        }
+    }
+
     /// Adds the vocabulary line of word `key`, held by `c` documents.
     fn vocab_line(&mut self, key: &str, c: usize) {
         let line = self.vocab.entry(vocab_letter(key)).or_default();
@@ -439,54 +490,55 @@ impl GroupFiles {
     fn fill_empty(&mut self) {
         for (i, name) in self.names.iter_mut().enumerate() {
             if name.is_empty() {
-                let f = File::group(i, group_file(&[], &[], &[]));
+                let f = empty_group(i);
                 *name = f.hash.clone();
-                self.files.push(f);
+                self.files.push((i as u32, f));
             }
         }
     }
 }
 
-/// Adds the vocabulary files (one per letter, lines sorted by word) to `files`; their paths
-/// by letter.
-fn vocab_files(vocab: BTreeMap<char, String>, files: &mut Vec<File>) -> BTreeMap<String, String> {
-    let mut vocab_names = BTreeMap::new();
-    for (letter, text) in vocab {
-        // Lines were added in group order: sort them (by word).
-        let mut lines: Vec<&str> = text.lines().collect();
-        lines.sort_unstable();
-        let mut bytes = lines.join("\n").into_bytes();
-        bytes.push(b'\n');
-        let path = push(files, File::new("v/", "txt", bytes));
-        vocab_names.insert(letter.to_string(), path);
-    }
-    vocab_names
+/// The file of group `i` when no term is in it.
+pub(super) fn empty_group(i: usize) -> File {
+    File::group(i, group_file(&[], &[], &[]))
 }
 
-/// Adds the display shards (the cards of [`DOCS_PER_SHARD`] documents each) to `files`;
-/// their paths in order.
-fn display_shards(docs: &[SearchDoc], files: &mut Vec<File>) -> Vec<String> {
-    let mut doc_names = Vec::new();
-    for chunk in docs.chunks(DOCS_PER_SHARD) {
-        let cards: Vec<Card> = chunk.iter().map(|d| card(&d.info)).collect();
-        let f = File::new("d/", "json", serde_json::to_vec(&cards).unwrap_or_default());
-        doc_names.push(push(files, f));
-    }
-    doc_names
+/// The vocabulary file of one letter from its "word bucket\n" lines (in any order): the lines
+/// sorted, by word.
+pub(super) fn vocab_file(text: &str) -> File {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    let mut bytes = lines.join("\n").into_bytes();
+    bytes.push(b'\n');
+    File::new("v/", "txt", bytes)
+}
+
+/// The display shard of `chunk` (at most [`DOCS_PER_SHARD`] documents): their cards.
+pub(super) fn display_shard(chunk: &[SearchDoc]) -> File {
+    let cards: Vec<Card> = chunk.iter().map(|d| card(&d.info)).collect();
+    File::new("d/", "json", serde_json::to_vec(&cards).unwrap_or_default())
+}
+
+/// The normaliser's table as a file (the same in every build).
+pub(super) fn fold_file() -> File {
+    File::new(
+        "fold.",
+        "json",
+        serde_json::to_vec(&fold_table()).unwrap_or_default(),
+    )
 }
 
 /// The paths (with `search/`) and group hashes the root names.
-struct RootNames<'a> {
+pub(super) struct RootNames<'a> {
     /// Per group i, the 8-digit hash in its file's name, one after the other.
-    groups: String,
-    vocab: &'a BTreeMap<String, String>,
-    docs: &'a [String],
-    table: &'a str,
-    fold: &'a str,
+    pub groups: String,
+    pub vocab: &'a BTreeMap<String, String>,
+    pub docs: &'a [String],
+    pub fold: &'a str,
 }
 
 /// The root file of a site of `n` documents: what the search page reads first.
-fn root_file(n: usize, names: &RootNames, kinds: &[crate::config::Kind]) -> File {
+fn root_file(n: usize, names: &RootNames, table: &str, kinds: &[crate::config::Kind]) -> File {
     #[derive(serde::Serialize)]
     struct Root<'a> {
         v: u32,
@@ -514,7 +566,7 @@ fn root_file(n: usize, names: &RootNames, kinds: &[crate::config::Kind]) -> File
             .collect(),
         docs: names.docs.iter().map(|s| strip(s)).collect(),
         per: DOCS_PER_SHARD,
-        table: strip(names.table),
+        table: strip(table),
         fold: strip(names.fold),
         kinds: kinds
             .iter()
@@ -664,7 +716,7 @@ fn group_file(names: &[&str], vars: &[Vec<&str>], body: &[u8]) -> Vec<u8> {
     out
 }
 
-fn card(d: &DocInfo) -> Card {
+pub(super) fn card(d: &DocInfo) -> Card {
     Card {
         id: d.id.clone(),
         url: d.url.clone(),
