@@ -17,6 +17,8 @@ struct Serve {
     child: Child,
     addr: SocketAddr,
     events: mpsc::Receiver<serde_json::Value>,
+    /// The first "reload" of the last rebuild [`Serve::next`] waited for.
+    first_reload: std::cell::RefCell<Option<serde_json::Value>>,
 }
 
 impl Drop for Serve {
@@ -77,6 +79,7 @@ fn start(root: &Path) -> Serve {
         child,
         addr,
         events: rx,
+        first_reload: Default::default(),
     };
     let hello = srv
         .events
@@ -91,13 +94,19 @@ impl Serve {
     /// rebuild that changed files must have told open pages to reload before it ended.
     fn next(&self) -> serde_json::Value {
         let mut reloaded = false;
+        self.first_reload.replace(None);
         loop {
             let m = self
                 .events
                 .recv_timeout(Duration::from_secs(20))
                 .expect("a rebuild message after the change");
             match m["type"].as_str() {
-                Some("reload") => reloaded = true,
+                Some("reload") => {
+                    if !reloaded {
+                        self.first_reload.replace(Some(m));
+                    }
+                    reloaded = true;
+                }
                 Some("built") => {
                     let changed = m["changed"].as_array().map_or(0, Vec::len);
                     assert!(
@@ -187,6 +196,7 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
         .collect();
     for step in 0..14 {
         let mut gone = None;
+        let mut retitled = None;
         let label = match step % 5 {
             0 => {
                 let p = r.join(&docs[step % docs.len()]);
@@ -218,6 +228,12 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
                 "delete"
             }
             _ => {
+                retitled = Some(format!(
+                    "{}/index.html",
+                    docs[0]
+                        .trim_start_matches("content/")
+                        .trim_end_matches(".md")
+                ));
                 let p = r.join(&docs[0]);
                 let t = std::fs::read_to_string(&p).expect("read").replacen(
                     "title: ",
@@ -230,6 +246,17 @@ fn serve_rebuilds_exactly_and_handles_save_patterns() {
         };
         let m = srv.next();
         assert_eq!(m["type"], "built", "step {step} ({label}): {m}");
+        if let Some(page) = retitled {
+            // The retitled document's own page is written, and open copies told to reload,
+            // before the pages that list it.
+            let first = srv.first_reload.borrow().clone().expect("a reload");
+            let early = first["changed"].as_array().cloned().unwrap_or_default();
+            assert!(
+                early.iter().any(|x| x == page.as_str())
+                    && !early.iter().any(|x| x == "index.html" || x == "s0/index.html"),
+                "step {step}: the first reload {first} should name {page}, and not yet the pages that list it"
+            );
+        }
         if let Some(page) = gone {
             // Open copies of the deleted page reload on this (to show the 404).
             assert!(

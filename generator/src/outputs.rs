@@ -114,16 +114,23 @@ impl<'s> Outputs<'s> {
         }
     }
 
-    /// Renders and writes the pages of `jobs` as [`Outputs::pages`] does, recording nothing:
-    /// the paths given to the sink, or `None` if there was any problem (a later
-    /// [`Outputs::pages`] of the same jobs reports it).
-    pub fn pages_ahead(&self, pages: &Pages, jobs: &[Job]) -> Option<Vec<String>> {
-        let mut written = Vec::new();
-        for r in self.render(pages, jobs) {
-            let page = r.ok()?;
-            if page.wrote {
-                written.push(page.path);
-            }
+    /// Renders and writes the pages of `jobs` as [`Outputs::pages`] does: the paths given to
+    /// the sink, or `None` (and nothing recorded) if there was any problem (a later
+    /// [`Outputs::pages`] of the same jobs reports it). Pages ahead of the others, so that
+    /// open copies reload sooner.
+    pub fn pages_ahead(&mut self, pages: &Pages, jobs: &[Job]) -> Option<Vec<String>> {
+        let done: Vec<PageOut> = self
+            .render(pages, jobs)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let written = done
+            .iter()
+            .filter(|p| p.wrote)
+            .map(|p| p.path.clone())
+            .collect();
+        for page in done {
+            self.record(page);
         }
         Some(written)
     }

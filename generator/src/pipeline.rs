@@ -152,7 +152,10 @@ impl Builder {
         let facts = self.cache.facts.take();
         let pages = Pages::with_facts(&ctx, &theme, &md.rendered, "", facts, md.key);
         timer.step("pages: facts");
-        let edited = md.fresh_pages().filter(|_| text_only);
+        // The pages whose Markdown was rendered again (after a text edit, the edited ones;
+        // after a title edit, also the pages that link to it) are written first when they
+        // are few: open pages reload before every other page's fingerprint is checked.
+        let edited = md.fresh_pages().filter(|f| f.len() <= EDITED_FIRST);
         write_pages(&pages, edited, &mut out, pages_done, &mut diags);
         timer.step("pages");
         if diags.has_errors() {
@@ -372,11 +375,15 @@ fn attachment(a: &content::Asset, stamps: &mut cache::AssetStamps) -> std::io::R
     }
 }
 
+/// At most this many pages rendered again are written ahead of the others (see
+/// [`edited_first`]); more, and they are written with the rest.
+const EDITED_FIRST: usize = 16;
+
 /// Every page but the search page (which names the search index, made later), then
-/// `pages_done` unless there was a problem. After text edits alone (`edited`: the pages
-/// rendered again), the edited documents' own pages go first, so that open copies reload at
-/// once; the pages that list them (and everything else) follow, where these are rendered
-/// again to the same bytes and not written twice.
+/// `pages_done` unless there was a problem. When few pages were rendered again (`edited`:
+/// after a text edit, the edited ones; after a title edit, also the pages that link to it),
+/// their documents' own pages go first, so that open copies reload at once; the pages that
+/// list them (and everything else) follow.
 fn write_pages(
     pages: &Pages,
     edited: Option<&[usize]>,
@@ -384,11 +391,14 @@ fn write_pages(
     pages_done: &mut dyn FnMut(&[String]),
     diags: &mut Diagnostics,
 ) {
-    let told = edited.is_some_and(|edited| edited_first(pages, edited, out, pages_done));
+    let ahead = edited.map_or_else(Vec::new, |edited| {
+        edited_first(pages, edited, out, pages_done)
+    });
+    let told = !ahead.is_empty();
     let jobs: Vec<Job> = pages
         .jobs()
         .into_iter()
-        .filter(|j| !matches!(j, Job::Search))
+        .filter(|j| !matches!(j, Job::Search) && !ahead.contains(j))
         .collect();
     out.pages(pages, &jobs, diags);
     if !told && !diags.has_errors() {
@@ -396,14 +406,15 @@ fn write_pages(
     }
 }
 
-/// The documents among `edited`, rendered and written ahead of the others; says whether
-/// `pages_done` was told of them (some were written, with no problem).
+/// The documents among `edited`, rendered and written ahead of the others, with `pages_done`
+/// told of them; the jobs done (none if nothing was written, or there was a problem, which
+/// the other pages' step then reports).
 fn edited_first(
     pages: &Pages,
     edited: &[usize],
-    out: &Outputs,
+    out: &mut Outputs,
     pages_done: &mut dyn FnMut(&[String]),
-) -> bool {
+) -> Vec<Job> {
     let timer = Timer::new();
     let c = pages.ctx.content;
     let jobs: Vec<Job> = edited
@@ -411,15 +422,15 @@ fn edited_first(
         .filter(|&&i| c.pages[i].kind == PageKind::Document)
         .map(|&i| Job::Document(i))
         .collect();
-    let told = match out.pages_ahead(pages, &jobs) {
+    let done = match out.pages_ahead(pages, &jobs) {
         Some(written) if !written.is_empty() => {
             pages_done(&written);
-            true
+            jobs
         }
-        _ => false,
+        _ => Vec::new(),
     };
     timer.step("pages: the edited ones");
-    told
+    done
 }
 
 /// Frees the page bodies, now that they are in their pages (a one-shot build, before search

@@ -242,6 +242,7 @@ pub struct TermsSpec {
 }
 
 /// Everything needed to render one output page.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Job {
     Home,
     Section(PageIdx, usize),
