@@ -16,13 +16,12 @@ use crate::Ctx;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tantivy::postings::Postings as _;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::{doc, DocSet, Index, TantivyDocument, Term, TERMINATED};
+use tantivy::{doc, Index, TantivyDocument, Term};
 
 const LINES: &str = "lines";
 const DOCS_FILE: &str = "docs.json";
@@ -970,33 +969,38 @@ impl TantivyPostings<'_> {
     ) -> Vec<(u32, T)> {
         let term = Term::from_field_text(field, key);
         let mut out = Vec::new();
+        let freqs = record == IndexRecordOption::WithFreqs;
         for (si, seg) in self.idx.searcher.segment_readers().iter().enumerate() {
             let Ok(inv) = seg.inverted_index(field) else {
                 continue;
             };
-            let Ok(Some(mut postings)) = inv.read_postings(&term, record) else {
+            // Block by block (128 documents decoded at once), not document by document.
+            let Ok(Some(mut block)) = inv.read_block_postings(&term, record) else {
                 continue;
             };
-            let freqs = record == IndexRecordOption::WithFreqs;
-            if self.idx.identity {
-                out.reserve(postings.doc_freq() as usize);
-                while postings.doc() != TERMINATED {
-                    let tf = if freqs { postings.term_freq() } else { 1 };
-                    out.push((postings.doc(), value(tf)));
-                    postings.advance();
+            out.reserve(block.doc_freq() as usize);
+            let ords = (!self.idx.identity).then(|| &self.idx.ords[si]);
+            loop {
+                let docs = block.docs();
+                if docs.is_empty() {
+                    break;
                 }
-                return out;
+                let tfs = if freqs { block.freqs() } else { &[] };
+                for (i, &d) in docs.iter().enumerate() {
+                    let tf = tfs.get(i).copied().unwrap_or(1);
+                    match ords {
+                        None => out.push((d, value(tf))),
+                        Some(ords) => {
+                            if let Some(&o) = ords.get(d as usize).filter(|&&o| o != u32::MAX) {
+                                out.push((o, value(tf)));
+                            }
+                        }
+                    }
+                }
+                block.advance();
             }
-            let ords = &self.idx.ords[si];
-            while postings.doc() != TERMINATED {
-                if let Some(&o) = ords
-                    .get(postings.doc() as usize)
-                    .filter(|&&o| o != u32::MAX)
-                {
-                    let tf = if freqs { postings.term_freq() } else { 1 };
-                    out.push((o, value(tf)));
-                }
-                postings.advance();
+            if ords.is_none() {
+                return out;
             }
         }
         out.sort_unstable_by_key(|&(d, _)| d);
