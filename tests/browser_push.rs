@@ -116,4 +116,6 @@ fn a_push_shows_the_notice_and_opens_it_offline() {
         serde_json::json!([{"title": "Thông báo mới của cấp ủy", "body": "Mở sổ tay để xem thông báo."}]),
         "{r}"
     );
+    // A push whose JSON is `null` (the worker threw on it before: no notification of ours).
+    assert_eq!(r["genericNull"], r["generic"], "{r}");
 }

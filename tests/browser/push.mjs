@@ -120,6 +120,15 @@ run(async () => {
       const ns = await (await navigator.serviceWorker.getRegistration()).getNotifications();
       return ns.length ? ns.map((n) => ({ title: n.title, body: n.body })) : null;
     }));
+    // JSON that is not an object (`null`): the same generic notification.
+    await page.evaluate(async () => {
+      for (const n of await (await navigator.serviceWorker.getRegistration()).getNotifications()) n.close();
+    });
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: url, registrationId: reg.registrationId, data: "null" });
+    result.genericNull = await until("the notification of a null push", () => page.evaluate(async () => {
+      const ns = await (await navigator.serviceWorker.getRegistration()).getNotifications();
+      return ns.length ? ns.map((n) => ({ title: n.title, body: n.body })) : null;
+    }));
     const texts = [box.text, result.afterClick.text, ...shown.map((n) => n.title + " " + n.body), ...result.generic.map((n) => n.title + " " + n.body)].join(" ");
     result.english = (texts.match(ENGLISH) || [null])[0];
     result.posted = posted;

@@ -347,12 +347,14 @@ function noticeUrl(id) {
 }
 
 self.addEventListener("push", (event) => {
-  let msg;
+  let msg = {};
   try {
     msg = event.data ? event.data.json() : {};
   } catch (e) {
-    msg = {};
+    // Not JSON: the generic notification.
   }
+  // JSON that is not an object (null, a number, a list) says nothing either.
+  if (!msg || typeof msg !== "object") msg = {};
   const id = typeof msg.notice === "string" ? msg.notice : "";
   const title = typeof msg.title === "string" && msg.title ? msg.title : "Thông báo mới của cấp ủy";
   const body = typeof msg.unit === "string" && msg.unit ? msg.unit : "Mở sổ tay để xem thông báo.";
