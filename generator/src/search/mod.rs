@@ -355,23 +355,22 @@ pub fn top(
     }
     let scorer = Scorer::new(query, docs, &terms, postings);
     let total = cands.len();
-    let score = |o, bar: Option<&Ranked>| scorer.score(o, bar);
     let mut best = Best::new(k);
     // Documents that hold every pair of the query first: when k of them are in and the k-th
     // scores above anything a document without them could reach, the others (most of the
     // candidates of common words) are not scored at all. Same result, less work.
     if !scorer.pairs.is_empty() && k < total {
-        let (together, apart): (Vec<u32>, Vec<u32>) =
+        let (with, apart): (Vec<u32>, Vec<u32>) =
             cands.iter().partition(|&&o| scorer.holds_every_pair(o));
-        best.add(&together, score);
+        scorer.add(&mut best, &with);
         if best.bar().is_some_and(|b| b > scorer.bound_apart() + 1e-5) {
             #[cfg(test)]
             tests::SKIPPED.with(|c| c.set(c.get() + 1));
             return (total, best.finish());
         }
-        best.add(&apart, score);
+        scorer.add(&mut best, &apart);
     } else {
-        best.add(&cands, score);
+        scorer.add(&mut best, &cands);
     }
     (total, best.finish())
 }
@@ -518,15 +517,103 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    /// The document's rank, or `None` when it cannot beat `bar` (the k-th best so far). Being
-    /// no longer in force only lowers a score, so it is looked up (a read of the document's
-    /// record, most of the cost at 100,000 documents) only for a document that could enter.
-    fn score(&self, ord: u32, bar: Option<&Ranked>) -> Option<Ranked> {
-        let mut s = self.words_score(ord);
-        let together = self.pairs_score(ord, &mut s);
-        if self.number.get(ord).is_some() {
-            s += weight::NUMBER * self.sum_idf;
+    /// Scores `cands` and keeps the best in `best`.
+    fn add(&self, best: &mut Best, cands: &[u32]) {
+        let (raw, together) = self.raw_all(cands);
+        // Candidates are given to `Best` by their index in `cands`.
+        let at: Vec<u32> = (0..cands.len() as u32).collect();
+        best.add(&at, |j, bar| {
+            let j = j as usize;
+            self.rank(cands[j], raw[j], together[j], bar)
+        });
+    }
+
+    fn holds_every_pair(&self, ord: u32) -> bool {
+        self.pair_meta.iter().all(|m| m.get(ord).is_some())
+    }
+
+    /// The raw score (before rounding and the "no longer in force" factor) of each of `cands`,
+    /// and whether it holds every pair of the query. Computed term by term over all the
+    /// candidates (each term's flags read in document order) rather than document by document:
+    /// every document gets the same additions in the same order as it would one at a time
+    /// (each word: its frequency, title, heading, exact form; each pair; the pairs together, in
+    /// the title, in a heading; the number), so the same value to the bit.
+    fn raw_all(&self, cands: &[u32]) -> (Vec<f64>, Vec<bool>) {
+        let n = cands.len();
+        let mut s = vec![0.0f64; n];
+        let flags = |d: &Dense, o: u32| d.0.get(o as usize).copied().unwrap_or(ABSENT);
+        for (i, &idf) in self.idf.iter().enumerate() {
+            let meta = &self.word_meta[self.word_of[i]];
+            let by_tf: [f64; 4] =
+                std::array::from_fn(|tf| idf * (1.0 + weight::TF * f64::from(tf as u8)));
+            let (title, heading) = (weight::TITLE_WORD * idf, weight::HEADING_WORD * idf);
+            for (x, &o) in s.iter_mut().zip(cands) {
+                let m = match flags(meta, o) {
+                    ABSENT => 0,
+                    m => m,
+                };
+                *x += by_tf[usize::from(m & terms::TF)];
+                if m & terms::TITLE != 0 {
+                    *x += title;
+                }
+                if m & terms::HEADING != 0 {
+                    *x += heading;
+                }
+            }
+            if let Some(exact) = &self.exact[i] {
+                let add = weight::EXACT * idf;
+                for (x, &o) in s.iter_mut().zip(cands) {
+                    if exact.has(o) {
+                        *x += add;
+                    }
+                }
+            }
         }
+        let mut together = vec![!self.pairs.is_empty(); n];
+        if !self.pairs.is_empty() {
+            let (mut title, mut heading) = (vec![true; n], vec![true; n]);
+            for &(p, w) in &self.pairs {
+                let (meta, add) = (&self.pair_meta[p], weight::PAIR * w);
+                for (j, &o) in cands.iter().enumerate() {
+                    match flags(meta, o) {
+                        ABSENT => {
+                            together[j] = false;
+                            title[j] = false;
+                            heading[j] = false;
+                        }
+                        m => {
+                            s[j] += add;
+                            title[j] &= m & terms::TITLE != 0;
+                            heading[j] &= m & terms::HEADING != 0;
+                        }
+                    }
+                }
+            }
+            for j in 0..n {
+                if together[j] {
+                    s[j] += weight::TOGETHER * self.sum_idf;
+                }
+                if title[j] {
+                    s[j] += weight::TITLE_SEQ * self.sum_idf;
+                }
+                if heading[j] {
+                    s[j] += weight::HEADING_SEQ * self.sum_idf;
+                }
+            }
+        }
+        for (x, &o) in s.iter_mut().zip(cands) {
+            if self.number.get(o).is_some() {
+                *x += weight::NUMBER * self.sum_idf;
+            }
+        }
+        (s, together)
+    }
+
+    /// Document `ord`'s rank from its raw score `s`, or `None` when it cannot beat `bar` (the
+    /// k-th best so far). Being no longer in force only lowers a score, so it is looked up (a
+    /// read of the document's record, most of the cost at 100,000 documents) only for a
+    /// document that could enter.
+    fn rank(&self, ord: u32, s: f64, together: bool, bar: Option<&Ranked>) -> Option<Ranked> {
         // Clearly below the bar: not worth rounding (a call into libm per candidate).
         if bar.is_some_and(|b| s < b.score - 1e-5) {
             return None;
@@ -543,29 +630,6 @@ impl<'a> Scorer<'a> {
             r.score = (s * weight::INACTIVE * 1e6).round() / 1e6;
         }
         Some(r)
-    }
-
-    /// Each word: its idf by its frequency, and where it stands (title, headings, exact form).
-    fn words_score(&self, ord: u32) -> f64 {
-        let mut s = 0.0;
-        for (i, &idf) in self.idf.iter().enumerate() {
-            let m = self.word_meta[self.word_of[i]].get(ord).unwrap_or(0);
-            s += idf * (1.0 + weight::TF * f64::from(m & terms::TF));
-            if m & terms::TITLE != 0 {
-                s += weight::TITLE_WORD * idf;
-            }
-            if m & terms::HEADING != 0 {
-                s += weight::HEADING_WORD * idf;
-            }
-            if self.exact[i].as_ref().is_some_and(|b| b.has(ord)) {
-                s += weight::EXACT * idf;
-            }
-        }
-        s
-    }
-
-    fn holds_every_pair(&self, ord: u32) -> bool {
-        self.pair_meta.iter().all(|m| m.get(ord).is_some())
     }
 
     /// The most a document that lacks one of the query's pairs can score: every word at its
@@ -596,38 +660,6 @@ impl<'a> Scorer<'a> {
             0.0
         };
         words + pairs - lightest + number
-    }
-
-    /// The query's pairs the document holds, adds their weight to `s`; whether it holds all.
-    fn pairs_score(&self, ord: u32, s: &mut f64) -> bool {
-        if self.pairs.is_empty() {
-            return false;
-        }
-        let (mut all, mut title, mut heading) = (true, true, true);
-        for &(p, w) in &self.pairs {
-            match self.pair_meta[p].get(ord) {
-                Some(m) => {
-                    *s += weight::PAIR * w;
-                    title &= m & terms::TITLE != 0;
-                    heading &= m & terms::HEADING != 0;
-                }
-                None => {
-                    all = false;
-                    title = false;
-                    heading = false;
-                }
-            }
-        }
-        if all {
-            *s += weight::TOGETHER * self.sum_idf;
-        }
-        if title {
-            *s += weight::TITLE_SEQ * self.sum_idf;
-        }
-        if heading {
-            *s += weight::HEADING_SEQ * self.sum_idf;
-        }
-        all
     }
 }
 
