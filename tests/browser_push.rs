@@ -116,6 +116,11 @@ fn a_push_shows_the_notice_and_opens_it_offline() {
         serde_json::json!([{"title": "Thông báo mới của cấp ủy", "body": "Mở sổ tay để xem thông báo."}]),
         "{r}"
     );
+    assert_eq!(
+        r["noContent"],
+        serde_json::json!({"answer": {}, "waiting": null}),
+        "a 204 answer kept as an error, or the request left waiting: {r}"
+    );
     // A push whose JSON is `null` (the worker threw on it before: no notification of ours).
     assert_eq!(r["genericNull"], r["generic"], "{r}");
 }

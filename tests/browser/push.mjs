@@ -51,6 +51,14 @@ run(async () => {
         ? { state: b.getAttribute("data-state"), text: t.textContent, error: b.getAttribute("data-error") } : null;
     }), 60000);
     result.puts = puts.slice();
+    // A request the phone queued that the server answers 204 (no body) is answered, not sent
+    // again and again: stopping notifications for an endpoint the server does not know.
+    result.noContent = await page.evaluate(async () => {
+      const key = await window.SotayOutbox.request("DELETE", "api/v1/push/subscription",
+        { endpoint: "https://push.example.invalid/khong-co" });
+      await window.SotayOutbox.flush();
+      return { answer: await window.SotayOutbox.get(`answer:${key}`), waiting: (await window.SotayOutbox.pendingRequest(key)) || null };
+    });
 
     // A committee posts a notice; its push arrives while the phone is on the home page.
     const bodyFile = path.join(out, "push-notice.txt");

@@ -138,7 +138,9 @@
     try {
       const res = await fetch(url, { ...opts, credentials: "same-origin", cache: "no-store", signal: ctl.signal });
       const text = await res.text();
-      return new Response(res.status === 304 ? null : text, { status: res.status, headers: res.headers });
+      // A status without a body (204, 205, 304) cannot be given one, even empty: Response throws.
+      const bodyless = [204, 205, 304].includes(res.status);
+      return new Response(bodyless ? null : text, { status: res.status, headers: res.headers });
     } catch (e) {
       const aborted = ctl.signal.aborted;
       throw new Retry(`${what}: ${aborted ? "no answer" : "network error"}`, aborted ? "timeout" : "network");
@@ -167,8 +169,11 @@
       const res = await post(r.path, r.body, token, r.method);
       if (res.status === 401) return false;
       if (!res.ok && ![400, 403, 404, 413].includes(res.status)) throw new Retry(`${r.key} ${res.status}`);
+      // An answer without a body (204) or one that is not JSON is kept as an empty answer when
+      // the server took the request, as an error when it refused it.
       const unknown = { error: { code: "unknown", message: `Lỗi ${res.status}` } };
-      await set(`answer:${r.key}`, await res.json().catch(() => unknown));
+      const answer = res.status === 204 ? {} : await res.json().catch(() => (res.ok ? {} : unknown));
+      await set(`answer:${r.key}`, answer);
       // A newer request for the same path may have come in meanwhile: keep it.
       await run("requests", "readwrite", (s) => {
         const q = s.get(r.key);
