@@ -47,6 +47,10 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
         "dang vi en du bi",
         "ket nap dang vien moii",
         "\u{0111}a\u{0309}ng vie\u{0302}n du\u{031B}\u{0323} bi\u{0323}",
+        // A character outside the BMP (two UTF-16 units in the browser) between words, and a
+        // mark that composes with nothing.
+        "đảng\u{1F600}viên dự bị",
+        "chi \u{0301}bộ",
     ];
     let qfile = root.path().join("queries.json");
     std::fs::write(&qfile, serde_json::to_string(&queries).expect("json")).expect("write");

@@ -278,23 +278,56 @@
       return WORD.test(c) || (inWord && MARK.test(c));
     }
 
+    // Whether character `c` is (part of) a word, as isWord says, looked up once per character:
+    // bit 1 outside a word, bit 2 inside one.
+    charKind(c) {
+      if (!this.charKinds) this.charKinds = new Map();
+      let k = this.charKinds.get(c);
+      if (k === undefined) {
+        k = (this.isWord(c, false) ? 1 : 0) | (this.isWord(c, true) ? 2 : 0);
+        this.charKinds.set(c, k);
+      }
+      return k;
+    }
+
     tokens(text) {
       const out = [];
       let start = -1;
-      let pos = 0;
-      let chars = [];
-      for (const ch of text) {
-        const inWord = this.isWord(ch, start >= 0);
-        if (inWord && start < 0) { start = pos; chars = []; }
-        if (inWord) chars.push(ch);
-        else if (start >= 0) { out.push(this.word(chars, start, pos)); start = -1; }
-        pos += ch.length;
+      const n = text.length;
+      for (let pos = 0; pos < n;) {
+        const code = text.charCodeAt(pos);
+        let len = 1;
+        let inWord;
+        if (code < 128) {
+          inWord = (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+        } else {
+          // A character outside the BMP is two code units, as `for (const ch of text)` reads it.
+          const low = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
+          if (code >= 0xd800 && code <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) len = 2;
+          inWord = (this.charKind(text.slice(pos, pos + len)) & (start >= 0 ? 2 : 1)) !== 0;
+        }
+        if (inWord && start < 0) start = pos;
+        else if (!inWord && start >= 0) { out.push(this.word(text, start, pos)); start = -1; }
+        pos += len;
       }
-      if (start >= 0) out.push(this.word(chars, start, pos));
+      if (start >= 0) out.push(this.word(text, start, n));
       return out;
     }
 
-    word(chars, s, e) {
+    // The word text[s..e], folded and exact; a page's words repeat, so each is folded once.
+    word(text, s, e) {
+      const w = text.slice(s, e);
+      if (!this.wordForms) this.wordForms = new Map();
+      let f = this.wordForms.get(w);
+      if (!f) {
+        if (this.wordForms.size > 50000) this.wordForms.clear();
+        f = this.fold1([...w]);
+        this.wordForms.set(w, f);
+      }
+      return { start: s, end: e, folded: f.folded, exact: f.exact };
+    }
+
+    fold1(chars) {
       let folded = "";
       let base = "";
       let tone = 0;
@@ -310,7 +343,7 @@
           base += l;
         }
       }
-      return { start: s, end: e, folded, exact: tone ? base + tone : base };
+      return { folded, exact: tone ? base + tone : base };
     }
 
     // ---- Query::parse ----------------------------------------------------------------------
