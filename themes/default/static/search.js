@@ -526,7 +526,7 @@
           const url = new URL(cards[i].url.replace(/^\//, ""), site).href;
           const res = await read(url);
           if (!res.ok) return;
-          const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+          const doc = parseBody(await res.text());
           const body = pagePassages(doc).map((p) => (p.heading === null ? p.text : `${p.heading}\n${p.text}`));
           const c = cards[i];
           this.wordsOf.set(o, [this.tokens(c.title), this.tokens(c.number || ""), this.tokens(body.join(""))]);
@@ -855,7 +855,7 @@
       // On a stalled network it gives up (net.js) rather than hold a connection: the summary stays.
       const res = await read(base + hit.url);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      const doc = parseBody(await res.text());
       const ps = pagePassages(doc);
       // passage::holds_all: a query that the title and number hold whole is about the document.
       const head = new Set(this.tokens(`${hit.title} ${hit.number || ""}`).map((t) => t.folded));
@@ -923,12 +923,24 @@
 
   // The passages of a document page: the text of its body cut at its headings (levels 1-4,
   // with an anchor), what the table of contents, buttons and widgets' labels say left out.
+  // The part of a page that search reads, parsed: from its body (`.doc-body`) to the end of
+  // `main` (about half the page, half the time); the whole page when a theme marks it otherwise.
+  function parseBody(html) {
+    const from = html.indexOf('<div class="doc-body"');
+    const to = from < 0 ? -1 : html.indexOf("</main>", from);
+    return new DOMParser().parseFromString(to < 0 ? html : html.slice(from, to), "text/html");
+  }
+
   function pagePassages(doc) {
     const body = doc.querySelector(".doc-body");
     const ps = [{ anchor: null, heading: null, text: "" }];
     if (!body) return ps;
-    // What the server's text leaves out too: navigation, buttons, a quiz's labels.
-    const skip = (el) => el.closest("nav, button, script, style, template, .visually-hidden, [data-nosearch]");
+    // What the server's text leaves out too: navigation, buttons, a quiz's labels. The walk
+    // does not enter what it skips, so an element is skipped when it matches (or when the body
+    // itself is inside something skipped).
+    const SKIP = "nav, button, script, style, template, .visually-hidden, [data-nosearch]";
+    const inSkipped = body.closest(SKIP) !== null;
+    const skip = (el) => inSkipped || el.matches(SKIP);
     const walk = (el) => {
       for (const node of el.childNodes) {
         if (node.nodeType === 3) {
