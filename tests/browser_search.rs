@@ -72,7 +72,8 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
             server.suggestion.as_deref(),
             "suggestion for {q:?}"
         );
-        let b: Vec<(String, f64)> = browser["hits"]
+        // Each hit's kind too: the browser reads it from the filter table, not the card.
+        let b: Vec<(String, f64, Option<String>)> = browser["hits"]
             .as_array()
             .expect("hits")
             .iter()
@@ -80,13 +81,14 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
                 (
                     h["id"].as_str().unwrap_or("").to_string(),
                     h["score"].as_f64().unwrap_or(-1.0),
+                    h["kind"].as_str().map(str::to_string),
                 )
             })
             .collect();
-        let s: Vec<(String, f64)> = server
+        let s: Vec<(String, f64, Option<String>)> = server
             .hits
             .iter()
-            .map(|h| (h.id.clone(), h.score))
+            .map(|h| (h.id.clone(), h.score, h.kind.clone()))
             .collect();
         assert_eq!(b, s, "top 10 for {q:?}");
         // The top 3 land on the same passage, with the same snippet.

@@ -66,8 +66,9 @@ export async function persistent(dir, options = {}) {
 export async function run(main) {
   try {
     const result = await main();
-    process.stdout.write(JSON.stringify(result) + "\n");
-    process.exit(0);
+    // On a pipe, stdout is written asynchronously: exit once it is all out (over 64 KB it
+    // was cut off).
+    process.stdout.write(JSON.stringify(result) + "\n", () => process.exit(0));
   } catch (e) {
     process.stderr.write(String(e && e.stack || e) + "\n");
     process.exit(1);

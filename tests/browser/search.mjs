@@ -23,7 +23,7 @@ run(async () => {
         const r = await idx.search(q, {}, 0, 10);
         const hits = [];
         for (const [i, h] of r.hits.entries()) {
-          const hit = { id: h.id, url: h.url, score: h.score };
+          const hit = { id: h.id, url: h.url, score: h.score, kind: h.kind };
           if (i < 3) {
             const p = await idx.passage(h, r.seq, "");
             Object.assign(hit, { url: p.url, passage: p.passage, snippet: p.snippet });

@@ -20,6 +20,7 @@
 //! search/v/<h>.txt       the vocabulary (words only) starting with one letter: "word bucket\n"
 //!                        lines, bucket = 1 + ⌊log₂ df⌋ (for typo correction)
 //! search/d/<h>.json      display shard k: the cards of documents k·P .. (k+1)·P − 1
+//!                        ({id, url, title, number, date}; no url when it is "/{id}/")
 //! search/table.<h>.bin   u32 header_len, header {"kinds": [..], "sections": [..]}, then per
 //!                        document 6 bytes: kind+1, section+1 (u16), year (u16), flags (1: no
 //!                        longer in force)
@@ -76,10 +77,13 @@ pub fn vocab_letter(word: &str) -> char {
     }
 }
 
-/// What a display shard says of a document: what a hit shows, nothing ranking needs.
+/// What a display shard says of a document: what a hit shows, nothing ranking needs. Its kind
+/// is in the table; its URL is left out when it is `/{id}/` (a document without an `id` of its
+/// own), see [`Card::url`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Card {
     pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -717,13 +721,32 @@ fn group_file(names: &[&str], vars: &[Vec<&str>], body: &[u8]) -> Vec<u8> {
 }
 
 pub(super) fn card(d: &DocInfo) -> Card {
+    let derived = d.url.len() == d.id.len() + 2
+        && d.url.starts_with('/')
+        && d.url.ends_with('/')
+        && d.url[1..d.url.len() - 1] == d.id;
     Card {
         id: d.id.clone(),
-        url: d.url.clone(),
+        url: if derived {
+            String::new()
+        } else {
+            d.url.clone()
+        },
         title: d.title.clone(),
         number: d.number.clone(),
-        kind: d.kind.clone(),
+        kind: None,
         date: d.date.clone(),
+    }
+}
+
+impl Card {
+    /// The document's site-relative URL: as written, or `/{id}/` when the card leaves it out.
+    pub fn url(&self) -> String {
+        if self.url.is_empty() {
+            format!("/{}/", self.id)
+        } else {
+            self.url.clone()
+        }
     }
 }
 
@@ -1015,7 +1038,7 @@ fn read_table(b: &[u8], cards: &[Card]) -> Option<Vec<DocInfo>> {
         let year = u16::from_le_bytes([row[3], row[4]]);
         out.push(DocInfo {
             id: c.id.clone(),
-            url: c.url.clone(),
+            url: c.url(),
             title: c.title.clone(),
             number: c.number.clone(),
             kind: kind.cloned(),

@@ -264,7 +264,10 @@
       await Promise.all(shards.map(async (s) => {
         if (this.cardShards.has(s)) return;
         const b = await fetchBytes(this.file(this.docNames[s]));
-        this.cardShards.set(s, JSON.parse(new TextDecoder().decode(b)));
+        const cards = JSON.parse(new TextDecoder().decode(b));
+        // A card leaves its URL out when it is /{id}/ (shards.rs `Card::url`).
+        for (const c of cards) if (!c.url) c.url = `/${c.id}/`;
+        this.cardShards.set(s, cards);
       }));
       return ords.map((o) => this.cardShards.get(Math.floor(o / this.per))[o % this.per]);
     }
@@ -843,7 +846,7 @@
         const c = cards[i];
         return {
           id: c.id, url: c.url, title: c.title, snippet: "", score: r.score,
-          kind: c.kind, number: c.number, date: c.date,
+          kind: this.docs[r.ord].kind, number: c.number, date: c.date,
         };
       });
       return { total, hits, suggestion, seq };
