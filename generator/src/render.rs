@@ -242,7 +242,7 @@ pub struct TermsSpec {
 }
 
 /// Everything needed to render one output page.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Job {
     Home,
     Section(PageIdx, usize),

@@ -78,17 +78,8 @@ impl Kept {
         let keys = &cache.words;
         let groups = shards::groups_for(docs.len());
         let (counts, form_counts) = shards::count(docs, keys.len());
+        let order = shards::order_of(keys, &counts, groups);
         let mut members = vec![Vec::new(); groups as usize];
-        let mut order: Vec<(u32, u32)> = Vec::new();
-        for (t, &c) in counts.iter().enumerate() {
-            if c > 0 {
-                order.push((shards::group_of(&keys[t], groups), t as u32));
-            }
-        }
-        order.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
-        });
         for &(g, t) in &order {
             members[g as usize].push(t);
         }
@@ -101,7 +92,10 @@ impl Kept {
             members,
             pairs_of: HashMap::new(),
             indexed: 0,
-            group_files: Vec::new(),
+            // Every group is encoded below; until then, as if empty.
+            group_files: (0..groups as usize)
+                .map(|g| Arc::new(shards::empty_group(g)))
+                .collect(),
             vocab: BTreeMap::new(),
             vocab_files: BTreeMap::new(),
             display: docs
@@ -123,7 +117,6 @@ impl Kept {
     /// interner: then only what changed in them is encoded again.
     fn fits(&self, docs: &[SearchDoc], cache: &TermCache) -> bool {
         docs.len() == self.docs.len()
-            && shards::groups_for(docs.len()) == self.groups
             && cache.words.len() >= self.indexed
             && docs
                 .iter()
@@ -241,8 +234,6 @@ impl Kept {
 
     /// Encodes the files of `groups` (sorted) from their members' postings in `docs`.
     fn encode(&mut self, docs: &[SearchDoc], cache: &TermCache, groups: &[u32]) {
-        self.group_files
-            .resize(self.groups as usize, Arc::new(shards::empty_group(0)));
         let order: Vec<(u32, u32)> = groups
             .iter()
             .flat_map(|&g| self.members[g as usize].iter().map(move |&t| (g, t)))
@@ -292,11 +283,8 @@ impl Kept {
             match self.vocab.get(&letter).filter(|e| !e.is_empty()) {
                 Some(entries) => {
                     let mut text = String::new();
-                    for (w, b) in entries {
-                        text.push_str(w);
-                        text.push(' ');
-                        text.push_str(&b.to_string());
-                        text.push('\n');
+                    for (w, &b) in entries {
+                        shards::vocab_line(&mut text, w, b);
                     }
                     self.vocab_files
                         .insert(letter, Arc::new(shards::vocab_file(&text)));

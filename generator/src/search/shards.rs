@@ -89,8 +89,6 @@ pub struct Card {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
 }
 
@@ -145,7 +143,8 @@ pub fn build(
 ) -> Built {
     let groups = groups_for(docs.len());
     let (counts, form_counts) = count(docs, cache.words.len());
-    let terms = TermCounts::all(cache, &counts, &form_counts, groups, docs.len());
+    let order = order_of(&cache.words, &counts, groups);
+    let terms = TermCounts::of(cache, &counts, &form_counts, order, docs.len());
     let mut out = GroupFiles::new(groups);
     terms.write_groups(docs, passes, &mut out);
     out.fill_empty();
@@ -213,6 +212,20 @@ pub(super) fn count(docs: &[SearchDoc], keys: usize) -> (Vec<usize>, Vec<usize>)
     (counts, form_counts)
 }
 
+/// (group, term id) of the terms in use (`counts` above 0), by group, then key: the order of
+/// the terms in the group files.
+pub(super) fn order_of(keys: &[String], counts: &[usize], groups: u32) -> Vec<(u32, u32)> {
+    let mut order: Vec<(u32, u32)> = (0..keys.len() as u32)
+        .filter(|&t| counts[t as usize] > 0)
+        .map(|t| (group_of(&keys[t as usize], groups), t))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
+    });
+    order
+}
+
 /// The terms of some groups, counted, in file order.
 pub(super) struct TermCounts<'a> {
     cache: &'a TermCache,
@@ -227,32 +240,6 @@ pub(super) struct TermCounts<'a> {
 }
 
 impl<'a> TermCounts<'a> {
-    /// Every term in use, ordered into `groups` groups.
-    fn all(
-        cache: &'a TermCache,
-        counts: &'a [usize],
-        form_counts: &'a [usize],
-        groups: u32,
-        n: usize,
-    ) -> Self {
-        let keys = &cache.words;
-        let mut order: Vec<(u32, u32)> = (0..keys.len() as u32)
-            .filter(|&t| counts[t as usize] > 0)
-            .map(|t| (group_of(&keys[t as usize], groups), t))
-            .collect();
-        order.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
-        });
-        TermCounts {
-            cache,
-            counts,
-            form_counts,
-            order,
-            n,
-        }
-    }
-
     /// The terms of `order` (by group, then key), counted by `counts` and `form_counts`.
     pub(super) fn of(
         cache: &'a TermCache,
@@ -482,11 +469,8 @@ impl GroupFiles {
 
     /// Adds the vocabulary line of word `key`, held by `c` documents.
     fn vocab_line(&mut self, key: &str, c: usize) {
-        let line = self.vocab.entry(vocab_letter(key)).or_default();
-        line.push_str(key);
-        line.push(' ');
-        line.push_str(&df_bucket(c as u32).to_string());
-        line.push('\n');
+        let text = self.vocab.entry(vocab_letter(key)).or_default();
+        vocab_line(text, key, df_bucket(c as u32));
     }
 
     /// Writes an empty file for each group without terms: the root then names every group by
@@ -505,6 +489,14 @@ impl GroupFiles {
 /// The file of group `i` when no term is in it.
 pub(super) fn empty_group(i: usize) -> File {
     File::group(i, group_file(&[], &[], &[]))
+}
+
+/// Adds word `key`'s line, "word bucket\n", to a vocabulary file's `text`.
+pub(super) fn vocab_line(text: &mut String, key: &str, bucket: u8) {
+    text.push_str(key);
+    text.push(' ');
+    text.push_str(&bucket.to_string());
+    text.push('\n');
 }
 
 /// The vocabulary file of one letter from its "word bucket\n" lines (in any order): the lines
@@ -721,10 +713,7 @@ fn group_file(names: &[&str], vars: &[Vec<&str>], body: &[u8]) -> Vec<u8> {
 }
 
 pub(super) fn card(d: &DocInfo) -> Card {
-    let derived = d.url.len() == d.id.len() + 2
-        && d.url.starts_with('/')
-        && d.url.ends_with('/')
-        && d.url[1..d.url.len() - 1] == d.id;
+    let derived = d.url.strip_prefix('/').and_then(|u| u.strip_suffix('/')) == Some(d.id.as_str());
     Card {
         id: d.id.clone(),
         url: if derived {
@@ -734,7 +723,6 @@ pub(super) fn card(d: &DocInfo) -> Card {
         },
         title: d.title.clone(),
         number: d.number.clone(),
-        kind: None,
         date: d.date.clone(),
     }
 }

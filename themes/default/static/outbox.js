@@ -172,8 +172,7 @@
       // An answer without a body (204) or one that is not JSON is kept as an empty answer when
       // the server took the request, as an error when it refused it.
       const unknown = { error: { code: "unknown", message: `Lỗi ${res.status}` } };
-      const answer = res.status === 204 ? {} : await res.json().catch(() => (res.ok ? {} : unknown));
-      await set(`answer:${r.key}`, answer);
+      await set(`answer:${r.key}`, await res.json().catch(() => (res.ok ? {} : unknown)));
       // A newer request for the same path may have come in meanwhile: keep it.
       await run("requests", "readwrite", (s) => {
         const q = s.get(r.key);

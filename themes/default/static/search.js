@@ -924,8 +924,6 @@
     return chars.join("").normalize("NFC");
   }
 
-  // The passages of a document page: the text of its body cut at its headings (levels 1-4,
-  // with an anchor), what the table of contents, buttons and widgets' labels say left out.
   // The part of a page that search reads, parsed: from its body (`.doc-body`) to the end of
   // `main` (about half the page, half the time); the whole page when a theme marks it otherwise.
   function parseBody(html) {
@@ -934,6 +932,8 @@
     return new DOMParser().parseFromString(to < 0 ? html : html.slice(from, to), "text/html");
   }
 
+  // The passages of a document page: the text of its body cut at its headings (levels 1-4,
+  // with an anchor), what the table of contents, buttons and widgets' labels say left out.
   function pagePassages(doc) {
     const body = doc.querySelector(".doc-body");
     const ps = [{ anchor: null, heading: null, text: "" }];
