@@ -16,6 +16,7 @@
 //! scoring is ours.
 
 pub mod correct;
+pub mod docset;
 pub mod index;
 pub mod passage;
 pub mod runs;

@@ -12,10 +12,10 @@
 //!                        (groups: for each group, the first 8 hex digits of its file's hash)
 //! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
 //! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
-//!                        the content: 8 digits keep the root small): "STG3" u32 header_len header postings...
+//!                        the content: 8 digits keep the root small): "STG4" u32 header_len header postings...
 //!                        header = {"terms": [key], "vars": [[exact form]]} (forms of words,
 //!                        most frequent first); postings, per term in header order: varint
-//!                        byte_len, then the documents' gaps, frequency buckets and
+//!                        byte_len, then the documents (Golomb-coded, `docset`), frequency buckets and
 //!                        exceptions (flags, forms) in streams (see `encode_term`)
 //! search/v/<h>.txt       the vocabulary (words only) starting with one letter: "word bucket\n"
 //!                        lines, bucket = 1 + ⌊log₂ df⌋ (for typo correction)
@@ -29,13 +29,14 @@
 //! `crate::text`, so the browser folds queries exactly as the server does; it is a file of its
 //! own, unchanged from one build to the next.
 
+use super::docset;
 use super::index::{SearchDoc, TermCache};
 use super::terms::{self, Kind, Meta};
 use super::{df_bucket, DocInfo, Postings};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-const MAGIC: &[u8; 4] = b"STG3";
+const MAGIC: &[u8; 4] = b"STG4";
 /// At most this many exact forms per folded word carry a mask bit; rarer ones are dropped
 /// from both indexes' `exact_docs`.
 pub const MAX_VARIANTS: usize = 32;
@@ -43,15 +44,6 @@ pub const MAX_VARIANTS: usize = 32;
 pub const DOCS_PER_SHARD: usize = 128;
 /// Hex digits of a group file's hash in its name and in the root.
 const GROUP_HASH: usize = 8;
-
-/// A term in more than one document in this many has its documents as a bitmap: at 10,000
-/// documents of the benchmark's corpus, the groups are 6% smaller (gzip) than with gaps only.
-pub const BITMAP_SHARE: usize = 8;
-
-/// Whether a term held by `count` of `n` documents has them as a bitmap.
-pub fn bitmap(count: usize, n: usize) -> bool {
-    count.saturating_mul(BITMAP_SHARE) > n
-}
 
 /// About how many documents a group of terms serves (see [`groups_for`]).
 pub const GROUP_DOCS: usize = 8;
@@ -594,9 +586,8 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
     v.into_iter().map(|(x, _)| x).collect()
 }
 
-/// One term's postings, in streams that compress well: `count`, the documents (their gaps;
-/// for a term in more than one document in [`BITMAP_SHARE`], a bit per document of the site
-/// instead: ⌈n/8⌉ bytes, document d in bit d % 8 of byte d / 8), then
+/// One term's postings, in streams that compress well: `count`, the documents (Golomb-coded,
+/// [`docset`]), then
 /// - a word: its frequency buckets, two bits each, four to a byte; then its *exceptions*:
 ///   `n`, and `n` times (gap between their posting indexes, `mask << 2 | flags`) for the
 ///   documents with a flag (1 title, 2 heading) or other forms than only the most frequent
@@ -604,8 +595,7 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
 /// - a pair: its exceptions, (index gap, flags);
 /// - a number: nothing more.
 ///
-/// All varints. Separate streams cost less than flags beside each gap: a gap then fits a byte
-/// up to 127. A pair held by exactly the documents of its first (`same_as` 1) or second (2)
+/// All varints but the documents. Separate streams cost less than flags beside each gap. A pair held by exactly the documents of its first (`same_as` 1) or second (2)
 /// word has count 0, then `same_as`, instead of its documents: the word's postings are its
 /// own (a query reads the words of its pairs anyway).
 fn encode_term(
@@ -624,26 +614,9 @@ fn encode_term(
     } else {
         varint(&mut p, postings.len() as u64);
     }
-    let mut prev: Option<u32> = None;
-    let as_bitmap = same_as == 0 && bitmap(postings.len(), n);
-    if as_bitmap {
-        let mut bits = vec![0u8; n.div_ceil(8)];
-        for &(d, _) in postings {
-            if let Some(b) = bits.get_mut(d as usize / 8) {
-                *b |= 1 << (d % 8);
-            }
-        }
-        p.extend_from_slice(&bits);
-    }
-    for &(d, _) in postings.iter().filter(|_| same_as == 0 && !as_bitmap) {
-        varint(
-            &mut p,
-            u64::from(match prev {
-                None => d,
-                Some(x) => d - x,
-            }),
-        );
-        prev = Some(d);
+    if same_as == 0 {
+        let docs: Vec<u32> = postings.iter().map(|&(d, _)| d).collect();
+        docset::write(&docs, n, &mut p);
     }
     if kind == Kind::Word {
         for chunk in postings.chunks(4) {
@@ -944,24 +917,9 @@ impl OfflineIndex {
                     .collect();
             }
         }
-        if count > 0 && bitmap(count, self.n as usize) {
-            let bytes = (self.n as usize).div_ceil(8);
-            let bits = b.get(pos..pos + bytes).unwrap_or(&[]);
-            for (i, &byte) in bits.iter().enumerate() {
-                let mut byte = byte;
-                while byte != 0 {
-                    out.push((i as u32 * 8 + byte.trailing_zeros(), 0, 1));
-                    byte &= byte - 1;
-                }
-            }
-            pos += bytes;
-        } else {
-            let mut doc = 0u32;
-            for i in 0..count {
-                let gap = read_varint(b, &mut pos).unwrap_or(0) as u32;
-                doc = if i == 0 { gap } else { doc + gap };
-                out.push((doc, 0, 1));
-            }
+        if count > 0 {
+            let docs = docset::read(b, &mut pos, count, self.n as usize).unwrap_or_default();
+            out.extend(docs.into_iter().map(|d| (d, 0, 1)));
         }
         if kind == Kind::Word {
             for (i, o) in out.iter_mut().enumerate() {

@@ -7,10 +7,8 @@
   "use strict";
   const WORD = /[\p{Alphabetic}\p{N}]/u;
   const MARK = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
-  const MAGIC = "STG3";
+  const MAGIC = "STG4";
   const GROUP_HASH = 8;
-  // shards.rs: a term in more than one document in this many has its documents as a bitmap.
-  const BITMAP_SHARE = 8;
   // terms.rs: the flags of a posting.
   const TF = 3;
   const TITLE = 4;
@@ -54,6 +52,44 @@
       mul *= 128;
     } while (byte & 0x80);
     return v;
+  }
+
+  // The documents of a term in `count` of `n` documents (docset.rs): Golomb-coded gaps, of
+  // the documents that do not hold it when it is in more than half; moves st.pos past them.
+  function readDocs(b, st, count, n) {
+    const flip = count * 2 > n;
+    const stored = flip ? n - count : count;
+    const p = stored > 0 ? Math.max(1, Math.floor((69 * n) / (100 * stored))) : 1;
+    const k = 32 - Math.clz32(p - 1);
+    const short = 2 ** k - p;
+    const docs = [];
+    let bit = st.pos * 8;
+    let next = 0;
+    for (let i = 0; i < stored; i++) {
+      let q = 0;
+      while ((b[bit >> 3] >> (bit & 7)) & 1) {
+        q++;
+        bit++;
+      }
+      bit++;
+      let r = 0;
+      for (let j = 1; j < k; j++, bit++) r = r * 2 + ((b[bit >> 3] >> (bit & 7)) & 1);
+      if (k > 0 && r >= short) {
+        r = r * 2 + ((b[bit >> 3] >> (bit & 7)) & 1) - short;
+        bit++;
+      }
+      const d = next + q * p + r;
+      docs.push(d);
+      next = d + 1;
+    }
+    st.pos = (bit + 7) >> 3;
+    if (!flip) return docs;
+    const held = [];
+    for (let d = 0, i = 0; d < n; d++) {
+      if (docs[i] === d) i++;
+      else held.push(d);
+    }
+    return held;
   }
 
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => (
@@ -192,22 +228,7 @@
         const word = side === 1 ? key.slice(0, sp) : key.slice(sp + 1);
         list = this.decode(word).list.map((p) => [p[0], 0, 1]);
       }
-      if (count > 0 && count * BITMAP_SHARE > this.n) {
-        // A common term: a bit per document of the site (shards.rs `bitmap`).
-        const bytes = Math.ceil(this.n / 8);
-        for (let i = 0; i < bytes; i++) {
-          const byte = b[st.pos + i];
-          if (byte) for (let k = 0; k < 8; k++) if (byte & (1 << k)) list.push([i * 8 + k, 0, 1]);
-        }
-        st.pos += bytes;
-      } else {
-        let doc = 0;
-        for (let i = 0; i < count; i++) {
-          const gap = readVarint(b, st);
-          doc = i === 0 ? gap : doc + gap;
-          list.push([doc, 0, 1]);
-        }
-      }
+      if (count > 0) for (const d of readDocs(b, st, count, this.n)) list.push([d, 0, 1]);
       if (kind === "word") {
         for (let i = 0; i < count; i++) list[i][1] = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & TF;
         st.pos += Math.ceil(count / 4);
