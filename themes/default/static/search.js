@@ -234,15 +234,28 @@
         st.pos += Math.ceil(count / 4);
       }
       if (kind !== "number") {
-        const n = readVarint(b, st);
-        let at = 0;
-        for (let k = 0; k < n; k++) {
-          at += readVarint(b, st);
-          const v = readVarint(b, st);
-          const o = list[at];
-          if (!o) continue;
+        // Each posting's value, mask << 2 | flags (a word) or flags (a pair): sparse, the
+        // postings whose value is not the usual one; or dense, every posting's (shards.rs).
+        const set = (o, v) => {
           o[1] |= (v % 4) * 4;
           if (kind === "word") o[2] = Math.floor(v / 4);
+        };
+        const head = readVarint(b, st);
+        if (head % 2 === 0) {
+          let at = 0;
+          for (let k = 0; k < head / 2; k++) {
+            at += readVarint(b, st);
+            const v = readVarint(b, st);
+            if (list[at]) set(list[at], v);
+          }
+        } else if (vars.length > 1) {
+          for (const o of list) set(o, readVarint(b, st));
+        } else {
+          for (let i = 0; i < list.length; i++) {
+            const flags = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & 3;
+            set(list[i], kind === "word" ? 4 + flags : flags);
+          }
+          st.pos += Math.ceil(list.length / 4);
         }
       }
       return { list, vars };
