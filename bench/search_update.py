@@ -8,7 +8,9 @@ binary SOTAY, appends one sentence (22 words) to one document (the N-th Markdown
 sorted order, default the middle one), builds again, and compares the two sites' `search/`
 folders file by file: the files that are new after the edit are what the service worker
 downloads (every file is named by its content's hash). Prints the whole index's size (raw and
-gzip -6, by part), the new files and their gzip bytes, as JSON on stdout.
+gzip -6, by part), the new files and their gzip bytes, as JSON on stdout. Also, under
+"phone", everything else a phone downloads for that update, by kind: `sw.js`, the precache
+list (its root and the parts that changed), and the other changed files (pages, feeds).
 
 Only the standard library is used.
 """
@@ -77,8 +79,20 @@ def main():
                 f.write("\n" + SENTENCE + "\n")
         subprocess.run([a.sotay, "build", "--root", src, "--out", out], check=True,
                        stdout=subprocess.DEVNULL)
-        sites.append(files(os.path.join(out, "search")))
-    before, after = sites
+        sites.append(files(out))
+    whole_before, whole_after = sites
+    before = {k[len("search/"):]: v for k, v in whole_before.items() if k.startswith("search/")}
+    after = {k[len("search/"):]: v for k, v in whole_after.items() if k.startswith("search/")}
+    phone = {}
+    for k, v in whole_after.items():
+        if k.startswith("search/") or whole_before.get(k) == v:
+            continue
+        kind = ("sw.js" if k == "sw.js" else "precache list" if k.startswith("precache")
+                else "not saved offline" if k in ("sitemap.xml", "atom.xml", "report-targets.json")
+                else "pages and other files")
+        p = phone.setdefault(kind, {"files": 0, "gzip": 0})
+        p["files"] += 1
+        p["gzip"] += gz(v)
     new = sorted((k for k in after if k not in before), key=lambda k: -gz(after[k]))
     parts = {}
     for k, v in after.items():
@@ -100,6 +114,7 @@ def main():
             "gzip": sum(gz(after[k]) for k in new),
             "largest": [[k, gz(after[k])] for k in new[:10]],
         },
+        "phone": phone,
     }
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
     print()

@@ -74,11 +74,20 @@ fn offline_reading_and_updates() {
         expected,
         "only changed entries are downloaded: {up}"
     );
+    // The service worker's own files: its script, the precache list's root, and of the list's
+    // parts exactly those that changed (the rest are the phone's already).
+    let parts = &up["parts"];
+    let changed = set(&parts["changed"]);
+    assert_eq!(set(&parts["fetched"]), changed, "only changed parts: {up}");
+    assert!(
+        !changed.is_empty() && changed.len() < parts["all"].as_u64().unwrap_or(0) as usize,
+        "a one-document change changes some parts of the list, not all: {up}"
+    );
     let other = set(&up["other"]);
     assert!(
         other.contains("/sw.js")
             && other.iter().any(|u| u.starts_with("/precache."))
-            && other.len() <= 3,
+            && other.len() <= 3 + changed.len(),
         "{up}"
     );
     assert!(up["banner"]

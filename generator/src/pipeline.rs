@@ -53,6 +53,7 @@ pub struct Builder {
 struct Feeds {
     atom: String,
     catalog: String,
+    meetings: String,
 }
 
 impl Builder {
@@ -267,6 +268,7 @@ impl Builder {
             || Feeds {
                 atom: feeds::atom(ctx, rendered),
                 catalog: feeds::catalog(ctx),
+                meetings: feeds::meetings(ctx),
             },
         );
         for f in index.files {
@@ -445,7 +447,7 @@ fn free_bodies(rendered: &mut [Arc<Rendered>]) {
     }
 }
 
-/// The Atom feed, the sitemap and the catalog. The sitemap lists the pages with their dates:
+/// The Atom feed, the sitemap, the catalog and the meetings' documents. The sitemap lists the pages with their dates:
 /// after text edits alone (the same structure), the last build's stands.
 fn write_feeds(
     ctx: &Ctx,
@@ -463,6 +465,7 @@ fn write_feeds(
             .collect();
         out.put("sitemap.xml".into(), feeds::sitemap(ctx, &pages).as_bytes())?;
     }
+    out.put("meetings.json".into(), feeds.meetings.as_bytes())?;
     out.put("catalog.json".into(), feeds.catalog.as_bytes())
 }
 

@@ -261,6 +261,7 @@ fn sample_handbook_builds_completely() {
         "atom.xml",
         "sitemap.xml",
         "catalog.json",
+        "meetings.json",
     ] {
         assert!(site.files.contains_key(path), "missing {path}");
     }
@@ -290,6 +291,20 @@ fn sample_handbook_builds_completely() {
             );
         }
     }
+    // The meeting page's documents (kept offline): the catalog's with a month, as it has them.
+    let meetings: serde_json::Value =
+        serde_json::from_str(&text(&site.files, "meetings.json")).expect("meetings is JSON");
+    let of_meetings: Vec<&serde_json::Value> =
+        list.iter().filter(|d| d["meeting"].is_string()).collect();
+    assert!(of_meetings.len() >= 2, "the sample has meetings' material");
+    assert_eq!(
+        meetings["documents"]
+            .as_array()
+            .expect("documents")
+            .iter()
+            .collect::<Vec<_>>(),
+        of_meetings
+    );
     let old = list
         .iter()
         .find(|d| d["status"] == "superseded")

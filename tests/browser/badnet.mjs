@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { browser, persistent, run } from "./lib.mjs";
+import { browser, persistent, precacheList, run, swOwn as own } from "./lib.mjs";
 import { link } from "./netlink.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -27,13 +27,6 @@ async function until(what, fn, ms) {
     await sleep(200);
   }
   throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
-}
-
-function manifest(out) {
-  const sw = fs.readFileSync(path.join(out, "sw.js"), "utf8");
-  const name = sw.match(/const MANIFEST = "\/?([^"]+)"/)[1];
-  const m = JSON.parse(fs.readFileSync(path.join(out, name), "utf8"));
-  return new Map(m.entries.map((e) => [e[0], e[1]]));
 }
 
 /** What the browser downloaded: every request that finished, with its body size on the wire. */
@@ -89,9 +82,6 @@ function twice(finished, skip) {
   return { bytes, paths, details, page, pagePaths };
 }
 
-/** The service worker's own files (its script, what it imports, its manifest): the browser
- *  fetches them to start and update it, apart from the precache. */
-const own = (p) => p === "/sw.js" || p.startsWith("/precache.") || /^\/static\/outbox\.[0-9a-f]+\.js$/.test(p);
 
 /** The status line's texts, as they change (polled). */
 function statusWatch(page, sel = ".app-status") {
@@ -144,7 +134,7 @@ async function precache(a) {
     const errors = [];
     let page = ctx.pages()[0] || (await ctx.newPage());
     page.on("pageerror", (e) => errors.push(String(e)));
-    const first = manifest(a.out);
+    const first = precacheList(a.out).entries;
     const total = first.size;
 
     // First view.
@@ -248,7 +238,7 @@ async function precache(a) {
     const marker = "Đoạn bổ sung sau khi sửa văn bản.";
     fs.appendFileSync(changed, "\n" + marker + "\n");
     execFileSync(a.sotay, ["build", "--root", a.root, "--out", a.out], { stdio: "ignore" });
-    const second = manifest(a.out);
+    const second = precacheList(a.out).entries;
     const expected = [...second.keys()].filter((u) => first.get(u) !== second.get(u)).sort();
     const mark = log.finished.length;
     const up = { expected: expected.length };

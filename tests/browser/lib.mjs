@@ -13,6 +13,21 @@ const TYPES = {
   ".pdf": "application/pdf", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 };
 
+/** The precache list a build wrote into `out` (webapp.rs): its root, named in sw.js, and the
+ *  parts the root names. Returns the entries (URL -> hash) and the parts' URLs. */
+export function precacheList(out) {
+  const sw = fs.readFileSync(path.join(out, "sw.js"), "utf8");
+  const name = sw.match(/const MANIFEST = "\/?([^"]+)"/)[1];
+  const root = JSON.parse(fs.readFileSync(path.join(out, name), "utf8"));
+  const parts = root.parts.map((h) => `/precache/${h}.json`);
+  const list = parts.flatMap((p) => JSON.parse(fs.readFileSync(path.join(out, p), "utf8")));
+  return { entries: new Map(list.map((e) => [e[0], e[1]])), parts };
+}
+
+/** The service worker's own files (its script, what it imports, the precache list's root and
+ *  parts): the browser fetches them to start and update it, apart from the precache. */
+export const swOwn = (p) => p === "/sw.js" || p.startsWith("/precache") || /^\/static\/outbox\.[0-9a-f]+\.js$/.test(p);
+
 /** Serves `root` on a free loopback port; resolves to { url, close, requests }. */
 export function serve(root) {
   const requests = [];

@@ -5,16 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { serve, browser, run } from "./lib.mjs";
+import { serve, browser, precacheList, run, swOwn as own } from "./lib.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function manifest(out) {
-  const sw = fs.readFileSync(path.join(out, "sw.js"), "utf8");
-  const name = sw.match(/const MANIFEST = "\/?([^"]+)"/)[1];
-  const m = JSON.parse(fs.readFileSync(path.join(out, name), "utf8"));
-  return new Map(m.entries.map((e) => [e[0], e[1]]));
-}
 
 async function state(page) {
   return page.evaluate(async () => {
@@ -53,7 +46,8 @@ run(async () => {
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
     await page.goto(srv.url + "/");
-    const first = manifest(out);
+    const firstList = precacheList(out);
+    const first = firstList.entries;
     const installed = await until("precache", async () => {
       const s = await state(page);
       const v = s.caches.map((n) => s[n]).find(Boolean);
@@ -100,7 +94,8 @@ run(async () => {
     const changed = path.join(root, "content/hoi-dap/mien-sinh-hoat-dang.md");
     fs.appendFileSync(changed, "\nĐoạn bổ sung sau khi sửa văn bản.\n");
     execFileSync(sotay, ["build", "--root", root, "--out", out], { stdio: "ignore" });
-    const second = manifest(out);
+    const secondList = precacheList(out);
+    const second = secondList.entries;
     const expected = [...second.keys()].filter((u) => first.get(u) !== second.get(u)).sort();
     // Counted from before the page is opened: opening it may itself start the update (the page
     // checks for one), and the update's first requests must not be lost. The page's own
@@ -112,11 +107,16 @@ run(async () => {
     await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
     await until("update installed", async () => (await state(page)).waiting);
     await page.waitForSelector(".update-banner:not([hidden])", { timeout: 10000 });
-    // The new service worker's own files (sw.js, its precache list, and the script it imports)
-    // are not precache entries; everything else fetched must be an entry that changed.
-    const own = (u) => u === "/sw.js" || u.startsWith("/precache.") || /^\/static\/outbox\.[0-9a-f]+\.js$/.test(u);
+    // The new service worker's own files (sw.js, its precache list's root and parts, and the
+    // script it imports) are not precache entries; everything else fetched must be an entry
+    // that changed. Of the list, only the parts that changed are fetched.
     const fetched = srv.requests.filter((u) => !own(u)).sort();
-    result.update = { expected, fetched, other: srv.requests.filter(own).sort(), banner: await page.textContent(".update-banner") };
+    const parts = {
+      all: secondList.parts.length,
+      changed: secondList.parts.filter((p) => !firstList.parts.includes(p)).sort(),
+      fetched: srv.requests.filter((u) => u.startsWith("/precache/")).sort(),
+    };
+    result.update = { expected, fetched, other: srv.requests.filter(own).sort(), parts, banner: await page.textContent(".update-banner") };
     // Where it is seen: fixed at the top of the screen, also when the page is scrolled.
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
     result.update.bannerPlace = await page.evaluate(() => {

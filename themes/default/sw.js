@@ -1,8 +1,9 @@
 // sotay service worker. Made by `sotay build` from themes/default/sw.js.
 //
 // - Install downloads the whole handbook (the precache manifest lists every file with its
-//   content hash), reporting progress to the open pages. Files whose hash did not change are
-//   copied from the previous version instead of downloaded again.
+//   content hash, in parts), reporting progress to the open pages. Files (and parts of the
+//   list) whose hash did not change are copied from the previous version instead of
+//   downloaded again.
 // - The new version is used only once it is complete: until then the old one keeps serving.
 // - Pages come from the network with a short timeout, then from the cache, then the offline
 //   page: a slow connection never leaves a blank screen. Offline, a page that is not in the
@@ -125,10 +126,36 @@ async function precache() {
       }
     }
   }
+  // The precache list comes in parts (webapp.rs `parts`) that the root names by hash. Each is
+  // taken from this version's cache (an install that resumes), else the previous version's (a
+  // part that did not change), else downloaded; and kept in this version's cache for the next
+  // update. After an edit only the parts that changed are downloaded.
+  async function listed(root, cache) {
+    const lists = new Array(root.parts.length);
+    let at = 0;
+    async function reader() {
+      while (at < root.parts.length) {
+        const i = at++;
+        const url = `${BASE}precache/${root.parts[i]}.json`;
+        let res = await cache.match(url);
+        if (!res) {
+          res = (old && await old.cache.match(url)) || await patiently(() => download(url));
+          try {
+            await cache.put(url, res.clone());
+          } catch (e) {
+            if (!isQuota(e)) throw e;
+          }
+        }
+        lists[i] = await res.json();
+      }
+    }
+    await Promise.all([reader(), reader(), reader(), reader()]);
+    return lists.flat();
+  }
   old = await previous();
-  const manifest = await patiently(async () => (await download(MANIFEST)).json());
-  const entries = manifest.entries;
+  const root = await patiently(async () => (await download(MANIFEST)).json());
   const cache = await caches.open(CACHE);
+  const entries = await listed(root, cache);
   total = entries.length;
   let downloaded = 0;
   let copied = 0;

@@ -50,10 +50,11 @@
   }
 
   let catalogP = null;
-  /** The documents of `month`'s material: [{id, url, title, hash}] (the catalog is kept offline). */
+  /** The documents of `month`'s material: [{id, url, title, hash}] (meetings.json, the
+   *  catalog's documents of meetings, is kept offline). */
   function docsOf(month) {
     if (!catalogP) {
-      catalogP = fetch(`${BASE}catalog.json`).then((r) => r.json()).catch(() => {
+      catalogP = fetch(`${BASE}meetings.json`).then((r) => r.json()).catch(() => {
         catalogP = null;
         return { documents: [] };
       });
