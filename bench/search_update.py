@@ -42,6 +42,20 @@ def gz(b):
     return len(gzip.compress(b, 6))
 
 
+def precached(site):
+    """The paths of the files the service worker saves: the precache list's entries (its root
+    is named in sw.js, its parts in the root)."""
+    sw = site["sw.js"].decode()
+    name = sw.split('const MANIFEST = "', 1)[1].split('"', 1)[0].lstrip("/")
+    root = json.loads(site[name])
+    paths = set()
+    for h in root["parts"]:
+        for url, _, _ in json.loads(site["precache/%s.json" % h]):
+            u = url.lstrip("/")
+            paths.add(u + "index.html" if u == "" or u.endswith("/") else u)
+    return paths
+
+
 def part(path):
     if "/" in path:
         return path.split("/")[0]
@@ -83,13 +97,13 @@ def main():
     whole_before, whole_after = sites
     before = {k[len("search/"):]: v for k, v in whole_before.items() if k.startswith("search/")}
     after = {k[len("search/"):]: v for k, v in whole_after.items() if k.startswith("search/")}
+    saved = precached(whole_after)
     phone = {}
     for k, v in whole_after.items():
         if k.startswith("search/") or whole_before.get(k) == v:
             continue
         kind = ("sw.js" if k == "sw.js" else "precache list" if k.startswith("precache")
-                else "not saved offline" if k in ("sitemap.xml", "atom.xml", "report-targets.json")
-                else "pages and other files")
+                else "pages and other files" if k in saved else "not saved offline")
         p = phone.setdefault(kind, {"files": 0, "gzip": 0})
         p["files"] += 1
         p["gzip"] += gz(v)
