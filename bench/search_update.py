@@ -48,11 +48,13 @@ def precached(site):
     sw = site["sw.js"].decode()
     name = sw.split('const MANIFEST = "', 1)[1].split('"', 1)[0].lstrip("/")
     root = json.loads(site[name])
+    # Builds before 4888e53 wrote the list whole, as "entries".
+    entries = root.get("entries") or [e for h in root["parts"]
+                                      for e in json.loads(site["precache/%s.json" % h])]
     paths = set()
-    for h in root["parts"]:
-        for url, _, _ in json.loads(site["precache/%s.json" % h]):
-            u = url.lstrip("/")
-            paths.add(u + "index.html" if u == "" or u.endswith("/") else u)
+    for url, _, _ in entries:
+        u = url.lstrip("/")
+        paths.add(u + "index.html" if u == "" or u.endswith("/") else u)
     return paths
 
 
@@ -104,9 +106,10 @@ def main():
             continue
         kind = ("sw.js" if k == "sw.js" else "precache list" if k.startswith("precache")
                 else "pages and other files" if k in saved else "not saved offline")
-        p = phone.setdefault(kind, {"files": 0, "gzip": 0})
+        p = phone.setdefault(kind, {"files": 0, "gzip": 0, "largest": []})
         p["files"] += 1
         p["gzip"] += gz(v)
+        p["largest"] = sorted(p["largest"] + [[k, gz(v)]], key=lambda x: -x[1])[:4]
     new = sorted((k for k in after if k not in before), key=lambda k: -gz(after[k]))
     parts = {}
     for k, v in after.items():
