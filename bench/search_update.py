@@ -102,7 +102,8 @@ def main():
     saved = precached(whole_after)
     phone = {}
     for k, v in whole_after.items():
-        if k.startswith("search/") or whole_before.get(k) == v:
+        # (.sotay-build: the build's own state, never served.)
+        if k.startswith(("search/", ".")) or whole_before.get(k) == v:
             continue
         kind = ("sw.js" if k == "sw.js" else "precache list" if k.startswith("precache")
                 else "pages and other files" if k in saved else "not saved offline")
