@@ -155,3 +155,106 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
         "no script errors: {ui}"
     );
 }
+
+/// Made-up documents with words of every frequency (Zipf-like draws from a list of syllables,
+/// some with several diacritic forms of one folded word), titles and headings: terms in
+/// nearly every document, in half, in a few, in one.
+fn generated_documents(n: usize) -> Vec<(String, String)> {
+    const WORDS: &[&str] = &[
+        "đảng", "viên", "chi", "bộ", "sinh", "hoạt", "cường", "cương", "cuồng", "định", "đình",
+        "đinh", "kiểm", "tra", "giám", "sát", "nghị", "quyết", "thực", "hiện", "tháng", "năm",
+        "học", "tập", "công", "tác", "cán", "sự", "phát", "triển", "kinh", "tế", "xã", "hội",
+        "văn", "hoá", "hóa", "an", "ninh", "quốc", "phòng", "tăng", "tầng", "dân", "vận", "mặt",
+        "trận", "tổ", "quốc", "đoàn", "kết", "thống", "nhất", "điều", "lệ", "khoản", "mục",
+    ];
+    let mut seed = 0x0005_DEEC_E66D_u64;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) as usize
+    };
+    // Zipf-like: the i-th word about 1/(i+1) as often as the first.
+    let weights: Vec<usize> = (0..WORDS.len()).map(|i| 10_000 / (i + 1)).collect();
+    let total: usize = weights.iter().sum();
+    let mut word = move || {
+        let mut x = next() % total;
+        for (w, &k) in WORDS.iter().zip(&weights) {
+            if x < k {
+                return *w;
+            }
+            x -= k;
+        }
+        WORDS[0]
+    };
+    (0..n)
+        .map(|i| {
+            let title: Vec<&str> = (0..3 + i % 4).map(|_| word()).collect();
+            let mut body = String::new();
+            if i % 3 == 0 {
+                let h: Vec<&str> = (0..2 + i % 3).map(|_| word()).collect();
+                body.push_str(&format!("## {}\n\n", h.join(" ")));
+            }
+            let len = 10 + (i * 7) % 70;
+            let words: Vec<&str> = (0..len).map(|_| word()).collect();
+            body.push_str(&words.join(" "));
+            (
+                format!("content/sinh-ra/tl-{i:04}.md"),
+                format!("---\ntitle: {}\n---\n{body}.\n", title.join(" ")),
+            )
+        })
+        .collect()
+}
+
+/// search.js reads every term of the browser's index as the Rust reader does: the documents
+/// (Golomb-coded, of every density and parameter), frequency buckets, flags and forms, sparse
+/// and dense. 1,500 made-up documents besides the sample's.
+#[test]
+fn browser_reads_every_term_as_the_rust_reader() {
+    let docs = generated_documents(1500);
+    let extra: Vec<(&str, &str)> = docs.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let root = common::sample_copy(&extra);
+    let out = root.path().join("public");
+    sotay_generator::build(root.path(), &out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    let page = std::fs::read_to_string(out.join("tim-kiem/index.html")).expect("search page");
+    let at = page.find("data-index=\"/").expect("data-index") + "data-index=\"/".len();
+    let root_file = &page[at..at + page[at..].find('"').expect("quote")];
+    let off = sotay_generator::search::shards::OfflineIndex::open(root_file, |p| {
+        std::fs::read(out.join(p)).ok()
+    })
+    .expect("offline index");
+    let mut keys: Vec<&str> = off.keys().collect();
+    keys.sort_unstable();
+    let counts: Vec<usize> = keys.iter().map(|k| off.decode(k).0.len()).collect();
+    let n = off.docs.len();
+    assert!(n > 1500, "{n} documents");
+    for (what, ok) in [
+        ("in more than half", counts.iter().any(|&c| c * 2 > n)),
+        (
+            "in a tenth to a half",
+            counts.iter().any(|&c| c * 10 > n && c * 2 <= n),
+        ),
+        ("in one", counts.contains(&1)),
+    ] {
+        assert!(ok, "some term is {what} of the documents");
+    }
+    let keys_file = root.path().join("keys.json");
+    std::fs::write(&keys_file, serde_json::to_vec(&keys).expect("json")).expect("write keys");
+    let got = common::node(
+        "decode.mjs",
+        &[
+            out.to_str().expect("utf-8"),
+            keys_file.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(got["errors"], serde_json::json!([]), "page errors");
+    let mut multi = 0;
+    for k in &keys {
+        let (list, vars) = off.decode(k);
+        multi += usize::from(vars.len() > 1 && list.iter().any(|p| p.2 != 1));
+        let want = serde_json::json!({"list": list, "vars": vars});
+        assert_eq!(got["decoded"][*k], want, "term {k:?}");
+    }
+    assert!(
+        multi > 0,
+        "some word has documents with other forms than its first"
+    );
+}

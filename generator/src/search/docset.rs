@@ -9,8 +9,10 @@
 //!   the one before less one.
 //! - Each gap `g` in the Golomb code of parameter `b` (see [`parameter`], made from `n` and
 //!   the stored count alone, so nothing but the count is stored): `g / b` one-bits and a
-//!   zero-bit, then `g % b` in truncated binary (`k = ⌈log₂ b⌉` bits, `k − 1` for the
-//!   `2^k − b` smallest remainders), most significant bit first.
+//!   zero-bit, then the remainder `r = g % b` in `k − 1` or `k` bits (`k = ⌈log₂ b⌉`, `s =
+//!   2^k − b`): `r < s` as `k − 1` bits; else `t = r − s` as `s + t / 2` in `k − 1` bits and
+//!   then `t % 2` in one. (Truncated binary, with its long codes' extra bit last, so that every
+//!   number is read least significant bit first: `search.js` reads several bits at once.)
 //! - Bits fill each byte from its lowest bit; the last byte is padded with zeros.
 //!
 //! `search.js` (`readDocs`) decodes exactly this; [`read`] is the Rust decoder the tests and
@@ -50,9 +52,9 @@ impl Bits<'_> {
         self.used = (self.used + 1) % 8;
     }
 
-    /// The low `k` bits of `v`, most significant first.
-    fn push_msb(&mut self, v: u32, k: u32) {
-        for i in (0..k).rev() {
+    /// The low `k` bits of `v`, least significant first.
+    fn push_low(&mut self, v: u32, k: u32) {
+        for i in 0..k {
             self.push(v >> i & 1 != 0);
         }
     }
@@ -88,10 +90,13 @@ pub fn write(docs: &[u32], n: usize, out: &mut Vec<u8>) {
         }
         bits.push(false);
         let r = g % b;
-        if r < short {
-            bits.push_msb(r, k.saturating_sub(1));
-        } else {
-            bits.push_msb(r + short, k);
+        let low = k.saturating_sub(1);
+        if k > 0 && r < short {
+            bits.push_low(r, low);
+        } else if k > 0 {
+            let t = r - short;
+            bits.push_low(short + t / 2, low);
+            bits.push(t & 1 != 0);
         }
     }
 }
@@ -123,11 +128,11 @@ pub fn read(b: &[u8], pos: &mut usize, count: usize, n: usize) -> Option<Vec<u32
             }
         }
         let mut r = 0u32;
-        for _ in 0..k.saturating_sub(1) {
-            r = r << 1 | next_bit()?;
+        for i in 0..k.saturating_sub(1) {
+            r |= next_bit()? << i;
         }
         if k > 0 && r >= short {
-            r = (r << 1 | next_bit()?) - short;
+            r = short + 2 * (r - short) + next_bit()?;
         }
         let d = next + q * u64::from(p) + u64::from(r);
         if d >= n as u64 {

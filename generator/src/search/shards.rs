@@ -918,8 +918,14 @@ impl OfflineIndex {
             .and_then(|m| m.get(key))
     }
 
-    /// (doc, meta, mask) of a term (see `encode_term`).
-    fn decode(&self, key: &str) -> (Vec<(u32, Meta, u64)>, &[String]) {
+    /// Every term of the index, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.terms.iter().flat_map(|g| g.keys().map(String::as_str))
+    }
+
+    /// (doc, meta, mask) of a term (see `encode_term`), and its forms (the bits of `mask`):
+    /// what `search.js`'s `decode` makes of the same bytes.
+    pub fn decode(&self, key: &str) -> (Vec<(u32, Meta, u64)>, &[String]) {
         let Some((b, vars)) = self.term(key) else {
             return (Vec::new(), &[]);
         };

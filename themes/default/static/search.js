@@ -56,33 +56,60 @@
 
   // The documents of a term in `count` of `n` documents (docset.rs): Golomb-coded gaps, of
   // the documents that do not hold it when it is in more than half; moves st.pos past them.
+  // Bits are read from a 32-bit buffer (lowest first): a gap's run of ones at once, then its
+  // remainder's k - 1 bits at once.
   function readDocs(b, st, count, n) {
     const flip = count * 2 > n;
     const stored = flip ? n - count : count;
     const p = stored > 0 ? Math.max(1, Math.floor((69 * n) / (100 * stored))) : 1;
     const k = 32 - Math.clz32(p - 1);
     const short = 2 ** k - p;
-    const docs = [];
-    let bit = st.pos * 8;
+    const low = Math.max(k - 1, 0);
+    const mask = 2 ** low - 1;
+    const docs = new Array(stored);
+    let at = st.pos;
+    let buf = 0;
+    let have = 0;
+    const fill = () => {
+      while (have <= 24) {
+        buf |= (b[at++] | 0) << have;
+        have += 8;
+      }
+    };
+    const drop = (m) => {
+      buf = m >= 32 ? 0 : buf >>> m;
+      have -= m;
+    };
     let next = 0;
     for (let i = 0; i < stored; i++) {
       let q = 0;
-      while ((b[bit >> 3] >> (bit & 7)) & 1) {
-        q++;
-        bit++;
+      for (;;) {
+        fill();
+        const inv = ~buf;
+        const ones = inv === 0 ? 32 : 31 - Math.clz32(inv & -inv);
+        if (ones < have) {
+          q += ones;
+          drop(ones + 1);
+          break;
+        }
+        q += have;
+        drop(have);
       }
-      bit++;
       let r = 0;
-      for (let j = 1; j < k; j++, bit++) r = r * 2 + ((b[bit >> 3] >> (bit & 7)) & 1);
-      if (k > 0 && r >= short) {
-        r = r * 2 + ((b[bit >> 3] >> (bit & 7)) & 1) - short;
-        bit++;
+      if (k > 0) {
+        fill();
+        r = buf & mask;
+        drop(low);
+        if (r >= short) {
+          r = short + 2 * (r - short) + (buf & 1);
+          drop(1);
+        }
       }
       const d = next + q * p + r;
-      docs.push(d);
+      docs[i] = d;
       next = d + 1;
     }
-    st.pos = (bit + 7) >> 3;
+    st.pos = at - (have >> 3);
     if (!flip) return docs;
     const held = [];
     for (let d = 0, i = 0; d < n; d++) {
