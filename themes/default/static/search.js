@@ -54,69 +54,67 @@
     return v;
   }
 
-  // The documents of a term in `count` of `n` documents (docset.rs): Golomb-coded gaps, of
-  // the documents that do not hold it when it is in more than half; moves st.pos past them.
-  // Bits are read from a 32-bit buffer (lowest first): a gap's run of ones at once, then its
-  // remainder's k - 1 bits at once.
-  function readDocs(b, st, count, n) {
+  // The documents of a term in `count` of `n` documents (docset.rs), each pushed onto `list`
+  // as [doc, 0, 1]: Golomb-coded gaps, of the documents that do not hold it when it is in more
+  // than half; moves st.pos past them. Bits are read from a 32-bit buffer (lowest first): a
+  // gap's run of ones at once, then its remainder's k - 1 bits at once. (Written out, without
+  // helper functions or arrays in between: this is the inner loop of every query.)
+  function readDocs(b, st, count, n, list) {
     const flip = count * 2 > n;
     const stored = flip ? n - count : count;
     const p = stored > 0 ? Math.max(1, Math.floor((69 * n) / (100 * stored))) : 1;
     const k = 32 - Math.clz32(p - 1);
-    const short = 2 ** k - p;
-    const low = Math.max(k - 1, 0);
-    const mask = 2 ** low - 1;
-    const docs = new Array(stored);
+    const short = (1 << k) - p;
+    const low = k > 0 ? k - 1 : 0;
+    const mask = (1 << low) - 1;
+    const end = b.length;
     let at = st.pos;
     let buf = 0;
     let have = 0;
-    const fill = () => {
-      while (have <= 24) {
-        buf |= (b[at++] | 0) << have;
-        have += 8;
-      }
-    };
-    const drop = (m) => {
-      buf = m >= 32 ? 0 : buf >>> m;
-      have -= m;
-    };
     let next = 0;
     for (let i = 0; i < stored; i++) {
       let q = 0;
       for (;;) {
-        fill();
+        while (have <= 24) {
+          buf |= (at < end ? b[at] : 0) << have;
+          at++;
+          have += 8;
+        }
         const inv = ~buf;
         const ones = inv === 0 ? 32 : 31 - Math.clz32(inv & -inv);
         if (ones < have) {
           q += ones;
-          drop(ones + 1);
+          buf = ones === 31 ? 0 : buf >>> (ones + 1);
+          have -= ones + 1;
           break;
         }
         q += have;
-        drop(have);
+        buf = 0;
+        have = 0;
       }
       let r = 0;
       if (k > 0) {
-        fill();
+        while (have <= 24) {
+          buf |= (at < end ? b[at] : 0) << have;
+          at++;
+          have += 8;
+        }
         r = buf & mask;
-        drop(low);
+        buf >>>= low;
+        have -= low;
         if (r >= short) {
           r = short + 2 * (r - short) + (buf & 1);
-          drop(1);
+          buf >>>= 1;
+          have -= 1;
         }
       }
       const d = next + q * p + r;
-      docs[i] = d;
+      if (!flip) list.push([d, 0, 1]);
+      else for (let h = next; h < d; h++) list.push([h, 0, 1]);
       next = d + 1;
     }
+    if (flip) for (let h = next; h < n; h++) list.push([h, 0, 1]);
     st.pos = at - (have >> 3);
-    if (!flip) return docs;
-    const held = [];
-    for (let d = 0, i = 0; d < n; d++) {
-      if (docs[i] === d) i++;
-      else held.push(d);
-    }
-    return held;
   }
 
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => (
@@ -255,7 +253,7 @@
         const word = side === 1 ? key.slice(0, sp) : key.slice(sp + 1);
         list = this.decode(word).list.map((p) => [p[0], 0, 1]);
       }
-      if (count > 0) for (const d of readDocs(b, st, count, this.n)) list.push([d, 0, 1]);
+      if (count > 0) readDocs(b, st, count, this.n, list);
       if (kind === "word") {
         for (let i = 0; i < count; i++) list[i][1] = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & TF;
         st.pos += Math.ceil(count / 4);
@@ -263,24 +261,30 @@
       if (kind !== "number") {
         // Each posting's value, mask << 2 | flags (a word) or flags (a pair): sparse, the
         // postings whose value is not the usual one; or dense, every posting's (shards.rs).
-        const set = (o, v) => {
-          o[1] |= (v % 4) * 4;
-          if (kind === "word") o[2] = Math.floor(v / 4);
-        };
+        // (Values can pass 2^31: arithmetic, not bit operators.)
+        const word = kind === "word";
         const head = readVarint(b, st);
         if (head % 2 === 0) {
           let at = 0;
-          for (let k = 0; k < head / 2; k++) {
+          for (let j = 0; j < head / 2; j++) {
             at += readVarint(b, st);
             const v = readVarint(b, st);
-            if (list[at]) set(list[at], v);
+            const o = list[at];
+            if (!o) continue;
+            o[1] |= (v % 4) * 4;
+            if (word) o[2] = Math.floor(v / 4);
           }
         } else if (vars.length > 1) {
-          for (const o of list) set(o, readVarint(b, st));
-        } else {
           for (let i = 0; i < list.length; i++) {
-            const flags = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & 3;
-            set(list[i], kind === "word" ? 4 + flags : flags);
+            const v = readVarint(b, st);
+            const o = list[i];
+            o[1] |= (v % 4) * 4;
+            if (word) o[2] = Math.floor(v / 4);
+          }
+        } else {
+          // Flags only (a word's mask is then 1, as it already is).
+          for (let i = 0; i < list.length; i++) {
+            list[i][1] |= ((b[st.pos + (i >> 2)] >> (2 * (i & 3))) & 3) * 4;
           }
           st.pos += Math.ceil(list.length / 4);
         }
