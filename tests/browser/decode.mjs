@@ -2,7 +2,7 @@
 // them from the group files. Usage: node decode.mjs SITE_DIR KEYS_JSON
 // Prints {"decoded": {key: {"list": [[doc, meta, mask]], "vars": [form]}}, "errors": [...]}.
 import fs from "node:fs";
-import { serve, browser, run } from "./lib.mjs";
+import { serve, browser, run, searchPage } from "./lib.mjs";
 
 run(async () => {
   const [site, keysFile] = process.argv.slice(2);
@@ -10,11 +10,7 @@ run(async () => {
   const srv = await serve(site);
   const b = await browser();
   try {
-    const page = await b.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(srv.url + "/tim-kiem/");
-    const indexUrl = await page.getAttribute("form.search-page", "data-index");
+    const { page, errors, indexUrl } = await searchPage(b, srv);
     const decoded = await page.evaluate(async ({ indexUrl, keys }) => {
       const idx = await window.SotaySearch.load(indexUrl);
       await idx.need(keys);

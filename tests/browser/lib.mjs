@@ -28,6 +28,17 @@ export function precacheList(out) {
  *  parts): the browser fetches them to start and update it, apart from the precache. */
 export const swOwn = (p) => p === "/sw.js" || p.startsWith("/precache") || /^\/static\/outbox\.[0-9a-f]+\.js$/.test(p);
 
+/** A new page of browser `b` on the search page of the site `srv` serves: resolves to the page,
+ *  the list its errors are collected in, and the URL of the search index's root. */
+export async function searchPage(b, srv) {
+  const page = await b.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(srv.url + "/tim-kiem/");
+  const indexUrl = await page.getAttribute("form.search-page", "data-index");
+  return { page, errors, indexUrl };
+}
+
 /** Serves `root` on a free loopback port; resolves to { url, close, requests }. */
 export function serve(root) {
   const requests = [];

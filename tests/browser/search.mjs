@@ -3,7 +3,7 @@
 // the top 3 with the passage found in their pages), then the page itself as a member uses it.
 // Prints {"results": {query: {...}}, "ui": {...}}.
 import fs from "node:fs";
-import { serve, browser, run } from "./lib.mjs";
+import { serve, browser, run, searchPage } from "./lib.mjs";
 
 run(async () => {
   const [site, queriesFile] = process.argv.slice(2);
@@ -11,11 +11,7 @@ run(async () => {
   const srv = await serve(site);
   const b = await browser();
   try {
-    const page = await b.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(srv.url + "/tim-kiem/");
-    const indexUrl = await page.getAttribute("form.search-page", "data-index");
+    const { page, errors, indexUrl } = await searchPage(b, srv);
     const results = await page.evaluate(async ({ indexUrl, queries }) => {
       const idx = await window.SotaySearch.load(indexUrl);
       const out = {};

@@ -2,7 +2,7 @@
 //
 // - Install downloads the whole handbook (the precache manifest lists every file with its
 //   content hash, in parts), reporting progress to the open pages. Files (and parts of the
-//   list) whose hash did not change are copied from the previous version instead of
+//   list) whose hash did not change are taken from the previous version instead of
 //   downloaded again.
 // - The new version is used only once it is complete: until then the old one keeps serving.
 // - Pages come from the network with a short timeout, then from the cache, then the offline
@@ -51,7 +51,14 @@ async function previous() {
     if (!st) continue;
     const state = await st.json();
     const hashes = new Map(state.entries.map((e) => [e[0], e[1]]));
-    return { cache, hashes };
+    // Its precache list's parts, by hash: [hash, number of entries] in the list's order.
+    const parts = new Map();
+    let at = 0;
+    for (const [hash, count] of state.parts || []) {
+      parts.set(hash, state.entries.slice(at, at + count));
+      at += count;
+    }
+    return { cache, hashes, parts };
   }
   return null;
 }
@@ -126,36 +133,30 @@ async function precache() {
       }
     }
   }
-  // The precache list comes in parts (webapp.rs `parts`) that the root names by hash. Each is
-  // taken from this version's cache (an install that resumes), else the previous version's (a
-  // part that did not change), else downloaded; and kept in this version's cache for the next
-  // update. After an edit only the parts that changed are downloaded.
-  async function listed(root, cache) {
+  // The precache list comes in parts (webapp.rs `parts`) that the root names by hash. A part
+  // the previous version had is taken from its saved state; the others are downloaded. After
+  // an edit only the parts that changed are downloaded. (Kept in the state, not as files in
+  // the cache: a file put in Cache Storage costs more than a part is worth.)
+  async function listed(root) {
     const lists = new Array(root.parts.length);
     let at = 0;
     async function reader() {
       while (at < root.parts.length) {
         const i = at++;
-        const url = `${BASE}precache/${root.parts[i]}.json`;
-        let res = await cache.match(url);
-        if (!res) {
-          res = (old && await old.cache.match(url)) || await patiently(() => download(url));
-          try {
-            await cache.put(url, res.clone());
-          } catch (e) {
-            if (!isQuota(e)) throw e;
-          }
-        }
-        lists[i] = await res.json();
+        const hash = root.parts[i];
+        lists[i] = (old && old.parts.get(hash))
+          || await patiently(async () => (await download(`${BASE}precache/${hash}.json`)).json());
       }
     }
     await Promise.all([reader(), reader(), reader(), reader()]);
-    return lists.flat();
+    return lists;
   }
   old = await previous();
   const root = await patiently(async () => (await download(MANIFEST)).json());
   const cache = await caches.open(CACHE);
-  const entries = await listed(root, cache);
+  const lists = await listed(root);
+  const entries = lists.flat();
+  const parts = root.parts.map((hash, i) => [hash, lists[i].length]);
   total = entries.length;
   let downloaded = 0;
   let copied = 0;
@@ -189,7 +190,7 @@ async function precache() {
     }
   }
   await Promise.all([worker(), worker(), worker(), worker()]);
-  const state = { version: VERSION, entries, missing, downloaded, copied, total };
+  const state = { version: VERSION, entries, parts, missing, downloaded, copied, total };
   try {
     const json = { headers: { "content-type": "application/json" } };
     await cache.put(STATE, new Response(JSON.stringify(state), json));

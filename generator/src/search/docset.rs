@@ -63,17 +63,10 @@ impl Bits<'_> {
 /// Appends the code of `docs` (ascending, distinct, each below `n`) to `out`.
 pub fn write(docs: &[u32], n: usize, out: &mut Vec<u8>) {
     let flip = complement(docs.len(), n);
-    let mut stored_docs = Vec::new();
+    let without;
     let stored: &[u32] = if flip {
-        let mut it = docs.iter().peekable();
-        for d in 0..n as u32 {
-            if it.peek() == Some(&&d) {
-                it.next();
-            } else {
-                stored_docs.push(d);
-            }
-        }
-        &stored_docs
+        without = others(docs, n);
+        &without
     } else {
         docs
     };
@@ -142,19 +135,21 @@ pub fn read(b: &[u8], pos: &mut usize, count: usize, n: usize) -> Option<Vec<u32
         next = d + 1;
     }
     *pos = start + bit.div_ceil(8);
-    if !flip {
-        return Some(docs);
-    }
-    let mut held = Vec::with_capacity(count);
+    Some(if flip { others(&docs, n) } else { docs })
+}
+
+/// The documents below `n` that are not in `docs` (ascending).
+fn others(docs: &[u32], n: usize) -> Vec<u32> {
+    let mut out = Vec::with_capacity(n.saturating_sub(docs.len()));
     let mut it = docs.iter().peekable();
     for d in 0..n as u32 {
         if it.peek() == Some(&&d) {
             it.next();
         } else {
-            held.push(d);
+            out.push(d);
         }
     }
-    Some(held)
+    out
 }
 
 #[cfg(test)]
