@@ -139,7 +139,7 @@ update_run() {
     local name=$1 root=$2 doc=$3 out=$4
     rm -rf "$out" "$out.index"
     build "$root" "$out"
-    cp "$(ls "$out"/precache.*.json)" "$RAW/old-manifest-$name.json"
+    "${PY[@]}" list "$out" "$RAW/old-manifest-$name.json"
     cp "$root/$doc" "$RAW/original-$name.md"
     RESTORE=("$RAW/original-$name.md" "$root/$doc")
     printf '\nĐoạn bổ sung sau khi sửa văn bản: chi bộ ghi nhận ý kiến của đảng viên.\n' >>"$root/$doc"

@@ -6,10 +6,13 @@
         manifest (SITE/precache.*.json, entries [url, hash, size]) plus the manifest itself and
         sw.js; raw, and through a reference brotli/gzip. With --server, every one is also
         fetched from that server (Accept-Encoding: br, gzip) and the bodies counted ("sent").
-    offline_report.py update OLD_MANIFEST NEW_SITE OUT_JSON [--server URL]
+    offline_report.py list SITE OUT_JSON
+        SITE's precache list as one file: {"entries": [...], "parts": [hash, ...]} (the list
+        comes in parts named by its root since 2f45b71), for `update` after a rebuild.
+    offline_report.py update OLD_LIST NEW_SITE OUT_JSON [--server URL]
         what an installed phone downloads after a rebuild: the entries of NEW_SITE's manifest
-        that are new or whose hash changed, plus the new manifest and sw.js (and, with
-        --server, those fetched from a server of NEW_SITE).
+        that are new or whose hash changed, plus the new manifest's root and the parts of it
+        that changed, and sw.js (and, with --server, those fetched from a server of NEW_SITE).
     offline_report.py table RAW_DIR --facts FILE
         prints the Markdown report.
 
@@ -83,6 +86,18 @@ def manifest_path(site):
     return os.path.join(site, names[0])
 
 
+def precache_list(site):
+    """The site's precache list: its entries and the hashes of its parts (none for a list
+    written whole, before 2f45b71)."""
+    m = json.load(open(manifest_path(site), encoding="utf-8"))
+    if "entries" in m:
+        return {"entries": m["entries"], "parts": []}
+    entries = []
+    for h in m["parts"]:
+        entries += json.load(open(os.path.join(site, "precache", "%s.json" % h), encoding="utf-8"))
+    return {"entries": entries, "parts": m["parts"]}
+
+
 def tally(site, urls):
     out = {"entries": 0, "raw": 0, "br": 0, "gz": 0, "by_category": {}}
     for u in urls:
@@ -98,12 +113,17 @@ def tally(site, urls):
     return out
 
 
-def worker_files(site):
-    m = manifest_path(site)
-    out = {}
-    for name, p in (("manifest", m), ("sw.js", os.path.join(site, "sw.js"))):
-        raw, b, g = sizes(p)
-        out[name] = {"raw": raw, "br": b, "gz": g}
+def worker_files(site, parts=None):
+    """The service worker's own downloads: sw.js and the precache list's root and parts (all
+    of them, or those in `parts`), summed as "manifest"."""
+    out = {"manifest": {"raw": 0, "br": 0, "gz": 0}}
+    for u in worker_urls(site, parts):
+        raw, b, g = sizes(os.path.join(site, u.lstrip("/")))
+        name = "sw.js" if u == "/sw.js" else "manifest"
+        d = out.setdefault(name, {"raw": 0, "br": 0, "gz": 0})
+        d["raw"] += raw
+        d["br"] += b
+        d["gz"] += g
     return out
 
 
@@ -137,12 +157,15 @@ def server_vs_reference(site, fetched):
     return out
 
 
-def worker_urls(site):
-    return ["/" + os.path.basename(manifest_path(site)), "/sw.js"]
+def worker_urls(site, parts=None):
+    if parts is None:
+        parts = precache_list(site)["parts"]
+    return (["/" + os.path.basename(manifest_path(site))] + ["/precache/%s.json" % h for h in parts]
+            + ["/sw.js"])
 
 
 def cmd_precache(a):
-    m = json.load(open(manifest_path(a.site), encoding="utf-8"))
+    m = precache_list(a.site)
     urls = [e[0] for e in m["entries"]]
     listed = sum(e[2] for e in m["entries"])
     t = tally(a.site, urls)
@@ -156,16 +179,23 @@ def cmd_precache(a):
     json.dump(out, open(a.out, "w"), indent=1)
 
 
+def cmd_list(a):
+    json.dump(precache_list(a.site), open(a.out, "w"))
+
+
 def cmd_update(a):
-    old = {e[0]: e[1] for e in json.load(open(a.old, encoding="utf-8"))["entries"]}
-    new = json.load(open(manifest_path(a.site), encoding="utf-8"))["entries"]
+    before = json.load(open(a.old, encoding="utf-8"))
+    old = {e[0]: e[1] for e in before["entries"]}
+    now = precache_list(a.site)
+    new = now["entries"]
+    parts = [h for h in now["parts"] if h not in set(before.get("parts", []))]
     changed = [e[0] for e in new if old.get(e[0]) != e[1]]
     removed = sorted(set(old) - {e[0] for e in new})
     out = {"changed": tally(a.site, changed), "changed_urls": changed, "removed": len(removed),
            "changed_raw": {x: sizes(file_of(a.site, x))[0] for x in changed},
-           "worker": worker_files(a.site), "entries": len(new), "document": a.document}
+           "worker": worker_files(a.site, parts), "entries": len(new), "document": a.document}
     if a.server:
-        f = fetch_all(a.server, changed + worker_urls(a.site))
+        f = fetch_all(a.server, changed + worker_urls(a.site, parts))
         out["server"] = {"sent": f["sent"], "each": f["each"], "larger_than_reference": server_vs_reference(a.site, f)}
     json.dump(out, open(a.out, "w"), indent=1)
 
@@ -282,12 +312,15 @@ def main():
     u.add_argument("out")
     u.add_argument("--document", default="")
     u.add_argument("--server")
+    li = sub.add_parser("list")
+    li.add_argument("site")
+    li.add_argument("out")
     t = sub.add_parser("table")
     t.add_argument("raw")
     t.add_argument("--facts")
     t.add_argument("--gen-size", type=int, default=10000)
     a = p.parse_args()
-    {"precache": cmd_precache, "update": cmd_update, "table": cmd_table}[a.cmd](a)
+    {"precache": cmd_precache, "update": cmd_update, "table": cmd_table, "list": cmd_list}[a.cmd](a)
 
 
 if __name__ == "__main__":
