@@ -94,8 +94,8 @@ def precache_list(site):
         return {"entries": m["entries"], "parts": []}
     entries = []
     for h in m["parts"]:
-        entries += json.load(open(os.path.join(site, "precache", "%s.json" % h), encoding="utf-8"))
-    return {"entries": entries, "parts": m["parts"]}
+        entries += json.load(open(os.path.join(site, "precache", "%s.json" % h[0]), encoding="utf-8"))
+    return {"entries": entries, "parts": [h[0] for h in m["parts"]]}
 
 
 def tally(site, urls):

@@ -50,12 +50,20 @@ def precached(site):
     root = json.loads(site[name])
     # Builds before 4888e53 wrote the list whole, as "entries".
     entries = root.get("entries") or [e for h in root["parts"]
-                                      for e in json.loads(site["precache/%s.json" % h])]
+                                      for e in json.loads(site["precache/%s.json" % (h[0] if isinstance(h, list) else h)])]
     paths = set()
     for url, _, _ in entries:
         u = url.lstrip("/")
         paths.add(u + "index.html" if u == "" or u.endswith("/") else u)
     return paths
+
+
+def list_parts(site):
+    """The paths of the precache list's parts that the root names (none before c172706)."""
+    sw = site["sw.js"].decode()
+    name = sw.split('const MANIFEST = "', 1)[1].split('"', 1)[0].lstrip("/")
+    root = json.loads(site[name])
+    return {"precache/%s.json" % (h[0] if isinstance(h, list) else h) for h in root.get("parts", [])}
 
 
 def part(path):
@@ -104,6 +112,10 @@ def main():
     for k, v in whole_after.items():
         # (.sotay-build: the build's own state, never served.)
         if k.startswith(("search/", ".")) or whole_before.get(k) == v:
+            continue
+        # Of the precache list's parts, the phone downloads those the old list did not have
+        # (not the whole list, which is for a first install).
+        if k.startswith("precache/") and k not in list_parts(whole_after) - list_parts(whole_before):
             continue
         kind = ("sw.js" if k == "sw.js" else "precache list" if k.startswith("precache")
                 else "pages and other files" if k in saved else "not saved offline")

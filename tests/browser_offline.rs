@@ -74,6 +74,13 @@ fn offline_reading_and_updates() {
         expected,
         "only changed entries are downloaded: {up}"
     );
+    // A first install reads the precache list whole, in one download.
+    let first_list = &r["firstList"];
+    assert_eq!(
+        first_list["fetched"],
+        serde_json::json!([first_list["whole"]]),
+        "the first install's list: {r}"
+    );
     // The service worker's own files: its script, the precache list's root, and of the list's
     // parts exactly those that changed (the rest are the phone's already).
     let parts = &up["parts"];

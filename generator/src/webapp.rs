@@ -5,8 +5,10 @@
 //! The precache list is a hashed file (`precache.<hash>.json`) named inside `sw.js`, so
 //! `sw.js` changes exactly when some published file changed: that is how phones learn there is
 //! a new version, and the hashes let them download only what changed. The list itself comes in
-//! parts (`precache/<hash>.json`, see [`parts`]) that the root names: after an edit a phone
-//! downloads the few parts that changed, not the whole list (at 10,000 documents 238 KB gzip).
+//! parts (`precache/<hash>.json`, see [`parts`]) that the root names with their lengths: after
+//! an edit a phone downloads the few parts that changed, not the whole list (at 10,000
+//! documents 238 KB gzip); a first install downloads the whole list at once
+//! (`precache/<version>.json`).
 
 use crate::write::FileMeta;
 use crate::Ctx;
@@ -189,10 +191,16 @@ pub fn service_worker(
         let part = serde_json::to_vec(&list[start..end]).map_err(|e| e.to_string())?;
         let hash = crate::hash::short(&part);
         out.push((format!("precache/{hash}.json"), part));
-        names.push(hash);
+        names.push(serde_json::json!([hash, end - start]));
         start = end;
     }
-    // The parts are fetched at `{base}precache/{hash}.json`.
+    // The whole list too, for a first install (one download rather than one per part): at
+    // `{base}precache/{version}.json`, as the parts are at `{base}precache/{hash}.json`. (A
+    // list of one part is that part.)
+    let whole = format!("precache/{version}.json");
+    if !out.iter().any(|(p, _)| *p == whole) {
+        out.push((whole, body));
+    }
     let doc = serde_json::json!({"version": version, "total": list.len(), "parts": names});
     let precache = format!("precache.{version}.json");
     out.push((

@@ -14,14 +14,14 @@ const TYPES = {
 };
 
 /** The precache list a build wrote into `out` (webapp.rs): its root, named in sw.js, and the
- *  parts the root names. Returns the entries (URL -> hash) and the parts' URLs. */
+ *  parts the root names. Returns the entries (URL -> hash), the parts' URLs and the version. */
 export function precacheList(out) {
   const sw = fs.readFileSync(path.join(out, "sw.js"), "utf8");
   const name = sw.match(/const MANIFEST = "\/?([^"]+)"/)[1];
   const root = JSON.parse(fs.readFileSync(path.join(out, name), "utf8"));
-  const parts = root.parts.map((h) => `/precache/${h}.json`);
+  const parts = root.parts.map(([h]) => `/precache/${h}.json`);
   const list = parts.flatMap((p) => JSON.parse(fs.readFileSync(path.join(out, p), "utf8")));
-  return { entries: new Map(list.map((e) => [e[0], e[1]])), parts };
+  return { entries: new Map(list.map((e) => [e[0], e[1]])), parts, version: root.version };
 }
 
 /** The service worker's own files (its script, what it imports, the precache list's root and

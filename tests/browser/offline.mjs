@@ -100,6 +100,8 @@ run(async () => {
     // Counted from before the page is opened: opening it may itself start the update (the page
     // checks for one), and the update's first requests must not be lost. The page's own
     // navigation request is not an update's.
+    // The first install read the precache list whole, in one download (not part by part).
+    result.firstList = { fetched: srv.requests.filter((u) => u.startsWith("/precache/")), whole: `/precache/${firstList.version}.json` };
     srv.requests.length = 0;
     await page.goto(srv.url + "/");
     const navigation = srv.requests.indexOf("/");

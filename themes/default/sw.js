@@ -133,19 +133,27 @@ async function precache() {
       }
     }
   }
-  // The precache list comes in parts (webapp.rs `parts`) that the root names by hash. A part
-  // the previous version had is taken from its saved state; the others are downloaded. After
-  // an edit only the parts that changed are downloaded. (Kept in the state, not as files in
-  // the cache: a file put in Cache Storage costs more than a part is worth.)
+  // The precache list comes in parts (webapp.rs `parts`) that the root names by hash, with
+  // their lengths. A part the previous version had is taken from its saved state; the others
+  // are downloaded, each on its own: after an edit only the parts that changed. When most are
+  // new (a first install), the whole list is downloaded at once and cut by those lengths.
+  // (Kept in the state, not as files in the cache: a file put in Cache Storage costs more than
+  // a part is worth.)
   async function listed(root) {
-    const lists = new Array(root.parts.length);
-    let at = 0;
+    const known = (hash) => (old ? old.parts.get(hash) : undefined);
+    const lists = root.parts.map(([hash]) => known(hash));
+    if (2 * lists.filter((l) => !l).length > lists.length) {
+      const whole = await patiently(async () => (await download(`${BASE}precache/${root.version}.json`)).json());
+      let at = 0;
+      return root.parts.map(([, count]) => whole.slice(at, (at += count)));
+    }
+    let i = 0;
     async function reader() {
-      while (at < root.parts.length) {
-        const i = at++;
-        const hash = root.parts[i];
-        lists[i] = (old && old.parts.get(hash))
-          || await patiently(async () => (await download(`${BASE}precache/${hash}.json`)).json());
+      while (i < lists.length) {
+        const k = i++;
+        if (lists[k]) continue;
+        const url = `${BASE}precache/${root.parts[k][0]}.json`;
+        lists[k] = await patiently(async () => (await download(url)).json());
       }
     }
     await Promise.all([reader(), reader(), reader(), reader()]);
@@ -156,7 +164,7 @@ async function precache() {
   const cache = await caches.open(CACHE);
   const lists = await listed(root);
   const entries = lists.flat();
-  const parts = root.parts.map((hash, i) => [hash, lists[i].length]);
+  const parts = root.parts.map(([hash], i) => [hash, lists[i].length]);
   total = entries.length;
   let downloaded = 0;
   let copied = 0;
