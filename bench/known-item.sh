@@ -114,7 +114,7 @@ for size in $SIZES; do
         echo ""
         python3 "$BENCH/known_item.py" score "$site" "$dir/queries.json" "${runs[@]}"
         [[ -f $dir/browser-summary.json ]] && echo "" && echo "browser: $(cat "$dir/browser-summary.json")"
-        echo "offline index: $(find "$site/search" -type f | wc -l) files, $(cat "$site"/search/*.json "$site"/search/*/* "$site"/search/*.bin | wc -c) bytes, $(for f in $(find "$site/search" -type f); do gzip -6c "$f" | wc -c; done | awk '{s+=$1} END {print s}') bytes gzip"
+        echo "offline index: $(find "$site/search" -type f | wc -l) files, $(cat "$site"/search/*.json "$site"/search/*/* "$site"/search/*.bin | wc -c) bytes, $(for f in $(find "$site/search" -type f); do gzip -6c <"$f" | wc -c; done | awk '{s+=$1} END {print s}') bytes gzip"
     } | tee -a "$RESULTS"
 done
 say "written to $RESULTS"
