@@ -1,5 +1,6 @@
-//! Machine-readable outputs: the Atom feed, `sitemap.xml`, `meetings.json` and `catalog.json` (every document's
-//! id, URL, title, kind and content hash; the sync server checks reading events against it).
+//! Machine-readable outputs: the Atom feed, `sitemap.xml`, `meetings.json` and `catalog.json`
+//! (every document's id, URL, title, kind and content hash; the sync server checks reading
+//! events against it).
 
 use crate::content::PageKind;
 use crate::html::esc;

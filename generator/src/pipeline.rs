@@ -447,8 +447,9 @@ fn free_bodies(rendered: &mut [Arc<Rendered>]) {
     }
 }
 
-/// The Atom feed, the sitemap, the catalog and the meetings' documents. The sitemap lists the pages with their dates:
-/// after text edits alone (the same structure), the last build's stands.
+/// The Atom feed, the sitemap, the catalog and the meetings' documents. The sitemap lists the
+/// pages with their dates: after text edits alone (the same structure), the last build's
+/// stands.
 fn write_feeds(
     ctx: &Ctx,
     feeds: Feeds,

@@ -201,7 +201,7 @@ pub fn service_worker(
     if !out.iter().any(|(p, _)| *p == whole) {
         out.push((whole, body));
     }
-    let doc = serde_json::json!({"version": version, "total": list.len(), "parts": names});
+    let doc = serde_json::json!({"version": version, "parts": names});
     let precache = format!("precache.{version}.json");
     out.push((
         precache.clone(),

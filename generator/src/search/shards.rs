@@ -12,11 +12,12 @@
 //!                        (groups: for each group, the first 8 hex digits of its file's hash)
 //! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
 //! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
-//!                        the content: 8 digits keep the root small): "STG4" u32 header_len header postings...
+//!                        the content: 8 digits keep the root small): "STG4" u32 header_len
+//!                        header postings...
 //!                        header = {"terms": [key], "vars": [[exact form]]} (forms of words,
 //!                        most frequent first); postings, per term in header order: varint
-//!                        byte_len, then the documents (Golomb-coded, `docset`), frequency buckets and
-//!                        exceptions (flags, forms) in streams (see `encode_term`)
+//!                        byte_len, then the documents (Golomb-coded, `docset`), frequency
+//!                        buckets and values (flags, forms) in streams (see `encode_term`)
 //! search/v/<h>.txt       the vocabulary (words only) starting with one letter: "word bucket\n"
 //!                        lines, bucket = 1 + ⌊log₂ df⌋ (for typo correction)
 //! search/d/<h>.json      display shard k: the cards of documents k·P .. (k+1)·P − 1
