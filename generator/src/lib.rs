@@ -149,7 +149,7 @@ pub fn build(root: &Path, out: &Path) -> Result<Summary, Diagnostics> {
 /// Like [`build`], keeping what `builder` learnt from earlier builds: an incremental build.
 pub fn build_with(builder: &mut Builder, out: &Path) -> Result<Summary, Diagnostics> {
     let (summary, docs) = build_pages(builder, out)?;
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), pipeline::cpu_ms());
     // The documents' words, already made for the offline index, go to tantivy as they are.
     search::index::write(&docs, &search::index::index_dir(out), Some(builder.terms())).map_err(
         |e| {
@@ -162,7 +162,11 @@ pub fn build_with(builder: &mut Builder, out: &Path) -> Result<Summary, Diagnost
         builder.release_terms();
     }
     if std::env::var_os("SOTAY_TIMINGS").is_some() {
-        eprintln!("timing: tantivy index: {} ms", t.elapsed().as_millis());
+        eprintln!(
+            "timing: tantivy index: {} ms, cpu {} ms",
+            t.elapsed().as_millis(),
+            pipeline::cpu_ms().saturating_sub(cpu)
+        );
     }
     Ok(summary)
 }

@@ -507,6 +507,24 @@ fn check_links<'r>(
 struct Timer {
     on: bool,
     last: std::cell::Cell<std::time::Instant>,
+    /// The process's CPU time (user + system, all threads) at the last step, in ms.
+    cpu: std::cell::Cell<u64>,
+}
+
+/// The CPU time this process has used so far (user + system, all threads), in milliseconds,
+/// from `/proc/self/stat` (0 where there is none).
+pub fn cpu_ms() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which may hold spaces) in parentheses.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // Clock ticks: 100 per second on Linux.
+    f.iter().sum::<u64>() * 10
 }
 
 impl Timer {
@@ -514,6 +532,7 @@ impl Timer {
         Timer {
             on: std::env::var_os("SOTAY_TIMINGS").is_some(),
             last: std::cell::Cell::new(std::time::Instant::now()),
+            cpu: std::cell::Cell::new(cpu_ms()),
         }
     }
     fn step(&self, name: &str) {
@@ -527,11 +546,14 @@ impl Timer {
                         .map(|l| l.trim_start_matches("VmRSS:").trim().to_string())
                 })
                 .unwrap_or_default();
+            let cpu = cpu_ms();
             eprintln!(
-                "timing: {name}: {} ms, rss {rss}",
-                now.duration_since(self.last.get()).as_millis()
+                "timing: {name}: {} ms, cpu {} ms, rss {rss}",
+                now.duration_since(self.last.get()).as_millis(),
+                cpu.saturating_sub(self.cpu.get())
             );
             self.last.set(now);
+            self.cpu.set(cpu);
         }
     }
 }

@@ -700,9 +700,21 @@ fn tantivy_index_from_the_terms_equals_the_analysed_one() {
     let (a, b) = (dir.path().join("from-terms"), dir.path().join("analysed"));
     sotay_generator::search::index::write(&docs, &a, Some(builder.terms())).expect("write");
     sotay_generator::search::index::write(&docs, &b, None).expect("write");
-    let (a, b) = (
+    // A large site's index is written in one segment per thread: the same index to a reader.
+    let c = dir.path().join("in-segments");
+    sotay_generator::search::index::write_in(&docs, &c, Some(builder.terms()), 3).expect("write");
+    let segments = std::fs::read_dir(&c)
+        .expect("index")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "store"))
+        })
+        .count();
+    assert_eq!(segments, 3);
+    let (a, b, c) = (
         SearchIndex::open(&a).expect("open"),
         SearchIndex::open(&b).expect("open"),
+        SearchIndex::open(&c).expect("open"),
     );
     let keys = builder.terms();
     assert!(keys.len() > 5000, "{} terms", keys.len());
@@ -714,6 +726,7 @@ fn tantivy_index_from_the_terms_equals_the_analysed_one() {
             b.rank(&q, &Filter::default()),
         );
         assert_eq!(x, y, "{k:?}");
+        assert_eq!(x, c.rank(&q, &Filter::default()), "{k:?} in segments");
         found += usize::from(!x.is_empty());
     }
     assert!(
@@ -721,6 +734,24 @@ fn tantivy_index_from_the_terms_equals_the_analysed_one() {
         "{found} of {} terms found",
         keys.len() / 3
     );
+    // Passages and snippets come from the stored bodies, in whichever segment.
+    for q in [
+        "đảng viên dự bị",
+        "\"sinh hoat chi bo\"",
+        "dang vien du bj",
+        "kỷ luật",
+    ] {
+        let (x, y) = (
+            a.search(q, &Filter::default(), 0, 10),
+            c.search(q, &Filter::default(), 0, 10),
+        );
+        assert!(!x.hits.is_empty(), "{q}");
+        assert_eq!(
+            serde_json::to_string(&x).expect("json"),
+            serde_json::to_string(&y).expect("json"),
+            "{q}"
+        );
+    }
 }
 
 /// What the browser's index is made of after an edit: only the groups of the terms the edit

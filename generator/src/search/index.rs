@@ -21,7 +21,7 @@ use tantivy::schema::{
     STRING,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::{doc, Index, TantivyDocument, Term};
+use tantivy::{doc, Directory, Index, TantivyDocument, Term};
 
 const LINES: &str = "lines";
 const DOCS_FILE: &str = "docs.json";
@@ -475,8 +475,20 @@ fn write_json_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Writes the tantivy index for `docs` into `dir`, unless the one there was made from the
 /// same input. With `terms` (the interner the documents' `terms` and `forms` are ids of),
 /// their terms are written as they are; without, each document is analysed again (the same
-/// terms: a test holds the two to each other).
+/// terms: a test holds the two to each other). Large sites are written in one segment per
+/// thread, side by side (see [`write_in`]).
 pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result<bool, String> {
+    write_in(docs, dir, terms, segments_for(docs.len()))
+}
+
+/// [`write`] in `parts` segments of consecutive documents (at least one; tests compare the
+/// index in several segments with the index in one).
+pub fn write_in(
+    docs: &[SearchDoc],
+    dir: &Path,
+    terms: Option<&[String]>,
+    parts: usize,
+) -> Result<bool, String> {
     use rayon::prelude::*;
     let keys: Vec<String> = docs.par_iter().map(doc_key).collect();
     let stamp = stamp_of(keys.iter().map(String::as_str));
@@ -495,20 +507,49 @@ pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result
     let (schema, f) = schema();
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
     tokenizers.register(LINES, Lines);
-    let directory = tantivy::directory::MmapDirectory::open(&tmp).map_err(|e| err(&e))?;
-    // One build makes one segment, indexed in this thread as documents come: no queue of
-    // pending documents (the multi-threaded writer's would hold them all) and no merging.
-    let mut writer = Index::builder()
+    let index = Index::builder()
         .schema(schema.clone())
         .tokenizers(tokenizers)
-        .single_segment_index_writer::<TantivyDocument>(directory, 50_000_000)
+        .create_in_dir(&tmp)
         .map_err(|e| err(&e))?;
-    for (ord, d) in docs.iter().enumerate() {
-        writer
-            .add_document(tantivy_doc(&f, d, ord as u64, terms))
-            .map_err(|e| err(&e))?;
-    }
-    writer.finalize().map_err(|e| err(&e))?;
+    // One segment per thread, each of consecutive documents, written side by side: the
+    // documents are indexed as they come (no queue of pending documents, which the
+    // multi-threaded `IndexWriter` would fill) and never merged. Segment `k` holds the
+    // ordinals from its first document on, in order, which the reader's fast path uses.
+    let per = docs.len().div_ceil(parts.max(1)).max(1);
+    let segments = std::thread::scope(|s| {
+        let running: Vec<_> = docs
+            .chunks(per)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let (index, f) = (&index, &f);
+                s.spawn(move || write_segment(index, f, chunk, k * per, terms))
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err(tantivy::TantivyError::InternalError("panic".into())))
+            })
+            .collect::<tantivy::Result<Vec<_>>>()
+    })
+    .map_err(|e| err(&e))?;
+    let meta = tantivy::IndexMeta {
+        index_settings: index.settings().clone(),
+        persisted_custom_extensions: Vec::new(),
+        segments,
+        schema,
+        opstamp: 0,
+        payload: None,
+    };
+    let mut meta_json = serde_json::to_vec_pretty(&meta).map_err(|e| err(&e))?;
+    meta_json.push(b'\n');
+    let directory = index.directory();
+    directory.sync_directory().map_err(|e| err(&e))?;
+    directory
+        .atomic_write(Path::new("meta.json"), &meta_json)
+        .map_err(|e| err(&e))?;
     let infos: Vec<&DocInfo> = docs.iter().map(|d| &*d.info).collect();
     std::fs::write(
         tmp.join(DOCS_FILE),
@@ -533,6 +574,36 @@ pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result
     std::fs::rename(&tmp, dir).map_err(|e| err(&e))?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(true)
+}
+
+/// How many segments the tantivy index of `n` documents is written in, side by side: one per
+/// thread of the build, each of at least [`SEGMENT_MIN`] documents.
+fn segments_for(n: usize) -> usize {
+    (n / SEGMENT_MIN).clamp(1, rayon::current_num_threads().max(1))
+}
+
+/// The fewest documents worth a segment of their own (a small site has one segment).
+const SEGMENT_MIN: usize = 2_000;
+
+/// Writes the documents `chunk` (ordinals from `first` on) into a new segment of `index`.
+fn write_segment(
+    index: &Index,
+    f: &Fields,
+    chunk: &[SearchDoc],
+    first: usize,
+    terms: Option<&[String]>,
+) -> tantivy::Result<tantivy::index::SegmentMeta> {
+    let segment = index.new_segment();
+    let mut writer = tantivy::indexer::SegmentWriter::for_segment(30_000_000, segment.clone())?;
+    for (i, d) in chunk.iter().enumerate() {
+        writer.add_document(tantivy::indexer::AddOperation {
+            opstamp: i as u64,
+            document: tantivy_doc(f, d, (first + i) as u64, terms),
+        })?;
+    }
+    let max_doc = writer.max_doc();
+    writer.finalize()?;
+    Ok(segment.with_max_doc(max_doc).meta().clone())
 }
 
 /// The lines of field `w` for terms with flags: each term on `flags + 1` lines, so that its
@@ -766,9 +837,10 @@ pub struct SearchIndex {
     addr: Vec<tantivy::DocAddress>,
     /// Ordinal of each tantivy document, per segment.
     ords: Vec<Vec<u32>>,
-    /// One segment whose document ids are the ordinals (how `write` writes it): postings
-    /// are then ordinals as they are, already sorted, and document frequencies exact.
-    identity: bool,
+    /// Segments of consecutive ordinals with no deletes (how `write` writes them): (first
+    /// ordinal, segment) in ordinal order. A posting's ordinal is then its first ordinal plus
+    /// its document id, the lists come already sorted, and document frequencies are exact.
+    runs: Option<Vec<(u32, usize)>>,
     searcher: tantivy::Searcher,
 }
 
@@ -837,12 +909,9 @@ impl SearchIndex {
             }
             ords.push(seg_ords);
         }
-        let identity = !deletes
-            && ords.len() == 1
-            && ords[0].len() == docs.len()
-            && ords[0].iter().enumerate().all(|(i, &o)| o as usize == i);
+        let runs = (!deletes).then(|| runs_of(&ords, docs.len())).flatten();
         Ok(SearchIndex {
-            identity,
+            runs,
             fields,
             docs,
             addr,
@@ -969,43 +1038,86 @@ impl TantivyPostings<'_> {
     ) -> Vec<(u32, T)> {
         let term = Term::from_field_text(field, key);
         let mut out = Vec::new();
-        let freqs = record == IndexRecordOption::WithFreqs;
-        for (si, seg) in self.idx.searcher.segment_readers().iter().enumerate() {
-            let Ok(inv) = seg.inverted_index(field) else {
-                continue;
-            };
-            // Block by block (128 documents decoded at once), not document by document.
-            let Ok(Some(mut block)) = inv.read_block_postings(&term, record) else {
-                continue;
-            };
-            out.reserve(block.doc_freq() as usize);
-            let ords = (!self.idx.identity).then(|| &self.idx.ords[si]);
-            loop {
-                let docs = block.docs();
-                if docs.is_empty() {
-                    break;
+        let readers = self.idx.searcher.segment_readers();
+        match &self.idx.runs {
+            Some(runs) => {
+                for &(first, si) in runs {
+                    let read = |d: u32| Some(first + d);
+                    segment_list(&readers[si], field, &term, record, &value, read, &mut out);
                 }
-                let tfs = if freqs { block.freqs() } else { &[] };
-                for (i, &d) in docs.iter().enumerate() {
-                    let tf = tfs.get(i).copied().unwrap_or(1);
-                    match ords {
-                        None => out.push((d, value(tf))),
-                        Some(ords) => {
-                            if let Some(&o) = ords.get(d as usize).filter(|&&o| o != u32::MAX) {
-                                out.push((o, value(tf)));
-                            }
-                        }
-                    }
-                }
-                block.advance();
             }
-            if ords.is_none() {
-                return out;
+            None => {
+                for (si, seg) in readers.iter().enumerate() {
+                    let ords = &self.idx.ords[si];
+                    let read = |d: u32| ords.get(d as usize).copied().filter(|&o| o != u32::MAX);
+                    segment_list(seg, field, &term, record, &value, read, &mut out);
+                }
+                out.sort_unstable_by_key(|&(d, _)| d);
             }
         }
-        out.sort_unstable_by_key(|&(d, _)| d);
         out
     }
+}
+
+/// Appends to `out` (ordinal, `value(term frequency)`) of the postings of `term` in one
+/// segment, its document ids made ordinals by `ord` (`None`: not a live document).
+fn segment_list<T>(
+    seg: &tantivy::SegmentReader,
+    field: Field,
+    term: &Term,
+    record: IndexRecordOption,
+    value: &impl Fn(u32) -> T,
+    ord: impl Fn(u32) -> Option<u32>,
+    out: &mut Vec<(u32, T)>,
+) {
+    let Ok(inv) = seg.inverted_index(field) else {
+        return;
+    };
+    // Block by block (128 documents decoded at once), not document by document.
+    let Ok(Some(mut block)) = inv.read_block_postings(term, record) else {
+        return;
+    };
+    out.reserve(block.doc_freq() as usize);
+    let freqs = record == IndexRecordOption::WithFreqs;
+    loop {
+        let docs = block.docs();
+        if docs.is_empty() {
+            break;
+        }
+        let tfs = if freqs { block.freqs() } else { &[] };
+        for (i, &d) in docs.iter().enumerate() {
+            if let Some(o) = ord(d) {
+                out.push((o, value(tfs.get(i).copied().unwrap_or(1))));
+            }
+        }
+        block.advance();
+    }
+}
+
+/// The segments of `ords` (per segment, each document's ordinal) when each holds consecutive
+/// ordinals and together they hold the `n` ordinals once: (first ordinal, segment) in order.
+fn runs_of(ords: &[Vec<u32>], n: usize) -> Option<Vec<(u32, usize)>> {
+    let mut runs = Vec::with_capacity(ords.len());
+    for (si, seg) in ords.iter().enumerate() {
+        let first = *seg.first()?;
+        let consecutive = seg
+            .iter()
+            .enumerate()
+            .all(|(d, &o)| u64::from(o) == u64::from(first) + d as u64);
+        if !consecutive {
+            return None;
+        }
+        runs.push((first, si));
+    }
+    runs.sort_unstable();
+    let mut next = 0usize;
+    for &(first, si) in &runs {
+        if first as usize != next {
+            return None;
+        }
+        next += ords[si].len();
+    }
+    (next == n).then_some(runs)
 }
 
 impl Postings for TantivyPostings<'_> {
@@ -1025,7 +1137,7 @@ impl Postings for TantivyPostings<'_> {
             .collect()
     }
     fn df(&self, key: &str) -> u32 {
-        if self.idx.identity {
+        if self.idx.runs.is_some() {
             let term = Term::from_field_text(self.idx.fields.w, key);
             self.idx.searcher.doc_freq(&term).unwrap_or(0) as u32
         } else {
