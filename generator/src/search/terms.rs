@@ -105,135 +105,209 @@ impl Analyzed {
     }
 }
 
-/// One pass over a document's words: its terms and flags, and its word forms.
+/// One pass over a document's words: its terms and flags, and its word forms. The result
+/// depends on the texts alone (not on the thread, nor on what it analysed before).
 pub fn analyze(t: &Texts) -> Analyzed {
-    let mut a = Analyzer::default();
-    a.segment(t.title, TITLE);
-    for s in [t.number, t.issuer].into_iter().flatten() {
-        a.segment(s, 0);
-    }
-    a.segment(t.body, 0);
-    for h in t.headings {
-        a.flag_segment(h, HEADING);
-    }
-    let number: Option<Vec<u32>> = t.number.map(|n| a.ids_of(n));
-    a.finish(number)
-}
-
-/// Words are numbered locally (per document) so that counting pairs costs no allocation.
-#[derive(Default)]
-struct Analyzer<'t> {
-    folded_ids: FxHashMap<String, u32>,
-    folded: Vec<String>,
-    exact_ids: FxHashMap<String, u32>,
-    exact: Vec<String>,
-    forms: FxHashSet<(u32, u32)>,
-    /// Per local word id: (occurrences, flags).
-    words: Vec<(u32, Meta)>,
-    pairs: FxHashMap<(u32, u32), Meta>,
-    /// Each distinct spelling is folded and looked up once.
-    memo: FxHashMap<&'t str, u32>,
-    fbuf: String,
-    xbuf: String,
-}
-
-impl<'t> Analyzer<'t> {
-    fn id(&mut self, word: &'t str) -> u32 {
-        if let Some(&f) = self.memo.get(word) {
-            return f;
+    VOCAB.with(|v| {
+        let mut v = v.borrow_mut();
+        if v.spellings.len() > VOCAB_LIMIT {
+            *v = Vocab::default();
         }
-        text::fold_into(word, &mut self.fbuf);
-        let f = match self.folded_ids.get(self.fbuf.as_str()) {
-            Some(&id) => id,
+        let mut a = Analyzer::new(&mut v);
+        a.segment(t.title, TITLE);
+        for s in [t.number, t.issuer].into_iter().flatten() {
+            a.segment(s, 0);
+        }
+        a.segment(t.body, 0);
+        for h in t.headings {
+            a.flag_segment(h, HEADING);
+        }
+        let number: Option<Vec<u32>> = t.number.map(|n| a.ids_of(n));
+        a.finish(number)
+    })
+}
+
+thread_local! {
+    /// The words this thread has seen, kept from one document to the next: a spelling met
+    /// before is neither folded again nor copied.
+    static VOCAB: std::cell::RefCell<Vocab> = std::cell::RefCell::new(Vocab::default());
+}
+
+/// Distinct spellings a thread keeps at most; past it, it starts afresh (between documents).
+const VOCAB_LIMIT: usize = 1 << 20;
+
+/// A thread's words: each spelling with its folded and exact forms (as ids into `folded`
+/// and `exact`), and the per-document state of each folded word.
+#[derive(Default)]
+struct Vocab {
+    spellings: FxHashMap<Box<str>, (u32, u32)>,
+    folded_ids: FxHashMap<Box<str>, u32>,
+    folded: Vec<Box<str>>,
+    exact_ids: FxHashMap<Box<str>, u32>,
+    exact: Vec<Box<str>>,
+    /// Per folded id: (the document it was last seen in, its local id there).
+    seen: Vec<(u32, u32)>,
+    /// The number of the document being analysed (see `seen`).
+    doc: u32,
+    buf: String,
+}
+
+impl Vocab {
+    /// The (folded, exact) ids of a spelling, added if new.
+    fn ids(&mut self, word: &str) -> (u32, u32) {
+        if let Some(&ids) = self.spellings.get(word) {
+            return ids;
+        }
+        text::fold_into(word, &mut self.buf);
+        let f = intern(&mut self.folded_ids, &mut self.folded, &self.buf);
+        if self.seen.len() < self.folded.len() {
+            self.seen.resize(self.folded.len(), (u32::MAX, 0));
+        }
+        text::exact_into(word, &mut self.buf);
+        let x = intern(&mut self.exact_ids, &mut self.exact, &self.buf);
+        self.spellings.insert(word.into(), (f, x));
+        (f, x)
+    }
+}
+
+/// The id of `w` in (`ids`, `all`), added if new.
+fn intern(ids: &mut FxHashMap<Box<str>, u32>, all: &mut Vec<Box<str>>, w: &str) -> u32 {
+    if let Some(&i) = ids.get(w) {
+        return i;
+    }
+    let i = all.len() as u32;
+    all.push(w.into());
+    ids.insert(w.into(), i);
+    i
+}
+
+/// One document's words, numbered locally in the order they first occur (so that the terms
+/// come out in an order that depends on the document alone) and counted.
+struct Analyzer<'v> {
+    v: &'v mut Vocab,
+    /// Per local id: its folded id, occurrences, flags.
+    words: Vec<(u32, u32, Meta)>,
+    /// Adjacent pairs of local ids in the order they first occur, with their flags.
+    pairs: Vec<((u32, u32), Meta)>,
+    pair_at: FxHashMap<(u32, u32), u32>,
+    /// Distinct (local id, exact id) forms in the order they first occur.
+    forms: Vec<(u32, u32)>,
+    form_set: FxHashSet<(u32, u32)>,
+}
+
+impl<'v> Analyzer<'v> {
+    fn new(v: &'v mut Vocab) -> Analyzer<'v> {
+        v.doc = v.doc.wrapping_add(1);
+        if v.doc == u32::MAX {
+            // Every 4 billion documents: no stale "seen" may look like this document's.
+            v.seen.iter_mut().for_each(|s| *s = (u32::MAX, 0));
+            v.doc = 0;
+        }
+        Analyzer {
+            v,
+            words: Vec::new(),
+            pairs: Vec::new(),
+            pair_at: FxHashMap::default(),
+            forms: Vec::new(),
+            form_set: FxHashSet::default(),
+        }
+    }
+
+    /// The local id of a word.
+    fn id(&mut self, word: &str) -> u32 {
+        let (f, x) = self.v.ids(word);
+        let doc = self.v.doc;
+        let seen = &mut self.v.seen[f as usize];
+        let local = if seen.0 == doc {
+            seen.1
+        } else {
+            let l = self.words.len() as u32;
+            *seen = (doc, l);
+            self.words.push((f, 0, 0));
+            l
+        };
+        if self.form_set.insert((local, x)) {
+            self.forms.push((local, x));
+        }
+        local
+    }
+
+    fn pair(&mut self, p: u32, f: u32, flag: Meta) {
+        let at = match self.pair_at.get(&(p, f)) {
+            Some(&at) => at,
             None => {
-                let id = self.folded.len() as u32;
-                self.folded.push(self.fbuf.clone());
-                self.folded_ids.insert(self.fbuf.clone(), id);
-                self.words.push((0, 0));
-                id
+                let at = self.pairs.len() as u32;
+                self.pairs.push(((p, f), 0));
+                self.pair_at.insert((p, f), at);
+                at
             }
         };
-        text::exact_into(word, &mut self.xbuf);
-        let x = match self.exact_ids.get(self.xbuf.as_str()) {
-            Some(&id) => id,
-            None => {
-                let id = self.exact.len() as u32;
-                self.exact_ids.insert(self.xbuf.clone(), id);
-                self.exact.push(self.xbuf.clone());
-                id
-            }
-        };
-        self.forms.insert((f, x));
-        self.memo.insert(word, f);
-        f
+        self.pairs[at as usize].1 |= flag;
     }
 
     /// Counts the words of a text and its adjacent pairs, with `flag` on both.
-    fn segment(&mut self, s: &'t str, flag: Meta) {
+    fn segment(&mut self, s: &str, flag: Meta) {
         let mut prev: Option<u32> = None;
         text::for_each_word(s, |a, b| {
             let f = self.id(&s[a..b]);
             let w = &mut self.words[f as usize];
-            w.0 += 1;
-            w.1 |= flag;
+            w.1 += 1;
+            w.2 |= flag;
             if let Some(p) = prev {
-                *self.pairs.entry((p, f)).or_insert(0) |= flag;
+                self.pair(p, f, flag);
             }
             prev = Some(f);
         });
     }
 
     /// Sets `flag` on the words and pairs of a text the body already counted (a heading).
-    fn flag_segment(&mut self, s: &'t str, flag: Meta) {
+    fn flag_segment(&mut self, s: &str, flag: Meta) {
         let mut prev: Option<u32> = None;
         text::for_each_word(s, |a, b| {
             let f = self.id(&s[a..b]);
-            self.words[f as usize].1 |= flag;
+            self.words[f as usize].2 |= flag;
             if let Some(p) = prev {
-                *self.pairs.entry((p, f)).or_insert(0) |= flag;
+                self.pair(p, f, flag);
             }
             prev = Some(f);
         });
     }
 
-    fn ids_of(&mut self, s: &'t str) -> Vec<u32> {
+    fn ids_of(&mut self, s: &str) -> Vec<u32> {
         let mut v = Vec::new();
         text::for_each_word(s, |a, b| v.push(self.id(&s[a..b])));
         v
     }
 
     fn finish(self, number: Option<Vec<u32>>) -> Analyzed {
+        let folded = |l: u32| &*self.v.folded[self.words[l as usize].0 as usize];
         let mut out = Analyzed::default();
-        let n_terms = self.words.len() + self.pairs.len() + 1;
-        out.meta.reserve(n_terms);
-        for (f, &(count, flags)) in self.words.iter().enumerate() {
+        out.meta.reserve(self.words.len() + self.pairs.len() + 1);
+        for (l, &(_, count, flags)) in self.words.iter().enumerate() {
             if count == 0 && flags == 0 {
                 continue;
             }
-            out.keys.push_str(&self.folded[f]);
+            out.keys.push_str(folded(l as u32));
             out.keys.push('\0');
             out.meta.push(flags | tf_bucket(count));
         }
-        for (&(a, b), &flags) in &self.pairs {
-            out.keys.push_str(&self.folded[a as usize]);
+        for &((a, b), flags) in &self.pairs {
+            out.keys.push_str(folded(a));
             out.keys.push(' ');
-            out.keys.push_str(&self.folded[b as usize]);
+            out.keys.push_str(folded(b));
             out.keys.push('\0');
             out.meta.push(flags);
         }
         if let Some(n) = number.filter(|n| !n.is_empty()) {
-            let words: Vec<&str> = n
-                .iter()
-                .map(|&i| self.folded[i as usize].as_str())
-                .collect();
+            let words: Vec<&str> = n.iter().map(|&l| folded(l)).collect();
             out.keys.push_str(&number_key(&words));
             out.keys.push('\0');
             out.meta.push(0);
         }
-        for (f, x) in self.forms {
-            out.forms.push_str(&self.folded[f as usize]);
+        for &(l, x) in &self.forms {
+            out.forms.push_str(folded(l));
             out.forms.push('\0');
-            out.forms.push_str(&self.exact[x as usize]);
+            out.forms.push_str(&self.v.exact[x as usize]);
             out.forms.push('\0');
         }
         out
@@ -286,6 +360,41 @@ mod tests {
         // No pair across segments (title, number, body).
         assert!(!got.contains_key("vien 21"));
         assert!(!got.contains_key("tw dieu"));
+    }
+
+    /// A thread keeps the words it has seen: what a document gives must not depend on it.
+    #[test]
+    fn a_document_gives_the_same_terms_whatever_was_analysed_before() {
+        let a = Texts {
+            title: "Đảng viên dự bị",
+            number: Some("12-QĐ/TW"),
+            issuer: Some("Ban Chấp hành Trung ương"),
+            body: "Đảng viên dự bị có quyền như đảng viên chính thức, trừ quyền biểu quyết.",
+            headings: &["Quyền của đảng viên dự bị"],
+        };
+        let b = Texts {
+            title: "Sinh hoạt chi bộ",
+            number: None,
+            issuer: None,
+            body: "Chi bộ sinh hoạt mỗi tháng một lần; quyết định, quyền hạn, QUYỀN và quyền.",
+            headings: &[],
+        };
+        let first = std::thread::scope(|s| s.spawn(|| analyze(&a)).join().expect("thread"));
+        let again = std::thread::scope(|s| {
+            s.spawn(|| {
+                analyze(&b);
+                analyze(&a);
+                analyze(&b);
+                analyze(&a)
+            })
+            .join()
+            .expect("thread")
+        });
+        assert_eq!(first, again);
+        let form = format!("quyen\0{}\0", text::exact("quyền"));
+        assert!(first.forms.contains(&form), "{:?}", first.forms);
+        assert!(terms(&b).contains_key("quyen"));
+        assert_eq!(terms(&b)["quyen"], 1, "3 occurrences: bucket 1");
     }
 
     #[test]
