@@ -29,6 +29,12 @@ const STAMP_FILE: &str = "inputs.hash";
 const SLOTS_FILE: &str = "slots.json";
 /// Separates a word's folded and exact forms in field `x`.
 const FORM_SEP: char = '\u{1}';
+/// Separates a term's key from its flags in field `w` (see [`w_lines`]); no key holds it.
+const FLAG_SEP: char = '\u{1}';
+/// The character after [`FLAG_SEP`]: the end of a key's terms in field `w`.
+const FLAG_END: char = '\u{2}';
+/// The letter of flags 0 in field `w`; flags `m` are `FLAG_BASE + m`.
+const FLAG_BASE: u8 = b'a';
 
 /// One document as search sees it: facts for ranking, and its terms.
 pub struct SearchDoc {
@@ -371,7 +377,7 @@ fn schema() -> (Schema, Fields) {
     let f = Fields {
         ord: b.add_u64_field("ord", INDEXED | FAST | STORED),
         id: b.add_text_field("id", STRING | STORED),
-        w: b.add_text_field("w", lines(IndexRecordOption::WithFreqs)),
+        w: b.add_text_field("w", lines(IndexRecordOption::Basic)),
         x: b.add_text_field("x", lines(IndexRecordOption::Basic)),
         body: b.add_text_field("body", STORED),
     };
@@ -453,7 +459,7 @@ fn stamp_of<'a>(keys: impl Iterator<Item = &'a str>) -> String {
         all.push_str(k);
         all.push('\n');
     }
-    format!("v5 {}", crate::hash::short(all.as_bytes()))
+    format!("v6 {}", crate::hash::short(all.as_bytes()))
 }
 
 /// Where each document of `docs.json` is in tantivy: the `ord` field of its tantivy document
@@ -606,15 +612,16 @@ fn write_segment(
     Ok(segment.with_max_doc(max_doc).meta().clone())
 }
 
-/// The lines of field `w` for terms with flags: each term on `flags + 1` lines, so that its
-/// term frequency carries the flags. (In any order: the index keeps no positions.)
+/// The lines of field `w`: each term once, its key followed by [`FLAG_SEP`] and its flags as
+/// one letter (`a` + flags), so that a posting is one token and a key's postings are the
+/// terms from `key FLAG_SEP` up to `key FLAG_END` (see `TantivyPostings::variants`).
 fn w_lines<'a>(t: impl Iterator<Item = (&'a str, Meta)>) -> String {
     let mut text = String::with_capacity(8192);
     for (k, m) in t {
-        for _ in 0..=m {
-            text.push_str(k);
-            text.push('\n');
-        }
+        text.push_str(k);
+        text.push(FLAG_SEP);
+        text.push(char::from(FLAG_BASE + (m & 0xf)));
+        text.push('\n');
     }
     text
 }
@@ -710,7 +717,7 @@ impl IndexUpdater {
     fn open(&self) -> Result<Updating, String> {
         let err = |e: &dyn std::fmt::Display| format!("search index {}: {e}", self.dir.display());
         let stamp = std::fs::read_to_string(self.dir.join(STAMP_FILE)).map_err(|e| err(&e))?;
-        if !stamp.starts_with("v5 ") {
+        if !stamp.starts_with("v6 ") {
             return Err(err(&"made by another version"));
         }
         let slots: SlotsFile =
@@ -853,7 +860,7 @@ impl SearchIndex {
             )
         };
         match std::fs::read_to_string(dir.join(STAMP_FILE)) {
-            Ok(s) if s.starts_with("v5 ") => {}
+            Ok(s) if s.starts_with("v6 ") => {}
             Ok(_) => return Err(err(&"it was made by another version of sotay")),
             Err(e) => return Err(err(&e)),
         }
@@ -1027,71 +1034,109 @@ struct TantivyPostings<'a> {
 }
 
 impl TantivyPostings<'_> {
-    /// (ordinal, `value(term frequency)`) of a term's postings, made in one pass (a common
-    /// word has a posting in most of 100,000 documents).
-    fn list<T>(
+    /// Calls `f` with each segment and the function that makes its document ids ordinals
+    /// (`None`: not a live document), in ordinal order when the segments are runs of them.
+    fn each_segment(
         &self,
-        field: Field,
-        key: &str,
-        record: IndexRecordOption,
-        value: impl Fn(u32) -> T,
-    ) -> Vec<(u32, T)> {
-        let term = Term::from_field_text(field, key);
-        let mut out = Vec::new();
+        mut f: impl FnMut(&tantivy::SegmentReader, &dyn Fn(u32) -> Option<u32>),
+    ) {
         let readers = self.idx.searcher.segment_readers();
         match &self.idx.runs {
             Some(runs) => {
                 for &(first, si) in runs {
-                    let read = |d: u32| Some(first + d);
-                    segment_list(&readers[si], field, &term, record, &value, read, &mut out);
+                    f(&readers[si], &|d: u32| Some(first + d));
                 }
             }
             None => {
                 for (si, seg) in readers.iter().enumerate() {
                     let ords = &self.idx.ords[si];
-                    let read = |d: u32| ords.get(d as usize).copied().filter(|&o| o != u32::MAX);
-                    segment_list(seg, field, &term, record, &value, read, &mut out);
+                    f(seg, &|d: u32| {
+                        ords.get(d as usize).copied().filter(|&o| o != u32::MAX)
+                    });
                 }
-                out.sort_unstable_by_key(|&(d, _)| d);
             }
         }
-        out
+    }
+
+    /// The terms of field `w` for a key, one per flags value (see [`w_lines`]): calls `f`
+    /// with each segment's term infos and flags, and the segment's ordinals.
+    fn variants(
+        &self,
+        key: &str,
+        mut f: impl FnMut(
+            &tantivy::InvertedIndexReader,
+            tantivy::postings::TermInfo,
+            Meta,
+            &dyn Fn(u32) -> Option<u32>,
+        ),
+    ) {
+        let (lo, hi) = (format!("{key}{FLAG_SEP}"), format!("{key}{FLAG_END}"));
+        self.each_segment(|seg, ord| {
+            let Ok(inv) = seg.inverted_index(self.idx.fields.w) else {
+                return;
+            };
+            let range = inv.terms().range().ge(lo.as_bytes()).lt(hi.as_bytes());
+            let Ok(mut stream) = range.into_stream() else {
+                return;
+            };
+            while stream.advance() {
+                if let Some(meta) = flags_of(stream.key(), lo.len()) {
+                    f(&inv, stream.value().clone(), meta, ord);
+                }
+            }
+        });
     }
 }
 
-/// Appends to `out` (ordinal, `value(term frequency)`) of the postings of `term` in one
-/// segment, its document ids made ordinals by `ord` (`None`: not a live document).
-fn segment_list<T>(
-    seg: &tantivy::SegmentReader,
-    field: Field,
-    term: &Term,
-    record: IndexRecordOption,
-    value: &impl Fn(u32) -> T,
-    ord: impl Fn(u32) -> Option<u32>,
+/// The flags a term of field `w` carries after its key's `key_len` bytes and [`FLAG_SEP`].
+fn flags_of(term: &[u8], key_len: usize) -> Option<Meta> {
+    match term.get(key_len..) {
+        Some(&[c]) if (FLAG_BASE..FLAG_BASE + 16).contains(&c) => Some(c - FLAG_BASE),
+        _ => None,
+    }
+}
+
+/// Appends to `out` the postings of `block` as (ordinal, `value`), the document ids made
+/// ordinals by `ord` (`None`: not a live document).
+fn read_block<T: Copy>(
+    mut block: tantivy::postings::BlockSegmentPostings,
+    value: T,
+    ord: &dyn Fn(u32) -> Option<u32>,
     out: &mut Vec<(u32, T)>,
 ) {
-    let Ok(inv) = seg.inverted_index(field) else {
-        return;
-    };
-    // Block by block (128 documents decoded at once), not document by document.
-    let Ok(Some(mut block)) = inv.read_block_postings(term, record) else {
-        return;
-    };
     out.reserve(block.doc_freq() as usize);
-    let freqs = record == IndexRecordOption::WithFreqs;
+    // Block by block (128 documents decoded at once), not document by document.
     loop {
         let docs = block.docs();
         if docs.is_empty() {
             break;
         }
-        let tfs = if freqs { block.freqs() } else { &[] };
-        for (i, &d) in docs.iter().enumerate() {
-            if let Some(o) = ord(d) {
-                out.push((o, value(tfs.get(i).copied().unwrap_or(1))));
-            }
-        }
+        out.extend(docs.iter().filter_map(|&d| ord(d).map(|o| (o, value))));
         block.advance();
     }
+}
+
+/// Sorts postings of `n` documents by ordinal, each ordinal there once: a long list (a common
+/// word's, in most documents) by placing each in a table of all documents, a short one by
+/// sorting.
+fn sort_postings(list: &mut Vec<(u32, Meta)>, n: usize) {
+    if list.len() < n / 16 || list.iter().any(|&(o, _)| o as usize >= n) {
+        list.sort_unstable_by_key(|&(o, _)| o);
+        return;
+    }
+    const NONE: u8 = u8::MAX;
+    let mut table = vec![NONE; n];
+    for &(o, m) in list.iter() {
+        table[o as usize] = m;
+    }
+    list.clear();
+    list.extend(
+        table
+            .iter()
+            .enumerate()
+            .filter(|&(_, &m)| m != NONE)
+            .map(|(o, &m)| (o as u32, m)),
+    );
 }
 
 /// The segments of `ords` (per segment, each document's ordinal) when each holds consecutive
@@ -1125,21 +1170,48 @@ impl Postings for TantivyPostings<'_> {
         self.idx.docs.len() as u32
     }
     fn postings(&self, key: &str) -> Vec<(u32, Meta)> {
-        self.list(self.idx.fields.w, key, IndexRecordOption::WithFreqs, |tf| {
-            (tf.saturating_sub(1) & 0xf) as Meta
-        })
+        let mut out = Vec::new();
+        let mut sorted = true;
+        self.variants(key, |inv, info, meta, ord| {
+            let last = out.last().map(|&(o, _)| o);
+            if let Ok(block) =
+                inv.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)
+            {
+                let from = out.len();
+                read_block(block, meta, ord, &mut out);
+                // Lists of one flags value after another: sorted only if each follows the last.
+                sorted &= match (last, out.get(from)) {
+                    (Some(l), Some(&(o, _))) => o > l,
+                    _ => true,
+                };
+            }
+        });
+        if !sorted || self.idx.runs.is_none() {
+            sort_postings(&mut out, self.idx.docs.len());
+        }
+        out
     }
     fn exact_docs(&self, exact: &str, folded: &str) -> Vec<u32> {
-        let key = format!("{folded}{FORM_SEP}{exact}");
-        self.list(self.idx.fields.x, &key, IndexRecordOption::Basic, |_| ())
-            .into_iter()
-            .map(|(d, ())| d)
-            .collect()
+        let term = Term::from_field_text(self.idx.fields.x, &format!("{folded}{FORM_SEP}{exact}"));
+        let mut out = Vec::new();
+        self.each_segment(|seg, ord| {
+            if let Ok(inv) = seg.inverted_index(self.idx.fields.x) {
+                if let Ok(Some(block)) = inv.read_block_postings(&term, IndexRecordOption::Basic) {
+                    read_block(block, (), ord, &mut out);
+                }
+            }
+        });
+        let mut docs: Vec<u32> = out.into_iter().map(|(o, ())| o).collect();
+        if self.idx.runs.is_none() {
+            docs.sort_unstable();
+        }
+        docs
     }
     fn df(&self, key: &str) -> u32 {
         if self.idx.runs.is_some() {
-            let term = Term::from_field_text(self.idx.fields.w, key);
-            self.idx.searcher.doc_freq(&term).unwrap_or(0) as u32
+            let mut df = 0;
+            self.variants(key, |_, info, _, _| df += info.doc_freq);
+            df
         } else {
             self.postings(key).len() as u32
         }
@@ -1148,7 +1220,8 @@ impl Postings for TantivyPostings<'_> {
         // The forms of a word are the terms of `x` that start with `folded` + FORM_SEP: the
         // most frequent, then the first (as the browser's index orders them).
         let prefix = format!("{folded}{FORM_SEP}");
-        let mut best: Option<(u32, String)> = None;
+        // Summed over the segments.
+        let mut dfs: std::collections::BTreeMap<String, u32> = Default::default();
         for seg in self.idx.searcher.segment_readers() {
             let Ok(inv) = seg.inverted_index(self.idx.fields.x) else {
                 continue;
@@ -1163,17 +1236,17 @@ impl Postings for TantivyPostings<'_> {
                 let Ok(form) = std::str::from_utf8(rest) else {
                     continue;
                 };
-                let df = stream.value().doc_freq;
-                let better = match &best {
-                    None => true,
-                    Some((bdf, bform)) => df > *bdf || (df == *bdf && form < bform.as_str()),
-                };
-                if better {
-                    best = Some((df, form.to_string()));
-                }
+                *dfs.entry(form.to_string()).or_default() += stream.value().doc_freq;
             }
         }
-        best.map(|(_, f)| f)
+        // The most frequent, then the first in order.
+        let mut best: Option<(&String, u32)> = None;
+        for (form, &df) in &dfs {
+            if best.is_none_or(|(_, b)| df > b) {
+                best = Some((form, df));
+            }
+        }
+        best.map(|(f, _)| f.clone())
     }
 }
 
@@ -1182,16 +1255,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lines_are_terms_and_flags_are_frequencies() {
-        let w = w_lines([("dang", 1), ("dang vien", 2), ("vien", 0)].into_iter());
-        assert_eq!(w, "dang\ndang\ndang vien\ndang vien\ndang vien\nvien\n");
+    fn lines_are_terms_with_their_flags() {
+        let w = w_lines([("dang", 1), ("dang vien", 12), ("vien", 0)].into_iter());
+        assert_eq!(w, "dang\u{1}b\ndang vien\u{1}m\nvien\u{1}a\n");
         let mut t = Lines;
         let mut s = t.token_stream(&w);
         let mut got = Vec::new();
         while s.advance() {
             got.push((s.token().position, s.token().text.clone()));
         }
-        assert_eq!(got.len(), 6);
-        assert_eq!(got[2], (2, "dang vien".to_string()));
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1], (1, "dang vien\u{1}m".to_string()));
+        assert_eq!(
+            flags_of(got[1].1.as_bytes(), "dang vien".len() + 1),
+            Some(12)
+        );
+        assert_eq!(flags_of(b"dang\x01", 5), None);
+        assert_eq!(flags_of(b"dang\x01q", 5), None);
+    }
+
+    #[test]
+    fn postings_are_sorted_by_document() {
+        let mut short = vec![(9, 1), (2, 0), (5, 3)];
+        sort_postings(&mut short, 1000);
+        assert_eq!(short, [(2, 0), (5, 3), (9, 1)]);
+        let mut long: Vec<(u32, Meta)> =
+            (0..500).rev().map(|o| (o * 2, (o % 16) as Meta)).collect();
+        sort_postings(&mut long, 1000);
+        assert_eq!(long.len(), 500);
+        assert!(long.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(long[3], (6, 3));
     }
 }
