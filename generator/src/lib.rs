@@ -148,25 +148,11 @@ pub fn build(root: &Path, out: &Path) -> Result<Summary, Diagnostics> {
 
 /// Like [`build`], keeping what `builder` learnt from earlier builds: an incremental build.
 pub fn build_with(builder: &mut Builder, out: &Path) -> Result<Summary, Diagnostics> {
-    let (summary, docs) = build_pages(builder, out)?;
-    let (t, cpu) = (Instant::now(), pipeline::cpu_ms());
-    // The documents' words, already made for the offline index, go to tantivy as they are.
-    search::index::write(&docs, &search::index::index_dir(out), Some(builder.terms())).map_err(
-        |e| {
-            let mut d = Diagnostics::new();
-            d.error(&out.display().to_string(), Pos::FILE, e);
-            d
-        },
-    )?;
+    // The tantivy index is written during the run, alongside the browser's index.
+    builder.index_into(search::index::index_dir(out));
+    let (summary, _) = build_pages(builder, out)?;
     if builder.is_one_shot() {
         builder.release_terms();
-    }
-    if std::env::var_os("SOTAY_TIMINGS").is_some() {
-        eprintln!(
-            "timing: tantivy index: {} ms, cpu {} ms",
-            t.elapsed().as_millis(),
-            pipeline::cpu_ms().saturating_sub(cpu)
-        );
     }
     Ok(summary)
 }

@@ -47,6 +47,9 @@ pub struct Builder {
     /// Keep sources and rendered pages for the next run (`sotay serve`); a one-shot build
     /// frees them as soon as they are used, to build large sites in little memory.
     keep: bool,
+    /// Where to write the tantivy index, alongside the browser's index (see
+    /// [`Builder::index_into`]); `None`: the caller makes it from the run's documents.
+    index_dir: Option<PathBuf>,
 }
 
 /// The feed and the catalog, made alongside the search index.
@@ -64,6 +67,7 @@ impl Builder {
             cache: Cache::default(),
             hint: None,
             keep: true,
+            index_dir: None,
         }
     }
 
@@ -73,6 +77,13 @@ impl Builder {
             keep: false,
             ..Builder::new(root)
         }
+    }
+
+    /// Makes the next run write the tantivy index into `dir` too, while the browser's index,
+    /// the feeds and the service worker are made (the cores they leave idle). A run whose
+    /// tantivy index fails to be written fails.
+    pub fn index_into(&mut self, dir: PathBuf) {
+        self.index_dir = Some(dir);
     }
 
     /// Whether this builder keeps nothing between builds ([`Builder::one_shot`]).
@@ -255,22 +266,39 @@ impl Builder {
     ) -> Result<(Vec<SearchDoc>, String, Feeds), Diagnostics> {
         let docs = self.cache.terms.documents(ctx, rendered, self.keep);
         timer.step("search documents");
+        let index_dir = self.index_dir.take();
         let (terms, shards, keep) = (&self.cache.terms, &mut self.cache.shards, self.keep);
         let kinds = &ctx.config.kinds;
-        let (index, feeds) = rayon::join(
-            || match keep {
-                // Only what the edits touched is encoded again.
-                true => shards.build(&docs, terms, kinds),
-                // A one-shot build fills the postings in four passes, to keep its peak
-                // memory low.
-                false => search::shards::build(&docs, terms, kinds, 4),
+        let ((index, feeds), tantivy) = rayon::join(
+            || {
+                rayon::join(
+                    || match keep {
+                        // Only what the edits touched is encoded again.
+                        true => shards.build(&docs, terms, kinds),
+                        // A one-shot build fills the postings in four passes, to keep its
+                        // peak memory low.
+                        false => search::shards::build(&docs, terms, kinds, 4),
+                    },
+                    || Feeds {
+                        atom: feeds::atom(ctx, rendered),
+                        catalog: feeds::catalog(ctx),
+                        meetings: feeds::meetings(ctx),
+                    },
+                )
             },
-            || Feeds {
-                atom: feeds::atom(ctx, rendered),
-                catalog: feeds::catalog(ctx),
-                meetings: feeds::meetings(ctx),
+            // The documents' words, already made for the browser's index, go to tantivy as
+            // they are.
+            || {
+                index_dir.as_ref().map(|dir| {
+                    search::index::write(&docs, dir, Some(&terms.words)).map_err(|e| (dir, e))
+                })
             },
         );
+        if let Some(Err((dir, e))) = tantivy {
+            let mut d = Diagnostics::new();
+            d.error(&dir.display().to_string(), crate::diagnostics::Pos::FILE, e);
+            return Err(d);
+        }
         for f in index.files {
             let meta = FileMeta {
                 hash: f.hash.clone(),
