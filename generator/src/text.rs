@@ -15,7 +15,7 @@ use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// `s` in Unicode NFC, borrowed when it already is.
 pub fn nfc(s: &str) -> Cow<'_, str> {
-    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+    if is_nfc_yes(s) {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.nfc().collect())
@@ -34,7 +34,7 @@ pub type Stretch = (usize, usize, usize);
 /// normalised on its own; together they are the NFC of the whole, so a piece's place in the NFC text is
 /// known. Should that ever not hold, the whole is normalised and no stretch is given.
 pub fn nfc_stretches(s: &str) -> Option<(String, Vec<Stretch>)> {
-    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+    if is_nfc_yes(s) {
         return None;
     }
     let mut out = String::with_capacity(s.len() + s.len() / 8);
@@ -66,6 +66,29 @@ pub fn nfc_stretches(s: &str) -> Option<(String, Vec<Stretch>)> {
         return Some((whole, Vec::new()));
     }
     Some((out, stretches))
+}
+
+/// Whether `s` is NFC by the quick check (`is_nfc_quick` gives `Yes`), without a table lookup
+/// for the characters of Vietnamese text: ASCII, Latin-1 and Latin Extended-A and B (below
+/// U+0250) and Latin Extended Additional (U+1E00-U+1EFF) are all starters that NFC keeps as
+/// they are. Only the runs of other characters are checked, each on its own: a starter
+/// before a run leaves the check as it would be at the start.
+fn is_nfc_yes(s: &str) -> bool {
+    let plain = |c: char| c < '\u{250}' || ('\u{1E00}'..='\u{1EFF}').contains(&c);
+    let mut run: Option<usize> = None;
+    for (i, c) in s.char_indices() {
+        match (plain(c), run) {
+            (false, None) => run = Some(i),
+            (true, Some(from)) => {
+                if is_nfc_quick(s[from..i].chars()) != IsNormalized::Yes {
+                    return false;
+                }
+                run = None;
+            }
+            _ => {}
+        }
+    }
+    run.is_none_or(|from| is_nfc_quick(s[from..].chars()) == IsNormalized::Yes)
 }
 
 /// Whether NFC can never combine `c` with what comes before it (canonical combining class 0
@@ -387,6 +410,46 @@ pub fn next_word(text: &str, from: usize) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick check without table lookups for Vietnamese letters says what the library's
+    /// says, on strings of letters, marks and other scripts in every order.
+    #[test]
+    fn nfc_yes_is_the_quick_check() {
+        let pieces = [
+            "a",
+            "đ",
+            "ả",
+            "Ẫ",
+            "ơ",
+            "\u{301}",
+            "\u{323}",
+            "\u{300}\u{323}",
+            "\u{323}\u{300}",
+            "“",
+            "ε",
+            "\u{344}",
+            "\u{1100}",
+            "\u{1161}",
+            "한",
+            "ǅ",
+            "\u{24F}",
+            "\u{250}",
+            "\u{1EF9}",
+            "\n",
+        ];
+        let mut seed = 7u64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 6 + 1) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let lib = is_nfc_quick(s.chars()) == IsNormalized::Yes;
+            assert_eq!(is_nfc_yes(&s), lib, "{s:?}");
+        }
+    }
 
     #[test]
     fn folding_table() {

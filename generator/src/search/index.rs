@@ -3,10 +3,10 @@
 //!
 //! The tantivy index lives in `<site>.index/` (e.g. `public.index/`), outside what a static
 //! host publishes. Field `w` holds every document's terms (`terms`: words, adjacent pairs, its
-//! number), each posting's term frequency carrying its flags (frequency = flags + 1); field
-//! `x` the exact forms of its words, as `folded\u{1}exact`; `body` the stored plain text for
-//! passages and snippets; `docs.json` the [`DocInfo`] table. It is rebuilt only when its
-//! inputs change.
+//! number), each posting one term `key\u{1}` + a letter for its flags (see [`w_lines`]);
+//! field `x` the exact forms of its words, as `folded\u{1}exact`; `body` the stored plain
+//! text for passages and snippets; `docs.json` the [`DocInfo`] table. It is rebuilt only when
+//! its inputs change, in one segment per thread for a large site.
 
 use super::terms::{self, Analyzed, Meta, Texts};
 use super::{passage, runs, DocInfo, Filter, Hit, Postings, Query, Results};
