@@ -349,31 +349,46 @@ fn a_connection_flood_is_refused_with_503_and_the_server_recovers() {
     let env = setup(&[], &[("SOTAY_MAX_CONNECTIONS", &LIMIT.to_string())]);
     let addr = env.server.addr;
 
-    // Every place taken by a slow client: the others get a 503 in JSON, at once.
-    let hogs: Vec<TcpStream> = (0..LIMIT).map(|_| hog(addr)).collect();
-    // The server takes connections in the order they came: once one that came after the hogs is
-    // refused, every hog holds its place (a fixed sleep was not always enough on a busy machine).
-    health_until(addr, 503, "the hogs never took every place");
-    let refused: Vec<_> = (0..8)
-        .map(|_| {
-            std::thread::spawn(move || {
-                (0..25)
-                    .map(|_| try_request(addr, "GET", "/healthz", &[], b""))
-                    .collect::<Vec<_>>()
+    // Every place taken by a slow client: the others get a 503 in JSON, at once. A hog holds
+    // its place until its body times out (BODY_TIMEOUT): on a machine so busy that the refused
+    // clients' turn ends later than that, places came back on their own, and the round is run
+    // again with new hogs (at most three times) rather than judged.
+    for round in 1..=3 {
+        let hogs: Vec<TcpStream> = (0..LIMIT).map(|_| hog(addr)).collect();
+        let since = Instant::now();
+        // The server takes connections in the order they came: once one that came after the
+        // hogs is refused, every hog holds its place (a fixed sleep was not always enough on a
+        // busy machine).
+        health_until(addr, 503, "the hogs never took every place");
+        let refused: Vec<_> = (0..8)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    (0..25)
+                        .map(|_| try_request(addr, "GET", "/healthz", &[], b""))
+                        .collect::<Vec<_>>()
+                })
             })
-        })
-        .collect();
-    let mut count = 0;
-    for t in refused {
-        for r in t.join().expect("thread") {
-            let r = r.expect("a refused client gets an answer, not a reset");
-            assert_json_error(&r, 503, "overloaded");
-            assert!(r.header("retry-after").is_some());
-            count += 1;
+            .collect();
+        let answers: Vec<_> = refused
+            .into_iter()
+            .flat_map(|t| t.join().expect("thread"))
+            .collect();
+        drop(hogs);
+        if since.elapsed() + Duration::from_secs(5) >= BODY_TIMEOUT && round < 3 {
+            eprintln!("round {round}: the hogs' bodies may have timed out; again");
+            health_until(addr, 200, "no place came back");
+            continue;
         }
+        for r in &answers {
+            let r = r
+                .as_ref()
+                .expect("a refused client gets an answer, not a reset");
+            assert_json_error(r, 503, "overloaded");
+            assert!(r.header("retry-after").is_some());
+        }
+        assert_eq!(answers.len(), 200);
+        break;
     }
-    assert_eq!(count, 200);
-    drop(hogs);
 
     // The places come back.
     health_until(addr, 200, "no place came back");
