@@ -232,7 +232,10 @@ for size in $SIZES; do
             [[ -z ${AVAILABLE[$g]:-} || -n ${FAILED[$g]:-} ]] && continue
             dir=$(corpus "$g" "$size")
             out=$OUT_ROOT/$g-$size
-            rm -rf "$out"
+            # sotay writes its tantivy index beside the site, in "$out.index", and skips the
+            # write when the one there was made from the same input: a full build starts
+            # without it.
+            rm -rf "$out" "$out.index"
             mkdir -p "$(dirname "$out")"
             # Clean builds: no cache from the previous run (sotay's .sotay/, Hugo's cache dir).
             rm -rf "$dir/.sotay" "$WORK/hugo-cache"
