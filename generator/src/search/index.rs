@@ -161,6 +161,8 @@ impl TermCache {
             out: Vec::with_capacity(docs.len()),
             seen: HashSet::new(),
             new_entries: Vec::new(),
+            of_word: Vec::new(),
+            pairs: Default::default(),
         };
         let chunks: Vec<&[usize]> = docs.chunks(512).collect();
         let mut pending: Option<(&[usize], Vec<Prepared>)> = None;
@@ -296,6 +298,11 @@ struct Gather<'a> {
     /// Source paths of the documents: the cache keeps only these.
     seen: HashSet<String>,
     new_entries: Vec<(String, CachedDoc)>,
+    /// Per id in the process's table of words (`terms::words`), its interned id (`u32::MAX`:
+    /// not yet known in this build).
+    of_word: Vec<u32>,
+    /// The interned id of each pair of interned words met in this build.
+    pairs: rustc_hash::FxHashMap<(u32, u32), u32>,
 }
 
 impl Gather<'_> {
@@ -329,21 +336,62 @@ impl Gather<'_> {
         }
     }
 
-    /// A document's terms (packed with their flags) and word forms as interned ids.
+    /// A document's terms (packed with their flags) and word forms as interned ids, in the
+    /// order of [`Analyzed::terms`] then its forms (each new word, pair or form takes the next
+    /// id, as its text would).
     fn intern(&mut self, a: &Analyzed) -> Interned {
-        let (ids, words) = (&mut *self.ids, &mut *self.words);
+        // This document's words as interned ids.
+        let local: Vec<u32> = a.words.iter().map(|&(w, _)| self.word(w)).collect();
         // Exactly sized: the terms of every document are alive together.
-        let mut t: Vec<u32> = Vec::with_capacity(a.meta.len());
-        for (k, m) in a.terms() {
-            t.push(intern(ids, words, k) << 4 | u32::from(m));
+        let n = a.words.len() + a.pairs.len() + usize::from(a.number.is_some());
+        let mut t: Vec<u32> = Vec::with_capacity(n);
+        t.extend(
+            local
+                .iter()
+                .zip(&a.words)
+                .map(|(&id, &(_, m))| id << 4 | u32::from(m)),
+        );
+        for &(x, y, m) in &a.pairs {
+            let (x, y) = (local[x as usize], local[y as usize]);
+            let id = match self.pairs.get(&(x, y)) {
+                Some(&id) => id,
+                None => {
+                    let key = terms::pair_key(&self.words[x as usize], &self.words[y as usize]);
+                    let id = intern(self.ids, self.words, &key);
+                    self.pairs.insert((x, y), id);
+                    id
+                }
+            };
+            t.push(id << 4 | u32::from(m));
         }
-        let mut it = a.forms.split('\0');
-        let n = a.forms.bytes().filter(|&b| b == 0).count() / 2;
-        let mut f: Vec<(u32, u32)> = Vec::with_capacity(n);
-        while let (Some(x), Some(e)) = (it.next(), it.next()) {
-            f.push((intern(ids, words, x), intern(ids, words, e)));
+        if let Some(number) = &a.number {
+            let w: Vec<&str> = number
+                .iter()
+                .map(|&i| self.words[local[i as usize] as usize].as_str())
+                .collect();
+            let key = terms::number_key(&w);
+            t.push(intern(self.ids, self.words, &key) << 4);
         }
+        let f: Vec<(u32, u32)> = a
+            .forms
+            .iter()
+            .map(|&(i, x)| (local[i as usize], self.word(x)))
+            .collect();
         (Arc::new(t), Arc::new(f))
+    }
+
+    /// The interned id of word `w` of the process's table of words.
+    fn word(&mut self, w: u32) -> u32 {
+        if let Some(&id) = self.of_word.get(w as usize).filter(|&&id| id != u32::MAX) {
+            return id;
+        }
+        let text = terms::words().get(w);
+        let id = intern(self.ids, self.words, &text);
+        if self.of_word.len() <= w as usize {
+            self.of_word.resize(w as usize + 1, u32::MAX);
+        }
+        self.of_word[w as usize] = id;
+        id
     }
 }
 
@@ -650,12 +698,12 @@ fn tantivy_doc(f: &Fields, d: &SearchDoc, slot: u64, terms: Option<&[String]>) -
         }
         None => {
             let a = d.analyze();
-            let mut it = a.forms.split('\0');
-            let mut forms = Vec::new();
-            while let (Some(fo), Some(ex)) = (it.next(), it.next()) {
-                forms.push((fo, ex));
-            }
-            (w_lines(a.terms()), x_lines(forms.into_iter()))
+            let terms: Vec<(String, Meta)> = a.terms().collect();
+            let forms = a.forms();
+            (
+                w_lines(terms.iter().map(|(k, m)| (k.as_str(), *m))),
+                x_lines(forms.iter().map(|(f, x)| (f.as_str(), x.as_str()))),
+            )
         }
     };
     doc!(f.ord => slot, f.id => d.info.id.clone(), f.w => w, f.x => x, f.body => d.body())

@@ -85,24 +85,99 @@ pub struct Texts<'a> {
     pub headings: &'a [&'a str],
 }
 
-/// A document's terms as text: `keys` holds each distinct term's key followed by `\0`, `meta`
-/// its flags in the same order; `forms` holds each distinct (folded, exact) word form as
-/// `folded\0exact\0`. One allocation each per document, not one per word: a national-scale
-/// build holds many of these at once.
+/// A document's terms, by the words of the process's table ([`word`]): its words in the order
+/// they first occur (`words`: (word id, flags)), its adjacent pairs in the order they first
+/// occur (`pairs`: (index into `words`, index into `words`, flags)), its number (indexes into
+/// `words`), and its distinct (folded, exact) word forms (`forms`: (index into `words`, exact
+/// form's word id)). Written out as text ([`Analyzed::terms`]) the terms are words, then
+/// pairs, then the number, in that order; the word ids are only names, whatever their order.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Analyzed {
-    pub keys: String,
-    pub meta: Vec<Meta>,
-    pub forms: String,
+    pub words: Vec<(u32, Meta)>,
+    pub pairs: Vec<(u32, u32, Meta)>,
+    pub number: Option<Vec<u32>>,
+    pub forms: Vec<(u32, u32)>,
 }
 
 impl Analyzed {
-    /// (key, meta) of every term.
-    pub fn terms(&self) -> impl Iterator<Item = (&str, Meta)> {
-        self.keys
-            .split_terminator('\0')
-            .zip(self.meta.iter().copied())
+    /// (key, meta) of every term, as text.
+    pub fn terms(&self) -> impl Iterator<Item = (String, Meta)> {
+        let table = words();
+        let folded: Vec<String> = self.words.iter().map(|&(w, _)| table.get(w)).collect();
+        drop(table);
+        let mut out: Vec<(String, Meta)> =
+            Vec::with_capacity(self.words.len() + self.pairs.len() + 1);
+        out.extend(
+            folded
+                .iter()
+                .zip(&self.words)
+                .map(|(k, &(_, m))| (k.clone(), m)),
+        );
+        out.extend(
+            self.pairs
+                .iter()
+                .map(|&(a, b, m)| (pair_key(&folded[a as usize], &folded[b as usize]), m)),
+        );
+        if let Some(n) = self.number.as_ref().filter(|n| !n.is_empty()) {
+            let w: Vec<&str> = n.iter().map(|&i| folded[i as usize].as_str()).collect();
+            out.push((number_key(&w), 0));
+        }
+        out.into_iter()
     }
+
+    /// (folded, exact) of every distinct word form, as text.
+    pub fn forms(&self) -> Vec<(String, String)> {
+        let table = words();
+        self.forms
+            .iter()
+            .map(|&(i, x)| (table.get(self.words[i as usize].0), table.get(x)))
+            .collect()
+    }
+}
+
+/// Every folded word and exact form this process has analysed, numbered in the order some
+/// thread first met it: what [`Analyzed`] names words by. Read and added to by every thread;
+/// each thread asks it once per spelling it meets (see `Vocab`).
+#[derive(Default)]
+pub struct Words {
+    ids: FxHashMap<Box<str>, u32>,
+    all: Vec<Box<str>>,
+}
+
+impl Words {
+    /// The word with id `id` ("" for an id it never gave).
+    pub fn get(&self, id: u32) -> String {
+        self.all
+            .get(id as usize)
+            .map_or_else(String::new, |w| w.to_string())
+    }
+}
+
+static WORDS: std::sync::LazyLock<std::sync::RwLock<Words>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// The process's table of words, to read.
+pub fn words() -> std::sync::RwLockReadGuard<'static, Words> {
+    WORDS
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The id of word `w` in the process's table, added if new.
+fn word_id(w: &str) -> u32 {
+    if let Some(&id) = words().ids.get(w) {
+        return id;
+    }
+    let mut t = WORDS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&id) = t.ids.get(w) {
+        return id;
+    }
+    let id = t.all.len() as u32;
+    t.all.push(w.into());
+    t.ids.insert(w.into(), id);
+    id
 }
 
 /// One pass over a document's words: its terms and flags, and its word forms. The result
@@ -128,24 +203,20 @@ pub fn analyze(t: &Texts) -> Analyzed {
 }
 
 thread_local! {
-    /// The words this thread has seen, kept from one document to the next: a spelling met
-    /// before is neither folded again nor copied.
+    /// The spellings this thread has seen, kept from one document to the next: a spelling met
+    /// before is neither folded again nor looked up in the process's table.
     static VOCAB: std::cell::RefCell<Vocab> = std::cell::RefCell::new(Vocab::default());
 }
 
 /// Distinct spellings a thread keeps at most; past it, it starts afresh (between documents).
 const VOCAB_LIMIT: usize = 1 << 20;
 
-/// A thread's words: each spelling with its folded and exact forms (as ids into `folded`
-/// and `exact`), and the per-document state of each folded word.
+/// A thread's spellings, each with its folded and exact forms' ids in the process's table
+/// ([`word_id`]), and the per-document state of each folded word.
 #[derive(Default)]
 struct Vocab {
     spellings: FxHashMap<Box<str>, (u32, u32)>,
-    folded_ids: FxHashMap<Box<str>, u32>,
-    folded: Vec<Box<str>>,
-    exact_ids: FxHashMap<Box<str>, u32>,
-    exact: Vec<Box<str>>,
-    /// Per folded id: (the document it was last seen in, its local id there).
+    /// Per folded word id: (the document it was last seen in, its local id there).
     seen: Vec<(u32, u32)>,
     /// The number of the document being analysed (see `seen`).
     doc: u32,
@@ -153,44 +224,33 @@ struct Vocab {
 }
 
 impl Vocab {
-    /// The (folded, exact) ids of a spelling, added if new.
+    /// The (folded, exact) word ids of a spelling.
     fn ids(&mut self, word: &str) -> (u32, u32) {
         if let Some(&ids) = self.spellings.get(word) {
             return ids;
         }
         text::fold_into(word, &mut self.buf);
-        let f = intern(&mut self.folded_ids, &mut self.folded, &self.buf);
-        if self.seen.len() < self.folded.len() {
-            self.seen.resize(self.folded.len(), (u32::MAX, 0));
+        let f = word_id(&self.buf);
+        if self.seen.len() <= f as usize {
+            self.seen.resize(f as usize + 1, (u32::MAX, 0));
         }
         text::exact_into(word, &mut self.buf);
-        let x = intern(&mut self.exact_ids, &mut self.exact, &self.buf);
+        let x = word_id(&self.buf);
         self.spellings.insert(word.into(), (f, x));
         (f, x)
     }
-}
-
-/// The id of `w` in (`ids`, `all`), added if new.
-fn intern(ids: &mut FxHashMap<Box<str>, u32>, all: &mut Vec<Box<str>>, w: &str) -> u32 {
-    if let Some(&i) = ids.get(w) {
-        return i;
-    }
-    let i = all.len() as u32;
-    all.push(w.into());
-    ids.insert(w.into(), i);
-    i
 }
 
 /// One document's words, numbered locally in the order they first occur (so that the terms
 /// come out in an order that depends on the document alone) and counted.
 struct Analyzer<'v> {
     v: &'v mut Vocab,
-    /// Per local id: its folded id, occurrences, flags.
+    /// Per local id: its folded word id, occurrences, flags.
     words: Vec<(u32, u32, Meta)>,
     /// Adjacent pairs of local ids in the order they first occur, with their flags.
     pairs: Vec<((u32, u32), Meta)>,
     pair_at: FxHashMap<(u32, u32), u32>,
-    /// Distinct (local id, exact id) forms in the order they first occur.
+    /// Distinct (local id, exact word id) forms in the order they first occur.
     forms: Vec<(u32, u32)>,
     form_set: FxHashSet<(u32, u32)>,
 }
@@ -280,37 +340,18 @@ impl<'v> Analyzer<'v> {
     }
 
     fn finish(self, number: Option<Vec<u32>>) -> Analyzed {
-        let folded = |l: u32| &*self.v.folded[self.words[l as usize].0 as usize];
-        let mut out = Analyzed::default();
-        out.meta.reserve(self.words.len() + self.pairs.len() + 1);
-        for (l, &(_, count, flags)) in self.words.iter().enumerate() {
-            if count == 0 && flags == 0 {
-                continue;
-            }
-            out.keys.push_str(folded(l as u32));
-            out.keys.push('\0');
-            out.meta.push(flags | tf_bucket(count));
+        // Every word was counted or flagged where it was met (a number's words are counted
+        // as a segment first), so each is a term.
+        Analyzed {
+            words: self
+                .words
+                .iter()
+                .map(|&(f, count, flags)| (f, flags | tf_bucket(count)))
+                .collect(),
+            pairs: self.pairs.iter().map(|&((a, b), m)| (a, b, m)).collect(),
+            number: number.filter(|n| !n.is_empty()),
+            forms: self.forms,
         }
-        for &((a, b), flags) in &self.pairs {
-            out.keys.push_str(folded(a));
-            out.keys.push(' ');
-            out.keys.push_str(folded(b));
-            out.keys.push('\0');
-            out.meta.push(flags);
-        }
-        if let Some(n) = number.filter(|n| !n.is_empty()) {
-            let words: Vec<&str> = n.iter().map(|&l| folded(l)).collect();
-            out.keys.push_str(&number_key(&words));
-            out.keys.push('\0');
-            out.meta.push(0);
-        }
-        for &(l, x) in &self.forms {
-            out.forms.push_str(folded(l));
-            out.forms.push('\0');
-            out.forms.push_str(&self.v.exact[x as usize]);
-            out.forms.push('\0');
-        }
-        out
     }
 }
 
@@ -391,8 +432,8 @@ mod tests {
             .expect("thread")
         });
         assert_eq!(first, again);
-        let form = format!("quyen\0{}\0", text::exact("quyền"));
-        assert!(first.forms.contains(&form), "{:?}", first.forms);
+        let form = ("quyen".to_string(), text::exact("quyền"));
+        assert!(first.forms().contains(&form), "{:?}", first.forms());
         assert!(terms(&b).contains_key("quyen"));
         assert_eq!(terms(&b)["quyen"], 1, "3 occurrences: bucket 1");
     }
