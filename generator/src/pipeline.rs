@@ -541,7 +541,7 @@ struct Timer {
 
 /// The CPU time this process has used so far (user + system, all threads), in milliseconds,
 /// from `/proc/self/stat` (0 where there is none).
-pub fn cpu_ms() -> u64 {
+fn cpu_ms() -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // The fields after the command name (which may hold spaces) in parentheses.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
