@@ -206,10 +206,10 @@ fn generated_documents(n: usize) -> Vec<(String, String)> {
 
 /// search.js reads every term of the browser's index as the Rust reader does: the documents
 /// (Golomb-coded, of every density and parameter), frequency buckets, flags and forms, sparse
-/// and dense. 1,500 made-up documents besides the sample's.
+/// and dense, whole or cut by document range. 3,000 made-up documents besides the sample's.
 #[test]
 fn browser_reads_every_term_as_the_rust_reader() {
-    let docs = generated_documents(1500);
+    let docs = generated_documents(3000);
     let extra: Vec<(&str, &str)> = docs.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
     let root = common::sample_copy(&extra);
     let out = root.path().join("public");
@@ -225,7 +225,7 @@ fn browser_reads_every_term_as_the_rust_reader() {
     keys.sort_unstable();
     let counts: Vec<usize> = keys.iter().map(|k| off.decode(k).0.len()).collect();
     let n = off.docs.len();
-    assert!(n > 1500, "{n} documents");
+    assert!(n > 3000, "{n} documents");
     for (what, ok) in [
         ("in more than half", counts.iter().any(|&c| c * 2 > n)),
         (
@@ -236,6 +236,14 @@ fn browser_reads_every_term_as_the_rust_reader() {
     ] {
         assert!(ok, "some term is {what} of the documents");
     }
+    // Common words are cut by document range (shards.rs `cut`): some range file exists, and
+    // the readers below read those terms from it.
+    let ranges = std::fs::read_dir(out.join("search/t"))
+        .expect("search/t")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().matches('.').count() == 3)
+        .count();
+    assert!(ranges >= 2, "{ranges} range files");
     let keys_file = root.path().join("keys.json");
     std::fs::write(&keys_file, serde_json::to_vec(&keys).expect("json")).expect("write keys");
     let got = common::node(

@@ -894,3 +894,79 @@ fn runs_matter_on_the_sample() {
         .collect();
     assert_ne!(ids(b, q)[..10], first[..], "{q:?}");
 }
+
+/// In a site of more than 1,024 documents the postings of common words are cut by document
+/// range (shards.rs `cut`), each range in a file of its own: the browser's index still ranks
+/// every term and query (exact forms, flags, frequencies, phrases, typos) as the server's.
+#[test]
+fn terms_cut_by_document_range_rank_as_on_the_server() {
+    // Words of several forms, drawn in any of them: a mask bit for each form in every posting
+    // makes these the largest terms.
+    const WORDS: &[&str] = &[
+        "cường", "cương", "cuồng", "định", "đình", "đinh", "tăng", "tầng", "đảng", "viên", "chi",
+        "bộ", "sinh", "hoạt", "kiểm", "tra", "nghị", "quyết", "thực", "hiện", "tháng", "năm",
+        "học", "tập", "công", "tác", "phát", "triển", "kinh", "tế", "văn", "hoá", "hóa", "dân",
+        "vận", "thống", "nhất", "điều", "lệ", "khoản",
+    ];
+    let mut seed = 0x51CE_2026_u64;
+    let mut next = move |m: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) as usize % m
+    };
+    let docs: Vec<(String, String)> = (0..2600)
+        .map(|i| {
+            // Skewed: the first words in nearly every document, the last in a few.
+            let mut word = || WORDS[next(WORDS.len()).min(next(WORDS.len()))];
+            let title: Vec<&str> = (0..3 + i % 3).map(|_| word()).collect();
+            let mut body = String::new();
+            if i % 4 == 0 {
+                let h: Vec<&str> = (0..3).map(|_| word()).collect();
+                body.push_str(&format!("## {}\n\n", h.join(" ")));
+            }
+            let words: Vec<&str> = (0..20 + i % 40).map(|_| word()).collect();
+            body.push_str(&words.join(" "));
+            (
+                format!("content/vb/vb-{i:04}.md"),
+                doc(&title.join(" "), &format!("{body}.")),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = docs.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let b = site(&files);
+    let ranges = walkdir(b.out.join("search/t"))
+        .iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().matches('.').count() == 3)
+        })
+        .count();
+    assert!(ranges >= 2, "{ranges} range files: no term is cut");
+    let off = offline(&b);
+    assert_eq!(off.docs.len(), 2600);
+    let mut keys: Vec<&str> = off.keys().filter(|k| !k.starts_with('#')).collect();
+    keys.sort_unstable();
+    let mut queries: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    queries.extend(
+        [
+            "cường",
+            "cuồng định",
+            "tầng",
+            "\"cuong dinh\"",
+            "đảng viên thực hiện",
+            "tang cuong",
+            "dinh cuonf",
+            "dangvien",
+            "\"nghị quyết\" kiểm tra",
+        ]
+        .map(String::from),
+    );
+    for q in &queries {
+        let query = Query::parse(q);
+        let server = b.index.rank(&query, &Filter::default());
+        let browser = rank(&query, &off.docs, &off, &Filter::default());
+        assert_eq!(server, browser, "query {q:?}");
+        let s = b.index.search(q, &Filter::default(), 0, 10);
+        let o = correct::suggest(&query, browser.len(), &off).map(|c| correct::display(&c, &off));
+        assert_eq!(s.suggestion, o, "suggestion for {q:?}");
+    }
+}

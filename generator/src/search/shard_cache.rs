@@ -8,7 +8,7 @@
 //! whole again.
 
 use super::index::{SearchDoc, TermCache};
-use super::shards::{self, Built, File, GroupFiles, RootNames, TermCounts, DOCS_PER_SHARD};
+use super::shards::{self, Built, Cut, File, GroupFiles, RootNames, TermCounts, DOCS_PER_SHARD};
 use super::terms::{self, Kind};
 use super::{df_bucket, DocInfo};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -18,6 +18,8 @@ use std::sync::Arc;
 #[derive(Default)]
 pub struct ShardCache {
     last: Option<Kept>,
+    /// How common terms are cut, when not as [`Cut::of_site`] says (tests).
+    cut: Option<Option<Cut>>,
 }
 
 /// What a document was, for the index, when it was last encoded.
@@ -30,6 +32,8 @@ struct KeptDoc {
 /// The last build: its files and the counts they were encoded from.
 struct Kept {
     groups: u32,
+    /// How its common terms are cut (fixed by the number of documents).
+    cut: Option<Cut>,
     docs: Vec<KeptDoc>,
     /// Per term id: how many documents hold it; per folded word id: how many documents have
     /// exact forms of it; per pair id: its reference to a word as encoded (`same_as`).
@@ -42,6 +46,8 @@ struct Kept {
     pairs_of: HashMap<u32, Vec<u32>>,
     indexed: usize,
     group_files: Vec<Arc<File>>,
+    /// Per group, its range files (none when no term of it is cut).
+    range_files: Vec<Vec<Arc<File>>>,
     /// Per letter, its words with their document-count bucket, and its file.
     vocab: BTreeMap<char, BTreeMap<String, u8>>,
     vocab_files: BTreeMap<char, Arc<File>>,
@@ -64,7 +70,11 @@ impl ShardCache {
                 k.update(docs, cache);
                 k
             }
-            None => Kept::new(docs, cache),
+            None => Kept::new(
+                docs,
+                cache,
+                self.cut.unwrap_or_else(|| Cut::of_site(docs.len())),
+            ),
         };
         let built = kept.built(docs, kinds);
         self.last = Some(kept);
@@ -74,7 +84,7 @@ impl ShardCache {
 
 impl Kept {
     /// The whole index of `docs`, kept.
-    fn new(docs: &[SearchDoc], cache: &TermCache) -> Kept {
+    fn new(docs: &[SearchDoc], cache: &TermCache, cut: Option<Cut>) -> Kept {
         let keys = &cache.words;
         let groups = shards::groups_for(docs.len());
         let (counts, form_counts) = shards::count(docs, keys.len());
@@ -85,6 +95,7 @@ impl Kept {
         }
         let mut kept = Kept {
             groups,
+            cut,
             docs: docs.iter().map(KeptDoc::of).collect(),
             same: vec![0; counts.len()],
             counts,
@@ -96,6 +107,7 @@ impl Kept {
             group_files: (0..groups as usize)
                 .map(|g| Arc::new(shards::empty_group(g)))
                 .collect(),
+            range_files: vec![Vec::new(); groups as usize],
             vocab: BTreeMap::new(),
             vocab_files: BTreeMap::new(),
             display: docs
@@ -238,11 +250,18 @@ impl Kept {
             .iter()
             .flat_map(|&g| self.members[g as usize].iter().map(move |&t| (g, t)))
             .collect();
-        let terms = TermCounts::of(cache, &self.counts, &self.form_counts, order, docs.len());
+        let terms = TermCounts::of(cache, &self.counts, &self.form_counts, order, docs.len())
+            .with_cut(self.cut);
         let mut out = GroupFiles::new(self.groups);
         terms.write_groups(docs, 1, &mut out);
+        for &g in groups {
+            self.range_files[g as usize].clear();
+        }
         for (g, f) in out.files {
             self.group_files[g as usize] = Arc::new(f);
+        }
+        for (g, r) in out.ranges {
+            self.range_files[g as usize] = r.into_iter().map(Arc::new).collect();
         }
         for &g in groups {
             if self.members[g as usize].is_empty() {
@@ -300,6 +319,7 @@ impl Kept {
     /// Every file of the index, the root last.
     fn built(&self, docs: &[SearchDoc], kinds: &[crate::config::Kind]) -> Built {
         let mut files: Vec<Arc<File>> = self.group_files.clone();
+        files.extend(self.range_files.iter().flatten().cloned());
         let fold = shards::push(&mut files, self.fold.clone());
         let mut vocab = BTreeMap::new();
         for (letter, f) in &self.vocab_files {
@@ -314,6 +334,7 @@ impl Kept {
             vocab: &vocab,
             docs: &names,
             fold: &fold,
+            span: self.cut.map(|c| c.span),
         };
         shards::finish(docs, root, kinds, files)
     }
@@ -435,6 +456,27 @@ mod tests {
         }
     }
 
+    /// The keys of group `g`'s cut terms and their forms (whose order numbers the bits of
+    /// every posting's mask), from its file's header among `files`.
+    fn cut_terms(files: &BTreeMap<String, Vec<u8>>, g: usize) -> Vec<String> {
+        let prefix = format!("search/t/{g}.");
+        let (_, b) = files
+            .iter()
+            .find(|(p, _)| p.starts_with(&prefix) && p.matches('.').count() == 2)
+            .expect("group file");
+        let len = u32::from_le_bytes(b[4..8].try_into().expect("length")) as usize;
+        let h: serde_json::Value = serde_json::from_slice(&b[8..8 + len]).expect("header");
+        let terms = h["terms"].as_array().cloned().unwrap_or_default();
+        let split = h["split"].as_array().cloned().unwrap_or_default();
+        split
+            .iter()
+            .filter_map(|i| {
+                let i = i.as_u64()? as usize;
+                Some(format!("{} {}", terms.get(i)?, h["vars"][i]))
+            })
+            .collect()
+    }
+
     fn files(b: &Built) -> BTreeMap<String, Vec<u8>> {
         b.files
             .iter()
@@ -448,6 +490,20 @@ mod tests {
     /// documents; and only some groups are encoded again.
     #[test]
     fn updates_equal_full_builds() {
+        updates_equal(None);
+    }
+
+    /// The same with the common terms cut in ranges of 64 documents: and an edit to one
+    /// document makes new range files only in that document's range.
+    #[test]
+    fn updates_equal_full_builds_with_cut_terms() {
+        updates_equal(Some(Cut {
+            span: 64,
+            min_bytes: 12,
+        }));
+    }
+
+    fn updates_equal(cut: Option<Cut>) {
         let mut rng = Rng(7);
         let mut cache = TermCache::default();
         let mut words = 40;
@@ -458,17 +514,55 @@ mod tests {
             .map(|i| doc(i, "Văn bản", &held[i], &mut cache, 0))
             .collect();
         let mut seeds = vec![0u64; docs.len() + 4];
-        let mut kept = ShardCache::default();
+        let mut kept = ShardCache {
+            last: None,
+            cut: Some(cut),
+        };
         let (mut encoded, mut of, mut flips) = (0, 0, 0);
+        // The document edited since the last build (none: one was added), the files then.
+        let mut edited: Option<usize> = None;
+        let mut last_files = BTreeMap::new();
+        let mut range_edits = 0;
         for step in 0..400 {
             let before = kept
                 .last
                 .as_ref()
                 .map(|k| (k.group_files.clone(), k.counts.clone(), k.same.clone()));
             let built = kept.build(&docs, &cache, &[]);
-            let full = shards::build(&docs, &cache, &[], 1);
+            let full = shards::build_cut(&docs, &cache, &[], 1, cut);
             assert_eq!(built.root, full.root, "step {step}");
-            assert_eq!(files(&built), files(&full), "step {step}");
+            let now = files(&built);
+            assert_eq!(now, files(&full), "step {step}");
+            if let (Some(c), Some(i)) = (cut, edited) {
+                // Range files are "search/t/<group>.<range>.<hash>.bin". A range other than
+                // the edited document's is new only when its group cuts other terms.
+                let new_ranges: Vec<(usize, usize)> = now
+                    .keys()
+                    .filter(|p| !last_files.contains_key(*p))
+                    .filter_map(|p| {
+                        let name = p.strip_prefix("search/t/")?;
+                        let parts: Vec<&str> = name.split('.').collect();
+                        (parts.len() == 4).then(|| {
+                            (
+                                parts[0].parse().expect("group"),
+                                parts[1].parse().expect("range"),
+                            )
+                        })
+                    })
+                    .collect();
+                for &(g, k) in &new_ranges {
+                    if k != i / c.span {
+                        assert_ne!(
+                            cut_terms(&last_files, g),
+                            cut_terms(&now, g),
+                            "step {step}: document {i} edited, range {k} of group {g} new"
+                        );
+                    }
+                }
+                range_edits += usize::from(new_ranges.iter().any(|&(_, k)| k == i / c.span));
+            }
+            last_files = now;
+            edited = None;
             let k = kept.last.as_ref().expect("kept");
             if let Some((groups, counts, same)) =
                 before.filter(|b| b.0.len() == k.group_files.len())
@@ -483,6 +577,7 @@ mod tests {
                     .count();
             }
             let i = rng.below(docs.len());
+            edited = Some(i);
             let title = docs[i].info.title.clone();
             match rng.below(20) {
                 0 => {
@@ -493,6 +588,7 @@ mod tests {
                 }
                 1 if step % 100 == 0 => {
                     held.push(vec![1, 2, 3]);
+                    edited = None;
                     let n = docs.len();
                     docs.push(doc(n, "Mới", &held[n], &mut cache, 0));
                 }
@@ -524,5 +620,12 @@ mod tests {
             "no pair changed its reference alone: the test misses that case"
         );
         assert!(encoded * 4 < of, "{encoded} of {of} group files made again");
+        if cut.is_some() {
+            assert!(
+                last_files.keys().any(|p| p.matches('.').count() == 3),
+                "no term is cut: the test misses that case"
+            );
+            assert!(range_edits > 20, "{range_edits} edits changed a range file");
+        }
     }
 }

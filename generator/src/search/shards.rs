@@ -3,12 +3,14 @@
 //! what the tantivy index holds (see `terms`), cut so that
 //! - a query reads only the files its terms are in: each term is in one of G *groups*, by a
 //!   hash of its key (G grows with the site: about one group per 8 documents);
-//! - an edit changes only the groups of the terms it adds, removes or re-counts, the display
-//!   shard of its document, and the small root; the phone downloads only those.
+//! - an edit changes only the groups of the terms it adds, removes or re-counts (and of a
+//!   common term, cut by document range, only its document's range), the display shard of its
+//!   document, and the small root; the phone downloads only those.
 //!
 //! ```text
 //! search/index.<h>.json  root: {"v": 3, "n": N, "groups": "<g><g>...", "vocab": {"a": h, ...},
-//!                        "docs": [h], "per": P, "table": h, "fold": h, "kinds": {...}}
+//!                        "docs": [h], "per": P, "table": h, "fold": h, "kinds": {...},
+//!                        "span": S} (S: documents per range, absent when nothing is cut)
 //!                        (groups: for each group, the first 8 hex digits of its file's hash)
 //! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
 //! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
@@ -17,7 +19,15 @@
 //!                        header = {"terms": [key], "vars": [[exact form]]} (forms of words,
 //!                        most frequent first); postings, per term in header order: varint
 //!                        byte_len, then the documents (Golomb-coded, `docset`), frequency
-//!                        buckets and values (flags, forms) in streams (see `encode_term`)
+//!                        buckets and values (flags, forms) in streams (see `encode_term`).
+//!                        A group with *cut* terms (postings over `SPLIT_BYTES`, in a site of
+//!                        more than one range of documents, see `span_for`) adds "split":
+//!                        [their places in "terms"] and "parts": "<h><h>..." (its range files'
+//!                        hashes, 8 hex digits each); a cut term's bytes here are its count
+//! search/t/<i>.<k>.<h>.bin  range k of group i: "STR1", then for each cut term of the group
+//!                        (in "split" order) varint byte_len and its postings in documents
+//!                        k·span .. (k+1)·span − 1, numbered from k·span and encoded as a term
+//!                        of a site of the range's documents (byte_len 0: none there)
 //! search/v/<h>.txt       the vocabulary (words only) starting with one letter: "word bucket\n"
 //!                        lines, bucket = 1 + ⌊log₂ df⌋ (for typo correction)
 //! search/d/<h>.json      display shard k: the cards of documents k·P .. (k+1)·P − 1
@@ -38,6 +48,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 const MAGIC: &[u8; 4] = b"STG4";
+/// The start of a range file.
+const RANGE_MAGIC: &[u8; 4] = b"STR1";
 /// At most this many exact forms per folded word carry a mask bit; rarer ones are dropped
 /// from both indexes' `exact_docs`.
 pub const MAX_VARIANTS: usize = 32;
@@ -48,6 +60,40 @@ const GROUP_HASH: usize = 8;
 
 /// About how many documents a group of terms serves (see [`groups_for`]).
 pub const GROUP_DOCS: usize = 8;
+
+/// A term whose encoded postings pass this many bytes is cut by document range (when the site
+/// has more than one range, see [`span_for`]): its group file keeps its document count, and
+/// each range's postings go to that range's file of the group. An edit then changes the range
+/// of its document, not the whole of a common word (which is in every other edit).
+pub const SPLIT_BYTES: usize = 2048;
+
+/// Documents per range of a cut term in a site of `n` documents: a power of two, at least a
+/// quarter of the site and at least 1,024 (so 2 to 4 ranges); `None` when one range holds the
+/// whole site (nothing is cut). Measured at 10,000 documents (BENCHMARKS §11): 3 ranges of
+/// 4,096 against 5 of 2,048, an update of 49.7 KB against 44.0 and an index of 292.7 KB per
+/// 1,000 documents against 297.6 (each file a phone keeps costs its own gzip framing).
+pub fn span_for(n: usize) -> Option<usize> {
+    let span = (n / 4).next_power_of_two().max(1024);
+    (n > span).then_some(span)
+}
+
+/// How common terms are cut by document range: ranges of `span` documents, the terms whose
+/// postings pass `min_bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    pub span: usize,
+    pub min_bytes: usize,
+}
+
+impl Cut {
+    /// A site of `n` documents: ranges of [`span_for`], terms over [`SPLIT_BYTES`].
+    pub fn of_site(n: usize) -> Option<Cut> {
+        span_for(n).map(|span| Cut {
+            span,
+            min_bytes: SPLIT_BYTES,
+        })
+    }
+}
 
 /// How many groups a site of `n` documents has: a power of two, about one per
 /// [`GROUP_DOCS`] documents.
@@ -106,6 +152,18 @@ impl File {
         }
     }
 
+    /// Range `k`'s file of group `i` (its cut terms' postings there): named by both numbers and
+    /// a short hash, which the group's file lists.
+    fn range(i: usize, k: usize, bytes: Vec<u8>) -> File {
+        let mut hash = crate::hash::short(&bytes);
+        hash.truncate(GROUP_HASH);
+        File {
+            path: format!("search/t/{i}.{k}.{hash}.bin"),
+            bytes,
+            hash,
+        }
+    }
+
     fn new(dir: &str, ext: &str, bytes: Vec<u8>) -> File {
         let hash = crate::hash::short(&bytes);
         File {
@@ -134,19 +192,32 @@ pub fn build(
     kinds: &[crate::config::Kind],
     passes: usize,
 ) -> Built {
+    build_cut(docs, cache, kinds, passes, Cut::of_site(docs.len()))
+}
+
+/// [`build`], with common terms cut as `cut` says (`None`: none are).
+pub fn build_cut(
+    docs: &[SearchDoc],
+    cache: &TermCache,
+    kinds: &[crate::config::Kind],
+    passes: usize,
+    cut: Option<Cut>,
+) -> Built {
     let groups = groups_for(docs.len());
     let (counts, form_counts) = count(docs, cache.words.len());
     let order = order_of(&cache.words, &counts, groups);
-    let terms = TermCounts::of(cache, &counts, &form_counts, order, docs.len());
+    let terms = TermCounts::of(cache, &counts, &form_counts, order, docs.len()).with_cut(cut);
     let mut out = GroupFiles::new(groups);
     terms.write_groups(docs, passes, &mut out);
     out.fill_empty();
     let GroupFiles {
         files,
+        ranges,
         names: group_names,
         vocab,
     } = out;
     let mut files: Vec<Arc<File>> = files.into_iter().map(|(_, f)| Arc::new(f)).collect();
+    files.extend(ranges.into_iter().flat_map(|(_, r)| r).map(Arc::new));
     let fold_name = push(&mut files, Arc::new(fold_file()));
     let mut vocab_names = BTreeMap::new();
     for (letter, text) in vocab {
@@ -162,6 +233,7 @@ pub fn build(
         vocab: &vocab_names,
         docs: &doc_names,
         fold: &fold_name,
+        span: cut.map(|c| c.span),
     };
     finish(docs, names, kinds, files)
 }
@@ -230,6 +302,8 @@ pub(super) struct TermCounts<'a> {
     pub order: Vec<(u32, u32)>,
     /// How many documents the site has.
     n: usize,
+    /// How its common terms are cut (see [`Cut`]).
+    cut: Option<Cut>,
 }
 
 impl<'a> TermCounts<'a> {
@@ -247,7 +321,14 @@ impl<'a> TermCounts<'a> {
             form_counts,
             order,
             n,
+            cut: Cut::of_site(n),
         }
+    }
+
+    /// The same, with common terms cut as `cut` says.
+    pub(super) fn with_cut(mut self, cut: Option<Cut>) -> Self {
+        self.cut = cut;
+        self
     }
 
     /// Writes every group that has terms into `out`, in batches of whole groups: `passes`
@@ -286,6 +367,11 @@ impl<'a> TermCounts<'a> {
         let mut names: Vec<&str> = Vec::new();
         let mut vars: Vec<Vec<&str>> = Vec::new();
         let mut body = Vec::new();
+        let cut_at = self.cut;
+        // The cut terms (their places in `names`) and, per range, their postings there.
+        let mut split: Vec<usize> = Vec::new();
+        let mut ranges: Vec<Vec<u8>> = Vec::new();
+        let mut term = Vec::new();
         while i < b1 && self.order[i].0 == g {
             let t = self.order[i].1 as usize;
             let c = self.counts[t];
@@ -293,15 +379,21 @@ impl<'a> TermCounts<'a> {
             let key = keys[t].as_str();
             let v = variants(forms, keys);
             let kind = terms::kind(key);
-            encode_term(
-                kind,
-                self.same_as(t),
-                self.n,
-                postings,
-                forms,
-                &v,
-                &mut body,
-            );
+            let same = self.same_as(t);
+            term.clear();
+            encode_term(kind, same, self.n, postings, forms, &v, &mut term);
+            match cut_at.filter(|c| same == 0 && term.len() > c.min_bytes) {
+                Some(Cut { span, .. }) => {
+                    // The group keeps the count (for `df`, and for typo correction).
+                    let mut count = Vec::new();
+                    varint(&mut count, postings.len() as u64);
+                    varint(&mut body, count.len() as u64);
+                    body.extend_from_slice(&count);
+                    cut(kind, span, self.n, postings, forms, &v, &mut ranges);
+                    split.push(names.len());
+                }
+                None => body.extend_from_slice(&term),
+            }
             if kind == Kind::Word {
                 out.vocab_line(key, c);
             }
@@ -309,9 +401,21 @@ impl<'a> TermCounts<'a> {
             vars.push(v.iter().map(|&e| keys[e as usize].as_str()).collect());
             i += 1;
         }
-        let f = File::group(g as usize, group_file(&names, &vars, &body));
+        let parts: Vec<File> = ranges
+            .into_iter()
+            .enumerate()
+            .map(|(k, b)| File::range(g as usize, k, b))
+            .collect();
+        let hashes: String = parts.iter().map(|f| f.hash.as_str()).collect();
+        let f = File::group(
+            g as usize,
+            group_file(&names, &vars, &split, &hashes, &body),
+        );
         out.names[g as usize] = f.hash.clone();
         out.files.push((g, f));
+        if !parts.is_empty() {
+            out.ranges.push((g, parts));
+        }
         i
     }
 
@@ -444,6 +548,8 @@ impl Batch {
 pub(super) struct GroupFiles {
     /// The files written, with their group.
     pub files: Vec<(u32, File)>,
+    /// The range files of the groups with cut terms (see [`SPLIT_BYTES`]), range by range.
+    pub ranges: Vec<(u32, Vec<File>)>,
     /// Per group, the hash in its file's name (empty: not written yet).
     pub names: Vec<String>,
     /// Per letter (see [`vocab_letter`]), its "word bucket\n" lines, in group order.
@@ -455,6 +561,7 @@ impl GroupFiles {
     pub(super) fn new(groups: u32) -> GroupFiles {
         GroupFiles {
             files: Vec::new(),
+            ranges: Vec::new(),
             names: vec![String::new(); groups as usize],
             vocab: BTreeMap::new(),
         }
@@ -481,7 +588,7 @@ impl GroupFiles {
 
 /// The file of group `i` when no term is in it.
 pub(super) fn empty_group(i: usize) -> File {
-    File::group(i, group_file(&[], &[], &[]))
+    File::group(i, group_file(&[], &[], &[], "", &[]))
 }
 
 /// Adds word `key`'s line, "word bucket\n", to a vocabulary file's `text`.
@@ -524,6 +631,8 @@ pub(super) struct RootNames<'a> {
     pub vocab: &'a BTreeMap<String, String>,
     pub docs: &'a [String],
     pub fold: &'a str,
+    /// Documents per range of the cut terms (`None`: nothing is cut).
+    pub span: Option<usize>,
 }
 
 /// The root file of a site of `n` documents: what the search page reads first.
@@ -540,6 +649,9 @@ fn root_file(n: usize, names: &RootNames, table: &str, kinds: &[crate::config::K
         table: &'a str,
         fold: &'a str,
         kinds: BTreeMap<&'a str, &'a str>,
+        /// Documents per range of the cut terms ([`Cut`]); absent when nothing is cut.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        span: Option<usize>,
     }
     fn strip(s: &str) -> &str {
         s.strip_prefix("search/").unwrap_or(s)
@@ -561,6 +673,7 @@ fn root_file(n: usize, names: &RootNames, table: &str, kinds: &[crate::config::K
             .iter()
             .map(|k| (k.id.as_str(), k.label.as_str()))
             .collect(),
+        span: names.span,
     };
     File::new(
         "index.",
@@ -696,13 +809,70 @@ fn encode_term(
     out.extend_from_slice(&p);
 }
 
-fn group_file(names: &[&str], vars: &[Vec<&str>], body: &[u8]) -> Vec<u8> {
+/// Writes a cut term's postings range by range: to `ranges[k]` (made as needed), its postings
+/// in documents k·span .. (k+1)·span − 1, numbered from the range's first and encoded as a
+/// term of a site of the range's documents ([`encode_term`], never referring to a word); a
+/// range without any is an empty entry (length 0).
+fn cut(
+    kind: Kind,
+    span: usize,
+    n: usize,
+    postings: &[(u32, Meta)],
+    forms: &[(u32, u32)],
+    vars: &[u32],
+    ranges: &mut Vec<Vec<u8>>,
+) {
+    if ranges.is_empty() {
+        ranges.resize_with(n.div_ceil(span), || RANGE_MAGIC.to_vec());
+    }
+    let (mut p, mut f) = (0, 0);
+    let (mut sub, mut sub_forms) = (Vec::new(), Vec::new());
+    for (k, range) in ranges.iter_mut().enumerate() {
+        let lo = (k * span) as u32;
+        let hi = ((k + 1) * span).min(n) as u32;
+        sub.clear();
+        sub_forms.clear();
+        while p < postings.len() && postings[p].0 < hi {
+            sub.push((postings[p].0 - lo, postings[p].1));
+            p += 1;
+        }
+        while f < forms.len() && forms[f].1 < hi {
+            sub_forms.push((forms[f].0, forms[f].1.saturating_sub(lo)));
+            f += 1;
+        }
+        if sub.is_empty() {
+            varint(range, 0);
+        } else {
+            encode_term(kind, 0, (hi - lo) as usize, &sub, &sub_forms, vars, range);
+        }
+    }
+}
+
+/// A group's file: its header (its terms, their words' forms, and, when it has cut terms,
+/// their places and its range files' hashes), then the terms' postings.
+fn group_file(
+    names: &[&str],
+    vars: &[Vec<&str>],
+    split: &[usize],
+    parts: &str,
+    body: &[u8],
+) -> Vec<u8> {
     #[derive(serde::Serialize)]
     struct Header<'a> {
         terms: &'a [&'a str],
         vars: &'a [Vec<&'a str>],
+        #[serde(skip_serializing_if = "<[usize]>::is_empty")]
+        split: &'a [usize],
+        #[serde(skip_serializing_if = "str::is_empty")]
+        parts: &'a str,
     }
-    let header = serde_json::to_vec(&Header { terms: names, vars }).unwrap_or_default();
+    let header = serde_json::to_vec(&Header {
+        terms: names,
+        vars,
+        split,
+        parts,
+    })
+    .unwrap_or_default();
     let mut out = Vec::with_capacity(8 + header.len() + body.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(header.len() as u32).to_le_bytes());
@@ -837,8 +1007,16 @@ fn read_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
     }
 }
 
-/// The terms of one group: key -> (posting bytes, forms of the word).
-type Group = HashMap<String, (Vec<u8>, Vec<String>)>;
+/// One term of the browser's index as read: its bytes in its group's file, its word's forms,
+/// and, when it is cut, its bytes in each range file.
+struct Term {
+    bytes: Vec<u8>,
+    vars: Vec<String>,
+    pieces: Vec<Vec<u8>>,
+}
+
+/// The terms of one group by key.
+type Group = HashMap<String, Term>;
 
 /// A reader of the browser's index in Rust: what `search.js` does, for tests and tools. It
 /// reads every file at once (the browser reads groups as queries need them).
@@ -850,11 +1028,15 @@ pub struct OfflineIndex {
     terms: Vec<Group>,
     vocab: HashMap<String, u8>,
     n: u32,
+    /// Documents per range of the cut terms (0: none are).
+    span: u32,
 }
 
 #[derive(serde::Deserialize)]
 struct RootIn {
     n: u32,
+    #[serde(default)]
+    span: Option<u32>,
     groups: String,
     vocab: BTreeMap<String, String>,
     docs: Vec<String>,
@@ -878,11 +1060,10 @@ impl OfflineIndex {
             .collect();
         let mut terms = Vec::with_capacity(hashes.len());
         for (i, h) in hashes.iter().enumerate() {
-            let mut m = HashMap::new();
             let path = format!("search/t/{i}.{h}.bin");
             let b = get(&path)?;
-            parse_group(&b, &mut m).ok_or_else(|| format!("{path}: not a group file"))?;
-            terms.push(m);
+            let range = |k: usize, h: &str| get(&format!("search/t/{i}.{k}.{h}.bin"));
+            terms.push(parse_group(&b, range).map_err(|e| format!("{path}: {e}"))?);
         }
         let mut vocab = HashMap::new();
         for v in r.vocab.values() {
@@ -910,10 +1091,11 @@ impl OfflineIndex {
             terms,
             vocab,
             n: r.n,
+            span: r.span.unwrap_or(0),
         })
     }
 
-    fn term(&self, key: &str) -> Option<&(Vec<u8>, Vec<String>)> {
+    fn term(&self, key: &str) -> Option<&Term> {
         self.terms
             .get(group_of(key, self.groups) as usize)
             .and_then(|m| m.get(key))
@@ -927,14 +1109,43 @@ impl OfflineIndex {
     /// (doc, meta, mask) of a term (see `encode_term`), and its forms (the bits of `mask`):
     /// what `search.js`'s `decode` makes of the same bytes.
     pub fn decode(&self, key: &str) -> (Vec<(u32, Meta, u64)>, &[String]) {
-        let Some((b, vars)) = self.term(key) else {
+        let Some(t) = self.term(key) else {
             return (Vec::new(), &[]);
         };
+        if t.pieces.is_empty() {
+            return (
+                self.decode_in(key, &t.bytes, &t.vars, self.n, false),
+                &t.vars,
+            );
+        }
+        let mut out = Vec::new();
+        for (k, b) in t.pieces.iter().enumerate() {
+            let lo = k as u32 * self.span;
+            let n = self.span.min(self.n.saturating_sub(lo));
+            let piece = self.decode_in(key, b, &t.vars, n, true);
+            out.extend(piece.into_iter().map(|(d, m, x)| (d + lo, m, x)));
+        }
+        (out, &t.vars)
+    }
+
+    /// The postings of `key` in bytes `b` of a site (or range) of `n` documents; `piece`: a
+    /// range's, where a count of 0 is no postings (never a reference to a word).
+    fn decode_in(
+        &self,
+        key: &str,
+        b: &[u8],
+        vars: &[String],
+        n: u32,
+        piece: bool,
+    ) -> Vec<(u32, Meta, u64)> {
         let kind = terms::kind(key);
         let mut pos = 0;
+        if b.is_empty() {
+            return Vec::new();
+        }
         let count = read_varint(b, &mut pos).unwrap_or(0) as usize;
         let mut out = Vec::with_capacity(count);
-        if count == 0 {
+        if count == 0 && !piece {
             // A pair held by exactly the documents of one of its words.
             let side = read_varint(b, &mut pos).unwrap_or(0);
             let word = key
@@ -950,7 +1161,7 @@ impl OfflineIndex {
             }
         }
         if count > 0 {
-            let docs = docset::read(b, &mut pos, count, self.n as usize).unwrap_or_default();
+            let docs = docset::read(b, &mut pos, count, n as usize).unwrap_or_default();
             out.extend(docs.into_iter().map(|d| (d, 0, 1)));
         }
         if kind == Kind::Word {
@@ -996,28 +1207,67 @@ impl OfflineIndex {
                 }
             }
         }
-        (out, vars)
+        out
     }
 }
 
-fn parse_group(b: &[u8], out: &mut Group) -> Option<()> {
-    if b.get(..4)? != MAGIC {
-        return None;
+/// The terms of a group file `b`, with their pieces from its range files (`range(k, hash)`
+/// reads range k's).
+fn parse_group(
+    b: &[u8],
+    range: impl Fn(usize, &str) -> Result<Vec<u8>, String>,
+) -> Result<Group, String> {
+    let bad = || "not a group file".to_string();
+    if b.get(..4) != Some(MAGIC) {
+        return Err(bad());
     }
-    let len = u32::from_le_bytes(b.get(4..8)?.try_into().ok()?) as usize;
+    let len = u32::from_le_bytes(b.get(4..8).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+    let len = len as usize;
     #[derive(serde::Deserialize)]
     struct Header {
         terms: Vec<String>,
         vars: Vec<Vec<String>>,
+        #[serde(default)]
+        split: Vec<usize>,
+        #[serde(default)]
+        parts: String,
     }
-    let h: Header = serde_json::from_slice(b.get(8..8 + len)?).ok()?;
+    let h: Header =
+        serde_json::from_slice(b.get(8..8 + len).ok_or_else(bad)?).map_err(|e| e.to_string())?;
+    let slice = |b: &[u8], pos: &mut usize| -> Option<Vec<u8>> {
+        let blen = read_varint(b, pos)? as usize;
+        let s = b.get(*pos..*pos + blen)?.to_vec();
+        *pos += blen;
+        Some(s)
+    };
     let mut pos = 8 + len;
-    for (t, v) in h.terms.into_iter().zip(h.vars) {
-        let blen = read_varint(b, &mut pos)? as usize;
-        out.insert(t, (b.get(pos..pos + blen)?.to_vec(), v));
-        pos += blen;
+    let mut terms: Vec<Term> = Vec::with_capacity(h.terms.len());
+    for v in h.vars {
+        let bytes = slice(b, &mut pos).ok_or_else(bad)?;
+        terms.push(Term {
+            bytes,
+            vars: v,
+            pieces: Vec::new(),
+        });
     }
-    Some(())
+    let hashes = h.parts.as_bytes().chunks(GROUP_HASH);
+    for (k, hash) in hashes.enumerate() {
+        let hash = std::str::from_utf8(hash).map_err(|e| e.to_string())?;
+        let r = range(k, hash)?;
+        if r.get(..4) != Some(RANGE_MAGIC) {
+            return Err(format!("range {k}: not a range file"));
+        }
+        let mut pos = 4;
+        for &i in &h.split {
+            let piece = slice(&r, &mut pos).ok_or_else(|| format!("range {k}: truncated"))?;
+            terms
+                .get_mut(i)
+                .ok_or_else(|| format!("range {k}: no term {i}"))?
+                .pieces
+                .push(piece);
+        }
+    }
+    Ok(h.terms.into_iter().zip(terms).collect())
 }
 
 fn read_table(b: &[u8], cards: &[Card]) -> Option<Vec<DocInfo>> {
@@ -1081,7 +1331,7 @@ impl Postings for OfflineIndex {
         self.vocab.get(word).copied().unwrap_or(0)
     }
     fn common_form(&self, folded: &str) -> Option<String> {
-        self.term(folded).and_then(|(_, v)| v.first().cloned())
+        self.term(folded).and_then(|t| t.vars.first().cloned())
     }
 }
 
@@ -1177,7 +1427,12 @@ mod tests {
             let mut pos = 0;
             let len = read_varint(&body, &mut pos).expect("length") as usize;
             let mut group = Group::new();
-            group.insert(key.to_string(), (body[pos..pos + len].to_vec(), names));
+            let term = Term {
+                bytes: body[pos..pos + len].to_vec(),
+                vars: names,
+                pieces: Vec::new(),
+            };
+            group.insert(key.to_string(), term);
             let index = OfflineIndex {
                 docs: Vec::new(),
                 cards: Vec::new(),
@@ -1185,6 +1440,7 @@ mod tests {
                 terms: vec![group],
                 vocab: HashMap::new(),
                 n,
+                span: 0,
             };
             assert_eq!(
                 index.decode(key).0,

@@ -8,6 +8,7 @@
   const WORD = /[\p{Alphabetic}\p{N}]/u;
   const MARK = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
   const MAGIC = "STG4";
+  const RANGE_MAGIC = "STR1";
   const GROUP_HASH = 8;
   // terms.rs: the flags of a posting.
   const TF = 3;
@@ -150,7 +151,11 @@
       this.foldName = root.fold;
       this.fold = null;
       this.kinds = root.kinds || {};
-      this.groups = new Map(); // group number -> Map(key -> [bytes, start, end, vars])
+      this.span = root.span || 0; // documents per range of a cut term
+      // group number -> Map(key -> [bytes, start, end, vars, cut]); cut: null, or for a term
+      // cut by document range {group, pieces: [[bytes, start, end]] once its ranges are read}
+      this.groups = new Map();
+      this.ranges = new Map(); // group number -> promise of its range files, once asked
       this.vocab = null; // Map(word -> bucket), once needed
       this.cardShards = new Map();
       this.docs = null; // [{kind, section, year, inactive}]
@@ -198,6 +203,9 @@
       const all = keys.flatMap((k) => (k.includes(" ") && !k.startsWith("#") ? [k, ...k.split(" ")] : [k]));
       const want = new Set(all.map((k) => this.groupOf(k)));
       await Promise.all([...want].map((g) => this.loadGroup(g)));
+      // The range files of the groups whose wanted terms are cut (shards.rs `cut`).
+      const cut = new Set(all.map((k) => this.term(k)).filter((t) => t && t[4]).map((t) => t[4].group));
+      await Promise.all([...cut].map((g) => this.loadRanges(g)));
     }
 
     async loadGroup(g) {
@@ -209,13 +217,41 @@
       const len = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
       const h = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + len)));
       const st = { pos: 8 + len };
+      const split = new Set(h.split || []);
       for (let i = 0; i < h.terms.length; i++) {
         const blen = readVarint(b, st);
-        terms.set(h.terms[i], [b, st.pos, st.pos + blen, h.vars[i]]);
+        const cut = split.has(i) ? { group: g, pieces: null } : null;
+        terms.set(h.terms[i], [b, st.pos, st.pos + blen, h.vars[i], cut]);
         st.pos += blen;
       }
+      if (split.size) this.ranges.set(g, { parts: h.parts, split: h.split.map((i) => h.terms[i]), done: null });
       this.groups.set(g, terms);
       return terms;
+    }
+
+    // Reads group g's range files (once): each cut term's postings, range by range.
+    async loadRanges(g) {
+      const r = this.ranges.get(g);
+      if (!r.done) {
+        const count = r.parts.length / GROUP_HASH;
+        r.done = Promise.all(Array.from({ length: count }, (_, k) => (
+          fetchBytes(this.file(`t/${g}.${k}.${r.parts.slice(GROUP_HASH * k, GROUP_HASH * (k + 1))}.bin`))
+        ))).then((files) => {
+          const terms = this.groups.get(g);
+          const pieces = r.split.map(() => []);
+          for (const b of files) {
+            if (String.fromCharCode(b[0], b[1], b[2], b[3]) !== RANGE_MAGIC) throw new Error("not a range");
+            const st = { pos: 4 };
+            for (const list of pieces) {
+              const blen = readVarint(b, st);
+              list.push([b, st.pos, st.pos + blen]);
+              st.pos += blen;
+            }
+          }
+          r.split.forEach((key, i) => { terms.get(key)[4].pieces = pieces[i]; });
+        });
+      }
+      await r.done;
     }
 
     async loadVocab() {
@@ -241,19 +277,38 @@
     decode(key) {
       const t = this.term(key);
       if (!t) return { list: [], vars: [] };
-      const [b, start, , vars] = t;
+      const [b, start, , vars, cut] = t;
+      if (!cut) return { list: this.decodeAt(key, b, start, vars, this.n, false), vars };
+      if (!cut.pieces) throw new Error(`the ranges of ${key} are not read`);
+      const list = [];
+      for (let k = 0; k < cut.pieces.length; k++) {
+        const [pb, ps, pe] = cut.pieces[k];
+        if (pe === ps) continue;
+        const lo = k * this.span;
+        const part = this.decodeAt(key, pb, ps, vars, Math.min(this.span, this.n - lo), true);
+        for (const p of part) {
+          p[0] += lo;
+          list.push(p);
+        }
+      }
+      return { list, vars };
+    }
+
+    // The postings of `key` from b[start..] in a site (or range: `piece`, where a count of 0
+    // is none) of n documents.
+    decodeAt(key, b, start, vars, n, piece) {
       const kind = key.startsWith("#") ? "number" : key.includes(" ") ? "pair" : "word";
       const st = { pos: start };
       const count = readVarint(b, st);
       let list = [];
-      if (count === 0 && kind === "pair") {
+      if (count === 0 && kind === "pair" && !piece) {
         // A pair held by exactly the documents of one of its words (shards.rs `encode_term`).
         const side = readVarint(b, st);
         const sp = key.indexOf(" ");
         const word = side === 1 ? key.slice(0, sp) : key.slice(sp + 1);
         list = this.decode(word).list.map((p) => [p[0], 0, 1]);
       }
-      if (count > 0) readDocs(b, st, count, this.n, list);
+      if (count > 0) readDocs(b, st, count, n, list);
       if (kind === "word") {
         for (let i = 0; i < count; i++) list[i][1] = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & TF;
         st.pos += Math.ceil(count / 4);
@@ -289,7 +344,7 @@
           st.pos += Math.ceil(list.length / 4);
         }
       }
-      return { list, vars };
+      return list;
     }
 
     postings(key) {
