@@ -60,37 +60,8 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
     );
 
     for q in queries {
-        let server = index.search(q, &Filter::default(), 0, 10);
+        let server = assert_agree(&index, &got, q);
         let browser = &got["results"][q];
-        assert_eq!(
-            browser["total"].as_u64(),
-            Some(server.total as u64),
-            "total for {q:?}"
-        );
-        assert_eq!(
-            browser["suggestion"].as_str(),
-            server.suggestion.as_deref(),
-            "suggestion for {q:?}"
-        );
-        // Each hit's kind too: the browser reads it from the filter table, not the card.
-        let b: Vec<(String, f64, Option<String>)> = browser["hits"]
-            .as_array()
-            .expect("hits")
-            .iter()
-            .map(|h| {
-                (
-                    h["id"].as_str().unwrap_or("").to_string(),
-                    h["score"].as_f64().unwrap_or(-1.0),
-                    h["kind"].as_str().map(str::to_string),
-                )
-            })
-            .collect();
-        let s: Vec<(String, f64, Option<String>)> = server
-            .hits
-            .iter()
-            .map(|h| (h.id.clone(), h.score, h.kind.clone()))
-            .collect();
-        assert_eq!(b, s, "top 10 for {q:?}");
         // The top 3 land on the same passage, with the same snippet.
         for (i, h) in server.hits.iter().take(3).enumerate() {
             let bh = &browser["hits"][i];
@@ -154,6 +125,47 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
         Some(0),
         "no script errors: {ui}"
     );
+}
+
+/// What search.js answered to `q` (in `got`, from search.mjs) is what the server's index
+/// answers: the total, the suggestion, the top 10 with their scores and kinds. The server's.
+fn assert_agree(
+    index: &SearchIndex,
+    got: &serde_json::Value,
+    q: &str,
+) -> sotay_generator::search::Results {
+    let server = index.search(q, &Filter::default(), 0, 10);
+    let browser = &got["results"][q];
+    assert_eq!(
+        browser["total"].as_u64(),
+        Some(server.total as u64),
+        "total for {q:?}"
+    );
+    assert_eq!(
+        browser["suggestion"].as_str(),
+        server.suggestion.as_deref(),
+        "suggestion for {q:?}"
+    );
+    // Each hit's kind too: the browser reads it from the filter table, not the card.
+    let b: Vec<(String, f64, Option<String>)> = browser["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| {
+            (
+                h["id"].as_str().unwrap_or("").to_string(),
+                h["score"].as_f64().unwrap_or(-1.0),
+                h["kind"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    let s: Vec<(String, f64, Option<String>)> = server
+        .hits
+        .iter()
+        .map(|h| (h.id.clone(), h.score, h.kind.clone()))
+        .collect();
+    assert_eq!(b, s, "top 10 for {q:?}");
+    server
 }
 
 /// Made-up documents with words of every frequency (Zipf-like draws from a list of syllables,
@@ -265,4 +277,29 @@ fn browser_reads_every_term_as_the_rust_reader() {
         multi > 0,
         "some word has documents with other forms than its first"
     );
+    // Queries of common (cut) words, phrases and typos rank there as on the server.
+    let queries = [
+        "đảng viên dự bị",
+        "dang vien",
+        "cuong dinh",
+        "cường định tăng",
+        "\"sinh hoat chi bo\"",
+        "\"đảng viên\" kiểm tra",
+        "chi bo thang nam",
+        "dang vien du bj",
+        "cuongdinh",
+        "kinh te xa hoi",
+    ];
+    let qfile = root.path().join("queries.json");
+    std::fs::write(&qfile, serde_json::to_string(&queries).expect("json")).expect("write");
+    let got = common::node(
+        "search.mjs",
+        &[out.to_str().expect("utf-8"), qfile.to_str().expect("utf-8")],
+    );
+    let index = SearchIndex::open(&index_dir(&out)).expect("index");
+    for q in queries {
+        let server = assert_agree(&index, &got, q);
+        assert!(server.total > 0, "{q:?} finds something");
+    }
+    assert_eq!(got["ui"]["errors"], serde_json::json!([]), "page errors");
 }
