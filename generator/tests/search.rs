@@ -755,7 +755,7 @@ fn tantivy_index_from_the_terms_equals_the_analysed_one() {
 }
 
 /// What the browser's index is made of after an edit: only the groups of the terms the edit
-/// touched, the edited document's display shard and the root are new files.
+/// touched, their directories, the edited document's display shard and the root are new files.
 #[test]
 fn an_edit_changes_only_the_shards_it_touches() {
     let dir = tempfile::tempdir().expect("temp");
@@ -818,7 +818,14 @@ fn an_edit_changes_only_the_shards_it_touches() {
     let new: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
     let new_groups = new.iter().filter(|k| k.starts_with("search/t/")).count();
     assert_eq!(new_groups, want.len(), "new group files: {new:?}");
-    let others: Vec<&&String> = new.iter().filter(|k| !k.starts_with("search/t/")).collect();
+    // The directories of those groups (each names DIR_GROUPS groups' files).
+    let want_dirs: BTreeSet<u32> = want.iter().map(|g| g / shards::DIR_GROUPS as u32).collect();
+    let new_dirs = new.iter().filter(|k| k.starts_with("search/g/")).count();
+    assert_eq!(new_dirs, want_dirs.len(), "new directories: {new:?}");
+    let others: Vec<&&String> = new
+        .iter()
+        .filter(|k| !k.starts_with("search/t/") && !k.starts_with("search/g/"))
+        .collect();
     // The root, and the vocabulary of a letter if the edit brought a new word.
     assert!(
         others.iter().any(|k| k.starts_with("search/index.")),

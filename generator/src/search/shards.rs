@@ -8,13 +8,17 @@
 //!   document, and the small root; the phone downloads only those.
 //!
 //! ```text
-//! search/index.<h>.json  root: {"v": 3, "n": N, "groups": "<g><g>...", "vocab": {"a": h, ...},
-//!                        "docs": [h], "per": P, "table": h, "fold": h, "kinds": {...},
-//!                        "span": S} (S: documents per range, absent when nothing is cut)
-//!                        (groups: for each group, the first 8 hex digits of its file's hash)
+//! search/index.<h>.json  root: {"v": 4, "n": N, "groups": G, "dir": D, "dirs": "<h><h>...",
+//!                        "vocab": {"a": h, ...}, "docs": [h], "per": P, "table": h, "fold": h,
+//!                        "kinds": {...}, "span": S} (S: documents per range, absent when
+//!                        nothing is cut; dirs: the 8-digit hash of each group directory)
+//! search/g/<j>.<h>.txt   group directory j: the 8-digit hashes of groups j·D .. (j+1)·D − 1,
+//!                        one after the other (the root names D-group directories rather than
+//!                        every group: an edit changes the directories of its groups, not a
+//!                        list of every group's hash)
 //! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
 //! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
-//!                        the content: 8 digits keep the root small): "STG4" u32 header_len
+//!                        the content: 8 digits keep the directories small): "STG4" u32 header_len
 //!                        header postings...
 //!                        header = {"terms": [key], "vars": [[exact form]]} (forms of words,
 //!                        most frequent first); postings, per term in header order: varint
@@ -60,6 +64,12 @@ const GROUP_HASH: usize = 8;
 
 /// About how many documents a group of terms serves (see [`groups_for`]).
 pub const GROUP_DOCS: usize = 8;
+
+/// Groups per group directory (`search/g/`), whose hashes the root lists: a directory is 256
+/// hex digits; an edit that touches 20 groups of 2,048 changes about 19 of 64 directories
+/// (3–4 KB) instead of the root's list of every group (8.5 KB gzip at 10,000 documents, 67 KB
+/// at 100,000 with the rest of the root).
+pub const DIR_GROUPS: usize = 32;
 
 /// A term whose encoded postings pass this many bytes is cut by document range (when the site
 /// has more than one range, see [`span_for`]): its group file keeps its document count, and
@@ -152,6 +162,18 @@ impl File {
         }
     }
 
+    /// Group directory `j` (its groups' hashes): named by its number and a short hash, which
+    /// the root lists.
+    fn dir(j: usize, bytes: Vec<u8>) -> File {
+        let mut hash = crate::hash::short(&bytes);
+        hash.truncate(GROUP_HASH);
+        File {
+            path: format!("search/g/{j}.{hash}.txt"),
+            bytes,
+            hash,
+        }
+    }
+
     /// Range `k`'s file of group `i` (its cut terms' postings there): named by both numbers and
     /// a short hash, which the group's file lists.
     fn range(i: usize, k: usize, bytes: Vec<u8>) -> File {
@@ -238,18 +260,29 @@ pub fn build_cut(
     finish(docs, names, kinds, files)
 }
 
-/// Adds the table and the root (last) to `files`.
+/// Adds the group directories, the table and the root (last) to `files`.
 pub(super) fn finish(
     docs: &[SearchDoc],
     names: RootNames,
     kinds: &[crate::config::Kind],
     mut files: Vec<Arc<File>>,
 ) -> Built {
+    let mut dirs = String::new();
+    for (j, chunk) in names
+        .groups
+        .as_bytes()
+        .chunks(GROUP_HASH * DIR_GROUPS)
+        .enumerate()
+    {
+        let f = File::dir(j, chunk.to_vec());
+        dirs.push_str(&f.hash);
+        files.push(Arc::new(f));
+    }
     let table = File::new("table.", "bin", table_file(docs.iter().map(|d| &*d.info)));
     let table_name = push(&mut files, Arc::new(table));
     let root = push(
         &mut files,
-        Arc::new(root_file(docs.len(), &names, &table_name, kinds)),
+        Arc::new(root_file(docs.len(), &names, &dirs, &table_name, kinds)),
     );
     Built { files, root }
 }
@@ -636,13 +669,22 @@ pub(super) struct RootNames<'a> {
 }
 
 /// The root file of a site of `n` documents: what the search page reads first.
-fn root_file(n: usize, names: &RootNames, table: &str, kinds: &[crate::config::Kind]) -> File {
+fn root_file(
+    n: usize,
+    names: &RootNames,
+    dirs: &str,
+    table: &str,
+    kinds: &[crate::config::Kind],
+) -> File {
     #[derive(serde::Serialize)]
     struct Root<'a> {
         v: u32,
         n: usize,
-        /// Per group i, the 8-digit hash in its file's name (`t/<i>.<hash>.bin`), one after the other.
-        groups: &'a str,
+        /// How many groups; per directory j (`g/<j>.<hash>.txt`, of `dir` groups each), the
+        /// 8-digit hash in its file's name, one after the other.
+        groups: usize,
+        dir: usize,
+        dirs: &'a str,
         vocab: BTreeMap<String, &'a str>,
         docs: Vec<&'a str>,
         per: usize,
@@ -657,9 +699,11 @@ fn root_file(n: usize, names: &RootNames, table: &str, kinds: &[crate::config::K
         s.strip_prefix("search/").unwrap_or(s)
     }
     let head = Root {
-        v: 3,
+        v: 4,
         n,
-        groups: &names.groups,
+        groups: names.groups.len() / GROUP_HASH,
+        dir: DIR_GROUPS,
+        dirs,
         vocab: names
             .vocab
             .iter()
@@ -1037,7 +1081,9 @@ struct RootIn {
     n: u32,
     #[serde(default)]
     span: Option<u32>,
-    groups: String,
+    groups: usize,
+    dir: usize,
+    dirs: String,
     vocab: BTreeMap<String, String>,
     docs: Vec<String>,
     table: String,
@@ -1052,12 +1098,22 @@ impl OfflineIndex {
     ) -> Result<OfflineIndex, String> {
         let get = |p: &str| read(p).ok_or_else(|| format!("{p}: missing"));
         let r: RootIn = serde_json::from_slice(&get(root)?).map_err(|e| format!("{root}: {e}"))?;
-        let hashes: Vec<&str> = r
-            .groups
-            .as_bytes()
+        let mut all = Vec::new();
+        for (j, h) in r.dirs.as_bytes().chunks(GROUP_HASH).enumerate() {
+            let h = std::str::from_utf8(h).map_err(|e| e.to_string())?;
+            let d = get(&format!("search/g/{j}.{h}.txt"))?;
+            if d.len() != GROUP_HASH * r.dir.min(r.groups - (j * r.dir).min(r.groups)) {
+                return Err(format!("group directory {j}: {} bytes", d.len()));
+            }
+            all.extend(d);
+        }
+        let hashes: Vec<&str> = all
             .chunks(GROUP_HASH)
             .filter_map(|c| std::str::from_utf8(c).ok())
             .collect();
+        if hashes.len() != r.groups {
+            return Err(format!("{} groups of {}", hashes.len(), r.groups));
+        }
         let mut terms = Vec::with_capacity(hashes.len());
         for (i, h) in hashes.iter().enumerate() {
             let path = format!("search/t/{i}.{h}.bin");

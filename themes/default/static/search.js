@@ -140,10 +140,12 @@
     constructor(rootUrl, root) {
       this.url = new URL(rootUrl, location.href);
       this.n = root.n;
-      // Group i's file is t/<i>.<hash>.bin; the root lists the hashes, 8 hex digits each
-      // (shards.rs).
-      this.groupHashes = root.groups;
-      this.nGroups = Math.max(1, root.groups.length / GROUP_HASH);
+      // Group i's file is t/<i>.<hash>.bin; its hash (8 hex digits) is in group directory
+      // ⌊i / dir⌋, g/<j>.<hash>.txt, whose hashes the root lists (shards.rs).
+      this.nGroups = Math.max(1, root.groups);
+      this.dirGroups = root.dir;
+      this.dirHashes = root.dirs;
+      this.dirs = new Map(); // directory number -> promise of its groups' hashes
       this.vocabNames = root.vocab;
       this.docNames = root.docs;
       this.per = root.per;
@@ -208,9 +210,23 @@
       await Promise.all([...cut].map((g) => this.loadRanges(g)));
     }
 
+    // The hashes of group directory j's groups (read once).
+    dir(j) {
+      if (!this.dirs.has(j)) {
+        const hash = this.dirHashes.slice(GROUP_HASH * j, GROUP_HASH * (j + 1));
+        this.dirs.set(j, fetchBytes(this.file(`g/${j}.${hash}.txt`)).then(
+          (b) => new TextDecoder().decode(b),
+          (e) => { this.dirs.delete(j); throw e; }, // not at hand now: asked again next time
+        ));
+      }
+      return this.dirs.get(j);
+    }
+
     async loadGroup(g) {
       if (this.groups.has(g)) return this.groups.get(g);
-      const hash = this.groupHashes.slice(GROUP_HASH * g, GROUP_HASH * (g + 1));
+      const k = g % this.dirGroups;
+      const hash = (await this.dir(Math.floor(g / this.dirGroups))).slice(GROUP_HASH * k, GROUP_HASH * (k + 1));
+      if (this.groups.has(g)) return this.groups.get(g);
       const terms = new Map();
       const b = await fetchBytes(this.file(`t/${g}.${hash}.bin`));
       if (String.fromCharCode(b[0], b[1], b[2], b[3]) !== MAGIC) throw new Error("not a group");
