@@ -74,6 +74,18 @@ fn ids(b: &Built, q: &str) -> Vec<String> {
 }
 
 /// The root of the browser's index, as the search page names it.
+/// The server's index and the browser's (read in Rust) rank `q` alike and suggest the same
+/// correction.
+fn assert_ranks_alike(b: &Built, off: &OfflineIndex, q: &str) {
+    let query = Query::parse(q);
+    let server = b.index.rank(&query, &Filter::default());
+    let browser = rank(&query, &off.docs, off, &Filter::default());
+    assert_eq!(server, browser, "query {q:?}");
+    let s = b.index.search(q, &Filter::default(), 0, 10);
+    let o = correct::suggest(&query, browser.len(), off).map(|c| correct::display(&c, off));
+    assert_eq!(s.suggestion, o, "suggestion for {q:?}");
+}
+
 fn offline(b: &Built) -> OfflineIndex {
     let page = std::fs::read_to_string(b.out.join("tim-kiem/index.html")).expect("search page");
     let at = page.find("data-index=\"/").expect("data-index") + "data-index=\"/".len();
@@ -463,13 +475,7 @@ fn offline_index_ranks_and_corrects_exactly_like_the_server_index() {
         "kiem tra giam sat cua chi bo",
     ];
     for q in QUERIES.iter().chain(typos.iter()) {
-        let query = Query::parse(q);
-        let server = b.index.rank(&query, &Filter::default());
-        let browser = rank(&query, &off.docs, &off, &Filter::default());
-        assert_eq!(server, browser, "query {q:?}");
-        let s = b.index.search(q, &Filter::default(), 0, 10);
-        let o = correct::suggest(&query, browser.len(), &off).map(|c| correct::display(&c, &off));
-        assert_eq!(s.suggestion, o, "suggestion for {q:?}");
+        assert_ranks_alike(b, &off, q);
     }
 }
 
@@ -968,12 +974,6 @@ fn terms_cut_by_document_range_rank_as_on_the_server() {
         .map(String::from),
     );
     for q in &queries {
-        let query = Query::parse(q);
-        let server = b.index.rank(&query, &Filter::default());
-        let browser = rank(&query, &off.docs, &off, &Filter::default());
-        assert_eq!(server, browser, "query {q:?}");
-        let s = b.index.search(q, &Filter::default(), 0, 10);
-        let o = correct::suggest(&query, browser.len(), &off).map(|c| correct::display(&c, &off));
-        assert_eq!(s.suggestion, o, "suggestion for {q:?}");
+        assert_ranks_alike(&b, &off, q);
     }
 }

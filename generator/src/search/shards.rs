@@ -151,36 +151,30 @@ pub struct File {
 }
 
 impl File {
-    /// Group `i`'s file: named by its number and a short hash, which the root lists.
+    /// Group `i`'s file: named by its number and a short hash, which its directory lists.
     pub(super) fn group(i: usize, bytes: Vec<u8>) -> File {
-        let mut hash = crate::hash::short(&bytes);
-        hash.truncate(GROUP_HASH);
-        File {
-            path: format!("search/t/{i}.{hash}.bin"),
-            bytes,
-            hash,
-        }
+        File::numbered(&format!("t/{i}"), "bin", bytes)
     }
 
     /// Group directory `j` (its groups' hashes): named by its number and a short hash, which
     /// the root lists.
     fn dir(j: usize, bytes: Vec<u8>) -> File {
-        let mut hash = crate::hash::short(&bytes);
-        hash.truncate(GROUP_HASH);
-        File {
-            path: format!("search/g/{j}.{hash}.txt"),
-            bytes,
-            hash,
-        }
+        File::numbered(&format!("g/{j}"), "txt", bytes)
     }
 
     /// Range `k`'s file of group `i` (its cut terms' postings there): named by both numbers and
     /// a short hash, which the group's file lists.
     fn range(i: usize, k: usize, bytes: Vec<u8>) -> File {
+        File::numbered(&format!("t/{i}.{k}"), "bin", bytes)
+    }
+
+    /// `search/<name>.<hash>.<ext>`, the hash cut to [`GROUP_HASH`] digits: unique by `name`,
+    /// changed with the content.
+    fn numbered(name: &str, ext: &str, bytes: Vec<u8>) -> File {
         let mut hash = crate::hash::short(&bytes);
         hash.truncate(GROUP_HASH);
         File {
-            path: format!("search/t/{i}.{k}.{hash}.bin"),
+            path: format!("search/{name}.{hash}.{ext}"),
             bytes,
             hash,
         }
