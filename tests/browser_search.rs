@@ -52,12 +52,7 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
         "đảng\u{1F600}viên dự bị",
         "chi \u{0301}bộ",
     ];
-    let qfile = root.path().join("queries.json");
-    std::fs::write(&qfile, serde_json::to_string(&queries).expect("json")).expect("write");
-    let got = common::node(
-        "search.mjs",
-        &[out.to_str().expect("utf-8"), qfile.to_str().expect("utf-8")],
-    );
+    let got = search_in_chromium(&out, &queries);
 
     for q in queries {
         let server = assert_agree(&index, &got, q);
@@ -125,6 +120,16 @@ fn browser_and_server_agree_and_nothing_from_content_runs() {
         Some(0),
         "no script errors: {ui}"
     );
+}
+
+/// What search.js answers to `queries` on the site in `out` (tests/browser/search.mjs).
+fn search_in_chromium(out: &std::path::Path, queries: &[&str]) -> serde_json::Value {
+    let qfile = out.with_file_name("queries.json");
+    std::fs::write(&qfile, serde_json::to_string(queries).expect("json")).expect("write");
+    common::node(
+        "search.mjs",
+        &[out.to_str().expect("utf-8"), qfile.to_str().expect("utf-8")],
+    )
 }
 
 /// What search.js answered to `q` (in `got`, from search.mjs) is what the server's index
@@ -290,12 +295,7 @@ fn browser_reads_every_term_as_the_rust_reader() {
         "cuongdinh",
         "kinh te xa hoi",
     ];
-    let qfile = root.path().join("queries.json");
-    std::fs::write(&qfile, serde_json::to_string(&queries).expect("json")).expect("write");
-    let got = common::node(
-        "search.mjs",
-        &[out.to_str().expect("utf-8"), qfile.to_str().expect("utf-8")],
-    );
+    let got = search_in_chromium(&out, &queries);
     let index = SearchIndex::open(&index_dir(&out)).expect("index");
     for q in queries {
         let server = assert_agree(&index, &got, q);

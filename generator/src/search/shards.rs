@@ -10,8 +10,9 @@
 //! ```text
 //! search/index.<h>.json  root: {"v": 4, "n": N, "groups": G, "dir": D, "dirs": "<h><h>...",
 //!                        "vocab": {"a": h, ...}, "docs": [h], "per": P, "table": h, "fold": h,
-//!                        "kinds": {...}, "span": S} (S: documents per range, absent when
-//!                        nothing is cut; dirs: the 8-digit hash of each group directory)
+//!                        "kinds": {...}, "span": S} (S: documents per range of cut terms,
+//!                        absent in a site of one range; dirs: the 8-digit hash of each group
+//!                        directory)
 //! search/g/<j>.<h>.txt   group directory j: the 8-digit hashes of groups j·D .. (j+1)·D − 1,
 //!                        one after the other (the root names D-group directories rather than
 //!                        every group: an edit changes the directories of its groups, not a
@@ -658,7 +659,7 @@ pub(super) struct RootNames<'a> {
     pub vocab: &'a BTreeMap<String, String>,
     pub docs: &'a [String],
     pub fold: &'a str,
-    /// Documents per range of the cut terms (`None`: nothing is cut).
+    /// Documents per range of the cut terms (`None`: one range, nothing is cut).
     pub span: Option<usize>,
 }
 
@@ -685,7 +686,7 @@ fn root_file(
         table: &'a str,
         fold: &'a str,
         kinds: BTreeMap<&'a str, &'a str>,
-        /// Documents per range of the cut terms ([`Cut`]); absent when nothing is cut.
+        /// Documents per range of the cut terms ([`Cut`]); absent in a site of one range.
         #[serde(skip_serializing_if = "Option::is_none")]
         span: Option<usize>,
     }
@@ -1096,7 +1097,7 @@ impl OfflineIndex {
         for (j, h) in r.dirs.as_bytes().chunks(GROUP_HASH).enumerate() {
             let h = std::str::from_utf8(h).map_err(|e| e.to_string())?;
             let d = get(&format!("search/g/{j}.{h}.txt"))?;
-            if d.len() != GROUP_HASH * r.dir.min(r.groups - (j * r.dir).min(r.groups)) {
+            if d.len() != GROUP_HASH * r.groups.saturating_sub(j * r.dir).min(r.dir) {
                 return Err(format!("group directory {j}: {} bytes", d.len()));
             }
             all.extend(d);

@@ -155,9 +155,12 @@
       this.kinds = root.kinds || {};
       this.span = root.span || 0; // documents per range of a cut term
       // group number -> Map(key -> [bytes, start, end, vars, cut]); cut: null, or for a term
-      // cut by document range {group, pieces: [[bytes, start, end]] once its ranges are read}
+      // cut by document range {pieces: [[bytes, start, end]] once its ranges are read}
       this.groups = new Map();
-      this.ranges = new Map(); // group number -> promise of its range files, once asked
+      this.groupLoads = new Map(); // group number -> promise of its terms, once asked
+      // group number -> {parts, split, done} of a group with cut terms (done: the promise of
+      // its range files, once asked)
+      this.ranges = new Map();
       this.vocab = null; // Map(word -> bucket), once needed
       this.cardShards = new Map();
       this.docs = null; // [{kind, section, year, inactive}]
@@ -206,7 +209,7 @@
       const want = new Set(all.map((k) => this.groupOf(k)));
       await Promise.all([...want].map((g) => this.loadGroup(g)));
       // The range files of the groups whose wanted terms are cut (shards.rs `cut`).
-      const cut = new Set(all.map((k) => this.term(k)).filter((t) => t && t[4]).map((t) => t[4].group));
+      const cut = new Set(all.filter((k) => { const t = this.term(k); return t && t[4]; }).map((k) => this.groupOf(k)));
       await Promise.all([...cut].map((g) => this.loadRanges(g)));
     }
 
@@ -222,11 +225,18 @@
       return this.dirs.get(j);
     }
 
-    async loadGroup(g) {
-      if (this.groups.has(g)) return this.groups.get(g);
+    // Group g's terms, read once (two searches at once share the reading; a group that could
+    // not be read is asked again next time).
+    loadGroup(g) {
+      if (!this.groupLoads.has(g)) {
+        this.groupLoads.set(g, this.readGroup(g).catch((e) => { this.groupLoads.delete(g); throw e; }));
+      }
+      return this.groupLoads.get(g);
+    }
+
+    async readGroup(g) {
       const k = g % this.dirGroups;
       const hash = (await this.dir(Math.floor(g / this.dirGroups))).slice(GROUP_HASH * k, GROUP_HASH * (k + 1));
-      if (this.groups.has(g)) return this.groups.get(g);
       const terms = new Map();
       const b = await fetchBytes(this.file(`t/${g}.${hash}.bin`));
       if (String.fromCharCode(b[0], b[1], b[2], b[3]) !== MAGIC) throw new Error("not a group");
@@ -236,7 +246,7 @@
       const split = new Set(h.split || []);
       for (let i = 0; i < h.terms.length; i++) {
         const blen = readVarint(b, st);
-        const cut = split.has(i) ? { group: g, pieces: null } : null;
+        const cut = split.has(i) ? { pieces: null } : null;
         terms.set(h.terms[i], [b, st.pos, st.pos + blen, h.vars[i], cut]);
         st.pos += blen;
       }
@@ -265,7 +275,7 @@
             }
           }
           r.split.forEach((key, i) => { terms.get(key)[4].pieces = pieces[i]; });
-        });
+        }, (e) => { r.done = null; throw e; }); // not at hand now: asked again next time
       }
       await r.done;
     }
