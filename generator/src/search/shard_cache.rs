@@ -562,7 +562,6 @@ mod tests {
                 range_edits += usize::from(new_ranges.iter().any(|&(_, k)| k == i / c.span));
             }
             last_files = now;
-            edited = None;
             let k = kept.last.as_ref().expect("kept");
             if let Some((groups, counts, same)) =
                 before.filter(|b| b.0.len() == k.group_files.len())
