@@ -105,12 +105,18 @@ fn random_edits_match_clean_builds() {
     let inc_out = work.path().join("inc");
     let mut builder = Builder::new(r);
     build_with(&mut builder, &inc_out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
-    // The index a large site's build writes, in segments side by side: updated in place too.
+    // The index a large site's build writes, in segments side by side, its postings written
+    // from the build's terms: updated in place too.
     let (_, first_docs) =
         build_pages(&mut builder, &inc_out).unwrap_or_else(|d| panic!("{:?}", d.sorted()));
     std::fs::remove_dir_all(index_dir(&inc_out)).expect("remove index");
-    sotay_generator::search::index::write_in(&first_docs, &index_dir(&inc_out), None, 2)
-        .expect("index in segments");
+    sotay_generator::search::index::write_in(
+        &first_docs,
+        &index_dir(&inc_out),
+        Some(builder.terms()),
+        2,
+    )
+    .expect("index in segments");
     let mut updater = IndexUpdater::new(&index_dir(&inc_out));
 
     let mut rng = Lcg(42);

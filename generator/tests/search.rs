@@ -717,6 +717,15 @@ fn tantivy_index_from_the_terms_equals_the_analysed_one() {
         })
         .count();
     assert_eq!(segments, 3);
+    // Postings written from the terms (`inverted`) are tantivy's own from the lines, term for
+    // term and document for document, in every indexed field; in three segments too.
+    let (pa, pb, pc) = (postings_of(&a), postings_of(&b), postings_of(&c));
+    assert!(pa.len() > 5000, "{} terms", pa.len());
+    for field in ["ord", "id", "w", "x"] {
+        assert!(pa.keys().any(|(f, _)| f == field), "no {field} terms");
+    }
+    assert!(pa == pb, "{}", first_difference(&pa, &pb));
+    assert!(pa == pc, "{}", first_difference(&pa, &pc));
     let (a, b, c) = (
         SearchIndex::open(&a).expect("open"),
         SearchIndex::open(&b).expect("open"),
@@ -757,6 +766,55 @@ fn tantivy_index_from_the_terms_equals_the_analysed_one() {
             serde_json::to_string(&y).expect("json"),
             "{q}"
         );
+    }
+}
+
+/// Every term of every indexed field of the tantivy index in `dir`, with the ordinals of its
+/// documents (a segment's documents follow the previous segments').
+fn postings_of(dir: &Path) -> BTreeMap<(String, Vec<u8>), Vec<u32>> {
+    use tantivy::schema::IndexRecordOption;
+    let index = tantivy::Index::open_in_dir(dir).expect("open");
+    let schema = index.schema();
+    let searcher = index.reader().expect("reader").searcher();
+    let mut all: BTreeMap<(String, Vec<u8>), Vec<u32>> = BTreeMap::new();
+    let mut first = 0;
+    for segment in searcher.segment_readers() {
+        for (field, entry) in schema.fields().filter(|(_, e)| e.is_indexed()) {
+            let inverted = segment.inverted_index(field).expect("inverted index");
+            let mut terms = inverted.terms().stream().expect("terms");
+            while terms.advance() {
+                let mut block = inverted
+                    .read_block_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .expect("postings");
+                let docs = all
+                    .entry((entry.name().to_string(), terms.key().to_vec()))
+                    .or_default();
+                while !block.docs().is_empty() {
+                    docs.extend(block.docs().iter().map(|d| first + d));
+                    block.advance();
+                }
+            }
+        }
+        first += segment.max_doc();
+    }
+    all
+}
+
+fn first_difference(
+    a: &BTreeMap<(String, Vec<u8>), Vec<u32>>,
+    b: &BTreeMap<(String, Vec<u8>), Vec<u32>>,
+) -> String {
+    let show = |k: &(String, Vec<u8>)| format!("{} {:?}", k.0, String::from_utf8_lossy(&k.1));
+    for (k, v) in a {
+        match b.get(k) {
+            None => return format!("{} only in the first", show(k)),
+            Some(w) if w != v => return format!("{}: {v:?} against {w:?}", show(k)),
+            _ => {}
+        }
+    }
+    match b.keys().find(|k| !a.contains_key(*k)) {
+        Some(k) => format!("{} only in the second", show(k)),
+        None => "the same".into(),
     }
 }
 

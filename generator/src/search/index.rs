@@ -8,6 +8,7 @@
 //! text for passages and snippets; `docs.json` the [`DocInfo`] table. It is rebuilt only when
 //! its inputs change, in one segment per thread for a large site.
 
+use super::inverted;
 use super::terms::{self, Analyzed, Meta, Texts};
 use super::{passage, runs, DocInfo, Filter, Hit, Postings, Query, Results};
 use crate::content::{Content, Page, PageKind};
@@ -28,13 +29,13 @@ const DOCS_FILE: &str = "docs.json";
 const STAMP_FILE: &str = "inputs.hash";
 const SLOTS_FILE: &str = "slots.json";
 /// Separates a word's folded and exact forms in field `x`.
-const FORM_SEP: char = '\u{1}';
+pub(super) const FORM_SEP: char = '\u{1}';
 /// Separates a term's key from its flags in field `w` (see [`w_lines`]); no key holds it.
-const FLAG_SEP: char = '\u{1}';
+pub(super) const FLAG_SEP: char = '\u{1}';
 /// The character after [`FLAG_SEP`]: the end of a key's terms in field `w`.
 const FLAG_END: char = '\u{2}';
 /// The letter of flags 0 in field `w`; flags `m` are `FLAG_BASE + m`.
-const FLAG_BASE: u8 = b'a';
+pub(super) const FLAG_BASE: u8 = b'a';
 
 /// One document as search sees it: facts for ranking, and its terms.
 pub struct SearchDoc {
@@ -419,7 +420,9 @@ fn schema() -> (Schema, Fields) {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(LINES)
-                .set_index_option(record),
+                .set_index_option(record)
+                // Ranking is ours (`top`): no field norms.
+                .set_fieldnorms(false),
         )
     };
     let f = Fields {
@@ -566,29 +569,7 @@ pub fn write_in(
         .tokenizers(tokenizers)
         .create_in_dir(&tmp)
         .map_err(|e| err(&e))?;
-    // One segment per thread, each of consecutive documents, written side by side: the
-    // documents are indexed as they come (no queue of pending documents, which the
-    // multi-threaded `IndexWriter` would fill) and never merged. Segment `k` holds the
-    // ordinals from its first document on, in order, which the reader's fast path uses.
-    let per = docs.len().div_ceil(parts.max(1)).max(1);
-    let segments = std::thread::scope(|s| {
-        let running: Vec<_> = docs
-            .chunks(per)
-            .enumerate()
-            .map(|(k, chunk)| {
-                let (index, f) = (&index, &f);
-                s.spawn(move || write_segment(index, f, chunk, k * per, terms))
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|t| {
-                t.join()
-                    .unwrap_or_else(|_| Err(tantivy::TantivyError::InternalError("panic".into())))
-            })
-            .collect::<tantivy::Result<Vec<_>>>()
-    })
-    .map_err(|e| err(&e))?;
+    let segments = write_segments(&index, &f, docs, terms, parts).map_err(|e| err(&e))?;
     let meta = tantivy::IndexMeta {
         index_settings: index.settings().clone(),
         persisted_custom_extensions: Vec::new(),
@@ -630,6 +611,44 @@ pub fn write_in(
     Ok(true)
 }
 
+/// The segments of `docs` in `index`, `parts` of them (see [`write_in`]).
+fn write_segments(
+    index: &Index,
+    f: &Fields,
+    docs: &[SearchDoc],
+    terms: Option<&[String]>,
+    parts: usize,
+) -> tantivy::Result<Vec<tantivy::index::SegmentMeta>> {
+    // One segment per thread, each of consecutive documents, written side by side: the
+    // documents are indexed as they come (no queue of pending documents, which the
+    // multi-threaded `IndexWriter` would fill) and never merged. Segment `k` holds the
+    // ordinals from its first document on, in order, which the reader's fast path uses.
+    let per = docs.len().div_ceil(parts.max(1)).max(1);
+    let order = terms.map(inverted::KeyOrder::of);
+    std::thread::scope(|s| {
+        let running: Vec<_> = docs
+            .chunks(per)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let order = order.as_ref();
+                s.spawn(move || match (terms, order) {
+                    (Some(words), Some(order)) => {
+                        write_segment_of_terms(index, f, chunk, k * per, words, order)
+                    }
+                    _ => write_segment(index, f, chunk, k * per),
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err(tantivy::TantivyError::InternalError("panic".into())))
+            })
+            .collect::<tantivy::Result<Vec<_>>>()
+    })
+}
+
 /// How many segments the tantivy index of `n` documents is written in, side by side: one per
 /// thread of the build, each of at least [`SEGMENT_MIN`] documents.
 fn segments_for(n: usize) -> usize {
@@ -639,25 +658,57 @@ fn segments_for(n: usize) -> usize {
 /// The fewest documents worth a segment of their own (a small site has one segment).
 const SEGMENT_MIN: usize = 2_000;
 
-/// Writes the documents `chunk` (ordinals from `first` on) into a new segment of `index`.
+/// Writes the documents `chunk` (ordinals from `first` on) into a new segment of `index`,
+/// analysed again (`sotay serve`'s updater writes the same documents).
 fn write_segment(
     index: &Index,
     f: &Fields,
     chunk: &[SearchDoc],
     first: usize,
-    terms: Option<&[String]>,
 ) -> tantivy::Result<tantivy::index::SegmentMeta> {
     let segment = index.new_segment();
     let mut writer = tantivy::indexer::SegmentWriter::for_segment(30_000_000, segment.clone())?;
     for (i, d) in chunk.iter().enumerate() {
         writer.add_document(tantivy::indexer::AddOperation {
             opstamp: i as u64,
-            document: tantivy_doc(f, d, (first + i) as u64, terms),
+            document: tantivy_doc(f, d, (first + i) as u64),
         })?;
     }
     let max_doc = writer.max_doc();
     writer.finalize()?;
     Ok(segment.with_max_doc(max_doc).meta().clone())
+}
+
+/// [`write_segment`] from the documents' terms, ids of `words`: `SegmentWriter` writes the
+/// documents without their terms (stored body, `ord` column), and [`inverted::rewrite`] their
+/// postings.
+fn write_segment_of_terms(
+    index: &Index,
+    f: &Fields,
+    chunk: &[SearchDoc],
+    first: usize,
+    words: &[String],
+    order: &inverted::KeyOrder,
+) -> tantivy::Result<tantivy::index::SegmentMeta> {
+    let segment = index.new_segment();
+    let mut writer = tantivy::indexer::SegmentWriter::for_segment(15_000_000, segment.clone())?;
+    for (i, d) in chunk.iter().enumerate() {
+        writer.add_document(tantivy::indexer::AddOperation {
+            opstamp: i as u64,
+            document: doc!(f.ord => (first + i) as u64, f.id => d.info.id.clone(), f.body => d.body()),
+        })?;
+    }
+    let max_doc = writer.max_doc();
+    writer.finalize()?;
+    let segment = segment.with_max_doc(max_doc);
+    let fields = inverted::Indexed {
+        ord: f.ord,
+        id: f.id,
+        w: f.w,
+        x: f.x,
+    };
+    inverted::rewrite(&segment, fields, chunk, first, words, order)?;
+    Ok(segment.meta().clone())
 }
 
 /// The lines of field `w`: each term once, its key followed by [`FLAG_SEP`] and its flags as
@@ -685,27 +736,14 @@ fn x_lines<'a>(forms: impl Iterator<Item = (&'a str, &'a str)>) -> String {
     text
 }
 
-/// The tantivy document of one search document, in slot `slot`; its terms from `terms` when
-/// given (see [`write`]), else analysed again.
-fn tantivy_doc(f: &Fields, d: &SearchDoc, slot: u64, terms: Option<&[String]>) -> TantivyDocument {
-    let (w, x) = match terms {
-        Some(words) => {
-            let word = |id: u32| words.get(id as usize).map_or("", String::as_str);
-            (
-                w_lines(d.terms.iter().map(|&t| (word(t >> 4), (t & 0xf) as Meta))),
-                x_lines(d.forms.iter().map(|&(a, b)| (word(a), word(b)))),
-            )
-        }
-        None => {
-            let a = d.analyze();
-            let terms: Vec<(String, Meta)> = a.terms().collect();
-            let forms = a.forms();
-            (
-                w_lines(terms.iter().map(|(k, m)| (k.as_str(), *m))),
-                x_lines(forms.iter().map(|(f, x)| (f.as_str(), x.as_str()))),
-            )
-        }
-    };
+/// The tantivy document of one search document, in slot `slot`, its terms analysed again from
+/// its texts (a full build writes the terms it already has: see [`inverted`]).
+fn tantivy_doc(f: &Fields, d: &SearchDoc, slot: u64) -> TantivyDocument {
+    let a = d.analyze();
+    let terms: Vec<(String, Meta)> = a.terms().collect();
+    let forms = a.forms();
+    let w = w_lines(terms.iter().map(|(k, m)| (k.as_str(), *m)));
+    let x = x_lines(forms.iter().map(|(f, x)| (f.as_str(), x.as_str())));
     doc!(f.ord => slot, f.id => d.info.id.clone(), f.w => w, f.x => x, f.body => d.body())
 }
 
@@ -828,7 +866,7 @@ impl IndexUpdater {
             let slot = st.next_slot;
             st.next_slot += 1;
             st.writer
-                .add_document(tantivy_doc(&f, d, slot, None))
+                .add_document(tantivy_doc(&f, d, slot))
                 .map_err(|e| err(&e))?;
             st.known.insert(
                 d.info.id.clone(),

@@ -18,6 +18,7 @@
 pub mod correct;
 pub mod docset;
 pub mod index;
+mod inverted;
 pub mod passage;
 pub mod runs;
 pub mod shard_cache;
