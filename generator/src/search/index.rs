@@ -8,7 +8,7 @@
 //! text for passages and snippets; `docs.json` the [`DocInfo`] table. It is rebuilt only when
 //! its inputs change, in one segment per thread for a large site.
 
-use super::inverted;
+use super::inverted::{self, FLAG_BASE, FLAG_END, FLAG_SEP, FORM_SEP};
 use super::terms::{self, Analyzed, Meta, Texts};
 use super::{passage, runs, DocInfo, Filter, Hit, Postings, Query, Results};
 use crate::content::{Content, Page, PageKind};
@@ -28,15 +28,6 @@ const LINES: &str = "lines";
 const DOCS_FILE: &str = "docs.json";
 const STAMP_FILE: &str = "inputs.hash";
 const SLOTS_FILE: &str = "slots.json";
-/// Separates a word's folded and exact forms in field `x`.
-pub(super) const FORM_SEP: char = '\u{1}';
-/// Separates a term's key from its flags in field `w` (see [`w_lines`]); no key holds it.
-pub(super) const FLAG_SEP: char = '\u{1}';
-/// The character after [`FLAG_SEP`]: the end of a key's terms in field `w`.
-const FLAG_END: char = '\u{2}';
-/// The letter of flags 0 in field `w`; flags `m` are `FLAG_BASE + m`.
-pub(super) const FLAG_BASE: u8 = b'a';
-
 /// One document as search sees it: facts for ranking, and its terms.
 pub struct SearchDoc {
     /// Shared with the cache of the next rebuild: an unchanged document costs no copy.
@@ -707,7 +698,15 @@ fn write_segment_of_terms(
         w: f.w,
         x: f.x,
     };
-    inverted::rewrite(&segment, fields, chunk, first, words, order)?;
+    let docs: Vec<inverted::DocTerms> = chunk
+        .iter()
+        .map(|d| inverted::DocTerms {
+            id: &d.info.id,
+            terms: &d.terms,
+            forms: &d.forms,
+        })
+        .collect();
+    inverted::rewrite(&segment, fields, &docs, first, words, order)?;
     Ok(segment.meta().clone())
 }
 

@@ -15,11 +15,29 @@
 //! documents in a segment written here as in one written by `SegmentWriter` from the lines of
 //! [`super::index`].
 
-use super::index::{SearchDoc, FLAG_BASE, FLAG_SEP, FORM_SEP};
 use tantivy::index::{Segment, SegmentComponent};
 use tantivy::postings::{FieldSerializer, InvertedIndexSerializer};
 use tantivy::schema::Field;
 use tantivy::{Directory, TantivyError};
+
+/// Separates a word's folded and exact forms in field `x`.
+pub(super) const FORM_SEP: char = '\u{1}';
+/// Separates a term's key from its flags in field `w` (see `index::w_lines`); no key holds it.
+pub(super) const FLAG_SEP: char = '\u{1}';
+/// The character after [`FLAG_SEP`]: the end of a key's terms in field `w`.
+pub(super) const FLAG_END: char = '\u{2}';
+/// The letter of flags 0 in field `w`; flags `m` are `FLAG_BASE + m`.
+pub(super) const FLAG_BASE: u8 = b'a';
+
+/// What the postings are made of, per document: its id, and its terms and forms as ids of
+/// the interner (see `index::SearchDoc`).
+pub(super) struct DocTerms<'a> {
+    pub id: &'a str,
+    /// `key id << 4 | flags`.
+    pub terms: &'a [u32],
+    /// (folded, exact) word ids.
+    pub forms: &'a [(u32, u32)],
+}
 
 /// The indexed fields of the schema, as `index` makes it.
 #[derive(Clone, Copy)]
@@ -63,7 +81,7 @@ fn internal(what: &str, e: impl std::fmt::Display) -> TantivyError {
 pub(super) fn rewrite(
     segment: &Segment,
     f: Indexed,
-    docs: &[SearchDoc],
+    docs: &[DocTerms],
     first: usize,
     words: &[String],
     order: &KeyOrder,
@@ -90,7 +108,7 @@ pub(super) fn rewrite(
     let mut ids: Vec<(&str, u32)> = docs
         .iter()
         .enumerate()
-        .map(|(i, d)| (d.info.id.as_str(), i as u32))
+        .map(|(i, d)| (d.id, i as u32))
         .collect();
     ids.sort_unstable();
     let mut out = Terms::new(serializer.new_field(f.id, n, None)?);
@@ -109,7 +127,7 @@ pub(super) fn rewrite(
 fn write_w(
     serializer: &mut InvertedIndexSerializer,
     field: Field,
-    docs: &[SearchDoc],
+    docs: &[DocTerms],
     words: &[String],
     order: &KeyOrder,
 ) -> tantivy::Result<()> {
@@ -158,7 +176,7 @@ fn write_w(
 fn write_x(
     serializer: &mut InvertedIndexSerializer,
     field: Field,
-    docs: &[SearchDoc],
+    docs: &[DocTerms],
     words: &[String],
     order: &KeyOrder,
 ) -> tantivy::Result<()> {
