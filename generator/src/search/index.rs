@@ -6,7 +6,7 @@
 //! number), each posting one term `key\u{1}` + a letter for its flags (see [`w_lines`]);
 //! field `x` the exact forms of its words, as `folded\u{1}exact`; `body` the stored plain
 //! text for passages and snippets; `docs.json` the [`DocInfo`] table. It is rebuilt only when
-//! its inputs change, in one segment per thread for a large site.
+//! its inputs change, in one segment per core for a large site.
 
 use super::inverted::{self, FLAG_BASE, FLAG_END, FLAG_SEP, FORM_SEP};
 use super::terms::{self, Analyzed, Meta, Texts};
@@ -524,7 +524,7 @@ fn write_json_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// same input. With `terms` (the interner the documents' `terms` and `forms` are ids of),
 /// their terms are written as they are; without, each document is analysed again (the same
 /// terms: a test holds the two to each other). Large sites are written in one segment per
-/// thread, side by side (see [`write_in`]).
+/// core (see [`write_in`]).
 pub fn write(docs: &[SearchDoc], dir: &Path, terms: Option<&[String]>) -> Result<bool, String> {
     write_in(docs, dir, terms, segments_for(docs.len()))
 }
@@ -615,20 +615,22 @@ fn write_segments(
     // multi-threaded `IndexWriter` would fill) and never merged. Segment `k` holds the
     // ordinals from its first document on, in order, which the reader's fast path uses.
     let per = docs.len().div_ceil(parts.max(1)).max(1);
-    let order = terms.map(inverted::KeyOrder::of);
+    if let Some(words) = terms {
+        // From the terms, the segments are written one after the other: writing one is cheap
+        // beside analysing, and runs beside the browser's index (on the other core), so
+        // writing two at once would gain no time and hold both segments' postings at once.
+        let order = inverted::KeyOrder::of(words);
+        return docs
+            .chunks(per)
+            .enumerate()
+            .map(|(k, chunk)| write_segment_of_terms(index, f, chunk, k * per, words, &order))
+            .collect();
+    }
     std::thread::scope(|s| {
         let running: Vec<_> = docs
             .chunks(per)
             .enumerate()
-            .map(|(k, chunk)| {
-                let order = order.as_ref();
-                s.spawn(move || match (terms, order) {
-                    (Some(words), Some(order)) => {
-                        write_segment_of_terms(index, f, chunk, k * per, words, order)
-                    }
-                    _ => write_segment(index, f, chunk, k * per),
-                })
-            })
+            .map(|(k, chunk)| s.spawn(move || write_segment(index, f, chunk, k * per)))
             .collect();
         running
             .into_iter()
@@ -640,8 +642,8 @@ fn write_segments(
     })
 }
 
-/// How many segments the tantivy index of `n` documents is written in, side by side: one per
-/// thread of the build, each of at least [`SEGMENT_MIN`] documents.
+/// How many segments the tantivy index of `n` documents is written in: one per thread of the
+/// build, each of at least [`SEGMENT_MIN`] documents.
 fn segments_for(n: usize) -> usize {
     (n / SEGMENT_MIN).clamp(1, rayon::current_num_threads().max(1))
 }
