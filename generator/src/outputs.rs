@@ -21,6 +21,9 @@ pub struct Outputs<'s> {
     pub changed: Vec<String>,
     /// Each page's fingerprint, by path.
     fingerprints: HashMap<String, u64>,
+    /// Whether pages are fingerprinted: not when no build comes after this one
+    /// ([`Outputs::once`]).
+    fingerprinting: bool,
     /// Pages whose template was rendered this time.
     pub pages_rendered: usize,
 }
@@ -28,7 +31,8 @@ pub struct Outputs<'s> {
 /// A page rendered (or found unchanged) by [`Outputs::render`].
 struct PageOut {
     path: String,
-    fingerprint: u64,
+    /// `None` when not fingerprinted ([`Outputs::once`]).
+    fingerprint: Option<u64>,
     meta: FileMeta,
     /// Given to the sink.
     wrote: bool,
@@ -51,8 +55,17 @@ impl<'s> Outputs<'s> {
             files: BTreeMap::new(),
             changed: Vec::new(),
             fingerprints: HashMap::new(),
+            fingerprinting: true,
             pages_rendered: 0,
         }
+    }
+
+    /// The outputs of a build that no other build will compare with (a one-shot build): pages
+    /// are not fingerprinted, which would cost making each page's context twice, and the next
+    /// build (if one is made anyway) renders every page.
+    pub fn once(mut self) -> Self {
+        self.fingerprinting = false;
+        self
     }
 
     /// What the last build wrote at `path`.
@@ -139,13 +152,15 @@ impl<'s> Outputs<'s> {
         jobs.par_iter()
             .map(|job| {
                 let path = pages.path(job);
-                let fingerprint = pages.fingerprint(job);
-                if let Some((old, meta)) = self.previous.get(&path) {
+                let fingerprint = self.fingerprinting.then(|| pages.fingerprint(job));
+                if let (Some((old, meta)), Some(fingerprint)) =
+                    (self.previous.get(&path), fingerprint)
+                {
                     if *old == fingerprint {
                         let meta = meta.clone();
                         return Ok(PageOut {
                             path,
-                            fingerprint,
+                            fingerprint: Some(fingerprint),
                             meta,
                             wrote: false,
                         });
@@ -176,12 +191,14 @@ impl<'s> Outputs<'s> {
         if self
             .previous
             .get(&page.path)
-            .is_none_or(|(old, _)| *old != page.fingerprint)
+            .is_none_or(|(old, _)| Some(*old) != page.fingerprint)
         {
             self.pages_rendered += 1;
         }
-        self.fingerprints
-            .insert(page.path.clone(), page.fingerprint);
+        // A page not fingerprinted gets none: the next build renders it again.
+        if let Some(fingerprint) = page.fingerprint {
+            self.fingerprints.insert(page.path.clone(), fingerprint);
+        }
         self.files.insert(page.path, page.meta);
     }
 

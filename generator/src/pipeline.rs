@@ -159,6 +159,9 @@ impl Builder {
         // From here files are written: until this run completes, the cache holds no outputs,
         // so a failed run makes the next one give every file to its sink again.
         let mut out = Outputs::new(sink, std::mem::take(&mut self.cache.outputs));
+        if !self.keep {
+            out = out.once();
+        }
         assets(&ctx, &theme, &mut self.cache.assets, &mut out)?;
         timer.step("assets");
         let facts = self.cache.facts.take();

@@ -562,3 +562,41 @@ fn a_site_under_a_path_links_only_to_its_own_files() {
     let sitemap = text(&site.files, "sitemap.xml");
     assert!(sitemap.contains("<loc>https://dangbo.example.vn/so-tay/dieu-le/dieu-le-mau/</loc>"));
 }
+
+/// A one-shot build does not fingerprint its pages (no build compares with it); if its builder
+/// is run again all the same, every page is rendered again: an edit is written, and what did
+/// not change is not given to the sink twice.
+#[test]
+fn a_one_shot_builder_run_again_writes_the_edit() {
+    use sotay_generator::write::MemorySink;
+    let dir = site(&[
+        ("sotay.yaml", b"title: T\n"),
+        ("content/a.md", "---\ntitle: A\n---\nBản cũ.\n".as_bytes()),
+        (
+            "content/b.md",
+            "---\ntitle: B\n---\nKhông đổi.\n".as_bytes(),
+        ),
+    ]);
+    let mut builder = sotay_generator::Builder::one_shot(dir.path());
+    let first = MemorySink::default();
+    builder
+        .run(&first)
+        .unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    std::fs::write(
+        dir.path().join("content/a.md"),
+        "---\ntitle: A\n---\nBản mới.\n",
+    )
+    .expect("edit");
+    let second = MemorySink::default();
+    let run = builder
+        .run(&second)
+        .unwrap_or_else(|d| panic!("{:?}", d.sorted()));
+    let files = second.files.into_inner().expect("sink");
+    assert!(text(&files, "a/index.html").contains("Bản mới."));
+    assert!(run.changed.contains(&"a/index.html".to_string()));
+    assert!(
+        !run.changed.contains(&"b/index.html".to_string()),
+        "{:?}",
+        run.changed
+    );
+}
