@@ -267,8 +267,12 @@ impl<'a> Terms<'a> {
     }
 
     /// Term `bytes`, found in `docs` (ascending; a document named twice in a row counts once,
-    /// as `SegmentWriter` records it).
+    /// as `SegmentWriter` records it). A term longer than tantivy takes from a tokenizer (a
+    /// "word" of 65,530 bytes and more) is left out, as `SegmentWriter` leaves it out.
     fn term(&mut self, bytes: &[u8], docs: impl IntoIterator<Item = u32>) -> tantivy::Result<()> {
+        if bytes.len() > tantivy::tokenizer::MAX_TOKEN_LEN {
+            return Ok(());
+        }
         if self.any && bytes <= self.last.as_slice() {
             return Err(internal(
                 "search index",
