@@ -252,6 +252,10 @@ struct Analyzer<'v> {
     pair_at: FxHashMap<(u32, u32), u32>,
     /// Distinct (local id, exact word id) forms in the order they first occur.
     forms: Vec<(u32, u32)>,
+    /// Per local id, the exact word id of its first form: a word met again in the same
+    /// spelling (nearly always) is not looked up in `form_set`.
+    first_form: Vec<u32>,
+    /// The forms other than each word's first.
     form_set: FxHashSet<(u32, u32)>,
 }
 
@@ -269,6 +273,7 @@ impl<'v> Analyzer<'v> {
             pairs: Vec::new(),
             pair_at: FxHashMap::default(),
             forms: Vec::new(),
+            first_form: Vec::new(),
             form_set: FxHashSet::default(),
         }
     }
@@ -278,15 +283,16 @@ impl<'v> Analyzer<'v> {
         let (f, x) = self.v.ids(word);
         let doc = self.v.doc;
         let seen = &mut self.v.seen[f as usize];
-        let local = if seen.0 == doc {
-            seen.1
-        } else {
+        if seen.0 != doc {
             let l = self.words.len() as u32;
             *seen = (doc, l);
             self.words.push((f, 0, 0));
-            l
-        };
-        if self.form_set.insert((local, x)) {
+            self.first_form.push(x);
+            self.forms.push((l, x));
+            return l;
+        }
+        let local = seen.1;
+        if self.first_form[local as usize] != x && self.form_set.insert((local, x)) {
             self.forms.push((local, x));
         }
         local
@@ -436,6 +442,39 @@ mod tests {
         assert!(first.forms().contains(&form), "{:?}", first.forms());
         assert!(terms(&b).contains_key("quyen"));
         assert_eq!(terms(&b)["quyen"], 1, "3 occurrences: bucket 1");
+    }
+
+    #[test]
+    fn each_spelling_of_a_word_is_one_form_in_the_order_met() {
+        let t = Texts {
+            title: "Dang",
+            number: None,
+            issuer: None,
+            body: "đảng dang đảng dang đăng đảng",
+            headings: &[],
+        };
+        let forms = analyze(&t).forms();
+        let dang: Vec<String> = forms
+            .iter()
+            .filter(|(f, _)| f == "dang")
+            .map(|(_, x)| x.clone())
+            .collect();
+        assert_eq!(
+            dang,
+            [
+                text::exact("Dang"),
+                text::exact("đảng"),
+                text::exact("đăng")
+            ]
+            .into_iter()
+            .fold(Vec::new(), |mut v, x| {
+                if !v.contains(&x) {
+                    v.push(x);
+                }
+                v
+            }),
+            "{forms:?}"
+        );
     }
 
     #[test]
