@@ -41,14 +41,19 @@ fn sample() -> &'static Built {
 /// A site of its own for a test: (path, text) of its files.
 fn site(files: &[(&str, &str)]) -> Built {
     let dir = tempfile::tempdir().expect("temp");
-    for (p, t) in files {
-        let f = dir.path().join(p);
-        std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
-        std::fs::write(f, t).expect("write");
-    }
+    write_files(dir.path(), files);
     let b = build(dir.path());
     std::mem::forget(dir);
     b
+}
+
+/// Writes (path, text) files under `root`.
+fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (p, t) in files {
+        let f = root.join(p);
+        std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+        std::fs::write(f, t).expect("write");
+    }
 }
 
 fn doc(title: &str, body: &str) -> String {
@@ -775,18 +780,12 @@ fn tantivy_index_from_the_terms_equals_the_analysed_one() {
 fn a_word_too_long_for_tantivy_is_left_out_alike() {
     let dir = tempfile::tempdir().expect("temp");
     let root = dir.path().join("site");
-    let long = "a".repeat(70_000);
-    for (p, t) in [
-        (
-            "content/a.md",
-            doc("Văn bản dài", &format!("Đảng viên {long} sinh hoạt")),
-        ),
-        ("content/b.md", doc("Văn bản ngắn", "Chi bộ sinh hoạt")),
-    ] {
-        let f = root.join(p);
-        std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
-        std::fs::write(f, t).expect("write");
-    }
+    let long = doc(
+        "Văn bản dài",
+        &format!("Đảng viên {} sinh hoạt", "a".repeat(70_000)),
+    );
+    let short = doc("Văn bản ngắn", "Chi bộ sinh hoạt");
+    write_files(&root, &[("content/a.md", &long), ("content/b.md", &short)]);
     let mut builder = sotay_generator::Builder::new(&root);
     let (_, docs) = sotay_generator::build_pages(&mut builder, &dir.path().join("public"))
         .unwrap_or_else(|d| panic!("{:?}", d.sorted()));

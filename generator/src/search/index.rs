@@ -659,17 +659,13 @@ fn write_segment(
     chunk: &[SearchDoc],
     first: usize,
 ) -> tantivy::Result<tantivy::index::SegmentMeta> {
-    let segment = index.new_segment();
-    let mut writer = tantivy::indexer::SegmentWriter::for_segment(30_000_000, segment.clone())?;
-    for (i, d) in chunk.iter().enumerate() {
-        writer.add_document(tantivy::indexer::AddOperation {
-            opstamp: i as u64,
-            document: tantivy_doc(f, d, (first + i) as u64),
-        })?;
-    }
-    let max_doc = writer.max_doc();
-    writer.finalize()?;
-    Ok(segment.with_max_doc(max_doc).meta().clone())
+    let docs = chunk.iter().enumerate();
+    let segment = new_segment(
+        index,
+        30_000_000,
+        docs.map(|(i, d)| tantivy_doc(f, d, (first + i) as u64)),
+    )?;
+    Ok(segment.meta().clone())
 }
 
 /// [`write_segment`] from the documents' terms, ids of `words`: `SegmentWriter` writes the
@@ -683,17 +679,10 @@ fn write_segment_of_terms(
     words: &[String],
     order: &inverted::KeyOrder,
 ) -> tantivy::Result<tantivy::index::SegmentMeta> {
-    let segment = index.new_segment();
-    let mut writer = tantivy::indexer::SegmentWriter::for_segment(15_000_000, segment.clone())?;
-    for (i, d) in chunk.iter().enumerate() {
-        writer.add_document(tantivy::indexer::AddOperation {
-            opstamp: i as u64,
-            document: doc!(f.ord => (first + i) as u64, f.id => d.info.id.clone(), f.body => d.body()),
-        })?;
-    }
-    let max_doc = writer.max_doc();
-    writer.finalize()?;
-    let segment = segment.with_max_doc(max_doc);
+    let docs = chunk.iter().enumerate().map(
+        |(i, d)| doc!(f.ord => (first + i) as u64, f.id => d.info.id.clone(), f.body => d.body()),
+    );
+    let segment = new_segment(index, 15_000_000, docs)?;
     let fields = inverted::Indexed {
         ord: f.ord,
         id: f.id,
@@ -710,6 +699,25 @@ fn write_segment_of_terms(
         .collect();
     inverted::rewrite(&segment, fields, &docs, first, words, order)?;
     Ok(segment.meta().clone())
+}
+
+/// A new segment of `index` holding `docs`, written by `SegmentWriter` with `budget` bytes.
+fn new_segment(
+    index: &Index,
+    budget: usize,
+    docs: impl Iterator<Item = TantivyDocument>,
+) -> tantivy::Result<tantivy::index::Segment> {
+    let segment = index.new_segment();
+    let mut writer = tantivy::indexer::SegmentWriter::for_segment(budget, segment.clone())?;
+    for (i, document) in docs.enumerate() {
+        writer.add_document(tantivy::indexer::AddOperation {
+            opstamp: i as u64,
+            document,
+        })?;
+    }
+    let max_doc = writer.max_doc();
+    writer.finalize()?;
+    Ok(segment.with_max_doc(max_doc))
 }
 
 /// The lines of field `w`: each term once, its key followed by [`FLAG_SEP`] and its flags as

@@ -7,8 +7,8 @@
 //! interner (`TermCache`), so here they are inverted by counting (one pass to count, one to
 //! place) and handed, in byte order, to tantivy's own `InvertedIndexSerializer`: the same
 //! files, in tantivy's format, read by tantivy's reader. `SegmentWriter` still writes
-//! everything else of the segment (the stored bodies, the `ord` column, the field norms),
-//! from documents without their terms; the segment's postings are then written again here,
+//! everything else of the segment (the stored bodies, the `ord` column) from documents
+//! without their terms; the segment's postings are then written again here,
 //! for every indexed field.
 //!
 //! A test holds the two writers to each other: every term of every field finds the same
@@ -122,8 +122,36 @@ pub(super) fn rewrite(
     Ok(())
 }
 
-/// Field `w`: per document, each term once as `key FLAG_SEP flags`. Inverted by key (counting
-/// by the key's rank), then, within a key, one tantivy term per flags value in use.
+/// The documents' entries (`entries` of each) grouped by the rank of their key (`key`), in
+/// document order within a key, each as `value(document, entry)`: a counting sort, one pass to
+/// count and one to place. Returns the runs and the values.
+fn invert<'d, E: Copy + 'd, T: Copy + Default>(
+    docs: &[DocTerms<'d>],
+    rank: &[u32],
+    entries: impl Fn(&DocTerms<'d>) -> &'d [E],
+    key: impl Fn(E) -> u32,
+    value: impl Fn(u32, E) -> T,
+) -> (Runs, Vec<T>) {
+    let mut runs = Runs::new(rank.len());
+    let mut n = 0;
+    for d in docs {
+        for &e in entries(d) {
+            runs.count(rank[key(e) as usize]);
+        }
+        n += entries(d).len();
+    }
+    runs.start();
+    let mut flat = vec![T::default(); n];
+    for (i, d) in docs.iter().enumerate() {
+        for &e in entries(d) {
+            flat[runs.place(rank[key(e) as usize])] = value(i as u32, e);
+        }
+    }
+    (runs, flat)
+}
+
+/// Field `w`: per document, each term once as `key FLAG_SEP flags`. Inverted by key, then,
+/// within a key, one tantivy term per flags value in use.
 fn write_w(
     serializer: &mut InvertedIndexSerializer,
     field: Field,
@@ -131,27 +159,18 @@ fn write_w(
     words: &[String],
     order: &KeyOrder,
 ) -> tantivy::Result<()> {
-    let rank = &order.rank;
-    let mut tokens = 0u64;
-    let mut end = Runs::new(order.sorted.len());
-    for d in docs {
-        for &t in d.terms.iter() {
-            end.count(rank[(t >> 4) as usize]);
-        }
-        tokens += d.terms.len() as u64;
-    }
-    end.start();
     // Each key's run: (document << 4 | flags), in document order.
-    let mut flat = vec![0u32; tokens as usize];
-    for (i, d) in docs.iter().enumerate() {
-        for &t in d.terms.iter() {
-            flat[end.place(rank[(t >> 4) as usize])] = (i as u32) << 4 | (t & 0xf);
-        }
-    }
-    let mut out = Terms::new(serializer.new_field(field, tokens, None)?);
+    let (runs, flat) = invert(
+        docs,
+        &order.rank,
+        |d| d.terms,
+        |t| t >> 4,
+        |i, t| i << 4 | (t & 0xf),
+    );
+    let mut out = Terms::new(serializer.new_field(field, flat.len() as u64, None)?);
     let mut term = Vec::new();
     for (r, &id) in order.sorted.iter().enumerate() {
-        let run = &flat[end.run(r)];
+        let run = &flat[runs.run(r)];
         if run.is_empty() {
             continue;
         }
@@ -171,8 +190,7 @@ fn write_w(
 }
 
 /// Field `x`: per document, its (folded, exact) word forms as `folded FORM_SEP exact`.
-/// Inverted by the folded word (counting by its rank), then sorted by the exact form's rank
-/// within it.
+/// Inverted by the folded word, then sorted by the exact form's rank within it.
 fn write_x(
     serializer: &mut InvertedIndexSerializer,
     field: Field,
@@ -181,26 +199,18 @@ fn write_x(
     order: &KeyOrder,
 ) -> tantivy::Result<()> {
     let rank = &order.rank;
-    let mut tokens = 0u64;
-    let mut end = Runs::new(order.sorted.len());
-    for d in docs {
-        for &(folded, _) in d.forms.iter() {
-            end.count(rank[folded as usize]);
-        }
-        tokens += d.forms.len() as u64;
-    }
-    end.start();
     // Each folded word's run: (rank of the exact form, document).
-    let mut flat = vec![(0u32, 0u32); tokens as usize];
-    for (i, d) in docs.iter().enumerate() {
-        for &(folded, exact) in d.forms.iter() {
-            flat[end.place(rank[folded as usize])] = (rank[exact as usize], i as u32);
-        }
-    }
-    let mut out = Terms::new(serializer.new_field(field, tokens, None)?);
+    let (runs, mut flat) = invert(
+        docs,
+        rank,
+        |d| d.forms,
+        |(folded, _)| folded,
+        |i, (_, exact)| (rank[exact as usize], i),
+    );
+    let mut out = Terms::new(serializer.new_field(field, flat.len() as u64, None)?);
     let mut term = Vec::new();
     for (r, &id) in order.sorted.iter().enumerate() {
-        let run = &mut flat[end.run(r)];
+        let run = &mut flat[runs.run(r)];
         run.sort_unstable();
         for same in run.chunk_by(|a, b| a.0 == b.0) {
             term.clear();
