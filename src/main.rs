@@ -2,9 +2,14 @@
 //! beyond turning results into exit codes and output (programs read stdout, people stderr).
 #![warn(clippy::too_many_lines)]
 
+mod alloc;
+
 use sotay_generator::diagnostics::{Diagnostic, Diagnostics};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Split = alloc::Split;
 
 const USAGE: &str = "\
 sotay: sổ tay đảng viên điện tử (electronic Party member handbook)
