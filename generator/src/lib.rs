@@ -250,3 +250,27 @@ pub fn generate(root: &Path) -> Result<Site, Diagnostics> {
         warnings: run.warnings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// Says on which thread it was dropped.
+    struct Tell(mpsc::Sender<std::thread::ThreadId>);
+
+    impl Drop for Tell {
+        fn drop(&mut self) {
+            let _ = self.0.send(std::thread::current().id());
+        }
+    }
+
+    #[test]
+    fn drop_later_drops_the_value_on_another_thread() {
+        let (tx, rx) = mpsc::channel();
+        super::drop_later(Tell(tx));
+        // A liveness guard, not a time limit: the drop comes at once on any machine.
+        let by = rx.recv_timeout(Duration::from_secs(120));
+        assert!(by.is_ok_and(|id| id != std::thread::current().id()));
+    }
+}
