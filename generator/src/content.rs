@@ -792,12 +792,15 @@ fn load_entry(entry: &Entry, kinds: &[&str], d: &mut Diagnostics) -> Loaded {
 /// Reads a text file as UTF-8, in NFC, with its line index (columns as written).
 fn read_text(file: &Path) -> Result<(String, LineIndex), String> {
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
+    if let Err(e) = simdutf8::compat::from_utf8(&bytes) {
+        return Err(format!(
             "not valid UTF-8 text (at byte {}); save the file as UTF-8",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+            e.valid_up_to()
+        ));
+    }
+    // SAFETY: `simdutf8` has just checked that the bytes are UTF-8 (std would check them again,
+    // ~0.5 GB/s on Vietnamese text).
+    let text = unsafe { String::from_utf8_unchecked(bytes) };
     Ok(LineIndex::nfc(text))
 }
 
@@ -912,5 +915,32 @@ mod tests {
         assert!(url_problem("/loai/").is_some());
         assert!(url_problem("/a/-/").is_some());
         assert!(url_problem("/nghi-quyet/loai/").is_none());
+    }
+
+    #[test]
+    fn a_source_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("a.md");
+        let good = "Đảng viên dự bị có quyền biểu quyết không? ".repeat(40);
+        for bad in [
+            &[0xffu8][..],
+            &[0xe1, 0xba],
+            &[0xc3, 0x28],
+            &[0xed, 0xa0, 0x80],
+        ] {
+            // Every place in the first two 64-byte blocks, and the end.
+            let places = (0..130).chain([good.len()]);
+            for keep in places.filter(|&i| good.is_char_boundary(i)) {
+                let head = &good[..keep];
+                let mut bytes = head.as_bytes().to_vec();
+                bytes.extend_from_slice(bad);
+                bytes.extend_from_slice(b" tail");
+                std::fs::write(&file, &bytes).expect("write");
+                let want = format!("not valid UTF-8 text (at byte {keep}); save the file as UTF-8");
+                assert_eq!(read_text(&file).err(), Some(want), "{keep} {bad:?}");
+            }
+        }
+        std::fs::write(&file, &good).expect("write");
+        assert_eq!(read_text(&file).map(|(t, _)| t), Ok(good.clone()));
     }
 }
