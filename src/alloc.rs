@@ -7,7 +7,7 @@
 //! stay with the thread that freed them: with mimalloc for everything the build's peak memory
 //! went from ~250 to ~340 MiB, over the 300 MB a build may take. Blocks of up to [`SMALL`]
 //! bytes go to mimalloc and larger ones (page bodies, postings, indexes) to glibc, which gives
-//! them back when they are freed: most of the speed for ~13 MiB more at the peak (measured in
+//! them back when they are freed: most of the speed for ~14 MiB more at the peak (measured in
 //! BENCHMARKS.md §11).
 //!
 //! Rust gives `dealloc` and `realloc` the layout the block was allocated with, so its size
