@@ -24,8 +24,10 @@
   const VARIANTS = 8;
   const SPLITS = 4;
   const ROUNDS = 2;
-  // runs.rs: how many of the first documents in rank order are read to check runs of 3+ words.
+  // runs.rs: how many of the first documents in rank order are read to check runs of 3+ words:
+  // for a quoted phrase (which removes the documents without it), and without one.
   const CHECKED = 20;
+  const RUN_CHECKED = 10;
   const HOLDERS = 3;
   // snippet.rs.
   const WINDOW = 28;
@@ -629,16 +631,18 @@
     }
 
     // ---- runs::check --------------------------------------------------------------------------
-    // Of the first CHECKED documents in rank order, those holding every pair of the query are
-    // read whole (title, number, then the page's text) until HOLDERS hold the query's words in a
-    // row: those come first; a quoted phrase of 3+ words not held in a row removes the document.
+    // Of the first RUN_CHECKED documents in rank order, those holding every pair of the query
+    // are read whole (title, number, then the page's text) until HOLDERS hold the query's words
+    // in a row: those come first; a quoted phrase of 3+ words not held in a row removes the
+    // document, of the first CHECKED.
     // A page that cannot be had (offline, not yet cached) is neither moved nor removed.
 
     async checkRuns(query, total, ranked) {
       const phrases = query.phrases.filter(([a, b]) => b - a >= 3).map(([a, b]) => query.terms.slice(a, b));
       const run = query.terms.length >= 3;
       if (!phrases.length && !run) return { total, ranked };
-      const head = ranked.slice(0, CHECKED);
+      const checked = phrases.length ? CHECKED : RUN_CHECKED;
+      const head = ranked.slice(0, checked);
       const toRead = (r) => phrases.length > 0 || r.together;
       const holders = [];
       const others = [];
@@ -651,7 +655,7 @@
           continue;
         }
         // Pages come a few at a time: most queries stop after the first 4; one that reads on
-        // reads 8 at a time (fewer waits for the cache when it reads all 20).
+        // reads 8 at a time (fewer waits for the cache when it reads all of them).
         const ahead = i < 4 ? 4 : 8;
         const w = (await this.docWords(head.slice(i, i + ahead).filter(toRead).map((x) => x.ord))).get(r.ord);
         if (!w) others.push(r);
@@ -659,7 +663,7 @@
         else if (run && r.together && holdsRun(w, query.terms, false)) holders.push(r);
         else others.push(r);
       }
-      return { total, ranked: [...holders, ...others, ...head.slice(i), ...ranked.slice(CHECKED)] };
+      return { total, ranked: [...holders, ...others, ...head.slice(i), ...ranked.slice(checked)] };
     }
 
     // ord -> [the title's, the number's, the body's tokens] of these documents, from their pages (the
