@@ -176,20 +176,21 @@ impl Builder {
         if diags.has_errors() {
             return Err(diags);
         }
-        // Kept for the search page in an incremental build; a one-shot build frees the page
-        // bodies first, now that they are in their pages, before search needs the memory.
+        // Kept for the search page in an incremental build; a one-shot build keeps only their
+        // facts and frees the page bodies, now that they are in their pages, before search
+        // needs the memory.
         let kept = if self.keep {
-            Some(pages)
+            Kept::Pages(pages)
         } else {
-            drop(pages);
+            let facts = pages.into_own_facts();
             free_bodies(&mut md.rendered);
-            None
+            Kept::Facts(facts)
         };
 
         let (search_docs, index_url, feeds) = self.search(&ctx, &md.rendered, &mut out, &timer)?;
         let pages = match kept {
-            Some(pages) => pages.with_search_index(&index_url),
-            None => Pages::new(&ctx, &theme, &md.rendered, &index_url),
+            Kept::Pages(pages) => pages.with_search_index(&index_url),
+            Kept::Facts(facts) => Pages::from_facts(&ctx, &theme, &md.rendered, &index_url, facts),
         };
         out.pages(&pages, &[Job::Search], &mut diags);
         if self.keep {
@@ -322,6 +323,13 @@ impl Builder {
         };
         self.cache.markdown.render(ctx, key, diags)
     }
+}
+
+/// What the search page is rendered from once the search index is made: the pages (a builder
+/// that keeps its work), or only their facts (a one-shot build, which has freed the bodies).
+enum Kept<'a> {
+    Pages(Pages<'a>),
+    Facts(crate::render::Facts),
 }
 
 /// Takes every page's source out of `content` (a one-shot build hands each to the Markdown

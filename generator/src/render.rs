@@ -392,6 +392,19 @@ impl<'a> Pages<'a> {
             Some(f) => f.update(ctx, rendered),
             None => Facts::new(ctx, rendered, key),
         };
+        Self::from_facts(ctx, theme, rendered, search_index, facts)
+    }
+
+    /// The pages of this very build again, from its own facts ([`Pages::into_own_facts`]):
+    /// a one-shot build frees the page bodies while it makes the search index, then renders
+    /// the search page without making the site's lists, terms and list entries again.
+    pub fn from_facts(
+        ctx: &'a Ctx<'a>,
+        theme: &'a Theme,
+        rendered: &'a [Arc<Rendered>],
+        search_index: &str,
+        facts: Facts,
+    ) -> Self {
         let global = global(ctx, theme);
         let global_fp = hash::of_serialized(&(&theme.template_hashes, &global));
         let global = tera::Context::from_serialize(&global).unwrap_or_default();
@@ -412,6 +425,12 @@ impl<'a> Pages<'a> {
             of: self.rendered.to_vec(),
             ..self.facts
         }
+    }
+
+    /// This build's facts, for [`Pages::from_facts`] in the same build (they hold no rendered
+    /// page, so the page bodies can be freed meanwhile).
+    pub fn into_own_facts(self) -> Facts {
+        self.facts
     }
 
     /// The same pages, for a search index at another URL (only the search page shows it).
