@@ -364,20 +364,12 @@ struct Global<'a> {
 }
 
 impl<'a> Pages<'a> {
-    pub fn new(
-        ctx: &'a Ctx<'a>,
-        theme: &'a Theme,
-        rendered: &'a [Arc<Rendered>],
-        search_index: &str,
-    ) -> Self {
-        Self::with_facts(ctx, theme, rendered, search_index, None, 0)
-    }
-
-    /// Like [`Pages::new`], reusing what `previous` (from [`Pages::into_facts`] of the last
-    /// build) knows when the site's structure is the same (`previous.key == key`, a nonzero
-    /// hash of everything but the Markdown bodies): the lists, terms and neighbours, and the
-    /// list entries of pages whose Markdown was not rendered again. A rebuild after one
-    /// document's text changed recomputes one entry, not 10,000.
+    /// Every page of the site, with the search index at `search_index`; reusing what
+    /// `previous` (from [`Pages::into_facts`] of the last build) knows when the site's
+    /// structure is the same (`previous.key == key`, a nonzero hash of everything but the
+    /// Markdown bodies): the lists, terms and neighbours, and the list entries of pages whose
+    /// Markdown was not rendered again. A rebuild after one document's text changed recomputes
+    /// one entry, not 10,000; `None` and 0 make them all.
     pub fn with_facts(
         ctx: &'a Ctx<'a>,
         theme: &'a Theme,

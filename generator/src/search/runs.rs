@@ -217,38 +217,25 @@ mod tests {
             _ => "chi bộ; bộ đảng".to_string(),
         };
         let ords: Vec<u32> = (0..n as u32).collect();
-
-        let mut r = ranked(&ords);
-        let (mut total, mut read) = (n, Vec::new());
-        check(
-            &Query::parse("chi bo dang"),
-            &docs,
-            &mut total,
-            &mut r,
-            |o| {
+        // The documents read, the order after the check, and `total`.
+        let run = |q: &str| {
+            let (mut r, mut total, mut read) = (ranked(&ords), n, Vec::new());
+            check(&Query::parse(q), &docs, &mut total, &mut r, |o| {
                 read.push(o);
                 body(o)
-            },
-        );
+            });
+            (read, r.iter().map(|r| r.ord).collect::<Vec<_>>(), total)
+        };
+
+        let (read, order, total) = run("chi bo dang");
         assert_eq!(read, (0..RUN_CHECKED as u32).collect::<Vec<_>>());
-        assert_eq!(r.iter().map(|r| r.ord).collect::<Vec<_>>(), ords);
+        assert_eq!(order, ords);
         assert_eq!(total, n);
 
-        let mut r = ranked(&ords);
-        let (mut total, mut read) = (n, Vec::new());
-        check(
-            &Query::parse("\"chi bo dang\""),
-            &docs,
-            &mut total,
-            &mut r,
-            |o| {
-                read.push(o);
-                body(o)
-            },
-        );
+        let (read, order, total) = run("\"chi bo dang\"");
         assert_eq!(read, (0..CHECKED as u32).collect::<Vec<_>>());
         let kept: Vec<u32> = [11].into_iter().chain(CHECKED as u32..n as u32).collect();
-        assert_eq!(r.iter().map(|r| r.ord).collect::<Vec<_>>(), kept);
+        assert_eq!(order, kept);
         assert_eq!(total, n - (CHECKED - 1));
     }
 
