@@ -1013,12 +1013,15 @@ fn terms_cut_by_document_range_rank_as_on_the_server() {
         "học", "tập", "công", "tác", "phát", "triển", "kinh", "tế", "văn", "hoá", "hóa", "dân",
         "vận", "thống", "nhất", "điều", "lệ", "khoản",
     ];
+    // Enough documents for the largest terms to pass 2 KB (`SPLIT_BYTES`) however compactly
+    // their flags, forms and frequencies are coded: 4 ranges of 1,024.
+    const DOCS: usize = 4000;
     let mut seed = 0x51CE_2026_u64;
     let mut next = move |m: usize| {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
         (seed >> 33) as usize % m
     };
-    let docs: Vec<(String, String)> = (0..2600)
+    let docs: Vec<(String, String)> = (0..DOCS)
         .map(|i| {
             // Skewed: the first words in nearly every document, the last in a few.
             let mut word = || WORDS[next(WORDS.len()).min(next(WORDS.len()))];
@@ -1047,7 +1050,7 @@ fn terms_cut_by_document_range_rank_as_on_the_server() {
         .count();
     assert!(ranges >= 2, "{ranges} range files: no term is cut");
     let off = offline(&b);
-    assert_eq!(off.docs.len(), 2600);
+    assert_eq!(off.docs.len(), DOCS);
     let mut keys: Vec<&str> = off.keys().filter(|k| !k.starts_with('#')).collect();
     keys.sort_unstable();
     let mut queries: Vec<String> = keys.iter().map(|k| k.to_string()).collect();

@@ -8,7 +8,7 @@
 //!   document, and the small root; the phone downloads only those.
 //!
 //! ```text
-//! search/index.<h>.json  root: {"v": 4, "n": N, "groups": G, "dir": D, "dirs": "<h><h>...",
+//! search/index.<h>.json  root: {"v": 5, "n": N, "groups": G, "dir": D, "dirs": "<h><h>...",
 //!                        "vocab": {"a": h, ...}, "docs": [h], "per": P, "table": h, "fold": h,
 //!                        "kinds": {...}, "span": S} (S: documents per range of cut terms,
 //!                        absent in a site of one range; dirs: the 8-digit hash of each group
@@ -19,16 +19,18 @@
 //!                        list of every group's hash)
 //! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
 //! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
-//!                        the content: 8 digits keep the directories small): "STG4" u32 header_len
+//!                        the content: 8 digits keep the directories small): "STG5" u32 header_len
 //!                        header postings...
-//!                        header = {"terms": [key], "vars": [[exact form]]} (forms of words,
-//!                        most frequent first); postings, per term in header order: varint
-//!                        byte_len, then the documents (Golomb-coded, `docset`), frequency
-//!                        buckets and values (flags, forms) in streams (see `encode_term`).
+//!                        header: text, a line per term, "key" or, for a word, "key\tforms"
+//!                        (its exact forms, most frequent first, space-separated; "=" for the
+//!                        key alone); postings, per term in header order: varint byte_len,
+//!                        then the documents (Golomb-coded, `docset`), frequency buckets and
+//!                        values (flags, forms) in streams (see `encode_term`).
 //!                        A group with *cut* terms (postings over `SPLIT_BYTES`, in a site of
-//!                        more than one range of documents, see `span_for`) adds "split":
-//!                        [their places in "terms"] and "parts": "<h><h>..." (its range files'
-//!                        hashes, 8 hex digits each); a cut term's bytes here are its count
+//!                        more than one range of documents, see `span_for`) starts its header
+//!                        with a line {"split": [their places among the terms], "parts":
+//!                        "<h><h>..."} (its range files' hashes, 8 hex digits each); a cut
+//!                        term's bytes here are its count
 //! search/t/<i>.<k>.<h>.bin  range k of group i: "STR1", then for each cut term of the group
 //!                        (in "split" order) varint byte_len and its postings in documents
 //!                        k·span .. (k+1)·span − 1, numbered from k·span and encoded as a term
@@ -52,7 +54,7 @@ use super::{df_bucket, DocInfo, Postings};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-const MAGIC: &[u8; 4] = b"STG4";
+const MAGIC: &[u8; 4] = b"STG5";
 /// The start of a range file.
 const RANGE_MAGIC: &[u8; 4] = b"STR1";
 /// At most this many exact forms per folded word carry a mask bit; rarer ones are dropped
@@ -694,7 +696,7 @@ fn root_file(
         s.strip_prefix("search/").unwrap_or(s)
     }
     let head = Root {
-        v: 4,
+        v: 5,
         n,
         groups: names.groups.len() / GROUP_HASH,
         dir: DIR_GROUPS,
@@ -741,23 +743,39 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
 
 /// One term's postings, in streams that compress well: `count`, the documents (Golomb-coded,
 /// [`docset`]), then
-/// - a word: its frequency buckets, two bits each, four to a byte; then its *values*;
+/// - a word: its frequency buckets; then its *values*;
 /// - a pair: its values;
 /// - a number: nothing more.
 ///
+/// A word's frequency buckets (0–3) come in the smaller of two ways, after a byte that says
+/// which: 0, two bits each, four to a byte; or 1, as *subsets* (below): the postings whose
+/// bucket is 2 or 3, then of the others those whose bucket is 1, then of those the ones whose
+/// bucket is 3. (A word's buckets are rarely spread evenly: most of a rare word's are 0, most
+/// of a common word's 2 or 3.)
+///
 /// A posting's value is `mask << 2 | flags` for a word, `flags` for a pair: flags 1 title,
 /// 2 heading; `mask` the forms of the word the document has, a bit per entry of the header's
-/// `vars` (1 when the word has one form or none). The values come in the smaller of two ways:
+/// `vars` (1 when the word has one form or none). The values come in the smallest of three
+/// ways:
 /// - sparse: `2·e`, then for the `e` postings whose value is not the usual one (1 << 2 for a
 ///   word, 0 for a pair) the gap between their posting indexes and the value;
 /// - dense (a common word in many titles or headings, say): `1`, then every posting's value:
 ///   a varint each for a word with two or more forms, else its flags, two bits each, four to
-///   a byte.
+///   a byte;
+/// - planes: `3`, then for each bit of the value (the two flags, then for a word with two or
+///   more forms each bit of its mask; a word of one form has mask 1) the subset of postings
+///   that have it.
 ///
-/// All varints but the documents and the packed bits. Separate streams cost less than flags
-/// beside each gap. A pair held by exactly the documents of its first (`same_as` 1) or second
-/// (2) word has count 0, then `same_as`, instead of its documents: the word's postings are its
-/// own (a query reads the words of its pairs anyway).
+/// A *subset* of a term's `m` postings is its size `c`, then (when `0 < c < m`) the posting
+/// indexes that are in it, coded as [`docset`] codes documents, `m` standing for `n`: about
+/// `c · (log₂(m/c) + 1.5)` bits, where gzip of two bits a posting got near two bits a posting
+/// (measured on the 1,000 generated documents: the values 70.6 KB raw as dense or sparse
+/// streams, 22.6 KB with planes; BENCHMARKS §11).
+///
+/// All varints but the documents, the subsets and the packed bits. Separate streams cost less
+/// than flags beside each gap. A pair held by exactly the documents of its first (`same_as` 1)
+/// or second (2) word has count 0, then `same_as`, instead of its documents: the word's
+/// postings are its own (a query reads the words of its pairs anyway).
 fn encode_term(
     kind: Kind,
     same_as: u8,
@@ -779,13 +797,8 @@ fn encode_term(
         docset::write(&docs, n, &mut p);
     }
     if kind == Kind::Word {
-        for chunk in postings.chunks(4) {
-            let mut byte = 0u8;
-            for (i, &(_, m)) in chunk.iter().enumerate() {
-                byte |= (m & terms::TF) << (2 * i);
-            }
-            p.push(byte);
-        }
+        let buckets: Vec<u8> = postings.iter().map(|&(_, m)| m & terms::TF).collect();
+        p.extend_from_slice(&buckets_stream(&buckets));
     }
     if kind != Kind::Number {
         let multi = vars.len() > 1;
@@ -814,35 +827,7 @@ fn encode_term(
                 flags
             });
         }
-        let usual = if kind == Kind::Word { 1 << 2 } else { 0 };
-        let exceptions = values.iter().filter(|&&v| v != usual).count();
-        let mut sparse = Vec::new();
-        varint(&mut sparse, exceptions as u64 * 2);
-        let mut last = 0;
-        for (i, &v) in values.iter().enumerate().filter(|&(_, &v)| v != usual) {
-            varint(&mut sparse, (i - last) as u64);
-            varint(&mut sparse, v);
-            last = i;
-        }
-        let mut dense = vec![1];
-        if multi {
-            for &v in &values {
-                varint(&mut dense, v);
-            }
-        } else {
-            for chunk in values.chunks(4) {
-                let mut byte = 0u8;
-                for (i, &v) in chunk.iter().enumerate() {
-                    byte |= ((v & 3) as u8) << (2 * i);
-                }
-                dense.push(byte);
-            }
-        }
-        p.extend_from_slice(if dense.len() < sparse.len() {
-            &dense
-        } else {
-            &sparse
-        });
+        p.extend_from_slice(&values_stream(kind, vars.len(), &values));
     }
     varint(out, p.len() as u64);
     out.extend_from_slice(&p);
@@ -888,7 +873,11 @@ fn cut(
 }
 
 /// A group's file: its header (its terms, their words' forms, and, when it has cut terms,
-/// their places and its range files' hashes), then the terms' postings.
+/// their places and its range files' hashes), then the terms' postings. The header is text: a
+/// line of JSON `{"split": [..], "parts": ".."}` when the group has cut terms, then a line per
+/// term: its key, and for a word a tab and its forms, space-separated (`=` for the key itself
+/// alone). As lines rather than JSON arrays, the headers of 1,000 documents are 5 KB smaller
+/// in gzip.
 fn group_file(
     names: &[&str],
     vars: &[Vec<&str>],
@@ -897,25 +886,34 @@ fn group_file(
     body: &[u8],
 ) -> Vec<u8> {
     #[derive(serde::Serialize)]
-    struct Header<'a> {
-        terms: &'a [&'a str],
-        vars: &'a [Vec<&'a str>],
-        #[serde(skip_serializing_if = "<[usize]>::is_empty")]
+    struct Extra<'a> {
         split: &'a [usize],
-        #[serde(skip_serializing_if = "str::is_empty")]
         parts: &'a str,
     }
-    let header = serde_json::to_vec(&Header {
-        terms: names,
-        vars,
-        split,
-        parts,
-    })
-    .unwrap_or_default();
+    let mut header = String::new();
+    if !split.is_empty() {
+        let extra = serde_json::to_string(&Extra { split, parts }).unwrap_or_default();
+        header.push_str(&extra);
+        header.push('\n');
+    }
+    for (i, (name, v)) in names.iter().zip(vars).enumerate() {
+        if i > 0 {
+            header.push('\n');
+        }
+        header.push_str(name);
+        match v.as_slice() {
+            [] => {}
+            [one] if one == name => header.push_str("\t="),
+            _ => {
+                header.push('\t');
+                header.push_str(&v.join(" "));
+            }
+        }
+    }
     let mut out = Vec::with_capacity(8 + header.len() + body.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    out.extend_from_slice(&header);
+    out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(body);
     out
 }
@@ -1014,6 +1012,101 @@ pub fn fold_table() -> BTreeMap<String, (String, String, u8)> {
         }
     }
     t
+}
+
+/// A word's frequency buckets (0–3), the smaller of mode 0 (packed) and mode 1 (subsets), see
+/// [`encode_term`].
+fn buckets_stream(buckets: &[u8]) -> Vec<u8> {
+    let mut dense = vec![0];
+    pack2(buckets, &mut dense);
+    let mut split = vec![1];
+    subset(buckets, |b| b & 2 != 0, &mut split);
+    for high in [0, 2] {
+        let part: Vec<u8> = buckets.iter().copied().filter(|b| b & 2 == high).collect();
+        subset(&part, |b| b & 1 != 0, &mut split);
+    }
+    if split.len() < dense.len() {
+        split
+    } else {
+        dense
+    }
+}
+
+/// The values of a term's postings (`mask << 2 | flags` for a word of `forms` forms, `flags`
+/// for a pair), the smallest of sparse, dense and planes, see [`encode_term`].
+fn values_stream(kind: Kind, forms: usize, values: &[u64]) -> Vec<u8> {
+    let multi = forms > 1;
+    let usual = if kind == Kind::Word { 1 << 2 } else { 0 };
+    let exceptions = values.iter().filter(|&&v| v != usual).count();
+    let mut sparse = Vec::new();
+    varint(&mut sparse, exceptions as u64 * 2);
+    let mut last = 0;
+    for (i, &v) in values.iter().enumerate().filter(|&(_, &v)| v != usual) {
+        varint(&mut sparse, (i - last) as u64);
+        varint(&mut sparse, v);
+        last = i;
+    }
+    let mut dense = vec![1];
+    if multi {
+        for &v in values {
+            varint(&mut dense, v);
+        }
+    } else {
+        let flags: Vec<u8> = values.iter().map(|&v| (v & 3) as u8).collect();
+        pack2(&flags, &mut dense);
+    }
+    let mut planes = vec![3];
+    let bits = if kind == Kind::Word && multi {
+        2 + forms
+    } else {
+        2
+    };
+    for j in 0..bits {
+        subset(values, |v| v >> j & 1 != 0, &mut planes);
+    }
+    // The first of the smallest: sparse before dense, as before planes.
+    [sparse, dense, planes]
+        .into_iter()
+        .min_by_key(Vec::len)
+        .unwrap_or_default()
+}
+
+/// Two-bit values, four to a byte, the first in the lowest bits.
+fn pack2(values: &[u8], out: &mut Vec<u8>) {
+    for chunk in values.chunks(4) {
+        let mut byte = 0u8;
+        for (i, &v) in chunk.iter().enumerate() {
+            byte |= (v & 3) << (2 * i);
+        }
+        out.push(byte);
+    }
+}
+
+/// Writes the subset of `items` (by index) for which `has` holds: its size `c`, then, when
+/// `0 < c < items.len()`, the indexes as [`docset`] codes documents (see [`encode_term`]).
+fn subset<T: Copy>(items: &[T], has: impl Fn(T) -> bool, out: &mut Vec<u8>) {
+    let at: Vec<u32> = (0..items.len() as u32)
+        .filter(|&i| has(items[i as usize]))
+        .collect();
+    varint(out, at.len() as u64);
+    if !at.is_empty() && at.len() < items.len() {
+        docset::write(&at, items.len(), out);
+    }
+}
+
+/// Reads a subset of `m` items written by [`subset`]: whether each is in it.
+fn read_subset(b: &[u8], pos: &mut usize, m: usize) -> Option<Vec<bool>> {
+    let c = usize::try_from(read_varint(b, pos)?).ok()?;
+    let mut has = vec![c == m && m > 0; m];
+    if c > m {
+        return None;
+    }
+    if c > 0 && c < m {
+        for i in docset::read(b, pos, c, m)? {
+            *has.get_mut(i as usize)? = true;
+        }
+    }
+    Some(has)
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
@@ -1216,49 +1309,97 @@ impl OfflineIndex {
             out.extend(docs.into_iter().map(|d| (d, 0, 1)));
         }
         if kind == Kind::Word {
-            for (i, o) in out.iter_mut().enumerate() {
-                let byte = b.get(pos + i / 4).copied().unwrap_or(0);
-                o.1 = (byte >> (2 * (i % 4))) & terms::TF;
-            }
-            pos += count.div_ceil(4);
+            read_buckets(b, &mut pos, &mut out);
         }
         if kind != Kind::Number {
-            let head = read_varint(b, &mut pos).unwrap_or(0);
-            let len = out.len();
-            let mut set = |at: usize, v: u64| {
-                if let Some(o) = out.get_mut(at) {
-                    o.1 |= ((v & 3) as Meta) << 2;
-                    if kind == Kind::Word {
-                        o.2 = v >> 2;
-                    }
-                }
-            };
-            if head.is_multiple_of(2) {
-                let mut at = 0usize;
-                for _ in 0..head / 2 {
-                    at += read_varint(b, &mut pos).unwrap_or(0) as usize;
-                    set(at, read_varint(b, &mut pos).unwrap_or(0));
-                }
-            } else if vars.len() > 1 {
-                for at in 0..len {
-                    set(at, read_varint(b, &mut pos).unwrap_or(0));
-                }
-            } else {
-                for at in 0..len {
-                    let byte = b.get(pos + at / 4).copied().unwrap_or(0);
-                    let flags = u64::from(byte >> (2 * (at % 4)) & 3);
-                    set(
-                        at,
-                        if kind == Kind::Word {
-                            1 << 2 | flags
-                        } else {
-                            flags
-                        },
-                    );
-                }
-            }
+            read_values(kind, vars.len(), b, &mut pos, &mut out);
         }
         out
+    }
+}
+
+/// Reads a word's frequency buckets (see [`buckets_stream`]) into its postings `out`.
+fn read_buckets(b: &[u8], pos: &mut usize, out: &mut [(u32, Meta, u64)]) {
+    let mode = b.get(*pos).copied().unwrap_or(0);
+    *pos += 1;
+    if mode == 1 {
+        let len = out.len();
+        let high = read_subset(b, pos, len).unwrap_or_default();
+        for want in [false, true] {
+            let part: Vec<usize> = (0..len).filter(|&i| high.get(i) == Some(&want)).collect();
+            let odd = read_subset(b, pos, part.len()).unwrap_or_default();
+            for (&i, &one) in part.iter().zip(&odd) {
+                out[i].1 = u8::from(want) * 2 + u8::from(one);
+            }
+        }
+    } else {
+        for (i, o) in out.iter_mut().enumerate() {
+            let byte = b.get(*pos + i / 4).copied().unwrap_or(0);
+            o.1 = (byte >> (2 * (i % 4))) & terms::TF;
+        }
+        *pos += out.len().div_ceil(4);
+    }
+}
+
+/// Reads the values of a term's postings (see [`values_stream`]; a word of `forms` forms)
+/// into `out`.
+fn read_values(kind: Kind, forms: usize, b: &[u8], pos: &mut usize, out: &mut [(u32, Meta, u64)]) {
+    let head = read_varint(b, pos).unwrap_or(0);
+    let len = out.len();
+    let mut set = |at: usize, v: u64| {
+        if let Some(o) = out.get_mut(at) {
+            o.1 |= ((v & 3) as Meta) << 2;
+            if kind == Kind::Word {
+                o.2 = v >> 2;
+            }
+        }
+    };
+    if head == 3 {
+        let bits = if kind == Kind::Word && forms > 1 {
+            2 + forms
+        } else {
+            2
+        };
+        let mut values = vec![
+            if kind == Kind::Word && forms <= 1 {
+                1 << 2
+            } else {
+                0
+            };
+            len
+        ];
+        for j in 0..bits {
+            let has = read_subset(b, pos, len).unwrap_or_default();
+            for (v, _) in values.iter_mut().zip(&has).filter(|&(_, &h)| h) {
+                *v |= 1 << j;
+            }
+        }
+        for (at, v) in values.into_iter().enumerate() {
+            set(at, v);
+        }
+    } else if head.is_multiple_of(2) {
+        let mut at = 0usize;
+        for _ in 0..head / 2 {
+            at += read_varint(b, pos).unwrap_or(0) as usize;
+            set(at, read_varint(b, pos).unwrap_or(0));
+        }
+    } else if forms > 1 {
+        for at in 0..len {
+            set(at, read_varint(b, pos).unwrap_or(0));
+        }
+    } else {
+        for at in 0..len {
+            let byte = b.get(*pos + at / 4).copied().unwrap_or(0);
+            let flags = u64::from(byte >> (2 * (at % 4)) & 3);
+            set(
+                at,
+                if kind == Kind::Word {
+                    1 << 2 | flags
+                } else {
+                    flags
+                },
+            );
+        }
     }
 }
 
@@ -1274,17 +1415,20 @@ fn parse_group(
     }
     let len = u32::from_le_bytes(b.get(4..8).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
     let len = len as usize;
-    #[derive(serde::Deserialize)]
-    struct Header {
-        terms: Vec<String>,
-        vars: Vec<Vec<String>>,
-        #[serde(default)]
+    #[derive(Default, serde::Deserialize)]
+    struct Extra {
         split: Vec<usize>,
-        #[serde(default)]
         parts: String,
     }
-    let h: Header =
-        serde_json::from_slice(b.get(8..8 + len).ok_or_else(bad)?).map_err(|e| e.to_string())?;
+    let text =
+        std::str::from_utf8(b.get(8..8 + len).ok_or_else(bad)?).map_err(|e| e.to_string())?;
+    let (h, lines) = match text.split_once('\n') {
+        Some((json, rest)) if text.starts_with('{') => (
+            serde_json::from_str::<Extra>(json).map_err(|e| e.to_string())?,
+            rest,
+        ),
+        _ => (Extra::default(), text),
+    };
     let slice = |b: &[u8], pos: &mut usize| -> Option<Vec<u8>> {
         let blen = read_varint(b, pos)? as usize;
         let s = b.get(*pos..*pos + blen)?.to_vec();
@@ -1292,12 +1436,20 @@ fn parse_group(
         Some(s)
     };
     let mut pos = 8 + len;
-    let mut terms: Vec<Term> = Vec::with_capacity(h.terms.len());
-    for v in h.vars {
+    let mut names = Vec::new();
+    let mut terms: Vec<Term> = Vec::new();
+    for line in lines.split('\n').filter(|l| !l.is_empty()) {
+        let (name, forms) = line.split_once('\t').unwrap_or((line, ""));
         let bytes = slice(b, &mut pos).ok_or_else(bad)?;
+        let vars = match forms {
+            "=" => vec![name.to_string()],
+            "" => Vec::new(),
+            _ => forms.split(' ').map(str::to_string).collect(),
+        };
+        names.push(name.to_string());
         terms.push(Term {
             bytes,
-            vars: v,
+            vars,
             pieces: Vec::new(),
         });
     }
@@ -1318,7 +1470,7 @@ fn parse_group(
                 .push(piece);
         }
     }
-    Ok(h.terms.into_iter().zip(terms).collect())
+    Ok(names.into_iter().zip(terms).collect())
 }
 
 fn read_table(b: &[u8], cards: &[Card]) -> Option<Vec<DocInfo>> {
@@ -1412,7 +1564,8 @@ mod tests {
     }
 
     /// Every posting's documents, frequency, flags and forms come back as they went in, with
-    /// the values sparse (few unusual) and dense (most unusual), one form and several.
+    /// the values sparse (few unusual), dense (most unusual) and in planes, one form and
+    /// several, the frequencies packed (spread evenly) and in subsets (most of one bucket).
     #[test]
     fn terms_round_trip() {
         let n = 300u32;
@@ -1423,16 +1576,21 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        // (key, share of documents in 1000, share of unusual values in 1000, forms)
+        // (key, share of documents in 1000, share of unusual values in 1000, forms, share of
+        // frequency bucket `tf_bucket` in 1000 (the others spread evenly), that bucket)
         let cases = [
-            ("dinh", 990, 900, 1),
-            ("dinh", 400, 20, 1),
-            ("cuong", 700, 950, 3),
-            ("cuong", 50, 100, 2),
-            ("sinh hoat", 600, 800, 0),
-            ("sinh hoat", 30, 100, 0),
+            ("dinh", 990, 900, 1, 0, 0),
+            ("dinh", 400, 20, 1, 900, 3),
+            ("dinh", 800, 300, 1, 700, 1),
+            ("cuong", 700, 950, 3, 0, 0),
+            ("cuong", 50, 100, 2, 950, 0),
+            ("cuong", 900, 150, 4, 800, 2),
+            ("sinh hoat", 600, 800, 0, 0, 0),
+            ("sinh hoat", 30, 100, 0, 0, 0),
+            ("sinh hoat", 900, 200, 0, 0, 0),
         ];
-        for (key, share, unusual, nforms) in cases {
+        let (mut bucket_modes, mut value_modes) = (BTreeMap::new(), BTreeMap::new());
+        for (key, share, unusual, nforms, tf_share, tf_bucket) in cases {
             let kind = terms::kind(key);
             let docs: Vec<u32> = (0..n).filter(|_| next() % 1000 < share).collect();
             let mut postings = Vec::new();
@@ -1441,7 +1599,9 @@ mod tests {
             for &d in &docs {
                 let odd = next() % 1000 < unusual;
                 let flags: Meta = if odd { (next() % 3 + 1) as Meta } else { 0 };
-                let tf: Meta = if kind == Kind::Word {
+                let tf: Meta = if kind == Kind::Word && next() % 1000 < tf_share {
+                    tf_bucket
+                } else if kind == Kind::Word {
                     (next() % 4) as Meta
                 } else {
                     0
@@ -1472,6 +1632,23 @@ mod tests {
             }
             let vars: Vec<u32> = (0..nforms.max(1)).map(|b| 100 + b as u32).collect();
             let vars = if nforms > 1 { vars } else { Vec::new() };
+            if kind == Kind::Word {
+                let buckets: Vec<u8> = want.iter().map(|w| w.1 & terms::TF).collect();
+                *bucket_modes.entry(buckets_stream(&buckets)[0]).or_insert(0) += 1;
+            }
+            let values: Vec<u64> = want
+                .iter()
+                .map(|&(_, m, mask)| match kind {
+                    Kind::Word => mask << 2 | u64::from(m >> 2),
+                    _ => u64::from(m >> 2),
+                })
+                .collect();
+            let mode = match values_stream(kind, vars.len(), &values)[0] {
+                1 => "dense",
+                3 => "planes",
+                _ => "sparse",
+            };
+            *value_modes.entry(mode).or_insert(0) += 1;
             let mut body = Vec::new();
             encode_term(kind, 0, n as usize, &postings, &forms, &vars, &mut body);
             let names: Vec<String> = vars.iter().map(|v| format!("form{v}")).collect();
@@ -1496,9 +1673,13 @@ mod tests {
             assert_eq!(
                 index.decode(key).0,
                 want,
-                "{key} {share} {unusual} {nforms}"
+                "{key} {share} {unusual} {nforms} {tf_share}"
             );
         }
+        // Both ways of the buckets and the three of the values came back.
+        assert_eq!(bucket_modes.keys().copied().collect::<Vec<_>>(), [0, 1]);
+        let modes: Vec<&str> = value_modes.keys().copied().collect();
+        assert_eq!(modes, ["dense", "planes", "sparse"], "{value_modes:?}");
     }
 
     #[test]

@@ -7,7 +7,7 @@
   "use strict";
   const WORD = /[\p{Alphabetic}\p{N}]/u;
   const MARK = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
-  const MAGIC = "STG4";
+  const MAGIC = "STG5";
   const RANGE_MAGIC = "STR1";
   const GROUP_HASH = 8;
   // terms.rs: the flags of a posting.
@@ -58,11 +58,12 @@
   }
 
   // The documents of a term in `count` of `n` documents (docset.rs), each pushed onto `list`
-  // as [doc, 0, 1]: Golomb-coded gaps, of the documents that do not hold it when it is in more
-  // than half; moves st.pos past them. Bits are read from a 32-bit buffer (lowest first): a
+  // as [doc, 0, 1] (or, given `marks`, marked there with 1: a subset of a term's postings,
+  // shards.rs `subset`): Golomb-coded gaps, of the documents that do not hold it when it is in
+  // more than half; moves st.pos past them. Bits are read from a 32-bit buffer (lowest first): a
   // gap's run of ones at once, then its remainder's k - 1 bits at once. (Written out, without
   // helper functions or arrays in between: this is the inner loop of every query.)
-  function readDocs(b, st, count, n, list) {
+  function readDocs(b, st, count, n, list, marks) {
     const flip = count * 2 > n;
     const stored = flip ? n - count : count;
     const p = stored > 0 ? Math.max(1, Math.floor((69 * n) / (100 * stored))) : 1;
@@ -75,6 +76,7 @@
     let buf = 0;
     let have = 0;
     let next = 0;
+    if (marks && flip) marks.fill(1);
     for (let i = 0; i < stored; i++) {
       let q = 0;
       for (;;) {
@@ -112,12 +114,23 @@
         }
       }
       const d = next + q * p + r;
-      if (!flip) list.push([d, 0, 1]);
+      if (marks) marks[d] = flip ? 0 : 1;
+      else if (!flip) list.push([d, 0, 1]);
       else for (let h = next; h < d; h++) list.push([h, 0, 1]);
       next = d + 1;
     }
-    if (flip) for (let h = next; h < n; h++) list.push([h, 0, 1]);
+    if (flip && !marks) for (let h = next; h < n; h++) list.push([h, 0, 1]);
     st.pos = at - (have >> 3);
+  }
+
+  // A subset of `m` postings (shards.rs `subset`): its size, then, unless it is none or all,
+  // the postings in it as a set of documents is coded. 1 in the result for those in it.
+  function readSubset(b, st, m) {
+    const c = readVarint(b, st);
+    const marks = new Uint8Array(m);
+    if (c === m) marks.fill(1);
+    else if (c > 0 && c < m) readDocs(b, st, c, m, null, marks);
+    return marks;
   }
 
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => (
@@ -243,13 +256,27 @@
       const b = await fetchBytes(this.file(`t/${g}.${hash}.bin`));
       if (String.fromCharCode(b[0], b[1], b[2], b[3]) !== MAGIC) throw new Error("not a group");
       const len = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
-      const h = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + len)));
+      // The header (shards.rs `group_file`): a line of JSON when the group has cut terms, then
+      // a line per term, "key" or "key\tforms" (forms space-separated, "=" for the key).
+      let text = new TextDecoder().decode(b.subarray(8, 8 + len));
+      let h = { split: [], parts: "" };
+      if (text.startsWith("{")) {
+        const nl = text.indexOf("\n");
+        h = JSON.parse(text.slice(0, nl));
+        text = text.slice(nl + 1);
+      }
+      h.terms = [];
       const st = { pos: 8 + len };
-      const split = new Set(h.split || []);
-      for (let i = 0; i < h.terms.length; i++) {
+      const split = new Set(h.split);
+      for (const line of text ? text.split("\n") : []) {
+        const tab = line.indexOf("\t");
+        const key = tab < 0 ? line : line.slice(0, tab);
+        const forms = tab < 0 ? "" : line.slice(tab + 1);
+        const vars = forms === "=" ? [key] : forms ? forms.split(" ") : [];
         const blen = readVarint(b, st);
-        const cut = split.has(i) ? { pieces: null } : null;
-        terms.set(h.terms[i], [b, st.pos, st.pos + blen, h.vars[i], cut]);
+        const cut = split.has(h.terms.length) ? { pieces: null } : null;
+        terms.set(key, [b, st.pos, st.pos + blen, vars, cut]);
+        h.terms.push(key);
         st.pos += blen;
       }
       if (split.size) this.ranges.set(g, { parts: h.parts, split: h.split.map((i) => h.terms[i]), done: null });
@@ -338,16 +365,42 @@
       }
       if (count > 0) readDocs(b, st, count, n, list);
       if (kind === "word") {
-        for (let i = 0; i < count; i++) list[i][1] = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & TF;
-        st.pos += Math.ceil(count / 4);
+        // Frequency buckets: two bits each (mode 0); or (mode 1) the postings of bucket 2 or 3,
+        // then among the others those of bucket 1, then among those the ones of bucket 3.
+        if (b[st.pos++] === 1) {
+          const high = readSubset(b, st, count);
+          for (const want of [0, 1]) {
+            const part = [];
+            for (let i = 0; i < count; i++) if (high[i] === want) part.push(i);
+            const odd = readSubset(b, st, part.length);
+            for (let j = 0; j < part.length; j++) list[part[j]][1] = want * 2 + odd[j];
+          }
+        } else {
+          for (let i = 0; i < count; i++) list[i][1] = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & TF;
+          st.pos += Math.ceil(count / 4);
+        }
       }
       if (kind !== "number") {
         // Each posting's value, mask << 2 | flags (a word) or flags (a pair): sparse, the
-        // postings whose value is not the usual one; or dense, every posting's (shards.rs).
-        // (Values can pass 2^31: arithmetic, not bit operators.)
+        // postings whose value is not the usual one; dense, every posting's; or planes, the
+        // postings with each bit of the value (shards.rs). (Values can pass 2^31: arithmetic,
+        // not bit operators.)
         const word = kind === "word";
         const head = readVarint(b, st);
-        if (head % 2 === 0) {
+        if (head === 3) {
+          const multi = word && vars.length > 1;
+          for (let j = 0; j < 2; j++) {
+            const has = readSubset(b, st, list.length);
+            for (let i = 0; i < list.length; i++) if (has[i]) list[i][1] |= 4 << j;
+          }
+          if (multi) {
+            for (let i = 0; i < list.length; i++) list[i][2] = 0;
+            for (let j = 0; j < vars.length; j++) {
+              const has = readSubset(b, st, list.length);
+              for (let i = 0; i < list.length; i++) if (has[i]) list[i][2] += 2 ** j;
+            }
+          }
+        } else if (head % 2 === 0) {
           let at = 0;
           for (let j = 0; j < head / 2; j++) {
             at += readVarint(b, st);
