@@ -37,10 +37,13 @@
 //!                        of a site of the range's documents (byte_len 0: none there)
 //! search/v/<h>.txt       the vocabulary (words only) starting with one letter: "word bucket\n"
 //!                        lines, bucket = 1 + ⌊log₂ df⌋ (for typo correction)
-//! search/d/<h>.json      display shard k: the cards of documents k·P .. (k+1)·P − 1
-//!                        ({id, url, title, number, date}; no url when it is "/{id}/")
-//! search/table.<h>.bin   u32 header_len, header {"kinds": [..], "sections": [..]}, then per
-//!                        document 6 bytes: kind+1, section+1 (u16), year (u16), flags (1: no
+//! search/d/<h>.json      display shard k: the cards of documents k·P .. (k+1)·P − 1, column
+//!                        by column ({"id": [..], "title": [..], "url": [..], "number": [..],
+//!                        "date": [..]}; "" where a card has none, as url when it is "/{id}/";
+//!                        a column of nothing but "" left out)
+//! search/table.<h>.bin   u32 header_len, header {"kinds": [..], "sections": [..]}, then 6
+//!                        bytes per document, column by column (byte j of document i at
+//!                        j·N + i): kind+1, section+1 (u16), year (u16), flags (1: no
 //!                        longer in force)
 //! ```
 //! Integers are little-endian; varints are LEB128. The fold table is generated from
@@ -639,10 +642,63 @@ pub(super) fn vocab_file(text: &str) -> File {
     File::new("v/", "txt", bytes)
 }
 
-/// The display shard of `chunk` (at most [`DOCS_PER_SHARD`] documents): their cards.
+/// The display shard of `chunk` (at most [`DOCS_PER_SHARD`] documents): their cards, column
+/// by column.
 pub(super) fn display_shard(chunk: &[SearchDoc]) -> File {
     let cards: Vec<Card> = chunk.iter().map(|d| card(&d.info)).collect();
-    File::new("d/", "json", serde_json::to_vec(&cards).unwrap_or_default())
+    File::new(
+        "d/",
+        "json",
+        serde_json::to_vec(&Columns::of(&cards)).unwrap_or_default(),
+    )
+}
+
+/// A display shard: its cards' fields column by column ({"id": [..], "title": [..], "url":
+/// [..], "number": [..], "date": [..]}), "" where a card has none, a column of nothing but ""
+/// left out (9% smaller in gzip than a list of cards at 1,000 documents).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Columns {
+    id: Vec<String>,
+    title: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    url: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    number: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    date: Vec<String>,
+}
+
+impl Columns {
+    fn of(cards: &[Card]) -> Columns {
+        let column = |f: &dyn Fn(&Card) -> &str| -> Vec<String> {
+            let all: Vec<String> = cards.iter().map(|c| f(c).to_string()).collect();
+            if all.iter().all(String::is_empty) {
+                Vec::new()
+            } else {
+                all
+            }
+        };
+        Columns {
+            id: cards.iter().map(|c| c.id.clone()).collect(),
+            title: cards.iter().map(|c| c.title.clone()).collect(),
+            url: column(&|c| &c.url),
+            number: column(&|c| c.number.as_deref().unwrap_or("")),
+            date: column(&|c| c.date.as_deref().unwrap_or("")),
+        }
+    }
+
+    fn cards(self) -> Vec<Card> {
+        let at = |col: &[String], i: usize| col.get(i).filter(|s| !s.is_empty()).cloned();
+        (self.id.iter().zip(&self.title).enumerate())
+            .map(|(i, (id, title))| Card {
+                id: id.clone(),
+                url: at(&self.url, i).unwrap_or_default(),
+                title: title.clone(),
+                number: at(&self.number, i),
+                date: at(&self.date, i),
+            })
+            .collect()
+    }
 }
 
 /// The normaliser's table as a file (the same in every build).
@@ -962,9 +1018,7 @@ fn table_file<'a>(docs: impl Iterator<Item = &'a DocInfo> + Clone) -> Vec<u8> {
         sections: sections.clone(),
     })
     .unwrap_or_default();
-    let mut out = Vec::new();
-    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    out.extend_from_slice(&header);
+    let mut rows = Vec::new();
     for d in docs {
         let k = d
             .kind
@@ -976,13 +1030,24 @@ fn table_file<'a>(docs: impl Iterator<Item = &'a DocInfo> + Clone) -> Vec<u8> {
             .as_ref()
             .and_then(|s| sections.binary_search(s).ok())
             .map_or(0, |i| i + 1);
-        out.push(k.min(255) as u8);
-        out.extend_from_slice(&(s.min(65535) as u16).to_le_bytes());
-        out.extend_from_slice(&d.year.unwrap_or(0).to_le_bytes());
-        out.push(u8::from(d.inactive()));
+        rows.push(k.min(255) as u8);
+        rows.extend_from_slice(&(s.min(65535) as u16).to_le_bytes());
+        rows.extend_from_slice(&d.year.unwrap_or(0).to_le_bytes());
+        rows.push(u8::from(d.inactive()));
+    }
+    let mut out = Vec::with_capacity(4 + header.len() + rows.len());
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    // Column by column (every document's first byte, then every second byte, ...): alike
+    // bytes side by side, a third smaller in gzip.
+    for j in 0..TABLE_ROW {
+        out.extend(rows.iter().skip(j).step_by(TABLE_ROW));
     }
     out
 }
+
+/// Bytes per document in the search table.
+const TABLE_ROW: usize = 6;
 
 /// For every letter the browser may meet in Vietnamese or other Latin text: its folded form,
 /// and its base (vowel marks kept, tone removed) with the tone digit. Generated from
@@ -1222,9 +1287,9 @@ impl OfflineIndex {
         let mut cards = Vec::new();
         for d in &r.docs {
             let path = format!("search/{d}");
-            let c: Vec<Card> =
+            let c: Columns =
                 serde_json::from_slice(&get(&path)?).map_err(|e| format!("{path}: {e}"))?;
-            cards.extend(c);
+            cards.extend(c.cards());
         }
         let table = get(&format!("search/{}", r.table))?;
         let docs = read_table(&table, &cards).ok_or("search table: truncated")?;
@@ -1477,9 +1542,10 @@ fn read_table(b: &[u8], cards: &[Card]) -> Option<Vec<DocInfo>> {
     let len = u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize;
     let h: TableHeader = serde_json::from_slice(b.get(4..4 + len)?).ok()?;
     let mut out = Vec::with_capacity(cards.len());
+    let n = cards.len();
     for (i, c) in cards.iter().enumerate() {
-        let at = 4 + len + i * 6;
-        let row = b.get(at..at + 6)?;
+        let byte = |j: usize| b.get(4 + len + j * n + i).copied();
+        let row: Vec<u8> = (0..TABLE_ROW).map(byte).collect::<Option<_>>()?;
         let kind = (row[0] as usize)
             .checked_sub(1)
             .and_then(|k| h.kinds.get(k));

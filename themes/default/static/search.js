@@ -202,13 +202,16 @@
       const len = b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24);
       const h = JSON.parse(new TextDecoder().decode(b.subarray(4, 4 + len)));
       this.docs = [];
-      for (let i = 0; i < this.n; i++) {
-        const at = 4 + len + i * 6;
+      // Six bytes a document, column by column (shards.rs `table_file`).
+      const n = this.n;
+      const col = (j, i) => b[4 + len + j * n + i];
+      for (let i = 0; i < n; i++) {
+        const section = col(1, i) | (col(2, i) << 8);
         this.docs.push({
-          kind: b[at] ? h.kinds[b[at] - 1] : null,
-          section: (b[at + 1] | (b[at + 2] << 8)) ? h.sections[(b[at + 1] | (b[at + 2] << 8)) - 1] : null,
-          year: (b[at + 3] | (b[at + 4] << 8)) || null,
-          inactive: (b[at + 5] & 1) !== 0,
+          kind: col(0, i) ? h.kinds[col(0, i) - 1] : null,
+          section: section ? h.sections[section - 1] : null,
+          year: (col(3, i) | (col(4, i) << 8)) || null,
+          inactive: (col(5, i) & 1) !== 0,
         });
       }
     }
@@ -465,9 +468,13 @@
       await Promise.all(shards.map(async (s) => {
         if (this.cardShards.has(s)) return;
         const b = await fetchBytes(this.file(this.docNames[s]));
-        const cards = JSON.parse(new TextDecoder().decode(b));
-        // A card leaves its URL out when it is /{id}/ (shards.rs `Card::url`).
-        for (const c of cards) if (!c.url) c.url = `/${c.id}/`;
+        // Column by column, "" where a card has none (shards.rs `Columns`); a card leaves its
+        // URL out when it is /{id}/ (`Card::url`).
+        const cols = JSON.parse(new TextDecoder().decode(b));
+        const at = (name, i) => (cols[name] && cols[name][i]) || undefined;
+        const cards = cols.id.map((id, i) => ({
+          id, title: cols.title[i], url: at("url", i) || `/${id}/`, number: at("number", i), date: at("date", i),
+        }));
         this.cardShards.set(s, cards);
       }));
       return ords.map((o) => this.cardShards.get(Math.floor(o / this.per))[o % this.per]);
