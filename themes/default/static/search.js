@@ -58,12 +58,13 @@
   }
 
   // The documents of a term in `count` of `n` documents (docset.rs), each pushed onto `list`
-  // as [doc, 0, 1] (or, given `marks`, marked there with 1: a subset of a term's postings,
-  // shards.rs `subset`): Golomb-coded gaps, of the documents that do not hold it when it is in
-  // more than half; moves st.pos past them. Bits are read from a 32-bit buffer (lowest first): a
-  // gap's run of ones at once, then its remainder's k - 1 bits at once. (Written out, without
-  // helper functions or arrays in between: this is the inner loop of every query.)
-  function readDocs(b, st, count, n, list, marks) {
+  // as [doc, 0, 1]: Golomb-coded gaps, of the documents that do not hold it when it is in more
+  // than half; moves st.pos past them. With `raw`, only the stored numbers are pushed (of the
+  // documents without it, when it is in more than half): says whether they are those. Bits
+  // are read from a 32-bit buffer (lowest first): a gap's run of ones at once, then its
+  // remainder's k - 1 bits at once. (Written out, without helper functions or arrays in
+  // between: this is the inner loop of every query.)
+  function readDocs(b, st, count, n, list, raw) {
     const flip = count * 2 > n;
     const stored = flip ? n - count : count;
     const p = stored > 0 ? Math.max(1, Math.floor((69 * n) / (100 * stored))) : 1;
@@ -76,7 +77,6 @@
     let buf = 0;
     let have = 0;
     let next = 0;
-    if (marks && flip) marks.fill(1);
     for (let i = 0; i < stored; i++) {
       let q = 0;
       for (;;) {
@@ -114,23 +114,40 @@
         }
       }
       const d = next + q * p + r;
-      if (marks) marks[d] = flip ? 0 : 1;
+      if (raw) list.push(d);
       else if (!flip) list.push([d, 0, 1]);
       else for (let h = next; h < d; h++) list.push([h, 0, 1]);
       next = d + 1;
     }
-    if (flip && !marks) for (let h = next; h < n; h++) list.push([h, 0, 1]);
+    if (flip && !raw) for (let h = next; h < n; h++) list.push([h, 0, 1]);
     st.pos = at - (have >> 3);
+    return flip;
   }
 
-  // A subset of `m` postings (shards.rs `subset`): its size, then, unless it is none or all,
-  // the postings in it as a set of documents is coded. 1 in the result for those in it.
-  function readSubset(b, st, m) {
+  // A subset of `m` postings (shards.rs `subset`: its size, then, unless it is none or all,
+  // the postings in it as a set of documents is coded): adds `v` to acc[map[i]] (acc[i]
+  // without a map) for each posting i in it, or, when the documents without it are stored,
+  // takes `v` from those and returns `v` (what every posting gets); else returns 0. Only the
+  // stored postings are visited: a subset of nearly all postings costs what a small one does.
+  function addSubset(b, st, m, acc, v, map) {
     const c = readVarint(b, st);
-    const marks = new Uint8Array(m);
-    if (c === m) marks.fill(1);
-    else if (c > 0 && c < m) readDocs(b, st, c, m, null, marks);
-    return marks;
+    if (c === 0) return 0;
+    if (c >= m) return v;
+    const stored = STORED;
+    stored.length = 0;
+    const flip = readDocs(b, st, c, m, stored, true);
+    const add = flip ? -v : v;
+    if (map) for (let k = 0; k < stored.length; k++) acc[map[stored[k]]] += add;
+    else for (let k = 0; k < stored.length; k++) acc[stored[k]] += add;
+    return flip ? v : 0;
+  }
+  const STORED = [];
+  // Zeroed scratch numbers for decoding a term's values (decoding runs for every query).
+  const SCRATCH = [new Float64Array(1024), new Float64Array(1024)];
+  function scratch(k, m) {
+    if (SCRATCH[k].length < m) SCRATCH[k] = new Float64Array(2 * m);
+    SCRATCH[k].fill(0, 0, m);
+    return SCRATCH[k];
   }
 
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => (
@@ -371,13 +388,16 @@
         // Frequency buckets: two bits each (mode 0); or (mode 1) the postings of bucket 2 or 3,
         // then among the others those of bucket 1, then among those the ones of bucket 3.
         if (b[st.pos++] === 1) {
-          const high = readSubset(b, st, count);
-          for (const want of [0, 1]) {
-            const part = [];
-            for (let i = 0; i < count; i++) if (high[i] === want) part.push(i);
-            const odd = readSubset(b, st, part.length);
-            for (let j = 0; j < part.length; j++) list[part[j]][1] = want * 2 + odd[j];
-          }
+          const acc = scratch(0, count);
+          const all = addSubset(b, st, count, acc, 2, null);
+          const low = [];
+          const high = [];
+          for (let i = 0; i < count; i++) (all + acc[i] ? high : low).push(i);
+          const odd = scratch(1, count);
+          const lowAll = addSubset(b, st, low.length, odd, 1, low);
+          const highAll = addSubset(b, st, high.length, odd, 1, high);
+          for (let k = 0; k < low.length; k++) list[low[k]][1] = lowAll + odd[low[k]];
+          for (let k = 0; k < high.length; k++) list[high[k]][1] = 2 + highAll + odd[high[k]];
         } else {
           for (let i = 0; i < count; i++) list[i][1] = (b[st.pos + (i >> 2)] >> (2 * (i & 3))) & TF;
           st.pos += Math.ceil(count / 4);
@@ -391,17 +411,16 @@
         const word = kind === "word";
         const head = readVarint(b, st);
         if (head === 3) {
-          const multi = word && vars.length > 1;
-          for (let j = 0; j < 2; j++) {
-            const has = readSubset(b, st, list.length);
-            for (let i = 0; i < list.length; i++) if (has[i]) list[i][1] |= 4 << j;
-          }
-          if (multi) {
-            for (let i = 0; i < list.length; i++) list[i][2] = 0;
-            for (let j = 0; j < vars.length; j++) {
-              const has = readSubset(b, st, list.length);
-              for (let i = 0; i < list.length; i++) if (has[i]) list[i][2] += 2 ** j;
-            }
+          const m = list.length;
+          const flags = scratch(0, m);
+          let all = addSubset(b, st, m, flags, 4, null);
+          all += addSubset(b, st, m, flags, 8, null);
+          for (let i = 0; i < m; i++) list[i][1] += all + flags[i];
+          if (word && vars.length > 1) {
+            const mask = scratch(1, m);
+            let every = 0;
+            for (let j = 0; j < vars.length; j++) every += addSubset(b, st, m, mask, 2 ** j, null);
+            for (let i = 0; i < m; i++) list[i][2] = every + mask[i];
           }
         } else if (head % 2 === 0) {
           let at = 0;
