@@ -932,7 +932,7 @@ fn cut(
 /// their places and its range files' hashes), then the terms' postings. The header is text: a
 /// line of JSON `{"split": [..], "parts": ".."}` when the group has cut terms, then a line per
 /// term: its key, and for a word a tab and its forms, space-separated (`=` for the key itself
-/// alone). As lines rather than JSON arrays, the headers of 1,000 documents are 5 KB smaller
+/// alone). As lines rather than JSON arrays, the headers of 1,000 documents are 6.5 KB smaller
 /// in gzip.
 fn group_file(
     names: &[&str],
