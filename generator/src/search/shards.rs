@@ -826,7 +826,10 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
 /// indexes that are in it, coded as [`docset`] codes documents, `m` standing for `n`: about
 /// `c · (log₂(m/c) + 1.5)` bits, where gzip of two bits a posting got near two bits a posting
 /// (measured on the 1,000 generated documents: the values 70.6 KB raw as dense or sparse
-/// streams, 22.6 KB with planes; BENCHMARKS §11).
+/// streams, 22.6 KB with planes; BENCHMARKS §11). Subsets cost the browser more to read (a
+/// subset of half the postings is as much Golomb decoding as the documents), so they are
+/// written only where they at most halve the bytes: at 10,000 documents an index of 267.4 KB
+/// per 1,000 instead of 256.8, decoded about as fast as before subsets.
 ///
 /// All varints but the documents, the subsets and the packed bits. Separate streams cost less
 /// than flags beside each gap. A pair held by exactly the documents of its first (`same_as` 1)
@@ -1079,8 +1082,8 @@ pub fn fold_table() -> BTreeMap<String, (String, String, u8)> {
     t
 }
 
-/// A word's frequency buckets (0–3), the smaller of mode 0 (packed) and mode 1 (subsets), see
-/// [`encode_term`].
+/// A word's frequency buckets (0–3): mode 1 (subsets) when it is at most half of mode 0
+/// (packed), see [`encode_term`].
 fn buckets_stream(buckets: &[u8]) -> Vec<u8> {
     let mut dense = vec![0];
     pack2(buckets, &mut dense);
@@ -1090,7 +1093,7 @@ fn buckets_stream(buckets: &[u8]) -> Vec<u8> {
         let part: Vec<u8> = buckets.iter().copied().filter(|b| b & 2 == high).collect();
         subset(&part, |b| b & 1 != 0, &mut split);
     }
-    if split.len() < dense.len() {
+    if split.len() * 2 <= dense.len() {
         split
     } else {
         dense
@@ -1098,7 +1101,8 @@ fn buckets_stream(buckets: &[u8]) -> Vec<u8> {
 }
 
 /// The values of a term's postings (`mask << 2 | flags` for a word of `forms` forms, `flags`
-/// for a pair), the smallest of sparse, dense and planes, see [`encode_term`].
+/// for a pair): the smaller of sparse and dense, or planes when they are at most half of it,
+/// see [`encode_term`].
 fn values_stream(kind: Kind, forms: usize, values: &[u64]) -> Vec<u8> {
     let multi = forms > 1;
     let usual = if kind == Kind::Word { 1 << 2 } else { 0 };
@@ -1129,11 +1133,17 @@ fn values_stream(kind: Kind, forms: usize, values: &[u64]) -> Vec<u8> {
     for j in 0..bits {
         subset(values, |v| v >> j & 1 != 0, &mut planes);
     }
-    // The first of the smallest: sparse before dense, as before planes.
-    [sparse, dense, planes]
-        .into_iter()
-        .min_by_key(Vec::len)
-        .unwrap_or_default()
+    // Subsets when they at most halve the stream (see `encode_term`).
+    let old = if dense.len() < sparse.len() {
+        dense
+    } else {
+        sparse
+    };
+    if planes.len() * 2 <= old.len() {
+        planes
+    } else {
+        old
+    }
 }
 
 /// Two-bit values, four to a byte, the first in the lowest bits.
@@ -1643,7 +1653,8 @@ mod tests {
             seed
         };
         // (key, share of documents in 1000, share of unusual values in 1000, forms, share of
-        // frequency bucket `tf_bucket` in 1000 (the others spread evenly), that bucket)
+        // frequency bucket `tf_bucket` in 1000 (the others spread evenly), that bucket; + 4: an
+        // unusual value is a heading alone)
         let cases = [
             ("dinh", 990, 900, 1, 0, 0),
             ("dinh", 400, 20, 1, 900, 3),
@@ -1654,6 +1665,9 @@ mod tests {
             ("sinh hoat", 600, 800, 0, 0, 0),
             ("sinh hoat", 30, 100, 0, 0, 0),
             ("sinh hoat", 900, 200, 0, 0, 0),
+            // Few postings in headings alone: their flags as subsets.
+            ("sinh hoat", 990, 50, 0, 0, 4),
+            ("dinh", 990, 50, 1, 950, 6),
         ];
         let (mut bucket_modes, mut value_modes) = (BTreeMap::new(), BTreeMap::new());
         for (key, share, unusual, nforms, tf_share, tf_bucket) in cases {
@@ -1664,7 +1678,12 @@ mod tests {
             let mut want = Vec::new();
             for &d in &docs {
                 let odd = next() % 1000 < unusual;
-                let flags: Meta = if odd { (next() % 3 + 1) as Meta } else { 0 };
+                let flags: Meta = match (odd, tf_bucket >= 4) {
+                    (true, true) => 2,
+                    (true, false) => (next() % 3 + 1) as Meta,
+                    _ => 0,
+                };
+                let tf_bucket = tf_bucket & 3;
                 let tf: Meta = if kind == Kind::Word && next() % 1000 < tf_share {
                     tf_bucket
                 } else if kind == Kind::Word {
