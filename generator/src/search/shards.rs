@@ -803,16 +803,16 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
 /// - a pair: its values;
 /// - a number: nothing more.
 ///
-/// A word's frequency buckets (0–3) come in the smaller of two ways, after a byte that says
-/// which: 0, two bits each, four to a byte; or 1, as *subsets* (below): the postings whose
-/// bucket is 2 or 3, then of the others those whose bucket is 1, then of those the ones whose
-/// bucket is 3. (A word's buckets are rarely spread evenly: most of a rare word's are 0, most
+/// A word's frequency buckets (0–3) come in one of two ways, after a byte that says which: 0,
+/// two bits each, four to a byte; or 1, when it is at most half that, as *subsets* (below):
+/// the postings whose bucket is 2 or 3, then of the others those whose bucket is 1, then of
+/// those the ones whose bucket is 3. (A word's buckets are rarely spread evenly: most of a rare word's are 0, most
 /// of a common word's 2 or 3.)
 ///
 /// A posting's value is `mask << 2 | flags` for a word, `flags` for a pair: flags 1 title,
 /// 2 heading; `mask` the forms of the word the document has, a bit per entry of the header's
-/// `vars` (1 when the word has one form or none). The values come in the smallest of three
-/// ways:
+/// `vars` (1 when the word has one form or none). The values come in the smaller of the first
+/// two ways below, or in the third when it is at most half of that:
 /// - sparse: `2·e`, then for the `e` postings whose value is not the usual one (1 << 2 for a
 ///   word, 0 for a pair) the gap between their posting indexes and the value;
 /// - dense (a common word in many titles or headings, say): `1`, then every posting's value:
@@ -1653,24 +1653,24 @@ mod tests {
             seed
         };
         // (key, share of documents in 1000, share of unusual values in 1000, forms, share of
-        // frequency bucket `tf_bucket` in 1000 (the others spread evenly), that bucket; + 4: an
-        // unusual value is a heading alone)
+        // frequency bucket `tf_bucket` in 1000 (the others spread evenly), that bucket, whether
+        // an unusual value is a heading alone)
         let cases = [
-            ("dinh", 990, 900, 1, 0, 0),
-            ("dinh", 400, 20, 1, 900, 3),
-            ("dinh", 800, 300, 1, 700, 1),
-            ("cuong", 700, 950, 3, 0, 0),
-            ("cuong", 50, 100, 2, 950, 0),
-            ("cuong", 900, 150, 4, 800, 2),
-            ("sinh hoat", 600, 800, 0, 0, 0),
-            ("sinh hoat", 30, 100, 0, 0, 0),
-            ("sinh hoat", 900, 200, 0, 0, 0),
+            ("dinh", 990, 900, 1, 0, 0, false),
+            ("dinh", 400, 20, 1, 900, 3, false),
+            ("dinh", 800, 300, 1, 700, 1, false),
+            ("cuong", 700, 950, 3, 0, 0, false),
+            ("cuong", 50, 100, 2, 950, 0, false),
+            ("cuong", 900, 150, 4, 800, 2, false),
+            ("sinh hoat", 600, 800, 0, 0, 0, false),
+            ("sinh hoat", 30, 100, 0, 0, 0, false),
+            ("sinh hoat", 900, 200, 0, 0, 0, false),
             // Few postings in headings alone: their flags as subsets.
-            ("sinh hoat", 990, 50, 0, 0, 4),
-            ("dinh", 990, 50, 1, 950, 6),
+            ("sinh hoat", 990, 50, 0, 0, 0, true),
+            ("dinh", 990, 50, 1, 950, 2, true),
         ];
         let (mut bucket_modes, mut value_modes) = (BTreeMap::new(), BTreeMap::new());
-        for (key, share, unusual, nforms, tf_share, tf_bucket) in cases {
+        for (key, share, unusual, nforms, tf_share, tf_bucket, heading_only) in cases {
             let kind = terms::kind(key);
             let docs: Vec<u32> = (0..n).filter(|_| next() % 1000 < share).collect();
             let mut postings = Vec::new();
@@ -1678,12 +1678,11 @@ mod tests {
             let mut want = Vec::new();
             for &d in &docs {
                 let odd = next() % 1000 < unusual;
-                let flags: Meta = match (odd, tf_bucket >= 4) {
+                let flags: Meta = match (odd, heading_only) {
                     (true, true) => 2,
                     (true, false) => (next() % 3 + 1) as Meta,
                     _ => 0,
                 };
-                let tf_bucket = tf_bucket & 3;
                 let tf: Meta = if kind == Kind::Word && next() % 1000 < tf_share {
                     tf_bucket
                 } else if kind == Kind::Word {
