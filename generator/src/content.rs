@@ -172,11 +172,17 @@ enum Role {
 pub struct LoadCache {
     kinds: Vec<String>,
     files: HashMap<PathBuf, (Option<SystemTime>, u64, Loaded, Diagnostics)>,
+    /// A one-shot read ([`load`]): nothing is kept for a next one.
+    once: bool,
 }
 
-/// Reads `root/content` (see [`load_cached`]).
+/// Reads `root/content` once (see [`load_cached`]), keeping nothing for a rebuild.
 pub fn load(root: &Path, config: &Config, diags: &mut Diagnostics) -> Content {
-    load_cached(root, config, &mut LoadCache::default(), diags)
+    let mut once = LoadCache {
+        once: true,
+        ..LoadCache::default()
+    };
+    load_cached(root, config, &mut once, diags)
 }
 
 /// Reads `root/content`, reusing what `cache` holds of unchanged files.
@@ -247,6 +253,9 @@ impl LoadCache {
                 (entry, loaded, d, mtime, len, true)
             })
             .collect();
+        if self.once {
+            return parsed.into_iter().map(|(e, l, d, ..)| (e, l, d)).collect();
+        }
         // The cache keeps its entries of unchanged files (moved, not copied) and gets the
         // new ones.
         let mut previous = std::mem::take(&mut self.files);

@@ -72,12 +72,24 @@ pub fn nfc_stretches(s: &str) -> Option<(String, Vec<Stretch>)> {
 /// for the characters of Vietnamese text: ASCII, Latin-1 and Latin Extended-A and B (below
 /// U+0250) and Latin Extended Additional (U+1E00-U+1EFF) are all starters that NFC keeps as
 /// they are. Only the runs of other characters are checked, each on its own: a starter
-/// before a run leaves the check as it would be at the start.
+/// before a run leaves the check as it would be at the start. Those characters are told by
+/// their UTF-8 lead bytes, without decoding: ASCII is one byte below 0x80, U+0080–U+024F two
+/// bytes led by C2–C8 or by C9 and a second byte below 0x90, U+1E00–U+1EFF three bytes led by
+/// E1 and B8–BB.
 fn is_nfc_yes(s: &str) -> bool {
-    let plain = |c: char| c < '\u{250}' || ('\u{1E00}'..='\u{1EFF}').contains(&c);
+    let b = s.as_bytes();
+    let next = |i: usize| b.get(i + 1).copied().unwrap_or(0);
     let mut run: Option<usize> = None;
-    for (i, c) in s.char_indices() {
-        match (plain(c), run) {
+    let mut i = 0;
+    while i < b.len() {
+        let lead = b[i];
+        let (plain, len) = match lead {
+            0..=0x7F => (true, 1),
+            0xC0..=0xDF => (lead < 0xC9 || (lead == 0xC9 && next(i) < 0x90), 2),
+            0xE0..=0xEF => (lead == 0xE1 && (0xB8..=0xBB).contains(&next(i)), 3),
+            _ => (false, 4),
+        };
+        match (plain, run) {
             (false, None) => run = Some(i),
             (true, Some(from)) => {
                 if is_nfc_quick(s[from..i].chars()) != IsNormalized::Yes {
@@ -87,6 +99,7 @@ fn is_nfc_yes(s: &str) -> bool {
             }
             _ => {}
         }
+        i += len;
     }
     run.is_none_or(|from| is_nfc_quick(s[from..].chars()) == IsNormalized::Yes)
 }
