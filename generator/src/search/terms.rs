@@ -221,6 +221,11 @@ struct Vocab {
     /// The number of the document being analysed (see `seen`).
     doc: u32,
     buf: String,
+    /// The document's pairs' places in `Analyzer::pairs`, and its forms other than each
+    /// word's first: emptied for each document, their room kept (growing them afresh for
+    /// every document cost a few percent of the analysis).
+    pair_at: FxHashMap<(u32, u32), u32>,
+    form_set: FxHashSet<(u32, u32)>,
 }
 
 impl Vocab {
@@ -249,14 +254,11 @@ struct Analyzer<'v> {
     words: Vec<(u32, u32, Meta)>,
     /// Adjacent pairs of local ids in the order they first occur, with their flags.
     pairs: Vec<((u32, u32), Meta)>,
-    pair_at: FxHashMap<(u32, u32), u32>,
     /// Distinct (local id, exact word id) forms in the order they first occur.
     forms: Vec<(u32, u32)>,
     /// Per local id, the exact word id of its first form: a word met again in the same
-    /// spelling (nearly always) is not looked up in `form_set`.
+    /// spelling (nearly always) is not looked up in `Vocab::form_set`.
     first_form: Vec<u32>,
-    /// The forms other than each word's first.
-    form_set: FxHashSet<(u32, u32)>,
 }
 
 impl<'v> Analyzer<'v> {
@@ -267,14 +269,14 @@ impl<'v> Analyzer<'v> {
             v.seen.iter_mut().for_each(|s| *s = (u32::MAX, 0));
             v.doc = 0;
         }
+        v.pair_at.clear();
+        v.form_set.clear();
         Analyzer {
             v,
             words: Vec::new(),
             pairs: Vec::new(),
-            pair_at: FxHashMap::default(),
             forms: Vec::new(),
             first_form: Vec::new(),
-            form_set: FxHashSet::default(),
         }
     }
 
@@ -292,22 +294,17 @@ impl<'v> Analyzer<'v> {
             return l;
         }
         let local = seen.1;
-        if self.first_form[local as usize] != x && self.form_set.insert((local, x)) {
+        if self.first_form[local as usize] != x && self.v.form_set.insert((local, x)) {
             self.forms.push((local, x));
         }
         local
     }
 
     fn pair(&mut self, p: u32, f: u32, flag: Meta) {
-        let at = match self.pair_at.get(&(p, f)) {
-            Some(&at) => at,
-            None => {
-                let at = self.pairs.len() as u32;
-                self.pairs.push(((p, f), 0));
-                self.pair_at.insert((p, f), at);
-                at
-            }
-        };
+        let at = *self.v.pair_at.entry((p, f)).or_insert_with(|| {
+            self.pairs.push(((p, f), 0));
+            (self.pairs.len() - 1) as u32
+        });
         self.pairs[at as usize].1 |= flag;
     }
 
