@@ -1,5 +1,7 @@
-//! Hashes. Content hashes: short, stable identifiers of bytes, for document versions,
-//! cache-busting asset names and the service worker's precache manifest. Fingerprints: fast
+//! Hashes. Content hashes: short, stable identifiers of bytes: of a document's text, its
+//! version ([`short`], SHA-256, which members' reading events record); of a published file,
+//! its cache-busting name and its entry in the service worker's precache manifest ([`file`],
+//! XXH3). Fingerprints: fast
 //! 64-bit hashes compared within one process, of anything hashable ([`of`]) or of anything
 //! serializable ([`of_serialized`]: a page's fingerprint is the hash of its template's very
 //! context, so the two cannot disagree).
@@ -8,10 +10,24 @@ use sha2::{Digest, Sha256};
 
 /// The first 16 hex digits of the SHA-256 of `bytes`.
 pub fn short(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    hex16(&Sha256::digest(bytes)[..8])
+}
+
+/// The content hash of a published file: the first 16 hex digits of the XXH3-128 of its
+/// bytes (big-endian). Stable across builds and versions (XXH3 is a fixed algorithm), and
+/// about ten times faster than SHA-256 on the 200 MB of pages of a 10,000-document site,
+/// where hashing every file cost ~3% of the build's CPU. A file's hash only names its
+/// bytes to caches and phones, so nothing stronger than 64 bits of a good hash is needed.
+pub fn file(bytes: &[u8]) -> String {
+    let h = xxhash_rust::xxh3::xxh3_128(bytes).to_be_bytes();
+    hex16(&h[..8])
+}
+
+fn hex16(bytes: &[u8]) -> String {
+    use std::fmt::Write;
     let mut s = String::with_capacity(16);
-    for b in &digest[..8] {
-        s.push_str(&format!("{b:02x}"));
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
     }
     s
 }

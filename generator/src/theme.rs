@@ -102,7 +102,7 @@ impl Theme {
                     ),
                 }
             } else if let Some(s) = rel.strip_prefix("static/") {
-                let hash = crate::hash::short(&bytes);
+                let hash = crate::hash::file(&bytes);
                 let url = match s.rsplit_once('.') {
                     Some((stem, ext)) => format!("/static/{stem}.{hash}.{ext}"),
                     None => format!("/static/{s}.{hash}"),

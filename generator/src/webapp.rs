@@ -183,13 +183,13 @@ pub fn service_worker(
         .map(|(_, u, h, n)| serde_json::json!([u, h, n]))
         .collect();
     let body = serde_json::to_vec(&list).map_err(|e| e.to_string())?;
-    let version = crate::hash::short(&body);
+    let version = crate::hash::file(&body);
     let mut out = Vec::new();
     let mut names = Vec::new();
     let mut start = 0;
     for end in parts(entries.iter().map(|e| e.1.as_str())) {
         let part = serde_json::to_vec(&list[start..end]).map_err(|e| e.to_string())?;
-        let hash = crate::hash::short(&part);
+        let hash = crate::hash::file(&part);
         out.push((format!("precache/{hash}.json"), part));
         names.push(serde_json::json!([hash, end - start]));
         start = end;

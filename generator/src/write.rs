@@ -13,7 +13,7 @@ use std::sync::Mutex;
 /// What a published file is, for the precache manifest and change detection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileMeta {
-    /// Short SHA-256 of the bytes.
+    /// The bytes' content hash ([`crate::hash::file`]).
     pub hash: String,
     pub size: u64,
 }
@@ -21,7 +21,7 @@ pub struct FileMeta {
 impl FileMeta {
     pub fn of(bytes: &[u8]) -> FileMeta {
         FileMeta {
-            hash: crate::hash::short(bytes),
+            hash: crate::hash::file(bytes),
             size: bytes.len() as u64,
         }
     }

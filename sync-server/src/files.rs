@@ -172,7 +172,7 @@ impl Files {
             return Lookup::NotFound;
         };
         let entry = Arc::new(Entry {
-            etag: format!("\"{}\"", sotay_generator::hash::short(&bytes)),
+            etag: format!("\"{}\"", sotay_generator::hash::file(&bytes)),
             content_type: content_type(&real),
             cache_control: cache_control(&path),
             bytes: Bytes::from(bytes),

@@ -152,7 +152,7 @@ pub struct File {
     /// Path in the site ("search/t/<hash>.bin").
     pub path: String,
     pub bytes: Vec<u8>,
-    /// `crate::hash::short` of the bytes (the one in its name).
+    /// `crate::hash::file` of the bytes (the one in its name).
     pub hash: String,
 }
 
@@ -177,7 +177,7 @@ impl File {
     /// `search/<name>.<hash>.<ext>`, the hash cut to [`GROUP_HASH`] digits: unique by `name`,
     /// changed with the content.
     fn numbered(name: &str, ext: &str, bytes: Vec<u8>) -> File {
-        let mut hash = crate::hash::short(&bytes);
+        let mut hash = crate::hash::file(&bytes);
         hash.truncate(GROUP_HASH);
         File {
             path: format!("search/{name}.{hash}.{ext}"),
@@ -187,7 +187,7 @@ impl File {
     }
 
     fn new(dir: &str, ext: &str, bytes: Vec<u8>) -> File {
-        let hash = crate::hash::short(&bytes);
+        let hash = crate::hash::file(&bytes);
         File {
             path: format!("search/{dir}{hash}.{ext}"),
             bytes,
