@@ -73,26 +73,40 @@ pub fn nfc_stretches(s: &str) -> Option<(String, Vec<Stretch>)> {
 /// U+0250) and Latin Extended Additional (U+1E00-U+1EFF) are all starters that NFC keeps as
 /// they are. Only the runs of other characters are checked, each on its own: a starter
 /// before a run leaves the check as it would be at the start. Those characters are told by
-/// their UTF-8 lead bytes, without decoding: ASCII is one byte below 0x80, U+0080–U+024F two
-/// bytes led by C2–C8 or by C9 and a second byte below 0x90, U+1E00–U+1EFF three bytes led by
-/// E1 and B8–BB.
+/// their UTF-8 bytes, without decoding: every byte below C9 is ASCII, a continuation byte or
+/// the lead of U+0080–U+023F, so the scan skips them at one comparison a byte; of the
+/// others, C9 with a second byte below 90 leads U+0240–U+024F, E1 with B8–BB U+1E00–U+1EFF.
 fn is_nfc_yes(s: &str) -> bool {
     let b = s.as_bytes();
     let next = |i: usize| b.get(i + 1).copied().unwrap_or(0);
+    let quick = |from: usize, to: usize| is_nfc_quick(s[from..to].chars()) == IsNormalized::Yes;
     let mut run: Option<usize> = None;
     let mut i = 0;
     while i < b.len() {
-        let lead = b[i];
-        let (plain, len) = match lead {
-            0..=0x7F => (true, 1),
-            0xC0..=0xDF => (lead < 0xC9 || (lead == 0xC9 && next(i) < 0x90), 2),
-            0xE0..=0xEF => (lead == 0xE1 && (0xB8..=0xBB).contains(&next(i)), 3),
+        if b[i] < 0xC9 {
+            // At a character's first byte: whatever run came before ends here.
+            if let Some(from) = run.take() {
+                if !quick(from, i) {
+                    return false;
+                }
+            }
+            i += b[i..]
+                .iter()
+                .position(|&x| x >= 0xC9)
+                .unwrap_or(b.len() - i);
+            continue;
+        }
+        let (plain, len) = match b[i] {
+            0xC9 => (next(i) < 0x90, 2),
+            0xCA..=0xDF => (false, 2),
+            0xE1 => ((0xB8..=0xBB).contains(&next(i)), 3),
+            0xE0..=0xEF => (false, 3),
             _ => (false, 4),
         };
         match (plain, run) {
             (false, None) => run = Some(i),
             (true, Some(from)) => {
-                if is_nfc_quick(s[from..i].chars()) != IsNormalized::Yes {
+                if !quick(from, i) {
                     return false;
                 }
                 run = None;
@@ -101,7 +115,7 @@ fn is_nfc_yes(s: &str) -> bool {
         }
         i += len;
     }
-    run.is_none_or(|from| is_nfc_quick(s[from..].chars()) == IsNormalized::Yes)
+    run.is_none_or(|from| quick(from, b.len()))
 }
 
 /// Whether NFC can never combine `c` with what comes before it (canonical combining class 0
