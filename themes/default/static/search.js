@@ -603,10 +603,11 @@
 
     // ---- top -----------------------------------------------------------------------------
 
-    top(query, filter) {
+    // {total, ranked}: how many documents hold the query, and the first `need` of them in rank
+    // order (the ones after are not ranked: no page shows them).
+    top(query, filter, need = Infinity) {
       if (!query.terms.length) return { total: 0, ranked: [] };
       const n = this.n;
-      const size = this.docs.length;
       const seen = new Set();
       const distinct = [];
       for (const t of query.terms) {
@@ -653,9 +654,15 @@
         const df = wordPostings[Math.max(0, words.indexOf(w))].length;
         return Math.log(1 + (n - df + 0.5) / (df + 0.5));
       };
+      // A term's flags per candidate, in candidate order (255: the candidate lacks it): both
+      // lists are in document order, so one walk matches them.
       const dense = (p) => {
-        const v = new Uint8Array(size).fill(255);
-        for (const [d, m] of p) if (d < size) v[d] = m;
+        const v = new Uint8Array(cands.length).fill(255);
+        for (let i = 0, c = 0; i < p.length && c < cands.length; i++) {
+          const d = p[i][0];
+          while (c < cands.length && cands[c] < d) c++;
+          if (c < cands.length && cands[c] === d) v[c] = p[i][1];
+        }
         return v;
       };
       const wordMeta = wordPostings.map(dense);
@@ -669,23 +676,24 @@
       for (let i = 1; i < seq.length; i++) pairs.push([pairAt(seq[i - 1], seq[i]), idfOf(seq[i - 1]) + idfOf(seq[i])]);
       const number = dense(this.postings(numberKey(seq)));
 
-      const ranked = cands.map((ord) => {
+      const scores = new Float64Array(cands.length);
+      const together = new Uint8Array(cands.length);
+      cands.forEach((ord, c) => {
         let s = 0;
         for (let i = 0; i < distinct.length; i++) {
-          let m = wordMeta[wordOf[i]][ord];
+          let m = wordMeta[wordOf[i]][c];
           if (m === 255) m = 0;
           s += idf[i] * (1 + W.tf * (m & TF));
           if (m & TITLE) s += W.titleWord * idf[i];
           if (m & HEADING) s += W.headingWord * idf[i];
           if (exact[i] && exact[i].has(ord)) s += W.exact * idf[i];
         }
-        let together = false;
         if (pairs.length) {
           let all = true;
           let title = true;
           let heading = true;
           for (const [p, w] of pairs) {
-            const m = pairMeta[p][ord];
+            const m = pairMeta[p][c];
             if (m !== 255) {
               s += W.pair * w;
               title = title && (m & TITLE) !== 0;
@@ -696,16 +704,28 @@
               heading = false;
             }
           }
-          together = all;
+          together[c] = all ? 1 : 0;
           if (all) s += W.together * sumIdf;
           if (title) s += W.titleSeq * sumIdf;
           if (heading) s += W.headingSeq * sumIdf;
         }
-        if (number[ord] !== 255) s += W.number * sumIdf;
+        if (number[c] !== 255) s += W.number * sumIdf;
         if (this.docs[ord].inactive) s *= W.inactive;
-        return { ord, score: Math.round(s * 1e6) / 1e6, together };
+        scores[c] = Math.round(s * 1e6) / 1e6;
+      });
+      // Only the head is sorted: the need-th best score, found by sorting the scores alone
+      // (numbers, natively), bounds it; ties at that score are all kept, then cut in order.
+      let floor = -Infinity;
+      if (cands.length > need) {
+        const sorted = scores.slice().sort();
+        floor = sorted[cands.length - need];
+      }
+      const ranked = [];
+      cands.forEach((ord, c) => {
+        if (scores[c] >= floor) ranked.push({ ord, score: scores[c], together: together[c] === 1 });
       });
       ranked.sort((a, b) => b.score - a.score || a.ord - b.ord);
+      if (ranked.length > need) ranked.length = need;
       return { total: cands.length, ranked };
     }
 
@@ -816,7 +836,7 @@
     }
 
     pairBad(seq) {
-      const known = seq.map((w) => this.wordBucket(w) > 0);
+      const known = seq.map((w) => this.wordBucket(w) > 0 || this.df(w) > 0);
       const bad = [];
       for (let i = 1; i < seq.length; i++) {
         bad.push(known[i - 1] && known[i] && this.df(pairKey(seq[i - 1], seq[i])) === 0);
@@ -878,11 +898,13 @@
     async suggest(query, total) {
       const seq = query.terms.map((t) => t.folded);
       if (!seq.length) return null;
-      await this.loadVocab();
       let cur = { seq, from: seq.map((_, i) => i), changed: seq.map(() => false), common: 0 };
       await this.needPairs([cur]);
+      // Most queries have nothing to correct, which the groups already read tell (a word with
+      // documents is known): the vocabulary, which corrections need, is read only when they do.
       let curDefects = this.defects(seq);
       if (curDefects === 0) return null;
+      await this.loadVocab();
       for (let round = 0; round < ROUNDS; round++) {
         const cands = this.edits(cur);
         await this.needPairs(cands);
@@ -1053,13 +1075,15 @@
     async search(q, filter, offset = 0, limit = 20, correct = true) {
       let query = this.parse(q);
       await this.need(this.keysOf(query));
-      let { total, ranked } = this.top(query, filter);
+      // What a page can show: its documents, and the runs check's head above them.
+      const need = offset + limit + CHECKED;
+      let { total, ranked } = this.top(query, filter, need);
       let suggestion = null;
       if (correct) {
         const better = await this.suggest(query, total);
         if (better) {
           await this.need(this.keysOf(better));
-          const r = this.top(better, filter);
+          const r = this.top(better, filter, need);
           if (r.total > 0) {
             suggestion = this.display(better);
             ({ total, ranked } = r);
