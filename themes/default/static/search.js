@@ -349,7 +349,15 @@
     }
 
     // [[doc, meta, mask]] of a term (its group must be loaded); shards.rs `encode_term`.
+    // A term's decoded postings ({list, vars}; not to be changed: one ranking shares them).
     decode(key) {
+      if (this.memo && this.memo.has(key)) return this.memo.get(key);
+      const out = this.decodeTerm(key);
+      if (this.memo) this.memo.set(key, out);
+      return out;
+    }
+
+    decodeTerm(key) {
       const t = this.term(key);
       if (!t) return { list: [], vars: [] };
       const [b, start, , vars, cut] = t;
@@ -450,8 +458,9 @@
       return list;
     }
 
+    // [[doc, flags, ...]] of a term, in document order.
     postings(key) {
-      return this.decode(key).list.map((p) => [p[0], p[1]]);
+      return this.decode(key).list;
     }
 
     exactDocs(exact, folded) {
@@ -606,6 +615,16 @@
     // {total, ranked}: how many documents hold the query, and the first `need` of them in rank
     // order (the ones after are not ranked: no page shows them).
     top(query, filter, need = Infinity) {
+      // Each term is decoded once for the ranking (a word's postings also give its exact forms).
+      this.memo = new Map();
+      try {
+        return this.rank(query, filter, need);
+      } finally {
+        this.memo = null;
+      }
+    }
+
+    rank(query, filter, need) {
       if (!query.terms.length) return { total: 0, ranked: [] };
       const n = this.n;
       const seen = new Set();
