@@ -773,9 +773,12 @@
           continue;
         }
         // Pages come a few at a time: most queries stop after the first 4; one that reads on
-        // reads 8 at a time (fewer waits for the cache when it reads all of them).
+        // reads 8 at a time (fewer waits for the cache when it reads all of them). A page
+        // already read with the ones before it is not waited for again (asking for the window
+        // that starts at it would read the one page after the last window alone).
         const ahead = i < 4 ? 4 : 8;
-        const w = (await this.docWords(head.slice(i, i + ahead).filter(toRead).map((x) => x.ord))).get(r.ord);
+        let w = this.wordsOf && this.wordsOf.get(r.ord);
+        if (!w) w = (await this.docWords(head.slice(i, i + ahead).filter(toRead).map((x) => x.ord))).get(r.ord);
         if (!w) others.push(r);
         else if (!phrases.every((p) => holdsRun(w, p, true))) total -= 1;
         else if (run && r.together && holdsRun(w, query.terms, false)) holders.push(r);
