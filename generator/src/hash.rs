@@ -1,10 +1,9 @@
 //! Hashes. Content hashes: short, stable identifiers of bytes: of a document's text, its
 //! version ([`short`], SHA-256, which members' reading events record); of a published file,
 //! its cache-busting name and its entry in the service worker's precache manifest ([`file`],
-//! XXH3). Fingerprints: fast
-//! 64-bit hashes compared within one process, of anything hashable ([`of`]) or of anything
-//! serializable ([`of_serialized`]: a page's fingerprint is the hash of its template's very
-//! context, so the two cannot disagree).
+//! XXH3). Fingerprints: fast 64-bit hashes compared within one process, of anything hashable
+//! ([`of`]) or of anything serializable ([`of_serialized`]: a page's fingerprint is the hash
+//! of its template's very context, so the two cannot disagree).
 
 use sha2::{Digest, Sha256};
 

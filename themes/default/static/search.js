@@ -348,8 +348,8 @@
       return g ? g.get(key) : undefined;
     }
 
-    // [[doc, meta, mask]] of a term (its group must be loaded); shards.rs `encode_term`.
-    // A term's decoded postings ({list, vars}; not to be changed: one ranking shares them).
+    // {list: [[doc, meta, mask]], vars} of a term (its group must be loaded); shards.rs
+    // `encode_term`. Within a ranking each term is decoded once and shared: not to be changed.
     decode(key) {
       if (this.memo && this.memo.has(key)) return this.memo.get(key);
       const out = this.decodeTerm(key);
