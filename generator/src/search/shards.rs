@@ -806,8 +806,8 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
 /// A word's frequency buckets (0–3) come in one of two ways, after a byte that says which: 0,
 /// two bits each, four to a byte; or 1, when it is at most half that, as *subsets* (below):
 /// the postings whose bucket is 2 or 3, then of the others those whose bucket is 1, then of
-/// those the ones whose bucket is 3. (A word's buckets are rarely spread evenly: most of a rare word's are 0, most
-/// of a common word's 2 or 3.)
+/// those the ones whose bucket is 3. (A word's buckets are rarely spread evenly: most of a
+/// rare word's are 0, most of a common word's 2 or 3.)
 ///
 /// A posting's value is `mask << 2 | flags` for a word, `flags` for a pair: flags 1 title,
 /// 2 heading; `mask` the forms of the word the document has, a bit per entry of the header's
@@ -828,8 +828,8 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
 /// (measured on the 1,000 generated documents: the values 70.6 KB raw as dense or sparse
 /// streams, 22.6 KB with planes; BENCHMARKS §11). Subsets cost the browser more to read (a
 /// subset of half the postings is as much Golomb decoding as the documents), so they are
-/// written only where they at most halve the bytes: at 10,000 documents an index of 267.4 KB
-/// per 1,000 instead of 256.8, decoded about as fast as before subsets.
+/// written only where they at most halve the bytes: at 10,000 documents an index of 267.5 KB
+/// per 1,000 instead of 256.9, decoded about as fast as before subsets.
 ///
 /// All varints but the documents, the subsets and the packed bits. Separate streams cost less
 /// than flags beside each gap. A pair held by exactly the documents of its first (`same_as` 1)
@@ -1125,12 +1125,7 @@ fn values_stream(kind: Kind, forms: usize, values: &[u64]) -> Vec<u8> {
         pack2(&flags, &mut dense);
     }
     let mut planes = vec![3];
-    let bits = if kind == Kind::Word && multi {
-        2 + forms
-    } else {
-        2
-    };
-    for j in 0..bits {
+    for j in 0..plane_bits(kind, forms) {
         subset(values, |v| v >> j & 1 != 0, &mut planes);
     }
     // Subsets when they at most halve the stream (see `encode_term`).
@@ -1143,6 +1138,16 @@ fn values_stream(kind: Kind, forms: usize, values: &[u64]) -> Vec<u8> {
         planes
     } else {
         old
+    }
+}
+
+/// The bits of a value written as planes: the two flags, then for a word of two or more forms
+/// a bit of its mask per form (a word of one form has mask 1, not written).
+fn plane_bits(kind: Kind, forms: usize) -> usize {
+    if kind == Kind::Word && forms > 1 {
+        2 + forms
+    } else {
+        2
     }
 }
 
@@ -1430,11 +1435,6 @@ fn read_values(kind: Kind, forms: usize, b: &[u8], pos: &mut usize, out: &mut [(
         }
     };
     if head == 3 {
-        let bits = if kind == Kind::Word && forms > 1 {
-            2 + forms
-        } else {
-            2
-        };
         let mut values = vec![
             if kind == Kind::Word && forms <= 1 {
                 1 << 2
@@ -1443,7 +1443,7 @@ fn read_values(kind: Kind, forms: usize, b: &[u8], pos: &mut usize, out: &mut [(
             };
             len
         ];
-        for j in 0..bits {
+        for j in 0..plane_bits(kind, forms) {
             let has = read_subset(b, pos, len).unwrap_or_default();
             for (v, _) in values.iter_mut().zip(&has).filter(|&(_, &h)| h) {
                 *v |= 1 << j;
