@@ -34,13 +34,20 @@ pub fn complement(count: usize, n: usize) -> bool {
     count.saturating_mul(2) > n
 }
 
-struct Bits<'a> {
+/// Bits appended to a byte vector, each byte filled from its lowest bit (the last padded
+/// with zeros).
+pub(super) struct Bits<'a> {
     out: &'a mut Vec<u8>,
     used: u32,
 }
 
-impl Bits<'_> {
-    fn push(&mut self, bit: bool) {
+impl<'a> Bits<'a> {
+    /// Bits from the end of `out`, starting a new byte.
+    pub(super) fn new(out: &'a mut Vec<u8>) -> Self {
+        Bits { out, used: 0 }
+    }
+
+    pub(super) fn push(&mut self, bit: bool) {
         if self.used == 0 {
             self.out.push(0);
         }
@@ -73,7 +80,7 @@ pub fn write(docs: &[u32], n: usize, out: &mut Vec<u8>) {
     let b = parameter(stored.len(), n);
     let k = 32 - (b - 1).leading_zeros();
     let short = (1u32 << k) - b;
-    let mut bits = Bits { out, used: 0 };
+    let mut bits = Bits::new(out);
     let mut next = 0u32;
     for &d in stored {
         let g = d.saturating_sub(next);

@@ -17,6 +17,7 @@
 
 pub mod correct;
 pub mod docset;
+pub mod huffman;
 pub mod index;
 mod inverted;
 pub mod passage;

@@ -8,7 +8,7 @@
 //!   document, and the small root; the phone downloads only those.
 //!
 //! ```text
-//! search/index.<h>.json  root: {"v": 5, "n": N, "groups": G, "dir": D, "dirs": "<h><h>...",
+//! search/index.<h>.json  root: {"v": 6, "n": N, "groups": G, "dir": D, "dirs": "<h><h>...",
 //!                        "vocab": {"a": h, ...}, "docs": [h], "per": P, "table": h, "fold": h,
 //!                        "kinds": {...}, "span": S} (S: documents per range of cut terms,
 //!                        absent in a site of one range; dirs: the 8-digit hash of each group
@@ -19,7 +19,7 @@
 //!                        list of every group's hash)
 //! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
 //! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
-//!                        the content: 8 digits keep the directories small): "STG5" u32 header_len
+//!                        the content: 8 digits keep the directories small): "STG6" u32 header_len
 //!                        header postings...
 //!                        header: text, a line per term, "key" or, for a word, "key\tforms"
 //!                        (its exact forms, most frequent first, space-separated; "=" for the
@@ -31,7 +31,7 @@
 //!                        with a line {"split": [their places among the terms], "parts":
 //!                        "<h><h>..."} (its range files' hashes, 8 hex digits each); a cut
 //!                        term's bytes here are its count
-//! search/t/<i>.<k>.<h>.bin  range k of group i: "STR1", then for each cut term of the group
+//! search/t/<i>.<k>.<h>.bin  range k of group i: "STR2", then for each cut term of the group
 //!                        (in "split" order) varint byte_len and its postings in documents
 //!                        k·span .. (k+1)·span − 1, numbered from k·span and encoded as a term
 //!                        of a site of the range's documents (byte_len 0: none there)
@@ -51,15 +51,16 @@
 //! own, unchanged from one build to the next.
 
 use super::docset;
+use super::huffman;
 use super::index::{SearchDoc, TermCache};
 use super::terms::{self, Kind, Meta};
 use super::{df_bucket, DocInfo, Postings};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-const MAGIC: &[u8; 4] = b"STG5";
+const MAGIC: &[u8; 4] = b"STG6";
 /// The start of a range file.
-const RANGE_MAGIC: &[u8; 4] = b"STR1";
+const RANGE_MAGIC: &[u8; 4] = b"STR2";
 /// At most this many exact forms per folded word carry a mask bit; rarer ones are dropped
 /// from both indexes' `exact_docs`.
 pub const MAX_VARIANTS: usize = 32;
@@ -752,7 +753,7 @@ fn root_file(
         s.strip_prefix("search/").unwrap_or(s)
     }
     let head = Root {
-        v: 5,
+        v: 6,
         n,
         groups: names.groups.len() / GROUP_HASH,
         dir: DIR_GROUPS,
@@ -803,24 +804,29 @@ fn variants(forms: &[(u32, u32)], keys: &[String]) -> Vec<u32> {
 /// - a pair: its values;
 /// - a number: nothing more.
 ///
-/// A word's frequency buckets (0–3) come in one of two ways, after a byte that says which: 0,
-/// two bits each, four to a byte; or 1, when it is at most half that, as *subsets* (below):
-/// the postings whose bucket is 2 or 3, then of the others those whose bucket is 1, then of
-/// those the ones whose bucket is 3. (A word's buckets are rarely spread evenly: most of a
-/// rare word's are 0, most of a common word's 2 or 3.)
+/// A word's frequency buckets (0–3) come in one of three ways, after a byte that says which:
+/// 1, as *subsets* (below), when that at most halves the smaller of the other two: the
+/// postings whose bucket is 2 or 3, then of the others those whose bucket is 1, then of those
+/// the ones whose bucket is 3; else the smaller of 0, two bits each, four to a byte, and 2, in
+/// a prefix code made for them ([`huffman`], alphabet 4). (A word's buckets are rarely spread
+/// evenly: most of a rare word's are 0, most of a common word's 2 or 3.)
 ///
 /// A posting's value is `mask << 2 | flags` for a word, `flags` for a pair: flags 1 title,
 /// 2 heading; `mask` the forms of the word the document has, a bit per entry of the header's
-/// `vars` (1 when the word has one form or none). The values come in the smaller of the first
-/// two ways below, or in the third when it is at most half of that:
-/// - sparse: `2·e`, then for the `e` postings whose value is not the usual one (1 << 2 for a
-///   word, 0 for a pair) the gap between their posting indexes and the value;
+/// `vars` (1 when the word has one form or none). When every value is the usual one (1 << 2
+/// for a word, 0 for a pair), the term ends here: no values (the reader knows where a term
+/// ends). Else they come in planes when that at most halves the smaller of sparse and dense,
+/// else in the smallest of sparse, dense and a prefix code:
+/// - sparse: `2·e`, then for the `e` postings whose value is not the usual one the gap
+///   between their posting indexes and the value;
 /// - dense (a common word in many titles or headings, say): `1`, then every posting's value:
 ///   a varint each for a word with two or more forms, else its flags, two bits each, four to
 ///   a byte;
 /// - planes: `3`, then for each bit of the value (the two flags, then for a word with two or
 ///   more forms each bit of its mask; a word of one form has mask 1) the subset of postings
-///   that have it.
+///   that have it;
+/// - a prefix code: `5`, then every posting's value in a code made for them ([`huffman`],
+///   the values used listed).
 ///
 /// A *subset* of a term's `m` postings is its size `c`, then (when `0 < c < m`) the posting
 /// indexes that are in it, coded as [`docset`] codes documents, `m` standing for `n`: about
@@ -886,7 +892,11 @@ fn encode_term(
                 flags
             });
         }
-        p.extend_from_slice(&values_stream(kind, vars.len(), &values));
+        let stream = values_stream(kind, vars.len(), &values);
+        // Every value the usual one: no stream (the term ends here).
+        if stream != [0] {
+            p.extend_from_slice(&stream);
+        }
     }
     varint(out, p.len() as u64);
     out.extend_from_slice(&p);
@@ -1093,8 +1103,12 @@ fn buckets_stream(buckets: &[u8]) -> Vec<u8> {
         let part: Vec<u8> = buckets.iter().copied().filter(|b| b & 2 == high).collect();
         subset(&part, |b| b & 1 != 0, &mut split);
     }
+    let mut coded = vec![2];
+    let items: Vec<u64> = buckets.iter().map(|&b| u64::from(b)).collect();
     if split.len() * 2 <= dense.len() {
         split
+    } else if huffman::write(&items, Some(4), &mut coded) && coded.len() < dense.len() {
+        coded
     } else {
         dense
     }
@@ -1128,14 +1142,17 @@ fn values_stream(kind: Kind, forms: usize, values: &[u64]) -> Vec<u8> {
     for j in 0..plane_bits(kind, forms) {
         subset(values, |v| v >> j & 1 != 0, &mut planes);
     }
-    // Subsets when they at most halve the stream (see `encode_term`).
     let old = if dense.len() < sparse.len() {
         dense
     } else {
         sparse
     };
+    let mut coded = vec![5];
+    // Subsets when they at most halve the stream (see `encode_term`).
     if planes.len() * 2 <= old.len() {
         planes
+    } else if huffman::write(values, None, &mut coded) && coded.len() < old.len() {
+        coded
     } else {
         old
     }
@@ -1189,7 +1206,7 @@ fn read_subset(b: &[u8], pos: &mut usize, m: usize) -> Option<Vec<bool>> {
     Some(has)
 }
 
-fn varint(out: &mut Vec<u8>, mut v: u64) {
+pub(super) fn varint(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let b = (v & 0x7f) as u8;
         v >>= 7;
@@ -1202,7 +1219,7 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
     }
 }
 
-fn read_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+pub(super) fn read_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
     let mut v = 0u64;
     let mut shift = 0;
     loop {
@@ -1402,7 +1419,12 @@ impl OfflineIndex {
 fn read_buckets(b: &[u8], pos: &mut usize, out: &mut [(u32, Meta, u64)]) {
     let mode = b.get(*pos).copied().unwrap_or(0);
     *pos += 1;
-    if mode == 1 {
+    if mode == 2 {
+        let buckets = huffman::read(b, pos, out.len(), Some(4)).unwrap_or_default();
+        for (o, &v) in out.iter_mut().zip(&buckets) {
+            o.1 = v as Meta & terms::TF;
+        }
+    } else if mode == 1 {
         let len = out.len();
         let high = read_subset(b, pos, len).unwrap_or_default();
         for want in [false, true] {
@@ -1424,6 +1446,10 @@ fn read_buckets(b: &[u8], pos: &mut usize, out: &mut [(u32, Meta, u64)]) {
 /// Reads the values of a term's postings (see [`values_stream`]; a word of `forms` forms)
 /// into `out`.
 fn read_values(kind: Kind, forms: usize, b: &[u8], pos: &mut usize, out: &mut [(u32, Meta, u64)]) {
+    if *pos >= b.len() {
+        // No stream: every value is the usual one, as `out` has it.
+        return;
+    }
     let head = read_varint(b, pos).unwrap_or(0);
     let len = out.len();
     let mut set = |at: usize, v: u64| {
@@ -1449,6 +1475,11 @@ fn read_values(kind: Kind, forms: usize, b: &[u8], pos: &mut usize, out: &mut [(
                 *v |= 1 << j;
             }
         }
+        for (at, v) in values.into_iter().enumerate() {
+            set(at, v);
+        }
+    } else if head == 5 {
+        let values = huffman::read(b, pos, len, None).unwrap_or_default();
         for (at, v) in values.into_iter().enumerate() {
             set(at, v);
         }
@@ -1727,9 +1758,12 @@ mod tests {
                     _ => u64::from(m >> 2),
                 })
                 .collect();
-            let mode = match values_stream(kind, vars.len(), &values)[0] {
+            let stream = values_stream(kind, vars.len(), &values);
+            let mode = match stream[0] {
+                _ if stream == [0] => "none",
                 1 => "dense",
                 3 => "planes",
+                5 => "code",
                 _ => "sparse",
             };
             *value_modes.entry(mode).or_insert(0) += 1;
@@ -1760,10 +1794,18 @@ mod tests {
                 "{key} {share} {unusual} {nforms} {tf_share}"
             );
         }
-        // Both ways of the buckets and the three of the values came back.
-        assert_eq!(bucket_modes.keys().copied().collect::<Vec<_>>(), [0, 1]);
+        // The three ways of the buckets and the five of the values came back.
+        assert_eq!(
+            bucket_modes.keys().copied().collect::<Vec<_>>(),
+            [0, 1, 2],
+            "{bucket_modes:?}"
+        );
         let modes: Vec<&str> = value_modes.keys().copied().collect();
-        assert_eq!(modes, ["dense", "planes", "sparse"], "{value_modes:?}");
+        assert_eq!(
+            modes,
+            ["code", "dense", "none", "planes", "sparse"],
+            "{value_modes:?}"
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@
   "use strict";
   const WORD = /[\p{Alphabetic}\p{N}]/u;
   const MARK = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
-  const MAGIC = "STG5";
-  const RANGE_MAGIC = "STR1";
+  const MAGIC = "STG6";
+  const RANGE_MAGIC = "STR2";
   const GROUP_HASH = 8;
   // terms.rs: the flags of a posting.
   const TF = 3;
@@ -142,8 +142,70 @@
     return flip ? v : 0;
   }
   const STORED = [];
+
+  // `m` items in a prefix code made for them (huffman.rs): the lengths of the `alphabet`
+  // symbols 0 .. alphabet - 1, or (alphabet 0) the symbols used and their lengths; then each
+  // item's code, first bit first, read from a 32-bit buffer through a table of every `longest`
+  // bits. Returns scratch numbers (CODE) holding the items; moves st.pos past them.
+  function readCode(b, st, m, alphabet) {
+    let symbols;
+    if (alphabet) {
+      symbols = [];
+      for (let s = 0; s < alphabet; s++) symbols.push(s);
+    } else {
+      const k = readVarint(b, st);
+      symbols = [];
+      let last = 0;
+      for (let i = 0; i < k; i++) {
+        last = i === 0 ? readVarint(b, st) : last + readVarint(b, st);
+        symbols.push(last);
+      }
+    }
+    const k = symbols.length;
+    const lens = [];
+    for (let i = 0; i < k; i++) lens.push((b[st.pos + (i >> 1)] >> (4 * (i & 1))) & 15);
+    st.pos += (k + 1) >> 1;
+    // Canonical codes: by length, then by symbol, consecutive (deflate's rule).
+    const order = [];
+    for (let i = 0; i < k; i++) if (lens[i] > 0) order.push(i);
+    order.sort((x, y) => lens[x] - lens[y] || x - y);
+    const longest = order.length ? lens[order[order.length - 1]] : 0;
+    if (longest === 0 || longest > 12) throw new Error("bad code");
+    const table = new Int32Array(1 << longest).fill(-1);
+    let code = 0;
+    let len = 0;
+    for (const i of order) {
+      code <<= lens[i] - len;
+      len = lens[i];
+      let rev = 0;
+      for (let j = 0; j < len; j++) rev |= ((code >> j) & 1) << (len - 1 - j);
+      for (let high = 0; high < 1 << (longest - len); high++) table[rev | (high << len)] = (i << 4) | len;
+      code++;
+    }
+    if (code << (longest - len) !== 1 << longest) throw new Error("bad code");
+    const out = scratch(2, m);
+    const tmask = (1 << longest) - 1;
+    const end = b.length;
+    let at = st.pos;
+    let buf = 0;
+    let have = 0;
+    for (let i = 0; i < m; i++) {
+      while (have <= 24) {
+        buf |= (at < end ? b[at] : 0) << have;
+        at++;
+        have += 8;
+      }
+      const e = table[buf & tmask];
+      const l = e & 15;
+      buf >>>= l;
+      have -= l;
+      out[i] = symbols[e >> 4];
+    }
+    st.pos = at - (have >> 3);
+    return out;
+  }
   // Zeroed scratch numbers for decoding a term's values (decoding runs for every query).
-  const SCRATCH = [new Float64Array(1024), new Float64Array(1024)];
+  const SCRATCH = [new Float64Array(1024), new Float64Array(1024), new Float64Array(1024)];
   function scratch(k, m) {
     if (SCRATCH[k].length < m) SCRATCH[k] = new Float64Array(2 * m);
     SCRATCH[k].fill(0, 0, m);
@@ -361,14 +423,14 @@
       const t = this.term(key);
       if (!t) return { list: [], vars: [] };
       const [b, start, , vars, cut] = t;
-      if (!cut) return { list: this.decodeAt(key, b, start, vars, this.n, false), vars };
+      if (!cut) return { list: this.decodeAt(key, b, start, t[2], vars, this.n, false), vars };
       if (!cut.pieces) throw new Error(`the ranges of ${key} are not read`);
       const list = [];
       for (let k = 0; k < cut.pieces.length; k++) {
         const [pb, ps, pe] = cut.pieces[k];
         if (pe === ps) continue;
         const lo = k * this.span;
-        const part = this.decodeAt(key, pb, ps, vars, Math.min(this.span, this.n - lo), true);
+        const part = this.decodeAt(key, pb, ps, pe, vars, Math.min(this.span, this.n - lo), true);
         for (const p of part) {
           p[0] += lo;
           list.push(p);
@@ -377,9 +439,9 @@
       return { list, vars };
     }
 
-    // The postings of `key` from b[start..] in a site (or range: `piece`, where a count of 0
-    // is none) of n documents.
-    decodeAt(key, b, start, vars, n, piece) {
+    // The postings of `key` from b[start..end] in a site (or range: `piece`, where a count of
+    // 0 is none) of n documents.
+    decodeAt(key, b, start, end, vars, n, piece) {
       const kind = key.startsWith("#") ? "number" : key.includes(" ") ? "pair" : "word";
       const st = { pos: start };
       const count = readVarint(b, st);
@@ -395,7 +457,11 @@
       if (kind === "word") {
         // Frequency buckets: two bits each (mode 0); or (mode 1) the postings of bucket 2 or 3,
         // then among the others those of bucket 1, then among those the ones of bucket 3.
-        if (b[st.pos++] === 1) {
+        const mode = b[st.pos++];
+        if (mode === 2) {
+          const buckets = readCode(b, st, list.length, 4);
+          for (let i = 0; i < list.length; i++) list[i][1] = buckets[i];
+        } else if (mode === 1) {
           const acc = scratch(0, count);
           const all = addSubset(b, st, count, acc, 2, null);
           const low = [];
@@ -411,14 +477,23 @@
           st.pos += Math.ceil(count / 4);
         }
       }
-      if (kind !== "number") {
+      if (kind !== "number" && st.pos < end) {
         // Each posting's value, mask << 2 | flags (a word) or flags (a pair): sparse, the
-        // postings whose value is not the usual one; dense, every posting's; or planes, the
-        // postings with each bit of the value (shards.rs). (Values can pass 2^31: arithmetic,
+        // postings whose value is not the usual one; dense, every posting's; planes, the
+        // postings with each bit of the value; or in a prefix code (shards.rs). None when the
+        // term ends first: every value is the usual one. (Values can pass 2^31: arithmetic,
         // not bit operators.)
         const word = kind === "word";
         const head = readVarint(b, st);
-        if (head === 3) {
+        if (head === 5) {
+          const values = readCode(b, st, list.length, 0);
+          for (let i = 0; i < list.length; i++) {
+            const v = values[i];
+            const o = list[i];
+            o[1] |= (v % 4) * 4;
+            if (word) o[2] = Math.floor(v / 4);
+          }
+        } else if (head === 3) {
           const m = list.length;
           const flags = scratch(0, m);
           let all = addSubset(b, st, m, flags, 4, null);
