@@ -60,7 +60,7 @@ impl<'a> Bits<'a> {
     }
 
     /// The low `k` bits of `v`, least significant first.
-    fn push_low(&mut self, v: u32, k: u32) {
+    pub(super) fn push_low(&mut self, v: u32, k: u32) {
         for i in 0..k {
             self.push(v >> i & 1 != 0);
         }

@@ -2,7 +2,7 @@
 //! (Huffman) code made for the stream: a word's frequency buckets (0–3) and a term's values
 //! (flags, forms) where their symbols are few and unevenly used. Two bits a bucket packed four
 //! to a byte cost a word 2 bits a posting where the buckets' entropy is about 1.1; gzip, file
-//! by file, takes little of that back (BENCHMARKS §12). A prefix code comes within a fraction
+//! by file, takes little of that back (BENCHMARKS §11). A prefix code comes within a fraction
 //! of a bit of the entropy and is read with one table lookup a posting, where the subsets that
 //! come nearer cost a Golomb decoding (`shards::subset`).
 //!
@@ -25,20 +25,27 @@ use std::collections::BinaryHeap;
 /// that a reader's table has at most 2^12 entries.
 pub const MAX_LEN: u8 = 12;
 
+/// At most this many distinct symbols are coded (the values of a word of many forms can have
+/// more; they are then written another way).
+pub const MAX_SYMBOLS: usize = 64;
+
 /// Appends `items` in a code made for them and returns `true`; returns `false`, writing
-/// nothing, when they have fewer than two distinct symbols (nothing to code) or their code
-/// would pass [`MAX_LEN`]. `alphabet`: `Some(a)` when every item is below `a` (the lengths of
+/// nothing, when they have fewer than two distinct symbols (nothing to code), more than
+/// [`MAX_SYMBOLS`], or their code would pass [`MAX_LEN`]. `alphabet`: `Some(a)` when every item is below `a` (the lengths of
 /// all `a` symbols are written, not the symbols).
 pub fn write(items: &[u64], alphabet: Option<usize>, out: &mut Vec<u8>) -> bool {
+    // The symbols (few: a search of a short list beats sorting every item).
     let mut counts: Vec<(u64, usize)> = Vec::new();
-    let mut sorted = items.to_vec();
-    sorted.sort_unstable();
-    for &v in &sorted {
-        match counts.last_mut() {
-            Some((last, c)) if *last == v => *c += 1,
-            _ => counts.push((v, 1)),
+    for &v in items {
+        match counts.iter_mut().find(|(s, _)| *s == v) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((v, 1)),
+        }
+        if counts.len() > MAX_SYMBOLS {
+            return false;
         }
     }
+    counts.sort_unstable();
     if counts.len() < 2 || alphabet.is_some_and(|a| counts.iter().any(|&(v, _)| v >= a as u64)) {
         return false;
     }
@@ -71,7 +78,7 @@ pub fn write(items: &[u64], alphabet: Option<usize>, out: &mut Vec<u8>) -> bool 
     let mut bits = Bits::new(out);
     for v in items {
         // Every item is one of `symbols` (they were made from the items).
-        let i = symbols.binary_search(v).unwrap_or(0);
+        let i = symbols.iter().position(|s| s == v).unwrap_or(0);
         let (code, len) = (codes[i], lens[i]);
         for j in (0..len).rev() {
             bits.push(code >> j & 1 != 0);
@@ -161,7 +168,7 @@ fn lengths(counts: &[usize]) -> Vec<u8> {
 
 /// The canonical code of each symbol of lengths `lens` (0: not used): symbols ordered by
 /// length, then by index, take consecutive codes.
-fn canonical(lens: &[u8]) -> Vec<u32> {
+pub(super) fn canonical(lens: &[u8]) -> Vec<u32> {
     let mut order: Vec<usize> = (0..lens.len()).filter(|&i| lens[i] > 0).collect();
     order.sort_by_key(|&i| (lens[i], i));
     let mut codes = vec![0u32; lens.len()];
@@ -256,6 +263,9 @@ mod tests {
         assert_eq!(round_trip(&[2, 2, 2], Some(4)), None, "one symbol");
         assert_eq!(round_trip(&[], None), None, "nothing");
         assert_eq!(round_trip(&[1, 5], Some(4)), None, "outside the alphabet");
+        let many: Vec<u64> = (0..=MAX_SYMBOLS as u64).collect();
+        assert_eq!(round_trip(&many, None), None, "too many symbols");
+        round_trip(&many[1..], None).expect("as many symbols as may be");
         // Fibonacci counts make a code as deep as there are symbols.
         let mut items = Vec::new();
         let (mut a, mut b) = (1usize, 1usize);

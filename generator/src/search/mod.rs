@@ -20,6 +20,7 @@ pub mod docset;
 pub mod huffman;
 pub mod index;
 mod inverted;
+pub mod keycode;
 pub mod passage;
 pub mod runs;
 pub mod shard_cache;

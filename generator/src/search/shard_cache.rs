@@ -464,18 +464,12 @@ mod tests {
             .iter()
             .find(|(p, _)| p.starts_with(&prefix) && p.matches('.').count() == 2)
             .expect("group file");
-        let len = u32::from_le_bytes(b[4..8].try_into().expect("length")) as usize;
-        // The header: a line of JSON (its cut terms' places), then a line per term.
-        let text = std::str::from_utf8(&b[8..8 + len]).expect("header");
-        let Some((json, lines)) = text.split_once('\n').filter(|_| text.starts_with('{')) else {
-            return Vec::new();
-        };
-        let h: serde_json::Value = serde_json::from_str(json).expect("header");
-        let terms: Vec<&str> = lines.split('\n').collect();
-        let split = h["split"].as_array().cloned().unwrap_or_default();
+        let (h, text, _) = shards::group_header(b).expect("header");
+        let terms: Vec<&str> = text.lines().collect();
+        let split = h.split;
         split
             .iter()
-            .filter_map(|i| Some(terms.get(i.as_u64()? as usize)?.to_string()))
+            .filter_map(|&i| Some(terms.get(i)?.to_string()))
             .collect()
     }
 

@@ -9,6 +9,10 @@
   const MARK = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
   const MAGIC = "STG6";
   const RANGE_MAGIC = "STR2";
+  // The symbols of group headers' fixed code (keycode.rs); any other byte is KEY_OTHER.
+  const KEY_SYMBOLS = "abcdefghijklmnopqrstuvwxyz0123456789 \n\t#=";
+  const KEY_OTHER = KEY_SYMBOLS.length;
+  const KEY_NEWLINE = 37;
   const GROUP_HASH = 8;
   // terms.rs: the flags of a posting.
   const TF = 3;
@@ -246,6 +250,8 @@
       this.tableName = root.table;
       this.foldName = root.fold;
       this.fold = null;
+      this.keysName = root.keys;
+      this.keyCode = null; // the fixed code of group headers (keycode.rs), once read
       this.kinds = root.kinds || {};
       this.span = root.span || 0; // documents per range of a cut term
       // group number -> Map(key -> [bytes, start, end, vars, cut]); cut: null, or for a term
@@ -263,7 +269,7 @@
     static async load(rootUrl) {
       const root = await fetchBytes(rootUrl).then((b) => JSON.parse(new TextDecoder().decode(b)));
       const idx = new Index(rootUrl, root);
-      await Promise.all([idx.loadTable(), idx.loadFold()]);
+      await Promise.all([idx.loadTable(), idx.loadFold(), idx.loadKeyCode()]);
       return idx;
     }
 
@@ -274,6 +280,67 @@
     async loadFold() {
       const b = await fetchBytes(this.file(this.foldName));
       this.fold = JSON.parse(new TextDecoder().decode(b));
+    }
+
+    // The fixed code of group headers (keycode.rs): per preceding symbol, every symbol's code
+    // length (a hexadecimal digit each); kept as, per row, the symbols in canonical order (by
+    // length, then symbol) and how many codes each length has.
+    async loadKeyCode() {
+      const b = await fetchBytes(this.file(this.keysName));
+      const rows = JSON.parse(new TextDecoder().decode(b));
+      this.keyCode = rows.map((row) => {
+        const lens = [...row].map((c) => parseInt(c, 16));
+        const order = lens.map((_, i) => i).filter((i) => lens[i] > 0);
+        order.sort((x, y) => lens[x] - lens[y] || x - y);
+        const perLen = new Array(16).fill(0);
+        for (const l of lens) if (l > 0) perLen[l]++;
+        return { order, perLen };
+      });
+    }
+
+    // `lines` lines of a group header in the fixed code (keycode.rs `read`), from b[st.pos..];
+    // the text, each line ending in "\n".
+    readKeys(b, st, lines) {
+      const rows = this.keyCode;
+      let bit = st.pos * 8;
+      const next = () => {
+        if ((bit >> 3) >= b.length) throw new Error("bad header");
+        const v = (b[bit >> 3] >> (bit & 7)) & 1;
+        bit++;
+        return v;
+      };
+      const bytes = [];
+      let prev = KEY_NEWLINE;
+      for (let seen = 0; seen < lines;) {
+        const row = rows[prev];
+        let code = 0;
+        let first = 0;
+        let index = 0;
+        let s = -1;
+        for (let len = 1; len < 16; len++) {
+          code |= next();
+          const count = row.perLen[len];
+          if (code < first + count) {
+            s = row.order[index + code - first];
+            break;
+          }
+          index += count;
+          first = (first + count) << 1;
+          code <<= 1;
+        }
+        if (s < 0) throw new Error("bad header");
+        if (s === KEY_OTHER) {
+          let byte = 0;
+          for (let i = 0; i < 8; i++) byte |= next() << i;
+          bytes.push(byte);
+        } else {
+          bytes.push(KEY_SYMBOLS.charCodeAt(s));
+          if (s === KEY_NEWLINE) seen++;
+        }
+        prev = s;
+      }
+      st.pos = (bit + 7) >> 3;
+      return new TextDecoder().decode(new Uint8Array(bytes));
     }
 
     async loadTable() {
@@ -338,15 +405,16 @@
       const b = await fetchBytes(this.file(`t/${g}.${hash}.bin`));
       if (String.fromCharCode(b[0], b[1], b[2], b[3]) !== MAGIC) throw new Error("not a group");
       const len = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
-      // The header (shards.rs `group_file`): a line of JSON when the group has cut terms, then
-      // a line per term, "key" or "key\tforms" (forms space-separated, "=" for the key).
-      let text = new TextDecoder().decode(b.subarray(8, 8 + len));
+      // The header (shards.rs `group_file`): JSON when the group has cut terms, then a line per
+      // term in the fixed code, "key" or "key\tforms" (forms space-separated, "=" for the key).
+      const hs = { pos: 8 };
+      const e = readVarint(b, hs);
       let h = { split: [], parts: "" };
-      if (text.startsWith("{")) {
-        const nl = text.indexOf("\n");
-        h = JSON.parse(text.slice(0, nl));
-        text = text.slice(nl + 1);
-      }
+      if (e > 0) h = JSON.parse(new TextDecoder().decode(b.subarray(hs.pos, hs.pos + e)));
+      hs.pos += e;
+      const lines = readVarint(b, hs);
+      let text = this.readKeys(b.subarray(0, 8 + len), hs, lines);
+      if (text.endsWith("\n")) text = text.slice(0, -1);
       h.terms = [];
       const st = { pos: 8 + len };
       const split = new Set(h.split);
