@@ -62,10 +62,10 @@ pub fn write(items: &[u64], alphabet: Option<usize>, out: &mut Vec<u8>) -> bool 
             }
         }
         None => {
-            super::shards::varint(out, symbols.len() as u64);
+            super::varint::put(out, symbols.len() as u64);
             let mut last = 0;
             for (i, &s) in symbols.iter().enumerate() {
-                super::shards::varint(out, if i == 0 { s } else { s - last });
+                super::varint::put(out, if i == 0 { s } else { s - last });
                 last = s;
             }
             nibbles.extend_from_slice(&lens);
@@ -93,14 +93,14 @@ pub fn read(b: &[u8], pos: &mut usize, m: usize, alphabet: Option<usize>) -> Opt
     let symbols: Vec<u64> = match alphabet {
         Some(a) => (0..a as u64).collect(),
         None => {
-            let k = usize::try_from(super::shards::read_varint(b, pos)?).ok()?;
+            let k = usize::try_from(super::varint::get(b, pos)?).ok()?;
             if k > b.len() {
                 return None;
             }
             let mut s = Vec::with_capacity(k);
             let mut last = 0u64;
             for i in 0..k {
-                let d = super::shards::read_varint(b, pos)?;
+                let d = super::varint::get(b, pos)?;
                 last = if i == 0 { d } else { last.checked_add(d)? };
                 s.push(last);
             }

@@ -27,6 +27,7 @@ pub mod shard_cache;
 pub mod shards;
 pub mod snippet;
 pub mod terms;
+pub mod varint;
 
 use crate::text;
 use serde::{Deserialize, Serialize};

@@ -10,25 +10,29 @@
 //! ```text
 //! search/index.<h>.json  root: {"v": 6, "n": N, "groups": G, "dir": D, "dirs": "<h><h>...",
 //!                        "vocab": {"a": h, ...}, "docs": [h], "per": P, "table": h, "fold": h,
-//!                        "kinds": {...}, "span": S} (S: documents per range of cut terms,
-//!                        absent in a site of one range; dirs: the 8-digit hash of each group
-//!                        directory)
+//!                        "keys": h, "kinds": {...}, "span": S} (S: documents per range of cut
+//!                        terms, absent in a site of one range; dirs: the 8-digit hash of each
+//!                        group directory)
 //! search/g/<j>.<h>.txt   group directory j: the 8-digit hashes of groups j·D .. (j+1)·D − 1,
 //!                        one after the other (the root names D-group directories rather than
 //!                        every group: an edit changes the directories of its groups, not a
 //!                        list of every group's hash)
 //! search/fold.<h>.json   the normaliser's table: {char: [folded, base, tone]}
+//! search/keys.<h>.json   the fixed code of the group headers' keys (`keycode`): a JSON array
+//!                        of its rows, a hexadecimal digit per code length
 //! search/t/<i>.<g>.bin   group i (decimal), g its 8-digit hash (unique by i, changed with
 //!                        the content: 8 digits keep the directories small): "STG6" u32 header_len
 //!                        header postings...
-//!                        header: text, a line per term, "key" or, for a word, "key\tforms"
-//!                        (its exact forms, most frequent first, space-separated; "=" for the
-//!                        key alone); postings, per term in header order: varint byte_len,
-//!                        then the documents (Golomb-coded, `docset`), frequency buckets and
-//!                        values (flags, forms) in streams (see `encode_term`).
+//!                        header: varint e, e bytes of JSON when the group has cut terms
+//!                        (below), varint lines, then a line per term in the fixed code of
+//!                        `keycode`: "key" or, for a word, "key\tforms" (its exact forms, most
+//!                        frequent first, space-separated; "=" for the key alone); postings, per
+//!                        term in header order: varint byte_len, then the documents
+//!                        (Golomb-coded, `docset`), frequency buckets and values (flags, forms)
+//!                        in streams (see `encode_term`).
 //!                        A group with *cut* terms (postings over `SPLIT_BYTES`, in a site of
 //!                        more than one range of documents, see `span_for`) starts its header
-//!                        with a line {"split": [their places among the terms], "parts":
+//!                        with {"split": [their places among the terms], "parts":
 //!                        "<h><h>..."} (its range files' hashes, 8 hex digits each); a cut
 //!                        term's bytes here are its count
 //! search/t/<i>.<k>.<h>.bin  range k of group i: "STR2", then for each cut term of the group
@@ -47,14 +51,15 @@
 //!                        longer in force)
 //! ```
 //! Integers are little-endian; varints are LEB128. The fold table is generated from
-//! `crate::text`, so the browser folds queries exactly as the server does; it is a file of its
-//! own, unchanged from one build to the next.
+//! `crate::text`, so the browser folds queries exactly as the server does; it and the key code
+//! are files of their own, unchanged from one build to the next.
 
 use super::docset;
 use super::huffman;
 use super::index::{SearchDoc, TermCache};
 use super::keycode;
 use super::terms::{self, Kind, Meta};
+use super::varint::{get as read_varint, put as varint};
 use super::{df_bucket, DocInfo, Postings};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -1214,36 +1219,6 @@ fn read_subset(b: &[u8], pos: &mut usize, m: usize) -> Option<Vec<bool>> {
     Some(has)
 }
 
-pub(super) fn varint(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        } else {
-            out.push(b | 0x80);
-        }
-    }
-}
-
-pub(super) fn read_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
-    let mut v = 0u64;
-    let mut shift = 0;
-    loop {
-        let byte = *b.get(*pos)?;
-        *pos += 1;
-        v |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Some(v);
-        }
-        shift += 7;
-        if shift > 63 {
-            return None;
-        }
-    }
-}
-
 /// One term of the browser's index as read: its bytes in its group's file, its word's forms,
 /// and, when it is cut, its bytes in each range file.
 struct Term {
@@ -1675,17 +1650,6 @@ impl Postings for OfflineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn varints_round_trip() {
-        for v in [0u64, 1, 127, 128, 300, 16_384, u32::MAX as u64] {
-            let mut b = Vec::new();
-            varint(&mut b, v);
-            let mut pos = 0;
-            assert_eq!(read_varint(&b, &mut pos), Some(v));
-            assert_eq!(pos, b.len());
-        }
-    }
 
     #[test]
     fn fold_table_covers_vietnamese() {
