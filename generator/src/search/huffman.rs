@@ -17,7 +17,6 @@
 //!
 //! `search.js` (`readCode`) reads exactly this; [`read`] is the Rust reader.
 
-use super::docset::Bits;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -29,62 +28,159 @@ pub const MAX_LEN: u8 = 12;
 /// more; they are then written another way).
 pub const MAX_SYMBOLS: usize = 64;
 
+/// A prefix code made for some items: the symbols they use (ascending) with each one's code
+/// length and code, and how many bytes the items take in it.
+pub struct Code {
+    alphabet: Option<usize>,
+    symbols: Vec<u64>,
+    lens: Vec<u8>,
+    /// Each symbol's code with its bits reversed: its first bit lowest, as it is written.
+    rev: Vec<u64>,
+    bytes: usize,
+}
+
+impl Code {
+    /// The code of `items`; `None` when they have fewer than two distinct symbols (nothing to
+    /// code), more than [`MAX_SYMBOLS`], or their code would pass [`MAX_LEN`]. `alphabet`:
+    /// `Some(a)` when every item is below `a` (the lengths of all `a` symbols are written,
+    /// not the symbols).
+    pub fn of(items: &[u64], alphabet: Option<usize>) -> Option<Code> {
+        // The symbols (few: a search of a short list beats sorting every item).
+        let mut counts: Vec<(u64, usize)> = Vec::new();
+        match alphabet {
+            Some(a) => {
+                let mut c = vec![0usize; a];
+                for &v in items {
+                    *c.get_mut(usize::try_from(v).ok()?)? += 1;
+                }
+                counts.extend((0..a as u64).zip(c).filter(|&(_, c)| c > 0));
+            }
+            None => {
+                for &v in items {
+                    let full = counts.len() == MAX_SYMBOLS;
+                    match counts.iter_mut().find(|(s, _)| *s == v) {
+                        Some((_, c)) => *c += 1,
+                        None if full => return None,
+                        None => counts.push((v, 1)),
+                    }
+                }
+                counts.sort_unstable();
+            }
+        }
+        if counts.len() < 2 {
+            return None;
+        }
+        let lens = lengths(&counts.iter().map(|&(_, c)| c).collect::<Vec<_>>());
+        if lens.iter().any(|&l| l > MAX_LEN) {
+            return None;
+        }
+        let symbols: Vec<u64> = counts.iter().map(|&(v, _)| v).collect();
+        let bits: usize = counts
+            .iter()
+            .zip(&lens)
+            .map(|(&(_, c), &l)| c * usize::from(l))
+            .sum();
+        let table = match alphabet {
+            Some(a) => a.div_ceil(2),
+            None => {
+                let mut head = Vec::new();
+                symbols_head(&symbols, &mut head);
+                head.len() + symbols.len().div_ceil(2)
+            }
+        };
+        let rev = canonical(&lens)
+            .iter()
+            .zip(&lens)
+            .map(|(&c, &l)| u64::from(c.reverse_bits() >> (32 - u32::from(l))))
+            .collect();
+        Some(Code {
+            alphabet,
+            symbols,
+            lens,
+            rev,
+            bytes: table + bits.div_ceil(8),
+        })
+    }
+
+    /// How many bytes [`Code::write`] appends.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Appends the code's lengths and `items`, those it was made of.
+    pub fn write(&self, items: &[u64], out: &mut Vec<u8>) {
+        let mut nibbles = Vec::new();
+        match self.alphabet {
+            Some(a) => {
+                for s in 0..a as u64 {
+                    let i = self.symbols.binary_search(&s);
+                    nibbles.push(i.map_or(0, |i| self.lens[i]));
+                }
+            }
+            None => {
+                symbols_head(&self.symbols, out);
+                nibbles.extend_from_slice(&self.lens);
+            }
+        }
+        for pair in nibbles.chunks(2) {
+            out.push(pair[0] | pair.get(1).copied().unwrap_or(0) << 4);
+        }
+        // Each symbol of an alphabet's code and length, by the symbol's value.
+        let mut by_value = Vec::new();
+        if let Some(a) = self.alphabet {
+            by_value = vec![(0u64, 0u8); a];
+            for (i, &s) in self.symbols.iter().enumerate() {
+                by_value[s as usize] = (self.rev[i], self.lens[i]);
+            }
+        }
+        // Codes of at most MAX_LEN bits, gathered in a word and written a byte at a time.
+        let (mut acc, mut used) = (0u64, 0u32);
+        for &v in items {
+            // Every item is one of `symbols` (they were made from the items).
+            let (code, len) = match by_value.get(v as usize) {
+                Some(&e) if self.alphabet.is_some() => e,
+                _ => {
+                    let i = self.symbols.iter().position(|&s| s == v).unwrap_or(0);
+                    (self.rev[i], self.lens[i])
+                }
+            };
+            acc |= code << used;
+            used += u32::from(len);
+            while used >= 8 {
+                out.push(acc as u8);
+                acc >>= 8;
+                used -= 8;
+            }
+        }
+        if used > 0 {
+            out.push(acc as u8);
+        }
+    }
+}
+
+/// The symbols of a code without an alphabet: their number, the first, then each one's
+/// distance to the one before.
+fn symbols_head(symbols: &[u64], out: &mut Vec<u8>) {
+    super::varint::put(out, symbols.len() as u64);
+    let mut last = 0;
+    for (i, &s) in symbols.iter().enumerate() {
+        super::varint::put(out, if i == 0 { s } else { s - last });
+        last = s;
+    }
+}
+
 /// Appends `items` in a code made for them and returns `true`; returns `false`, writing
-/// nothing, when they have fewer than two distinct symbols (nothing to code), more than
-/// [`MAX_SYMBOLS`], or their code would pass [`MAX_LEN`]. `alphabet`: `Some(a)` when every item is below `a` (the lengths of
-/// all `a` symbols are written, not the symbols).
+/// nothing, when [`Code::of`] makes none.
 pub fn write(items: &[u64], alphabet: Option<usize>, out: &mut Vec<u8>) -> bool {
-    // The symbols (few: a search of a short list beats sorting every item).
-    let mut counts: Vec<(u64, usize)> = Vec::new();
-    for &v in items {
-        match counts.iter_mut().find(|(s, _)| *s == v) {
-            Some((_, c)) => *c += 1,
-            None => counts.push((v, 1)),
+    match Code::of(items, alphabet) {
+        Some(code) => {
+            let start = out.len();
+            code.write(items, out);
+            debug_assert_eq!(out.len() - start, code.bytes());
+            true
         }
-        if counts.len() > MAX_SYMBOLS {
-            return false;
-        }
+        None => false,
     }
-    counts.sort_unstable();
-    if counts.len() < 2 || alphabet.is_some_and(|a| counts.iter().any(|&(v, _)| v >= a as u64)) {
-        return false;
-    }
-    let lens = lengths(&counts.iter().map(|&(_, c)| c).collect::<Vec<_>>());
-    if lens.iter().any(|&l| l > MAX_LEN) {
-        return false;
-    }
-    let symbols: Vec<u64> = counts.iter().map(|&(v, _)| v).collect();
-    let mut nibbles = Vec::new();
-    match alphabet {
-        Some(a) => {
-            for s in 0..a as u64 {
-                nibbles.push(symbols.binary_search(&s).map_or(0, |i| lens[i]));
-            }
-        }
-        None => {
-            super::varint::put(out, symbols.len() as u64);
-            let mut last = 0;
-            for (i, &s) in symbols.iter().enumerate() {
-                super::varint::put(out, if i == 0 { s } else { s - last });
-                last = s;
-            }
-            nibbles.extend_from_slice(&lens);
-        }
-    }
-    for pair in nibbles.chunks(2) {
-        out.push(pair[0] | pair.get(1).copied().unwrap_or(0) << 4);
-    }
-    let codes = canonical(&lens);
-    let mut bits = Bits::new(out);
-    for v in items {
-        // Every item is one of `symbols` (they were made from the items).
-        let i = symbols.iter().position(|s| s == v).unwrap_or(0);
-        let (code, len) = (codes[i], lens[i]);
-        for j in (0..len).rev() {
-            bits.push(code >> j & 1 != 0);
-        }
-    }
-    true
 }
 
 /// Reads `m` items written by [`write`] with the same `alphabet`, moving `*pos` past them;

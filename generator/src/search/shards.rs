@@ -1116,14 +1116,17 @@ fn buckets_stream(buckets: &[u8]) -> Vec<u8> {
         let part: Vec<u8> = buckets.iter().copied().filter(|b| b & 2 == high).collect();
         subset(&part, |b| b & 1 != 0, &mut split);
     }
-    let mut coded = vec![2];
-    let items: Vec<u64> = buckets.iter().map(|&b| u64::from(b)).collect();
     if split.len() * 2 <= dense.len() {
-        split
-    } else if huffman::write(&items, Some(4), &mut coded) && coded.len() < dense.len() {
-        coded
-    } else {
-        dense
+        return split;
+    }
+    let items: Vec<u64> = buckets.iter().map(|&b| u64::from(b)).collect();
+    match huffman::Code::of(&items, Some(4)).filter(|c| 1 + c.bytes() < dense.len()) {
+        Some(code) => {
+            let mut coded = vec![2];
+            code.write(&items, &mut coded);
+            coded
+        }
+        None => dense,
     }
 }
 
@@ -1160,14 +1163,17 @@ fn values_stream(kind: Kind, forms: usize, values: &[u64]) -> Vec<u8> {
     } else {
         sparse
     };
-    let mut coded = vec![5];
     // Subsets when they at most halve the stream (see `encode_term`).
     if planes.len() * 2 <= old.len() {
-        planes
-    } else if huffman::write(values, None, &mut coded) && coded.len() < old.len() {
-        coded
-    } else {
-        old
+        return planes;
+    }
+    match huffman::Code::of(values, None).filter(|c| 1 + c.bytes() < old.len()) {
+        Some(code) => {
+            let mut coded = vec![5];
+            code.write(values, &mut coded);
+            coded
+        }
+        None => old,
     }
 }
 
