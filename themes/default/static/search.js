@@ -147,15 +147,16 @@
   }
   const STORED = [];
 
-  // `m` items in a prefix code made for them (huffman.rs): the lengths of the `alphabet`
-  // symbols 0 .. alphabet - 1, or (alphabet 0) the symbols used and their lengths; then each
-  // item's code, first bit first, read from a 32-bit buffer through a table of every `longest`
-  // bits. Returns scratch numbers (CODE) holding the items; moves st.pos past them.
-  function readCode(b, st, m, alphabet) {
+  // A stream of list.length items in a prefix code made for them (huffman.rs): the lengths of
+  // the `alphabet` symbols 0 .. alphabet - 1, or (alphabet 0) the symbols used and their
+  // lengths; then each item's code, first bit first, read from a 32-bit buffer through a table
+  // of every `longest` bits. With an alphabet the items are frequency buckets, set as each
+  // posting's list[i][1]; without, values (mask << 2 | flags), whose flags are added to
+  // list[i][1] and, for a word, whose mask is list[i][2]. Moves st.pos past them.
+  function readCode(b, st, list, alphabet, word) {
     let symbols;
     if (alphabet) {
-      symbols = [];
-      for (let s = 0; s < alphabet; s++) symbols.push(s);
+      symbols = [0, 1, 2, 3].slice(0, alphabet);
     } else {
       const k = readVarint(b, st);
       symbols = [];
@@ -169,13 +170,20 @@
     const lens = [];
     for (let i = 0; i < k; i++) lens.push((b[st.pos + (i >> 1)] >> (4 * (i & 1))) & 15);
     st.pos += (k + 1) >> 1;
-    // Canonical codes: by length, then by symbol, consecutive (deflate's rule).
+    // Canonical codes: by length, then by symbol, consecutive (deflate's rule); the lengths
+    // must make a complete code, so that every entry of the table is set.
     const order = [];
-    for (let i = 0; i < k; i++) if (lens[i] > 0) order.push(i);
-    order.sort((x, y) => lens[x] - lens[y] || x - y);
-    const longest = order.length ? lens[order[order.length - 1]] : 0;
+    let longest = 0;
+    for (let i = 0; i < k; i++) {
+      if (lens[i] > 0) order.push(i);
+      if (lens[i] > longest) longest = lens[i];
+    }
     if (longest === 0 || longest > 12) throw new Error("bad code");
-    const table = new Int32Array(1 << longest).fill(-1);
+    let kraft = 0;
+    for (const i of order) kraft += 1 << (longest - lens[i]);
+    if (kraft !== 1 << longest) throw new Error("bad code");
+    order.sort((x, y) => lens[x] - lens[y] || x - y);
+    const table = new Int32Array(1 << longest);
     let code = 0;
     let len = 0;
     for (const i of order) {
@@ -186,30 +194,59 @@
       for (let high = 0; high < 1 << (longest - len); high++) table[rev | (high << len)] = (i << 4) | len;
       code++;
     }
-    if (code << (longest - len) !== 1 << longest) throw new Error("bad code");
-    const out = scratch(2, m);
+    // Per symbol, what a posting gets: its bucket; or its flags (times 4) and mask.
+    const flags = symbols.map((v) => (alphabet ? v : (v % 4) * 4));
+    const masks = symbols.map((v) => Math.floor(v / 4));
+    const m = list.length;
     const tmask = (1 << longest) - 1;
     const end = b.length;
     let at = st.pos;
     let buf = 0;
     let have = 0;
-    for (let i = 0; i < m; i++) {
-      while (have <= 24) {
-        buf |= (at < end ? b[at] : 0) << have;
-        at++;
-        have += 8;
+    // (Three copies of one loop: this is the inner loop of every query.)
+    if (alphabet) {
+      for (let i = 0; i < m; i++) {
+        while (have <= 24) {
+          buf |= (at < end ? b[at] : 0) << have;
+          at++;
+          have += 8;
+        }
+        const e = table[buf & tmask];
+        buf >>>= e & 15;
+        have -= e & 15;
+        list[i][1] = flags[e >> 4];
       }
-      const e = table[buf & tmask];
-      const l = e & 15;
-      buf >>>= l;
-      have -= l;
-      out[i] = symbols[e >> 4];
+    } else if (word) {
+      for (let i = 0; i < m; i++) {
+        while (have <= 24) {
+          buf |= (at < end ? b[at] : 0) << have;
+          at++;
+          have += 8;
+        }
+        const e = table[buf & tmask];
+        buf >>>= e & 15;
+        have -= e & 15;
+        const o = list[i];
+        o[1] |= flags[e >> 4];
+        o[2] = masks[e >> 4];
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        while (have <= 24) {
+          buf |= (at < end ? b[at] : 0) << have;
+          at++;
+          have += 8;
+        }
+        const e = table[buf & tmask];
+        buf >>>= e & 15;
+        have -= e & 15;
+        list[i][1] |= flags[e >> 4];
+      }
     }
     st.pos = at - (have >> 3);
-    return out;
   }
   // Zeroed scratch numbers for decoding a term's values (decoding runs for every query).
-  const SCRATCH = [new Float64Array(1024), new Float64Array(1024), new Float64Array(1024)];
+  const SCRATCH = [new Float64Array(1024), new Float64Array(1024)];
   function scratch(k, m) {
     if (SCRATCH[k].length < m) SCRATCH[k] = new Float64Array(2 * m);
     SCRATCH[k].fill(0, 0, m);
@@ -527,8 +564,7 @@
         // then among the others those of bucket 1, then among those the ones of bucket 3.
         const mode = b[st.pos++];
         if (mode === 2) {
-          const buckets = readCode(b, st, list.length, 4);
-          for (let i = 0; i < list.length; i++) list[i][1] = buckets[i];
+          readCode(b, st, list, 4, true);
         } else if (mode === 1) {
           const acc = scratch(0, count);
           const all = addSubset(b, st, count, acc, 2, null);
@@ -554,13 +590,7 @@
         const word = kind === "word";
         const head = readVarint(b, st);
         if (head === 5) {
-          const values = readCode(b, st, list.length, 0);
-          for (let i = 0; i < list.length; i++) {
-            const v = values[i];
-            const o = list[i];
-            o[1] |= (v % 4) * 4;
-            if (word) o[2] = Math.floor(v / 4);
-          }
+          readCode(b, st, list, 0, word);
         } else if (head === 3) {
           const m = list.length;
           const flags = scratch(0, m);
