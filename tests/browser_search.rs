@@ -282,6 +282,22 @@ fn browser_reads_every_term_as_the_rust_reader() {
         multi > 0,
         "some word has documents with other forms than its first"
     );
+    // The terms came in every way a stream is written (shards.rs `encode_term`), so the
+    // browser read each of them as the Rust reader does.
+    assert_eq!(
+        off.streams(),
+        [
+            "buckets coded",
+            "buckets in subsets",
+            "buckets packed",
+            "no values",
+            "values coded",
+            "values dense",
+            "values in planes",
+            "values sparse"
+        ],
+        "ways of writing a stream met"
+    );
     // Queries of common (cut) words, phrases and typos rank there as on the server.
     let queries = [
         "đảng viên dự bị",

@@ -1248,6 +1248,8 @@ pub struct OfflineIndex {
     n: u32,
     /// Documents per range of the cut terms (0: none are).
     span: u32,
+    /// The ways of writing a stream that the terms decoded so far were in ([`Self::streams`]).
+    seen: std::cell::RefCell<std::collections::BTreeSet<&'static str>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -1322,7 +1324,16 @@ impl OfflineIndex {
             vocab,
             n: r.n,
             span: r.span.unwrap_or(0),
+            seen: Default::default(),
         })
+    }
+
+    /// The ways of writing a stream that the terms decoded so far were in: "buckets packed",
+    /// "buckets in subsets", "buckets coded"; "values sparse", "values dense", "values in
+    /// planes", "values coded", "no values" (see [`encode_term`]). For tests that must show
+    /// that a reader met every way.
+    pub fn streams(&self) -> Vec<&'static str> {
+        self.seen.borrow().iter().copied().collect()
     }
 
     fn term(&self, key: &str) -> Option<&Term> {
@@ -1395,9 +1406,24 @@ impl OfflineIndex {
             out.extend(docs.into_iter().map(|d| (d, 0, 1)));
         }
         if kind == Kind::Word {
+            self.seen.borrow_mut().insert(match b.get(pos) {
+                Some(1) => "buckets in subsets",
+                Some(2) => "buckets coded",
+                _ => "buckets packed",
+            });
             read_buckets(b, &mut pos, &mut out);
         }
         if kind != Kind::Number {
+            let mut peek = pos;
+            self.seen
+                .borrow_mut()
+                .insert(match read_varint(b, &mut peek) {
+                    None => "no values",
+                    Some(1) => "values dense",
+                    Some(3) => "values in planes",
+                    Some(5) => "values coded",
+                    Some(_) => "values sparse",
+                });
             read_values(kind, vars.len(), b, &mut pos, &mut out);
         }
         out
@@ -1784,6 +1810,7 @@ mod tests {
                 vocab: HashMap::new(),
                 n,
                 span: 0,
+                seen: Default::default(),
             };
             assert_eq!(
                 index.decode(key).0,

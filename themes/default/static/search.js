@@ -156,7 +156,8 @@
   function readCode(b, st, list, alphabet, word) {
     let symbols;
     if (alphabet) {
-      symbols = [0, 1, 2, 3].slice(0, alphabet);
+      symbols = [];
+      for (let s = 0; s < alphabet; s++) symbols.push(s);
     } else {
       const k = readVarint(b, st);
       symbols = [];
