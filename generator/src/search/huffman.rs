@@ -15,7 +15,7 @@
 //! - Then every item's code, its first bit first, bits filling each byte from its lowest bit
 //!   (as [`docset`](super::docset) writes), the last byte padded with zeros.
 //!
-//! `search.js` (`readCode`) reads exactly this; [`read`] is the Rust reader.
+//! [`Code`] writes it; `search.js` (`readCode`) reads exactly this; [`read`] is the Rust reader.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -169,21 +169,7 @@ fn symbols_head(symbols: &[u64], out: &mut Vec<u8>) {
     }
 }
 
-/// Appends `items` in a code made for them and returns `true`; returns `false`, writing
-/// nothing, when [`Code::of`] makes none.
-pub fn write(items: &[u64], alphabet: Option<usize>, out: &mut Vec<u8>) -> bool {
-    match Code::of(items, alphabet) {
-        Some(code) => {
-            let start = out.len();
-            code.write(items, out);
-            debug_assert_eq!(out.len() - start, code.bytes());
-            true
-        }
-        None => false,
-    }
-}
-
-/// Reads `m` items written by [`write`] with the same `alphabet`, moving `*pos` past them;
+/// Reads `m` items written by [`Code::write`] with the same `alphabet`, moving `*pos` past them;
 /// `None` when the bytes end first or the lengths are not those of a prefix code.
 pub fn read(b: &[u8], pos: &mut usize, m: usize, alphabet: Option<usize>) -> Option<Vec<u64>> {
     let symbols: Vec<u64> = match alphabet {
@@ -311,6 +297,20 @@ fn table(lens: &[u8]) -> Option<(Vec<(usize, u8)>, u8)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Appends `items` in a code made for them and returns `true`; returns `false`, writing
+    /// nothing, when [`Code::of`] makes none.
+    fn write(items: &[u64], alphabet: Option<usize>, out: &mut Vec<u8>) -> bool {
+        match Code::of(items, alphabet) {
+            Some(code) => {
+                let start = out.len();
+                code.write(items, out);
+                assert_eq!(out.len() - start, code.bytes(), "the size it said");
+                true
+            }
+            None => false,
+        }
+    }
 
     fn round_trip(items: &[u64], alphabet: Option<usize>) -> Option<usize> {
         let mut b = vec![0xAB];
