@@ -61,6 +61,7 @@ use super::keycode;
 use super::terms::{self, Kind, Meta};
 use super::varint::{get as read_varint, put as varint};
 use super::{df_bucket, DocInfo, Postings};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -393,25 +394,52 @@ impl<'a> TermCounts<'a> {
         while b0 < self.order.len() {
             let b1 = batch.plan(self, b0, batch_target);
             batch.fill(docs);
-            let mut i = b0;
-            while i < b1 {
-                i = self.write_group(&mut batch, i, b1, out);
+            // The batch's groups are encoded in parallel (each reads only its own runs), and
+            // added to `out` in order: the files are the same as one by one.
+            let runs = self.group_runs(b0, b1);
+            let groups: Vec<Written> = runs
+                .par_iter()
+                .map(|r| self.write_group(&batch, r))
+                .collect();
+            batch.clear(&self.order[b0..b1]);
+            for g in groups {
+                out.add(g);
             }
             b0 = b1;
         }
     }
 
-    /// Writes the group of the term at `order[i]` from the filled `batch` (which ends before
-    /// `order[b1]`) into `out`, with its words' vocabulary lines; where the next group starts.
-    fn write_group(
-        &self,
-        batch: &mut Batch,
-        mut i: usize,
-        b1: usize,
-        out: &mut GroupFiles,
-    ) -> usize {
+    /// The groups of `order[b0..b1]` (a batch), each with where its terms' runs start in the
+    /// batch's flat arrays (they are laid out in order).
+    fn group_runs(&self, b0: usize, b1: usize) -> Vec<GroupRuns> {
+        let mut runs = Vec::new();
+        let (mut start, mut fstart) = (0, 0);
+        let mut i = b0;
+        while i < b1 {
+            let g = self.order[i].0;
+            let (s0, f0) = (start, fstart);
+            let mut e = i;
+            while e < b1 && self.order[e].0 == g {
+                let t = self.order[e].1 as usize;
+                start += self.counts[t];
+                fstart += self.form_counts[t];
+                e += 1;
+            }
+            runs.push(GroupRuns {
+                terms: i..e,
+                start: s0,
+                fstart: f0,
+            });
+            i = e;
+        }
+        runs
+    }
+
+    /// The file of one group (with its range files where it has cut terms) and its words'
+    /// vocabulary lines, from the filled `batch`.
+    fn write_group(&self, batch: &Batch, r: &GroupRuns) -> Written<'a> {
         let keys = &self.cache.words;
-        let g = self.order[i].0;
+        let g = self.order[r.terms.start].0;
         let mut names: Vec<&str> = Vec::new();
         let mut vars: Vec<Vec<&str>> = Vec::new();
         let mut body = Vec::new();
@@ -419,11 +447,16 @@ impl<'a> TermCounts<'a> {
         // The cut terms (their places in `names`) and, per range, their postings there.
         let mut split: Vec<usize> = Vec::new();
         let mut ranges: Vec<Vec<u8>> = Vec::new();
+        let mut vocab = Vec::new();
         let mut term = Vec::new();
-        while i < b1 && self.order[i].0 == g {
-            let t = self.order[i].1 as usize;
+        let (mut start, mut fstart) = (r.start, r.fstart);
+        for &(_, t) in &self.order[r.terms.clone()] {
+            let t = t as usize;
             let c = self.counts[t];
-            let (postings, forms) = batch.take(t, c, self.form_counts[t]);
+            let fc = self.form_counts[t];
+            let postings = &batch.flat[start..start + c];
+            let forms = &batch.flat_forms[fstart..fstart + fc];
+            (start, fstart) = (start + c, fstart + fc);
             let key = keys[t].as_str();
             let v = variants(forms, keys);
             let kind = terms::kind(key);
@@ -443,11 +476,10 @@ impl<'a> TermCounts<'a> {
                 None => body.extend_from_slice(&term),
             }
             if kind == Kind::Word {
-                out.vocab_line(key, c);
+                vocab.push((key, c));
             }
             names.push(key);
             vars.push(v.iter().map(|&e| keys[e as usize].as_str()).collect());
-            i += 1;
         }
         let parts: Vec<File> = ranges
             .into_iter()
@@ -455,16 +487,16 @@ impl<'a> TermCounts<'a> {
             .map(|(k, b)| File::range(g as usize, k, b))
             .collect();
         let hashes: String = parts.iter().map(|f| f.hash.as_str()).collect();
-        let f = File::group(
+        let file = File::group(
             g as usize,
             group_file(&names, &vars, &split, &hashes, &body),
         );
-        out.names[g as usize] = f.hash.clone();
-        out.files.push((g, f));
-        if !parts.is_empty() {
-            out.ranges.push((g, parts));
+        Written {
+            g,
+            file,
+            parts,
+            vocab,
         }
-        i
     }
 
     /// For term `t`, a pair: 1 if its first word is held by exactly as many documents (then
@@ -493,9 +525,6 @@ impl<'a> TermCounts<'a> {
     }
 }
 
-/// A term's run in a batch: its postings, and its forms as (exact, document) pairs.
-type Run<'a> = (&'a [(u32, Meta)], &'a [(u32, u32)]);
-
 /// The postings of one batch of whole groups, laid out flat: each term's postings (and its
 /// forms') are one run, in term order.
 struct Batch {
@@ -507,9 +536,6 @@ struct Batch {
     flat: Vec<(u32, Meta)>,
     /// (exact form id, document ordinal) of the batch's words' forms.
     flat_forms: Vec<(u32, u32)>,
-    /// Where the next term's run starts in `flat` and in `flat_forms`, as they are taken.
-    start: usize,
-    fstart: usize,
 }
 
 impl Batch {
@@ -520,8 +546,6 @@ impl Batch {
             form_slot: vec![usize::MAX; n],
             flat: Vec::new(),
             flat_forms: Vec::new(),
-            start: 0,
-            fstart: 0,
         }
     }
 
@@ -555,7 +579,6 @@ impl Batch {
         self.flat.resize(size, (0, 0));
         self.flat_forms.clear();
         self.flat_forms.resize(fsize, (0, 0));
-        (self.start, self.fstart) = (0, 0);
         b1
     }
 
@@ -579,17 +602,30 @@ impl Batch {
         }
     }
 
-    /// The run of term `t` (the next in order; `c` postings, `fc` forms), which leaves the
-    /// batch.
-    fn take(&mut self, t: usize, c: usize, fc: usize) -> Run<'_> {
-        self.slot[t] = usize::MAX;
-        self.form_slot[t] = usize::MAX;
-        let postings = &self.flat[self.start..self.start + c];
-        let forms = &self.flat_forms[self.fstart..self.fstart + fc];
-        self.start += c;
-        self.fstart += fc;
-        (postings, forms)
+    /// Takes the terms of `order` (the batch's) out of the batch, for the next one.
+    fn clear(&mut self, order: &[(u32, u32)]) {
+        for &(_, t) in order {
+            self.slot[t as usize] = usize::MAX;
+            self.form_slot[t as usize] = usize::MAX;
+        }
     }
+}
+
+/// A group of a batch: its terms (a range of `TermCounts::order`) and where their runs start
+/// in the batch's `flat` and `flat_forms`.
+struct GroupRuns {
+    terms: std::ops::Range<usize>,
+    start: usize,
+    fstart: usize,
+}
+
+/// One group as written: its file, its range files, and its words with their counts (for the
+/// vocabulary).
+struct Written<'a> {
+    g: u32,
+    file: File,
+    parts: Vec<File>,
+    vocab: Vec<(&'a str, usize)>,
 }
 
 /// The group files as they are written, and the vocabulary lines of their words.
@@ -615,10 +651,18 @@ impl GroupFiles {
         }
     }
 
-    /// Adds the vocabulary line of word `key`, held by `c` documents.
-    fn vocab_line(&mut self, key: &str, c: usize) {
-        let text = self.vocab.entry(vocab_letter(key)).or_default();
-        vocab_line(text, key, df_bucket(c as u32));
+    /// Adds a written group, with its words' vocabulary lines.
+    fn add(&mut self, group: Written<'_>) {
+        for (key, c) in &group.vocab {
+            let text = self.vocab.entry(vocab_letter(key)).or_default();
+            vocab_line(text, key, df_bucket(*c as u32));
+        }
+        let g = group.g;
+        self.names[g as usize] = group.file.hash.clone();
+        self.files.push((g, group.file));
+        if !group.parts.is_empty() {
+            self.ranges.push((g, group.parts));
+        }
     }
 
     /// Writes an empty file for each group without terms: the root then names every group by
