@@ -84,23 +84,33 @@ impl Pos {
 /// some macOS editors save Vietnamese) has more characters per line than its NFC form. For
 /// such a file the index keeps the stretches of the NFC text whose length NFC changed; for a
 /// file that was already NFC it keeps nothing more than the line starts.
+///
+/// The line starts are found the first time a position is asked for: nearly every file is
+/// read without one (positions are for problems), and finding them cost ~2% of a build.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
-    starts: Vec<usize>,
+    starts: std::sync::OnceLock<Vec<usize>>,
     /// `(start, end, written)`: a byte range of the text and how many characters it had as
     /// written (a different number from the range's own), in order.
     stretches: Vec<crate::text::Stretch>,
 }
 
 impl LineIndex {
-    /// The index of `text` as it was written.
-    pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    /// The index of a text as it was written (given again to each call).
+    pub fn new(_text: &str) -> Self {
         LineIndex {
-            starts,
+            starts: std::sync::OnceLock::new(),
             stretches: Vec::new(),
         }
+    }
+
+    /// Where each line of `text` starts.
+    fn starts(&self, text: &str) -> &[usize] {
+        self.starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+            starts
+        })
     }
 
     /// `text` in NFC, with its index counting columns as `text` was written. NFC never moves
@@ -123,8 +133,9 @@ impl LineIndex {
     /// from). Offsets past the end point just after the last character.
     pub fn pos(&self, text: &str, offset: usize) -> Pos {
         let offset = offset.min(text.len());
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.starts[line];
+        let starts = self.starts(text);
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let start = starts[line];
         let mut end = offset;
         while !text.is_char_boundary(end) {
             end -= 1;
@@ -151,11 +162,15 @@ impl LineIndex {
     /// column in characters) turned into one counted as written. Positions past the end of
     /// their line or of the text are given as they are.
     pub fn written(&self, text: &str, at: Pos) -> Pos {
-        if self.stretches.is_empty() || at.line == 0 || at.line > self.starts.len() {
+        if self.stretches.is_empty() || at.line == 0 {
             return at;
         }
-        let start = self.starts[at.line - 1];
-        let line_end = self.starts.get(at.line).map_or(text.len(), |&s| s - 1);
+        let starts = self.starts(text);
+        if at.line > starts.len() {
+            return at;
+        }
+        let start = starts[at.line - 1];
+        let line_end = starts.get(at.line).map_or(text.len(), |&s| s - 1);
         let Some(line) = text.get(start..line_end) else {
             return at;
         };
@@ -164,14 +179,6 @@ impl LineIndex {
             None if at.column == line.chars().count() + 1 => self.pos(text, line_end),
             None => at,
         }
-    }
-
-    /// The byte offset where 1-based `line` starts.
-    pub fn line_start(&self, line: usize) -> usize {
-        self.starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(usize::MAX)
     }
 }
 

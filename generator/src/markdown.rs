@@ -286,10 +286,9 @@ struct Place<'s> {
     file_lines: &'s LineIndex,
     file_text: &'s str,
     body_start: usize,
-    /// The prepared text, its line index, and the line number of its first line minus one.
+    /// The prepared text and its line index.
     md: &'s str,
     md_lines: LineIndex,
-    line0: usize,
 }
 
 impl Place<'_> {
@@ -301,8 +300,10 @@ impl Place<'_> {
         // The prepared text has the body's lines (directive lines replaced line for line), so
         // a column in it is one in the file's NFC text; the file's index counts it as written.
         let p = self.md_lines.pos(self.md, off);
+        // The line number of the body's first line, minus one.
+        let line0 = self.file_lines.pos(self.file_text, self.body_start).line - 1;
         self.file_lines
-            .written(self.file_text, Pos::new(p.line + self.line0, p.column))
+            .written(self.file_text, Pos::new(p.line + line0, p.column))
     }
 }
 
@@ -340,7 +341,6 @@ impl<'c, 'a> Renderer<'c, 'a> {
             body_start: src.body,
             md: &prep.md,
             md_lines: LineIndex::new(&prep.md),
-            line0: src.lines.pos(&src.text, src.body).line - 1,
         };
         for (at, msg) in errors {
             self.out.diags.error(place.path, place.body_pos(at), msg);

@@ -36,7 +36,6 @@ impl<'a> YamlMap<'a> {
         diags: &mut Diagnostics,
     ) -> Option<Self> {
         let yaml = &text[start..end];
-        let base = lines.pos(text, start).line - 1;
         let value: Value = if yaml.trim().is_empty() {
             Value::Mapping(Mapping::new())
         } else {
@@ -50,7 +49,7 @@ impl<'a> YamlMap<'a> {
                     let pos = e
                         .location()
                         .map(|l| lines.pos(text, start + bom + l.index()))
-                        .unwrap_or(Pos::new(base + 1, 1));
+                        .unwrap_or_else(|| lines.pos(text, start));
                     let msg = e.to_string();
                     // serde_yaml appends " at line X column Y", which would contradict our
                     // file-relative position.
