@@ -534,7 +534,16 @@ mod tests {
         }
         // Long texts of Vietnamese with now and then another piece, at every offset from
         // the blocks [`plain_prefix`] passes.
-        let plain = ["đảng viên ", "a", "Ẫ", "ơ", "\u{24F}", "\u{1EF9}", "\n", "\u{C0}"];
+        let plain = [
+            "đảng viên ",
+            "a",
+            "Ẫ",
+            "ơ",
+            "\u{24F}",
+            "\u{1EF9}",
+            "\n",
+            "\u{C0}",
+        ];
         let mut yes = 0;
         for _ in 0..5_000 {
             let mut s = String::new();
