@@ -325,17 +325,28 @@ pub struct Facts {
 impl Facts {
     fn new(ctx: &Ctx, rendered: &[Arc<Rendered>], key: u64) -> Facts {
         let c = ctx.content;
-        let (lists, terms) = taxonomies(ctx);
+        // The taxonomies take one thread most of the time the rest take.
+        let (((lists, terms), superseded_by), (neighbours, item_fp)) = rayon::join(
+            || rayon::join(|| taxonomies(ctx), || superseded_by(c)),
+            || {
+                rayon::join(
+                    || neighbours(c),
+                    || {
+                        (0..c.pages.len())
+                            .into_par_iter()
+                            .map(|i| item_fp(ctx, rendered, i))
+                            .collect()
+                    },
+                )
+            },
+        );
         Facts {
             key,
             lists,
             terms,
-            superseded_by: superseded_by(c),
-            neighbours: neighbours(c),
-            item_fp: (0..c.pages.len())
-                .into_par_iter()
-                .map(|i| item_fp(ctx, rendered, i))
-                .collect(),
+            superseded_by,
+            neighbours,
+            item_fp,
             of: Vec::new(),
         }
     }

@@ -484,12 +484,13 @@ fn register(index: &Index) {
 /// only ever compared with keys this same program makes; an index whose keys were made
 /// otherwise (SHA-256 before) has every document updated once.
 fn doc_key(d: &SearchDoc) -> String {
+    key_of(d, &serde_json::to_string(&*d.info).unwrap_or_default())
+}
+
+/// [`doc_key`], given the document's info as JSON.
+fn key_of(d: &SearchDoc, info_json: &str) -> String {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(
-        serde_json::to_string(&*d.info)
-            .unwrap_or_default()
-            .as_bytes(),
-    );
+    h.update(info_json.as_bytes());
     h.update(d.head.as_bytes());
     h.update(d.body().as_bytes());
     let digest = h.digest128().to_be_bytes();
@@ -540,7 +541,19 @@ pub fn write_in(
     parts: usize,
 ) -> Result<bool, String> {
     use rayon::prelude::*;
-    let keys: Vec<String> = docs.par_iter().map(doc_key).collect();
+    let err = |e: &dyn std::fmt::Display| format!("search index {}: {e}", dir.display());
+    // Each document's info as JSON, for its key and for `docs.json` (the array of them).
+    let (infos, keys): (Vec<String>, Vec<String>) = docs
+        .par_iter()
+        .map(|d| {
+            let json = serde_json::to_string(&*d.info)?;
+            let key = key_of(d, &json);
+            Ok((json, key))
+        })
+        .collect::<Result<Vec<_>, serde_json::Error>>()
+        .map_err(|e| err(&e))?
+        .into_iter()
+        .unzip();
     let stamp = stamp_of(keys.iter().map(String::as_str));
     if std::fs::read_to_string(dir.join(STAMP_FILE))
         .ok()
@@ -549,7 +562,6 @@ pub fn write_in(
     {
         return Ok(false);
     }
-    let err = |e: &dyn std::fmt::Display| format!("search index {}: {e}", dir.display());
     // Build in a fresh folder and swap it in, so a reader never sees half an index.
     let tmp = dir.with_extension("index-tmp");
     let _ = std::fs::remove_dir_all(&tmp);
@@ -578,12 +590,17 @@ pub fn write_in(
     directory
         .atomic_write(Path::new("meta.json"), &meta_json)
         .map_err(|e| err(&e))?;
-    let infos: Vec<&DocInfo> = docs.iter().map(|d| &*d.info).collect();
-    std::fs::write(
-        tmp.join(DOCS_FILE),
-        serde_json::to_vec(&infos).map_err(|e| err(&e))?,
-    )
-    .map_err(|e| err(&e))?;
+    // As `serde_json::to_vec` writes the array of infos: `[`, the items joined by `,`, `]`.
+    let mut docs_json = Vec::with_capacity(infos.iter().map(|i| i.len() + 1).sum::<usize>() + 2);
+    docs_json.push(b'[');
+    for (k, info) in infos.iter().enumerate() {
+        if k > 0 {
+            docs_json.push(b',');
+        }
+        docs_json.extend_from_slice(info.as_bytes());
+    }
+    docs_json.push(b']');
+    std::fs::write(tmp.join(DOCS_FILE), docs_json).map_err(|e| err(&e))?;
     let slots = SlotsFile {
         slots: (0..docs.len() as u64).collect(),
         keys,
