@@ -169,21 +169,38 @@ fn write_w(
     );
     let mut out = Terms::new(serializer.new_field(field, flat.len() as u64, None)?);
     let mut term = Vec::new();
+    // A run's documents by flags value (a stable counting sort: each value's documents stay
+    // in order), in one pass where a pass per value cost a tenth of this field.
+    let mut by_flags: Vec<u32> = Vec::new();
     for (r, &id) in order.sorted.iter().enumerate() {
         let run = &flat[runs.run(r)];
         if run.is_empty() {
             continue;
         }
-        let flags = run.iter().fold(0u16, |m, &p| m | 1 << (p & 0xf));
-        for m in (0..16u32).filter(|m| flags & 1 << m != 0) {
+        let mut start = [0usize; 17];
+        for &p in run {
+            start[(p & 0xf) as usize + 1] += 1;
+        }
+        for m in 0..16 {
+            start[m + 1] += start[m];
+        }
+        by_flags.clear();
+        by_flags.resize(run.len(), 0);
+        let mut at = start;
+        for &p in run {
+            let m = (p & 0xf) as usize;
+            by_flags[at[m]] = p >> 4;
+            at[m] += 1;
+        }
+        for m in 0..16 {
+            if start[m] == start[m + 1] {
+                continue;
+            }
             term.clear();
             term.extend_from_slice(words[id as usize].as_bytes());
             term.push(FLAG_SEP as u8);
             term.push(FLAG_BASE + m as u8);
-            out.term(
-                &term,
-                run.iter().filter(|&&p| p & 0xf == m).map(|&p| p >> 4),
-            )?;
+            out.term(&term, by_flags[start[m]..start[m + 1]].iter().copied())?;
         }
     }
     out.close()
