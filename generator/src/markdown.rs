@@ -575,11 +575,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
         } else {
             dest_at
         };
-        let pos = place.md_pos(dest_at);
+        // Where the destination is, found only for a check or a problem: most links need none.
+        let pos = || place.md_pos(dest_at);
         match links::resolve(self.ctx.content, place.path, &dest) {
             Ok(Target::External) => dest,
             Ok(Target::Here(anchor)) => {
-                self.here_checks.push((place.path.to_string(), pos, anchor));
+                self.here_checks
+                    .push((place.path.to_string(), pos(), anchor));
                 dest
             }
             Ok(Target::Asset(a)) => {
@@ -590,18 +592,18 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 CowStr::from(self.ctx.href(&self.ctx.content.assets[a].url))
             }
             Ok(Target::Page(p, anchor)) if !image => {
-                CowStr::from(self.page_href(place.path, pos, p, anchor))
+                CowStr::from(self.page_href(place.path, &pos, p, anchor))
             }
             Ok(Target::Page(..)) => {
                 self.out.diags.error(
                     place.path,
-                    pos,
+                    pos(),
                     format!("image \"{dest}\" points to a page, not an image file"),
                 );
                 dest
             }
             Err(msg) => {
-                self.out.diags.error(place.path, pos, msg);
+                self.out.diags.error(place.path, pos(), msg);
                 // Nothing is written when there is an error; still, never pass on a refused
                 // scheme.
                 if links::refuse_scheme(&dest).is_err() {
@@ -613,7 +615,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
         }
     }
 
-    fn page_href(&mut self, file: &str, pos: Pos, p: PageIdx, anchor: Option<String>) -> String {
+    fn page_href(
+        &mut self,
+        file: &str,
+        pos: &dyn Fn() -> Pos,
+        p: PageIdx,
+        anchor: Option<String>,
+    ) -> String {
         let mut url = self.ctx.href(&self.ctx.content.pages[p].url);
         self.out
             .deps
@@ -623,11 +631,11 @@ impl<'c, 'a> Renderer<'c, 'a> {
             url.push('#');
             url.push_str(&a);
             if p == self.page {
-                self.here_checks.push((file.to_string(), pos, a));
+                self.here_checks.push((file.to_string(), pos(), a));
             } else {
                 self.out.checks.push(AnchorCheck {
                     file: file.to_string(),
-                    pos,
+                    pos: pos(),
                     target: self.ctx.content.pages[p].src.path.clone(),
                     anchor: a,
                 });
@@ -718,7 +726,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
             );
             return crate::html::esc(d.label.as_deref().unwrap_or(id));
         };
-        let href = self.page_href(file, pos(to.value_at), p, anchor);
+        let href = self.page_href(file, &|| pos(to.value_at), p, anchor);
         let label = d
             .label
             .clone()
