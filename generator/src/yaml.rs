@@ -5,9 +5,10 @@
 //! that is where an author looks for a mistake.
 //!
 //! Most front matter is nothing but `key: text` lines and `key: [text, text]` lists, which
-//! [`simple`] reads without serde_yaml (whose parser cost ~20 µs a document, about a tenth of
-//! a build's reading of the content); anything else, or anything it is not sure of, goes to
-//! serde_yaml, so both give the same value (a test compares them on generated lines).
+//! [`simple`] reads without serde_yaml (whose parser cost ~20 µs a document, nearly half of
+//! the time a build spends reading the content); anything else, or anything it is not sure
+//! of, goes to serde_yaml, so both give the same value (a test compares them on generated
+//! lines).
 
 use crate::diagnostics::{suggestion, Diagnostics, LineIndex, Pos};
 use serde_yaml::{Mapping, Value};
