@@ -148,7 +148,7 @@ impl Config {
     }
 
     pub fn parse(text: &str, diags: &mut Diagnostics) -> Config {
-        Config::parse_indexed(text, &LineIndex::new(text), diags)
+        Config::parse_indexed(text, &LineIndex::new(), diags)
     }
 
     /// `parse` of NFC `text` whose positions `lines` gives.

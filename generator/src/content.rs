@@ -303,7 +303,7 @@ impl Tree {
             src: Arc::new(Source::new(
                 "content/_index.md".into(),
                 String::new(),
-                LineIndex::new(""),
+                LineIndex::new(),
                 0,
             )),
             fm: FrontMatter {
@@ -709,7 +709,7 @@ fn ensure_section(
     urls.entry(url.clone()).or_insert_with(|| path.clone());
     c.pages.push(Page {
         kind: PageKind::Section,
-        src: Arc::new(Source::new(path, String::new(), LineIndex::new(""), 0)),
+        src: Arc::new(Source::new(path, String::new(), LineIndex::new(), 0)),
         fm: FrontMatter {
             title: text::nfc(&capitalize(&name.replace(['-', '_'], " "))).into_owned(),
             ..FrontMatter::default()

@@ -87,7 +87,7 @@ impl Pos {
 ///
 /// The line starts are found the first time a position is asked for: nearly every file is
 /// read without one (positions are for problems), and finding them cost ~2% of a build.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: std::sync::OnceLock<Vec<usize>>,
     /// `(start, end, written)`: a byte range of the text and how many characters it had as
@@ -96,12 +96,9 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
-    /// The index of a text as it was written (given again to each call).
-    pub fn new(_text: &str) -> Self {
-        LineIndex {
-            starts: std::sync::OnceLock::new(),
-            stretches: Vec::new(),
-        }
+    /// The index of a text as it was written: each call is given that text.
+    pub fn new() -> Self {
+        LineIndex::default()
     }
 
     /// Where each line of `text` starts.
@@ -118,11 +115,11 @@ impl LineIndex {
     pub fn nfc(text: String) -> (String, LineIndex) {
         match crate::text::nfc_stretches(&text) {
             None => {
-                let lines = LineIndex::new(&text);
+                let lines = LineIndex::new();
                 (text, lines)
             }
             Some((nfc, stretches)) => {
-                let mut lines = LineIndex::new(&nfc);
+                let mut lines = LineIndex::new();
                 lines.stretches = stretches;
                 (nfc, lines)
             }
@@ -299,7 +296,7 @@ mod tests {
     #[test]
     fn positions_count_characters() {
         let text = "---\ntitle: Đảng viên\n  x";
-        let idx = LineIndex::new(text);
+        let idx = LineIndex::new();
         assert_eq!(idx.pos(text, 0), Pos::new(1, 1));
         let off = text.find("viên").unwrap();
         assert_eq!(idx.pos(text, off), Pos::new(2, 13));

@@ -411,7 +411,7 @@ mod tests {
     const KINDS: &[&str] = &["nghi-quyet", "chi-thi", "huong-dan"];
 
     fn run(text: &str) -> (FrontMatter, Vec<String>) {
-        let lines = LineIndex::new(text);
+        let lines = LineIndex::new();
         let mut d = Diagnostics::new();
         let (fm, _) = parse("a.md", text, &lines, KINDS, Need::Title, &mut d);
         (fm, d.sorted().iter().map(|d| d.to_string()).collect())

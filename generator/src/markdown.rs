@@ -340,7 +340,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
             file_text: &src.text,
             body_start: src.body,
             md: &prep.md,
-            md_lines: LineIndex::new(&prep.md),
+            md_lines: LineIndex::new(),
         };
         for (at, msg) in errors {
             self.out.diags.error(place.path, place.body_pos(at), msg);

@@ -341,7 +341,7 @@ fn take_sources(content: &mut Arc<Content>) -> Vec<Arc<content::Source>> {
         .iter_mut()
         .map(|p| {
             let empty =
-                content::Source::new(p.src.path.clone(), String::new(), LineIndex::new(""), 0);
+                content::Source::new(p.src.path.clone(), String::new(), LineIndex::new(), 0);
             std::mem::replace(&mut p.src, Arc::new(empty))
         })
         .collect()

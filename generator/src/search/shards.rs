@@ -392,11 +392,10 @@ impl<'a> TermCounts<'a> {
         let mut batch = Batch::new(self.cache.words.len());
         let mut b0 = 0;
         while b0 < self.order.len() {
-            let b1 = batch.plan(self, b0, batch_target);
+            let (b1, runs) = batch.plan(self, b0, batch_target);
             batch.fill(docs);
             // The batch's groups are encoded in parallel (each reads only its own runs), and
             // added to `out` in order: the files are the same as one by one.
-            let runs = self.group_runs(b0, b1);
             let groups: Vec<Written> = runs
                 .par_iter()
                 .map(|r| self.write_group(&batch, r))
@@ -407,32 +406,6 @@ impl<'a> TermCounts<'a> {
             }
             b0 = b1;
         }
-    }
-
-    /// The groups of `order[b0..b1]` (a batch), each with where its terms' runs start in the
-    /// batch's flat arrays (they are laid out in order).
-    fn group_runs(&self, b0: usize, b1: usize) -> Vec<GroupRuns> {
-        let mut runs = Vec::new();
-        let (mut start, mut fstart) = (0, 0);
-        let mut i = b0;
-        while i < b1 {
-            let g = self.order[i].0;
-            let (s0, f0) = (start, fstart);
-            let mut e = i;
-            while e < b1 && self.order[e].0 == g {
-                let t = self.order[e].1 as usize;
-                start += self.counts[t];
-                fstart += self.form_counts[t];
-                e += 1;
-            }
-            runs.push(GroupRuns {
-                terms: i..e,
-                start: s0,
-                fstart: f0,
-            });
-            i = e;
-        }
-        runs
     }
 
     /// The file of one group (with its range files where it has cut terms) and its words'
@@ -551,11 +524,12 @@ impl Batch {
 
     /// Takes whole groups from `terms.order[b0]` on, about `target` postings (at least one
     /// group), gives each of their terms its slot, and sizes the flat arrays; where the batch
-    /// ends in `order`.
-    fn plan(&mut self, terms: &TermCounts, b0: usize, target: usize) -> usize {
+    /// ends in `order`, and its groups with where their runs start.
+    fn plan(&mut self, terms: &TermCounts, b0: usize, target: usize) -> (usize, Vec<GroupRuns>) {
         let order = &terms.order;
         let mut b1 = b0;
         let (mut size, mut fsize) = (0, 0);
+        let mut runs = Vec::new();
         while b1 < order.len() {
             let g = order[b1].0;
             let mut e = b1;
@@ -567,6 +541,11 @@ impl Batch {
             if b1 > b0 && size + s > target {
                 break;
             }
+            runs.push(GroupRuns {
+                terms: b1..e,
+                start: size,
+                fstart: fsize,
+            });
             for &(_, t) in &order[b1..e] {
                 self.slot[t as usize] = size;
                 size += terms.counts[t as usize];
@@ -579,7 +558,7 @@ impl Batch {
         self.flat.resize(size, (0, 0));
         self.flat_forms.clear();
         self.flat_forms.resize(fsize, (0, 0));
-        b1
+        (b1, runs)
     }
 
     /// Reads the documents' postings and forms of the batch's terms into their runs.
